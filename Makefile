@@ -1,0 +1,40 @@
+# The two commands from the README: `make demo` and `make test`.
+# Each creates .venv when missing and installs the project into it (quick the second time).
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest schemas docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/pim-gitops demo
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check pim_gitops tests bench
+	$(BIN)/ruff format --check pim_gitops tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict pim_gitops
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+schemas: $(STAMP)
+	$(BIN)/pim-gitops schema --out schemas/
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

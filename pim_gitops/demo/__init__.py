@@ -1,0 +1,1 @@
+"""The bundled sample tenant (``tenant.json``) and the ``demo`` loop."""

@@ -1,0 +1,276 @@
+"""Pydantic models of the policy files (``pim.yaml`` and ``roles/*.yaml``).
+
+Every field is optional where it may be inherited (defaults → template chain → role), so
+each file is validated on its own and an error points into the file that made it. The
+words are an identity engineer's, not Graph's; ``docs/settings-map.md`` maps each Graph
+rule property to its path here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from pim_gitops.wire import DurationError, is_guid, parse_duration, to_instant
+
+PRINCIPAL_PATTERN = (
+    r"^(user:\S+|group:\S.*|sp:\S+|"
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+_PRINCIPAL = re.compile(PRINCIPAL_PATTERN)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DURATION_PATTERN = r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"
+
+
+def _check_duration(value: str) -> str:
+    try:
+        parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _check_principal(value: str) -> str:
+    if not _PRINCIPAL.match(value):
+        raise ValueError(
+            f"{value!r} is not a principal: write user:UPN, group:display name, sp:appId"
+            " or an object id"
+        )
+    return value
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+Duration = Annotated[
+    str,
+    AfterValidator(_check_duration),
+    Field(
+        json_schema_extra={"pattern": DURATION_PATTERN},
+        description="ISO 8601 duration in days, hours or minutes: P30D, PT8H, PT1H30M",
+        examples=["PT8H", "P30D"],
+    ),
+]
+PrincipalRef = Annotated[
+    str,
+    AfterValidator(_check_principal),
+    Field(
+        json_schema_extra={"pattern": PRINCIPAL_PATTERN},
+        description="user:UPN, group:display name, sp:appId, or an object id",
+        examples=["user:alice@contoso.com", "group:PIM Tier0 Approvers"],
+    ),
+]
+Email = Annotated[str, AfterValidator(_check_email), Field(description="an e-mail address")]
+Instant = Annotated[
+    datetime | date,
+    Field(description="a UTC instant (2027-06-30T17:00:00Z) or a date (00:00 UTC that day)"),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Approval(Strict):
+    """Approval of activation requests (rule ``Approval_EndUser_Assignment``)."""
+
+    required: bool | None = Field(
+        None,
+        description="Require approval to activate. Defaults to true when approvers are named.",
+    )
+    approvers: tuple[PrincipalRef, ...] | None = Field(
+        None,
+        description="Users and groups who approve; none named means Entra routes requests to "
+        "Privileged Role and Global Administrators.",
+    )
+    reviewed: date | None = Field(
+        None, description="When the approver list was last reviewed (lint checks its age)."
+    )
+
+
+class Activation(Strict):
+    """What activating an eligible assignment requires."""
+
+    max_duration: Duration | None = Field(
+        None, description="Activation maximum duration, PT1H to PT24H."
+    )
+    require: tuple[Literal["mfa", "justification", "ticket"], ...] | None = Field(
+        None, description="On activation require MFA, a justification, ticket information."
+    )
+    authentication_context: str | None = Field(
+        None,
+        description="Conditional Access authentication context id (e.g. c1) required on "
+        "activation; null turns it off. Excludes `mfa` in `require`.",
+    )
+    approval: Approval | None = None
+
+
+class AssignmentRulesSpec(Strict):
+    """Rules for eligible or active assignments made by an administrator."""
+
+    allow_permanent: bool | None = Field(None, description="Allow assignments that never expire.")
+    max_duration: Duration | None = Field(
+        None, description="Longest allowed assignment when permanence is not allowed."
+    )
+    require: tuple[Literal["mfa", "justification"], ...] | None = Field(
+        None, description="Require MFA and/or a justification on assignment."
+    )
+
+
+class Notification(Strict):
+    """One e-mail notification (rule ``Notification_<Recipient>_<Caller>_<Level>``)."""
+
+    default_recipients: bool | None = Field(
+        None, description="Send to the default recipients (admins, the user, approvers)."
+    )
+    recipients: tuple[Email, ...] | None = Field(None, description="Additional recipients.")
+    critical_only: bool | None = Field(None, description="Only critical e-mails.")
+
+
+class NotificationEvent(Strict):
+    admin: Notification | None = Field(None, description="Role assignment / activation alert.")
+    requestor: Notification | None = Field(
+        None, description="Notification to the assigned or activated user."
+    )
+    approver: Notification | None = Field(
+        None, description="Request to approve (activation) or renewal/extension approver."
+    )
+
+
+class Notifications(Strict):
+    eligible_assigned: NotificationEvent | None = Field(
+        None, description="When members are assigned as eligible to this role."
+    )
+    active_assigned: NotificationEvent | None = Field(
+        None, description="When members are assigned as active to this role."
+    )
+    activated: NotificationEvent | None = Field(
+        None, description="When eligible members activate this role."
+    )
+
+
+class Settings(Strict):
+    """The PIM settings of a role; every field may be inherited."""
+
+    activation: Activation | None = None
+    eligible_assignment: AssignmentRulesSpec | None = None
+    active_assignment: AssignmentRulesSpec | None = None
+    notifications: Notifications | None = None
+
+
+class Template(Settings):
+    extends: str | None = Field(None, description="Another template this one builds on.")
+    description: str | None = None
+
+
+class Ticket(Strict):
+    number: str
+    system: str | None = None
+
+
+class AssignmentSpec(Strict):
+    principal: PrincipalRef
+    start: Instant | None = Field(None, description="When the assignment starts (default: now).")
+    expires: Instant | None = Field(None, description="UTC instant when it ends.")
+    duration: Duration | None = Field(None, description="How long it lasts, counted from creation.")
+    permanent: bool = Field(False, description="Never expires (only if the role policy allows).")
+    justification: str | None = None
+    ticket: Ticket | str | None = None
+    scope: str = Field("/", description="Directory scope; '/' is the whole tenant.")
+
+    @model_validator(mode="after")
+    def _one_end(self) -> AssignmentSpec:
+        given = [
+            name
+            for name, value in (
+                ("expires", self.expires),
+                ("duration", self.duration),
+                ("permanent", self.permanent or None),
+            )
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "an assignment needs exactly one of `expires`, `duration` or `permanent: true`"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if (
+            self.start is not None
+            and self.expires is not None
+            and to_instant(self.expires) <= to_instant(self.start)
+        ):
+            raise ValueError("`expires` is not after `start`")
+        return self
+
+
+class Assignments(Strict):
+    eligible: tuple[AssignmentSpec, ...] = ()
+    active: tuple[AssignmentSpec, ...] = ()
+
+
+class Waiver(Strict):
+    """An accepted exception to a lint rule."""
+
+    rule: str = Field(description="Rule code, e.g. APR001.")
+    reason: str = Field(min_length=3)
+    expires: date
+    role: str | None = Field(None, description="Role (tenant-file waivers only).")
+    principal: PrincipalRef | None = None
+
+
+class AutomationAccount(Strict):
+    principal: PrincipalRef
+    reason: str = Field(min_length=3)
+
+
+class RuleOverride(Strict):
+    severity: Literal["error", "warning", "info"] | None = None
+    enabled: bool | None = None
+    options: dict[str, Any] | None = None
+
+
+class LintSettings(Strict):
+    preset: Literal["default", "cisa", "cis", "strict"] = "default"
+    rules: dict[str, RuleOverride] = Field(default_factory=dict)
+
+
+class TenantFile(Strict):
+    """``pim.yaml``: tenant-wide settings."""
+
+    tenant: str = Field(description="Tenant id or primary domain.")
+    defaults: Settings | None = Field(None, description="Settings of every managed role.")
+    templates: dict[str, Template] = Field(default_factory=dict)
+    break_glass: tuple[PrincipalRef, ...] = Field(
+        (), description="Emergency-access accounts: permanent active Global Administrators."
+    )
+    automation: tuple[AutomationAccount, ...] = Field(
+        (), description="Service accounts allowed a permanent active assignment, with a reason."
+    )
+    apply_identity: PrincipalRef | None = Field(
+        None, description="The identity apply runs as (sp:appId); its role is guarded."
+    )
+    lint: LintSettings | None = None
+    waivers: tuple[Waiver, ...] = ()
+
+
+class RoleFile(Settings):
+    """``roles/<name>.yaml``: one managed role."""
+
+    role: str = Field(description="Role template id, object id or display name.")
+    template: str | None = None
+    description: str | None = None
+    assignments_mode: Literal["authoritative", "additive"] = Field(
+        "authoritative",
+        description="authoritative: undeclared assignments at scope '/' are removed.",
+    )
+    assignments: Assignments = Field(default_factory=Assignments)
+    waivers: tuple[Waiver, ...] = ()
+
+    def role_is_id(self) -> bool:
+        return is_guid(self.role)

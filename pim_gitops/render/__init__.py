@@ -1,0 +1,1 @@
+"""Renderers: plain data in, text out. No Graph payloads reach this package."""

@@ -1,0 +1,76 @@
+"""The compiled desired state in words: ``validate`` summary, ``--show`` and JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState, settings_to_dict
+from pim_gitops.wire import format_duration, format_instant
+
+
+def _assignment(item: DeclaredAssignment) -> dict[str, Any]:
+    out: dict[str, Any] = {"principal": item.principal, "scope": item.scope}
+    if item.start is not None:
+        out["start"] = format_instant(item.start)
+    if item.permanent:
+        out["permanent"] = True
+    elif item.end is not None:
+        out["expires"] = format_instant(item.end)
+    elif item.duration is not None:
+        out["duration"] = format_duration(item.duration)
+    return out
+
+
+def describe_role(role: CompiledRole) -> dict[str, Any]:
+    return {
+        "role": role.ref.label,
+        "role_id": role.ref.id,
+        "file": role.file,
+        "template_chain": list(role.template_chain),
+        "assignments_mode": role.assignments_mode,
+        "settings": settings_to_dict(role.settings),
+        "assignments": {
+            kind: [_assignment(a) for a in role.assignments if a.kind == kind]
+            for kind in ("eligible", "active")
+        },
+    }
+
+
+def describe_desired(desired: DesiredState) -> dict[str, Any]:
+    return {
+        "tenant": desired.tenant,
+        "break_glass": list(desired.break_glass),
+        "roles": [describe_role(r) for r in desired.roles],
+        "summary": summary_counts(desired),
+    }
+
+
+def summary_counts(desired: DesiredState) -> dict[str, int]:
+    eligible = sum(1 for r in desired.roles for a in r.assignments if a.kind == "eligible")
+    active = sum(1 for r in desired.roles for a in r.assignments if a.kind == "active")
+    return {"roles": len(desired.roles), "eligible": eligible, "active": active}
+
+
+def summarize_desired(desired: DesiredState, directory: str) -> str:
+    counts = summary_counts(desired)
+    unresolved = [r.ref.label for r in desired.roles if r.ref.id is None]
+    lines = [
+        f"{directory}: valid. Tenant {desired.tenant}: {counts['roles']} roles managed, "
+        f"{counts['eligible'] + counts['active']} assignments "
+        f"({counts['eligible']} eligible, {counts['active']} active).",
+    ]
+    if unresolved:
+        lines.append(
+            "Resolved against the tenant at plan time (not built-in role names): "
+            + ", ".join(sorted(unresolved))
+        )
+    if desired.warnings:
+        lines.append(f"{len(desired.warnings)} warning(s) on stderr.")
+    return "\n".join(lines)
+
+
+def show_desired(desired: DesiredState) -> str:
+    """The fully resolved settings and assignments of every role, as YAML."""
+    import yaml
+
+    return yaml.safe_dump(describe_desired(desired)["roles"], sort_keys=False, width=100)

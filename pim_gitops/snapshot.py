@@ -1,0 +1,140 @@
+"""Tenant snapshot files: raw Graph v1.0 objects, exactly as Graph returns them.
+
+A snapshot is the offline form of a tenant: ``snapshot`` writes one from a live tenant,
+``--snapshot FILE`` makes plan/lint/export/report work from it, and the emulator is
+seeded from it. Writing is deterministic (sorted keys and collections).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pim_gitops.errors import SnapshotError
+
+FORMAT = "pim-gitops.tenant-snapshot/v1"
+
+COLLECTIONS = (
+    "roleDefinitions",
+    "roleManagementPolicies",
+    "roleManagementPolicyAssignments",
+    "roleEligibilitySchedules",
+    "roleAssignmentSchedules",
+    "roleAssignments",
+    "directoryObjects",
+)
+
+
+def _sort_key(item: Any) -> str:
+    if isinstance(item, Mapping):
+        return str(item.get("id", "")) + json.dumps(item, sort_keys=True)
+    return json.dumps(item, sort_keys=True)
+
+
+def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Sort every collection (by id) and each group's members, so equal tenants are equal bytes."""
+    out: dict[str, Any] = dict(data)
+    for name in COLLECTIONS:
+        out[name] = sorted(out.get(name) or [], key=_sort_key)
+    for policy in out["roleManagementPolicies"]:
+        if isinstance(policy, dict) and isinstance(policy.get("rules"), list):
+            policy["rules"] = sorted(policy["rules"], key=_sort_key)
+    members = out.get("groupMembers") or {}
+    out["groupMembers"] = {k: sorted(v) for k, v in sorted(members.items())}
+    return out
+
+
+def dump_snapshot(data: Mapping[str, Any]) -> str:
+    return json.dumps(canonical_snapshot(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_snapshot(data: Mapping[str, Any], path: Path) -> None:
+    path.write_text(dump_snapshot(data), encoding="utf-8")
+
+
+def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
+    """The structural checks of the format; the normalizer checks each object."""
+    if not isinstance(data, dict):
+        raise SnapshotError(f"{origin}: a snapshot is a JSON object")
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
+    for name in COLLECTIONS:
+        value = data.get(name, [])
+        if not isinstance(value, list):
+            raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise SnapshotError(f"{origin}: {name}[{index}] is not a JSON object")
+    members = data.get("groupMembers", {})
+    if not isinstance(members, dict) or not all(isinstance(v, list) for v in members.values()):
+        raise SnapshotError(f"{origin}: 'groupMembers' maps group ids to lists of member ids")
+    return data
+
+
+def read_snapshot(path: str | Path) -> dict[str, Any]:
+    origin = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SnapshotError(f"{origin}: cannot read snapshot: {exc.strerror}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{origin}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from exc
+    return check_snapshot(data, origin)
+
+
+def empty_snapshot(tenant_id: str, captured_at: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": FORMAT, "tenantId": tenant_id, "capturedAt": captured_at}
+    for name in COLLECTIONS:
+        data[name] = []
+    data["groupMembers"] = {}
+    return data
+
+
+def snapshot_schema() -> dict[str, Any]:
+    graph_object = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}},
+        "additionalProperties": True,
+    }
+    properties: dict[str, Any] = {
+        "format": {"const": FORMAT},
+        "tenantId": {"type": "string"},
+        "capturedAt": {"type": "string", "format": "date-time"},
+        "groupMembers": {
+            "type": "object",
+            "description": "Members (object ids) of groups that hold roles or approve.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    descriptions = {
+        "roleDefinitions": "GET /roleManagement/directory/roleDefinitions",
+        "roleManagementPolicies": "GET /policies/roleManagementPolicies?$expand=rules "
+        "(scopeId '/', scopeType DirectoryRole)",
+        "roleManagementPolicyAssignments": "GET /policies/roleManagementPolicyAssignments",
+        "roleEligibilitySchedules": "GET /roleManagement/directory/roleEligibilitySchedules",
+        "roleAssignmentSchedules": "GET /roleManagement/directory/roleAssignmentSchedules",
+        "roleAssignments": "GET /roleManagement/directory/roleAssignments",
+        "directoryObjects": "POST /directoryObjects/getByIds: users, groups, service "
+        "principals with @odata.type",
+    }
+    for name in COLLECTIONS:
+        properties[name] = {
+            "type": "array",
+            "description": f"Raw Graph v1.0 objects from {descriptions[name]}",
+            "items": graph_object,
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://pim-gitops.dev/schemas/tenant-snapshot.schema.json",
+        "title": "pim-gitops tenant snapshot",
+        "type": "object",
+        "required": ["format", "tenantId", *COLLECTIONS],
+        "properties": properties,
+        "additionalProperties": False,
+    }

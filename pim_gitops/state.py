@@ -1,0 +1,262 @@
+"""The normalized, hashable state both sides of a comparison produce.
+
+``compile.py`` turns policy files into these types, ``normalize.py`` turns raw Graph JSON
+into them, and the differ compares like with like. Normalization rules live in the
+constructors below and in those two modules, never in the differ:
+
+* durations are whole seconds (``P1D`` == ``PT24H``);
+* sets are sorted tuples (enabled rules, approvers, recipients);
+* a maximum duration is ``None`` where permanence is allowed (Graph ignores it then);
+* approvers are empty while approval is off (Graph keeps stale stages then);
+* notification recipients are lower-cased e-mail addresses without empty strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+Kind = Literal["eligible", "active"]
+KINDS: tuple[Kind, ...] = ("eligible", "active")
+
+NOTIFICATION_EVENTS = ("eligible_assigned", "active_assigned", "activated")
+NOTIFICATION_RECIPIENTS = ("admin", "requestor", "approver")
+NOTIFICATION_LEVELS = ("All", "Critical", "None")
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationSettings:
+    """What a user must do to activate an eligible assignment."""
+
+    max_duration: int
+    require_mfa: bool
+    require_justification: bool
+    require_ticket: bool
+    authentication_context: str | None
+    approval_required: bool
+    #: ``user:<id>`` / ``group:<id>`` once resolved; policy references before that.
+    approvers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRules:
+    """What an administrator's eligible or active assignment may look like."""
+
+    allow_permanent: bool
+    max_duration: int | None
+    require_mfa: bool
+    require_justification: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    default_recipients: bool
+    recipients: tuple[str, ...]
+    level: str
+
+
+def notification_key(event: str, recipient: str) -> str:
+    return f"{event}.{recipient}"
+
+
+NOTIFICATION_KEYS = tuple(
+    notification_key(event, who) for event in NOTIFICATION_EVENTS for who in NOTIFICATION_RECIPIENTS
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSettings:
+    """The 17 rules of one directory role's PIM policy, normalized."""
+
+    activation: ActivationSettings
+    eligible_assignment: AssignmentRules
+    active_assignment: AssignmentRules
+    #: ``(event.recipient, settings)`` in ``NOTIFICATION_KEYS`` order.
+    notifications: tuple[tuple[str, NotificationSettings], ...]
+
+    def notification(self, event: str, recipient: str) -> NotificationSettings:
+        return dict(self.notifications)[notification_key(event, recipient)]
+
+
+def make_activation(
+    *,
+    max_duration: int,
+    require_mfa: bool,
+    require_justification: bool,
+    require_ticket: bool,
+    authentication_context: str | None,
+    approval_required: bool,
+    approvers: tuple[str, ...] | list[str],
+) -> ActivationSettings:
+    return ActivationSettings(
+        max_duration=max_duration,
+        require_mfa=require_mfa,
+        require_justification=require_justification,
+        require_ticket=require_ticket,
+        authentication_context=authentication_context or None,
+        approval_required=approval_required,
+        approvers=tuple(sorted(set(approvers))) if approval_required else (),
+    )
+
+
+def make_assignment_rules(
+    *,
+    allow_permanent: bool,
+    max_duration: int | None,
+    require_mfa: bool,
+    require_justification: bool,
+) -> AssignmentRules:
+    return AssignmentRules(
+        allow_permanent=allow_permanent,
+        max_duration=None if allow_permanent else max_duration,
+        require_mfa=require_mfa,
+        require_justification=require_justification,
+    )
+
+
+def make_notification(
+    *, default_recipients: bool, recipients: tuple[str, ...] | list[str], level: str
+) -> NotificationSettings:
+    cleaned = sorted({r.strip().lower() for r in recipients if r and r.strip()})
+    return NotificationSettings(
+        default_recipients=default_recipients, recipients=tuple(cleaned), level=level
+    )
+
+
+#: Entra's settings for a directory role that was never edited (graph-pim.md §3).
+ENTRA_DEFAULT_SETTINGS = RoleSettings(
+    activation=make_activation(
+        max_duration=8 * 3600,
+        require_mfa=True,
+        require_justification=True,
+        require_ticket=False,
+        authentication_context=None,
+        approval_required=False,
+        approvers=(),
+    ),
+    eligible_assignment=make_assignment_rules(
+        allow_permanent=True, max_duration=None, require_mfa=False, require_justification=False
+    ),
+    active_assignment=make_assignment_rules(
+        allow_permanent=True, max_duration=None, require_mfa=False, require_justification=True
+    ),
+    notifications=tuple(
+        (key, make_notification(default_recipients=True, recipients=(), level="All"))
+        for key in NOTIFICATION_KEYS
+    ),
+)
+#: The maximum durations Entra starts from, used when a policy forbids permanence but
+#: names no maximum.
+ENTRA_DEFAULT_MAX = {"eligible_assignment": 365 * 86400, "active_assignment": 180 * 86400}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Assignment:
+    """One eligible or active assignment of a role to a principal at a scope."""
+
+    role_id: str
+    principal_id: str
+    scope: str
+    kind: Kind
+    #: ``None`` for permanent.
+    end: datetime | None = None
+    start: datetime | None = None
+    #: Tenant side: the schedule's id; ``None`` on the desired side.
+    schedule_id: str | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.role_id, self.principal_id, self.scope, self.kind)
+
+    @property
+    def permanent(self) -> bool:
+        return self.end is None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDefinition:
+    id: str
+    template_id: str
+    display_name: str
+    is_builtin: bool
+    is_enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    id: str
+    #: ``user`` | ``group`` | ``servicePrincipal`` | ``other``
+    type: str
+    display_name: str = ""
+    user_principal_name: str | None = None
+    app_id: str | None = None
+    mail: str | None = None
+    user_type: str | None = None
+    on_premises_sync_enabled: bool | None = None
+    on_premises_immutable_id: str | None = None
+    account_enabled: bool | None = None
+    is_assignable_to_role: bool | None = None
+
+    @property
+    def reference(self) -> str:
+        """How a policy file names this principal."""
+        if self.type == "user" and self.user_principal_name:
+            return f"user:{self.user_principal_name}"
+        if self.type == "group" and self.display_name:
+            return f"group:{self.display_name}"
+        if self.type == "servicePrincipal" and self.app_id:
+            return f"sp:{self.app_id}"
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class RolePolicy:
+    """A role's policy as read from Graph: normalized settings plus what the writer needs."""
+
+    policy_id: str
+    role_id: str
+    settings: RoleSettings
+    #: The raw rules by id, kept so a PATCH can echo each live rule's ``target``.
+    raw_rules: Mapping[str, Mapping[str, object]]
+    last_modified: str | None = None
+    last_modified_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectRoleAssignment:
+    """A row of ``roleAssignments``: who holds a role now, through PIM or not."""
+
+    id: str
+    role_id: str
+    principal_id: str
+    scope: str
+
+
+def _frozen(mapping: Mapping[str, object] | None = None) -> Mapping[str, object]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class TenantState:
+    """Everything about a tenant's PIM that planning and linting need."""
+
+    tenant_id: str
+    roles: Mapping[str, RoleDefinition]
+    policies: Mapping[str, RolePolicy]
+    assignments: tuple[Assignment, ...]
+    principals: Mapping[str, Principal]
+    group_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    role_assignments: tuple[DirectRoleAssignment, ...] = ()
+    #: Schedules at scopes other than ``/`` (administrative units, objects): never managed.
+    unmanaged_scoped: tuple[Assignment, ...] = ()
+    #: Roles whose policy could not be read, with the reason (graph-pim.md §9.13).
+    policy_errors: Mapping[str, str] = field(default_factory=dict)
+
+    def role_by_template(self, template_id: str) -> RoleDefinition | None:
+        for role in self.roles.values():
+            if role.template_id == template_id or role.id == template_id:
+                return role
+        return None

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from pim_gitops.compile import compile_policies
+from pim_gitops.errors import PolicyErrors
+from pim_gitops.loader import load_policies
+from pim_gitops.state import ENTRA_DEFAULT_SETTINGS
+
+from .conftest import NOW, POLICIES, write
+
+TENANT = """\
+tenant: contoso.onmicrosoft.com
+defaults:
+  activation: {max_duration: PT8H, require: [mfa, justification, ticket]}
+  eligible_assignment: {allow_permanent: false, max_duration: P365D}
+  notifications:
+    activated:
+      admin: {recipients: [SecOps@Contoso.com]}
+templates:
+  base:
+    activation: {max_duration: PT4H}
+    eligible_assignment: {max_duration: P180D}
+  critical:
+    extends: base
+    activation:
+      max_duration: PT1H
+      approval: {approvers: [group:Tier0 Approvers]}
+"""
+
+
+def _compile(tmp_path: Path, tenant: str = TENANT, now: datetime = NOW, **roles: str):  # type: ignore[no-untyped-def]
+    write(tmp_path / "pim.yaml", tenant)
+    for name, text in roles.items():
+        write(tmp_path / "roles" / f"{name}.yaml", text)
+    return compile_policies(load_policies(tmp_path), now)
+
+
+def _errors(tmp_path: Path, tenant: str = TENANT, **roles: str) -> list[str]:
+    with pytest.raises(PolicyErrors) as info:
+        _compile(tmp_path, tenant, **roles)
+    return [e.message for e in info.value.errors]
+
+
+def test_example_repository_compiles() -> None:
+    desired = compile_policies(load_policies(POLICIES), NOW)
+    assert desired.tenant == "contoso.onmicrosoft.com"
+    names = [r.ref.label for r in desired.roles]
+    assert names == sorted(names, key=str.casefold)
+    ga = next(r for r in desired.roles if r.ref.id == "62e90394-69f5-4237-9190-012177145e10")
+    assert ga.template_chain == ("privileged", "critical")
+    assert ga.settings.activation.max_duration == 3600
+    assert ga.settings.activation.approval_required
+    assert ga.settings.activation.approvers == ("group:PIM Tier0 Approvers",)
+    assert ga.settings.active_assignment.allow_permanent
+    assert {a.principal for a in ga.assignments if a.permanent} == set(desired.break_glass)
+
+
+def test_merge_order_defaults_then_template_chain_then_role(tmp_path: Path) -> None:
+    desired = _compile(
+        tmp_path,
+        a="role: Global Administrator\ntemplate: critical\nactivation: {require: [mfa]}\n",
+        b="role: Global Reader\n",
+        c="role: User Administrator\ntemplate: base\n",
+    )
+    by_name = {r.ref.label: r for r in desired.roles}
+    ga = by_name["Global Administrator"].settings
+    assert ga.activation.max_duration == 3600  # critical overrides base overrides defaults
+    assert (ga.activation.require_mfa, ga.activation.require_justification) == (True, False)
+    assert ga.eligible_assignment.max_duration == 180 * 86400  # from base, via critical
+    assert ga.activation.approval_required  # approvers named ⇒ approval on
+    reader = by_name["Global Reader"].settings
+    assert reader.activation.max_duration == 8 * 3600
+    assert reader.activation.require_ticket
+    assert not reader.activation.approval_required
+    assert by_name["User Administrator"].settings.activation.max_duration == 4 * 3600
+    # recipients are normalized to lower case; other notifications keep Entra's defaults
+    admin = reader.notification("activated", "admin")
+    assert admin.recipients == ("secops@contoso.com",) and admin.default_recipients
+    assert reader.notification("eligible_assigned", "admin") == ENTRA_DEFAULT_SETTINGS.notification(
+        "eligible_assigned", "admin"
+    )
+
+
+def test_provenance_points_at_the_winning_layer(tmp_path: Path) -> None:
+    desired = _compile(tmp_path, a="role: Global Administrator\ntemplate: critical\n")
+    (ga,) = desired.roles
+    where = ga.source_of("activation.max_duration")
+    assert where.path.endswith("pim.yaml") and where.line == 15
+    assert ga.source_of("activation.require").line == 3
+    assert ga.source_of("notifications.eligible_assigned") == ga.location  # never declared
+
+
+def test_unset_settings_take_entra_defaults(tmp_path: Path) -> None:
+    desired = _compile(tmp_path, tenant="tenant: t\n", a="role: Global Reader\n")
+    assert desired.roles[0].settings == ENTRA_DEFAULT_SETTINGS
+
+
+def test_unknown_template_suggests_a_name(tmp_path: Path) -> None:
+    messages = _errors(tmp_path, a="role: Global Reader\ntemplate: critcal\n")
+    assert messages == ["unknown template 'critcal'; did you mean 'critical'?"]
+
+
+def test_template_cycle_is_named(tmp_path: Path) -> None:
+    tenant = "tenant: t\ntemplates:\n  a: {extends: b}\n  b: {extends: a}\n"
+    messages = _errors(tmp_path, tenant=tenant, r="role: Global Reader\ntemplate: a\n")
+    assert "template cycle: a → b → a" in messages
+    assert "template cycle: b → a → b" in messages
+
+
+def test_role_managed_twice_by_id_and_by_name(tmp_path: Path) -> None:
+    messages = _errors(
+        tmp_path,
+        a="role: Global Administrator\n",
+        b="role: 62E90394-69F5-4237-9190-012177145E10\n",
+    )
+    assert len(messages) == 1
+    assert messages[0].startswith("role 'Global Administrator' is already managed by ")
+    assert "a.yaml:1:1" in messages[0]
+
+
+def test_same_principal_twice(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:Alice@contoso.com, duration: P30D}\n"
+        "    - {principal: user:alice@contoso.com, duration: P60D}\n"
+        "  active:\n    - {principal: user:alice@contoso.com, duration: P1D}\n"
+    )
+    messages = _errors(tmp_path, a=role)
+    assert messages == [
+        "Global Reader: user:alice@contoso.com is declared twice as eligible at scope '/' "
+        "(first at line 4)"
+    ]
+
+
+def test_mfa_with_authentication_context_is_refused(tmp_path: Path) -> None:
+    (message,) = _errors(
+        tmp_path, a="role: Global Reader\nactivation: {authentication_context: c1}\n"
+    )
+    assert "MfaAndAcrsConflict" in message and "Drop `mfa`" in message
+    assert "pim.yaml:3:45" in message  # where the MFA requirement came from
+
+
+def test_authentication_context_without_mfa_is_fine(tmp_path: Path) -> None:
+    desired = _compile(
+        tmp_path,
+        a="role: Global Reader\nactivation:\n"
+        "  {authentication_context: c1, require: [justification]}\n",
+    )
+    act = desired.roles[0].settings.activation
+    assert act.authentication_context == "c1" and not act.require_mfa
+
+
+def test_activation_longer_than_a_day_is_refused(tmp_path: Path) -> None:
+    (message,) = _errors(tmp_path, a="role: Global Reader\nactivation: {max_duration: P2D}\n")
+    assert "outside what Graph accepts" in message and "PT24H" in message
+
+
+def test_activation_of_exactly_a_day_is_accepted(tmp_path: Path) -> None:
+    desired = _compile(tmp_path, a="role: Global Reader\nactivation: {max_duration: P1D}\n")
+    assert desired.roles[0].settings.activation.max_duration == 86400
+
+
+def test_permanent_assignment_against_policy(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, permanent: true}\n"
+    )
+    (message,) = _errors(tmp_path, a=role)
+    assert "is permanent, but the role's policy does not allow permanent eligible" in message
+    assert "eligible_assignment.allow_permanent is false" in message
+
+
+def test_assignment_longer_than_the_maximum(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\ntemplate: base\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, duration: P200D}\n"
+        "    - {principal: user:b@contoso.com, expires: 2027-12-31}\n"
+        "    - {principal: user:c@contoso.com, expires: 2027-03-01}\n"
+    )
+    messages = _errors(tmp_path, a=role)
+    assert len(messages) == 2
+    assert "user:a@contoso.com lasts P200D, longer than the role's maximum P180D" in messages[0]
+    assert "user:b@contoso.com lasts" in messages[1]
+
+
+def test_expired_assignment_is_a_warning(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, expires: 2026-01-01}\n"
+    )
+    desired = _compile(tmp_path, a=role)
+    (warning,) = desired.warnings
+    assert warning.warning and "expired on 2026-01-01 00:00Z" in warning.message
+    assert warning.location.line == 4
+
+
+def test_approval_without_approvers_is_valid(tmp_path: Path) -> None:
+    desired = _compile(
+        tmp_path, a="role: Global Reader\nactivation: {approval: {required: true}}\n"
+    )
+    act = desired.roles[0].settings.activation
+    assert act.approval_required and act.approvers == ()
+
+
+def test_approval_off_drops_stale_approvers(tmp_path: Path) -> None:
+    desired = _compile(
+        tmp_path,
+        a="role: Global Reader\ntemplate: critical\nactivation: {approval: {required: false}}\n",
+    )
+    act = desired.roles[0].settings.activation
+    assert not act.approval_required and act.approvers == ()
+
+
+def test_custom_role_names_are_resolved_later(tmp_path: Path) -> None:
+    desired = _compile(tmp_path, a="role: Contoso Tier1 Support\n")
+    assert desired.roles[0].ref.id is None
+    assert desired.roles[0].ref.label == "Contoso Tier1 Support"
