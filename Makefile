@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest schemas docs bench clean
+.PHONY: demo test lint typecheck pytest schemas sample-tenant docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ pytest: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/pim-gitops schema --out schemas/
+
+sample-tenant: $(STAMP)
+	$(BIN)/python -c "from pim_gitops.tenantgen import write_sample_tenant; write_sample_tenant()"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -153,3 +153,86 @@ def demo(obj: Context, directory: str) -> None:
     from pim_gitops.demo.run import run_demo
 
     sys.exit(run_demo(directory, now=obj.now, echo=click.echo))
+
+
+# --- emulator ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--snapshot",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Tenant snapshot to serve (default: the bundled sample tenant).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--page-size", default=100, show_default=True, type=click.IntRange(1, 999))
+@click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0))
+@click.option("--throttle-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
+@click.option(
+    "--error-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of requests answered 503 or 504.",
+)
+@click.option(
+    "--reset-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of requests whose connection is dropped.",
+)
+@click.option("--retry-after-max", default=3.0, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--abort-after-writes",
+    type=click.IntRange(0),
+    default=None,
+    help="Drop every write after the first N (crash-in-the-middle tests).",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--pin-clock", is_flag=True, help="Use --now as the emulator's clock.")
+@click.pass_obj
+@handle_errors
+def emulator(
+    obj: Context,
+    snapshot: str | None,
+    host: str,
+    port: int,
+    page_size: int,
+    latency_ms: float,
+    throttle_rate: float,
+    error_rate: float,
+    reset_rate: float,
+    retry_after_max: float,
+    abort_after_writes: int | None,
+    seed: int,
+    pin_clock: bool,
+) -> None:
+    """Serve a local Microsoft Graph (PIM subset) seeded from a snapshot, for tests and demos."""
+    from pim_gitops.demo import SAMPLE_TENANT
+    from pim_gitops.emulator.app import Emulator
+    from pim_gitops.emulator.faults import FaultConfig
+    from pim_gitops.emulator.server import serve
+    from pim_gitops.snapshot import read_snapshot
+
+    faults = FaultConfig(
+        seed=seed,
+        latency_ms=latency_ms,
+        throttle_rate=throttle_rate,
+        error_rate=error_rate,
+        reset_rate=reset_rate,
+        retry_after_max=retry_after_max,
+        abort_after_writes=abort_after_writes,
+    )
+    now = obj.now
+    emu = Emulator(
+        read_snapshot(snapshot or SAMPLE_TENANT),
+        page_size=page_size,
+        faults=faults,
+        **({"clock": lambda: now} if pin_clock else {}),
+    )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo("warning: the emulator accepts any token; keep it off shared networks", err=True)
+    click.echo(f"emulator: http://{host}:{port}/v1.0 (Ctrl-C to stop)", err=True)
+    serve(emu, host, port)

@@ -58,3 +58,64 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# --- the emulator, served over real HTTP on a free port -------------------------------------
+
+
+class Live:
+    """A running emulator: the object (for white-box setup), its URL and an HTTP client."""
+
+    def __init__(self, emulator: Any, url: str) -> None:
+        import httpx
+
+        self.emulator = emulator
+        self.url = url
+        self.graph = url + "/v1.0"
+        self.http = httpx.Client(
+            base_url=self.graph, headers={"Authorization": "Bearer test"}, timeout=30
+        )
+
+    def faults(self, **changes: Any) -> None:
+        import httpx
+
+        response = httpx.post(self.url + "/_emulator/faults", json=changes)
+        assert response.status_code == 200, response.text
+
+    def stats(self) -> dict[str, Any]:
+        import httpx
+
+        return dict(httpx.get(self.url + "/_emulator/stats").json())
+
+    def snapshot(self) -> dict[str, Any]:
+        import httpx
+
+        return dict(httpx.get(self.url + "/_emulator/snapshot").json())
+
+
+@pytest.fixture(scope="session")
+def _served() -> Any:
+    from pim_gitops.demo import SAMPLE_TENANT
+    from pim_gitops.emulator.app import Emulator
+    from pim_gitops.emulator.server import running
+    from pim_gitops.snapshot import read_snapshot
+    from pim_gitops.tenantgen import SAMPLE_NOW
+
+    emulator = Emulator(read_snapshot(SAMPLE_TENANT), clock=lambda: SAMPLE_NOW)
+    with running(emulator) as url:
+        served = Live(emulator, url)
+        yield served
+        served.http.close()
+
+
+@pytest.fixture
+def live(_served: Live) -> Live:
+    """The session's emulator, reset to the sample tenant with no faults."""
+    from pim_gitops.emulator.faults import FaultConfig
+
+    emulator = _served.emulator
+    emulator.store.reset()
+    emulator.stats.reset()
+    emulator.faults.configure(FaultConfig())
+    emulator.page_size = 100
+    return _served

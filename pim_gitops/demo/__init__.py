@@ -1,1 +1,7 @@
-"""The bundled sample tenant (``tenant.json``) and the ``demo`` loop."""
+"""The bundled sample tenant and the ``demo`` loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SAMPLE_TENANT = Path(__file__).with_name("tenant.json")

@@ -1,0 +1,334 @@
+"""The emulator's HTTP face: a Starlette app serving ``/v1.0/…`` plus control endpoints
+under ``/_emulator/…`` that are never delayed, faulted or counted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route as HttpRoute
+from starlette.types import Receive, Scope, Send
+
+from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
+from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
+from pim_gitops.emulator.routes import Context, dispatch, resolve
+from pim_gitops.emulator.store import Store
+from pim_gitops.wire import format_instant
+
+GRAPH_CONTENT_TYPE = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;"
+    "IEEE754Compatible=false;charset=utf-8"
+)
+BATCH_MAX = 20
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    inner_requests: int = 0
+    writes: int = 0
+    by_route: Counter[str] = field(default_factory=Counter)
+    in_flight: int = 0
+    max_concurrency: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def as_dict(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "requests": self.requests,
+                "inner_requests": self.inner_requests,
+                "writes": self.writes,
+                "by_route": dict(sorted(self.by_route.items())),
+                "max_concurrency": self.max_concurrency,
+            }
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests = self.inner_requests = self.writes = self.max_concurrency = 0
+            self.by_route.clear()
+
+
+class _Truncated(Response):
+    """A response cut off mid-body: the client sees the connection drop."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
+        await send(
+            {"type": "http.response.body", "body": b'{"value": [{"id": ', "more_body": False}
+        )
+
+
+class Emulator:
+    """A tenant behind Graph's PIM endpoints, seeded from a snapshot."""
+
+    def __init__(
+        self,
+        snapshot: Mapping[str, Any],
+        *,
+        page_size: int = 100,
+        faults: FaultConfig | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be positive")
+        self.store = Store(snapshot)
+        self.page_size = page_size
+        self.faults = Faults(faults)
+        self.clock = clock
+        self.stats = Stats()
+        self.app = Starlette(
+            routes=[
+                HttpRoute("/_emulator/stats", self._stats, methods=["GET"]),
+                HttpRoute("/_emulator/snapshot", self._snapshot, methods=["GET"]),
+                HttpRoute("/_emulator/reset", self._reset, methods=["POST"]),
+                HttpRoute("/_emulator/faults", self._faults, methods=["GET", "POST"]),
+                HttpRoute(
+                    "/v1.0/{path:path}",
+                    self._graph,
+                    methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+                ),
+            ]
+        )
+
+    # --- control ---------------------------------------------------------------------------
+
+    async def _stats(self, request: Request) -> Response:
+        return JSONResponse(self.stats.as_dict())
+
+    async def _snapshot(self, request: Request) -> Response:
+        return JSONResponse(self.store.snapshot(format_instant(self.clock())))
+
+    async def _reset(self, request: Request) -> Response:
+        self.store.reset()
+        self.stats.reset()
+        self.faults.configure(self.faults.config)
+        return Response(status_code=204)
+
+    async def _faults(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                changes = json.loads(await request.body() or b"{}")
+                if not isinstance(changes, dict):
+                    raise ValueError("expected a JSON object")
+                self.faults.configure(self.faults.config.update(changes))
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(self.faults.config.as_dict())
+
+    # --- Graph ------------------------------------------------------------------------------
+
+    def _reply(self, reply: GraphReply, request_id: str) -> Response:
+        headers = {"request-id": request_id, "client-request-id": request_id, **reply.headers}
+        if reply.status == 204 or reply.body is None:
+            return Response(status_code=reply.status, headers=headers)
+        return Response(
+            json.dumps(reply.body),
+            status_code=reply.status,
+            headers=headers,
+            media_type=GRAPH_CONTENT_TYPE,
+        )
+
+    def _fault_reply(self, status: int, code: str, message: str, request_id: str) -> GraphReply:
+        date = format_instant(self.clock())
+        return GraphReply(status, error_body(code, message, request_id, date))
+
+    def _decided(self, decision: Decision, request_id: str) -> GraphReply | None:
+        if decision.fault == "throttle":
+            reply = self._fault_reply(
+                429, "TooManyRequests", "Please retry again later.", request_id
+            )
+            reply.headers["Retry-After"] = str(decision.retry_after)
+            return reply
+        if decision.fault == "unavailable":
+            return self._fault_reply(
+                503, "serviceNotAvailable", "The service is temporarily unavailable.", request_id
+            )
+        if decision.fault == "timeout":
+            return self._fault_reply(504, "GatewayTimeout", "The gateway timed out.", request_id)
+        return None
+
+    def execute(
+        self, method: str, path: str, params: Mapping[str, str], body: Any, base_url: str
+    ) -> tuple[GraphReply, bool]:
+        """Run one Graph request (no faults); returns the reply and whether it was a write."""
+        request_id = str(uuid.uuid4())
+        write = False
+        try:
+            route_, args = resolve(method, path)
+            write = route_.write
+            with self.stats.lock:
+                self.stats.by_route[f"{route_.method} {route_.template}"] += 1
+            ctx = Context(
+                self.store,
+                method,
+                params,
+                body,
+                self.clock(),
+                base_url,
+                path.strip("/"),
+                self.page_size,
+            )
+            reply = dispatch(ctx, route_, args)
+        except GraphFault as fault:
+            reply = self._fault_reply(fault.status, fault.code, fault.message, request_id)
+        if write and reply.status < 300:
+            with self.stats.lock:
+                self.stats.writes += 1
+        return reply, write
+
+    async def _graph(self, request: Request) -> Response:
+        request_id = request.headers.get("client-request-id") or str(uuid.uuid4())
+        with self.stats.lock:
+            self.stats.requests += 1
+            self.stats.in_flight += 1
+            self.stats.max_concurrency = max(self.stats.max_concurrency, self.stats.in_flight)
+        try:
+            return await self._serve(request, request_id)
+        finally:
+            with self.stats.lock:
+                self.stats.in_flight -= 1
+
+    async def _serve(self, request: Request, request_id: str) -> Response:
+        path = request.path_params["path"]
+        auth = request.headers.get("authorization", "")
+        if not auth.lower().startswith("bearer ") or not auth[7:].strip():
+            reply = self._fault_reply(
+                401, "InvalidAuthenticationToken", "Access token is empty.", request_id
+            )
+            return self._reply(reply, request_id)
+        is_batch = path.strip("/") == "$batch"
+        write = request.method in ("POST", "PATCH", "PUT", "DELETE") and not is_batch
+        write = write and not path.rstrip("/").endswith("getByIds")
+        decision = self.faults.decide(write=write)
+        if decision.delay_s:
+            await asyncio.sleep(decision.delay_s)
+        if decision.fault in ("reset", "abort"):
+            return _Truncated()
+        early = self._decided(decision, request_id)
+        if early is not None:
+            return self._reply(early, request_id)
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return self._reply(
+                self._fault_reply(
+                    400, "BadRequest", "Unable to read JSON request payload.", request_id
+                ),
+                request_id,
+            )
+        base_url = str(request.base_url).rstrip("/") + "/v1.0"
+        if is_batch:
+            if request.method != "POST":
+                fault = GraphFault(405, "Request_BadRequest", "$batch takes POST.")
+                return self._reply(
+                    self._fault_reply(fault.status, fault.code, fault.message, request_id),
+                    request_id,
+                )
+            return await self._batch(body, base_url, request_id)
+        params = dict(request.query_params)
+        reply, _ = self.execute(request.method, path, params, body, base_url)
+        if decision.fault == "ghost":
+            reply = self._fault_reply(504, "GatewayTimeout", "The gateway timed out.", request_id)
+        return self._reply(reply, request_id)
+
+    # --- $batch -------------------------------------------------------------------------------
+
+    def _batch_items(self, body: Any) -> list[Mapping[str, Any]]:
+        requests = body.get("requests") if isinstance(body, Mapping) else None
+        if not isinstance(requests, list) or not requests:
+            raise bad_request("The batch body must carry a non-empty 'requests' array.")
+        if len(requests) > BATCH_MAX:
+            raise bad_request(f"The batch has more than {BATCH_MAX} requests.")
+        seen: set[str] = set()
+        for item in requests:
+            if not isinstance(item, Mapping) or not all(
+                isinstance(item.get(k), str) and item.get(k) for k in ("id", "method", "url")
+            ):
+                raise bad_request("Every batch request needs 'id', 'method' and 'url'.")
+            if item["id"] in seen:
+                raise bad_request(f"Duplicate batch request id {item['id']}.")
+            for dep in item.get("dependsOn") or []:
+                if dep not in seen:
+                    raise bad_request(f"Invalid dependency for request Id: {item['id']}.")
+            if "body" in item and not any(
+                k.lower() == "content-type" for k in (item.get("headers") or {})
+            ):
+                raise bad_request(f"Request {item['id']}: a body needs a Content-Type header.")
+            if str(item["url"]).startswith(("http://", "https://")):
+                raise bad_request(f"Request {item['id']}: the url must be relative.")
+            seen.add(item["id"])
+        return requests
+
+    async def _batch(self, body: Any, base_url: str, request_id: str) -> Response:
+        try:
+            items = self._batch_items(body)
+        except GraphFault as fault:
+            return self._reply(
+                self._fault_reply(fault.status, fault.code, fault.message, request_id), request_id
+            )
+        statuses: dict[str, int] = {}
+        responses = []
+        for item in items:
+            inner_id = str(uuid.uuid4())
+            with self.stats.lock:
+                self.stats.inner_requests += 1
+            method = str(item["method"]).upper()
+            url = str(item["url"])
+            path, _, query = url.lstrip("/").partition("?")
+            if path.lower().startswith("v1.0/"):
+                path = path[5:]
+            failed_dep = [d for d in item.get("dependsOn") or [] if statuses.get(d, 200) >= 400]
+            if failed_dep:
+                reply = self._fault_reply(
+                    424, "FailedDependency", f"Depends on failed request {failed_dep[0]}.", inner_id
+                )
+            else:
+                write = method in ("POST", "PATCH", "PUT", "DELETE") and not path.endswith(
+                    "getByIds"
+                )
+                decision = self.faults.decide(write=write, inner=True)
+                if decision.fault == "abort":
+                    return _Truncated()  # the process "dies" with earlier items applied
+                early = self._decided(decision, inner_id)
+                if early is not None:
+                    reply = early
+                else:
+                    params = dict(parse_qsl(query, keep_blank_values=True))
+                    reply, _ = self.execute(method, path, params, item.get("body"), base_url)
+                    if decision.fault == "ghost":
+                        reply = self._fault_reply(504, "GatewayTimeout", "Timed out.", inner_id)
+            statuses[str(item["id"])] = reply.status
+            entry: dict[str, Any] = {"id": item["id"], "status": reply.status}
+            headers = {"request-id": inner_id, **reply.headers}
+            if reply.body is not None:
+                headers["Content-Type"] = "application/json"
+            entry["headers"] = headers
+            entry["body"] = reply.body
+            responses.append(entry)
+        # Graph may answer batch items in any order; clients must match on id.
+        random.Random(self.faults.config.seed + len(responses)).shuffle(responses)
+        return self._reply(GraphReply(200, {"responses": responses}), request_id)

@@ -1,0 +1,108 @@
+"""The emulator's in-memory tenant, seeded from a snapshot file (raw Graph objects)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+POLICY_PREFIX = "DirectoryRole_"
+
+
+def _by_id(items: list[Any]) -> dict[str, dict[str, Any]]:
+    return {str(item["id"]): copy.deepcopy(item) for item in items if isinstance(item, dict)}
+
+
+def _policy_key(policy_id: str) -> str:
+    """Policies are stored under their ``DirectoryRole_`` id; ``Directory_`` is an alias."""
+    if policy_id.startswith("Directory_"):
+        return POLICY_PREFIX + policy_id[len("Directory_") :]
+    return policy_id
+
+
+class Store:
+    """Mutable tenant state. One lock guards every change; handlers hold it briefly."""
+
+    def __init__(self, snapshot: Mapping[str, Any]) -> None:
+        self.initial = copy.deepcopy(dict(snapshot))
+        self.lock = threading.RLock()
+        self.load(self.initial)
+
+    def load(self, snapshot: Mapping[str, Any]) -> None:
+        with self.lock:
+            self.tenant_id = str(snapshot.get("tenantId", "00000000-0000-0000-0000-000000000000"))
+            self.role_definitions = _by_id(snapshot.get("roleDefinitions", []))
+            self.policies: dict[str, dict[str, Any]] = {}
+            for policy in snapshot.get("roleManagementPolicies", []):
+                stored = copy.deepcopy(policy)
+                stored["id"] = _policy_key(str(policy["id"]))
+                stored["scopeType"] = "DirectoryRole"
+                stored.setdefault("rules", [])
+                self.policies[stored["id"]] = stored
+            self.policy_assignments: dict[str, dict[str, Any]] = {}
+            for item in snapshot.get("roleManagementPolicyAssignments", []):
+                stored = copy.deepcopy(item)
+                stored["policyId"] = _policy_key(str(item["policyId"]))
+                stored["scopeType"] = "DirectoryRole"
+                stored["id"] = f"{stored['policyId']}_{stored['roleDefinitionId']}"
+                self.policy_assignments[stored["id"]] = stored
+            self.eligibility = _by_id(snapshot.get("roleEligibilitySchedules", []))
+            self.assignment = _by_id(snapshot.get("roleAssignmentSchedules", []))
+            self.role_assignments = _by_id(snapshot.get("roleAssignments", []))
+            self.objects = _by_id(snapshot.get("directoryObjects", []))
+            self.group_members = {
+                k: list(v) for k, v in (snapshot.get("groupMembers") or {}).items()
+            }
+            self.requests: dict[str, dict[str, Any]] = {}
+
+    def reset(self) -> None:
+        self.load(self.initial)
+
+    # --- lookups ------------------------------------------------------------------------
+
+    def policy(self, policy_id: str) -> dict[str, Any] | None:
+        return self.policies.get(_policy_key(policy_id))
+
+    def policy_for_role(self, role_id: str) -> dict[str, Any] | None:
+        for item in self.policy_assignments.values():
+            if item["roleDefinitionId"] == role_id:
+                return self.policies.get(item["policyId"])
+        return None
+
+    def rule(self, policy: Mapping[str, Any], rule_id: str) -> dict[str, Any] | None:
+        for rule in policy.get("rules", []):
+            if rule.get("id") == rule_id:
+                return rule  # type: ignore[no-any-return]
+        return None
+
+    def object_type(self, object_id: str) -> str | None:
+        obj = self.objects.get(object_id)
+        if obj is None:
+            return None
+        return str(obj.get("@odata.type", "")).rsplit(".", 1)[-1] or None
+
+    def schedules(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self.eligibility if kind == "eligibility" else self.assignment
+
+    # --- snapshot -----------------------------------------------------------------------
+
+    def snapshot(self, captured_at: str) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "format": "pim-gitops.tenant-snapshot/v1",
+                "tenantId": self.tenant_id,
+                "capturedAt": captured_at,
+                "roleDefinitions": _sorted(self.role_definitions),
+                "roleManagementPolicies": _sorted(self.policies),
+                "roleManagementPolicyAssignments": _sorted(self.policy_assignments),
+                "roleEligibilitySchedules": _sorted(self.eligibility),
+                "roleAssignmentSchedules": _sorted(self.assignment),
+                "roleAssignments": _sorted(self.role_assignments),
+                "directoryObjects": _sorted(self.objects),
+                "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
+            }
+
+
+def _sorted(table: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [copy.deepcopy(table[k]) for k in sorted(table)]

@@ -1,0 +1,548 @@
+"""Build tenant snapshots of raw Graph objects: the bundled sample tenant and synthetic
+tenants of any size for benchmarks. Objects have exactly the shape Graph documents (see
+``../shared/graph-samples``); ids are derived from names so output is reproducible."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pim_gitops.roles import BUILTIN_ROLES, GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
+from pim_gitops.snapshot import FORMAT, canonical_snapshot
+from pim_gitops.wire import format_instant, role_assignment_id
+
+RULE_NS = "#microsoft.graph.unifiedRoleManagementPolicy"
+POLICY_TENANT_GUID = "cab01047-8ad9-4792-8e42-569340767f1b"
+_NS = uuid.UUID("0f5b8f9e-8f4e-4a51-9a51-6d2f0b9a7c11")
+
+
+def oid(*parts: str) -> str:
+    """A stable object id for a name."""
+    return str(uuid.uuid5(_NS, "/".join(parts)))
+
+
+def _target(caller: str, level: str) -> dict[str, Any]:
+    return {
+        "caller": caller,
+        "operations": ["all"],
+        "level": level,
+        "inheritableSettings": [],
+        "enforcedSettings": [],
+    }
+
+
+def default_rules() -> list[dict[str, Any]]:
+    """The 17 rules of a never-edited directory-role policy (graph-pim.md §3)."""
+    rules: list[dict[str, Any]] = []
+
+    def add(kind: str, rule_id: str, caller: str, level: str, **props: Any) -> None:
+        rules.append(
+            {
+                "@odata.type": RULE_NS + kind,
+                "id": rule_id,
+                **props,
+                "target": _target(caller, level),
+            }
+        )
+
+    def notifications(caller: str, level: str) -> None:
+        for recipient in ("Admin", "Requestor", "Approver"):
+            add(
+                "NotificationRule",
+                f"Notification_{recipient}_{caller}_{level}",
+                caller,
+                level,
+                notificationType="Email",
+                recipientType=recipient,
+                notificationLevel="All",
+                isDefaultRecipientsEnabled=True,
+                notificationRecipients=[],
+            )
+
+    add(
+        "ExpirationRule",
+        "Expiration_Admin_Eligibility",
+        "Admin",
+        "Eligibility",
+        isExpirationRequired=False,
+        maximumDuration="P365D",
+    )
+    add("EnablementRule", "Enablement_Admin_Eligibility", "Admin", "Eligibility", enabledRules=[])
+    notifications("Admin", "Eligibility")
+    add(
+        "ExpirationRule",
+        "Expiration_Admin_Assignment",
+        "Admin",
+        "Assignment",
+        isExpirationRequired=False,
+        maximumDuration="P180D",
+    )
+    add(
+        "EnablementRule",
+        "Enablement_Admin_Assignment",
+        "Admin",
+        "Assignment",
+        enabledRules=["Justification"],
+    )
+    notifications("Admin", "Assignment")
+    add(
+        "ExpirationRule",
+        "Expiration_EndUser_Assignment",
+        "EndUser",
+        "Assignment",
+        isExpirationRequired=True,
+        maximumDuration="PT8H",
+    )
+    add(
+        "EnablementRule",
+        "Enablement_EndUser_Assignment",
+        "EndUser",
+        "Assignment",
+        enabledRules=["MultiFactorAuthentication", "Justification"],
+    )
+    rules.append(
+        {
+            "@odata.type": RULE_NS + "ApprovalRule",
+            "id": "Approval_EndUser_Assignment",
+            "target": _target("EndUser", "Assignment"),
+            "setting": {
+                "isApprovalRequired": False,
+                "isApprovalRequiredForExtension": False,
+                "isRequestorJustificationRequired": True,
+                "approvalMode": "SingleStage",
+                "approvalStages": [
+                    {
+                        "approvalStageTimeOutInDays": 1,
+                        "isApproverJustificationRequired": True,
+                        "escalationTimeInMinutes": 0,
+                        "isEscalationEnabled": False,
+                        "primaryApprovers": [],
+                        "escalationApprovers": [],
+                    }
+                ],
+            },
+        }
+    )
+    add(
+        "AuthenticationContextRule",
+        "AuthenticationContext_EndUser_Assignment",
+        "EndUser",
+        "Assignment",
+        isEnabled=False,
+        claimValue=None,
+    )
+    notifications("EndUser", "Assignment")
+    return rules
+
+
+def role_definition(role_id: str, name: str, builtin: bool = True) -> dict[str, Any]:
+    return {
+        "id": role_id,
+        "description": f"{name}.",
+        "displayName": name,
+        "isBuiltIn": builtin,
+        "isEnabled": True,
+        "templateId": role_id,
+        "version": "1",
+        "rolePermissions": [
+            {"allowedResourceActions": ["microsoft.directory/users/basic/read"], "condition": None}
+        ],
+        "inheritsPermissionsFrom": [],
+    }
+
+
+def policy_for(role_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A policy at Entra's defaults and the assignment that links it to the role."""
+    policy_id = f"DirectoryRole_{POLICY_TENANT_GUID}_{oid('policy', role_id)}"
+    policy = {
+        "id": policy_id,
+        "displayName": "DirectoryRole",
+        "description": "DirectoryRole",
+        "isOrganizationDefault": False,
+        "scopeId": "/",
+        "scopeType": "DirectoryRole",
+        "lastModifiedDateTime": None,
+        "lastModifiedBy": {"displayName": None, "id": None},
+        "rules": default_rules(),
+    }
+    link = {
+        "id": f"{policy_id}_{role_id}",
+        "policyId": policy_id,
+        "scopeId": "/",
+        "scopeType": "DirectoryRole",
+        "roleDefinitionId": role_id,
+    }
+    return policy, link
+
+
+def user(
+    upn: str,
+    name: str,
+    *,
+    guest: bool = False,
+    synced: bool = False,
+    enabled: bool = True,
+) -> dict[str, Any]:
+    object_id = oid("user", upn.lower())
+    return {
+        "@odata.type": "#microsoft.graph.user",
+        "id": object_id,
+        "accountEnabled": enabled,
+        "displayName": name,
+        "userPrincipalName": upn,
+        "mail": None if guest else upn,
+        "userType": "Guest" if guest else "Member",
+        "onPremisesSyncEnabled": True if synced else None,
+        "onPremisesImmutableId": (oid("immutable", upn)[:22] + "==") if synced else None,
+    }
+
+
+def group(name: str, *, role_assignable: bool = True) -> dict[str, Any]:
+    return {
+        "@odata.type": "#microsoft.graph.group",
+        "id": oid("group", name),
+        "displayName": name,
+        "mail": None,
+        "securityEnabled": True,
+        "isAssignableToRole": role_assignable,
+    }
+
+
+def service_principal(app_id: str, name: str) -> dict[str, Any]:
+    return {
+        "@odata.type": "#microsoft.graph.servicePrincipal",
+        "id": oid("sp", app_id),
+        "appId": app_id,
+        "displayName": name,
+        "accountEnabled": True,
+        "servicePrincipalType": "Application",
+    }
+
+
+def schedule(
+    kind: str,
+    role_id: str,
+    principal_id: str,
+    *,
+    start: datetime,
+    end: datetime | None,
+    scope: str = "/",
+    via_pim: bool = True,
+) -> dict[str, Any]:
+    """A ``roleEligibilitySchedule`` (kind ``eligible``) or ``roleAssignmentSchedule``."""
+    if via_pim:
+        schedule_id = oid("request", kind, role_id, principal_id, scope)
+    else:  # made outside PIM: the schedule carries the role assignment's id (graph-pim.md §2)
+        au = None if scope == "/" else scope.rsplit("/", 1)[-1]
+        schedule_id = role_assignment_id(role_id, principal_id, au)
+    row: dict[str, Any] = {
+        "id": schedule_id,
+        "principalId": principal_id,
+        "roleDefinitionId": role_id,
+        "directoryScopeId": scope,
+        "appScopeId": None,
+        "createdUsing": schedule_id if via_pim else None,
+        "createdDateTime": format_instant(start) if via_pim else None,
+        "modifiedDateTime": None,
+        "status": "Provisioned",
+    }
+    if kind == "active":
+        row["assignmentType"] = "Assigned"
+    row["memberType"] = "Direct"
+    row["scheduleInfo"] = {
+        "startDateTime": format_instant(start),
+        "recurrence": None,
+        "expiration": {
+            "type": "noExpiration" if end is None else "afterDateTime",
+            "endDateTime": None if end is None else format_instant(end),
+            "duration": None,
+        },
+    }
+    return row
+
+
+def role_assignment(role_id: str, principal_id: str, scope: str = "/") -> dict[str, Any]:
+    au = None if scope == "/" else scope.rsplit("/", 1)[-1]
+    return {
+        "id": role_assignment_id(role_id, principal_id, au),
+        "principalId": principal_id,
+        "resourceScope": scope,
+        "directoryScopeId": scope,
+        "roleDefinitionId": role_id,
+    }
+
+
+class TenantBuilder:
+    """Collects raw objects and emits a canonical snapshot."""
+
+    def __init__(self, tenant_id: str, now: datetime) -> None:
+        self.tenant_id = tenant_id
+        self.now = now
+        self.roles: dict[str, dict[str, Any]] = {}
+        self.policies: list[dict[str, Any]] = []
+        self.links: list[dict[str, Any]] = []
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.eligible: list[dict[str, Any]] = []
+        self.active: list[dict[str, Any]] = []
+        self.assignments: list[dict[str, Any]] = []
+        self.members: dict[str, list[str]] = {}
+
+    def add_role(self, role_id: str, name: str, builtin: bool = True) -> dict[str, Any]:
+        self.roles[role_id] = role_definition(role_id, name, builtin)
+        policy, link = policy_for(role_id)
+        self.policies.append(policy)
+        self.links.append(link)
+        return policy
+
+    def rule(self, role_id: str, rule_id: str) -> dict[str, Any]:
+        link = next(link for link in self.links if link["roleDefinitionId"] == role_id)
+        policy = next(p for p in self.policies if p["id"] == link["policyId"])
+        policy["lastModifiedDateTime"] = format_instant(self.now - timedelta(days=40))
+        policy["lastModifiedBy"] = {"displayName": "Portal admin", "id": None}
+        return next(r for r in policy["rules"] if r["id"] == rule_id)
+
+    def add(self, obj: dict[str, Any]) -> str:
+        self.objects[obj["id"]] = obj
+        return str(obj["id"])
+
+    def grant(
+        self,
+        kind: str,
+        role_id: str,
+        principal_id: str,
+        *,
+        days_ago: int = 30,
+        days_left: int | None = None,
+        scope: str = "/",
+        via_pim: bool = True,
+    ) -> None:
+        start = self.now - timedelta(days=days_ago)
+        end = None if days_left is None else self.now + timedelta(days=days_left)
+        row = schedule(
+            kind, role_id, principal_id, start=start, end=end, scope=scope, via_pim=via_pim
+        )
+        (self.eligible if kind == "eligible" else self.active).append(row)
+        if kind == "active":
+            self.assignments.append(role_assignment(role_id, principal_id, scope))
+
+    def snapshot(self) -> dict[str, Any]:
+        return canonical_snapshot(
+            {
+                "format": FORMAT,
+                "tenantId": self.tenant_id,
+                "capturedAt": format_instant(self.now),
+                "roleDefinitions": list(self.roles.values()),
+                "roleManagementPolicies": self.policies,
+                "roleManagementPolicyAssignments": self.links,
+                "roleEligibilitySchedules": self.eligible,
+                "roleAssignmentSchedules": self.active,
+                "roleAssignments": self.assignments,
+                "directoryObjects": list(self.objects.values()),
+                "groupMembers": self.members,
+            }
+        )
+
+
+# --- the bundled sample tenant --------------------------------------------------------------
+
+SAMPLE_TENANT_ID = "7f3c9a42-1d5e-4b8a-9c6f-2e1d0a9b8c7d"
+#: The sample tenant's clock: the demo pins the emulator and the CLI to it.
+SAMPLE_NOW = datetime(2026, 11, 24, 9, 0, 0, tzinfo=UTC)
+APPLY_APP_ID = "5b4b2a3c-7d1e-4f60-9a8b-0c1d2e3f4a5b"
+CUSTOM_ROLE_ID = oid("role", "Contoso Tier1 Support")
+_FIRST = (
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Diego",
+    "Emma",
+    "Farid",
+    "Gita",
+    "Hugo",
+    "Iris",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Xavi",
+    "Yara",
+    "Zoe",
+)
+_LAST = (
+    "Berg",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Hansen",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+)
+
+
+def _named(upn_local: str) -> str:
+    return " ".join(p.capitalize() for p in upn_local.split("."))
+
+
+def sample_tenant(now: datetime) -> dict[str, Any]:
+    """Contoso: ~30 built-in roles and a custom one, ~60 users, policies mostly at defaults,
+    and a handful of problems for the linter and the planner to find."""
+    now = now.astimezone(UTC)
+    t = TenantBuilder(SAMPLE_TENANT_ID, now)
+    for role_id, name in list(BUILTIN_ROLES.items())[:30]:
+        t.add_role(role_id, name)
+    t.add_role(CUSTOM_ROLE_ID, "Contoso Tier1 Support", builtin=False)
+
+    people = {}
+    for local in (
+        "alice.admin",
+        "grace.identity",
+        "bob.sec",
+        "heidi.audit",
+        "erin.exchange",
+        "frank.sp",
+        "carol.it",
+        "dave.helpdesk",
+        "ivan.ops",
+        "judy.compliance",
+    ):
+        people[local] = t.add(user(f"{local}@contoso.com", _named(local)))
+    bg1 = t.add(user("bg1@contoso.onmicrosoft.com", "Break Glass 1"))
+    bg2 = t.add(user("bg2@contoso.onmicrosoft.com", "Break Glass 2"))
+    synced = t.add(user("mallory.hybrid@contoso.com", "Mallory Hybrid", synced=True))
+    t.add(user("oscar.sync@contoso.com", "Oscar Sync", synced=True))
+    guest = t.add(
+        user("vendor_fabrikam.com#EXT#@contoso.onmicrosoft.com", "Vendor (Fabrikam)", guest=True)
+    )
+    disabled = t.add(user("leaver.old@contoso.com", "Old Leaver", enabled=False))
+    rng = random.Random(7)
+    staff: list[str] = []
+    while len(staff) < 44:
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        upn = f"{first.lower()}.{last.lower()}@contoso.com"
+        if oid("user", upn) not in t.objects:
+            staff.append(t.add(user(upn, f"{first} {last}")))
+    helpdesk = t.add(group("Helpdesk Operators"))
+    approvers = t.add(group("PIM Tier0 Approvers"))
+    t.add(group("All Staff", role_assignable=False))
+    t.members[helpdesk] = [people["dave.helpdesk"], *staff[:6]]
+    t.members[approvers] = [people["grace.identity"], people["bob.sec"]]
+    apply_sp = t.add(service_principal(APPLY_APP_ID, "pim-gitops apply"))
+    t.add(service_principal("0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "Legacy provisioning"))
+
+    ga, pra = GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
+    # What the policy repository declares (some of it): already in place.
+    t.grant("active", ga, bg1, days_ago=400, via_pim=False)
+    t.grant("active", ga, bg2, days_ago=400, via_pim=False)
+    t.grant("active", pra, apply_sp, days_ago=200, via_pim=False)
+    t.grant("eligible", ga, people["alice.admin"], days_ago=20, days_left=70)
+    t.grant("eligible", pra, people["grace.identity"], days_ago=10, days_left=80)
+    t.grant(
+        "eligible",
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+        people["bob.sec"],
+        days_ago=30,
+        days_left=150,
+    )
+    t.grant(
+        "eligible", "729827e3-9c14-49f7-bb1b-9608f156bbb8", helpdesk, days_ago=60, days_left=300
+    )
+    t.grant(
+        "eligible",
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+        people["judy.compliance"],
+        days_ago=15,
+        days_left=200,
+    )
+    # Problems: a standing Global Administrator who is not break-glass, a synced account
+    # holding a hybrid-identity role permanently, a guest eligible for Exchange, a leaver
+    # still eligible, and an administrative-unit scoped assignment (never managed).
+    t.grant("active", ga, people["carol.it"], days_ago=90, via_pim=False)
+    t.grant("active", "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", synced, days_ago=300, via_pim=False)
+    t.grant("eligible", "29232cdf-9323-42fd-ade2-1d097af3e4de", guest, days_ago=5, days_left=100)
+    t.grant(
+        "eligible", "fe930be7-5e62-47db-91af-98c3a49a38b1", disabled, days_ago=120, days_left=200
+    )
+    t.grant(
+        "eligible",
+        "fe930be7-5e62-47db-91af-98c3a49a38b1",
+        staff[0],
+        days_ago=3,
+        days_left=90,
+        scope=f"/administrativeUnits/{oid('au', 'Paris')}",
+    )
+    for index, member in enumerate(staff[6:20]):
+        role_id = list(BUILTIN_ROLES)[10 + index % 18]
+        t.grant("eligible", role_id, member, days_ago=index + 1, days_left=100 + index * 10)
+    # A few settings customized in the portal.
+    t.rule(ga, "Expiration_EndUser_Assignment")["maximumDuration"] = "PT2H"
+    t.rule("194ae4cb-b126-40b2-bd5b-6091b380977d", "Enablement_EndUser_Assignment")[
+        "enabledRules"
+    ] = ["Justification"]  # MFA switched off on Security Administrator activation
+    notify = t.rule(ga, "Notification_Admin_EndUser_Assignment")
+    notify["notificationRecipients"] = ["secops@contoso.com"]
+    return t.snapshot()
+
+
+def synthetic_tenant(
+    *,
+    roles: int,
+    assignments: int,
+    principals: int,
+    now: datetime,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """A big tenant with a realistic mix: 70% eligible, 30% active, a tenth permanent."""
+    rng = random.Random(seed)
+    t = TenantBuilder(oid("tenant", str(seed)), now.astimezone(UTC))
+    role_ids = list(BUILTIN_ROLES)
+    for index in range(roles):
+        if index < len(role_ids):
+            t.add_role(role_ids[index], BUILTIN_ROLES[role_ids[index]])
+        else:
+            t.add_role(oid("custom-role", str(index)), f"Custom Role {index:03}", builtin=False)
+    users = [
+        t.add(user(f"user{index:05}@bench.example", f"User {index:05}"))
+        for index in range(principals)
+    ]
+    all_roles = list(t.roles)
+    seen: set[tuple[str, str, str]] = set()
+    while len(seen) < assignments:
+        kind = "eligible" if rng.random() < 0.7 else "active"
+        role_id, principal = rng.choice(all_roles), rng.choice(users)
+        if (kind, role_id, principal) in seen:
+            continue
+        seen.add((kind, role_id, principal))
+        days_left = None if rng.random() < 0.1 else rng.randint(10, 170)
+        t.grant(kind, role_id, principal, days_ago=rng.randint(1, 100), days_left=days_left)
+    return t.snapshot()
+
+
+def write_sample_tenant() -> None:
+    """Regenerate ``pim_gitops/demo/tenant.json`` (``make sample-tenant``)."""
+    from pim_gitops.demo import SAMPLE_TENANT
+    from pim_gitops.snapshot import write_snapshot
+
+    write_snapshot(sample_tenant(SAMPLE_NOW), SAMPLE_TENANT)
