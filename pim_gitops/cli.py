@@ -27,9 +27,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Context:
     """Options shared by every command."""
 
-    def __init__(self, debug: bool, now: datetime) -> None:
+    def __init__(
+        self,
+        debug: bool,
+        now: datetime,
+        graph_url: str | None = None,
+        tenant_id: str | None = None,
+    ) -> None:
         self.debug = debug
         self.now = now
+        self.graph_url = graph_url
+        self.tenant_id = tenant_id
+
+    def tenant_snapshot(self, path: str | None) -> dict[str, Any]:
+        """A snapshot file if given, else the live tenant (read through Graph)."""
+        from pim_gitops.snapshot import read_snapshot
+
+        if path:
+            return read_snapshot(path)
+        from pim_gitops.graph.session import read_live_snapshot
+
+        data, requests = read_live_snapshot(self.graph_url, self.tenant_id, self.now)
+        click.echo(f"read the tenant in {requests} Graph requests", err=True)
+        return data
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -76,10 +96,25 @@ def handle_errors(func: F) -> F:
     metavar="INSTANT",
     help="Treat this UTC date/instant as now (env PIM_GITOPS_NOW); for reproducible runs.",
 )
+@click.option(
+    "--graph-url",
+    envvar="PIM_GITOPS_GRAPH_URL",
+    metavar="URL",
+    help="Microsoft Graph endpoint (env PIM_GITOPS_GRAPH_URL): a national cloud's Graph host, "
+    "or a loopback URL of the emulator. Default https://graph.microsoft.com.",
+)
+@click.option(
+    "--tenant-id",
+    envvar="PIM_GITOPS_TENANT_ID",
+    metavar="ID",
+    help="Entra tenant id to sign in to (env PIM_GITOPS_TENANT_ID, else AZURE_TENANT_ID).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, now: str | None) -> None:
+def cli(
+    ctx: click.Context, debug: bool, now: str | None, graph_url: str | None, tenant_id: str | None
+) -> None:
     """Policy-as-code and a GitOps reconciler for Microsoft Entra PIM."""
-    ctx.obj = Context(debug=debug, now=_parse_now(now))
+    ctx.obj = Context(debug=debug, now=_parse_now(now), graph_url=graph_url, tenant_id=tenant_id)
 
 
 def main() -> None:
@@ -236,3 +271,24 @@ def emulator(
         click.echo("warning: the emulator accepts any token; keep it off shared networks", err=True)
     click.echo(f"emulator: http://{host}:{port}/v1.0 (Ctrl-C to stop)", err=True)
     serve(emu, host, port)
+
+
+# --- snapshot ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.pass_obj
+@handle_errors
+def snapshot(obj: Context, out: str) -> None:
+    """Write the live tenant's PIM state to a snapshot file (raw Graph objects)."""
+    from pim_gitops.normalize import normalize_tenant
+    from pim_gitops.snapshot import write_snapshot
+
+    data = obj.tenant_snapshot(None)
+    state = normalize_tenant(data, obj.now)  # refuse to write what we could not read back
+    write_snapshot(data, Path(out))
+    click.echo(
+        f"wrote {out}: {len(state.roles)} roles, {len(state.policies)} policies, "
+        f"{len(state.assignments)} assignments, {len(state.principals)} principals"
+    )

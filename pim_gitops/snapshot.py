@@ -68,6 +68,8 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
         for index, item in enumerate(value):
             if not isinstance(item, dict):
                 raise SnapshotError(f"{origin}: {name}[{index}] is not a JSON object")
+    if not isinstance(data.get("organization", {}), dict):
+        raise SnapshotError(f"{origin}: 'organization' must be a JSON object")
     members = data.get("groupMembers", {})
     if not isinstance(members, dict) or not all(isinstance(v, list) for v in members.values()):
         raise SnapshotError(f"{origin}: 'groupMembers' maps group ids to lists of member ids")
@@ -106,6 +108,11 @@ def snapshot_schema() -> dict[str, Any]:
         "format": {"const": FORMAT},
         "tenantId": {"type": "string"},
         "capturedAt": {"type": "string", "format": "date-time"},
+        "organization": {
+            "type": "object",
+            "description": "GET /organization: the tenant's id, name and verified domains.",
+            "additionalProperties": True,
+        },
         "groupMembers": {
             "type": "object",
             "description": "Members (object ids) of groups that hold roles or approve.",

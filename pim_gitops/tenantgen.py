@@ -277,8 +277,15 @@ def role_assignment(role_id: str, principal_id: str, scope: str = "/") -> dict[s
 class TenantBuilder:
     """Collects raw objects and emits a canonical snapshot."""
 
-    def __init__(self, tenant_id: str, now: datetime) -> None:
+    def __init__(
+        self, tenant_id: str, now: datetime, domain: str = "contoso.onmicrosoft.com"
+    ) -> None:
         self.tenant_id = tenant_id
+        self.organization = {
+            "id": tenant_id,
+            "displayName": domain.split(".")[0].capitalize(),
+            "verifiedDomains": [{"name": domain, "isInitial": True, "isDefault": True}],
+        }
         self.now = now
         self.roles: dict[str, dict[str, Any]] = {}
         self.policies: list[dict[str, Any]] = []
@@ -333,6 +340,7 @@ class TenantBuilder:
                 "format": FORMAT,
                 "tenantId": self.tenant_id,
                 "capturedAt": format_instant(self.now),
+                "organization": self.organization,
                 "roleDefinitions": list(self.roles.values()),
                 "roleManagementPolicies": self.policies,
                 "roleManagementPolicyAssignments": self.links,
@@ -516,7 +524,7 @@ def synthetic_tenant(
 ) -> dict[str, Any]:
     """A big tenant with a realistic mix: 70% eligible, 30% active, a tenth permanent."""
     rng = random.Random(seed)
-    t = TenantBuilder(oid("tenant", str(seed)), now.astimezone(UTC))
+    t = TenantBuilder(oid("tenant", str(seed)), now.astimezone(UTC), "bench.onmicrosoft.com")
     role_ids = list(BUILTIN_ROLES)
     for index in range(roles):
         if index < len(role_ids):

@@ -455,3 +455,9 @@ def group_members(ctx: Context, p: dict[str, str]) -> GraphReply:
         if m in ctx.store.objects
     ]
     return _collection(ctx, members, "directoryObjects", ())
+
+
+@route("GET", "organization")
+def organization(ctx: Context, _params: dict[str, str]) -> GraphReply:
+    org = odata.project(ctx.store.organization, odata.parse_query(ctx.params).select)
+    return GraphReply(200, {"@odata.context": ctx.metadata("organization"), "value": [org]})

@@ -32,6 +32,9 @@ class Store:
     def load(self, snapshot: Mapping[str, Any]) -> None:
         with self.lock:
             self.tenant_id = str(snapshot.get("tenantId", "00000000-0000-0000-0000-000000000000"))
+            self.organization = copy.deepcopy(
+                dict(snapshot.get("organization") or {"id": self.tenant_id})
+            )
             self.role_definitions = _by_id(snapshot.get("roleDefinitions", []))
             self.policies: dict[str, dict[str, Any]] = {}
             for policy in snapshot.get("roleManagementPolicies", []):
@@ -93,6 +96,7 @@ class Store:
                 "format": "pim-gitops.tenant-snapshot/v1",
                 "tenantId": self.tenant_id,
                 "capturedAt": captured_at,
+                "organization": copy.deepcopy(self.organization),
                 "roleDefinitions": _sorted(self.role_definitions),
                 "roleManagementPolicies": _sorted(self.policies),
                 "roleManagementPolicyAssignments": _sorted(self.policy_assignments),

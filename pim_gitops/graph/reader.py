@@ -1,0 +1,167 @@
+"""Read a tenant's whole PIM state with the fewest round trips.
+
+Collection-level queries only, never one request per role (graph-pim.md §1): all directory-
+role policies with their rules in one filtered, paged query; all policy assignments; all
+eligibility and assignment schedules; all role assignments (to see assignments made outside
+PIM); then every principal in chunks of 1000 through ``getByIds`` with the properties lint
+needs; then the members of groups that hold roles. Independent queries run concurrently and
+every page is followed. The result is a snapshot (raw Graph objects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pim_gitops.errors import GraphError
+from pim_gitops.graph.transport import GraphTransport
+from pim_gitops.snapshot import FORMAT, canonical_snapshot
+from pim_gitops.wire import format_instant
+
+DIR = "roleManagement/directory"
+POLICY_FILTER = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
+GET_BY_IDS_CHUNK = 1000
+#: ``getByIds`` returns few user properties unless ``$select`` names them (graph-pim.md §1 E15).
+PRINCIPAL_PROPERTIES = (
+    "id",
+    "displayName",
+    "userPrincipalName",
+    "mail",
+    "userType",
+    "onPremisesSyncEnabled",
+    "onPremisesImmutableId",
+    "accountEnabled",
+    "appId",
+    "servicePrincipalType",
+    "isAssignableToRole",
+    "securityEnabled",
+)
+
+
+def _approver_ids(policies: Iterable[Mapping[str, Any]]) -> set[str]:
+    ids: set[str] = set()
+    for policy in policies:
+        for rule in policy.get("rules") or []:
+            setting = rule.get("setting") if isinstance(rule, Mapping) else None
+            if not isinstance(setting, Mapping):
+                continue
+            for stage in setting.get("approvalStages") or []:
+                for approver in (stage or {}).get("primaryApprovers") or []:
+                    for key in ("userId", "groupId", "id"):
+                        if isinstance(approver, Mapping) and approver.get(key):
+                            ids.add(str(approver[key]))
+                            break
+    return ids
+
+
+async def _policies(transport: GraphTransport) -> list[dict[str, Any]]:
+    """All policies with rules; if the bulk read fails on the server side (a rule that
+    cannot be read, graph-explorer-v4#4041), read them one by one and record per-role
+    failures instead of aborting the snapshot."""
+    try:
+        return await transport.get_all(
+            "policies/roleManagementPolicies",
+            params={"$filter": POLICY_FILTER, "$expand": "rules"},
+            target="directory-role policies",
+        )
+    except GraphError as exc:
+        if exc.status is None or exc.status < 500:
+            raise
+    bare = await transport.get_all(
+        "policies/roleManagementPolicies",
+        params={"$filter": POLICY_FILTER},
+        target="directory-role policies",
+    )
+
+    async def one(policy: dict[str, Any]) -> dict[str, Any]:
+        try:
+            body = await transport.get_json(
+                f"policies/roleManagementPolicies/{policy['id']}",
+                params={"$expand": "rules"},
+                target=f"policy {policy['id']}",
+            )
+            return dict(body)
+        except GraphError as exc:
+            return policy | {"error": f"{exc.code or exc.status}: rules could not be read"}
+
+    return list(await asyncio.gather(*(one(p) for p in bare)))
+
+
+async def read_snapshot(
+    transport: GraphTransport, *, now: datetime, tenant_id: str = ""
+) -> dict[str, Any]:
+    """The tenant's PIM state as a snapshot (raw Graph v1.0 objects)."""
+    (organization, roles, policies, links, eligible, active, assignments) = await asyncio.gather(
+        transport.get_all(
+            "organization",
+            params={"$select": "id,displayName,verifiedDomains"},
+            target="organization",
+        ),
+        transport.get_all(f"{DIR}/roleDefinitions", target="role definitions"),
+        _policies(transport),
+        transport.get_all(
+            "policies/roleManagementPolicyAssignments",
+            params={"$filter": POLICY_FILTER},
+            target="policy assignments",
+        ),
+        transport.get_all(f"{DIR}/roleEligibilitySchedules", target="eligibility schedules"),
+        transport.get_all(f"{DIR}/roleAssignmentSchedules", target="assignment schedules"),
+        transport.get_all(f"{DIR}/roleAssignments", target="role assignments"),
+    )
+    principal_ids = sorted(
+        {str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")}
+        | _approver_ids(policies)
+    )
+    chunks = [
+        principal_ids[i : i + GET_BY_IDS_CHUNK]
+        for i in range(0, len(principal_ids), GET_BY_IDS_CHUNK)
+    ]
+    responses = await asyncio.gather(
+        *(
+            transport.send(
+                "POST",
+                "directoryObjects/getByIds",
+                params={"$select": ",".join(PRINCIPAL_PROPERTIES)},
+                body={"ids": chunk, "types": ["user", "group", "servicePrincipal"]},
+                target=f"{len(chunk)} principals",
+                idempotent=True,
+            )
+            for chunk in chunks
+        )
+    )
+    objects = [obj for r in responses for obj in (r.body or {}).get("value", [])]
+    holders = {str(s["principalId"]) for s in (*eligible, *active, *assignments)}
+    groups = sorted(
+        str(o["id"])
+        for o in objects
+        if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders
+    )
+    member_lists = await asyncio.gather(
+        *(
+            transport.get_all(
+                f"groups/{g}/members", params={"$select": "id"}, target=f"members of group {g}"
+            )
+            for g in groups
+        )
+    )
+    return canonical_snapshot(
+        {
+            "format": FORMAT,
+            "tenantId": str(organization[0]["id"]) if organization else tenant_id,
+            "organization": organization[0] if organization else {},
+            "capturedAt": format_instant(now),
+            "roleDefinitions": roles,
+            "roleManagementPolicies": policies,
+            "roleManagementPolicyAssignments": links,
+            "roleEligibilitySchedules": eligible,
+            "roleAssignmentSchedules": active,
+            "roleAssignments": assignments,
+            "directoryObjects": objects,
+            "groupMembers": {
+                g: sorted(str(m["id"]) for m in members)
+                for g, members in zip(groups, member_lists, strict=True)
+            },
+        }
+    )

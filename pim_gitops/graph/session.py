@@ -1,0 +1,55 @@
+"""Open a Graph transport for a ``--graph-url`` and read a tenant (CLI-facing helpers)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from pim_gitops.graph.clouds import build_credential, resolve_endpoint
+from pim_gitops.graph.reader import read_snapshot
+from pim_gitops.graph.transport import GraphTransport, RetryPolicy, Sleeper, build_adapter
+
+
+@asynccontextmanager
+async def open_graph(
+    graph_url: str | None,
+    tenant_id: str | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+    sleep: Sleeper = asyncio.sleep,
+    rng: random.Random | None = None,
+    concurrency: int = 8,
+) -> AsyncIterator[GraphTransport]:
+    endpoint = resolve_endpoint(graph_url)
+    credential = build_credential(endpoint, tenant_id) if endpoint.cloud else None
+    transport = GraphTransport(
+        build_adapter(endpoint, credential),
+        endpoint.base_url,
+        retry=retry,
+        sleep=sleep,
+        rng=rng,
+        concurrency=concurrency,
+    )
+    try:
+        yield transport
+    finally:
+        await transport.close()
+        if credential is not None:
+            await credential.close()
+
+
+def read_live_snapshot(
+    graph_url: str | None, tenant_id: str | None, now: datetime
+) -> tuple[dict[str, Any], int]:
+    """The live tenant as a snapshot, and the number of HTTP requests it took."""
+
+    async def go() -> tuple[dict[str, Any], int]:
+        async with open_graph(graph_url, tenant_id) as transport:
+            data = await read_snapshot(transport, now=now, tenant_id=tenant_id or "")
+            return data, transport.requests
+
+    return asyncio.run(go())
