@@ -292,3 +292,92 @@ def snapshot(obj: Context, out: str) -> None:
         f"wrote {out}: {len(state.roles)} roles, {len(state.policies)} policies, "
         f"{len(state.assignments)} assignments, {len(state.principals)} principals"
     )
+
+
+# --- plan -------------------------------------------------------------------------------
+
+
+def _console_text(text: str, colour_markup: bool) -> None:
+    """Print through rich on a terminal (colour), plain elsewhere (CI, pipes)."""
+    if colour_markup:
+        from rich.console import Console
+
+        Console(highlight=False, soft_wrap=True).print(text, end="")
+    else:
+        click.echo(text, nl=False)
+
+
+def _is_terminal() -> bool:
+    import os
+
+    return sys.stdout.isatty() and not os.environ.get("CI") and not os.environ.get("NO_COLOR")
+
+
+def _live_plan(obj: Context, directory: str) -> tuple[Any, Any, Any]:
+    """Compile, read the live tenant (with lookups) and plan, in one Graph session."""
+    import asyncio
+
+    from pim_gitops.graph.session import open_graph
+    from pim_gitops.workflow import git_trace, load_desired, plan_against, read_tenant
+
+    desired = load_desired(directory, obj.now)
+
+    async def go() -> tuple[Any, Any]:
+        async with open_graph(obj.graph_url, obj.tenant_id) as transport:
+            _, state = await read_tenant(transport, desired.state, obj.now)
+            click.echo(f"read the tenant in {transport.requests} Graph requests", err=True)
+            return state, plan_against(desired, state, obj.now, git_trace())
+
+    state, plan = asyncio.run(go())
+    return desired, state, plan
+
+
+@cli.command()
+@click.argument("directory", default="policies", type=click.Path(file_okay=False))
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False),
+    help="Plan against a snapshot file instead of the live tenant.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list unmanaged roles and scopes.")
+@click.pass_obj
+@handle_errors
+def plan(
+    obj: Context,
+    directory: str,
+    snapshot_path: str | None,
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    verbose: bool,
+) -> None:
+    """Show what apply would change in the tenant."""
+    from pim_gitops.plan import dump_plan
+    from pim_gitops.render.plan import render_json, render_markdown, render_text
+
+    if snapshot_path:
+        from pim_gitops.normalize import normalize_tenant
+        from pim_gitops.snapshot import read_snapshot
+        from pim_gitops.workflow import git_trace, load_desired, plan_against
+
+        desired = load_desired(directory, obj.now)
+        state = normalize_tenant(read_snapshot(snapshot_path), obj.now)
+        result = plan_against(desired, state, obj.now, git_trace())
+    else:
+        _, _, result = _live_plan(obj, directory)
+    if out:
+        Path(out).write_text(dump_plan(result), encoding="utf-8")
+        click.echo(f"saved the plan to {out}", err=True)
+    if fmt == "json":
+        click.echo(render_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        colour = _is_terminal()
+        _console_text(render_text(result, colour=colour, verbose=verbose), colour)
+    if detailed_exitcode and not result.empty:
+        sys.exit(2)

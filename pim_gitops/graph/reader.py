@@ -165,3 +165,31 @@ async def read_snapshot(
             },
         }
     )
+
+
+async def lookup_references(transport: GraphTransport, refs: Iterable[str]) -> list[dict[str, Any]]:
+    """Principals named in policy files that hold no role yet (so the snapshot lacks them):
+    one filtered query each, concurrently."""
+    select = ",".join(PRINCIPAL_PROPERTIES)
+
+    def query(ref: str) -> tuple[str, dict[str, str]] | None:
+        kind, _, value = ref.partition(":")
+        quoted = value.replace("'", "''")
+        if kind == "user":
+            return "users", {"$filter": f"userPrincipalName eq '{quoted}'", "$select": select}
+        if kind == "group":
+            return "groups", {"$filter": f"displayName eq '{quoted}'", "$select": select}
+        if kind == "sp":
+            return "servicePrincipals", {"$filter": f"appId eq '{quoted}'", "$select": select}
+        return None
+
+    queries = [(ref, q) for ref in sorted(set(refs)) if (q := query(ref)) is not None]
+    results = await asyncio.gather(
+        *(transport.get_all(path, params=params, target=ref) for ref, (path, params) in queries)
+    )
+    objects: list[dict[str, Any]] = []
+    for (_, (path, _params)), found in zip(queries, results, strict=True):
+        kind = {"users": "user", "groups": "group", "servicePrincipals": "servicePrincipal"}[path]
+        for obj in found:
+            objects.append({"@odata.type": f"#microsoft.graph.{kind}", **obj})
+    return objects

@@ -1,0 +1,405 @@
+"""Desired state (compiled YAML) vs tenant state → typed changes, matched by address.
+
+Settings are compared per role and per leaf setting; assignments by the key
+(role, principal, scope, eligible|active) in dictionaries, so the cost is linear in the
+number of assignments. Nothing here talks to Graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
+from pim_gitops.state import (
+    ActivationSettings,
+    Assignment,
+    AssignmentRules,
+    Principal,
+    RoleDefinition,
+    RoleSettings,
+    TenantState,
+    make_activation,
+)
+from pim_gitops.wire import format_duration, format_instant, is_guid
+
+Action = Literal["create", "update", "delete"]
+#: Instants closer than this are the same (Graph stores 7-digit fractions; we send seconds).
+TOLERANCE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Change:
+    address: str
+    action: Action
+    role_id: str
+    role_name: str
+    #: ``setting`` or ``assignment``
+    kind: str
+    before: Any
+    after: Any
+    #: Setting path (``activation.max_duration``) for settings; ``eligible``/``active`` else.
+    path: str = ""
+    principal_id: str | None = None
+    principal_ref: str | None = None
+    #: Assignments: the desired side (create/update) and the live side (update/delete).
+    desired: Assignment | None = None
+    live: Assignment | None = None
+    declared: DeclaredAssignment | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Diff:
+    changes: tuple[Change, ...]
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+    #: Roles (names) present in the tenant without a policy file.
+    unmanaged_roles: tuple[str, ...]
+    #: Assignments of managed roles at scopes other than ``/``: listed, never touched.
+    unmanaged_scoped: tuple[Assignment, ...]
+    #: Desired settings of every managed role, by role id, with approvers resolved.
+    desired_settings: Mapping[str, RoleSettings]
+
+
+# --- resolution -----------------------------------------------------------------------------
+
+
+class Resolver:
+    """Policy references → tenant objects."""
+
+    def __init__(self, tenant: TenantState) -> None:
+        self.tenant = tenant
+        self.by_upn: dict[str, Principal] = {}
+        self.by_app: dict[str, Principal] = {}
+        self.groups: dict[str, list[Principal]] = {}
+        for p in tenant.principals.values():
+            if p.user_principal_name:
+                self.by_upn[p.user_principal_name.lower()] = p
+            if p.app_id:
+                self.by_app[p.app_id.lower()] = p
+            if p.type == "group" and p.display_name:
+                self.groups.setdefault(p.display_name.casefold(), []).append(p)
+
+    def principal(self, ref: str) -> Principal | str:
+        """The principal, or an error message."""
+        kind, _, value = ref.partition(":")
+        found: Principal | None = None
+        if kind == "user" and value:
+            found = self.by_upn.get(value.lower())
+        elif kind == "sp" and value:
+            found = self.by_app.get(value.lower())
+        elif kind == "group" and value:
+            matches = self.groups.get(value.casefold(), [])
+            if len(matches) > 1:
+                ids = ", ".join(sorted(m.id for m in matches))
+                return f"{ref} is ambiguous: {len(matches)} groups have that name ({ids})"
+            found = matches[0] if matches else None
+        elif is_guid(ref):
+            found = self.tenant.principals.get(ref.lower()) or self.tenant.principals.get(ref)
+        if found is None:
+            return f"principal {ref} was not found in the tenant"
+        return found
+
+    def role(self, compiled: CompiledRole) -> RoleDefinition | None:
+        if compiled.ref.id:
+            return self.tenant.role_by_template(compiled.ref.id)
+        name = (compiled.ref.display_name or compiled.ref.written).casefold()
+        for role in self.tenant.roles.values():
+            if role.display_name.casefold() == name:
+                return role
+        return None
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+def _duration_word(value: int | None) -> str | None:
+    return None if value is None else format_duration(value)
+
+
+def settings_leaves(settings: RoleSettings) -> dict[str, Any]:
+    """Every leaf setting in policy words, by path (``activation.max_duration``)."""
+    act: ActivationSettings = settings.activation
+    leaves: dict[str, Any] = {
+        "activation.max_duration": format_duration(act.max_duration),
+        "activation.require_mfa": act.require_mfa,
+        "activation.require_justification": act.require_justification,
+        "activation.require_ticket": act.require_ticket,
+        "activation.authentication_context": act.authentication_context,
+        "activation.approval.required": act.approval_required,
+        "activation.approval.approvers": list(act.approvers),
+    }
+    for name in ("eligible_assignment", "active_assignment"):
+        rules: AssignmentRules = getattr(settings, name)
+        leaves[f"{name}.allow_permanent"] = rules.allow_permanent
+        leaves[f"{name}.max_duration"] = _duration_word(rules.max_duration)
+        leaves[f"{name}.require_mfa"] = rules.require_mfa
+        leaves[f"{name}.require_justification"] = rules.require_justification
+    for key, note in settings.notifications:
+        leaves[f"notifications.{key}.default_recipients"] = note.default_recipients
+        leaves[f"notifications.{key}.recipients"] = list(note.recipients)
+        leaves[f"notifications.{key}.level"] = note.level
+    return leaves
+
+
+def resolve_settings(
+    settings: RoleSettings, resolver: Resolver, role_label: str
+) -> tuple[RoleSettings, list[str]]:
+    """Approver references → ``user:<id>`` / ``group:<id>``."""
+    errors: list[str] = []
+    resolved: list[str] = []
+    for ref in settings.activation.approvers:
+        found = resolver.principal(ref)
+        if isinstance(found, str):
+            errors.append(f"{role_label}: approver {found}")
+        elif found.type not in ("user", "group"):
+            errors.append(f"{role_label}: approver {ref} is a {found.type}, not a user or group")
+        else:
+            resolved.append(f"{found.type}:{found.id}")
+    act = settings.activation
+    activation = make_activation(
+        max_duration=act.max_duration,
+        require_mfa=act.require_mfa,
+        require_justification=act.require_justification,
+        require_ticket=act.require_ticket,
+        authentication_context=act.authentication_context,
+        approval_required=act.approval_required,
+        approvers=resolved,
+    )
+    return RoleSettings(
+        activation,
+        settings.eligible_assignment,
+        settings.active_assignment,
+        settings.notifications,
+    ), errors
+
+
+def _readable(leaves: dict[str, Any], tenant: TenantState) -> dict[str, Any]:
+    """Approver ids shown as the references a policy file uses."""
+    path = "activation.approval.approvers"
+    shown = []
+    for value in leaves[path]:
+        object_id = str(value).partition(":")[2]
+        principal = tenant.principals.get(object_id)
+        shown.append(principal.reference if principal else value)
+    return leaves | {path: sorted(shown)}
+
+
+def _setting_changes(
+    role: RoleDefinition, desired: RoleSettings, live: RoleSettings, tenant: TenantState
+) -> list[Change]:
+    want, have = settings_leaves(desired), settings_leaves(live)
+    shown_want, shown_have = _readable(want, tenant), _readable(have, tenant)
+    changes = []
+    for path in want:
+        if want[path] == have[path]:
+            continue
+        if path.endswith(".max_duration") and not path.startswith("activation"):
+            # The maximum is moot while permanence is allowed (graph-pim.md §3.2).
+            prefix = path.rsplit(".", 1)[0]
+            if want[f"{prefix}.allow_permanent"] and have[f"{prefix}.allow_permanent"]:
+                continue
+        changes.append(
+            Change(
+                address=f'role["{role.display_name}"].{path}',
+                action="update",
+                role_id=role.id,
+                role_name=role.display_name,
+                kind="setting",
+                before=shown_have[path],
+                after=shown_want[path],
+                path=path,
+            )
+        )
+    return changes
+
+
+# --- assignments ----------------------------------------------------------------------------
+
+
+def _desired_end(
+    item: DeclaredAssignment, live: Assignment | None, now: datetime
+) -> datetime | None:
+    if item.permanent:
+        return None
+    if item.end is not None:
+        return item.end
+    if item.duration is not None:
+        begin = live.start if live is not None and live.start is not None else now
+        return begin + timedelta(seconds=item.duration)
+    return None
+
+
+def _close(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= TOLERANCE
+
+
+def _when(value: datetime | None) -> str:
+    return "permanent" if value is None else format_instant(value)
+
+
+def _assignment_change(
+    address: str,
+    action: Action,
+    role: RoleDefinition,
+    desired: Assignment,
+    item: DeclaredAssignment,
+    before: Any,
+    live: Assignment | None,
+) -> Change:
+    return Change(
+        address,
+        action,
+        role.id,
+        role.display_name,
+        "assignment",
+        before=before,
+        after={"end": _when(desired.end)},
+        path=desired.kind,
+        principal_id=desired.principal_id,
+        principal_ref=item.principal,
+        desired=desired,
+        live=live,
+        declared=item,
+    )
+
+
+def _assignment_changes(
+    compiled: CompiledRole,
+    role: RoleDefinition,
+    live: Mapping[tuple[str, str, str, str], Assignment],
+    resolver: Resolver,
+    now: datetime,
+) -> tuple[list[Change], list[str]]:
+    changes: list[Change] = []
+    errors: list[str] = []
+    declared_keys: set[tuple[str, str, str, str]] = set()
+    for item in compiled.assignments:
+        if item.end is not None and item.end <= now:
+            continue  # expired: warned about at compile time
+        found = resolver.principal(item.principal)
+        if isinstance(found, str):
+            errors.append(f"{item.location}: {role.display_name}: {found}")
+            continue
+        key: tuple[str, str, str, str] = (role.id, found.id, item.scope, item.kind)
+        declared_keys.add(key)
+        current = live.get(key)
+        end = _desired_end(item, current, now)
+        start = item.start if item.start is not None and item.start > now else None
+        desired = Assignment(role.id, found.id, item.scope, item.kind, end, start)
+        base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
+
+        if current is None:
+            changes.append(_assignment_change(base, "create", role, desired, item, None, None))
+            continue
+        same_start = start is None or _close(start, current.start)
+        if not _close(end, current.end) or not same_start:
+            changes.append(
+                _assignment_change(
+                    base, "update", role, desired, item, {"end": _when(current.end)}, current
+                )
+            )
+    if compiled.assignments_mode == "authoritative":
+        for key, current in live.items():
+            if key[0] != role.id or key in declared_keys or current.scope != "/":
+                continue
+            principal = resolver.tenant.principals.get(current.principal_id)
+            ref = principal.reference if principal else current.principal_id
+            changes.append(
+                Change(
+                    f'role["{role.display_name}"].{current.kind}["{ref}"]',
+                    "delete",
+                    role.id,
+                    role.display_name,
+                    "assignment",
+                    before={"end": _when(current.end)},
+                    after=None,
+                    path=current.kind,
+                    principal_id=current.principal_id,
+                    principal_ref=ref,
+                    live=current,
+                )
+            )
+    return changes, errors
+
+
+# --- the diff -------------------------------------------------------------------------------
+
+
+def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
+    resolver = Resolver(tenant)
+    live = {a.key: a for a in tenant.assignments}
+    changes: list[Change] = []
+    errors: list[str] = []
+    warnings: list[str] = []
+    managed: set[str] = set()
+    resolved_settings: dict[str, RoleSettings] = {}
+    for compiled in desired.roles:
+        role = resolver.role(compiled)
+        if role is None:
+            errors.append(
+                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
+            )
+            continue
+        managed.add(role.id)
+        settings, problems = resolve_settings(compiled.settings, resolver, role.display_name)
+        errors += problems
+        resolved_settings[role.id] = settings
+        policy = tenant.policies.get(role.id)
+        if policy is None:
+            reason = tenant.policy_errors.get(role.id, "no PIM policy found")
+            errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
+        else:
+            changes += _setting_changes(role, settings, policy.settings, tenant)
+            warnings += _tightening_warnings(role, settings, policy.settings, tenant.assignments)
+        found, problems = _assignment_changes(compiled, role, live, resolver, now)
+        changes += found
+        errors += problems
+    order = {"setting": 0, "assignment": 1}
+    changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
+    unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
+    scoped = tuple(a for a in tenant.unmanaged_scoped if a.role_id in managed)
+    return Diff(
+        tuple(changes),
+        tuple(errors),
+        tuple(warnings),
+        tuple(unmanaged_roles),
+        scoped,
+        resolved_settings,
+    )
+
+
+def _tightening_warnings(
+    role: RoleDefinition, want: RoleSettings, have: RoleSettings, live: Iterable[Assignment]
+) -> list[str]:
+    warnings = []
+    for kind, name in (("eligible", "eligible_assignment"), ("active", "active_assignment")):
+        rules: AssignmentRules = getattr(want, name)
+        before: AssignmentRules = getattr(have, name)
+        if rules.allow_permanent or (
+            not before.allow_permanent
+            and before.max_duration is not None
+            and rules.max_duration is not None
+            and rules.max_duration >= before.max_duration
+        ):
+            continue
+        assert rules.max_duration is not None
+        limit = timedelta(seconds=rules.max_duration)
+        over = [
+            a
+            for a in live
+            if a.role_id == role.id
+            and a.kind == kind
+            and (a.end is None or (a.start is not None and a.end - a.start > limit))
+        ]
+        if over:
+            warnings.append(
+                f"{role.display_name}: {len(over)} existing {kind} assignment(s) exceed the new "
+                f"maximum {format_duration(rules.max_duration)}; Graph leaves them, but their "
+                "next update or extension will fail"
+            )
+    return warnings

@@ -1,0 +1,121 @@
+"""Plans as text (Terraform-like), markdown (PR comments) and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from itertools import groupby
+from typing import Any
+
+from pim_gitops.plan import Plan, plan_to_json
+
+#: GitHub's limit on an issue or pull-request comment.
+GITHUB_COMMENT_LIMIT = 65_536
+SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+COLOUR = {"create": "green", "update": "yellow", "delete": "red"}
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict) and set(value) == {"end"}:
+        return str(value["end"])
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary
+    if not any(s.values()):
+        return "No changes. The tenant matches the policy."
+    return f"Plan: {s['add']} to add, {s['change']} to change, {s['remove']} to remove."
+
+
+def change_line(change: dict[str, Any]) -> str:
+    action = change["action"]
+    if action == "update":
+        detail = f"{_value(change['before'])} → {_value(change['after'])}"
+    elif action == "create":
+        detail = _value(change["after"])
+    else:
+        detail = f"(was {_value(change['before'])})"
+    return f"{SYMBOL[action]} {change['address']}: {detail}"
+
+
+def _by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    return [
+        (name, list(items)) for name, items in groupby(changes, key=lambda c: c["role"]["name"])
+    ]
+
+
+def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> str:
+    """Terraform-like text; rich markup when ``colour`` (the CLI prints it through rich)."""
+    lines: list[str] = []
+    for role, changes in _by_role(plan.changes):
+        lines.append(f'role "{role}"')
+        for change in changes:
+            text = "  " + change_line(change)
+            if colour:
+                from rich.markup import escape
+
+                text = f"[{COLOUR[change['action']]}]{escape(text)}[/]"
+            lines.append(text)
+        lines.append("")
+    for warning in plan.warnings:
+        lines.append(f"warning: {warning}")
+    if verbose:
+        if plan.unmanaged_roles:
+            lines.append(
+                f"unmanaged roles ({len(plan.unmanaged_roles)}, untouched): "
+                + ", ".join(plan.unmanaged_roles)
+            )
+        for item in plan.unmanaged_scoped:
+            lines.append(
+                f"unmanaged scoped assignment (never removed): {item['kind']} "
+                f"{item['principal_id']} on {item['role_id']} at {item['scope']}"
+            )
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """A PR comment: summary table first, one collapsible section per role, under the limit."""
+    s = plan.summary
+    head = [
+        "### pim-gitops plan",
+        "",
+        "| add | change | remove |",
+        "|---:|---:|---:|",
+        f"| {s.get('add', 0)} | {s.get('change', 0)} | {s.get('remove', 0)} |",
+        "",
+        summary_line(plan),
+        "",
+    ]
+    for warning in plan.warnings:
+        head.append(f"> [!WARNING]\n> {warning}\n")
+    sections = []
+    for role, changes in _by_role(plan.changes):
+        body = "\n".join(change_line(c) for c in changes)
+        sections.append(
+            f"<details><summary><b>{role}</b> — {len(changes)} change(s)</summary>\n\n"
+            f"```diff\n{body}\n```\n</details>\n"
+        )
+    out = "\n".join(head)
+    note = (
+        "\n_Truncated: {n} more role section(s) not shown; see the plan artifact or run "
+        "`pim-gitops plan` locally._\n"
+    )
+    for index, section in enumerate(sections):
+        remaining = len(sections) - index
+        if len(out) + len(section) + len(note) + 20 > limit:
+            out += note.format(n=remaining)
+            break
+        out += section
+    return out
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_to_json(plan), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,75 @@
+"""The steps the commands share: compile the policy, read the tenant (snapshot or live),
+plan. I/O lives here and in ``graph/``; the logic it calls is pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pim_gitops.compile import DesiredState, all_principals, compile_policies
+from pim_gitops.diff import Resolver
+from pim_gitops.graph.transport import GraphTransport
+from pim_gitops.loader import load_policies
+from pim_gitops.normalize import normalize_tenant
+from pim_gitops.plan import Plan, desired_hash, make_plan
+from pim_gitops.render.desired import describe_desired
+from pim_gitops.state import TenantState
+
+
+@dataclass(frozen=True)
+class Desired:
+    state: DesiredState
+    hash: str
+
+
+def load_desired(directory: str, now: datetime) -> Desired:
+    state = compile_policies(load_policies(directory), now)
+    return Desired(state, desired_hash(describe_desired(state)))
+
+
+def unresolved(desired: DesiredState, tenant: TenantState) -> list[str]:
+    resolver = Resolver(tenant)
+    refs = set(all_principals(desired))
+    return sorted(r for r in refs if isinstance(resolver.principal(r), str))
+
+
+async def read_tenant(
+    transport: GraphTransport, desired: DesiredState, now: datetime
+) -> tuple[dict[str, Any], TenantState]:
+    """Read the live tenant; look up the principals the policy names that hold no role yet."""
+    from pim_gitops.graph.reader import lookup_references, read_snapshot
+
+    snapshot = await read_snapshot(transport, now=now)
+    state = normalize_tenant(snapshot, now)
+    missing = unresolved(desired, state)
+    if missing:
+        found = await lookup_references(transport, missing)
+        known = {o["id"] for o in snapshot["directoryObjects"]}
+        snapshot["directoryObjects"] += [o for o in found if o["id"] not in known]
+        state = normalize_tenant(snapshot, now)
+    return snapshot, state
+
+
+def plan_against(
+    desired: Desired, tenant: TenantState, now: datetime, trace: str | None = None
+) -> Plan:
+    return make_plan(desired.state, tenant, now, desired_hash=desired.hash, trace=trace)
+
+
+def git_trace() -> str | None:
+    """The commit and pull request behind this run, for the tenant's audit log."""
+    import os
+
+    sha = os.environ.get("GITHUB_SHA")
+    if not sha:
+        return None
+    parts = [f"commit {sha[:12]}"]
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    repo = os.environ.get("GITHUB_REPOSITORY")
+    ref = os.environ.get("GITHUB_REF", "")
+    if repo and ref.startswith("refs/pull/"):
+        parts.append(f"{server}/{repo}/pull/{ref.split('/')[2]}")
+    elif repo:
+        parts.append(f"{server}/{repo}/commit/{sha}")
+    return "pim-gitops " + " ".join(parts)
