@@ -187,7 +187,7 @@ def demo(obj: Context, directory: str) -> None:
     """Run the loop against the bundled sample tenant on the built-in emulator."""
     from pim_gitops.demo.run import run_demo
 
-    sys.exit(run_demo(directory, now=obj.now, echo=click.echo))
+    sys.exit(run_demo(directory, echo=click.echo))
 
 
 # --- emulator ---------------------------------------------------------------------------
@@ -381,3 +381,99 @@ def plan(
         _console_text(render_text(result, colour=colour, verbose=verbose), colour)
     if detailed_exitcode and not result.empty:
         sys.exit(2)
+
+
+# --- apply ------------------------------------------------------------------------------
+
+
+def _report_line(result: Any) -> None:
+    mark = {"succeeded": "ok", "failed": "FAILED", "skipped": "skipped"}[result.status]
+    extra = ""
+    if result.status == "failed":
+        extra = (
+            f": {result.message} [code {result.code or '-'}, request-id {result.request_id or '-'}]"
+        )
+    elif result.message:
+        extra = f" ({result.message})"
+    click.echo(f"  {mark:7} {result.operation.label}{extra}", err=True)
+
+
+@cli.command()
+@click.argument("target", default="policies", type=click.Path(exists=True))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
+@click.option("--max-removals", default=10, show_default=True, type=click.IntRange(0))
+@click.option("--allow-break-glass-change", is_flag=True)
+@click.option("--allow-no-pra-eligible", is_flag=True)
+@click.option("--allow-other-tenant", is_flag=True)
+@click.option("--allow-self-lockout", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+@handle_errors
+def apply(
+    obj: Context,
+    target: str,
+    auto_approve: bool,
+    max_removals: int,
+    allow_break_glass_change: bool,
+    allow_no_pra_eligible: bool,
+    allow_other_tenant: bool,
+    allow_self_lockout: bool,
+    fmt: str,
+) -> None:
+    """Apply a saved plan (PLAN file) or plan-and-apply a policy directory."""
+    import asyncio
+
+    from pim_gitops.apply import Guards
+    from pim_gitops.errors import PlanFormatError
+    from pim_gitops.graph.session import open_graph
+    from pim_gitops.plan import plan_from_json
+    from pim_gitops.render.plan import render_text
+    from pim_gitops.workflow import apply_plan
+
+    guards = Guards(
+        max_removals,
+        allow_break_glass_change,
+        allow_no_pra_eligible,
+        allow_other_tenant,
+        allow_self_lockout,
+    )
+    if Path(target).is_file():
+        try:
+            data = json.loads(Path(target).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PlanFormatError(f"{target}: cannot read the plan: {exc}") from None
+        the_plan = plan_from_json(data, target)
+    else:
+        _, _, the_plan = _live_plan(obj, target)
+        colour = _is_terminal()
+        _console_text(render_text(the_plan, colour=colour), colour)
+        if the_plan.empty:
+            return
+        if not auto_approve:
+            if not sys.stdin.isatty():
+                raise click.UsageError("not a terminal: pass --auto-approve to apply")
+            click.confirm("Apply these changes?", abort=True)
+    if the_plan.empty:
+        click.echo("No changes. Nothing to apply.")
+        return
+
+    def phase(number: int, count: int) -> None:
+        from pim_gitops.plan import PHASES
+
+        click.echo(f"phase {number}: {PHASES[number]} ({count})", err=True)
+
+    async def go() -> Any:
+        async with open_graph(obj.graph_url, obj.tenant_id) as transport:
+            return await apply_plan(transport, the_plan, obj.now, guards, _report_line, phase)
+
+    result = asyncio.run(go())
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
+    else:
+        click.echo(
+            f"Apply: {result.count('succeeded')} succeeded, {result.count('failed')} failed, "
+            f"{result.count('skipped')} skipped; {result.remaining} change(s) not in effect "
+            "after read-back."
+        )
+    if not result.ok:
+        sys.exit(1)

@@ -298,6 +298,17 @@ def _assignment_changes(
             continue
         same_start = start is None or _close(start, current.start)
         if not _close(end, current.end) or not same_start:
+            if item.duration is not None and not item.permanent and item.end is None:
+                # Re-grant the declared length from now: Graph restarts an updated schedule
+                # at the processing time, so "from creation" would never settle otherwise.
+                desired = Assignment(
+                    role.id,
+                    found.id,
+                    item.scope,
+                    item.kind,
+                    now + timedelta(seconds=item.duration),
+                    start,
+                )
             changes.append(
                 _assignment_change(
                     base, "update", role, desired, item, {"end": _when(current.end)}, current

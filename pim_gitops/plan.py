@@ -166,6 +166,8 @@ class Plan:
     tool_version: str = __version__
     format_version: int = FORMAT_VERSION
     summary: dict[str, int] = field(default_factory=dict)
+    #: What apply's guards need: declared tenant, break-glass and apply-identity object ids.
+    guards: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -344,6 +346,7 @@ def plan_from_json(data: Any, origin: str) -> Plan:
             unmanaged_scoped=list(data["unmanaged_scoped"]),
             tool_version=data["tool_version"],
             summary=dict(data["summary"]),
+            guards=dict(data.get("guards") or {}),
         )
     except (KeyError, TypeError) as exc:
         raise PlanFormatError(f"{origin}: malformed plan: {exc}") from None

@@ -54,7 +54,35 @@ async def read_tenant(
 def plan_against(
     desired: Desired, tenant: TenantState, now: datetime, trace: str | None = None
 ) -> Plan:
-    return make_plan(desired.state, tenant, now, desired_hash=desired.hash, trace=trace)
+    from pim_gitops.apply import resolve_guard_ids
+
+    plan = make_plan(desired.state, tenant, now, desired_hash=desired.hash, trace=trace)
+    plan.guards = {"tenant": desired.state.tenant} | resolve_guard_ids(
+        desired.state.break_glass, desired.state.apply_identity, tenant
+    )
+    return plan
+
+
+async def apply_plan(
+    transport: GraphTransport,
+    plan: Plan,
+    now: datetime,
+    guards: Any,
+    report: Any,
+    phase_started: Any = None,
+) -> Any:
+    """Re-read, refuse a stale plan or a guard violation, write, then verify by reading."""
+    from pim_gitops.apply import check_guards, check_stale, execute, verify
+    from pim_gitops.graph.reader import read_snapshot
+
+    snapshot = await read_snapshot(transport, now=now)
+    state = normalize_tenant(snapshot, now)
+    check_stale(plan, state)
+    check_guards(plan, state, guards, snapshot.get("organization") or {})
+    result = await execute(transport, plan, state, now, report, phase_started)
+    after = normalize_tenant(await read_snapshot(transport, now=now), now)
+    result.remaining = verify(plan, after)
+    return result
 
 
 def git_trace() -> str | None:
