@@ -248,6 +248,8 @@ class Emulator:
                     self._fault_reply(fault.status, fault.code, fault.message, request_id),
                     request_id,
                 )
+            with self.stats.lock:
+                self.stats.by_route["POST $batch"] += 1
             return await self._batch(body, base_url, request_id)
         params = dict(request.query_params)
         reply, _ = self.execute(request.method, path, params, body, base_url)

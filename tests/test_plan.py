@@ -1,0 +1,372 @@
+"""The plan engine: exact diffs, no perpetual diffs, ordering, renderers, saved plans."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pim_gitops.cli import cli
+from pim_gitops.demo import SAMPLE_TENANT
+from pim_gitops.errors import PlanError, PlanFormatError
+from pim_gitops.normalize import normalize_tenant
+from pim_gitops.plan import dump_plan, plan_from_json, rule_for, rule_values
+from pim_gitops.render.plan import render_json, render_markdown, render_text
+from pim_gitops.roles import GLOBAL_ADMINISTRATOR
+from pim_gitops.snapshot import read_snapshot
+from pim_gitops.state import NOTIFICATION_KEYS
+from pim_gitops.tenantgen import SAMPLE_NOW
+from pim_gitops.workflow import load_desired, plan_against
+from tests.conftest import POLICIES, load_sample, write
+
+NOW = SAMPLE_NOW
+
+
+def sample_state() -> Any:
+    return normalize_tenant(read_snapshot(SAMPLE_TENANT), NOW)
+
+
+def plan_for(directory: Path | str = POLICIES, snapshot: dict[str, Any] | None = None) -> Any:
+    state = normalize_tenant(snapshot or read_snapshot(SAMPLE_TENANT), NOW)
+    return plan_against(load_desired(str(directory), NOW), state, NOW)
+
+
+def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
+    """Apply a plan's operations to a snapshot, the way Graph would (no HTTP)."""
+    from pim_gitops.apply import rule_body
+    from pim_gitops.tenantgen import schedule
+    from pim_gitops.wire import parse_instant
+
+    out = copy.deepcopy(snapshot)
+    links = {
+        link["roleDefinitionId"]: link["policyId"]
+        for link in out["roleManagementPolicyAssignments"]
+    }
+    policies = {p["id"]: p for p in out["roleManagementPolicies"]}
+    for op in plan.operations:
+        if op.op == "patch_rule":
+            policy = policies[links[op.role_id]]
+            policy["rules"] = [
+                rule_body(r, op.values) if r["id"] == op.rule_id else r for r in policy["rules"]
+            ]
+            continue
+        name = (
+            "roleEligibilitySchedules"
+            if op.schedule_kind == "eligible"
+            else "roleAssignmentSchedules"
+        )
+        rows = [
+            r
+            for r in out[name]
+            if not (
+                r["roleDefinitionId"] == op.role_id
+                and r["principalId"] == op.principal_id
+                and r["directoryScopeId"] == op.scope
+            )
+        ]
+        if op.action != "adminRemove":
+            end = parse_instant(op.end) if op.end else None
+            rows.append(
+                schedule(
+                    op.schedule_kind,
+                    op.role_id,
+                    op.principal_id,
+                    start=NOW,
+                    end=end,
+                    scope=op.scope,
+                )
+            )
+        out[name] = rows
+    return out
+
+
+def test_example_repo_against_the_sample_tenant() -> None:
+    plan = plan_for()
+    assert plan.summary == {"add": 12, "change": 93, "remove": 6}
+    removed = {c["address"] for c in plan.changes if c["action"] == "delete"}
+    assert 'role["Global Administrator"].active["user:carol.it@contoso.com"]' in removed
+    # Additive mode never removes; AU-scoped assignments are never touched.
+    assert not any("Helpdesk Administrator" in a for a in removed)
+    assert plan.unmanaged_scoped and plan.unmanaged_scoped[0]["scope"].startswith(
+        "/administrativeUnits/"
+    )
+    assert "Billing Administrator" in plan.unmanaged_roles
+
+
+def test_applying_the_plan_in_memory_leaves_nothing_to_plan() -> None:
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    after = apply_in_memory(snapshot, plan_for(snapshot=snapshot))
+    assert plan_for(snapshot=after).empty
+
+
+def test_operations_are_ordered_relax_create_remove_tighten() -> None:
+    phases = [op.phase for op in plan_for().operations]
+    assert phases == sorted(phases)
+    ops = plan_for().operations
+    mfa_off = next(
+        op
+        for op in ops
+        if op.role_name == "Conditional Access Administrator"
+        and op.rule_id == "Enablement_EndUser_Assignment"
+    )
+    context_on = next(
+        op
+        for op in ops
+        if op.role_name == "Conditional Access Administrator"
+        and op.rule_id == "AuthenticationContext_EndUser_Assignment"
+    )
+    assert mfa_off.phase < context_on.phase
+    tighten = next(
+        op
+        for op in ops
+        if op.rule_id == "Expiration_Admin_Eligibility" and op.role_name == "Global Administrator"
+    )
+    create = next(op for op in ops if op.action == "adminAssign")
+    assert tighten.phase > create.phase
+
+
+def test_only_changed_rules_are_patched() -> None:
+    ops = [
+        op
+        for op in plan_for().operations
+        if op.op == "patch_rule" and op.role_name == "Global Reader"
+    ]
+    assert sorted(op.rule_id for op in ops) == [
+        "Expiration_Admin_Assignment",
+        "Expiration_Admin_Eligibility",
+        "Notification_Admin_EndUser_Assignment",
+    ]
+
+
+def test_unresolvable_principal_is_an_error(policy_copy: Path) -> None:
+    path = policy_copy / "roles" / "global-reader.yaml"
+    path.write_text(path.read_text().replace("judy.compliance", "nobody.here"))
+    with pytest.raises(PlanError, match="user:nobody.here@contoso.com was not found"):
+        plan_for(policy_copy)
+
+
+def test_ambiguous_group_is_an_error(policy_copy: Path) -> None:
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    twin = next(
+        o for o in snapshot["directoryObjects"] if o.get("displayName") == "Helpdesk Operators"
+    )
+    snapshot["directoryObjects"].append(twin | {"id": "00000000-0000-0000-0000-0000000000aa"})
+    with pytest.raises(PlanError, match="ambiguous"):
+        plan_for(policy_copy, snapshot)
+
+
+# --- zero perpetual diffs --------------------------------------------------------------------
+
+
+def _minutes(rule: dict[str, Any]) -> None:
+    from pim_gitops.wire import parse_duration
+
+    rule["maximumDuration"] = f"PT{parse_duration(rule['maximumDuration']) // 60}M"
+
+
+def _blank_claim(rule: dict[str, Any]) -> None:
+    if not rule["isEnabled"]:
+        rule["claimValue"] = ""
+
+
+def _empty_recipient(rule: dict[str, Any]) -> None:
+    rule["notificationRecipients"] = [*rule["notificationRecipients"], ""]
+
+
+def _stale_maximum(rule: dict[str, Any]) -> None:
+    if not rule["isExpirationRequired"]:
+        rule["maximumDuration"] = "P30D"
+
+
+def _reordered(rule: dict[str, Any]) -> None:
+    rule["enabledRules"] = list(reversed(rule["enabledRules"]))
+
+
+def _stale_approvers(rule: dict[str, Any]) -> None:
+    setting = rule["setting"]
+    if not setting["isApprovalRequired"]:
+        setting["approvalStages"][0]["primaryApprovers"] = [
+            {"@odata.type": "#microsoft.graph.singleUser", "userId": "someone"}
+        ]
+
+
+SPELLINGS = [
+    ("Expiration_EndUser_Assignment", _minutes),
+    ("AuthenticationContext_EndUser_Assignment", _blank_claim),
+    ("Notification_Admin_Admin_Eligibility", _empty_recipient),
+    ("Expiration_Admin_Eligibility", _stale_maximum),
+    ("Enablement_EndUser_Assignment", _reordered),
+    ("Approval_EndUser_Assignment", _stale_approvers),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "spell"), SPELLINGS)
+def test_graph_spellings_plan_nothing(rule_id: str, spell: Any) -> None:
+    """However Graph spells an equal setting, the plan is empty (graph-pim.md §9)."""
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    after = apply_in_memory(snapshot, plan_for(snapshot=snapshot))
+    for policy in after["roleManagementPolicies"]:
+        for rule in policy["rules"]:
+            if rule["id"] == rule_id:
+                spell(rule)
+            rule["target"]["operations"] = ["All"]  # casing differs between GET and PATCH
+        policy["rules"].reverse()  # order is not stable either
+    assert plan_for(snapshot=after).empty
+
+
+def test_documented_default_policy_matches_declared_defaults(tmp_path: Path) -> None:
+    """A role file that declares Entra's defaults plans nothing against the documented
+    never-edited policy payload."""
+    write(tmp_path / "pim.yaml", "tenant: contoso.onmicrosoft.com\n")
+    write(
+        tmp_path / "roles" / "ga.yaml", "role: Global Administrator\nassignments_mode: additive\n"
+    )
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    documented = load_sample(
+        "policies__list-rolemanagementpolicyassignments-expand-policy-rules.response.json"
+    )["value"][0]["policy"]["rules"]
+    link = next(
+        link
+        for link in snapshot["roleManagementPolicyAssignments"]
+        if link["roleDefinitionId"] == GLOBAL_ADMINISTRATOR
+    )
+    for policy in snapshot["roleManagementPolicies"]:
+        if policy["id"] == link["policyId"]:
+            policy["rules"] = documented
+    assert plan_for(tmp_path, snapshot).empty
+
+
+def test_every_setting_path_maps_to_a_rule() -> None:
+    from pim_gitops.diff import settings_leaves
+
+    settings = sample_state().policies[GLOBAL_ADMINISTRATOR].settings
+    rules = {rule_for(path) for path in settings_leaves(settings)}
+    assert len(rules) == 17
+    for rule_id in rules:
+        assert rule_values(rule_id, settings)
+    assert len(NOTIFICATION_KEYS) == 9
+
+
+# --- property: apply the plan, plan again, nothing left ---------------------------------------
+
+durations = st.sampled_from(["PT1H", "PT2H", "PT4H", "PT8H", "P1D", "PT24H"])
+
+
+@given(
+    activation=durations,
+    require=st.sets(st.sampled_from(["mfa", "justification", "ticket"])),
+    permanent=st.booleans(),
+    eligible_max=st.sampled_from(["P30D", "P90D", "P180D", "P365D"]),
+    recipients=st.lists(st.sampled_from(["a@contoso.com", "B@contoso.com", ""]), max_size=3),
+    critical=st.booleans(),
+    approval=st.booleans(),
+    days=st.integers(min_value=1, max_value=29),
+)
+def test_plan_applied_in_memory_converges(
+    tmp_path_factory: Any,
+    activation: str,
+    require: set[str],
+    permanent: bool,
+    eligible_max: str,
+    recipients: list[str],
+    critical: bool,
+    approval: bool,
+    days: int,
+) -> None:
+    root = tmp_path_factory.mktemp("repo")
+    write(root / "pim.yaml", "tenant: contoso.onmicrosoft.com\n")
+    approvers = "\n    approvers: [group:PIM Tier0 Approvers]" if approval else ""
+    role = f"""role: Security Administrator
+activation:
+  max_duration: {activation}
+  require: [{", ".join(sorted(require))}]
+  approval:
+    required: {str(approval).lower()}{approvers}
+eligible_assignment: {{allow_permanent: {str(permanent).lower()}, max_duration: {eligible_max}}}
+notifications:
+  activated:
+    admin: {{recipients: [{", ".join(r for r in recipients if r)}], critical_only: {str(critical).lower()}}}
+assignments:
+  eligible:
+    - principal: user:heidi.audit@contoso.com
+      duration: P{days}D
+    - principal: group:Helpdesk Operators
+      {"permanent: true" if permanent else "duration: P20D"}
+"""
+    write(root / "roles" / "security.yaml", role)
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    plan = plan_for(root, snapshot)
+    assert not plan.empty
+    assert plan_for(root, apply_in_memory(snapshot, plan)).empty
+
+
+# --- renderers and saved plans ------------------------------------------------------------------
+
+
+def test_text_renderer() -> None:
+    text = render_text(plan_for())
+    assert text.endswith("Plan: 12 to add, 93 to change, 6 to remove.\n")
+    assert '  ~ role["Global Administrator"].activation.max_duration: PT2H → PT1H\n' in text
+    assert (
+        '  - role["Global Administrator"].active["user:carol.it@contoso.com"]: '
+        "(was permanent)\n" in text
+    )
+    assert (
+        '  + role["Security Administrator"].eligible["user:heidi.audit@contoso.com"]: '
+        "2027-02-22T09:00:00Z\n" in text
+    )
+    assert "[green]" in render_text(plan_for(), colour=True)
+    assert render_text(plan_for()) == text  # stable
+
+
+def test_markdown_renderer_and_truncation() -> None:
+    md = render_markdown(plan_for())
+    assert md.startswith("### pim-gitops plan\n\n| add | change | remove |")
+    assert "| 12 | 93 | 6 |" in md
+    assert md.count("<details>") == 11
+    short = render_markdown(plan_for(), limit=3000)
+    assert len(short) <= 3000 and "_Truncated:" in short
+
+
+def test_json_renderer_matches_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((POLICIES.parent / "schemas" / "plan.schema.json").read_text())
+    data = json.loads(render_json(plan_for()))
+    jsonschema.validate(data, schema)
+    assert data["format_version"] == 1
+    assert data["summary"] == {"add": 12, "change": 93, "remove": 6}
+    change = next(c for c in data["changes"] if c["action"] == "create")
+    assert {"address", "action", "before", "after", "role", "principal"} <= set(change)
+
+
+def test_saved_plan_round_trips() -> None:
+    plan = plan_for()
+    again = plan_from_json(json.loads(dump_plan(plan)), "plan.json")
+    assert dump_plan(again) == dump_plan(plan)
+    with pytest.raises(PlanFormatError):
+        plan_from_json({"format_version": 99}, "x.json")
+
+
+def test_plan_command_exit_codes(tmp_path: Path) -> None:
+    args = [
+        "--now",
+        "2026-11-24T09:00:00Z",
+        "plan",
+        str(POLICIES),
+        "--snapshot",
+        str(SAMPLE_TENANT),
+    ]
+    result = CliRunner().invoke(
+        cli, [*args, "--detailed-exitcode", "--out", str(tmp_path / "p.json")]
+    )
+    assert result.exit_code == 2, result.output
+    assert (tmp_path / "p.json").exists()
+    result = CliRunner().invoke(cli, [*args, "--format", "markdown"])
+    assert result.exit_code == 0 and "| add | change | remove |" in result.output
