@@ -83,6 +83,15 @@ def handle_errors(func: F) -> F:
             _fail(f"error: {exc}" if not isinstance(exc, PolicyErrors) else str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly, the traceback only with --debug
+            if debug:
+                traceback.print_exc()
+            _fail(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "(run with --debug for the traceback, and please report it)"
+            )
 
     return wrapper  # type: ignore[return-value]
 
@@ -477,3 +486,84 @@ def apply(
         )
     if not result.ok:
         sys.exit(1)
+
+
+# --- lint and rules -----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", default="policies", type=click.Path(file_okay=False))
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False),
+    help="Tenant facts from a snapshot file.",
+)
+@click.option("--live", is_flag=True, help="Tenant facts from the live tenant (Graph).")
+@click.option("--preset", type=click.Choice(["default", "cisa", "cis", "strict"]))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text"
+)
+@click.pass_obj
+@handle_errors
+def lint(
+    obj: Context,
+    directory: str,
+    snapshot_path: str | None,
+    live: bool,
+    preset: str | None,
+    fmt: str,
+) -> None:
+    """Check the policy against best practice, CISA SCuBA MS.AAD.7 and CIS controls."""
+    from pim_gitops.lint.engine import run_lint
+    from pim_gitops.lint.render import render_github, render_json, render_sarif, render_text
+    from pim_gitops.workflow import load_desired
+
+    desired = load_desired(directory, obj.now).state
+    tenant = None
+    if snapshot_path or live:
+        from pim_gitops.normalize import normalize_tenant
+
+        tenant = normalize_tenant(obj.tenant_snapshot(snapshot_path), obj.now)
+    result = run_lint(desired, tenant, obj.now, preset=preset)
+    render = {
+        "text": render_text,
+        "json": render_json,
+        "sarif": render_sarif,
+        "github": render_github,
+    }[fmt]
+    click.echo(render(result), nl=False)
+    if result.blocking:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("rule", required=False)
+@click.option(
+    "--docs",
+    "docs_dir",
+    type=click.Path(file_okay=False),
+    help="Write the rule pages (docs/rules) instead of printing.",
+)
+@handle_errors
+def rules(rule: str | None, docs_dir: str | None) -> None:
+    """List the lint rules, or explain one (by code or name)."""
+    from pim_gitops.lint.engine import catalogue, iter_rules
+    from pim_gitops.lint.render import rule_markdown, rules_docs
+
+    if docs_dir:
+        out = Path(docs_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in sorted(rules_docs().items()):
+            (out / name).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(rules_docs())} pages to {out}")
+        return
+    if rule:
+        found = list(iter_rules([rule]))
+        if not found:
+            raise click.UsageError(f"no rule {rule!r}; see `pim-gitops rules`")
+        click.echo(rule_markdown(found[0]), nl=False)
+        return
+    for item in catalogue():
+        controls = f"  [{', '.join(item.controls)}]" if item.controls else ""
+        click.echo(f"{item.code}  {item.name:26} {item.severity:8} {item.title}{controls}")

@@ -346,7 +346,8 @@ def normalize_schedule(obj: Any, kind: Kind, now: datetime) -> Assignment | None
         raise r.fail(f"unknown expiration type {etype!r}")
     if end is not None and end <= now:
         return None
-    return Assignment(role_id, principal_id, scope, kind, end, start, schedule_id)
+    outside = kind == "active" and obj.get("createdUsing") is None
+    return Assignment(role_id, principal_id, scope, kind, end, start, schedule_id, outside)
 
 
 def normalize_role_assignment(obj: Any) -> DirectRoleAssignment:

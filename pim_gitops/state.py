@@ -166,6 +166,8 @@ class Assignment:
     start: datetime | None = None
     #: Tenant side: the schedule's id; ``None`` on the desired side.
     schedule_id: str | None = field(default=None, compare=False)
+    #: Tenant side: made outside PIM (a direct role assignment; ``createdUsing`` is null).
+    outside_pim: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, str]:

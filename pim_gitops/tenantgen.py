@@ -462,9 +462,9 @@ def sample_tenant(now: datetime) -> dict[str, Any]:
 
     ga, pra = GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
     # What the policy repository declares (some of it): already in place.
-    t.grant("active", ga, bg1, days_ago=400, via_pim=False)
-    t.grant("active", ga, bg2, days_ago=400, via_pim=False)
-    t.grant("active", pra, apply_sp, days_ago=200, via_pim=False)
+    t.grant("active", ga, bg1, days_ago=400)
+    t.grant("active", ga, bg2, days_ago=400)
+    t.grant("active", pra, apply_sp, days_ago=200)
     t.grant("eligible", ga, people["alice.admin"], days_ago=20, days_left=70)
     t.grant("eligible", pra, people["grace.identity"], days_ago=10, days_left=80)
     t.grant(
@@ -484,14 +484,16 @@ def sample_tenant(now: datetime) -> dict[str, Any]:
         days_ago=15,
         days_left=200,
     )
-    # Problems: a standing Global Administrator who is not break-glass, a synced account
-    # holding a hybrid-identity role permanently, a guest eligible for Exchange, a leaver
-    # still eligible, and an administrative-unit scoped assignment (never managed).
+    # Problems (pim_gitops/demo/planted-defects.json): a Global Administrator assigned outside
+    # PIM, a synced account holding Hybrid Identity Administrator permanently outside PIM, a
+    # guest eligible for Cloud Application Administrator, a disabled leaver still eligible,
+    # and an administrative-unit scoped assignment (listed, never managed).
     t.grant("active", ga, people["carol.it"], days_ago=90, via_pim=False)
     t.grant("active", "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", synced, days_ago=300, via_pim=False)
-    t.grant("eligible", "29232cdf-9323-42fd-ade2-1d097af3e4de", guest, days_ago=5, days_left=100)
+    # Cloud Application and Billing Administrator are not managed by the example repo.
+    t.grant("eligible", "158c047a-c907-4556-b7ef-446551a6b5f7", guest, days_ago=5, days_left=100)
     t.grant(
-        "eligible", "fe930be7-5e62-47db-91af-98c3a49a38b1", disabled, days_ago=120, days_left=200
+        "eligible", "b0f54661-2d74-4c50-afa3-1ec803f12efe", disabled, days_ago=120, days_left=200
     )
     t.grant(
         "eligible",

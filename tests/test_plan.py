@@ -88,7 +88,7 @@ def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
 
 def test_example_repo_against_the_sample_tenant() -> None:
     plan = plan_for()
-    assert plan.summary == {"add": 12, "change": 93, "remove": 6}
+    assert plan.summary == {"add": 12, "change": 93, "remove": 4}
     removed = {c["address"] for c in plan.changes if c["action"] == "delete"}
     assert 'role["Global Administrator"].active["user:carol.it@contoso.com"]' in removed
     # Additive mode never removes; AU-scoped assignments are never touched.
@@ -312,7 +312,7 @@ assignments:
 
 def test_text_renderer() -> None:
     text = render_text(plan_for())
-    assert text.endswith("Plan: 12 to add, 93 to change, 6 to remove.\n")
+    assert text.endswith("Plan: 12 to add, 93 to change, 4 to remove.\n")
     assert '  ~ role["Global Administrator"].activation.max_duration: PT2H → PT1H\n' in text
     assert (
         '  - role["Global Administrator"].active["user:carol.it@contoso.com"]: '
@@ -329,7 +329,7 @@ def test_text_renderer() -> None:
 def test_markdown_renderer_and_truncation() -> None:
     md = render_markdown(plan_for())
     assert md.startswith("### pim-gitops plan\n\n| add | change | remove |")
-    assert "| 12 | 93 | 6 |" in md
+    assert "| 12 | 93 | 4 |" in md
     assert md.count("<details>") == 11
     short = render_markdown(plan_for(), limit=3000)
     assert len(short) <= 3000 and "_Truncated:" in short
@@ -342,7 +342,7 @@ def test_json_renderer_matches_schema() -> None:
     data = json.loads(render_json(plan_for()))
     jsonschema.validate(data, schema)
     assert data["format_version"] == 1
-    assert data["summary"] == {"add": 12, "change": 93, "remove": 6}
+    assert data["summary"] == {"add": 12, "change": 93, "remove": 4}
     change = next(c for c in data["changes"] if c["action"] == "create")
     assert {"address", "action", "before", "after", "role", "principal"} <= set(change)
 
