@@ -33,6 +33,9 @@ pytest: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/pim-gitops schema --out schemas/
 
+docs: $(STAMP)
+	$(BIN)/pim-gitops rules --docs docs/rules
+
 sample-tenant: $(STAMP)
 	$(BIN)/python -c "from pim_gitops.tenantgen import write_sample_tenant; write_sample_tenant()"
 

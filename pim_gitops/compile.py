@@ -35,6 +35,7 @@ from pim_gitops.state import (
     make_activation,
     make_assignment_rules,
     make_notification,
+    named_flags,
     notification_key,
 )
 from pim_gitops.wire import format_duration, is_guid, parse_duration, to_instant
@@ -279,14 +280,7 @@ def settings_from_dict(merged: Mapping[str, Any]) -> RoleSettings:
 
 
 def _require_words(mfa: bool, justification: bool, ticket: bool | None = None) -> list[str]:
-    words = []
-    if mfa:
-        words.append("mfa")
-    if justification:
-        words.append("justification")
-    if ticket:
-        words.append("ticket")
-    return words
+    return named_flags(("mfa", "justification", "ticket"), mfa, justification, ticket)
 
 
 def settings_to_dict(settings: RoleSettings) -> dict[str, Any]:

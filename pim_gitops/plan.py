@@ -19,7 +19,7 @@ from pim_gitops import __version__
 from pim_gitops.compile import DesiredState
 from pim_gitops.diff import Change, Diff, diff
 from pim_gitops.errors import PlanError, PlanFormatError
-from pim_gitops.state import RoleSettings, TenantState
+from pim_gitops.state import RoleSettings, TenantState, named_flags
 from pim_gitops.wire import format_duration, format_instant
 
 FORMAT_VERSION = 1
@@ -57,14 +57,9 @@ def rule_for(path: str) -> str:
 
 
 def _enabled(mfa: bool, justification: bool, ticket: bool = False) -> list[str]:
-    out = []
-    if mfa:
-        out.append("MultiFactorAuthentication")
-    if justification:
-        out.append("Justification")
-    if ticket:
-        out.append("Ticketing")
-    return out
+    return named_flags(
+        ("MultiFactorAuthentication", "Justification", "Ticketing"), mfa, justification, ticket
+    )
 
 
 def rule_values(rule_id: str, settings: RoleSettings) -> dict[str, Any]:

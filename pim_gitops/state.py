@@ -58,6 +58,12 @@ class NotificationSettings:
     level: str
 
 
+def named_flags(names: tuple[str, str, str], *flags: bool | None) -> list[str]:
+    """The names of the requirements that are on, in a fixed order
+    (``mfa``/``justification``/``ticket`` in policy files, Graph's ``enabledRules`` words)."""
+    return [name for name, on in zip(names, flags, strict=False) if on]
+
+
 def notification_key(event: str, recipient: str) -> str:
     return f"{event}.{recipient}"
 
