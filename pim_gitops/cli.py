@@ -341,6 +341,19 @@ def _live_plan(obj: Context, directory: str) -> tuple[Any, Any, Any]:
     return desired, state, plan
 
 
+def _plan_and_state(obj: Context, directory: str, snapshot_path: str | None) -> tuple[Any, Any]:
+    if snapshot_path:
+        from pim_gitops.normalize import normalize_tenant
+        from pim_gitops.snapshot import read_snapshot
+        from pim_gitops.workflow import git_trace, load_desired, plan_against
+
+        desired = load_desired(directory, obj.now)
+        state = normalize_tenant(read_snapshot(snapshot_path), obj.now)
+        return state, plan_against(desired, state, obj.now, git_trace())
+    _, state, result = _live_plan(obj, directory)
+    return state, result
+
+
 @cli.command()
 @click.argument("directory", default="policies", type=click.Path(file_okay=False))
 @click.option(
@@ -353,6 +366,11 @@ def _live_plan(obj: Context, directory: str) -> tuple[Any, Any, Any]:
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list unmanaged roles and scopes.")
+@click.option(
+    "--base",
+    metavar="DIR|GIT_REF",
+    help="Mark each change as from this pull request or as reverting drift.",
+)
 @click.pass_obj
 @handle_errors
 def plan(
@@ -363,21 +381,22 @@ def plan(
     out: str | None,
     detailed_exitcode: bool,
     verbose: bool,
+    base: str | None,
 ) -> None:
     """Show what apply would change in the tenant."""
     from pim_gitops.plan import dump_plan
     from pim_gitops.render.plan import render_json, render_markdown, render_text
 
-    if snapshot_path:
-        from pim_gitops.normalize import normalize_tenant
-        from pim_gitops.snapshot import read_snapshot
-        from pim_gitops.workflow import git_trace, load_desired, plan_against
+    state, result = _plan_and_state(obj, directory, snapshot_path)
+    if base:
+        import tempfile
 
-        desired = load_desired(directory, obj.now)
-        state = normalize_tenant(read_snapshot(snapshot_path), obj.now)
-        result = plan_against(desired, state, obj.now, git_trace())
-    else:
-        _, _, result = _live_plan(obj, directory)
+        from pim_gitops.workflow import base_directory, load_desired, mark_origins, plan_against
+
+        with tempfile.TemporaryDirectory() as scratch:
+            base_dir = base_directory(base, directory, scratch)
+            base_plan = plan_against(load_desired(base_dir, obj.now), state, obj.now)
+        mark_origins(result, base_plan)
     if out:
         Path(out).write_text(dump_plan(result), encoding="utf-8")
         click.echo(f"saved the plan to {out}", err=True)
@@ -471,11 +490,32 @@ def apply(
 
         click.echo(f"phase {number}: {PHASES[number]} ({count})", err=True)
 
+    report: Any = _report_line
+    progress: Any = None
+    if _is_terminal():
+        from rich.progress import Progress
+
+        progress = Progress(transient=True)
+        task = progress.add_task("applying", total=len(the_plan.operations))
+
+        def report(result: Any) -> None:
+            if result.status != "succeeded":
+                progress.console.print(
+                    f"[red]{result.status}[/] {result.operation.label}: "
+                    f"{result.message} [code {result.code or '-'}, "
+                    f"request-id {result.request_id or '-'}]"
+                )
+            progress.advance(task)
+
     async def go() -> Any:
         async with open_graph(obj.graph_url, obj.tenant_id) as transport:
-            return await apply_plan(transport, the_plan, obj.now, guards, _report_line, phase)
+            return await apply_plan(transport, the_plan, obj.now, guards, report, phase)
 
-    result = asyncio.run(go())
+    if progress is not None:
+        with progress:
+            result = asyncio.run(go())
+    else:
+        result = asyncio.run(go())
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
     else:
@@ -567,3 +607,61 @@ def rules(rule: str | None, docs_dir: str | None) -> None:
     for item in catalogue():
         controls = f"  [{', '.join(item.controls)}]" if item.controls else ""
         click.echo(f"{item.code}  {item.name:26} {item.severity:8} {item.title}{controls}")
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False),
+    help="Export from a snapshot file instead of the live tenant.",
+)
+@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--roles", "roles_", multiple=True, help="Only these roles (name or id).")
+@click.option("--force", is_flag=True, help="Overwrite a non-empty directory.")
+@click.pass_obj
+@handle_errors
+def export(
+    obj: Context, snapshot_path: str | None, out: str, roles_: tuple[str, ...], force: bool
+) -> None:
+    """Bootstrap a policy repository from a tenant (plan against it shows no changes)."""
+    from pim_gitops.export import export_repo, write_export
+    from pim_gitops.normalize import normalize_tenant
+
+    tenant = normalize_tenant(obj.tenant_snapshot(snapshot_path), obj.now)
+    files = export_repo(tenant, list(roles_) or None)
+    write_export(files, Path(out), force=force)
+    click.echo(f"wrote {len(files)} files to {out}")
+
+
+# --- drift --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", default="policies", type=click.Path(file_okay=False))
+@click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "text", "json"]), default="markdown"
+)
+@click.pass_obj
+@handle_errors
+def drift(obj: Context, directory: str, snapshot_path: str | None, fmt: str) -> None:
+    """The plan framed as drift, for a scheduled job: exit 2 and a report when the tenant
+    differs from the repository."""
+    from pim_gitops.render.plan import render_drift, render_json, render_text
+
+    state, result = _plan_and_state(obj, directory, snapshot_path)
+    modified = {
+        role_id: (p.last_modified, p.last_modified_by) for role_id, p in state.policies.items()
+    }
+    if fmt == "json":
+        click.echo(render_json(result), nl=False)
+    elif fmt == "text":
+        click.echo(render_text(result), nl=False)
+    else:
+        click.echo(render_drift(result, modified), nl=False)
+    if not result.empty:
+        sys.exit(2)

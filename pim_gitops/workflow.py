@@ -101,3 +101,49 @@ def git_trace() -> str | None:
     elif repo:
         parts.append(f"{server}/{repo}/commit/{sha}")
     return "pim-gitops " + " ".join(parts)
+
+
+def base_directory(base: str, directory: str, scratch: str) -> str:
+    """``--base``: a directory as is, else a git ref whose copy of ``directory`` is extracted
+    into ``scratch`` (``git archive``)."""
+    import io
+    import os
+    import subprocess
+    import tarfile
+
+    if os.path.isdir(base):
+        return base
+    top = subprocess.run(
+        ["git", "-C", directory, "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if top.returncode != 0:
+        from pim_gitops.errors import PlanError
+
+        raise PlanError(f"--base {base!r} is neither a directory nor usable as a git ref here")
+    root = top.stdout.strip()
+    relative = os.path.relpath(os.path.abspath(directory), root)
+    archive = subprocess.run(
+        ["git", "-C", root, "archive", base, relative], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        from pim_gitops.errors import PlanError
+
+        raise PlanError(
+            f"--base {base!r}: git archive failed: "
+            f"{archive.stderr.decode(errors='replace').strip()}"
+        )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(scratch, filter="data")
+    return os.path.join(scratch, relative)
+
+
+def mark_origins(plan: Plan, base_plan: Plan) -> None:
+    """A change the base would also make reverts drift; any other comes from this change."""
+    base = {(c["address"], repr(c["after"])) for c in base_plan.changes}
+    for change in plan.changes:
+        change["origin"] = (
+            "drift" if (change["address"], repr(change["after"])) in base else "pull-request"
+        )

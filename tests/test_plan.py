@@ -371,3 +371,47 @@ def test_plan_command_exit_codes(tmp_path: Path) -> None:
     assert (tmp_path / "p.json").exists()
     result = CliRunner().invoke(cli, [*args, "--format", "markdown"])
     assert result.exit_code == 0 and "| add | change | remove |" in result.output
+
+
+def test_base_marks_pull_request_changes_and_drift(policy_copy: Path) -> None:
+    path = policy_copy / "roles" / "global-reader.yaml"
+    path.write_text(
+        path.read_text().replace("activation:\n", "activation:\n  max_duration: PT2H\n")
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--now",
+            "2026-11-24T09:00:00Z",
+            "plan",
+            str(policy_copy),
+            "--snapshot",
+            str(SAMPLE_TENANT),
+            "--base",
+            str(POLICIES),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    changes = json.loads(result.output)["changes"]
+    mine = [c["address"] for c in changes if c["origin"] == "pull-request"]
+    assert mine == ['role["Global Reader"].activation.max_duration']
+    assert all(c["origin"] == "drift" for c in changes if c["address"] not in mine)
+
+
+def test_drift_report_and_exit_code(tmp_path: Path) -> None:
+    args = ["--now", "2026-11-24T09:00:00Z", "drift", str(POLICIES), "--snapshot"]
+    result = CliRunner().invoke(cli, [*args, str(SAMPLE_TENANT)])
+    assert result.exit_code == 2
+    assert (
+        "#### Global Administrator — policy last modified 2026-10-15T09:00:00Z by Portal "
+        "admin" in result.output
+    )
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    converged = tmp_path / "converged.json"
+    from pim_gitops.snapshot import write_snapshot
+
+    write_snapshot(apply_in_memory(snapshot, plan_for(snapshot=snapshot)), converged)
+    clean = CliRunner().invoke(cli, [*args, str(converged)])
+    assert clean.exit_code == 0 and "No drift" in clean.output

@@ -42,7 +42,11 @@ def change_line(change: dict[str, Any]) -> str:
         detail = _value(change["after"])
     else:
         detail = f"(was {_value(change['before'])})"
-    return f"{SYMBOL[action]} {change['address']}: {detail}"
+    origin = {
+        "drift": "  (reverts drift: the tenant differs from the base too)",
+        "pull-request": "  (this change)",
+    }.get(change.get("origin", ""), "")
+    return f"{SYMBOL[action]} {change['address']}: {detail}{origin}"
 
 
 def _by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -119,3 +123,26 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
 
 def render_json(plan: Plan) -> str:
     return json.dumps(plan_to_json(plan), indent=2, sort_keys=True) + "\n"
+
+
+def render_drift(plan: Plan, policies: dict[str, tuple[str | None, str | None]]) -> str:
+    """A drift report (markdown) for an issue body: what differs from git, per role, with who
+    last modified the role's policy in the tenant when Graph says so."""
+    if plan.empty:
+        return "### PIM drift\n\nNo drift: the tenant matches the policy repository.\n"
+    lines = [
+        "### PIM drift",
+        "",
+        "The tenant differs from the policy repository. `apply` would revert these changes:",
+        "",
+    ]
+    for role, changes in _by_role(plan.changes):
+        role_id = changes[0]["role"]["id"]
+        when, who = policies.get(role_id, (None, None))
+        modified = f" — policy last modified {when} by {who}" if when else ""
+        lines.append(f"#### {role}{modified}")
+        lines.append("```diff")
+        lines += [change_line(c) for c in changes]
+        lines += ["```", ""]
+    lines.append(summary_line(plan).replace("Plan:", "Drift:"))
+    return "\n".join(lines) + "\n"
