@@ -465,6 +465,9 @@ def apply(
         allow_other_tenant,
         allow_self_lockout,
     )
+    if Path(target).is_dir() and auto_approve:
+        # CI: plan and apply in one Graph session from one read (no human wait in between).
+        sys.exit(_plan_and_apply(obj, target, guards, fmt))
     if Path(target).is_file():
         try:
             data = json.loads(Path(target).read_text(encoding="utf-8"))
@@ -485,11 +488,6 @@ def apply(
         click.echo("No changes. Nothing to apply.")
         return
 
-    def phase(number: int, count: int) -> None:
-        from pim_gitops.plan import PHASES
-
-        click.echo(f"phase {number}: {PHASES[number]} ({count})", err=True)
-
     report: Any = _report_line
     progress: Any = None
     if _is_terminal():
@@ -509,13 +507,23 @@ def apply(
 
     async def go() -> Any:
         async with open_graph(obj.graph_url, obj.tenant_id) as transport:
-            return await apply_plan(transport, the_plan, obj.now, guards, report, phase)
+            return await apply_plan(transport, the_plan, obj.now, guards, report, _phase)
 
     if progress is not None:
         with progress:
             result = asyncio.run(go())
     else:
         result = asyncio.run(go())
+    sys.exit(_apply_summary(result, fmt))
+
+
+def _phase(number: int, count: int) -> None:
+    from pim_gitops.plan import PHASES
+
+    click.echo(f"phase {number}: {PHASES[number]} ({count})", err=True)
+
+
+def _apply_summary(result: Any, fmt: str) -> int:
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
     else:
@@ -524,8 +532,39 @@ def apply(
             f"{result.count('skipped')} skipped; {result.remaining} change(s) not in effect "
             "after read-back."
         )
-    if not result.ok:
-        sys.exit(1)
+    return 0 if result.ok else 1
+
+
+def _plan_and_apply(obj: Context, directory: str, guards: Any, fmt: str) -> int:
+    import asyncio
+
+    from pim_gitops.graph.session import open_graph
+    from pim_gitops.render.plan import render_text
+    from pim_gitops.workflow import apply_plan, git_trace, load_desired, plan_against, read_tenant
+
+    desired = load_desired(directory, obj.now)
+
+    async def go() -> Any:
+        async with open_graph(obj.graph_url, obj.tenant_id) as transport:
+            snapshot, state = await read_tenant(transport, desired.state, obj.now)
+            the_plan = plan_against(desired, state, obj.now, git_trace())
+            _console_text(render_text(the_plan, colour=False), False)
+            if the_plan.empty:
+                return None
+            return await apply_plan(
+                transport,
+                the_plan,
+                obj.now,
+                guards,
+                _report_line,
+                _phase,
+                current=(snapshot, state),
+            )
+
+    result = asyncio.run(go())
+    if result is None:
+        return 0
+    return _apply_summary(result, fmt)
 
 
 # --- lint and rules -----------------------------------------------------------------------

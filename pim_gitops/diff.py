@@ -272,6 +272,7 @@ def _assignment_changes(
     compiled: CompiledRole,
     role: RoleDefinition,
     live: Mapping[tuple[str, str, str, str], Assignment],
+    live_of_role: list[Assignment],
     resolver: Resolver,
     now: datetime,
 ) -> tuple[list[Change], list[str]]:
@@ -315,8 +316,9 @@ def _assignment_changes(
                 )
             )
     if compiled.assignments_mode == "authoritative":
-        for key, current in live.items():
-            if key[0] != role.id or key in declared_keys or current.scope != "/":
+        for current in live_of_role:
+            key = current.key
+            if key in declared_keys or current.scope != "/":
                 continue
             principal = resolver.tenant.principals.get(current.principal_id)
             ref = principal.reference if principal else current.principal_id
@@ -344,6 +346,9 @@ def _assignment_changes(
 def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     resolver = Resolver(tenant)
     live = {a.key: a for a in tenant.assignments}
+    by_role: dict[str, list[Assignment]] = {}
+    for a in tenant.assignments:
+        by_role.setdefault(a.role_id, []).append(a)
     changes: list[Change] = []
     errors: list[str] = []
     warnings: list[str] = []
@@ -367,7 +372,9 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         else:
             changes += _setting_changes(role, settings, policy.settings, tenant)
             warnings += _tightening_warnings(role, settings, policy.settings, tenant.assignments)
-        found, problems = _assignment_changes(compiled, role, live, resolver, now)
+        found, problems = _assignment_changes(
+            compiled, role, live, by_role.get(role.id, []), resolver, now
+        )
         changes += found
         errors += problems
     order = {"setting": 0, "assignment": 1}

@@ -87,7 +87,12 @@ class PolicySet:
     fallback_templates: frozenset[str] | None = None
 
 
-class _SafeLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (it is, on the common platforms): node
+#: positions are the same, composing is several times faster.
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_Base):  # type: ignore[valid-type,misc]
     """SafeLoader used only to compose nodes and construct scalars."""
 
 

@@ -70,13 +70,19 @@ async def apply_plan(
     guards: Any,
     report: Any,
     phase_started: Any = None,
+    current: tuple[dict[str, Any], TenantState] | None = None,
 ) -> Any:
-    """Re-read, refuse a stale plan or a guard violation, write, then verify by reading."""
+    """Re-read (unless ``current`` is the read the plan was just made from, in the same
+    session, with no wait for a human in between), refuse a stale plan or a guard violation,
+    write, then verify by reading."""
     from pim_gitops.apply import check_guards, check_stale, execute, verify
     from pim_gitops.graph.reader import read_snapshot
 
-    snapshot = await read_snapshot(transport, now=now)
-    state = normalize_tenant(snapshot, now)
+    if current is None:
+        snapshot = await read_snapshot(transport, now=now)
+        state = normalize_tenant(snapshot, now)
+    else:
+        snapshot, state = current
     check_stale(plan, state)
     check_guards(plan, state, guards, snapshot.get("organization") or {})
     result = await execute(transport, plan, state, now, report, phase_started)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from collections import Counter
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from pim_gitops.emulator.app import Emulator
 from pim_gitops.emulator.server import running
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.roles import BUILTIN_ROLES
+from pim_gitops.snapshot import COLLECTIONS
 from pim_gitops.tenantgen import SAMPLE_NOW, oid, synthetic_tenant
 from pim_gitops.workflow import load_desired, plan_against
 from tests.conftest import POLICIES, Live, write
@@ -243,5 +245,43 @@ def test_changing_one_setting_on_130_roles_takes_seven_batches(
     stats = emulator.stats.as_dict()
     assert stats["by_route"]["POST $batch"] <= 7
     assert stats["inner_requests"] == 130
+    page = emulator.page_size
+    principals = len(
+        {
+            s["principalId"]
+            for name in ("roleEligibilitySchedules", "roleAssignmentSchedules", "roleAssignments")
+            for s in snapshot[name]
+        }
+    )
+    lower_bound = (
+        sum(math.ceil(len(snapshot[c]) / page) for c in COLLECTIONS if c != "directoryObjects")
+        + math.ceil(principals / 1000)
+        + 1
+    )
+    # One read to plan, one to read back; writes in seven batches.
+    assert stats["requests"] <= 7 + 2 * lower_bound
     assert len(BUILTIN_ROLES) < 130  # custom roles are part of it
     shutil.rmtree(tmp_path / "roles")
+
+
+@pytest.mark.parametrize(
+    "ref", [oid("user", "oscar.sync@contoso.com"), "user:oscar.sync@contoso.com"]
+)
+def test_principals_holding_no_role_yet_are_looked_up(
+    live: Live, policy_copy: Path, ref: str
+) -> None:
+    path = policy_copy / "roles" / "global-reader.yaml"
+    text = path.read_text().replace(
+        "  eligible:\n",
+        f"  eligible:\n    - {{principal: {ref}, duration: P30D, justification: audit}}\n",
+        1,
+    )
+    path.write_text(text)
+    result = run(live.url, "apply", str(policy_copy), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    rows = [
+        s
+        for s in live.snapshot()["roleEligibilitySchedules"]
+        if s["principalId"] == oid("user", "oscar.sync@contoso.com")
+    ]
+    assert len(rows) == 1

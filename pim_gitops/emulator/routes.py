@@ -108,12 +108,14 @@ def _collection(
     rows.sort(key=lambda i: str(i.get("id")))
     if query.expand and expand is None:
         raise bad_request(f"Expand is not supported here: {query.expand!r}")
-    shaped = []
-    for row in rows:
-        out = odata.project(row, query.select)
+    # Shape only the page that goes out: rows outside it are sliced away by odata.page.
+    end = min(query.skip + (query.top or ctx.page_size), len(rows))
+    for index in range(query.skip, end):
+        out = odata.project(rows[index], query.select)
         if query.expand and expand is not None:
             out = expand(out, query.expand)
-        shaped.append(out)
+        rows[index] = out
+    shaped = rows
     if query.expand:
         context = f"{context}({query.expand.split('(')[0]}())"
     return GraphReply(200, odata.page(shaped, query, ctx.page_size, ctx.url, ctx.metadata(context)))

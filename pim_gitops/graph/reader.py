@@ -18,7 +18,7 @@ from typing import Any
 from pim_gitops.errors import GraphError
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
-from pim_gitops.wire import format_instant
+from pim_gitops.wire import format_instant, is_guid
 
 DIR = "roleManagement/directory"
 POLICY_FILTER = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
@@ -188,6 +188,18 @@ async def lookup_references(transport: GraphTransport, refs: Iterable[str]) -> l
         *(transport.get_all(path, params=params, target=ref) for ref, (path, params) in queries)
     )
     objects: list[dict[str, Any]] = []
+    guids = sorted({ref for ref in refs if is_guid(ref)})
+    for start in range(0, len(guids), GET_BY_IDS_CHUNK):
+        chunk = guids[start : start + GET_BY_IDS_CHUNK]
+        response = await transport.send(
+            "POST",
+            "directoryObjects/getByIds",
+            params={"$select": select},
+            body={"ids": chunk, "types": ["user", "group", "servicePrincipal"]},
+            target=f"{len(chunk)} principals named by object id",
+            idempotent=True,
+        )
+        objects += (response.body or {}).get("value", [])
     for (_, (path, _params)), found in zip(queries, results, strict=True):
         kind = {"users": "user", "groups": "group", "servicePrincipals": "servicePrincipal"}[path]
         for obj in found:
