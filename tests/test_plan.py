@@ -23,7 +23,7 @@ from pim_gitops.snapshot import read_snapshot
 from pim_gitops.state import NOTIFICATION_KEYS
 from pim_gitops.tenantgen import SAMPLE_NOW
 from pim_gitops.workflow import load_desired, plan_against
-from tests.conftest import POLICIES, load_sample, write
+from tests.conftest import POLICIES, ROOT, load_sample, write
 
 NOW = SAMPLE_NOW
 
@@ -415,3 +415,27 @@ def test_drift_report_and_exit_code(tmp_path: Path) -> None:
     write_snapshot(apply_in_memory(snapshot, plan_for(snapshot=snapshot)), converged)
     clean = CliRunner().invoke(cli, [*args, str(converged)])
     assert clean.exit_code == 0 and "No drift" in clean.output
+
+
+GOLDEN_PLAN = ROOT / "tests" / "golden" / "plan"
+
+
+@pytest.mark.parametrize(
+    ("name", "render"),
+    [
+        ("plan.txt", lambda p: render_text(p, verbose=True)),
+        ("plan.md", render_markdown),
+        ("plan.json", render_json),
+    ],
+)
+def test_golden_renderings(name: str, render: Any) -> None:
+    """The example repo against the sample tenant touches every kind of change (settings,
+    creates, updates, removals, warnings, unmanaged roles and scopes). Regenerate with
+    `PIM_GITOPS_GOLDEN=1 pytest tests/test_plan.py -k golden` and review the diff."""
+    import os
+
+    text = render(plan_for())
+    path = GOLDEN_PLAN / name
+    if os.environ.get("PIM_GITOPS_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")

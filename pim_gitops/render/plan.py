@@ -107,7 +107,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             f"<details><summary><b>{role}</b> — {len(changes)} change(s)</summary>\n\n"
             f"```diff\n{body}\n```\n</details>\n"
         )
-    out = "\n".join(head)
+    out = "\n".join(head) + "\n"
     note = (
         "\n_Truncated: {n} more role section(s) not shown; see the plan artifact or run "
         "`pim-gitops plan` locally._\n"
