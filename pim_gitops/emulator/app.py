@@ -227,6 +227,12 @@ class Emulator:
             await asyncio.sleep(decision.delay_s)
         if decision.fault in ("reset", "abort"):
             return _Truncated()
+        if decision.fault == "html":
+            return Response(
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                status_code=502,
+                media_type="text/html",
+            )
         early = self._decided(decision, request_id)
         if early is not None:
             return self._reply(early, request_id)

@@ -8,7 +8,7 @@ import threading
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-FaultKind = Literal["throttle", "unavailable", "timeout", "reset", "ghost", "abort"]
+FaultKind = Literal["throttle", "unavailable", "timeout", "reset", "ghost", "abort", "html"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class FaultConfig:
     error_rate: float = 0.0
     reset_rate: float = 0.0
     ghost_rate: float = 0.0
+    #: Share of requests answered by a "proxy" with an HTML error page (502, text/html).
+    html_rate: float = 0.0
     abort_after_writes: int | None = None
 
     def update(self, changes: dict[str, Any]) -> FaultConfig:
@@ -96,6 +98,8 @@ class Faults:
                     return Decision(delay, kind)
                 if c.reset_rate and self._random.random() < c.reset_rate:
                     return Decision(delay, "reset")
+                if c.html_rate and self._random.random() < c.html_rate:
+                    return Decision(delay, "html")
             if write:
                 self.writes += 1
                 if c.ghost_rate and self._random.random() < c.ghost_rate:

@@ -132,7 +132,7 @@ async def read_snapshot(
         )
     )
     objects = [obj for r in responses for obj in (r.body or {}).get("value", [])]
-    holders = {str(s["principalId"]) for s in (*eligible, *active, *assignments)}
+    holders = {str(s.get("principalId")) for s in (*eligible, *active, *assignments)}
     groups = sorted(
         str(o["id"])
         for o in objects
