@@ -1,0 +1,98 @@
+"""GitHub workflows: valid against the workflow schema (SchemaStore, vendored), least
+permissions per job, the right triggers, no secrets."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + sorted(
+    (ROOT / "examples" / "policy-repo" / ".github" / "workflows").glob("*.yml")
+)
+SCHEMA = json.loads((ROOT / "tests" / "data" / "github-workflow.schema.json").read_text())
+ALLOWED_WRITES = {
+    "pim-pr.yml": {"plan": {"id-token", "pull-requests", "security-events"}},
+    "pim-apply.yml": {"plan": {"id-token"}, "apply": {"id-token"}},
+    "pim-drift.yml": {"drift": {"id-token", "issues"}},
+    "pim-snapshot.yml": {"snapshot": {"id-token", "contents"}},
+    "ci.yml": {"test": set()},
+}
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    # YAML 1.1 reads the key `on` as True; GitHub means the string.
+    if True in data:
+        data["on"] = data.pop(True)
+    return dict(data)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_valid_workflow(path: Path) -> None:
+    jsonschema.Draft7Validator(SCHEMA).validate(load(path))
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_least_permissions(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {"contents": "read"}, "read-only by default"
+    allowed = ALLOWED_WRITES.get(path.name)
+    for name, job in workflow["jobs"].items():
+        permissions = job.get("permissions", {})
+        assert permissions != "write-all"
+        writes = {k for k, v in permissions.items() if v == "write"}
+        if allowed is not None:
+            assert writes <= allowed[name], (name, writes)
+        if "id-token" in writes:
+            assert "AZURE_CLIENT_SECRET" not in json.dumps(job)
+
+
+def test_no_secrets_anywhere() -> None:
+    for path in [*WORKFLOWS, ROOT / ".pre-commit-hooks.yaml"]:
+        text = path.read_text()
+        assert "client-secret" not in text and "CLIENT_SECRET" not in text
+        assert not re.search(r"secrets\.(?!GITHUB_TOKEN)", text), path
+
+
+def test_apply_needs_an_environment_and_never_overlaps() -> None:
+    workflow = load(ROOT / ".github" / "workflows" / "pim-apply.yml")
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    apply = workflow["jobs"]["apply"]
+    assert apply["needs"] == "plan" and "environment" in apply
+    assert apply["env"]["AZURE_CLIENT_ID"] == "${{ inputs.write-client-id }}"
+    plan = workflow["jobs"]["plan"]
+    assert plan["env"]["AZURE_CLIENT_ID"] == "${{ inputs.read-client-id }}"
+    steps = " ".join(s.get("run", "") for s in apply["steps"])
+    assert "apply plan.json" in steps, "apply exactly the reviewed file"
+
+
+def test_example_policy_repo_triggers() -> None:
+    workflow = load(ROOT / "examples" / "policy-repo" / ".github" / "workflows" / "pim.yml")
+    on = workflow["on"]
+    assert "pull_request" in on and on["push"]["branches"] == ["main"]
+    crons = {s["cron"] for s in on["schedule"]}
+    assert len(crons) == 2
+    jobs = workflow["jobs"]
+    for name in ("pull-request", "apply", "drift", "snapshot"):
+        assert jobs[name]["uses"].startswith("pim-gitops/pim-gitops/.github/workflows/")
+    assert "security-events" in jobs["pull-request"]["permissions"]
+
+
+def test_project_ci_runs_make_test() -> None:
+    workflow = load(ROOT / ".github" / "workflows" / "ci.yml")
+    runs = [s.get("run") for s in workflow["jobs"]["test"]["steps"]]
+    assert "make test" in runs
+
+
+def test_pre_commit_hooks() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} == {"pim-gitops-validate", "pim-gitops-lint"}
+    assert all(h["pass_filenames"] is False for h in hooks)
