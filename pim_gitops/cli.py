@@ -704,3 +704,45 @@ def drift(obj: Context, directory: str, snapshot_path: str | None, fmt: str) -> 
         click.echo(render_drift(result, modified), nl=False)
     if not result.empty:
         sys.exit(2)
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", default="policies", type=click.Path(file_okay=False))
+@click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False))
+@click.option("--live", is_flag=True, help="Compare with the live tenant (Graph).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to a file.")
+@click.pass_obj
+@handle_errors
+def report(
+    obj: Context, directory: str, snapshot_path: str | None, live: bool, fmt: str, out: str | None
+) -> None:
+    """The auditor's view: settings in plain words, holders, findings, drift, provenance."""
+    from pim_gitops.lint.engine import run_lint
+    from pim_gitops.normalize import normalize_tenant
+    from pim_gitops.render import report as rep
+    from pim_gitops.workflow import load_desired, plan_against
+
+    desired = load_desired(directory, obj.now)
+    tenant = plan = None
+    if snapshot_path or live:
+        tenant = normalize_tenant(obj.tenant_snapshot(snapshot_path), obj.now)
+        plan = plan_against(desired, tenant, obj.now)
+    lint_result = run_lint(desired.state, tenant, obj.now)
+    sections = rep.build_sections(
+        desired.state,
+        lint_result,
+        plan,
+        obj.now,
+        rep.git_provenance([r.file for r in desired.state.roles]),
+    )
+    render = rep.render_html if fmt == "html" else rep.render_markdown
+    text = render(desired.state, lint_result, sections, plan, obj.now)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,104 @@
+"""The auditor's report: plain words, holders, findings, drift, provenance; HTML seen in a
+real browser (headless Chromium, installed by .ci/run)."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pim_gitops.cli import cli
+from pim_gitops.demo import SAMPLE_TENANT
+from pim_gitops.render.report import activation_words
+from pim_gitops.state import make_activation
+from tests.conftest import POLICIES
+
+ARGS = ["--now", "2026-11-24T09:00:00Z", "report", str(POLICIES), "--snapshot", str(SAMPLE_TENANT)]
+
+
+def test_activation_in_plain_words() -> None:
+    act = make_activation(
+        max_duration=3600,
+        require_mfa=True,
+        require_justification=True,
+        require_ticket=True,
+        authentication_context=None,
+        approval_required=True,
+        approvers=["group:PIM Tier0 Approvers"],
+    )
+    assert activation_words(act) == (
+        "activation up to 1 hour, requires MFA, a justification, a ticket number and approval "
+        "by one of: group:PIM Tier0 Approvers"
+    )
+
+
+def test_markdown_report() -> None:
+    result = CliRunner().invoke(cli, ARGS)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("# PIM report")
+    assert "| Global Administrator | activation up to 1 hour, requires MFA" in text
+    assert "- user:bg1@contoso.onmicrosoft.com" in text
+    assert (
+        "**ASG005** (error): user:carol.it@contoso.com was assigned Global Administrator "
+        "outside PIM" in text
+    )
+    assert "Drift: 109 difference(s)" in text
+
+
+def _png_has_content(data: bytes) -> tuple[int, int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    idat, pos = b"", 8
+    while pos < len(data):
+        length = struct.unpack(">I", data[pos : pos + 4])[0]
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            idat += data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    pixels = zlib.decompress(idat)
+    return width, height, len(set(pixels[:400_000]))
+
+
+def test_html_report_renders_in_a_browser(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, [*ARGS, "--format", "html", "--out", str(page)])
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert (
+        text.startswith("<!doctype html>")
+        and "<style>" in text
+        and "http" not in text.split("<body>")[0]
+    ), "one self-contained file"
+    assert "@media print" in text
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed (.ci/run installs it; apt-get install chromium)"
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--hide-scrollbars",
+            "--window-size=1200,1600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    width, height, distinct = _png_has_content(shot.read_bytes())
+    assert (width, height) == (1200, 1600)
+    assert distinct > 10, "the page rendered blank"
