@@ -29,6 +29,7 @@ from pim_gitops.plan import (
 )
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.state import Assignment, TenantState
+from pim_gitops.tenantgen import default_approval_stage
 from pim_gitops.wire import format_instant, parse_instant
 
 DIR = "/roleManagement/directory"
@@ -223,16 +224,7 @@ def rule_body(live: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, A
         setting = body.setdefault("setting", {})
         setting["isApprovalRequired"] = values["isApprovalRequired"]
         if values["isApprovalRequired"]:
-            stages = setting.get("approvalStages") or [
-                {
-                    "approvalStageTimeOutInDays": 1,
-                    "isApproverJustificationRequired": True,
-                    "escalationTimeInMinutes": 0,
-                    "isEscalationEnabled": False,
-                    "primaryApprovers": [],
-                    "escalationApprovers": [],
-                }
-            ]
+            stages = setting.get("approvalStages") or [default_approval_stage()]
             stages[0]["primaryApprovers"] = [_subject(a) for a in values["primaryApprovers"]]
             setting["approvalStages"] = stages
             setting.setdefault("approvalMode", "SingleStage")

@@ -126,6 +126,17 @@ def cli(
     ctx.obj = Context(debug=debug, now=_parse_now(now), graph_url=graph_url, tenant_id=tenant_id)
 
 
+def directory_argument(func: F) -> F:
+    """The policy directory argument shared by the commands that read one."""
+    return click.argument("directory", default="policies", type=click.Path(file_okay=False))(func)
+
+
+def snapshot_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--snapshot", "snapshot_path", type=click.Path(dir_okay=False), help=help_text
+    )
+
+
 def main() -> None:
     try:
         cli.main(prog_name="pim-gitops", standalone_mode=False)
@@ -143,7 +154,7 @@ def main() -> None:
 
 
 @cli.command()
-@click.argument("directory", default="policies", type=click.Path(file_okay=False))
+@directory_argument
 @click.option("--show", is_flag=True, help="Print the fully resolved settings of every role.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
@@ -355,13 +366,8 @@ def _plan_and_state(obj: Context, directory: str, snapshot_path: str | None) -> 
 
 
 @cli.command()
-@click.argument("directory", default="policies", type=click.Path(file_okay=False))
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    type=click.Path(dir_okay=False),
-    help="Plan against a snapshot file instead of the live tenant.",
-)
+@directory_argument
+@snapshot_option("Plan against a snapshot file instead of the live tenant.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
@@ -571,13 +577,8 @@ def _plan_and_apply(obj: Context, directory: str, guards: Any, fmt: str) -> int:
 
 
 @cli.command()
-@click.argument("directory", default="policies", type=click.Path(file_okay=False))
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    type=click.Path(dir_okay=False),
-    help="Tenant facts from a snapshot file.",
-)
+@directory_argument
+@snapshot_option("Tenant facts from a snapshot file.")
 @click.option("--live", is_flag=True, help="Tenant facts from the live tenant (Graph).")
 @click.option("--preset", type=click.Choice(["default", "cisa", "cis", "strict"]))
 @click.option(
@@ -680,8 +681,8 @@ def export(
 
 
 @cli.command()
-@click.argument("directory", default="policies", type=click.Path(file_okay=False))
-@click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False))
+@directory_argument
+@snapshot_option("Compare with a snapshot file instead of the live tenant.")
 @click.option(
     "--format", "fmt", type=click.Choice(["markdown", "text", "json"]), default="markdown"
 )
@@ -710,8 +711,8 @@ def drift(obj: Context, directory: str, snapshot_path: str | None, fmt: str) -> 
 
 
 @cli.command()
-@click.argument("directory", default="policies", type=click.Path(file_okay=False))
-@click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False))
+@directory_argument
+@snapshot_option("Compare with a snapshot file instead of the live tenant.")
 @click.option("--live", is_flag=True, help="Compare with the live tenant (Graph).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to a file.")

@@ -33,6 +33,18 @@ def _target(caller: str, level: str) -> dict[str, Any]:
     }
 
 
+def default_approval_stage() -> dict[str, Any]:
+    """The single stage Graph reports on a never-edited approval rule (graph-pim.md §3.3)."""
+    return {
+        "approvalStageTimeOutInDays": 1,
+        "isApproverJustificationRequired": True,
+        "escalationTimeInMinutes": 0,
+        "isEscalationEnabled": False,
+        "primaryApprovers": [],
+        "escalationApprovers": [],
+    }
+
+
 def default_rules() -> list[dict[str, Any]]:
     """The 17 rules of a never-edited directory-role policy (graph-pim.md §3)."""
     rules: list[dict[str, Any]] = []
@@ -112,16 +124,7 @@ def default_rules() -> list[dict[str, Any]]:
                 "isApprovalRequiredForExtension": False,
                 "isRequestorJustificationRequired": True,
                 "approvalMode": "SingleStage",
-                "approvalStages": [
-                    {
-                        "approvalStageTimeOutInDays": 1,
-                        "isApproverJustificationRequired": True,
-                        "escalationTimeInMinutes": 0,
-                        "isEscalationEnabled": False,
-                        "primaryApprovers": [],
-                        "escalationApprovers": [],
-                    }
-                ],
+                "approvalStages": [default_approval_stage()],
             },
         }
     )

@@ -157,6 +157,15 @@ def _other_findings(lint: LintResult, sections: list[RoleSection]) -> list[Findi
     return [f for f in lint.findings if (f.role or "").casefold() not in names]
 
 
+def _counts(sec: RoleSection) -> tuple[int, int, int]:
+    """Eligible holders, active holders, open findings."""
+    return (
+        sum(1 for h in sec.holders if h[0] == "eligible"),
+        sum(1 for h in sec.holders if h[0] == "active"),
+        sum(1 for f in sec.findings if f.waived is None),
+    )
+
+
 def _status(finding: Finding) -> str:
     return f"accepted: {finding.waived}" if finding.waived else finding.severity
 
@@ -178,9 +187,7 @@ def render_markdown(
         "|---|---|---:|---:|---:|---|",
     ]
     for sec in sections:
-        eligible = sum(1 for h in sec.holders if h[0] == "eligible")
-        active = sum(1 for h in sec.holders if h[0] == "active")
-        open_findings = sum(1 for f in sec.findings if f.waived is None)
+        eligible, active, open_findings = _counts(sec)
         change = (
             f"{sec.provenance.date[:10]} {sec.provenance.author} ({sec.provenance.commit})"
             if sec.provenance
@@ -251,9 +258,7 @@ def render_html(
     s = lint.summary()
     rows = []
     for sec in sections:
-        eligible = sum(1 for h in sec.holders if h[0] == "eligible")
-        active = sum(1 for h in sec.holders if h[0] == "active")
-        open_findings = sum(1 for f in sec.findings if f.waived is None)
+        eligible, active, open_findings = _counts(sec)
         change = (
             f"{e(sec.provenance.date[:10])} {e(sec.provenance.author)} "
             f"<span class=muted>{e(sec.provenance.commit)}</span>"

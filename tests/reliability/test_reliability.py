@@ -98,7 +98,9 @@ def test_apply_under_faults_converges(live: Live, seed: int) -> None:
         retry_after_max=3,
     )
     results = []
-    for _ in range(3):
+    # Which request meets which fault depends on how concurrent reads interleave, so a seed
+    # does not fix the storm exactly: allow a few runs (each one converges further).
+    for _ in range(5):
         try:
             result = apply_once(live.url)
         except PimGitopsError as exc:  # ours, with a message: acceptable mid-storm
