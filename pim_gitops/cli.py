@@ -281,12 +281,9 @@ def emulator(
         abort_after_writes=abort_after_writes,
     )
     now = obj.now
-    emu = Emulator(
-        read_snapshot(snapshot or SAMPLE_TENANT),
-        page_size=page_size,
-        faults=faults,
-        **({"clock": lambda: now} if pin_clock else {}),
-    )
+    emu = Emulator(read_snapshot(snapshot or SAMPLE_TENANT), page_size=page_size, faults=faults)
+    if pin_clock:
+        emu.clock = lambda: now
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: the emulator accepts any token; keep it off shared networks", err=True)
     click.echo(f"emulator: http://{host}:{port}/v1.0 (Ctrl-C to stop)", err=True)

@@ -118,4 +118,5 @@ def live(_served: Live) -> Live:
     emulator.stats.reset()
     emulator.faults.configure(FaultConfig())
     emulator.page_size = 100
+    emulator.max_top = 999
     return _served

@@ -94,12 +94,23 @@ def test_snapshot_command_reads_the_tenant_through_msgraph(live: Live, tmp_path:
 
 def test_every_page_is_followed(live: Live) -> None:
     live.emulator.page_size = 3
+    live.emulator.max_top = 3  # a server whose pages stay small whatever $top asks
     data, requests = read(live.url)
     same_collections(data, live.snapshot())
     routes = live.stats()["by_route"]
     assert routes["GET roleManagement/directory/roleEligibilitySchedules"] > 1
     assert routes["GET policies/roleManagementPolicies"] > 1
     assert requests == live.stats()["requests"]
+
+
+def test_top_is_asked_for_and_dropped_where_refused(live: Live) -> None:
+    live.emulator.page_size = 5
+    expected, fewer = read(live.url)
+    live.emulator.max_top = 0  # every collection refuses $top with a 400
+    data, more = read(live.url)
+    same_collections(data, expected)
+    assert data["directoryObjects"] == expected["directoryObjects"]
+    assert more > fewer  # small pages, plus one refused request per collection
 
 
 def test_throttling_is_retried_with_retry_after(live: Live) -> None:
@@ -222,7 +233,7 @@ def test_requests_grow_with_pages_not_roles(big: tuple[Emulator, str, dict[str, 
     emulator, url, snapshot = big
     emulator.stats.reset()
     data, requests = read(url)
-    page = emulator.page_size
+    page = min(emulator.max_top, 999)  # the reader asks for pages of 999 with $top
     lower_bound = (
         sum(
             math.ceil(max(len(snapshot[name]), 1) / page)

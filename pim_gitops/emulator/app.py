@@ -89,6 +89,7 @@ class Emulator:
         snapshot: Mapping[str, Any],
         *,
         page_size: int = 100,
+        max_top: int = 999,
         faults: FaultConfig | None = None,
         clock: Clock = _utcnow,
     ) -> None:
@@ -96,6 +97,7 @@ class Emulator:
             raise ValueError("page_size must be positive")
         self.store = Store(snapshot)
         self.page_size = page_size
+        self.max_top = max_top
         self.faults = Faults(faults)
         self.clock = clock
         self.stats = Stats()
@@ -190,6 +192,7 @@ class Emulator:
                 base_url,
                 path.strip("/"),
                 self.page_size,
+                self.max_top,
             )
             reply = dispatch(ctx, route_, args)
         except GraphFault as fault:

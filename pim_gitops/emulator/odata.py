@@ -69,8 +69,12 @@ def parse_filter(text: str, allowed: Iterable[str]) -> tuple[tuple[str, str], ..
     return tuple(clauses)
 
 
-def parse_query(params: Mapping[str, str], filterable: Iterable[str] = ()) -> Query:
+def parse_query(
+    params: Mapping[str, str], filterable: Iterable[str] = (), max_top: int = MAX_TOP
+) -> Query:
     top = None
+    if "$top" in params and max_top == 0:
+        raise bad_request("The query parameter $top is not supported on this resource.")
     if "$top" in params:
         try:
             top = int(params["$top"])
@@ -78,7 +82,7 @@ def parse_query(params: Mapping[str, str], filterable: Iterable[str] = ()) -> Qu
             raise bad_request(f"Invalid $top value {params['$top']!r}") from None
         if top < 1:
             raise bad_request("$top must be positive")
-        top = min(top, MAX_TOP)
+        top = min(top, max_top)
     skip = 0
     if "$skiptoken" in params:
         try:

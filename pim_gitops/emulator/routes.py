@@ -34,6 +34,8 @@ class Context:
     base_url: str  # e.g. http://127.0.0.1:8765/v1.0
     path: str  # relative to base_url, no leading slash
     page_size: int
+    #: The largest page a client may ask for with ``$top`` (Graph: 999).
+    max_top: int = odata.MAX_TOP
 
     @property
     def url(self) -> str:
@@ -103,7 +105,7 @@ def _collection(
     filterable: tuple[str, ...],
     expand: Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
 ) -> GraphReply:
-    query = odata.parse_query(ctx.params, filterable)
+    query = odata.parse_query(ctx.params, filterable, ctx.max_top)
     rows = [i for i in items if odata.matches(i, query.filters)]
     rows.sort(key=lambda i: str(i.get("id")))
     if query.expand and expand is None:
@@ -140,7 +142,7 @@ def _principal_expander(ctx: Context) -> Callable[[dict[str, Any], str], dict[st
 
 def _scope_filter(ctx: Context, extra: tuple[str, ...]) -> tuple[str, odata.Query]:
     """Policy lists need ``scopeId eq '/' and scopeType eq 'DirectoryRole'|'Directory'``."""
-    query = odata.parse_query(ctx.params, ("scopeId", "scopeType", *extra))
+    query = odata.parse_query(ctx.params, ("scopeId", "scopeType", *extra), ctx.max_top)
     given = dict(query.filters)
     if "scopeId" not in given or "scopeType" not in given:
         raise bad_request(

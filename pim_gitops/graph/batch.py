@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pim_gitops.errors import GraphError
-from pim_gitops.graph.transport import GraphResponse, GraphTransport, parse_retry_after
+from pim_gitops.graph.transport import (
+    GraphResponse,
+    GraphTransport,
+    gather_or_cancel,
+    parse_retry_after,
+)
 
 BATCH_SIZE = 20
 
@@ -91,7 +96,7 @@ async def send_batched(
             break
         chunks = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
         outcomes: dict[str, Outcome] = {}
-        for part in await asyncio.gather(*(one(c) for c in chunks)):
+        for part in await gather_or_cancel(*(one(c) for c in chunks)):
             outcomes.update(part)
         throttled: list[BatchItem] = []
         waits: list[float] = []

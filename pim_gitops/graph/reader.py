@@ -10,13 +10,12 @@ every page is followed. The result is a snapshot (raw Graph objects).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from pim_gitops.errors import GraphError
-from pim_gitops.graph.transport import GraphTransport
+from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
@@ -40,6 +39,31 @@ PRINCIPAL_PROPERTIES = (
 )
 
 
+#: Ask for Graph's largest page where a collection honours ``$top``; fewer pages means fewer
+#: sequential round trips. Graph documents no page size for these endpoints.
+TOP = "999"
+
+
+async def _collection(
+    transport: GraphTransport,
+    path: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    target: str,
+) -> list[Any]:
+    """Every item, asking for pages of 999; if the endpoint refuses ``$top`` (400), once
+    again without it, and not again for that path in this session."""
+    plain = dict(params or {})
+    if path not in transport.no_top:
+        try:
+            return await transport.get_all(path, params={**plain, "$top": TOP}, target=target)
+        except GraphError as exc:
+            if exc.status != 400:
+                raise
+            transport.no_top.add(path)
+    return await transport.get_all(path, params=plain or None, target=target)
+
+
 def _approver_ids(policies: Iterable[Mapping[str, Any]]) -> set[str]:
     ids: set[str] = set()
     for policy in policies:
@@ -61,9 +85,10 @@ async def _policies(transport: GraphTransport) -> list[dict[str, Any]]:
     cannot be read, graph-explorer-v4#4041), read them one by one and record per-role
     failures instead of aborting the snapshot."""
     try:
-        return await transport.get_all(
+        return await _collection(
+            transport,
             "policies/roleManagementPolicies",
-            params={"$filter": POLICY_FILTER, "$expand": "rules"},
+            {"$filter": POLICY_FILTER, "$expand": "rules"},
             target="directory-role policies",
         )
     except GraphError as exc:
@@ -86,29 +111,30 @@ async def _policies(transport: GraphTransport) -> list[dict[str, Any]]:
         except GraphError as exc:
             return policy | {"error": f"{exc.code or exc.status}: rules could not be read"}
 
-    return list(await asyncio.gather(*(one(p) for p in bare)))
+    return list(await gather_or_cancel(*(one(p) for p in bare)))
 
 
 async def read_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
 ) -> dict[str, Any]:
     """The tenant's PIM state as a snapshot (raw Graph v1.0 objects)."""
-    (organization, roles, policies, links, eligible, active, assignments) = await asyncio.gather(
+    (organization, roles, policies, links, eligible, active, assignments) = await gather_or_cancel(
         transport.get_all(
             "organization",
             params={"$select": "id,displayName,verifiedDomains"},
             target="organization",
         ),
-        transport.get_all(f"{DIR}/roleDefinitions", target="role definitions"),
+        _collection(transport, f"{DIR}/roleDefinitions", target="role definitions"),
         _policies(transport),
-        transport.get_all(
+        _collection(
+            transport,
             "policies/roleManagementPolicyAssignments",
-            params={"$filter": POLICY_FILTER},
+            {"$filter": POLICY_FILTER},
             target="policy assignments",
         ),
-        transport.get_all(f"{DIR}/roleEligibilitySchedules", target="eligibility schedules"),
-        transport.get_all(f"{DIR}/roleAssignmentSchedules", target="assignment schedules"),
-        transport.get_all(f"{DIR}/roleAssignments", target="role assignments"),
+        _collection(transport, f"{DIR}/roleEligibilitySchedules", target="eligibility schedules"),
+        _collection(transport, f"{DIR}/roleAssignmentSchedules", target="assignment schedules"),
+        _collection(transport, f"{DIR}/roleAssignments", target="role assignments"),
     )
     principal_ids = sorted(
         {str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")}
@@ -118,7 +144,7 @@ async def read_snapshot(
         principal_ids[i : i + GET_BY_IDS_CHUNK]
         for i in range(0, len(principal_ids), GET_BY_IDS_CHUNK)
     ]
-    responses = await asyncio.gather(
+    responses = await gather_or_cancel(
         *(
             transport.send(
                 "POST",
@@ -138,10 +164,10 @@ async def read_snapshot(
         for o in objects
         if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders
     )
-    member_lists = await asyncio.gather(
+    member_lists = await gather_or_cancel(
         *(
-            transport.get_all(
-                f"groups/{g}/members", params={"$select": "id"}, target=f"members of group {g}"
+            _collection(
+                transport, f"groups/{g}/members", {"$select": "id"}, target=f"members of group {g}"
             )
             for g in groups
         )
@@ -184,7 +210,7 @@ async def lookup_references(transport: GraphTransport, refs: Iterable[str]) -> l
         return None
 
     queries = [(ref, q) for ref in sorted(set(refs)) if (q := query(ref)) is not None]
-    results = await asyncio.gather(
+    results = await gather_or_cancel(
         *(transport.get_all(path, params=params, target=ref) for ref, (path, params) in queries)
     )
     objects: list[dict[str, Any]] = []

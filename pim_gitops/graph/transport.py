@@ -38,6 +38,19 @@ RETRYABLE = frozenset({429, 503, 504})
 Sleeper = Callable[[float], Awaitable[None]]
 
 
+async def gather_or_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
+    """``asyncio.gather`` that, when one fails, cancels the others and waits for them to
+    finish before raising, so no request is left half-read when the client closes."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 class UncertainWriteError(GraphError):
     """A write whose outcome is unknown (lost response, 503/504): check by reading."""
 
@@ -189,6 +202,8 @@ class GraphTransport:
         self._semaphore: asyncio.Semaphore | None = None
         self.requests = 0
         self.retries = 0
+        #: Paths that refused ``$top`` in this session (see reader._collection).
+        self.no_top: set[str] = set()
 
     def url(self, path: str, params: Mapping[str, str] | None = None) -> str:
         if path.startswith(("http://", "https://")):
