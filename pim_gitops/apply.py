@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.diff import TOLERANCE, Resolver
+from pim_gitops.diff import Resolver, same_instant
 from pim_gitops.errors import GraphError, GuardrailError, StalePlanError
 from pim_gitops.graph.batch import BatchItem, send_batched
-from pim_gitops.graph.transport import GraphResponse, GraphTransport
+from pim_gitops.graph.transport import GraphResponse, GraphTransport, error_parts
 from pim_gitops.plan import (
     ABSENT,
     PHASES,
@@ -89,20 +89,35 @@ class ApplyResult:
 # --- checks before writing ------------------------------------------------------------------
 
 
-def current_fingerprint(op: Operation, tenant: TenantState) -> str:
+AssignmentIndex = Mapping[tuple[str, str, str, str], Assignment]
+
+
+def _index(tenant: TenantState) -> dict[tuple[str, str, str, str], Assignment]:
+    return {a.key: a for a in tenant.assignments}
+
+
+def _optional_instant(text: str | None) -> datetime | None:
+    return parse_instant(text) if text else None
+
+
+def current_fingerprint(op: Operation, tenant: TenantState, assignments: AssignmentIndex) -> str:
     if op.op == "patch_rule":
         policy = tenant.policies.get(op.role_id)
         rule = policy.raw_rules.get(op.rule_id or "") if policy else None
         return fingerprint(rule or {})
-    key = (op.role_id, op.principal_id or "", op.scope, op.schedule_kind or "")
-    live = {a.key: a for a in tenant.assignments}.get(key)
+    live = assignments.get(op.key)
     return (
         ABSENT if live is None else assignment_fingerprint(live.end, live.start, live.schedule_id)
     )
 
 
 def check_stale(plan: Plan, tenant: TenantState) -> None:
-    stale = [op for op in plan.operations if current_fingerprint(op, tenant) != op.fingerprint]
+    assignments = _index(tenant)
+    stale = [
+        op
+        for op in plan.operations
+        if current_fingerprint(op, tenant, assignments) != op.fingerprint
+    ]
     if stale:
         listed = "\n  ".join(a for op in stale for a in op.addresses)
         raise StalePlanError(
@@ -186,21 +201,19 @@ def check_guards(
 
 def _after(plan: Plan, tenant: TenantState) -> list[Assignment]:
     """Assignments once the plan's schedule operations are done."""
-    state = {a.key: a for a in tenant.assignments}
+    state = _index(tenant)
     for op in plan.operations:
         if op.op != "schedule":
             continue
-        key = (op.role_id, op.principal_id or "", op.scope, op.schedule_kind or "")
         if op.action == "adminRemove":
-            state.pop(key, None)
+            state.pop(op.key, None)
         else:
-            end = parse_instant(op.end) if op.end else None
-            state[key] = Assignment(
+            state[op.key] = Assignment(
                 op.role_id,
                 op.principal_id or "",
                 op.scope,
                 "eligible" if op.schedule_kind == "eligible" else "active",
-                end,
+                _optional_instant(op.end),
             )
     return list(state.values())
 
@@ -320,9 +333,7 @@ class Executor:
         if row is None:
             return False
         end = ((row.get("scheduleInfo") or {}).get("expiration") or {}).get("endDateTime")
-        if op.end is None or end is None:
-            return op.end is None and end is None
-        return abs(parse_instant(end) - parse_instant(op.end)) <= TOLERANCE
+        return same_instant(_optional_instant(end), _optional_instant(op.end))
 
     async def run_phase(self, ops: Sequence[Operation]) -> list[OpResult]:
         items = {str(i): op for i, op in enumerate(ops)}
@@ -403,18 +414,15 @@ def _status(outcome: Any) -> int | None:
 
 def _code(outcome: Any) -> str | None:
     if isinstance(outcome, GraphResponse):
-        body = outcome.body if isinstance(outcome.body, Mapping) else {}
-        error = body.get("error") if isinstance(body.get("error"), Mapping) else {}
-        return str(error.get("code")) if error and error.get("code") is not None else None
+        parts = error_parts(outcome.body)
+        return parts[0] if parts else None
     return getattr(outcome, "code", None)
 
 
 def _message(outcome: Any) -> str:
     if isinstance(outcome, GraphResponse):
-        body = outcome.body if isinstance(outcome.body, Mapping) else {}
-        error = body.get("error")
-        message = error.get("message") if isinstance(error, Mapping) else None
-        return str(message or f"HTTP {outcome.status}")
+        parts = error_parts(outcome.body)
+        return (parts[1] if parts else "") or f"HTTP {outcome.status}"
     return str(outcome).splitlines()[0]
 
 
@@ -469,7 +477,7 @@ def _same(key: str, want: Any, have: Any) -> bool:
     return bool(want == have)
 
 
-def op_in_effect(op: Operation, tenant: TenantState) -> bool:
+def op_in_effect(op: Operation, tenant: TenantState, assignments: AssignmentIndex) -> bool:
     if op.op == "patch_rule":
         policy = tenant.policies.get(op.role_id)
         live = policy.raw_rules.get(op.rule_id or "") if policy else None
@@ -488,17 +496,15 @@ def op_in_effect(op: Operation, tenant: TenantState) -> bool:
         if "isExpirationRequired" in values and not values["isExpirationRequired"]:
             return live.get("isExpirationRequired") is False
         return all(_same(k, v, live.get(k)) for k, v in values.items())
-    key = (op.role_id, op.principal_id or "", op.scope, op.schedule_kind or "")
-    live_assignment = {a.key: a for a in tenant.assignments}.get(key)
+    live_assignment = assignments.get(op.key)
     if op.action == "adminRemove":
         return live_assignment is None
     if live_assignment is None:
         return False
-    if op.end is None or live_assignment.end is None:
-        return op.end is None and live_assignment.end is None
-    return abs(live_assignment.end - parse_instant(op.end)) <= TOLERANCE
+    return same_instant(live_assignment.end, _optional_instant(op.end))
 
 
 def verify(plan: Plan, tenant: TenantState) -> int:
     """How many of the plan's operations are not in effect after the apply."""
-    return sum(1 for op in plan.operations if not op_in_effect(op, tenant))
+    assignments = _index(tenant)
+    return sum(1 for op in plan.operations if not op_in_effect(op, tenant, assignments))

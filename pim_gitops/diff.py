@@ -232,7 +232,8 @@ def _desired_end(
     return None
 
 
-def _close(a: datetime | None, b: datetime | None) -> bool:
+def same_instant(a: datetime | None, b: datetime | None) -> bool:
+    """Equal instants, within ``TOLERANCE``; ``None`` (permanent) equals only ``None``."""
     if a is None or b is None:
         return a is b
     return abs(a - b) <= TOLERANCE
@@ -297,8 +298,8 @@ def _assignment_changes(
         if current is None:
             changes.append(_assignment_change(base, "create", role, desired, item, None, None))
             continue
-        same_start = start is None or _close(start, current.start)
-        if not _close(end, current.end) or not same_start:
+        same_start = start is None or same_instant(start, current.start)
+        if not same_instant(end, current.end) or not same_start:
             if item.duration is not None and not item.permanent and item.end is None:
                 # Re-grant the declared length from now: Graph restarts an updated schedule
                 # at the processing time, so "from creation" would never settle otherwise.

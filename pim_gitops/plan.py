@@ -142,6 +142,11 @@ class Operation:
     ticket_system: str | None = None
 
     @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The assignment a schedule operation is about, as ``Assignment.key``."""
+        return (self.role_id, self.principal_id or "", self.scope, self.schedule_kind or "")
+
+    @property
     def label(self) -> str:
         if self.op == "patch_rule":
             return f"{self.role_name}: update rule {self.rule_id}"

@@ -93,23 +93,29 @@ def _sanitize(text: str, limit: int = 200) -> str:
     return flat[:limit] + ("…" if len(flat) > limit else "")
 
 
+def error_parts(body: Any) -> tuple[str | None, str, str | None] | None:
+    """Graph's error body ``{"error": {code, message, innerError}}`` → code (``None`` when
+    absent), message and the request id inside it; ``None`` when the body is not one."""
+    if not (isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)):
+        return None
+    error = body["error"]
+    code = str(error.get("code")) if error.get("code") is not None else None
+    inner = error.get("innerError") or error.get("innererror") or {}
+    request_id = (
+        inner.get("request-id") or inner.get("requestId") if isinstance(inner, Mapping) else None
+    )
+    return code, str(error.get("message") or ""), request_id
+
+
 def error_from(response: GraphResponse, method: str, url: str, target: str | None) -> GraphError:
     """Our exception for a Graph error response: code, message, request id, object."""
-    code, message = None, None
-    body = response.body
-    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
-        error = body["error"]
-        code = str(error.get("code")) if error.get("code") is not None else None
-        message = str(error.get("message") or "")
-        inner = error.get("innerError") or error.get("innererror") or {}
-        request_id = response.request_id or (
-            inner.get("request-id") or inner.get("requestId")
-            if isinstance(inner, Mapping)
-            else None
-        )
+    parts = error_parts(response.body)
+    if parts is None:
+        code, request_id = None, response.request_id
+        message = f"unexpected response: {_sanitize(str(response.body))}"
     else:
-        request_id = response.request_id
-        message = f"unexpected response: {_sanitize(str(body))}"
+        code, message, inner_id = parts
+        request_id = response.request_id or inner_id
     cls = GraphAuthError if response.status in (401, 403) else GraphError
     return cls(
         f"Graph refused the request: {message or 'no message'}",
