@@ -136,10 +136,10 @@ async def read_snapshot(
         _collection(transport, f"{DIR}/roleAssignmentSchedules", target="assignment schedules"),
         _collection(transport, f"{DIR}/roleAssignments", target="role assignments"),
     )
-    principal_ids = sorted(
-        {str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")}
-        | _approver_ids(policies)
-    )
+    holders = {
+        str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")
+    }
+    principal_ids = sorted(holders | _approver_ids(policies))
     chunks = [
         principal_ids[i : i + GET_BY_IDS_CHUNK]
         for i in range(0, len(principal_ids), GET_BY_IDS_CHUNK)
@@ -158,7 +158,6 @@ async def read_snapshot(
         )
     )
     objects = [obj for r in responses for obj in (r.body or {}).get("value", [])]
-    holders = {str(s.get("principalId")) for s in (*eligible, *active, *assignments)}
     groups = sorted(
         str(o["id"])
         for o in objects
