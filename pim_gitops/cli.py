@@ -335,15 +335,15 @@ def _live_plan(obj: Context, directory: str) -> tuple[Any, Any, Any]:
     import asyncio
 
     from pim_gitops.graph.session import open_graph
-    from pim_gitops.workflow import git_trace, load_desired, plan_against, read_tenant
+    from pim_gitops.workflow import load_desired, read_and_plan
 
     desired = load_desired(directory, obj.now)
 
     async def go() -> tuple[Any, Any]:
         async with open_graph(obj.graph_url, obj.tenant_id) as transport:
-            _, state = await read_tenant(transport, desired.state, obj.now)
+            _, state, plan = await read_and_plan(transport, desired, obj.now)
             click.echo(f"read the tenant in {transport.requests} Graph requests", err=True)
-            return state, plan_against(desired, state, obj.now, git_trace())
+            return state, plan
 
     state, plan = asyncio.run(go())
     return desired, state, plan
@@ -543,14 +543,13 @@ def _plan_and_apply(obj: Context, directory: str, guards: Any, fmt: str) -> int:
 
     from pim_gitops.graph.session import open_graph
     from pim_gitops.render.plan import render_text
-    from pim_gitops.workflow import apply_plan, git_trace, load_desired, plan_against, read_tenant
+    from pim_gitops.workflow import apply_plan, load_desired, read_and_plan
 
     desired = load_desired(directory, obj.now)
 
     async def go() -> Any:
         async with open_graph(obj.graph_url, obj.tenant_id) as transport:
-            snapshot, state = await read_tenant(transport, desired.state, obj.now)
-            the_plan = plan_against(desired, state, obj.now, git_trace())
+            snapshot, state, the_plan = await read_and_plan(transport, desired, obj.now)
             _console_text(render_text(the_plan, colour=False), False)
             if the_plan.empty:
                 return None

@@ -51,6 +51,14 @@ async def read_tenant(
     return snapshot, state
 
 
+async def read_and_plan(
+    transport: GraphTransport, desired: Desired, now: datetime
+) -> tuple[dict[str, Any], TenantState, Plan]:
+    """One live read (with lookups) and the plan made from it."""
+    snapshot, state = await read_tenant(transport, desired.state, now)
+    return snapshot, state, plan_against(desired, state, now, git_trace())
+
+
 def plan_against(
     desired: Desired, tenant: TenantState, now: datetime, trace: str | None = None
 ) -> Plan:

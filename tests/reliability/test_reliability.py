@@ -27,7 +27,7 @@ from pim_gitops.graph.transport import RetryPolicy
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.tenantgen import SAMPLE_NOW
-from pim_gitops.workflow import apply_plan, load_desired, plan_against, read_tenant
+from pim_gitops.workflow import apply_plan, load_desired, plan_against, read_and_plan
 from tests.conftest import POLICIES, Live, write
 
 NOW = SAMPLE_NOW
@@ -44,8 +44,7 @@ def apply_once(url: str, directory: Path | str = POLICIES) -> ApplyResult | None
         retry = RetryPolicy(max_attempts=12, max_wait_s=10_000)
         async with open_graph(url, sleep=_no_wait, retry=retry) as transport:
             desired = load_desired(str(directory), NOW)
-            snapshot, state = await read_tenant(transport, desired.state, NOW)
-            plan = plan_against(desired, state, NOW)
+            snapshot, state, plan = await read_and_plan(transport, desired, NOW)
             if plan.empty:
                 return None
             result: ApplyResult = await apply_plan(
