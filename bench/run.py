@@ -46,9 +46,11 @@ def tenant(assignments: int, roles: int = 130) -> dict[str, Any]:
     )
 
 
-def lower_bound(snapshot: dict[str, Any], principals: int) -> int:
+def lower_bound(snapshot: dict[str, Any], principals: int, page: int = TOP) -> int:
+    """The fewest requests that can read a tenant: one per page of each collection (at the
+    largest page the reader asks for), one getByIds per 1,000 principals, one organization."""
     pages = sum(
-        math.ceil(max(len(snapshot[c]), 1) / TOP) for c in COLLECTIONS if c != "directoryObjects"
+        math.ceil(max(len(snapshot[c]), 1) / page) for c in COLLECTIONS if c != "directoryObjects"
     )
     return pages + math.ceil(principals / 1000) + 1  # + organization
 

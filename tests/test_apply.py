@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from collections import Counter
 from datetime import UTC, datetime
@@ -13,12 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from bench.run import lower_bound
 from pim_gitops.cli import cli
 from pim_gitops.emulator.app import Emulator
 from pim_gitops.emulator.server import running
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.roles import BUILTIN_ROLES
-from pim_gitops.snapshot import COLLECTIONS
 from pim_gitops.tenantgen import SAMPLE_NOW, oid, synthetic_tenant
 from pim_gitops.workflow import load_desired, plan_against
 from tests.conftest import POLICIES, Live, write
@@ -253,13 +252,8 @@ def test_changing_one_setting_on_130_roles_takes_seven_batches(
             for s in snapshot[name]
         }
     )
-    lower_bound = (
-        sum(math.ceil(len(snapshot[c]) / page) for c in COLLECTIONS if c != "directoryObjects")
-        + math.ceil(principals / 1000)
-        + 1
-    )
     # One read to plan, one to read back; writes in seven batches.
-    assert stats["requests"] <= 7 + 2 * lower_bound
+    assert stats["requests"] <= 7 + 2 * lower_bound(snapshot, principals, page)
     assert len(BUILTIN_ROLES) < 130  # custom roles are part of it
     shutil.rmtree(tmp_path / "roles")
 
