@@ -394,12 +394,13 @@ def plan(
     if base:
         import tempfile
 
-        from pim_gitops.workflow import base_directory, load_desired, mark_origins, plan_against
+        from pim_gitops.plan import mark_origins
+        from pim_gitops.workflow import base_directory, load_desired, plan_against
 
         with tempfile.TemporaryDirectory() as scratch:
             base_dir = base_directory(base, directory, scratch)
             base_plan = plan_against(load_desired(base_dir, obj.now), state, obj.now)
-        mark_origins(result, base_plan)
+        result = mark_origins(result, base_plan)
     if out:
         Path(out).write_text(dump_plan(result), encoding="utf-8")
         click.echo(f"saved the plan to {out}", err=True)
@@ -455,9 +456,8 @@ def apply(
     import asyncio
 
     from pim_gitops.apply import Guards
-    from pim_gitops.errors import PlanFormatError
     from pim_gitops.graph.session import open_graph
-    from pim_gitops.plan import plan_from_json
+    from pim_gitops.plan import load_plan
     from pim_gitops.render.plan import render_text
     from pim_gitops.workflow import apply_plan
 
@@ -472,11 +472,7 @@ def apply(
         # CI: plan and apply in one Graph session from one read (no human wait in between).
         sys.exit(_plan_and_apply(obj, target, guards, fmt))
     if Path(target).is_file():
-        try:
-            data = json.loads(Path(target).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PlanFormatError(f"{target}: cannot read the plan: {exc}") from None
-        the_plan = plan_from_json(data, target)
+        the_plan = load_plan(target)
     else:
         _, _, the_plan = _live_plan(obj, target)
         colour = _is_terminal()
@@ -510,7 +506,7 @@ def apply(
 
     async def go() -> Any:
         async with open_graph(obj.graph_url, obj.tenant_id) as transport:
-            return await apply_plan(transport, the_plan, obj.now, guards, report, _phase)
+            return await apply_plan(transport, the_plan, obj.now, guards, _Listener(report))
 
     if progress is not None:
         with progress:
@@ -520,19 +516,30 @@ def apply(
     sys.exit(_apply_summary(result, fmt))
 
 
-def _phase(number: int, count: int) -> None:
-    from pim_gitops.plan import PHASES
+class _Listener:
+    def __init__(self, report: Any) -> None:
+        self.report = report
 
-    click.echo(f"phase {number}: {PHASES[number]} ({count})", err=True)
+    def phase_started(self, phase: Any, count: int) -> None:
+        _phase(int(phase), count)
+
+    def operation_done(self, result: Any) -> None:
+        self.report(result)
+
+
+def _phase(number: int, count: int) -> None:
+    from pim_gitops.policy_rules import Phase
+
+    click.echo(f"phase {number}: {Phase(number).title} ({count})", err=True)
 
 
 def _apply_summary(result: Any, fmt: str) -> int:
     if fmt == "json":
-        click.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
+        click.echo(json.dumps(result.report().model_dump(mode="json"), indent=2, sort_keys=True))
     else:
         click.echo(
             f"Apply: {result.count('succeeded')} succeeded, {result.count('failed')} failed, "
-            f"{result.count('skipped')} skipped; {result.remaining} change(s) not in effect "
+            f"{result.count('skipped')} skipped; {len(result.remaining)} change(s) not in effect "
             "after read-back."
         )
     return 0 if result.ok else 1
@@ -558,8 +565,7 @@ def _plan_and_apply(obj: Context, directory: str, guards: Any, fmt: str) -> int:
                 the_plan,
                 obj.now,
                 guards,
-                _report_line,
-                _phase,
+                _Listener(_report_line),
                 current=(snapshot, state),
             )
 

@@ -14,14 +14,15 @@ from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.state import (
-    ActivationSettings,
     Assignment,
     AssignmentRules,
+    Leaf,
     Principal,
     RoleDefinition,
     RoleSettings,
     TenantState,
     make_activation,
+    settings_leaves,
 )
 from pim_gitops.wire import format_duration, format_instant, is_guid
 
@@ -115,35 +116,6 @@ class Resolver:
 # --- settings -----------------------------------------------------------------------------
 
 
-def _duration_word(value: int | None) -> str | None:
-    return None if value is None else format_duration(value)
-
-
-def settings_leaves(settings: RoleSettings) -> dict[str, Any]:
-    """Every leaf setting in policy words, by path (``activation.max_duration``)."""
-    act: ActivationSettings = settings.activation
-    leaves: dict[str, Any] = {
-        "activation.max_duration": format_duration(act.max_duration),
-        "activation.require_mfa": act.require_mfa,
-        "activation.require_justification": act.require_justification,
-        "activation.require_ticket": act.require_ticket,
-        "activation.authentication_context": act.authentication_context,
-        "activation.approval.required": act.approval_required,
-        "activation.approval.approvers": list(act.approvers),
-    }
-    for name in ("eligible_assignment", "active_assignment"):
-        rules: AssignmentRules = getattr(settings, name)
-        leaves[f"{name}.allow_permanent"] = rules.allow_permanent
-        leaves[f"{name}.max_duration"] = _duration_word(rules.max_duration)
-        leaves[f"{name}.require_mfa"] = rules.require_mfa
-        leaves[f"{name}.require_justification"] = rules.require_justification
-    for key, note in settings.notifications:
-        leaves[f"notifications.{key}.default_recipients"] = note.default_recipients
-        leaves[f"notifications.{key}.recipients"] = list(note.recipients)
-        leaves[f"notifications.{key}.level"] = note.level
-    return leaves
-
-
 def resolve_settings(
     settings: RoleSettings, resolver: Resolver, role_label: str
 ) -> tuple[RoleSettings, list[str]]:
@@ -176,44 +148,51 @@ def resolve_settings(
     ), errors
 
 
-def _readable(leaves: dict[str, Any], tenant: TenantState) -> dict[str, Any]:
-    """Approver ids shown as the references a policy file uses."""
+def _shown(value: Leaf) -> Any:
+    """A leaf as JSON shows it (sets as lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _readable(leaves: Mapping[str, Leaf], tenant: TenantState) -> dict[str, Any]:
+    """Leaves in JSON words, approver ids shown as the references a policy file uses."""
     path = "activation.approval.approvers"
-    shown = []
-    for value in leaves[path]:
+    shown: dict[str, Any] = {k: _shown(v) for k, v in leaves.items()}
+    refs = []
+    for value in shown[path]:
         object_id = str(value).partition(":")[2]
         principal = tenant.principals.get(object_id)
-        shown.append(principal.reference if principal else value)
-    return leaves | {path: sorted(shown)}
+        refs.append(principal.reference if principal else value)
+    shown[path] = sorted(refs)
+    return shown
+
+
+def changed_paths(want: Mapping[str, Leaf], have: Mapping[str, Leaf]) -> list[str]:
+    """The setting paths whose canonical values differ: the one comparison used by the plan
+    and by apply's read-back."""
+    return [path for path in want if want[path] != have.get(path)]
 
 
 def _setting_changes(
     role: RoleDefinition, desired: RoleSettings, live: RoleSettings, tenant: TenantState
 ) -> list[Change]:
     want, have = settings_leaves(desired), settings_leaves(live)
+    paths = changed_paths(want, have)
+    if not paths:
+        return []
     shown_want, shown_have = _readable(want, tenant), _readable(have, tenant)
-    changes = []
-    for path in want:
-        if want[path] == have[path]:
-            continue
-        if path.endswith(".max_duration") and not path.startswith("activation"):
-            # The maximum is moot while permanence is allowed (graph-pim.md §3.2).
-            prefix = path.rsplit(".", 1)[0]
-            if want[f"{prefix}.allow_permanent"] and have[f"{prefix}.allow_permanent"]:
-                continue
-        changes.append(
-            Change(
-                address=f'role["{role.display_name}"].{path}',
-                action="update",
-                role_id=role.id,
-                role_name=role.display_name,
-                kind="setting",
-                before=shown_have[path],
-                after=shown_want[path],
-                path=path,
-            )
+    return [
+        Change(
+            address=f'role["{role.display_name}"].{path}',
+            action="update",
+            role_id=role.id,
+            role_name=role.display_name,
+            kind="setting",
+            before=shown_have[path],
+            after=shown_want[path],
+            path=path,
         )
-    return changes
+        for path in paths
+    ]
 
 
 # --- assignments ----------------------------------------------------------------------------

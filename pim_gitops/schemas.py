@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from pim_gitops.model import RoleFile, TenantFile
 
 SCHEMA_BASE = "https://pim-gitops.dev/schemas"
@@ -35,87 +37,32 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         ),
         "tenant-snapshot.schema.json": snapshot_schema(),
         "plan.schema.json": plan_schema(),
+        "apply-result.schema.json": apply_result_schema(),
+    }
+
+
+def _output_schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
+    """The schema of a JSON document the CLI writes (the model's serialized form)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SCHEMA_BASE}/{name}",
+        "title": title,
+        **model.model_json_schema(mode="serialization"),
     }
 
 
 def plan_schema() -> dict[str, Any]:
-    """The saved plan / ``plan --format json`` document (``format_version`` 1)."""
-    ref = {
-        "type": "object",
-        "required": ["id", "name"],
-        "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
-    }
-    change = {
-        "type": "object",
-        "required": ["address", "action", "kind", "role", "before", "after"],
-        "properties": {
-            "address": {
-                "type": "string",
-                "description": 'e.g. role["Global Administrator"].activation.max_duration',
-            },
-            "action": {"enum": ["create", "update", "delete"]},
-            "kind": {"enum": ["setting", "assignment"]},
-            "role": ref,
-            "principal": {
-                "type": "object",
-                "required": ["id", "ref"],
-                "properties": {"id": {"type": "string"}, "ref": {"type": ["string", "null"]}},
-            },
-            "before": {},
-            "after": {},
-        },
-        "additionalProperties": False,
-    }
-    operation = {
-        "type": "object",
-        "required": ["phase", "op", "role_id", "role_name", "addresses", "fingerprint"],
-        "properties": {
-            "phase": {"type": "integer", "minimum": 1, "maximum": 5},
-            "op": {"enum": ["patch_rule", "schedule"]},
-            "fingerprint": {
-                "type": "string",
-                "description": "sha256 of the live object the "
-                "operation was computed from, or 'absent' for a create",
-            },
-        },
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"{SCHEMA_BASE}/plan.schema.json",
-        "title": "pim-gitops plan",
-        "type": "object",
-        "required": [
-            "format_version",
-            "summary",
-            "changes",
-            "operations",
-            "tenant_id",
-            "desired_hash",
-            "tool_version",
-            "generated_at",
-        ],
-        "properties": {
-            "format_version": {"const": 1},
-            "summary": {
-                "type": "object",
-                "required": ["add", "change", "remove"],
-                "properties": {
-                    k: {"type": "integer", "minimum": 0} for k in ("add", "change", "remove")
-                },
-                "additionalProperties": False,
-            },
-            "changes": {"type": "array", "items": change},
-            "operations": {"type": "array", "items": operation},
-            "warnings": {"type": "array", "items": {"type": "string"}},
-            "tenant_id": {"type": "string"},
-            "desired_hash": {"type": "string"},
-            "tool_version": {"type": "string"},
-            "generated_at": {"type": "string", "format": "date-time"},
-            "guards": {"type": "object"},
-            "unmanaged_roles": {"type": "array", "items": {"type": "string"}},
-            "unmanaged_scoped": {"type": "array", "items": {"type": "object"}},
-        },
-    }
+    """The saved plan / ``plan --format json`` document, generated from ``plan.Plan``."""
+    from pim_gitops.plan import Plan
+
+    return _output_schema(Plan, "plan.schema.json", "pim-gitops plan")
+
+
+def apply_result_schema() -> dict[str, Any]:
+    """``apply --format json``, generated from ``apply.ApplyReport``."""
+    from pim_gitops.apply import ApplyReport
+
+    return _output_schema(ApplyReport, "apply-result.schema.json", "pim-gitops apply result")
 
 
 def render_schema(schema: dict[str, Any]) -> str:

@@ -70,6 +70,9 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
                 raise SnapshotError(f"{origin}: {name}[{index}] is not a JSON object")
     if not isinstance(data.get("organization", {}), dict):
         raise SnapshotError(f"{origin}: 'organization' must be a JSON object")
+    errors = data.get("policyReadErrors", {})
+    if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
+        raise SnapshotError(f"{origin}: 'policyReadErrors' maps policy ids to messages")
     members = data.get("groupMembers", {})
     if not isinstance(members, dict) or not all(isinstance(v, list) for v in members.values()):
         raise SnapshotError(f"{origin}: 'groupMembers' maps group ids to lists of member ids")
@@ -117,6 +120,12 @@ def snapshot_schema() -> dict[str, Any]:
             "type": "object",
             "description": "Members (object ids) of groups that hold roles or approve.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "policyReadErrors": {
+            "type": "object",
+            "description": "Policies (by id) whose rules could not be read, with the reason; "
+            "the policy itself is kept in roleManagementPolicies without rules.",
+            "additionalProperties": {"type": "string"},
         },
     }
     descriptions = {

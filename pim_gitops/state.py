@@ -19,6 +19,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
+from pim_gitops.wire import format_duration, parse_duration
+
 Kind = Literal["eligible", "active"]
 KINDS: tuple[Kind, ...] = ("eligible", "active")
 
@@ -129,6 +131,92 @@ def make_notification(
     cleaned = sorted({r.strip().lower() for r in recipients if r and r.strip()})
     return NotificationSettings(
         default_recipients=default_recipients, recipients=tuple(cleaned), level=level
+    )
+
+
+#: One setting's value in policy-file words, canonical so that equal means equal: a duration
+#: as ``format_duration`` spells it, a set as a sorted tuple, ``None`` for "not set".
+Leaf = str | bool | None | tuple[str, ...]
+REQUIRE_WORDS = ("mfa", "justification", "ticket")
+_LEVEL_LEAF: dict[str, bool | None] = {"All": False, "Critical": True, "None": None}
+
+
+def _words(mfa: bool, justification: bool, ticket: bool = False) -> tuple[str, ...]:
+    return tuple(named_flags(REQUIRE_WORDS, mfa, justification, ticket))
+
+
+def _duration_leaf(seconds: int | None) -> str | None:
+    return None if seconds is None else format_duration(seconds)
+
+
+def settings_leaves(settings: RoleSettings) -> dict[str, Leaf]:
+    """Every setting by the policy-file path a user edits (``activation.require``)."""
+    act = settings.activation
+    leaves: dict[str, Leaf] = {
+        "activation.max_duration": _duration_leaf(act.max_duration),
+        "activation.require": _words(
+            act.require_mfa, act.require_justification, act.require_ticket
+        ),
+        "activation.authentication_context": act.authentication_context,
+        "activation.approval.required": act.approval_required,
+        "activation.approval.approvers": act.approvers,
+    }
+    for name in ("eligible_assignment", "active_assignment"):
+        rules: AssignmentRules = getattr(settings, name)
+        leaves[f"{name}.allow_permanent"] = rules.allow_permanent
+        leaves[f"{name}.max_duration"] = _duration_leaf(rules.max_duration)
+        leaves[f"{name}.require"] = _words(rules.require_mfa, rules.require_justification)
+    for key, note in settings.notifications:
+        leaves[f"notifications.{key}.default_recipients"] = note.default_recipients
+        leaves[f"notifications.{key}.recipients"] = note.recipients
+        leaves[f"notifications.{key}.critical_only"] = _LEVEL_LEAF[note.level]
+    return leaves
+
+
+def _seconds(value: Leaf) -> int | None:
+    return None if value is None else parse_duration(str(value))
+
+
+def _tuple(value: Leaf) -> tuple[str, ...]:
+    return value if isinstance(value, tuple) else ()
+
+
+def settings_from_leaves(leaves: Mapping[str, Leaf]) -> RoleSettings:
+    """The inverse of ``settings_leaves``; every path must be present."""
+    require = _tuple(leaves["activation.require"])
+    activation = make_activation(
+        max_duration=_seconds(leaves["activation.max_duration"]) or 0,
+        require_mfa="mfa" in require,
+        require_justification="justification" in require,
+        require_ticket="ticket" in require,
+        authentication_context=str(leaves["activation.authentication_context"] or "") or None,
+        approval_required=bool(leaves["activation.approval.required"]),
+        approvers=_tuple(leaves["activation.approval.approvers"]),
+    )
+
+    def rules(name: str) -> AssignmentRules:
+        words = _tuple(leaves[f"{name}.require"])
+        return make_assignment_rules(
+            allow_permanent=bool(leaves[f"{name}.allow_permanent"]),
+            max_duration=_seconds(leaves[f"{name}.max_duration"]),
+            require_mfa="mfa" in words,
+            require_justification="justification" in words,
+        )
+
+    levels = {v: k for k, v in _LEVEL_LEAF.items()}
+    notifications = tuple(
+        (
+            key,
+            make_notification(
+                default_recipients=bool(leaves[f"notifications.{key}.default_recipients"]),
+                recipients=_tuple(leaves[f"notifications.{key}.recipients"]),
+                level=levels[leaves[f"notifications.{key}.critical_only"]],  # type: ignore[index]
+            ),
+        )
+        for key in NOTIFICATION_KEYS
+    )
+    return RoleSettings(
+        activation, rules("eligible_assignment"), rules("active_assignment"), notifications
     )
 
 

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pim_gitops.policy_rules import default_approval_stage
 from pim_gitops.roles import BUILTIN_ROLES, GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, role_assignment_id
@@ -30,18 +31,6 @@ def _target(caller: str, level: str) -> dict[str, Any]:
         "level": level,
         "inheritableSettings": [],
         "enforcedSettings": [],
-    }
-
-
-def default_approval_stage() -> dict[str, Any]:
-    """The single stage Graph reports on a never-edited approval rule (graph-pim.md §3.3)."""
-    return {
-        "approvalStageTimeOutInDays": 1,
-        "isApproverJustificationRequired": True,
-        "escalationTimeInMinutes": 0,
-        "isEscalationEnabled": False,
-        "primaryApprovers": [],
-        "escalationApprovers": [],
     }
 
 

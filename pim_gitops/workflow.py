@@ -12,7 +12,7 @@ from pim_gitops.diff import Resolver
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.loader import load_policies
 from pim_gitops.normalize import normalize_tenant
-from pim_gitops.plan import Plan, desired_hash, make_plan
+from pim_gitops.plan import Plan, build_plan, desired_hash
 from pim_gitops.render.desired import describe_desired
 from pim_gitops.state import TenantState
 
@@ -62,13 +62,7 @@ async def read_and_plan(
 def plan_against(
     desired: Desired, tenant: TenantState, now: datetime, trace: str | None = None
 ) -> Plan:
-    from pim_gitops.apply import resolve_guard_ids
-
-    plan = make_plan(desired.state, tenant, now, desired_hash=desired.hash, trace=trace)
-    plan.guards = {"tenant": desired.state.tenant} | resolve_guard_ids(
-        desired.state.break_glass, desired.state.apply_identity, tenant
-    )
-    return plan
+    return build_plan(desired.state, tenant, now, desired_hash=desired.hash, trace=trace)
 
 
 async def apply_plan(
@@ -76,27 +70,13 @@ async def apply_plan(
     plan: Plan,
     now: datetime,
     guards: Any,
-    report: Any,
-    phase_started: Any = None,
+    listener: Any,
     current: tuple[dict[str, Any], TenantState] | None = None,
 ) -> Any:
-    """Re-read (unless ``current`` is the read the plan was just made from, in the same
-    session, with no wait for a human in between), refuse a stale plan or a guard violation,
-    write, then verify by reading."""
-    from pim_gitops.apply import check_guards, check_stale, execute, verify
-    from pim_gitops.graph.reader import read_snapshot
+    """Re-read, check, write, verify (``apply.run.apply_plan``)."""
+    from pim_gitops.apply import apply_plan as run_apply
 
-    if current is None:
-        snapshot = await read_snapshot(transport, now=now)
-        state = normalize_tenant(snapshot, now)
-    else:
-        snapshot, state = current
-    check_stale(plan, state)
-    check_guards(plan, state, guards, snapshot.get("organization") or {})
-    result = await execute(transport, plan, state, now, report, phase_started)
-    after = normalize_tenant(await read_snapshot(transport, now=now), now)
-    result.remaining = verify(plan, after)
-    return result
+    return await run_apply(transport, plan, now, guards, listener, current=current)
 
 
 def git_trace() -> str | None:
@@ -152,12 +132,3 @@ def base_directory(base: str, directory: str, scratch: str) -> str:
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(scratch, filter="data")
     return os.path.join(scratch, relative)
-
-
-def mark_origins(plan: Plan, base_plan: Plan) -> None:
-    """A change the base would also make reverts drift; any other comes from this change."""
-    base = {(c["address"], repr(c["after"])) for c in base_plan.changes}
-    for change in plan.changes:
-        change["origin"] = (
-            "drift" if (change["address"], repr(change["after"])) in base else "pull-request"
-        )

@@ -191,7 +191,7 @@ def test_mid_run_rejection_is_reported_and_rest_is_consistent(live: Live) -> Non
     assert "2 failed" in result.output  # the group's create and its update
     live.emulator.store.objects[helpdesk]["isAssignableToRole"] = True
     left = remaining_plan(live)
-    assert [c["address"] for c in left.changes] == [
+    assert [c.address for c in left.changes] == [
         'role["Contoso Tier1 Support"].eligible["group:Helpdesk Operators"]',
         'role["Helpdesk Administrator"].eligible["group:Helpdesk Operators"]',
     ]

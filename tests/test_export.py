@@ -78,7 +78,7 @@ def test_round_trip_documented_payloads(tmp_path: Path) -> None:
                     | {"id": row["principalId"]}
                 )
     plan = round_trip(snapshot, tmp_path, DOCS_NOW)
-    assert plan.empty, [c["address"] for c in plan.changes]
+    assert plan.empty, [c.address for c in plan.changes]
 
 
 def test_refuses_a_non_empty_directory(tmp_path: Path) -> None:
@@ -152,7 +152,7 @@ def test_round_trip_generated_tenants(tmp_path_factory: Any, changes: list[Any],
             )
         rng.shuffle(policy["rules"])
     plan = round_trip(snapshot, tmp_path_factory.mktemp("export"))
-    assert plan.empty, [c["address"] for c in plan.changes][:5]
+    assert plan.empty, [c.address for c in plan.changes][:5]
 
 
 def test_export_from_the_live_tenant(live: Live, tmp_path: Path) -> None:

@@ -12,11 +12,13 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pim_gitops.action import Action
 from pim_gitops.cli import cli
 from pim_gitops.demo import SAMPLE_TENANT
 from pim_gitops.errors import PlanError, PlanFormatError
 from pim_gitops.normalize import normalize_tenant
-from pim_gitops.plan import dump_plan, plan_from_json, rule_for, rule_values
+from pim_gitops.plan import FORMAT_VERSION, RulePatch, Summary, dump_plan, parse_plan
+from pim_gitops.policy_rules import PolicyScope, rule_by_id, rule_for_path
 from pim_gitops.render.plan import render_json, render_markdown, render_text
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.snapshot import read_snapshot
@@ -39,9 +41,7 @@ def plan_for(directory: Path | str = POLICIES, snapshot: dict[str, Any] | None =
 
 def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
     """Apply a plan's operations to a snapshot, the way Graph would (no HTTP)."""
-    from pim_gitops.apply import rule_body
     from pim_gitops.tenantgen import schedule
-    from pim_gitops.wire import parse_instant
 
     out = copy.deepcopy(snapshot)
     links = {
@@ -50,35 +50,33 @@ def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
     }
     policies = {p["id"]: p for p in out["roleManagementPolicies"]}
     for op in plan.operations:
-        if op.op == "patch_rule":
-            policy = policies[links[op.role_id]]
+        if isinstance(op, RulePatch):
+            policy = policies[links[op.role.id]]
+            spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
             policy["rules"] = [
-                rule_body(r, op.values) if r["id"] == op.rule_id else r for r in policy["rules"]
+                spec.write(r, op.want) if r["id"] == op.rule_id else r for r in policy["rules"]
             ]
             continue
         name = (
-            "roleEligibilitySchedules"
-            if op.schedule_kind == "eligible"
-            else "roleAssignmentSchedules"
+            "roleEligibilitySchedules" if op.schedule == "eligible" else "roleAssignmentSchedules"
         )
         rows = [
             r
             for r in out[name]
             if not (
-                r["roleDefinitionId"] == op.role_id
-                and r["principalId"] == op.principal_id
+                r["roleDefinitionId"] == op.role.id
+                and r["principalId"] == op.principal.id
                 and r["directoryScopeId"] == op.scope
             )
         ]
-        if op.action != "adminRemove":
-            end = parse_instant(op.end) if op.end else None
+        if op.action is not Action.DELETE:
             rows.append(
                 schedule(
-                    op.schedule_kind,
-                    op.role_id,
-                    op.principal_id,
+                    op.schedule,
+                    op.role.id,
+                    op.principal.id,
                     start=NOW,
-                    end=end,
+                    end=op.end,
                     scope=op.scope,
                 )
             )
@@ -88,12 +86,12 @@ def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
 
 def test_example_repo_against_the_sample_tenant() -> None:
     plan = plan_for()
-    assert plan.summary == {"add": 12, "change": 93, "remove": 4}
-    removed = {c["address"] for c in plan.changes if c["action"] == "delete"}
+    assert plan.summary == Summary(add=12, change=91, remove=4)
+    removed = {c.address for c in plan.changes if c.action is Action.DELETE}
     assert 'role["Global Administrator"].active["user:carol.it@contoso.com"]' in removed
     # Additive mode never removes; AU-scoped assignments are never touched.
     assert not any("Helpdesk Administrator" in a for a in removed)
-    assert plan.unmanaged_scoped and plan.unmanaged_scoped[0]["scope"].startswith(
+    assert plan.unmanaged_scoped and plan.unmanaged_scoped[0].scope.startswith(
         "/administrativeUnits/"
     )
     assert "Billing Administrator" in plan.unmanaged_roles
@@ -112,22 +110,23 @@ def test_operations_are_ordered_relax_create_remove_tighten() -> None:
     mfa_off = next(
         op
         for op in ops
-        if op.role_name == "Conditional Access Administrator"
-        and op.rule_id == "Enablement_EndUser_Assignment"
+        if op.role.name == "Conditional Access Administrator"
+        and getattr(op, "rule_id", None) == "Enablement_EndUser_Assignment"
     )
     context_on = next(
         op
         for op in ops
-        if op.role_name == "Conditional Access Administrator"
-        and op.rule_id == "AuthenticationContext_EndUser_Assignment"
+        if op.role.name == "Conditional Access Administrator"
+        and getattr(op, "rule_id", None) == "AuthenticationContext_EndUser_Assignment"
     )
     assert mfa_off.phase < context_on.phase
     tighten = next(
         op
         for op in ops
-        if op.rule_id == "Expiration_Admin_Eligibility" and op.role_name == "Global Administrator"
+        if getattr(op, "rule_id", None) == "Expiration_Admin_Eligibility"
+        and op.role.name == "Global Administrator"
     )
-    create = next(op for op in ops if op.action == "adminAssign")
+    create = next(op for op in ops if getattr(op, "action", None) is Action.CREATE)
     assert tighten.phase > create.phase
 
 
@@ -135,7 +134,7 @@ def test_only_changed_rules_are_patched() -> None:
     ops = [
         op
         for op in plan_for().operations
-        if op.op == "patch_rule" and op.role_name == "Global Reader"
+        if isinstance(op, RulePatch) and op.role.name == "Global Reader"
     ]
     assert sorted(op.rule_id for op in ops) == [
         "Expiration_Admin_Assignment",
@@ -242,14 +241,21 @@ def test_documented_default_policy_matches_declared_defaults(tmp_path: Path) -> 
     assert plan_for(tmp_path, snapshot).empty
 
 
-def test_every_setting_path_maps_to_a_rule() -> None:
-    from pim_gitops.diff import settings_leaves
+def test_every_setting_path_maps_to_exactly_one_rule() -> None:
+    from pim_gitops.policy_rules import rules_of
+    from pim_gitops.state import settings_leaves
 
     settings = sample_state().policies[GLOBAL_ADMINISTRATOR].settings
-    rules = {rule_for(path) for path in settings_leaves(settings)}
+    leaves = settings_leaves(settings)
+    scope = PolicyScope.DIRECTORY_ROLE
+    rules = {rule_for_path(scope, path).id for path in leaves}
     assert len(rules) == 17
-    for rule_id in rules:
-        assert rule_values(rule_id, settings)
+    carried = [path for spec in rules_of(scope) for path in spec.paths]
+    assert sorted(carried) == sorted(leaves)  # every path once, no path twice
+    policy = sample_state().policies[GLOBAL_ADMINISTRATOR]
+    for spec in rules_of(scope):
+        want = {path: leaves[path] for path in spec.paths}
+        assert spec.write(policy.raw_rules[spec.id], want)["id"] == spec.id
     assert len(NOTIFICATION_KEYS) == 9
 
 
@@ -312,7 +318,7 @@ assignments:
 
 def test_text_renderer() -> None:
     text = render_text(plan_for())
-    assert text.endswith("Plan: 12 to add, 93 to change, 4 to remove.\n")
+    assert text.endswith("Plan: 12 to add, 91 to change, 4 to remove.\n")
     assert '  ~ role["Global Administrator"].activation.max_duration: PT2H → PT1H\n' in text
     assert (
         '  - role["Global Administrator"].active["user:carol.it@contoso.com"]: '
@@ -329,7 +335,7 @@ def test_text_renderer() -> None:
 def test_markdown_renderer_and_truncation() -> None:
     md = render_markdown(plan_for())
     assert md.startswith("### pim-gitops plan\n\n| add | change | remove |")
-    assert "| 12 | 93 | 4 |" in md
+    assert "| 12 | 91 | 4 |" in md
     assert md.count("<details>") == 11
     short = render_markdown(plan_for(), limit=3000)
     assert len(short) <= 3000 and "_Truncated:" in short
@@ -341,18 +347,18 @@ def test_json_renderer_matches_schema() -> None:
     schema = json.loads((POLICIES.parent / "schemas" / "plan.schema.json").read_text())
     data = json.loads(render_json(plan_for()))
     jsonschema.validate(data, schema)
-    assert data["format_version"] == 1
-    assert data["summary"] == {"add": 12, "change": 93, "remove": 4}
+    assert data["format_version"] == FORMAT_VERSION == 2
+    assert data["summary"] == {"add": 12, "change": 91, "remove": 4}
     change = next(c for c in data["changes"] if c["action"] == "create")
     assert {"address", "action", "before", "after", "role", "principal"} <= set(change)
 
 
 def test_saved_plan_round_trips() -> None:
     plan = plan_for()
-    again = plan_from_json(json.loads(dump_plan(plan)), "plan.json")
+    again = parse_plan(json.loads(dump_plan(plan)), "plan.json")
     assert dump_plan(again) == dump_plan(plan)
-    with pytest.raises(PlanFormatError):
-        plan_from_json({"format_version": 99}, "x.json")
+    with pytest.raises(PlanFormatError, match="format_version 99 is not supported"):
+        parse_plan({"format_version": 99}, "x.json")
 
 
 def test_plan_command_exit_codes(tmp_path: Path) -> None:

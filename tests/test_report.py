@@ -47,7 +47,7 @@ def test_markdown_report() -> None:
         "**ASG005** (error): user:carol.it@contoso.com was assigned Global Administrator "
         "outside PIM" in text
     )
-    assert "Drift: 109 difference(s)" in text
+    assert "Drift: 107 difference(s)" in text
 
 
 def _png_has_content(data: bytes) -> tuple[int, int, int]:

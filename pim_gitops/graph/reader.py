@@ -80,17 +80,21 @@ def _approver_ids(policies: Iterable[Mapping[str, Any]]) -> set[str]:
     return ids
 
 
-async def _policies(transport: GraphTransport) -> list[dict[str, Any]]:
+async def _policies(
+    transport: GraphTransport,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """All policies with rules; if the bulk read fails on the server side (a rule that
     cannot be read, graph-explorer-v4#4041), read them one by one and record per-role
     failures instead of aborting the snapshot."""
+    errors: dict[str, str] = {}
     try:
-        return await _collection(
+        expanded = await _collection(
             transport,
             "policies/roleManagementPolicies",
             {"$filter": POLICY_FILTER, "$expand": "rules"},
             target="directory-role policies",
         )
+        return expanded, errors
     except GraphError as exc:
         if exc.status is None or exc.status < 500:
             raise
@@ -109,16 +113,25 @@ async def _policies(transport: GraphTransport) -> list[dict[str, Any]]:
             )
             return dict(body)
         except GraphError as exc:
-            return policy | {"error": f"{exc.code or exc.status}: rules could not be read"}
+            errors[str(policy["id"])] = f"{exc.code or exc.status}: rules could not be read"
+            return policy
 
-    return list(await gather_or_cancel(*(one(p) for p in bare)))
+    return list(await gather_or_cancel(*(one(p) for p in bare))), errors
 
 
 async def read_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
 ) -> dict[str, Any]:
     """The tenant's PIM state as a snapshot (raw Graph v1.0 objects)."""
-    (organization, roles, policies, links, eligible, active, assignments) = await gather_or_cancel(
+    (
+        organization,
+        roles,
+        (policies, policy_errors),
+        links,
+        eligible,
+        active,
+        assignments,
+    ) = await gather_or_cancel(
         transport.get_all(
             "organization",
             params={"$select": "id,displayName,verifiedDomains"},
@@ -188,6 +201,7 @@ async def read_snapshot(
                 g: sorted(str(m["id"]) for m in members)
                 for g, members in zip(groups, member_lists, strict=True)
             },
+            "policyReadErrors": dict(sorted(policy_errors.items())),
         }
     )
 

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from pim_gitops.plan import Plan, plan_to_json
+from pim_gitops.action import Action
+from pim_gitops.plan import Plan, plan_document
 
 #: GitHub's limit on an issue or pull-request comment.
 GITHUB_COMMENT_LIMIT = 65_536
-SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+SYMBOL = {action.value: action.symbol for action in Action}
 COLOUR = {"create": "green", "update": "yellow", "delete": "red"}
 
 
@@ -27,11 +28,17 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _changes(plan: Plan) -> list[dict[str, Any]]:
+    """The changes as JSON data: renderers read the plan document, as Terraform's do."""
+    changes: list[dict[str, Any]] = plan_document(plan)["changes"]
+    return changes
+
+
 def summary_line(plan: Plan) -> str:
     s = plan.summary
-    if not any(s.values()):
+    if not (s.add or s.change or s.remove):
         return "No changes. The tenant matches the policy."
-    return f"Plan: {s['add']} to add, {s['change']} to change, {s['remove']} to remove."
+    return f"Plan: {s.add} to add, {s.change} to change, {s.remove} to remove."
 
 
 def change_line(change: dict[str, Any]) -> str:
@@ -58,7 +65,7 @@ def _by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str
 def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> str:
     """Terraform-like text; rich markup when ``colour`` (the CLI prints it through rich)."""
     lines: list[str] = []
-    for role, changes in _by_role(plan.changes):
+    for role, changes in _by_role(_changes(plan)):
         lines.append(f'role "{role}"')
         for change in changes:
             text = "  " + change_line(change)
@@ -78,8 +85,8 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
             )
         for item in plan.unmanaged_scoped:
             lines.append(
-                f"unmanaged scoped assignment (never removed): {item['kind']} "
-                f"{item['principal_id']} on {item['role_id']} at {item['scope']}"
+                f"unmanaged scoped assignment (never removed): {item.kind} "
+                f"{item.principal_id} on {item.role_id} at {item.scope}"
             )
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
@@ -93,7 +100,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
         "",
         "| add | change | remove |",
         "|---:|---:|---:|",
-        f"| {s.get('add', 0)} | {s.get('change', 0)} | {s.get('remove', 0)} |",
+        f"| {s.add} | {s.change} | {s.remove} |",
         "",
         summary_line(plan),
         "",
@@ -101,7 +108,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     for warning in plan.warnings:
         head.append(f"> [!WARNING]\n> {warning}\n")
     sections = []
-    for role, changes in _by_role(plan.changes):
+    for role, changes in _by_role(_changes(plan)):
         body = "\n".join(change_line(c) for c in changes)
         sections.append(
             f"<details><summary><b>{role}</b> — {len(changes)} change(s)</summary>\n\n"
@@ -122,7 +129,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_to_json(plan), indent=2, sort_keys=True) + "\n"
+    return json.dumps(plan_document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def render_drift(plan: Plan, policies: dict[str, tuple[str | None, str | None]]) -> str:
@@ -136,7 +143,7 @@ def render_drift(plan: Plan, policies: dict[str, tuple[str | None, str | None]])
         "The tenant differs from the policy repository. `apply` would revert these changes:",
         "",
     ]
-    for role, changes in _by_role(plan.changes):
+    for role, changes in _by_role(_changes(plan)):
         role_id = changes[0]["role"]["id"]
         when, who = policies.get(role_id, (None, None))
         modified = f" — policy last modified {when} by {who}" if when else ""

@@ -126,9 +126,9 @@ def build_sections(
                 until = "?"
             holders.append((item.kind, item.principal, until))
         drift = [
-            f"{c['address']}: {c['before']} → {c['after']}"
-            for c in (plan.changes if plan else [])
-            if c["role"]["name"].casefold() == role.ref.label.casefold()
+            f"{c.address}: {c.before} → {c.after}"
+            for c in (plan.changes if plan else ())
+            if c.role.name.casefold() == role.ref.label.casefold()
         ]
         sections.append(
             RoleSection(

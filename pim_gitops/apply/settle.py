@@ -1,0 +1,104 @@
+"""Settling a schedule write that did not plainly succeed: read the schedule, and adopt what
+is already in place or re-aim the request (``RoleAssignmentExists`` after a lost response
+means the create happened: update, or adopt when it already matches)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pim_gitops.action import Action
+from pim_gitops.apply.requests import schedules_path
+from pim_gitops.diff import same_instant
+from pim_gitops.errors import GraphError
+from pim_gitops.graph.transport import GraphResponse, GraphTransport, error_parts
+from pim_gitops.plan import ScheduleRequest
+from pim_gitops.wire import parse_instant
+
+#: Codes after which the write may or may not have happened: read before deciding.
+UNCERTAIN_CODES = frozenset(
+    {
+        None,
+        "",
+        "TooManyRequests",
+        "serviceNotAvailable",
+        "GatewayTimeout",
+        "RoleAssignmentExists",
+        "RoleAssignmentDoesNotExist",
+    }
+)
+#: Codes that re-aim a request (create ↔ update) rather than fail it.
+REAIM_CODES = frozenset({"RoleAssignmentExists", "RoleAssignmentDoesNotExist"})
+RETRY_STATUSES = frozenset({429, 503, 504})
+
+
+def outcome_status(outcome: Any) -> int | None:
+    if isinstance(outcome, GraphResponse):
+        return outcome.status
+    return getattr(outcome, "status", None)
+
+
+def outcome_code(outcome: Any) -> str | None:
+    if isinstance(outcome, GraphResponse):
+        parts = error_parts(outcome.body)
+        return parts[0] if parts else None
+    return getattr(outcome, "code", None)
+
+
+def outcome_message(outcome: Any) -> str:
+    if isinstance(outcome, GraphResponse):
+        parts = error_parts(outcome.body)
+        return (parts[1] if parts else "") or f"HTTP {outcome.status}"
+    return str(outcome).splitlines()[0]
+
+
+def retryable(outcome: Any) -> bool:
+    status = outcome_status(outcome)
+    return status is None or status in RETRY_STATUSES or outcome_code(outcome) == "retry"
+
+
+async def live_schedule_row(
+    transport: GraphTransport, op: ScheduleRequest
+) -> Mapping[str, Any] | None:
+    rows = await transport.get_all(
+        f"{schedules_path(op.schedule)}Schedules",
+        params={
+            "$filter": f"principalId eq '{op.principal.id}' and roleDefinitionId eq '{op.role.id}'"
+        },
+        target=op.label,
+    )
+    for row in rows:
+        if (
+            (row.get("directoryScopeId") or "/") == op.scope
+            and row.get("memberType", "Direct") == "Direct"
+            and row.get("assignmentType", "Assigned") == "Assigned"
+        ):
+            return dict(row)
+    return None
+
+
+def row_matches(op: ScheduleRequest, row: Mapping[str, Any] | None) -> bool:
+    """Is the request's intent already in place in this live schedule row?"""
+    if op.action is Action.DELETE:
+        return row is None
+    if row is None:
+        return False
+    end = ((row.get("scheduleInfo") or {}).get("expiration") or {}).get("endDateTime")
+    return same_instant(parse_instant(end) if end else None, op.end)
+
+
+async def settle(
+    transport: GraphTransport, op: ScheduleRequest, code: str | None
+) -> tuple[bool, Action | None]:
+    """(adopted, the action to send next) for a schedule write with an uncertain outcome."""
+    if code not in UNCERTAIN_CODES:
+        return False, None
+    try:
+        row = await live_schedule_row(transport, op)
+    except GraphError:
+        return False, None
+    if row_matches(op, row):
+        return True, None
+    if op.action is Action.DELETE:
+        return False, None
+    return False, Action.CREATE if row is None else Action.UPDATE

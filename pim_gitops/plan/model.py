@@ -1,0 +1,196 @@
+"""The plan as typed, frozen models: what the diff found (``changes``) and the Graph writes
+that make it so (``operations``), with fingerprints of the live objects each was computed
+from. The saved plan file and ``plan --format json`` are these models dumped; the schema in
+``schemas/plan.schema.json`` is generated from them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from pim_gitops.action import Action
+from pim_gitops.policy_rules import Phase
+from pim_gitops.state import Kind, Leaf
+from pim_gitops.wire import format_instant
+
+#: Bumped on every breaking change of the plan file; other versions are refused.
+FORMAT_VERSION = 2
+
+Instant = Annotated[datetime, PlainSerializer(format_instant, return_type=str)]
+Origin = Literal["pull-request", "drift"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def fingerprint(value: Any) -> str:
+    """A short, stable hash of a JSON value."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class RoleRef(Frozen):
+    id: str
+    name: str
+
+
+class PrincipalRef(Frozen):
+    id: str
+    #: How a policy file names it (``user:alice@contoso.com``).
+    ref: str
+
+
+# --- changes: what differs, in policy words -------------------------------------------------
+
+
+class SettingChange(Frozen):
+    kind: Literal["setting"] = "setting"
+    address: str = Field(description='e.g. role["Global Administrator"].activation.require')
+    action: Action
+    role: RoleRef
+    #: The policy-file path (``activation.require``).
+    path: str
+    before: Any
+    after: Any
+    origin: Origin | None = None
+
+
+class AssignmentChange(Frozen):
+    kind: Literal["assignment"] = "assignment"
+    address: str = Field(description='e.g. role["Global Administrator"].eligible["user:a@b.c"]')
+    action: Action
+    role: RoleRef
+    principal: PrincipalRef
+    schedule: Kind
+    before: dict[str, str] | None
+    after: dict[str, str] | None
+    origin: Origin | None = None
+
+
+PlanChange = Annotated[SettingChange | AssignmentChange, Field(discriminator="kind")]
+
+
+# --- operations: the Graph writes -----------------------------------------------------------
+
+
+class RulePatch(Frozen):
+    """PATCH one rule of one policy, built at apply time from the live rule and ``want``."""
+
+    op: Literal["patch_rule"] = "patch_rule"
+    phase: Phase
+    role: RoleRef
+    policy_id: str
+    rule_id: str
+    #: The changes this write makes (their addresses and policy-file paths).
+    addresses: tuple[str, ...]
+    paths: tuple[str, ...]
+    #: Every setting the rule carries, canonical, principals resolved to ids.
+    want: dict[str, Leaf]
+    #: The rule as read when the plan was made (explains a stale plan).
+    live_rule: dict[str, Any]
+    fingerprint: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.role.name}: update rule {self.rule_id}"
+
+
+class LiveSchedule(Frozen):
+    """The facts of a live schedule a schedule request was planned against."""
+
+    id: str | None
+    start: Instant | None
+    end: Instant | None
+
+
+class ScheduleRequest(Frozen):
+    """POST one ``role{Eligibility,Assignment}ScheduleRequest``."""
+
+    op: Literal["schedule"] = "schedule"
+    phase: Phase
+    role: RoleRef
+    action: Action
+    schedule: Kind
+    principal: PrincipalRef
+    scope: str = "/"
+    addresses: tuple[str, ...]
+    start: Instant | None = None
+    #: ``None`` for permanent.
+    end: Instant | None = None
+    justification: str
+    ticket_number: str | None = None
+    ticket_system: str | None = None
+    #: ``None`` when there is no live schedule (a create).
+    live: LiveSchedule | None
+    fingerprint: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The assignment this request is about, as ``Assignment.key``."""
+        return (self.role.id, self.principal.id, self.scope, self.schedule)
+
+    @property
+    def label(self) -> str:
+        return f"{self.role.name}: {self.action.graph_action} {self.schedule} {self.principal.ref}"
+
+
+Operation = Annotated[RulePatch | ScheduleRequest, Field(discriminator="op")]
+
+
+def schedule_fingerprint(live: LiveSchedule | None) -> str:
+    return "absent" if live is None else fingerprint(live.model_dump(mode="json"))
+
+
+def rule_fingerprint(rule: dict[str, Any] | None) -> str:
+    return fingerprint(rule or {})
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+class Summary(Frozen):
+    add: int = 0
+    change: int = 0
+    remove: int = 0
+
+
+class GuardFacts(Frozen):
+    """What apply's guards need, resolved when the plan was built."""
+
+    #: The tenant the policy declares (``tenant:`` in pim.yaml).
+    tenant: str = ""
+    #: Object ids of the declared break-glass accounts that resolved.
+    break_glass: tuple[str, ...] = ()
+    #: Object id of the apply identity, when declared and resolved.
+    apply_identity: str | None = None
+
+
+class ScopedAssignment(Frozen):
+    role_id: str
+    principal_id: str
+    scope: str
+    kind: Kind
+
+
+class Plan(Frozen):
+    format_version: int = FORMAT_VERSION
+    tool_version: str
+    tenant_id: str
+    desired_hash: str
+    generated_at: Instant
+    summary: Summary
+    changes: tuple[PlanChange, ...]
+    operations: tuple[Operation, ...]
+    warnings: tuple[str, ...] = ()
+    unmanaged_roles: tuple[str, ...] = ()
+    unmanaged_scoped: tuple[ScopedAssignment, ...] = ()
+    guards: GuardFacts = GuardFacts()
+
+    @property
+    def empty(self) -> bool:
+        return not self.operations

@@ -1,0 +1,378 @@
+"""The 17 rules of a directory role's PIM policy (graph-pim.md §3; DC
+unifiedrolemanagementpolicyrule.md), as rows of the policy-rule table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pim_gitops.policy_rules.common import (
+    COMMON_DOCS,
+    default_approval_stage,
+    graph_words,
+    policy_words,
+    seconds,
+    words_of,
+)
+from pim_gitops.policy_rules.notifications import notification_specs
+from pim_gitops.policy_rules.spec import (
+    Leaves,
+    Phase,
+    PropertyDoc,
+    RuleSpec,
+    always_relax,
+    merge_values,
+)
+from pim_gitops.rawjson import RawObject
+from pim_gitops.state import REQUIRE_WORDS, Leaf
+from pim_gitops.wire import format_duration
+
+
+def _read_activation_duration(rule: RawObject) -> dict[str, Leaf]:
+    seconds = rule.duration("maximumDuration")
+    if seconds is None:
+        raise rule.fail("missing 'maximumDuration'")
+    return {"activation.max_duration": format_duration(seconds)}
+
+
+def _write_activation_duration(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
+    return merge_values(
+        live, {"isExpirationRequired": True, "maximumDuration": want["activation.max_duration"]}
+    )
+
+
+def _read_activation_require(rule: RawObject) -> dict[str, Leaf]:
+    return {"activation.require": policy_words(rule, REQUIRE_WORDS)}
+
+
+def _write_activation_require(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
+    return merge_values(live, {"enabledRules": graph_words(want["activation.require"])})
+
+
+def _activation_require_phase(before: Leaves, after: Leaves) -> Phase:
+    """MFA and an authentication context cannot both be on: MFA going off goes first."""
+    was = words_of(before["activation.require"])
+    now = words_of(after["activation.require"])
+    return Phase.SWITCH_OFF if "mfa" in was and "mfa" not in now else Phase.RELAX
+
+
+def _read_context(rule: RawObject) -> dict[str, Leaf]:
+    on = rule.flag("isEnabled", False)
+    claim = (rule.text("claimValue", optional=True) or None) if on else None
+    return {"activation.authentication_context": claim}
+
+
+def _write_context(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
+    claim = want["activation.authentication_context"]
+    return merge_values(live, {"isEnabled": claim is not None, "claimValue": claim or ""})
+
+
+def _context_phase(before: Leaves, after: Leaves) -> Phase:
+    path = "activation.authentication_context"
+    return Phase.SWITCH_OFF if before[path] is not None and after[path] is None else Phase.RELAX
+
+
+def _approver_refs(setting: RawObject) -> list[str]:
+    refs = []
+    for index, stage in enumerate(setting.items("approvalStages")):
+        stage_reader = RawObject(stage, f"{setting.what}, stage #{index}")
+        for approver in stage_reader.items("primaryApprovers"):
+            a = RawObject(approver, f"{stage_reader.what}, approver")
+            kind = (a.text("@odata.type", optional=True) or "").rsplit(".", 1)[-1]
+            if kind == "singleUser":
+                refs.append("user:" + (a.text("userId", optional=True) or a.req("id")))
+            elif kind == "groupMembers":
+                refs.append("group:" + a.req("groupId"))
+            else:
+                refs.append(kind or "unknown")
+    return refs
+
+
+def _read_approval(rule: RawObject) -> dict[str, Leaf]:
+    setting = rule.child("setting")
+    required = setting.flag("isApprovalRequired", False)
+    approvers = tuple(sorted(set(_approver_refs(setting)))) if required else ()
+    return {"activation.approval.required": required, "activation.approval.approvers": approvers}
+
+
+def _subject(ref: str) -> dict[str, Any]:
+    kind, _, object_id = ref.partition(":")
+    if kind == "group":
+        return {"@odata.type": "#microsoft.graph.groupMembers", "groupId": object_id}
+    return {"@odata.type": "#microsoft.graph.singleUser", "userId": object_id}
+
+
+def _write_approval(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
+    """Only ``isApprovalRequired`` and the first stage's primary approvers are managed; the
+    stage's other properties and the other settings are kept from the live rule."""
+    body = merge_values(live, {})
+    setting = body.setdefault("setting", {})
+    required = bool(want["activation.approval.required"])
+    setting["isApprovalRequired"] = required
+    if required:
+        stages = setting.get("approvalStages") or [default_approval_stage()]
+        approvers = words_of(want["activation.approval.approvers"])
+        stages[0]["primaryApprovers"] = [_subject(a) for a in approvers]
+        setting["approvalStages"] = stages
+        setting.setdefault("approvalMode", "SingleStage")
+    return body
+
+
+# --- admin assignments ----------------------------------------------------------------------
+
+
+def _read_expiration(name: str) -> Any:
+    def read(rule: RawObject) -> dict[str, Leaf]:
+        required = rule.flag("isExpirationRequired", False)
+        maximum = rule.duration("maximumDuration")
+        if required and maximum is None:
+            raise rule.fail("isExpirationRequired is true but maximumDuration is missing")
+        # The maximum is moot while permanence is allowed (graph-pim.md §3.2).
+        shown = format_duration(maximum) if required and maximum is not None else None
+        return {f"{name}.allow_permanent": not required, f"{name}.max_duration": shown}
+
+    return read
+
+
+def _write_expiration(name: str) -> Any:
+    def write(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
+        values: dict[str, Any] = {"isExpirationRequired": not want[f"{name}.allow_permanent"]}
+        if want[f"{name}.max_duration"] is not None:
+            values["maximumDuration"] = want[f"{name}.max_duration"]
+        return merge_values(live, values)
+
+    return write
+
+
+def _expiration_phase(name: str) -> Any:
+    def phase(before: Leaves, after: Leaves) -> Phase:
+        was, now = before[f"{name}.allow_permanent"], after[f"{name}.allow_permanent"]
+        if was and not now:
+            return Phase.TIGHTEN
+        if now:
+            return Phase.RELAX
+        longer = seconds(after[f"{name}.max_duration"]) >= seconds(before[f"{name}.max_duration"])
+        return Phase.RELAX if longer else Phase.TIGHTEN
+
+    return phase
+
+
+def _read_admin_require(name: str) -> Any:
+    def read(rule: RawObject) -> dict[str, Leaf]:
+        return {f"{name}.require": policy_words(rule, ("mfa", "justification"))}
+
+    return read
+
+
+def _write_admin_require(name: str) -> Any:
+    def write(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
+        return merge_values(live, {"enabledRules": graph_words(want[f"{name}.require"])})
+
+    return write
+
+
+def _admin_require_phase(name: str) -> Any:
+    def phase(before: Leaves, after: Leaves) -> Phase:
+        was = set(words_of(before[f"{name}.require"]))
+        now = set(words_of(after[f"{name}.require"]))
+        return Phase.RELAX if now <= was else Phase.TIGHTEN
+
+    return phase
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def _assignment_specs(name: str, level: str) -> list[RuleSpec]:
+    inverted = "Inverted: `allow_permanent: true` ⇔ `isExpirationRequired: false`."
+    return [
+        RuleSpec(
+            id=f"Expiration_Admin_{level}",
+            kind="Expiration",
+            paths=(f"{name}.allow_permanent", f"{name}.max_duration"),
+            read=_read_expiration(name),
+            write=_write_expiration(name),
+            phase=_expiration_phase(name),
+            docs=(
+                PropertyDoc("isExpirationRequired", f"{name}.allow_permanent", note=inverted),
+                PropertyDoc(
+                    "maximumDuration",
+                    f"{name}.max_duration",
+                    note="Ignored in diffs while permanence is allowed (Graph ignores it; "
+                    "EasyPIM#272).",
+                ),
+                *COMMON_DOCS,
+            ),
+        ),
+        RuleSpec(
+            id=f"Enablement_Admin_{level}",
+            kind="Enablement",
+            paths=(f"{name}.require",),
+            read=_read_admin_require(name),
+            write=_write_admin_require(name),
+            phase=_admin_require_phase(name),
+            docs=(
+                PropertyDoc(
+                    "enabledRules",
+                    f"{name}.require",
+                    note="`MultiFactorAuthentication`→`mfa`, `Justification`→`justification`; "
+                    "a set. `Ticketing` is not offered for admin assignments.",
+                ),
+                *COMMON_DOCS,
+            ),
+        ),
+    ]
+
+
+def _approval_docs() -> tuple[PropertyDoc, ...]:
+    stage = "setting.approvalStages[]"
+    kept = "kept from the live rule."
+    escalation = (
+        "Escalation is not stored by Graph for directory roles (author note in DC "
+        "how-to-pim-update-rules.md Ex. 3); " + kept
+    )
+    approvers = "activation.approval.approvers"
+    return (
+        PropertyDoc("setting.isApprovalRequired", "activation.approval.required"),
+        PropertyDoc(
+            "setting.isApprovalRequiredForExtension",
+            reason="Not used by directory-role activation; " + kept + " (DC approvalsettings.md)",
+        ),
+        PropertyDoc(
+            "setting.isRequestorJustificationRequired",
+            reason="The requestor's justification is governed by `Enablement_EndUser_Assignment` "
+            "(`activation.require: [justification]`); " + kept,
+        ),
+        PropertyDoc(
+            "setting.approvalMode",
+            reason="Derived: `SingleStage` when approval is on; Entra's PIM UI offers one stage "
+            "for directory roles. Kept from the live rule.",
+        ),
+        PropertyDoc(
+            "setting.approvalStages",
+            "activation.approval",
+            note="One stage is managed; approval off ⇒ stages are not compared (Graph reports a "
+            "default stage; azuread#1398).",
+        ),
+        PropertyDoc(
+            f"{stage}.approvalStageTimeOutInDays",
+            reason="Fixed at 1 day in the Entra admin center; " + kept,
+        ),
+        PropertyDoc(
+            f"{stage}.isApproverJustificationRequired",
+            reason="Always on in the Entra admin center; " + kept,
+        ),
+        PropertyDoc(f"{stage}.escalationTimeInMinutes", reason=escalation),
+        PropertyDoc(f"{stage}.isEscalationEnabled", reason="As above."),
+        PropertyDoc(f"{stage}.escalationApprovers", reason="As above."),
+        PropertyDoc(f"{stage}.primaryApprovers", approvers, note="Users and groups; a set."),
+        PropertyDoc(
+            f"{stage}.primaryApprovers[].userId", approvers, note="`user:UPN` resolved to this id."
+        ),
+        PropertyDoc(
+            f"{stage}.primaryApprovers[].groupId",
+            approvers,
+            note="`group:name` resolved to this id.",
+        ),
+        PropertyDoc(
+            f"{stage}.primaryApprovers[].id",
+            approvers,
+            note="Alternative spelling of the user id in the group-policy example; read as "
+            "`userId`.",
+        ),
+        PropertyDoc(
+            f"{stage}.primaryApprovers[].isBackup",
+            reason="Backup approvers are a PIM-for-Groups notion; read, never written.",
+        ),
+        PropertyDoc(
+            f"{stage}.primaryApprovers[].description",
+            reason="Display text; not stored meaningfully.",
+        ),
+        *COMMON_DOCS,
+    )
+
+
+def _activation_specs() -> list[RuleSpec]:
+    context = "activation.authentication_context"
+    return [
+        RuleSpec(
+            id="Expiration_EndUser_Assignment",
+            kind="Expiration",
+            paths=("activation.max_duration",),
+            read=_read_activation_duration,
+            write=_write_activation_duration,
+            phase=always_relax,
+            docs=(
+                PropertyDoc(
+                    "isExpirationRequired",
+                    reason="Activation always expires; Entra has no 'permanent activation'. "
+                    "Written as `true`.",
+                ),
+                PropertyDoc("maximumDuration", "activation.max_duration"),
+                *COMMON_DOCS,
+            ),
+        ),
+        RuleSpec(
+            id="Enablement_EndUser_Assignment",
+            kind="Enablement",
+            paths=("activation.require",),
+            read=_read_activation_require,
+            write=_write_activation_require,
+            phase=_activation_require_phase,
+            docs=(
+                PropertyDoc(
+                    "enabledRules",
+                    "activation.require",
+                    note="`MultiFactorAuthentication`→`mfa`, `Justification`→`justification`, "
+                    "`Ticketing`→`ticket`; a set.",
+                ),
+                *COMMON_DOCS,
+            ),
+        ),
+        RuleSpec(
+            id="Approval_EndUser_Assignment",
+            kind="Approval",
+            paths=("activation.approval.required", "activation.approval.approvers"),
+            read=_read_approval,
+            write=_write_approval,
+            phase=always_relax,
+            docs=_approval_docs(),
+        ),
+        RuleSpec(
+            id="AuthenticationContext_EndUser_Assignment",
+            kind="AuthenticationContext",
+            paths=(context,),
+            read=_read_context,
+            write=_write_context,
+            phase=_context_phase,
+            docs=(
+                PropertyDoc(
+                    "isEnabled", context, note="On when a context id is set; `null` turns it off."
+                ),
+                PropertyDoc(
+                    "claimValue",
+                    context,
+                    note='The context id (`c1`…); `null` ≡ `""` when disabled.',
+                ),
+                *COMMON_DOCS,
+            ),
+        ),
+    ]
+
+
+def _directory_role_rules() -> tuple[RuleSpec, ...]:
+    eligible = _assignment_specs("eligible_assignment", "Eligibility")
+    active = _assignment_specs("active_assignment", "Assignment")
+    activation = _activation_specs()
+    return (
+        eligible[0],
+        active[0],
+        activation[0],
+        eligible[1],
+        active[1],
+        *activation[1:],
+        *notification_specs(),
+    )
+
+
+DIRECTORY_ROLE_RULES = _directory_role_rules()
