@@ -8,8 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pim_gitops.cli import cli
+from pim_gitops.demo import SAMPLE_TENANT
 
-from .conftest import POLICIES, ROOT
+from .conftest import POLICIES, ROOT, Live
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -109,3 +110,28 @@ def test_debug_shows_traceback() -> None:
 def test_version() -> None:
     result = _run("--version")
     assert result.returncode == 0 and "pim-gitops, version" in result.stdout
+
+
+def test_piped_plan_is_plain_text_and_data_only_on_stdout() -> None:
+    result = _run("plan", "policies", "--snapshot", "pim_gitops/demo/tenant.json")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith("to remove.")
+    assert result.stderr == ""
+
+
+def test_apply_directory_from_a_pipe_needs_auto_approve(live: Live) -> None:
+    result = _run("--graph-url", live.url, "apply", "policies")
+    assert result.returncode == 1
+    assert "not a terminal: pass --auto-approve to apply" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.rstrip().endswith("to remove.")  # the plan was shown first
+    assert live.stats()["writes"] == 0
+
+
+def test_commands_exit_with_the_code_their_function_returns() -> None:
+    args = ["--now", "2026-11-24T09:00:00Z", "plan", str(POLICIES), "--snapshot"]
+    changes = CliRunner().invoke(cli, [*args, str(SAMPLE_TENANT), "--detailed-exitcode"])
+    assert changes.exit_code == 2
+    plain = CliRunner().invoke(cli, [*args, str(SAMPLE_TENANT)])
+    assert plain.exit_code == 0

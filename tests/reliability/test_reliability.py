@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pim_gitops.apply import ApplyResult, Guards, SilentListener
+from pim_gitops.apply import ApplyResult, Guards, SilentListener, apply_plan
 from pim_gitops.errors import GraphError, PimGitopsError, PolicyErrors, SnapshotError
 from pim_gitops.graph.session import open_graph
 from pim_gitops.graph.transport import RetryPolicy
@@ -28,7 +28,7 @@ from pim_gitops.normalize import normalize_tenant
 from pim_gitops.plan import ScheduleRequest
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.tenantgen import SAMPLE_NOW
-from pim_gitops.workflow import apply_plan, load_desired, plan_against, read_and_plan
+from pim_gitops.workflow import load_desired, plan_against, read_and_plan
 from tests.conftest import POLICIES, Live, write
 
 NOW = SAMPLE_NOW

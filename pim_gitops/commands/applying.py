@@ -1,0 +1,144 @@
+"""apply: three ways in (a saved plan file; a directory with ``--auto-approve``; a directory
+planned, shown and confirmed), one way through (``run_apply``) and one summary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pim_gitops.commands import CommandOptions, ExitCode
+from pim_gitops.console import Console
+
+if TYPE_CHECKING:
+    from pim_gitops.apply import ApplyResult, Guards
+    from pim_gitops.graph.transport import GraphTransport
+    from pim_gitops.plan import Plan
+    from pim_gitops.state import TenantState
+
+T = TypeVar("T")
+
+
+def apply_target(
+    console: Console,
+    options: CommandOptions,
+    target: str,
+    *,
+    guards: Guards,
+    auto_approve: bool = False,
+    fmt: str = "text",
+) -> int:
+    """Apply a saved plan (``target`` is a file) or plan-and-apply a policy directory:
+    at once with ``auto_approve`` (CI), else after showing the plan and asking."""
+    if Path(target).is_file():
+        return apply_saved_plan(console, options, read_plan_file(target), guards=guards, fmt=fmt)
+    if auto_approve:
+        return plan_and_apply(console, options, target, guards=guards, fmt=fmt)
+    return confirm_and_apply(console, options, target, guards=guards, fmt=fmt)
+
+
+def read_plan_file(path: str) -> Plan:
+    from pim_gitops.plan import load_plan
+
+    return load_plan(path)
+
+
+def apply_saved_plan(
+    console: Console, options: CommandOptions, plan: Plan, *, guards: Guards, fmt: str
+) -> int:
+    """A plan saved by ``plan --out``: re-read the tenant, refuse it if stale, apply it."""
+    if plan.empty:
+        console.data("No changes. Nothing to apply.\n")
+        return ExitCode.OK
+    result = _in_session(options, lambda t: run_apply(console, t, plan, options, guards))
+    return report_apply(console, result, fmt)
+
+
+def plan_and_apply(
+    console: Console, options: CommandOptions, directory: str, *, guards: Guards, fmt: str
+) -> int:
+    """CI: plan and apply in one Graph session from one read (no human wait in between)."""
+    from pim_gitops.commands.planning import read_live_plan
+    from pim_gitops.workflow import load_desired
+
+    desired = load_desired(directory, options.now)
+
+    async def go(transport: GraphTransport) -> ApplyResult | None:
+        snapshot, state, plan = await read_live_plan(console, transport, desired, options)
+        _show_plan(console, plan)
+        if plan.empty:
+            return None
+        return await run_apply(console, transport, plan, options, guards, (snapshot, state))
+
+    result = _in_session(options, go)
+    return ExitCode.OK if result is None else report_apply(console, result, fmt)
+
+
+def confirm_and_apply(
+    console: Console, options: CommandOptions, directory: str, *, guards: Guards, fmt: str
+) -> int:
+    """A person at a terminal: plan, show it, ask, then apply (re-reading the tenant, since
+    it may have moved while they read the plan)."""
+    import click
+
+    from pim_gitops.commands.planning import live_plan
+
+    _, plan = live_plan(console, options, directory)
+    _show_plan(console, plan)
+    if plan.empty:
+        return ExitCode.OK
+    if not console.interactive:
+        raise click.UsageError("not a terminal: pass --auto-approve to apply")
+    if not console.confirm("Apply these changes?"):
+        raise click.Abort()
+    return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt)
+
+
+async def run_apply(
+    console: Console,
+    transport: GraphTransport,
+    plan: Plan,
+    options: CommandOptions,
+    guards: Guards,
+    current: tuple[dict[str, Any], TenantState] | None = None,
+) -> ApplyResult:
+    """The one apply path every entry point takes: progress, phases and each operation's
+    result go to ``console``. ``current`` is the read the plan was just made from, in this
+    session (else apply re-reads the tenant first)."""
+    from pim_gitops.apply import apply_plan
+
+    with console.progress(len(plan.operations)):
+        return await apply_plan(transport, plan, options.now, guards, console, current=current)
+
+
+def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
+    """The summary (or the JSON result) on stdout; exit 1 unless everything took effect."""
+    if fmt == "json":
+        report = result.report().model_dump(mode="json")
+        console.data(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    else:
+        console.data(
+            f"Apply: {result.count('succeeded')} succeeded, {result.count('failed')} failed, "
+            f"{result.count('skipped')} skipped; {len(result.remaining)} change(s) not in effect "
+            "after read-back.\n"
+        )
+    return ExitCode.OK if result.ok else ExitCode.ERROR
+
+
+def _show_plan(console: Console, plan: Plan) -> None:
+    from pim_gitops.render.plan import render_text
+
+    console.show(lambda colour: render_text(plan, colour=colour))
+
+
+def _in_session(options: CommandOptions, work: Callable[[GraphTransport], Awaitable[T]]) -> T:
+    """Run ``work(transport)`` in one Graph session."""
+    from pim_gitops.graph.session import open_graph
+
+    async def go() -> T:
+        async with open_graph(options.graph_url, options.tenant_id) as transport:
+            return await work(transport)
+
+    return asyncio.run(go())

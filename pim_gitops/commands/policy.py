@@ -1,0 +1,153 @@
+"""The commands that read the policy repository: validate, schema, lint, rules, export and
+report (the last three may also read the tenant)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
+from pim_gitops.console import Console
+
+
+def validate_policies(
+    console: Console, options: CommandOptions, directory: str, *, show: bool, fmt: str
+) -> int:
+    """Load and compile the policy; print its summary (or JSON), warnings on stderr."""
+    from pim_gitops.compile import compile_policies
+    from pim_gitops.loader import load_policies
+    from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
+
+    desired = compile_policies(load_policies(directory), options.now)
+    for warning in desired.warnings:
+        console.message(f"{warning.location}: warning: {warning.message}")
+    if fmt == "json":
+        console.data(json.dumps(describe_desired(desired), indent=2, sort_keys=True) + "\n")
+        return ExitCode.OK
+    console.data(summarize_desired(desired, directory) + "\n")
+    if show:
+        console.data(show_desired(desired) + "\n")
+    return ExitCode.OK
+
+
+def write_schema_files(console: Console, out: str) -> int:
+    from pim_gitops.schemas import write_schemas
+
+    for path in write_schemas(Path(out)):
+        console.data(f"wrote {path}\n")
+    return ExitCode.OK
+
+
+def lint_policies(
+    console: Console,
+    options: CommandOptions,
+    directory: str,
+    *,
+    snapshot_path: str | None,
+    live: bool,
+    preset: str | None,
+    fmt: str,
+) -> int:
+    """Lint the policy (with tenant facts from a snapshot or the live tenant if asked);
+    exit 1 on blocking findings."""
+    from pim_gitops.lint.engine import run_lint
+    from pim_gitops.lint.render import render_github, render_json, render_sarif, render_text
+    from pim_gitops.workflow import load_desired
+
+    desired = load_desired(directory, options.now).state
+    tenant = None
+    if snapshot_path or live:
+        from pim_gitops.normalize import normalize_tenant
+
+        tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
+    result = run_lint(desired, tenant, options.now, preset=preset)
+    render = {
+        "text": render_text,
+        "json": render_json,
+        "sarif": render_sarif,
+        "github": render_github,
+    }[fmt]
+    console.data(render(result))
+    return ExitCode.ERROR if result.blocking else ExitCode.OK
+
+
+def show_rules(console: Console, rule: str | None, docs_dir: str | None) -> int:
+    """The rule catalogue, one rule's page, or every page written to ``docs_dir``."""
+    import click
+
+    from pim_gitops.lint.engine import catalogue, iter_rules
+    from pim_gitops.lint.render import rule_markdown, rules_docs
+
+    if docs_dir:
+        out = Path(docs_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        pages = rules_docs()
+        for name, text in sorted(pages.items()):
+            (out / name).write_text(text, encoding="utf-8")
+        console.data(f"wrote {len(pages)} pages to {out}\n")
+        return ExitCode.OK
+    if rule:
+        found = list(iter_rules([rule]))
+        if not found:
+            raise click.UsageError(f"no rule {rule!r}; see `pim-gitops rules`")
+        console.data(rule_markdown(found[0]))
+        return ExitCode.OK
+    for item in catalogue():
+        controls = f"  [{', '.join(item.controls)}]" if item.controls else ""
+        console.data(f"{item.code}  {item.name:26} {item.severity:8} {item.title}{controls}\n")
+    return ExitCode.OK
+
+
+def export_tenant(
+    console: Console,
+    options: CommandOptions,
+    *,
+    snapshot_path: str | None,
+    out: str,
+    roles: list[str],
+    force: bool,
+) -> int:
+    """Write a policy repository describing the tenant (a plan against it is empty)."""
+    from pim_gitops.export import export_repo, write_export
+    from pim_gitops.normalize import normalize_tenant
+
+    tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
+    files = export_repo(tenant, roles or None)
+    write_export(files, Path(out), force=force)
+    console.data(f"wrote {len(files)} files to {out}\n")
+    return ExitCode.OK
+
+
+def write_report(
+    console: Console,
+    options: CommandOptions,
+    directory: str,
+    *,
+    snapshot_path: str | None,
+    live: bool,
+    fmt: str,
+    out: str | None,
+) -> int:
+    """The auditor's report (markdown or HTML), to stdout or ``out``."""
+    from pim_gitops.lint.engine import run_lint
+    from pim_gitops.normalize import normalize_tenant
+    from pim_gitops.render import report as rep
+    from pim_gitops.workflow import load_desired, plan_against
+
+    now = options.now
+    desired = load_desired(directory, now)
+    tenant = plan = None
+    if snapshot_path or live:
+        tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), now)
+        plan = plan_against(desired, tenant, now)
+    lint_result = run_lint(desired.state, tenant, now)
+    provenance = rep.git_provenance([r.file for r in desired.state.roles])
+    sections = rep.build_sections(desired.state, lint_result, plan, now, provenance)
+    render = rep.render_html if fmt == "html" else rep.render_markdown
+    text = render(desired.state, lint_result, sections, plan, now)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        console.message(f"wrote {out}")
+    else:
+        console.data(text)
+    return ExitCode.OK
