@@ -385,3 +385,10 @@ def test_one_budget_for_a_whole_session_against_the_emulator(
     assert all(isinstance(e, GraphThrottledError) for e in errors)
     assert all("retry budget exhausted (5 retries / 900 s)" in str(e) for e in errors)
     assert all(isinstance(o, GraphThrottledError) and o.request_id for o in batch.values())
+
+
+def test_an_empty_batch_sends_nothing(clock: FakeClock) -> None:
+    script = Script(lambda n, r: ok())
+    t = transport_for(script, clock)
+    assert run(t, send_batched(t, [])) == [{}]
+    assert script.seen == [] and t.budget.used == 0
