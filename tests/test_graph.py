@@ -24,13 +24,9 @@ from pim_gitops.graph.clouds import (
     resolve_endpoint,
 )
 from pim_gitops.graph.reader import read_snapshot
+from pim_gitops.graph.retry import RetryPolicy, parse_retry_after
 from pim_gitops.graph.session import open_graph
-from pim_gitops.graph.transport import (
-    RetryPolicy,
-    StaticTokenProvider,
-    UncertainWriteError,
-    parse_retry_after,
-)
+from pim_gitops.graph.transport import StaticTokenProvider, UncertainWriteError
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.snapshot import COLLECTIONS
 from pim_gitops.snapshot import read_snapshot as read_file
@@ -144,6 +140,29 @@ def test_retry_budget_is_capped(live: Live) -> None:
         asyncio.run(go())
     assert len(sleep.waits) == 3 and live.stats()["requests"] == 4
     assert info.value.code == "TooManyRequests" and info.value.request_id
+    assert "gave up after 4 attempts of this request" in str(info.value)
+
+
+def test_retry_budget_is_shared_by_the_requests_of_a_session(live: Live) -> None:
+    live.faults(throttle_rate=1.0)
+    sleep = FakeSleep()
+    retry = RetryPolicy(max_attempts=4, max_retries=5)
+
+    async def go() -> list[GraphError]:
+        errors = []
+        async with open_graph(live.url, sleep=sleep, retry=retry) as t:
+            for _ in range(3):
+                with pytest.raises(GraphThrottledError) as info:
+                    await t.get_json("roleManagement/directory/roleDefinitions")
+                errors.append(info.value)
+        return errors
+
+    first, second, third = asyncio.run(go())
+    # 4 sends (3 retries), then 3 sends (the 2 retries left), then 1 send.
+    assert live.stats()["requests"] == 4 + 3 + 1 and len(sleep.waits) == 5
+    assert "gave up after 4 attempts" in str(first)
+    for error in (second, third):
+        assert "retry budget exhausted (5 retries / 900 s)" in str(error) and error.request_id
 
 
 def test_graph_errors_name_object_code_and_request_id(live: Live) -> None:
@@ -307,6 +326,8 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
     assert parse_retry_after("-1") is None
+    assert parse_retry_after("nan") is None and parse_retry_after("soon") is None
+    assert parse_retry_after("inf") == float("inf")  # kept: the budget caps it
 
 
 def test_snapshot_file_holds_no_token(live: Live, tmp_path: Path) -> None:

@@ -1,21 +1,24 @@
 """JSON batching (``POST $batch``): up to 20 requests per batch, built as raw JSON because
 SDK versions wrote ``dependsOn`` wrongly (graph-pim.md §8). Each inner request is throttled
-on its own: throttled items are re-sent after their ``Retry-After``; everything else is
-returned to the caller, matched by id (responses come back in any order)."""
+on its own: throttled items are re-sent after the longest ``Retry-After`` they were given,
+drawing on the transport's retry budget (one per command, see ``graph.retry``); everything
+else is returned to the caller, matched by id (responses come back in any order)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pim_gitops.errors import GraphError
+from pim_gitops.errors import GraphError, GraphThrottledError
+from pim_gitops.graph.retry import Decision, parse_retry_after
 from pim_gitops.graph.transport import (
     GraphResponse,
     GraphTransport,
+    error_parts,
     gather_or_cancel,
-    parse_retry_after,
 )
 
 BATCH_SIZE = 20
@@ -74,15 +77,28 @@ async def _send_once(transport: GraphTransport, items: Sequence[BatchItem]) -> d
     return out
 
 
+def _still_throttled(item: BatchItem, response: GraphResponse, why: Decision) -> GraphError:
+    """The outcome of a throttled item that will not be re-sent: why not, and its request id."""
+    parts = error_parts(response.body)
+    return GraphThrottledError(
+        f"throttled by Graph; {why.reason}",
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        method=item.method,
+        url=item.url,
+        status=429,
+        code=parts[0] if parts else None,
+        request_id=response.request_id,
+        target=item.target,
+    )
+
+
 async def send_batched(
-    transport: GraphTransport,
-    items: Sequence[BatchItem],
-    *,
-    max_rounds: int = 8,
-    parallel: int = 4,
+    transport: GraphTransport, items: Sequence[BatchItem], *, parallel: int = 4
 ) -> dict[str, Outcome]:
     """Send items in batches of 20 (``parallel`` batches at a time), re-sending throttled
-    items after the longest ``Retry-After`` they were given."""
+    items after the longest ``Retry-After`` they were given, while ``transport.budget``
+    allows (each re-sent item is one retry; an item is sent at most ``max_attempts`` times).
+    A throttled item the budget refuses comes back as a ``GraphThrottledError`` saying why."""
     pending = list(items)
     results: dict[str, Outcome] = {}
     gate = asyncio.Semaphore(parallel)
@@ -91,26 +107,25 @@ async def send_batched(
         async with gate:
             return await _send_once(transport, chunk)
 
-    for _ in range(max_rounds):
-        if not pending:
-            break
+    for attempt in itertools.count():
         chunks = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
         outcomes: dict[str, Outcome] = {}
         for part in await gather_or_cancel(*(one(c) for c in chunks)):
             outcomes.update(part)
-        throttled: list[BatchItem] = []
-        waits: list[float] = []
+        throttled: list[tuple[BatchItem, GraphResponse]] = []
         for item in pending:
-            outcome = outcomes[item.key]
-            results[item.key] = outcome
+            outcome = results[item.key] = outcomes[item.key]
             if isinstance(outcome, GraphResponse) and outcome.status == 429:
-                throttled.append(item)
-                wait = parse_retry_after(outcome.headers.get("retry-after"))
-                if wait is not None:
-                    waits.append(wait)
+                throttled.append((item, outcome))
         if not throttled:
             break
-        await transport.sleep(max(waits or [1.0]))
+        waits = [parse_retry_after(r.headers.get("retry-after")) for _, r in throttled]
+        decision = transport.budget.decide(attempt, waits, n=len(throttled))
+        if not decision.retry:
+            for item, response in throttled:
+                results[item.key] = _still_throttled(item, response, decision)
+            break
+        await transport.sleep(decision.wait_s)
         transport.retries += len(throttled)
-        pending = throttled
+        pending = [item for item, _ in throttled]
     return results

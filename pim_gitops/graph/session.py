@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -11,7 +12,8 @@ from typing import Any
 
 from pim_gitops.graph.clouds import build_credential, resolve_endpoint
 from pim_gitops.graph.reader import read_snapshot
-from pim_gitops.graph.transport import GraphTransport, RetryPolicy, Sleeper, build_adapter
+from pim_gitops.graph.retry import Clock, RetryBudget, RetryPolicy, Sleeper
+from pim_gitops.graph.transport import GraphTransport, build_adapter
 
 
 @asynccontextmanager
@@ -22,16 +24,18 @@ async def open_graph(
     retry: RetryPolicy | None = None,
     sleep: Sleeper = asyncio.sleep,
     rng: random.Random | None = None,
+    clock: Clock = time.monotonic,
     concurrency: int = 8,
 ) -> AsyncIterator[GraphTransport]:
+    """A transport for one command, with the command's one retry budget
+    (``transport.budget``: ``retry`` limits, its deadline counted on ``clock`` from now)."""
     endpoint = resolve_endpoint(graph_url)
     credential = build_credential(endpoint, tenant_id) if endpoint.cloud else None
     transport = GraphTransport(
         build_adapter(endpoint, credential),
         endpoint.base_url,
-        retry=retry,
+        budget=RetryBudget(retry, clock=clock, rng=rng),
         sleep=sleep,
-        rng=rng,
         concurrency=concurrency,
     )
     try:

@@ -22,9 +22,10 @@ reading.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -33,9 +34,13 @@ import httpx
 
 from pim_gitops.errors import GraphAuthError, GraphError, GraphThrottledError
 from pim_gitops.graph.clouds import LOCAL_TOKEN, Endpoint
+from pim_gitops.graph.retry import Decision
+from pim_gitops.graph.retry import RetryBudget as RetryBudget  # re-exported
+from pim_gitops.graph.retry import RetryPolicy as RetryPolicy
+from pim_gitops.graph.retry import Sleeper as Sleeper
+from pim_gitops.graph.retry import parse_retry_after as parse_retry_after
 
 RETRYABLE = frozenset({429, 503, 504})
-Sleeper = Callable[[float], Awaitable[None]]
 
 
 async def gather_or_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
@@ -56,36 +61,11 @@ class UncertainWriteError(GraphError):
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    #: Total seconds of waiting allowed for one request.
-    max_wait_s: float = 120.0
-    base_s: float = 0.5
-    cap_s: float = 30.0
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Exponential backoff with full jitter."""
-        return rng.uniform(0, min(self.cap_s, self.base_s * (2**attempt)))
-
-
-@dataclass(frozen=True)
 class GraphResponse:
     status: int
     headers: Mapping[str, str]
     body: Any
     request_id: str | None
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from ``Retry-After``: integer or fractional (``2.128``); ``None`` if absent or
-    not a number (an HTTP date is not sent by Graph; back off instead)."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 def _sanitize(text: str, limit: int = 200) -> str:
@@ -133,6 +113,24 @@ def _public_url(url: str) -> str:
     return url.split("$skiptoken", 1)[0].rstrip("?&")
 
 
+def _gave_up(
+    failure: _Retryable, decision: Decision, method: str, url: str, target: str | None
+) -> GraphError:
+    """The error for a retryable failure that will not be retried: its cause and why not."""
+    message = f"{failure.message}; {decision.reason}"
+    where: dict[str, Any] = {
+        "method": method,
+        "url": _public_url(url),
+        "status": failure.status,
+        "code": failure.code,
+        "request_id": failure.request_id,
+        "target": target,
+    }
+    if failure.status == 429:
+        return GraphThrottledError(message, retry_after=failure.retry_after, **where)
+    return GraphError(message, **where)
+
+
 class StaticTokenProvider:
     """The emulator's token provider: a fixed token, only for loopback hosts."""
 
@@ -150,8 +148,15 @@ class StaticTokenProvider:
         return self._validator
 
 
-def build_adapter(endpoint: Endpoint, credential: Any, *, timeout_s: float = 60.0) -> Any:
-    """msgraph-sdk's request adapter for an endpoint, with our middleware choice."""
+def build_adapter(
+    endpoint: Endpoint,
+    credential: Any,
+    *,
+    timeout_s: float = 60.0,
+    http: httpx.AsyncBaseTransport | None = None,
+) -> Any:
+    """msgraph-sdk's request adapter for an endpoint, with our middleware choice (``http``:
+    the httpx transport underneath the Graph pipeline, e.g. a ``MockTransport`` in tests)."""
     from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
@@ -179,6 +184,7 @@ def build_adapter(endpoint: Endpoint, credential: Any, *, timeout_s: float = 60.
         timeout=httpx.Timeout(timeout_s),
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         follow_redirects=False,
+        transport=http,
     )
     client = GraphClientFactory.create_with_custom_middleware(middleware, client=client)
     adapter = GraphRequestAdapter(auth, client=client)
@@ -186,8 +192,21 @@ def build_adapter(endpoint: Endpoint, credential: Any, *, timeout_s: float = 60.
     return adapter
 
 
+@dataclass(frozen=True)
+class _Retryable:
+    """A failed send that may be retried, and what to raise if it is not."""
+
+    message: str
+    status: int | None = None
+    code: str | None = None
+    request_id: str | None = None
+    retry_after: float | None = None
+
+
 class GraphTransport:
-    """Sends one request at a time through the adapter, with retries; counts requests."""
+    """Sends one request at a time through the adapter, with retries drawn from one
+    :class:`RetryBudget` (``budget``, shared with ``$batch`` re-sends and apply's settle
+    rounds); counts requests."""
 
     def __init__(
         self,
@@ -195,15 +214,15 @@ class GraphTransport:
         base_url: str,
         *,
         retry: RetryPolicy | None = None,
+        budget: RetryBudget | None = None,
         sleep: Sleeper = asyncio.sleep,
         rng: random.Random | None = None,
         concurrency: int = 8,
     ) -> None:
         self.adapter = adapter
         self.base_url = base_url.rstrip("/")
-        self.retry = retry or RetryPolicy()
+        self.budget = budget or RetryBudget(retry, rng=rng)
         self.sleep = sleep
-        self.rng = rng or random.Random()
         self.concurrency = concurrency
         self._semaphore: asyncio.Semaphore | None = None
         self.requests = 0
@@ -252,6 +271,48 @@ class GraphTransport:
                 parsed = f"non-JSON response ({content_type}): {_sanitize(text)}"
         return GraphResponse(raw.status_code, raw.headers, parsed, raw.headers.get("request-id"))
 
+    async def _attempt(
+        self, method: str, url: str, body: Any, target: str | None, safe: bool
+    ) -> GraphResponse | _Retryable:
+        """One send: the response, a retryable failure, or a raised error that is not."""
+        public = _public_url(url)
+        try:
+            response = await self._once(method, url, body)
+        except httpx.ConnectError as exc:
+            return _Retryable(f"cannot connect to Graph: {exc}")
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            if not safe:
+                raise UncertainWriteError(
+                    f"the connection dropped before Graph answered ({type(exc).__name__}); "
+                    "the write may or may not have been applied",
+                    method=method,
+                    url=public,
+                    target=target,
+                ) from exc
+            return _Retryable(f"the connection dropped: {type(exc).__name__}")
+        if response.status < 400:
+            return response
+        failure = error_from(response, method, url, target)
+        if response.status not in RETRYABLE:
+            raise failure
+        if response.status != 429 and not safe:
+            raise UncertainWriteError(
+                f"Graph answered {response.status}; the write may or may not have been applied",
+                method=method,
+                url=public,
+                status=response.status,
+                code=failure.code,
+                request_id=failure.request_id,
+                target=target,
+            )
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        message = f"Graph answered {response.status}"
+        if response.status == 429:
+            message = "throttled by Graph"
+        elif (parts := error_parts(response.body)) and parts[1]:
+            message += f": {parts[1]}"
+        return _Retryable(message, response.status, failure.code, failure.request_id, retry_after)
+
     async def send(
         self,
         method: str,
@@ -262,76 +323,20 @@ class GraphTransport:
         target: str | None = None,
         idempotent: bool | None = None,
     ) -> GraphResponse:
-        """One Graph call with retries; raises our ``GraphError`` family on failure."""
+        """One Graph call, re-sent while the budget allows: a read on 429/503/504 or a dropped
+        connection, a write only when Graph provably did not process it (429, or no
+        connection); raises our ``GraphError`` family on failure."""
         url = self.url(path, params)
         safe = idempotent if idempotent is not None else method in ("GET", "PATCH", "PUT")
-        waited = 0.0
-        for attempt in range(self.retry.max_attempts):
-            try:
-                response = await self._once(method, url, body)
-            except httpx.ConnectError as exc:
-                failure: GraphError = GraphError(
-                    f"cannot connect to Graph: {exc}",
-                    method=method,
-                    url=_public_url(url),
-                    target=target,
-                )
-                delay = self.retry.backoff(attempt, self.rng)
-            except (httpx.TransportError, httpx.DecodingError) as exc:
-                if not safe:
-                    raise UncertainWriteError(
-                        f"the connection dropped before Graph answered ({type(exc).__name__}); "
-                        "the write may or may not have been applied",
-                        method=method,
-                        url=_public_url(url),
-                        target=target,
-                    ) from exc
-                failure = GraphError(
-                    f"the connection dropped: {type(exc).__name__}",
-                    method=method,
-                    url=_public_url(url),
-                    target=target,
-                )
-                delay = self.retry.backoff(attempt, self.rng)
-            else:
-                if response.status < 400:
-                    return response
-                failure = error_from(response, method, url, target)
-                if response.status not in RETRYABLE:
-                    raise failure
-                if response.status != 429 and not safe:
-                    raise UncertainWriteError(
-                        f"Graph answered {response.status}; the write may or may not have been "
-                        "applied",
-                        method=method,
-                        url=_public_url(url),
-                        status=response.status,
-                        code=failure.code,
-                        request_id=failure.request_id,
-                        target=target,
-                    )
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                delay = (
-                    retry_after
-                    if retry_after is not None
-                    else self.retry.backoff(attempt, self.rng)
-                )
-                if response.status == 429:
-                    failure = GraphThrottledError(
-                        "throttled by Graph past the retry budget",
-                        retry_after=retry_after,
-                        method=method,
-                        url=_public_url(url),
-                        status=429,
-                        code=failure.code,
-                        request_id=failure.request_id,
-                        target=target,
-                    )
-            if attempt + 1 >= self.retry.max_attempts or waited + delay > self.retry.max_wait_s:
-                raise failure
+        for attempt in itertools.count():
+            result = await self._attempt(method, url, body, target, safe)
+            if isinstance(result, GraphResponse):
+                return result
+            decision = self.budget.decide(attempt, [result.retry_after])
+            if not decision.retry:
+                raise _gave_up(result, decision, method, url, target)
             self.retries += 1
-            waited += delay
-            await self.sleep(delay)
+            await self.sleep(decision.wait_s)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def get_json(
