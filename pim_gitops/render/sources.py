@@ -60,13 +60,31 @@ def _effective_values(role: CompiledRole) -> dict[str, object]:
     return values
 
 
+def _why(role: CompiledRole, path: str, value: object) -> str:
+    """Why a value differs from what its source wrote, where it does."""
+    if path.endswith("_assignment.max_duration") and value is None:
+        return " (permanent allowed)"
+    if path == "activation.approval.approvers" and not role.settings.activation.approval_required:
+        return " (approval off)"
+    return ""
+
+
 def setting_lines(role: CompiledRole) -> list[SettingLine]:
     """The role's settings, sorted by path."""
     values = _effective_values(role)
     return [
-        SettingLine(path, _words(values[path]), str(role.sources.get(path, ENTRA_DEFAULT)))
+        SettingLine(
+            path,
+            _words(values[path]) + _why(role, path, values[path]),
+            str(role.sources.get(path, ENTRA_DEFAULT)),
+        )
         for path in sorted(values)
     ]
+
+
+def describe_sources(role: CompiledRole) -> list[dict[str, str]]:
+    """``setting_lines`` as JSON-ready rows (``path``, ``value``, ``source``)."""
+    return [{"path": s.path, "value": s.value, "source": s.source} for s in setting_lines(role)]
 
 
 def _assignment_line(item: DeclaredAssignment) -> tuple[str, str, str]:
