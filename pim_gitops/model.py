@@ -4,6 +4,9 @@ Every field is optional where it may be inherited (defaults → template chain �
 each file is validated on its own and an error points into the file that made it. The
 words are an identity engineer's, not Graph's; ``docs/settings-map.md`` maps each Graph
 rule property to its path here.
+
+Values are parsed once, here: a ``Duration`` is whole seconds (``PT8H`` → 28800), an
+``Instant`` an aware UTC datetime; both serialize back to the policy words.
 """
 
 from __future__ import annotations
@@ -190,7 +193,8 @@ class Notifications(Strict):
 
 
 class Settings(Strict):
-    """The PIM settings of a role; every field may be inherited."""
+    """The PIM settings of a role; every field may be inherited, and `null` puts a field
+    (or a whole block) back to Entra's default."""
 
     activation: Activation | None = None
     eligible_assignment: AssignmentRulesSpec | None = None

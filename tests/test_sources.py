@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ from pim_gitops.compile import SETTING_PATHS, DesiredState, compile_policies
 from pim_gitops.errors import UnresolvedReferenceError
 from pim_gitops.loader import load_policies
 from pim_gitops.render.sources import (
+    describe_role_sources,
     describe_sources,
     render_role_sources,
     render_sources,
@@ -83,6 +85,15 @@ def test_every_setting_path_is_listed_once_sorted(tmp_path: Path) -> None:
     rows = describe_sources(role)
     assert [r["path"] for r in rows] == paths
     assert {r["source"] for r in rows} >= {"Entra default"}
+
+
+def test_the_json_form_carries_the_same_rows(tmp_path: Path) -> None:
+    (role,) = _desired(tmp_path, ga=GA).roles
+    data = json.loads(json.dumps(describe_role_sources(role), sort_keys=True))
+    assert data["role_id"] == GA_ID and data["template_chain"] == ["base", "critical"]
+    assert data["settings"] == describe_sources(role)
+    (row,) = [r for r in data["settings"] if r["path"] == "activation.max_duration"]
+    assert row["value"] == "PT1H" and row["source"].endswith("(templates.critical)")
 
 
 def test_assignments_are_listed_sorted_with_their_lines(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from types import MappingProxyType
 
 from pim_gitops.errors import PolicyError, PolicyErrors, PolicySchemaError, UnresolvedReferenceError
 from pim_gitops.loader import PolicySet, SourceMap
@@ -121,8 +122,10 @@ def _compile_role(
         assignments_mode=role.assignments_mode,
         waivers=role.waivers,
         approvers_reviewed=approval.reviewed if approval is not None else None,
-        provenance={p: s.location for p, s in merged.sources.items() if s.location is not None},
-        sources=merged.sources,
+        provenance=MappingProxyType(
+            {p: s.location for p, s in merged.sources.items() if s.location is not None}
+        ),
+        sources=MappingProxyType(dict(merged.sources)),
         policy=merged.settings,
     )
 

@@ -132,8 +132,10 @@ def leaf_paths(model: BaseModel, prefix: str = "") -> Iterator[str]:
             yield here
 
 
+#: Entra's defaults as the bottom layer of every merge (a frozen, complete model).
+ENTRA_LAYER = entra_layer()
 #: Every setting path a policy file can write, in field order.
-SETTING_PATHS: tuple[str, ...] = tuple(leaf_paths(entra_layer()))
+SETTING_PATHS: tuple[str, ...] = tuple(leaf_paths(ENTRA_LAYER))
 
 
 # --- merging --------------------------------------------------------------------------------
@@ -165,13 +167,12 @@ def _merge_model(
     return base.model_copy(update=updates), sources
 
 
-def merge_layers(layers: Iterable[Layer], bottom: Settings | None = None) -> Merged:
-    """Entra's defaults (``bottom``), then each layer in order, the last one winning."""
-    default = bottom if bottom is not None else entra_layer()
-    merged = default
-    sources: Sources = dict.fromkeys(leaf_paths(default), ENTRA_DEFAULT)
+def merge_layers(layers: Iterable[Layer]) -> Merged:
+    """Entra's defaults, then each layer in order, the last one winning."""
+    merged = ENTRA_LAYER
+    sources: Sources = dict.fromkeys(SETTING_PATHS, ENTRA_DEFAULT)
     for layer in layers:
-        merged, found = _merge_model(merged, layer.settings, default, layer, ())
+        merged, found = _merge_model(merged, layer.settings, ENTRA_LAYER, layer, ())
         sources.update(found)
     _imply_approval(sources)
     return Merged(merged, dict(sorted(sources.items())))

@@ -120,17 +120,33 @@ def render_role_sources(role: CompiledRole) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_sources(desired: DesiredState, role: str | None = None) -> str:
-    """``validate --show [ROLE]``: the named role (display name or id), or every role.
+def describe_role_sources(role: CompiledRole) -> dict[str, object]:
+    """``validate --show ROLE --format json``: the role and its ``describe_sources`` rows."""
+    return {
+        "role": role.ref.label,
+        "role_id": role.ref.id,
+        "file": role.file,
+        "template_chain": list(role.template_chain),
+        "settings": describe_sources(role),
+    }
+
+
+def find_shown_role(desired: DesiredState, role: str) -> CompiledRole:
+    """The managed role ``--show`` names (display name in any case, or id).
 
     Raises ``UnresolvedReferenceError`` naming the closest managed role when none matches.
     """
+    found = desired.find_role(role)
+    if found is not None:
+        return found
+    names = sorted({r.ref.label for r in desired.roles}, key=str.casefold)
+    close = difflib.get_close_matches(role, names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"managed roles: {', '.join(names)}"
+    raise UnresolvedReferenceError(Location("--show"), f"no managed role {role!r}; {hint}")
+
+
+def render_sources(desired: DesiredState, role: str | None = None) -> str:
+    """``validate --show [ROLE]``: the named role (display name or id), or every role."""
     if role is None:
         return "\n".join(render_role_sources(r) for r in desired.roles)
-    found = desired.find_role(role)
-    if found is None:
-        names = sorted({r.ref.label for r in desired.roles}, key=str.casefold)
-        close = difflib.get_close_matches(role, names, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"managed roles: {', '.join(names)}"
-        raise UnresolvedReferenceError(Location("--show"), f"no managed role {role!r}; {hint}")
-    return render_role_sources(found)
+    return render_role_sources(find_shown_role(desired, role))
