@@ -32,9 +32,9 @@ from pim_gitops.state import (
     ENTRA_DEFAULT_SETTINGS,
     AssignmentRules,
     RoleSettings,
-    named_flags,
 )
 
+from .settings import require_words
 from .types import ENTRA_DEFAULT, Source
 
 M = TypeVar("M", bound=BaseModel)
@@ -68,8 +68,8 @@ class Merged:
 # --- Entra's defaults as the bottom layer --------------------------------------------------
 
 
-def _require_words(*flags: bool) -> tuple[Any, ...]:
-    return tuple(named_flags(("mfa", "justification", "ticket"), *flags))
+def _require_words(mfa: bool, justification: bool, ticket: bool | None = None) -> tuple[Any, ...]:
+    return tuple(require_words(mfa, justification, ticket))  # the model's Literal words
 
 
 def _assignment_layer(rules: AssignmentRules) -> AssignmentRulesSpec:

@@ -92,7 +92,8 @@ def role_settings(merged: Settings) -> RoleSettings:
 # --- normalized settings → policy words ------------------------------------------------------
 
 
-def _require_words(mfa: bool, justification: bool, ticket: bool | None = None) -> list[str]:
+def require_words(mfa: bool, justification: bool, ticket: bool | None = None) -> list[str]:
+    """The policy words of the requirements that are on (``[mfa, justification]``)."""
     return named_flags(("mfa", "justification", "ticket"), mfa, justification, ticket)
 
 
@@ -100,7 +101,7 @@ def _rules_dict(rules: AssignmentRules) -> dict[str, Any]:
     entry: dict[str, Any] = {"allow_permanent": rules.allow_permanent}
     if rules.max_duration is not None:
         entry["max_duration"] = format_duration(rules.max_duration)
-    entry["require"] = _require_words(rules.require_mfa, rules.require_justification)
+    entry["require"] = require_words(rules.require_mfa, rules.require_justification)
     return entry
 
 
@@ -124,7 +125,7 @@ def settings_to_dict(settings: RoleSettings) -> dict[str, Any]:
     out: dict[str, Any] = {
         "activation": {
             "max_duration": format_duration(act.max_duration),
-            "require": _require_words(
+            "require": require_words(
                 act.require_mfa, act.require_justification, act.require_ticket
             ),
             "authentication_context": act.authentication_context,
