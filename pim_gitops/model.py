@@ -4,6 +4,9 @@ Every field is optional where it may be inherited (defaults → template chain �
 each file is validated on its own and an error points into the file that made it. The
 words are an identity engineer's, not Graph's; ``docs/settings-map.md`` maps each Graph
 rule property to its path here.
+
+Values are parsed once, here: a ``Duration`` is whole seconds (``PT8H`` → 28800), an
+``Instant`` an aware UTC datetime; both serialize back to the policy words.
 """
 
 from __future__ import annotations
@@ -12,9 +15,18 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
-from pim_gitops.wire import DurationError, is_guid, parse_duration, to_instant
+from pim_gitops.wire import DurationError, format_duration, is_guid, parse_duration, to_instant
 
 PRINCIPAL_PATTERN = (
     r"^(user:\S+|group:\S.*|sp:\S+|"
@@ -25,11 +37,20 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DURATION_PATTERN = r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"
 
 
-def _check_duration(value: str) -> str:
+def _parse_duration(value: object) -> int:
+    """YAML text → whole seconds; anything but a string (``8``, ``true``) is refused."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 duration such as PT8H or P30D, got {value!r}")
     try:
-        parse_duration(value)
+        return parse_duration(value)
     except DurationError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _date_as_instant(value: object) -> object:
+    """A bare date means 00:00 UTC that day; datetimes and text go on to pydantic."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return to_instant(value)
     return value
 
 
@@ -48,13 +69,18 @@ def _check_email(value: str) -> str:
     return value
 
 
+#: A duration, parsed once: whole seconds in the model, ISO 8601 text in YAML, JSON and schema.
 Duration = Annotated[
-    str,
-    AfterValidator(_check_duration),
-    Field(
-        json_schema_extra={"pattern": DURATION_PATTERN},
-        description="ISO 8601 duration in days, hours or minutes: P30D, PT8H, PT1H30M",
-        examples=["PT8H", "P30D"],
+    int,
+    BeforeValidator(_parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "ISO 8601 duration in days, hours or minutes: P30D, PT8H, PT1H30M",
+            "examples": ["PT8H", "P30D"],
+        }
     ),
 ]
 PrincipalRef = Annotated[
@@ -67,9 +93,20 @@ PrincipalRef = Annotated[
     ),
 ]
 Email = Annotated[str, AfterValidator(_check_email), Field(description="an e-mail address")]
+#: An instant, parsed once: an aware UTC datetime in the model (naive text counts as UTC).
 Instant = Annotated[
-    datetime | date,
-    Field(description="a UTC instant (2027-06-30T17:00:00Z) or a date (00:00 UTC that day)"),
+    datetime,
+    BeforeValidator(_date_as_instant),
+    AfterValidator(to_instant),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date"},
+            ],
+            "description": "a UTC instant (2027-06-30T17:00:00Z) or a date (00:00 UTC that day)",
+        }
+    ),
 ]
 
 
@@ -156,7 +193,8 @@ class Notifications(Strict):
 
 
 class Settings(Strict):
-    """The PIM settings of a role; every field may be inherited."""
+    """The PIM settings of a role; every field may be inherited, and `null` puts a field
+    (or a whole block) back to Entra's default."""
 
     activation: Activation | None = None
     eligible_assignment: AssignmentRulesSpec | None = None
@@ -200,11 +238,7 @@ class AssignmentSpec(Strict):
                 "an assignment needs exactly one of `expires`, `duration` or `permanent: true`"
                 + (f" (got {', '.join(given)})" if given else "")
             )
-        if (
-            self.start is not None
-            and self.expires is not None
-            and to_instant(self.expires) <= to_instant(self.start)
-        ):
+        if self.start is not None and self.expires is not None and self.expires <= self.start:
             raise ValueError("`expires` is not after `start`")
         return self
 

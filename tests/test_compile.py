@@ -4,8 +4,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
-from pim_gitops.compile import compile_policies
+from pim_gitops.compile import (
+    ENTRA_DEFAULT,
+    SETTING_PATHS,
+    CompiledRole,
+    Source,
+    compile_policies,
+    settings_to_dict,
+)
 from pim_gitops.errors import PolicyErrors
 from pim_gitops.loader import load_policies
 from pim_gitops.state import ENTRA_DEFAULT_SETTINGS
@@ -219,3 +227,151 @@ def test_custom_role_names_are_resolved_later(tmp_path: Path) -> None:
     desired = _compile(tmp_path, a="role: Contoso Tier1 Support\n")
     assert desired.roles[0].ref.id is None
     assert desired.roles[0].ref.label == "Contoso Tier1 Support"
+
+
+# --- typed merge and provenance ----------------------------------------------------------
+
+
+def _role(tmp_path: Path, text: str, tenant: str = TENANT) -> CompiledRole:
+    (role,) = _compile(tmp_path, tenant, a=text).roles
+    return role
+
+
+def _where(source: Source) -> tuple[str, str, int, int]:
+    assert source.location is not None, source
+    path = Path(source.location.path).name
+    return source.layer, path, source.location.line, source.location.col
+
+
+def test_sources_name_the_layer_and_position_that_won(tmp_path: Path) -> None:
+    role = _role(tmp_path, "role: Global Reader\ntemplate: critical\n")
+    # set in defaults only
+    assert _where(role.sources["activation.require"]) == ("defaults", "pim.yaml", 3, 45)
+    # defaults PT8H → base PT4H → critical PT1H: the end of the chain wins
+    assert _where(role.sources["activation.max_duration"]) == (
+        "templates.critical",
+        "pim.yaml",
+        15,
+        21,
+    )
+    # defaults P365D → base P180D (critical is silent): base wins
+    assert _where(role.sources["eligible_assignment.max_duration"]) == (
+        "templates.base",
+        "pim.yaml",
+        11,
+        41,
+    )
+    assert str(role.sources["activation.max_duration"]).endswith(
+        "pim.yaml:15:21 (templates.critical)"
+    )
+
+
+def test_the_role_file_overrides_the_template_chain(tmp_path: Path) -> None:
+    role = _role(
+        tmp_path, "role: Global Reader\ntemplate: critical\nactivation:\n  max_duration: PT2H\n"
+    )
+    assert role.settings.activation.max_duration == 2 * 3600
+    assert _where(role.sources["activation.max_duration"]) == ("role", "a.yaml", 4, 17)
+    assert str(role.sources["activation.max_duration"]).endswith("a.yaml:4:17")  # no layer word
+    assert (
+        role.source_of("activation.max_duration")
+        == role.sources["activation.max_duration"].location
+    )
+
+
+def test_a_value_nobody_wrote_is_the_entra_default(tmp_path: Path) -> None:
+    role = _role(tmp_path, "role: Global Reader\n")
+    assert role.sources["activation.authentication_context"] is ENTRA_DEFAULT
+    assert str(ENTRA_DEFAULT) == "Entra default"
+    assert role.sources["notifications.eligible_assigned.admin.recipients"] == ENTRA_DEFAULT
+    assert "activation.authentication_context" not in role.provenance
+    assert role.source_of("activation.authentication_context") == role.location
+    assert role.settings.active_assignment == ENTRA_DEFAULT_SETTINGS.active_assignment
+
+
+def test_a_nested_block_overridden_in_part_keeps_the_rest_from_below(tmp_path: Path) -> None:
+    role = _role(
+        tmp_path,
+        "role: Global Reader\ntemplate: critical\n"
+        "activation:\n  approval: {required: false}\n  require: [mfa]\n",
+    )
+    policy = role.policy
+    assert policy is not None and policy.activation is not None
+    assert policy.activation.approval is not None
+    # the template's approvers stay in the merged policy words; approval is off
+    assert policy.activation.approval.approvers == ("group:Tier0 Approvers",)
+    assert policy.activation.approval.required is False
+    assert policy.activation.max_duration == 3600  # typed: seconds, from critical
+    assert _where(role.sources["activation.approval.approvers"])[:3] == (
+        "templates.critical",
+        "pim.yaml",
+        16,
+    )
+    assert _where(role.sources["activation.approval.required"])[:3] == ("role", "a.yaml", 4)
+    assert _where(role.sources["activation.require"])[:3] == ("role", "a.yaml", 5)
+    assert role.sources["activation.max_duration"].layer == "templates.critical"
+    act = role.settings.activation
+    assert not act.approval_required and act.approvers == ()
+    assert (act.require_mfa, act.require_justification, act.require_ticket) == (True, False, False)
+
+
+def test_approvers_alone_imply_approval_and_say_so(tmp_path: Path) -> None:
+    role = _role(tmp_path, "role: Global Reader\ntemplate: critical\n")
+    assert role.settings.activation.approval_required
+    required = role.sources["activation.approval.required"]
+    assert required.layer == "templates.critical" and required.location is not None
+    assert required.location.line == 16
+    assert str(required).endswith("(templates.critical, implied by activation.approval.approvers)")
+
+
+def test_null_puts_a_value_or_a_block_back_to_entra_default(tmp_path: Path) -> None:
+    tenant = TENANT + "      authentication_context: c1\n"
+    text = (
+        "role: Global Reader\ntemplate: critical\n"
+        "activation: {authentication_context: null, require: [justification]}\n"
+        "eligible_assignment: null\n"
+    )
+    role = _role(tmp_path, text, tenant)
+    assert role.settings.activation.authentication_context is None
+    assert _where(role.sources["activation.authentication_context"])[:3] == ("role", "a.yaml", 3)
+    assert role.settings.eligible_assignment == ENTRA_DEFAULT_SETTINGS.eligible_assignment
+    for path in ("allow_permanent", "max_duration", "require"):
+        assert _where(role.sources[f"eligible_assignment.{path}"]) == ("role", "a.yaml", 4, 22)
+
+
+def test_sources_cover_every_setting_path_sorted(tmp_path: Path) -> None:
+    role = _role(tmp_path, "role: Global Reader\ntemplate: critical\n")
+    assert list(role.sources) == sorted(SETTING_PATHS)
+    assert len(SETTING_PATHS) == 39
+    assert "notifications.activated.admin.recipients" in SETTING_PATHS
+    assert "activation.approval.approvers" in SETTING_PATHS
+    assert list(role.provenance) == sorted(role.provenance)
+    declared = {p for p, s in role.sources.items() if s.declared}
+    assert set(role.provenance) == declared
+
+
+def test_compiling_twice_gives_equal_roles(tmp_path: Path) -> None:
+    first = _role(tmp_path, "role: Global Reader\ntemplate: critical\n")
+    second = compile_policies(load_policies(tmp_path), NOW).roles[0]
+    assert first == second
+
+
+def test_merged_durations_stay_seconds_without_reparsing(tmp_path: Path) -> None:
+    role = _role(
+        tmp_path,
+        "role: Global Reader\ntemplate: base\nactive_assignment:\n"
+        "  {allow_permanent: false, max_duration: P15D}\n",
+    )
+    assert role.policy is not None and role.policy.active_assignment is not None
+    assert role.policy.active_assignment.max_duration == 15 * 86400
+    assert role.settings.active_assignment.max_duration == 15 * 86400
+    assert role.settings.eligible_assignment.max_duration == 180 * 86400
+
+
+def test_settings_to_dict_round_trips_through_the_role_file(tmp_path: Path) -> None:
+    role = _role(tmp_path, "role: Global Reader\ntemplate: critical\n")
+    words = settings_to_dict(role.settings)
+    again = _role(
+        tmp_path / "again", "role: Global Reader\n" + yaml.safe_dump(words), "tenant: t\n"
+    )
+    assert again.settings == role.settings

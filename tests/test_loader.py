@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,75 @@ def test_bad_duration_and_missing_key_reported_together(tmp_path: Path) -> None:
     assert messages[0].startswith(f"{repo}/roles/a.yaml:2:28: activation.max_duration:")
     assert "is not an ISO 8601 duration" in messages[0]
     assert messages[1] == f"{repo}/roles/b.yaml:1:1: missing required key 'role' in top level"
+
+
+def test_a_duration_written_as_a_number_points_at_the_number(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, r="role: Global Reader\nactivation:\n  max_duration: 8\n")
+    (message,) = _messages(repo)
+    assert message == (
+        f"{repo}/roles/r.yaml:3:17: activation.max_duration: expected an ISO 8601 duration"
+        " such as PT8H or P30D, got 8"
+    )
+
+
+def test_bad_durations_in_a_template_and_an_assignment_are_located(tmp_path: Path) -> None:
+    tenant = TENANT + "templates:\n  t:\n    eligible_assignment: {max_duration: P1W}\n"
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, duration: PT1.5H}\n"
+    )
+    repo = _repo(tmp_path, tenant, r=role)
+    tenant_error, role_error = _messages(repo)
+    assert tenant_error.startswith(
+        f"{repo}/pim.yaml:4:41: templates.t.eligible_assignment.max_duration: 'P1W': years,"
+    )
+    assert role_error.startswith(
+        f"{repo}/roles/r.yaml:4:49: assignments.eligible[0].duration: 'PT1.5H' is not an ISO"
+    )
+
+
+def test_durations_are_seconds_once_loaded(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nactivation: {max_duration: PT1H30M}\n"
+        "assignments:\n  eligible:\n    - {principal: user:a@contoso.com, duration: P1D}\n"
+    )
+    ((loaded, _),) = load_policies(_repo(tmp_path, r=role)).roles
+    assert loaded.activation is not None and loaded.activation.max_duration == 5400
+    assert loaded.assignments.eligible[0].duration == 86400
+    dumped = loaded.model_dump(mode="json", exclude_unset=True)
+    assert dumped["activation"] == {"max_duration": "PT1H30M"}  # policy words again
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ("2027-06-30", datetime(2027, 6, 30, tzinfo=UTC)),
+        ("2027-06-30T17:00:00Z", datetime(2027, 6, 30, 17, tzinfo=UTC)),
+        ("2027-06-30 17:00:00", datetime(2027, 6, 30, 17, tzinfo=UTC)),  # no zone: UTC
+        ("2027-06-30T19:00:00+02:00", datetime(2027, 6, 30, 17, tzinfo=UTC)),
+        ("'2027-06-30'", datetime(2027, 6, 30, tzinfo=UTC)),  # quoted: text, same instant
+    ],
+)
+def test_instants_are_aware_utc_datetimes_once_loaded(
+    tmp_path: Path, written: str, instant: datetime
+) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        f"    - {{principal: user:a@contoso.com, expires: {written}}}\n"
+    )
+    ((loaded, _),) = load_policies(_repo(tmp_path, r=role)).roles
+    expires = loaded.assignments.eligible[0].expires
+    assert expires == instant
+    assert expires is not None and expires.utcoffset() == timedelta(0)
+
+
+def test_a_bad_instant_is_located(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, expires: next tuesday}\n"
+    )
+    (message,) = _messages(_repo(tmp_path, r=role))
+    assert ":4:48: assignments.eligible[0].expires:" in message
 
 
 def test_assignment_needs_exactly_one_end(tmp_path: Path) -> None:

@@ -1,0 +1,163 @@
+"""Checks of one compiled role that need more than one file: settings Graph would refuse,
+assignments the role's own policy forbids, the same principal declared twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pim_gitops.errors import PolicyError, PolicySchemaError
+from pim_gitops.loader import SourceMap
+from pim_gitops.model import AssignmentSpec
+from pim_gitops.state import AssignmentRules, Kind
+from pim_gitops.wire import format_duration
+
+from .types import CompiledRole, DeclaredAssignment
+
+MAX_ACTIVATION_SECONDS = 24 * 3600
+
+
+def check_settings(role: CompiledRole) -> list[PolicyError]:
+    errors: list[PolicyError] = []
+    act = role.settings.activation
+    if not 0 < act.max_duration <= MAX_ACTIVATION_SECONDS:
+        errors.append(
+            PolicySchemaError(
+                role.source_of("activation.max_duration"),
+                f"{role.ref.label}: activation.max_duration {format_duration(act.max_duration)} "
+                "is outside what Graph accepts (more than 0, at most PT24H)",
+            )
+        )
+    if act.max_duration % 60:
+        errors.append(
+            PolicySchemaError(
+                role.source_of("activation.max_duration"),
+                f"{role.ref.label}: activation.max_duration must be whole minutes",
+            )
+        )
+    if act.require_mfa and act.authentication_context:
+        errors.append(
+            PolicySchemaError(
+                role.source_of("activation.authentication_context"),
+                f"{role.ref.label}: activation requires both MFA and authentication context "
+                f"{act.authentication_context!r}; Graph refuses both (MfaAndAcrsConflict). "
+                "Drop `mfa` from activation.require where the context is set "
+                f"(MFA comes from {role.source_of('activation.require')}).",
+            )
+        )
+    for name in ("eligible_assignment", "active_assignment"):
+        rules: AssignmentRules = getattr(role.settings, name)
+        if rules.max_duration == 0:
+            errors.append(
+                PolicySchemaError(
+                    role.source_of(f"{name}.max_duration"),
+                    f"{role.ref.label}: {name}.max_duration must be longer than zero",
+                )
+            )
+    return errors
+
+
+def _ticket(spec: AssignmentSpec) -> tuple[str | None, str | None]:
+    if spec.ticket is None:
+        return None, None
+    if isinstance(spec.ticket, str):
+        return spec.ticket, None
+    return spec.ticket.number, spec.ticket.system
+
+
+def declare_assignment(
+    spec: AssignmentSpec, kind: Kind, index: int, source: SourceMap
+) -> DeclaredAssignment:
+    number, system = _ticket(spec)
+    return DeclaredAssignment(
+        kind=kind,
+        principal=spec.principal.strip(),
+        scope=spec.scope,
+        start=spec.start,
+        end=spec.expires,
+        duration=spec.duration,
+        permanent=spec.permanent,
+        justification=spec.justification,
+        ticket_number=number,
+        ticket_system=system,
+        location=source.value(("assignments", kind, index)),
+    )
+
+
+def _principal_key(ref: str) -> str:
+    kind, _, value = ref.partition(":")
+    if value and kind in ("user", "sp"):
+        return f"{kind}:{value.lower()}"
+    if value and kind == "group":
+        return f"group:{value.casefold()}"
+    return ref.lower()
+
+
+def check_assignments(
+    role: CompiledRole, now: datetime
+) -> tuple[list[PolicyError], list[PolicyError]]:
+    """Each declared assignment against its role's compiled policy; returns (errors, warnings)."""
+    errors: list[PolicyError] = []
+    warnings: list[PolicyError] = []
+    seen: dict[tuple[str, str, str], DeclaredAssignment] = {}
+    for item in role.assignments:
+        key = (item.kind, item.scope, _principal_key(item.principal))
+        if key in seen:
+            errors.append(
+                PolicySchemaError(
+                    item.location,
+                    f"{role.ref.label}: {item.principal} is declared twice as {item.kind} at scope "
+                    f"{item.scope!r} (first at line {seen[key].location.line})",
+                )
+            )
+            continue
+        seen[key] = item
+        errors.extend(_against_policy(role, item, now))
+        if item.end is not None and item.end <= now:
+            warnings.append(
+                PolicySchemaError(
+                    item.location,
+                    f"{role.ref.label}: {item.kind} assignment of {item.principal} expired on "
+                    f"{item.end:%Y-%m-%d %H:%M}Z; it will not be created",
+                    warning=True,
+                )
+            )
+    return errors, warnings
+
+
+def _length(item: DeclaredAssignment, now: datetime) -> int | None:
+    """How long an assignment lasts from now (or from its later start), in seconds."""
+    if item.end is None:
+        return item.duration
+    begin = max(item.start or now, now)
+    return int((item.end - begin).total_seconds())
+
+
+def _against_policy(
+    role: CompiledRole, item: DeclaredAssignment, now: datetime
+) -> list[PolicyError]:
+    """Permanence and length of one assignment against its role's assignment rules."""
+    setting = f"{item.kind}_assignment"
+    rules: AssignmentRules = getattr(role.settings, setting)
+    head = f"{role.ref.label}: {item.kind} assignment of {item.principal}"
+    if item.permanent and not rules.allow_permanent:
+        where = role.source_of(f"{setting}.allow_permanent")
+        return [
+            PolicySchemaError(
+                item.location,
+                f"{head} is permanent, but the role's policy does not allow permanent "
+                f"{item.kind} assignments ({setting}.allow_permanent is false, from {where})",
+            )
+        ]
+    length = _length(item, now)
+    if rules.allow_permanent or rules.max_duration is None or length is None:
+        return []
+    if length <= rules.max_duration:
+        return []
+    return [
+        PolicySchemaError(
+            item.location,
+            f"{head} lasts {format_duration(length - length % 60)}, longer than the role's "
+            f"maximum {format_duration(rules.max_duration)} ({setting}.max_duration, from "
+            f"{role.source_of(setting + '.max_duration')})",
+        )
+    ]

@@ -1,0 +1,147 @@
+"""What compiling produces: roles as referenced, declared assignments, where each setting
+came from, and the desired state of the tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pim_gitops.errors import Location, PolicyError
+from pim_gitops.model import LintSettings, Settings, Waiver
+from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
+from pim_gitops.state import Kind, RoleSettings
+from pim_gitops.wire import is_guid
+
+ENTRA_DEFAULT_LAYER = "Entra default"
+ROLE_LAYER = "role"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRef:
+    """A role as a policy file names it, and what is known without a tenant."""
+
+    written: str
+    #: Template id (built-ins) or object id (a GUID written in the file).
+    id: str | None
+    display_name: str | None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.written
+
+    @property
+    def key(self) -> str:
+        return self.id.lower() if self.id else f"name:{self.written.strip().casefold()}"
+
+
+def resolve_role_ref(written: str) -> RoleRef:
+    text = written.strip()
+    if is_guid(text):
+        return RoleRef(text, text.lower(), BUILTIN_ROLES.get(text.lower()))
+    template_id = builtin_role_by_name(text)
+    if template_id:
+        return RoleRef(text, template_id, BUILTIN_ROLES[template_id])
+    return RoleRef(text, None, text)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Source:
+    """Where one setting's value came from: a layer of the policy files at a position, or
+    Entra's own default (``location`` is ``None`` then).
+
+    ``layer`` is ``defaults``, ``templates.<name>``, ``role`` or ``Entra default``; ``note``
+    says how a value followed from another (``implied by activation.approval.approvers``).
+    """
+
+    layer: str
+    location: Location | None = None
+    note: str = ""
+
+    @property
+    def declared(self) -> bool:
+        return self.location is not None
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.layer
+        words = [w for w in (self.layer if self.layer != ROLE_LAYER else "", self.note) if w]
+        return f"{self.location} ({', '.join(words)})" if words else str(self.location)
+
+
+ENTRA_DEFAULT = Source(ENTRA_DEFAULT_LAYER)
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredAssignment:
+    """An assignment as declared: the principal is still a reference (resolved at plan time)."""
+
+    kind: Kind
+    principal: str
+    scope: str
+    start: datetime | None
+    end: datetime | None
+    duration: int | None
+    permanent: bool
+    justification: str | None
+    ticket_number: str | None
+    ticket_system: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class CompiledRole:
+    ref: RoleRef
+    file: str
+    location: Location
+    template_chain: tuple[str, ...]
+    settings: RoleSettings
+    assignments: tuple[DeclaredAssignment, ...]
+    assignments_mode: str
+    waivers: tuple[Waiver, ...]
+    approvers_reviewed: date | None
+    #: Setting path (``activation.max_duration``) → where its value was declared; paths
+    #: left at Entra's default are absent.
+    provenance: Mapping[str, Location] = field(default_factory=dict)
+    #: Every setting path → where its value came from (``ENTRA_DEFAULT`` when undeclared).
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    #: The layers merged, in policy words (``None`` for a role built without compiling).
+    policy: Settings | None = None
+
+    def source_of(self, setting: str) -> Location:
+        """Where a setting was declared: the setting itself, else the first declared setting
+        below it (``activation.approval`` → ``activation.approval.approvers``); the role
+        file when nothing was declared."""
+        found = self.provenance.get(setting)
+        if found is not None:
+            return found
+        prefix = setting + "."
+        below = sorted(k for k in self.provenance if k.startswith(prefix))
+        return self.provenance[below[0]] if below else self.location
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    tenant: str
+    roles: tuple[CompiledRole, ...]
+    break_glass: tuple[str, ...]
+    automation: tuple[tuple[str, str], ...]
+    apply_identity: str | None
+    lint: LintSettings
+    waivers: tuple[Waiver, ...]
+    tenant_file: str
+    #: Non-fatal findings (e.g. an expiry already in the past).
+    warnings: tuple[PolicyError, ...] = ()
+
+    @property
+    def assignment_count(self) -> int:
+        return sum(len(r.assignments) for r in self.roles)
+
+    def find_role(self, name_or_id: str) -> CompiledRole | None:
+        """A managed role by display name (any case), as written, or by id."""
+        wanted = name_or_id.strip()
+        ref = resolve_role_ref(wanted)
+        for role in self.roles:
+            if role.ref.key == ref.key or role.ref.label.casefold() == wanted.casefold():
+                return role
+        return None
