@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
+from pim_gitops.compile import CompiledRole
 from pim_gitops.lint.engine import Finding, LintContext, Rule, register
-from pim_gitops.lint.rules.views import holders, managed, tenant_location, users_of
+from pim_gitops.lint.rules.views import Holder, holders, managed, tenant_location, users_of
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED, PRIVILEGED_ROLE_ADMINISTRATOR
+from pim_gitops.state import TenantState
 
 
 def _approval_needed(ctx: LintContext, template: str) -> tuple[bool, tuple[str, ...]]:
@@ -63,57 +65,70 @@ register(
 )
 
 
+def _approver_users(ctx: LintContext, tenant: TenantState, approvers: Iterable[str]) -> set[str]:
+    """The users who can approve: groups expanded; service principals and unknowns left out."""
+    users: set[str] = set()
+    for ref in approvers:
+        p = ctx.principal(ref)
+        if p is None or p.type == "servicePrincipal":
+            continue
+        if p.type == "group":
+            users |= set(tenant.group_members.get(p.id, ()))
+        else:
+            users.add(p.id)
+    return users
+
+
+def _approver_findings(
+    ctx: LintContext, tenant: TenantState, rule: Rule, role: CompiledRole, every: list[Holder]
+) -> Iterator[Finding]:
+    """Approvers that are service principals; eligible people who are their only approver."""
+    approvers = role.settings.activation.approvers
+    for ref in approvers:
+        p = ctx.principal(ref)
+        if p is not None and p.type == "servicePrincipal":
+            yield rule.finding(
+                f"{role.ref.label}: {ref} is a service principal and cannot approve",
+                role.source_of("activation.approval"),
+                role=role.ref.label,
+                principal=ref,
+            )
+    approver_users = _approver_users(ctx, tenant, approvers)
+    role_id = ctx.role_id(role)
+    for h in every:
+        if h.role_id != role_id or h.kind != "eligible" or h.principal is None:
+            continue
+        people = users_of(ctx, [h])
+        for person in sorted(people):
+            if approver_users and approver_users <= {person}:
+                p = tenant.principals.get(person)
+                who = p.reference if p else person
+                yield rule.finding(
+                    f"{role.ref.label}: {who} is eligible and the only "
+                    "approver; nobody can approve their activation",
+                    h.where,
+                    role=role.ref.label,
+                    principal=who,
+                )
+
+
 def _approvers(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
     every = holders(ctx)
     for role, _ in managed(ctx):
         act = role.settings.activation
         if not act.approval_required:
             continue
-        where = role.source_of("activation.approval")
         if not act.approvers:
             yield rule.finding(
                 f"{role.ref.label}: approval is required but no approvers are "
                 "named; Entra falls back to Privileged Role and Global "
                 "Administrators",
-                where,
+                role.source_of("activation.approval"),
                 role=role.ref.label,
                 severity="warning",
             )
-            continue
-        if ctx.tenant is None:
-            continue
-        approver_users: set[str] = set()
-        for ref in act.approvers:
-            p = ctx.principal(ref)
-            if p is None:
-                continue
-            if p.type == "servicePrincipal":
-                yield rule.finding(
-                    f"{role.ref.label}: {ref} is a service principal and cannot approve",
-                    where,
-                    role=role.ref.label,
-                    principal=ref,
-                )
-            elif p.type == "group":
-                approver_users |= set(ctx.tenant.group_members.get(p.id, ()))
-            else:
-                approver_users.add(p.id)
-        role_id = ctx.role_id(role)
-        for h in every:
-            if h.role_id != role_id or h.kind != "eligible" or h.principal is None:
-                continue
-            people = users_of(ctx, [h])
-            for person in sorted(people):
-                if approver_users and approver_users <= {person}:
-                    p = ctx.tenant.principals.get(person)
-                    who = p.reference if p else person
-                    yield rule.finding(
-                        f"{role.ref.label}: {who} is eligible and the only "
-                        "approver; nobody can approve their activation",
-                        h.where,
-                        role=role.ref.label,
-                        principal=who,
-                    )
+        elif ctx.tenant is not None:
+            yield from _approver_findings(ctx, ctx.tenant, rule, role, every)
 
 
 register(

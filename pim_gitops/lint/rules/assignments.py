@@ -8,6 +8,7 @@ from pim_gitops.lint.engine import Finding, LintContext, Rule, register
 from pim_gitops.lint.rules.views import (
     ga_role,
     highly_privileged,
+    holder_finding,
     holders,
     managed,
     template_of,
@@ -31,19 +32,17 @@ def _permanent_active(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
             continue
         privileged = highly_privileged(ctx, h.role_id)
         if privileged:
-            yield rule.finding(
+            yield holder_finding(
+                rule,
+                h,
                 f"{h.ref} has a permanent active {h.role_name} assignment; use "
                 "an eligible assignment",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
             )
         else:
-            yield rule.finding(
+            yield holder_finding(
+                rule,
+                h,
                 f"{h.ref} has a permanent active {h.role_name} assignment",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
                 controls=(),
                 severity="warning",
             )
@@ -163,27 +162,20 @@ def _cloud_only(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
             continue
         p = h.principal
         if p.type == "user" and (p.on_premises_sync_enabled or p.on_premises_immutable_id):
-            yield rule.finding(
+            yield holder_finding(
+                rule,
+                h,
                 f"{h.ref} holds {h.role_name} but is synced or federated from "
                 "on-premises; use a cloud-only account",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
             )
         elif p.type == "user" and p.user_type == "Guest":
-            yield rule.finding(
-                f"{h.ref} is a guest and holds {h.role_name}",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
-            )
+            yield holder_finding(rule, h, f"{h.ref} is a guest and holds {h.role_name}")
         elif p.type == "servicePrincipal" and h.ref.lower() not in _exempt(ctx):
-            yield rule.finding(
+            yield holder_finding(
+                rule,
+                h,
                 f"service principal {h.ref} holds {h.role_name}; declare it "
                 "under automation: with a reason",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
                 controls=(),
                 severity="warning",
             )
@@ -283,11 +275,8 @@ register(
 def _justified(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
     for h in holders(ctx):
         if h.declared and not (h.justification or "").strip():
-            yield rule.finding(
-                f"{h.role_name}: the {h.kind} assignment of {h.ref} has no justification",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
+            yield holder_finding(
+                rule, h, f"{h.role_name}: the {h.kind} assignment of {h.ref} has no justification"
             )
 
 
@@ -309,12 +298,11 @@ register(
 def _stale(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
     for h in holders(ctx):
         if h.declared and h.end is not None and h.end <= ctx.now:
-            yield rule.finding(
+            yield holder_finding(
+                rule,
+                h,
                 f"{h.role_name}: the {h.kind} assignment of {h.ref} expired on "
                 f"{h.end:%Y-%m-%d}; remove it from the file",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
             )
 
 
@@ -336,11 +324,10 @@ register(
 def _disabled(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
     for h in holders(ctx):
         if h.principal is not None and h.principal.account_enabled is False:
-            yield rule.finding(
+            yield holder_finding(
+                rule,
+                h,
                 f"{h.ref} is disabled but holds {h.role_name} ({h.kind}); remove the assignment",
-                h.where,
-                role=h.role_name,
-                principal=h.ref,
             )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pim_gitops.compile import CompiledRole
 from pim_gitops.errors import Location
-from pim_gitops.lint.engine import LintContext
+from pim_gitops.lint.engine import Finding, LintContext, Rule, Severity
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED
 from pim_gitops.state import Principal
 
@@ -33,6 +33,20 @@ class Holder:
 
 def tenant_location(ctx: LintContext) -> Location:
     return Location(ctx.desired.tenant_file, 1, 1)
+
+
+def holder_finding(
+    rule: Rule,
+    h: Holder,
+    message: str,
+    *,
+    controls: tuple[str, ...] | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding about one holder: at the holder's place, naming its role and principal."""
+    return rule.finding(
+        message, h.where, role=h.role_name, principal=h.ref, controls=controls, severity=severity
+    )
 
 
 def holders(ctx: LintContext) -> list[Holder]:
