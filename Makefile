@@ -27,7 +27,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict pim_gitops
 
-# Repeated blocks of 6 or more lines across modules (imports, docstrings and signatures aside);
+# Blocks of 6 or more lines repeated across modules (imports, docstrings and signatures aside;
+# tests/test_structure.py finds those repeated within one module by the same measure);
 # the emulator and the synthetic-tenant generator are excepted as from the structure limits.
 dupes: $(STAMP)
 	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=6 \

@@ -1,15 +1,19 @@
 """Structure limits on the client code (issue 14): no module over 400 lines, no function over
-60 lines without a reason. The emulator (a second, independent Graph) and the synthetic-tenant
-generator are excepted. Today's offenders are listed below with their current sizes: an entry
-may shrink but never grow, and must be removed once its module or function is within the limit.
+60 lines without a reason, no block of six lines repeated within a module (``make dupes``
+checks between modules), no stale ruff complexity waiver. The emulator (a second, independent
+Graph) and the synthetic-tenant generator are excepted. Today's offenders are listed below with
+their current sizes: an entry may shrink but never grow, and must be removed once its module or
+function is within the limit.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import re
 import subprocess
 import sys
+import tokenize
 import tomllib
 from collections.abc import Iterator
 from functools import cache
@@ -24,6 +28,10 @@ MAX_FUNCTION_LINES = 60
 #: A function may run longer when the line before its ``def`` (or its decorators), or its first
 #: body line, says why: ``# long: <reason>``.
 LONG_MARKER = re.compile(r"#\s*long:\s*\S")
+
+#: ``make dupes`` (pylint's duplicate-code) compares modules with each other only; a block
+#: repeated within one module is found here, by the same measure and the same line count.
+MIN_SIMILARITY_LINES = 6
 
 # Module path (relative to pim_gitops/) → line count today. These are being rewritten or split
 # in issue 14; the integrator removes each entry as its module comes under the limit.
@@ -101,6 +109,55 @@ def long_functions(source: str) -> dict[str, int]:
     }
 
 
+def _skipped_lines(tree: ast.Module) -> set[int]:
+    """Lines pylint's similarity check leaves out: imports, docstrings, signatures."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            skip.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if not isinstance(node, ast.Module):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            skip.update(range(first, node.body[0].lineno))
+        doc = node.body[0] if node.body else None
+        if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant):
+            skip.update(range(doc.lineno, (doc.end_lineno or doc.lineno) + 1))
+    return skip
+
+
+def code_lines(source: str) -> list[tuple[int, str]]:
+    """(line number, stripped text) of each line that counts, comments cut off."""
+    comments = {
+        tok.start[0]: tok.start[1]
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
+    skip = _skipped_lines(ast.parse(source))
+    out = []
+    for number, line in enumerate(source.splitlines(), 1):
+        text = line[: comments.get(number, len(line))].strip()
+        if text and number not in skip:
+            out.append((number, text))
+    return out
+
+
+def repeated_blocks(source: str, size: int = MIN_SIMILARITY_LINES) -> list[tuple[int, int]]:
+    """(first line, line of the repeat) of each run of ``size`` lines that stands again,
+    without overlap, further down the same module."""
+    lines = code_lines(source)
+    first_seen: dict[tuple[str, ...], int] = {}
+    pairs: set[tuple[int, int]] = set()  # indexes into lines
+    for k in range(len(lines) - size + 1):
+        window = tuple(text for _, text in lines[k : k + size])
+        earlier = first_seen.setdefault(window, k)
+        if earlier != k and lines[earlier + size - 1][0] < lines[k][0]:
+            pairs.add((earlier, k))
+    # a longer run shows as consecutive windows: name it once, by its start
+    starts = sorted((a, b) for a, b in pairs if (a - 1, b - 1) not in pairs)
+    return [(lines[a][0], lines[b][0]) for a, b in starts]
+
+
 # --- the checker itself ---------------------------------------------------------------------
 
 
@@ -141,6 +198,26 @@ def test_methods_and_nested_functions_are_named_by_their_path() -> None:
 def test_exemptions() -> None:
     assert exempt("emulator/semantics.py") and exempt("tenantgen.py")
     assert not exempt("apply.py") and not exempt("lint/rules/assignments.py")
+
+
+def test_a_repeated_block_within_a_module_is_found_from_six_lines() -> None:
+    def module(body: int) -> str:
+        block = [f"    total += {i}  # step {i}" for i in range(body - 1)]
+        return "\n".join(["def f(total: int) -> int:", *block, "    return total", ""])
+
+    exact = module(MIN_SIMILARITY_LINES)
+    assert repeated_blocks(exact) == []
+    twice = exact + exact.replace("def f(", "def g(").replace("# step", "# again")
+    assert repeated_blocks(twice) == [(2, MIN_SIMILARITY_LINES + 3)]  # comments aside
+    shorter = module(MIN_SIMILARITY_LINES - 1)
+    assert repeated_blocks(shorter + shorter.replace("def f(", "def g(")) == []
+
+
+def test_signatures_docstrings_and_imports_do_not_count_as_repeats() -> None:
+    params = [f"    a{i}: int," for i in range(MIN_SIMILARITY_LINES)]
+    doc = ['    """', *[f"    Line {i}." for i in range(MIN_SIMILARITY_LINES)], '    """']
+    one = "\n".join(["import os", "def f(", *params, ") -> None:", *doc, "    os.getcwd()", ""])
+    assert repeated_blocks(one + one.replace("def f(", "def g(")) == []
 
 
 # --- the code base --------------------------------------------------------------------------
@@ -218,3 +295,12 @@ def test_ruff_waiver_is_still_needed(pattern: str, code: str) -> None:
     assert result.returncode == 1 and f" {code} " in result.stdout, (
         f"{pattern} passes {code}: remove it from [tool.ruff.lint.per-file-ignores]"
     )
+
+
+def test_no_block_repeats_within_a_module() -> None:
+    found = {
+        relative: blocks
+        for relative, path in client_modules()
+        if (blocks := repeated_blocks(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}, "repeated blocks (first line, repeat line): make them one function"
