@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest schemas sample-tenant docs bench clean
+.PHONY: demo test lint typecheck dupes pytest schemas sample-tenant docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/pim-gitops demo
 
-test: lint typecheck pytest
+test: lint typecheck dupes pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check pim_gitops tests bench
@@ -26,6 +26,13 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict pim_gitops
+
+# Blocks of 6 or more lines repeated across modules (imports, docstrings and signatures aside;
+# tests/test_structure.py finds those repeated within one module by the same measure);
+# the emulator and the synthetic-tenant generator are excepted as from the structure limits.
+dupes: $(STAMP)
+	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=6 \
+		--ignore=emulator,tenantgen.py --score=n pim_gitops
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

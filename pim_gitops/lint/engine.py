@@ -59,7 +59,7 @@ class Finding:
 
 
 @dataclass
-class Context:
+class LintContext:
     """What a rule sees."""
 
     desired: DesiredState
@@ -98,7 +98,7 @@ class Context:
         return self.tenant.role_by_template(role_id) if self.tenant else None
 
 
-Check = Callable[[Context, "Rule"], Iterable[Finding]]
+Check = Callable[[LintContext, "Rule"], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def run_lint(
             skipped.append(rule.code)
             continue
         options = {**rule.options, **((override.options if override else None) or {})}
-        ctx = Context(desired, tenant, chosen, now, options, resolver)
+        ctx = LintContext(desired, tenant, chosen, now, options, resolver)
         for finding in rule.check(ctx, rule):
             if override is not None and override.severity is not None:
                 finding = replace(finding, severity=override.severity)

@@ -1,0 +1,13 @@
+"""The rule catalogue, one module per family (the prefix of the rule codes); importing this
+package registers every rule. SCuBA ids are those of CISA's M365 Secure Configuration Baseline
+for Entra ID, section MS.AAD.7 (highly privileged access); CIS ids are the CIS Microsoft 365
+Foundations Benchmark v4.0.0. A finding carries a control id only when it violates exactly
+that control as the baseline words it."""
+
+from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its family's rules)
+    activation,  # ACT
+    approval,  # APR
+    assignments,  # ASG
+    notifications,  # NTF
+    structure,  # GEN
+)
