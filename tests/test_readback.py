@@ -166,3 +166,12 @@ def test_dry_run_prints_the_requests_and_writes_nothing(tenant: Live, policy_cop
     assert result.exit_code in (0, 2), result.output
     assert "PATCH" in result.output and "Expiration_EndUser_Assignment" in result.output
     assert "PT3H" in result.output  # the body it would send
+
+
+def test_plan_reads_respelled_rules_as_the_same_changes(live: Live) -> None:
+    plain = run(live.url, "plan", str(POLICIES))
+    live.faults(respell=True)
+    respelled = run(live.url, "plan", str(POLICIES))
+    assert plain.exit_code == respelled.exit_code == 0, respelled.output
+    assert "Plan: " in plain.output and "activation.max_duration" in plain.output
+    assert respelled.output == plain.output
