@@ -813,6 +813,10 @@ def meaning(rule: dict[str, Any]) -> dict[str, Any]:
         out["enabledRules"] = sorted(out["enabledRules"])
     if "notificationRecipients" in out:
         out["notificationRecipients"] = sorted(r.lower() for r in out["notificationRecipients"])
+    if "target" in out:
+        out["target"] = dict(
+            out["target"], operations=[o.lower() for o in out["target"]["operations"]]
+        )
     if "claimValue" in out and not out.get("isEnabled"):
         out["claimValue"] = out["claimValue"] or None
     for stage in (out.get("setting") or {}).get("approvalStages") or []:
@@ -903,6 +907,7 @@ def test_every_rule_read_is_respelled_to_the_same_meaning(respelling: Live, how:
         ("Approval_EndUser_Assignment", "setting"),
     ):
         assert raw[rule_id][key] != kept[rule_id][key], rule_id
+    assert all(r["target"]["operations"] == ["All"] for r in shown)  # stored as ["all"]
     recipients = "Notification_Admin_Admin_Eligibility", "notificationRecipients"
     # Re-cased, not only reordered: no address keeps its written spelling.
     assert not set(raw[recipients[0]][recipients[1]]) & set(kept[recipients[0]][recipients[1]])

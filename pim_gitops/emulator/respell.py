@@ -5,8 +5,8 @@ stored rules differently from how they were written, the way a server with its o
 serializer may: durations in other ISO 8601 units (``PT8H`` → ``PT480M``, ``P1D`` →
 ``PT24H``), the ``rules`` array in another order, ``notificationRecipients`` in another case
 and order, ``enabledRules`` and approvers reordered, a disabled authentication context's
-``claimValue`` as ``""`` instead of ``null`` (or the reverse). Writes still store what was
-written; only the rendering changes.
+``claimValue`` as ``""`` instead of ``null`` (or the reverse), ``target.operations`` as
+``All`` for ``all``. Writes still store what was written; only the rendering changes.
 
 Every choice is drawn from a generator seeded by (seed, policy, rule, field), so one seed
 gives the same bytes on every read of unchanged content: fingerprints of a rule stay stable
@@ -70,6 +70,12 @@ def _recased(address: str, rng: random.Random) -> str:
     return rng.choice(others) if others else address
 
 
+def _flipped(operation: str) -> str:
+    """``all`` ↔ ``All``: Graph answers both casings of a target's operations (samples)."""
+    lower = operation.lower()
+    return lower[:1].upper() + lower[1:] if operation == lower else lower
+
+
 @dataclass(frozen=True)
 class Respeller:
     """Renders stored policies and rules with deterministic, meaning-preserving changes."""
@@ -107,6 +113,11 @@ class Respeller:
             out["notificationRecipients"] = _reordered(recipients, rng)
         elif kind == "Approval" and isinstance(out.get("setting"), dict):
             self._approvers(out["setting"], where)
+        target = out.get("target")
+        if isinstance(target, dict) and isinstance(target.get("operations"), list):
+            target["operations"] = [
+                _flipped(o) if isinstance(o, str) else o for o in target["operations"]
+            ]
         return out
 
     def _approvers(self, setting: dict[str, Any], where: tuple[str, ...]) -> None:
