@@ -120,3 +120,11 @@ def live(_served: Live) -> Live:
     emulator.page_size = 100
     emulator.max_top = 999
     return _served
+
+
+@pytest.fixture
+def respelling(live: Live) -> Live:
+    """``live`` with ``respell`` on: policy reads answer the stored meaning in other spellings
+    (``PT480M`` for ``PT8H``, rules reordered, recipients re-cased…)."""
+    live.faults(respell=True)
+    return live

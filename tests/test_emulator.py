@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
+import re
 import threading
 import uuid
 from typing import Any
@@ -12,10 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
+from pim_gitops.emulator.app import Emulator
 from pim_gitops.emulator.faults import FaultConfig, Faults
+from pim_gitops.emulator.respell import Respeller, duration_spellings
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.tenantgen import APPLY_APP_ID, oid
-from pim_gitops.wire import parse_instant
+from pim_gitops.wire import parse_duration, parse_instant
 from tests.conftest import Live
 
 DIR = "roleManagement/directory"
@@ -782,3 +786,198 @@ def test_cli_serves_on_the_given_port(tmp_path: Any) -> None:
         process.wait(timeout=10)
         assert process.stderr is not None
         process.stderr.close()
+
+
+# --- respelled reads --------------------------------------------------------------------------
+
+ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+APPROVERS = oid("group", "PIM Tier0 Approvers")
+RULE_READS = ["policies", "policy", "assignments", "rules", "rule"]
+JSON = {"Content-Type": "application/json"}
+
+
+def iso_seconds(text: str) -> int:
+    """Plain ISO 8601 arithmetic (days/hours/minutes/seconds), independent of the client."""
+    match = ISO.match(text)
+    assert match and text not in ("P", "PT") and not text.endswith("T"), text
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def meaning(rule: dict[str, Any]) -> dict[str, Any]:
+    """What a rule says, with every spelling choice taken out."""
+    out = {k: v for k, v in rule.items() if k != "@odata.context"}
+    if isinstance(out.get("maximumDuration"), str):
+        out["maximumDuration"] = iso_seconds(out["maximumDuration"])
+    if "enabledRules" in out:
+        out["enabledRules"] = sorted(out["enabledRules"])
+    if "notificationRecipients" in out:
+        out["notificationRecipients"] = sorted(r.lower() for r in out["notificationRecipients"])
+    if "target" in out:
+        out["target"] = dict(
+            out["target"], operations=[o.lower() for o in out["target"]["operations"]]
+        )
+    if "claimValue" in out and not out.get("isEnabled"):
+        out["claimValue"] = out["claimValue"] or None
+    for stage in (out.get("setting") or {}).get("approvalStages") or []:
+        for key in ("primaryApprovers", "escalationApprovers"):
+            stage[key] = sorted(stage.get(key) or [], key=lambda a: sorted(a.items()))
+    return out
+
+
+def by_id(rules: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: meaning(copy.deepcopy(r)) for r in rules}
+
+
+def varied_policy(live: Live) -> dict[str, Any]:
+    """Security Administrator's policy with lists long enough to be reordered."""
+    set_rule(
+        live,
+        SECURITY_ADMIN,
+        "Enablement_EndUser_Assignment",
+        enabledRules=["MultiFactorAuthentication", "Justification", "Ticketing"],
+    )
+    set_rule(
+        live,
+        SECURITY_ADMIN,
+        "Notification_Admin_Admin_Eligibility",
+        notificationRecipients=["SecOps@contoso.com", "audit@contoso.com", "ciso@contoso.com"],
+    )
+    policy = policy_of(live, SECURITY_ADMIN)
+    approval = copy.deepcopy(rule_of(policy, "Approval_EndUser_Assignment"))
+    approval["setting"]["isApprovalRequired"] = True
+    approval["setting"]["approvalStages"][0]["primaryApprovers"] = [
+        {"@odata.type": "#microsoft.graph.singleUser", "userId": ALICE},
+        {"@odata.type": "#microsoft.graph.groupMembers", "groupId": APPROVERS},
+        {"@odata.type": "#microsoft.graph.singleUser", "userId": HEIDI},
+    ]
+    assert patch_rule(live, policy, approval).status_code == 204
+    return dict(live.emulator.store.policy(policy["id"]) or {})
+
+
+def read_rules(live: Live, how: str, policy_id: str) -> list[dict[str, Any]]:
+    base = f"policies/roleManagementPolicies/{policy_id}"
+    if how == "policies":
+        items, _ = all_pages(
+            live, "policies/roleManagementPolicies", **{"$filter": SCOPE, "$expand": "rules"}
+        )
+        return list(next(p for p in items if p["id"] == policy_id)["rules"])
+    if how == "policy":
+        return list(live.http.get(base, params={"$expand": "rules"}).json()["rules"])
+    if how == "assignments":
+        return list(policy_of(live, SECURITY_ADMIN)["rules"])
+    if how == "rules":
+        return list(live.http.get(f"{base}/rules").json()["value"])
+    stored = live.emulator.store.policy(policy_id) or {}
+    return [live.http.get(f"{base}/rules/{r['id']}").json() for r in stored["rules"]]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("PT8H", "PT480M"), ("P1D", "PT24H"), ("P365D", "PT8760H"), ("PT1H45M", "PT105M")],
+)
+def test_duration_spellings_are_equal_and_use_graphs_units(written: str, expected: str) -> None:
+    spellings = duration_spellings(iso_seconds(written))
+    assert written in spellings and expected in spellings and len(spellings) >= 3
+    assert {iso_seconds(s) for s in spellings} == {iso_seconds(written)}
+    assert all(parse_duration(s) == iso_seconds(written) for s in spellings)  # Graph-valid
+    assert not any(unit in s for s in spellings for unit in ("W", "Y")), spellings
+
+
+def test_respelled_duration_always_differs_from_the_written_one() -> None:
+    for seed in range(20):
+        for written in ("PT8H", "P1D", "P365D", "PT30M", "P15D", "PT1H45M"):
+            shown = Respeller(seed).duration(written, "policy", "rule")
+            assert shown != written and iso_seconds(shown) == iso_seconds(written)
+
+
+@pytest.mark.parametrize("how", RULE_READS)
+def test_every_rule_read_is_respelled_to_the_same_meaning(respelling: Live, how: str) -> None:
+    stored = varied_policy(respelling)
+    shown = read_rules(respelling, how, stored["id"])
+    assert by_id(shown) == by_id(stored["rules"])
+    raw = {r["id"]: r for r in shown}
+    kept = {r["id"]: r for r in stored["rules"]}
+    for rule_id in ("Expiration_EndUser_Assignment", "Expiration_Admin_Eligibility"):
+        assert raw[rule_id]["maximumDuration"] != kept[rule_id]["maximumDuration"]
+    for rule_id, key in (
+        ("Enablement_EndUser_Assignment", "enabledRules"),
+        ("Notification_Admin_Admin_Eligibility", "notificationRecipients"),
+        ("AuthenticationContext_EndUser_Assignment", "claimValue"),
+        ("Approval_EndUser_Assignment", "setting"),
+    ):
+        assert raw[rule_id][key] != kept[rule_id][key], rule_id
+    assert all(r["target"]["operations"] == ["All"] for r in shown)  # stored as ["all"]
+    recipients = "Notification_Admin_Admin_Eligibility", "notificationRecipients"
+    # Re-cased, not only reordered: no address keeps its written spelling.
+    assert not set(raw[recipients[0]][recipients[1]]) & set(kept[recipients[0]][recipients[1]])
+    if how != "rule":
+        assert [r["id"] for r in shown] != [r["id"] for r in stored["rules"]]
+
+
+def test_respelling_is_deterministic_per_seed(respelling: Live) -> None:
+    stored = varied_policy(respelling)
+    first = respelling.http.get(f"policies/roleManagementPolicies/{stored['id']}/rules").content
+    again = respelling.http.get(f"policies/roleManagementPolicies/{stored['id']}/rules").content
+    assert first == again  # unchanged content reads the same bytes: fingerprints stay stable
+    assert Respeller(3).rules("p", stored["rules"]) == Respeller(3).rules("p", stored["rules"])
+    seeds = {json.dumps(Respeller(s).rules("p", stored["rules"])) for s in range(5)}
+    assert len(seeds) > 1
+
+
+def test_respelled_read_patched_back_is_accepted_and_changes_no_meaning(respelling: Live) -> None:
+    stored = copy.deepcopy(varied_policy(respelling))
+    for rule in read_rules(respelling, "rules", stored["id"]):
+        assert patch_rule(respelling, stored, rule).status_code == 204, rule["id"]
+    after = respelling.emulator.store.policy(stored["id"]) or {}
+    assert by_id(after["rules"]) == by_id(stored["rules"])
+
+
+def test_writes_store_what_was_written_under_respelling(respelling: Live) -> None:
+    set_rule(respelling, SECURITY_ADMIN, "Expiration_EndUser_Assignment", maximumDuration="PT3H")
+    policy_id = policy_of(respelling, SECURITY_ADMIN)["id"]
+    policy = next(
+        p for p in respelling.snapshot()["roleManagementPolicies"] if p["id"] == policy_id
+    )
+    assert rule_of(policy, "Expiration_EndUser_Assignment")["maximumDuration"] == "PT3H"
+    shown = rule_of(policy_of(respelling, SECURITY_ADMIN), "Expiration_EndUser_Assignment")
+    assert shown["maximumDuration"] != "PT3H" and iso_seconds(shown["maximumDuration"]) == 10800
+    stats = respelling.stats()
+    assert stats["writes"] == 1 and stats["write_attempts"] == 1
+
+
+def test_respell_is_off_by_default_and_set_by_constructor_or_control() -> None:
+    assert FaultConfig().respell is False
+    assert Emulator({}, respell=True).faults.config.respell is True
+    assert Emulator({}, faults=FaultConfig(respell=True, seed=4)).faults.config.seed == 4
+    assert FaultConfig().update({"respell": True}).respell is True
+    with pytest.raises(ValueError, match="respell"):
+        FaultConfig().update({"respell": "yes"})
+
+
+def test_reads_are_verbatim_without_respell(live: Live) -> None:
+    policy = policy_of(live, SECURITY_ADMIN)
+    stored = live.emulator.store.policy(policy["id"]) or {}
+    assert policy["rules"] == stored["rules"]
+    response = httpx.post(live.url + "/_emulator/faults", json={"respell": "yes"})
+    assert response.status_code == 400
+
+
+def test_write_attempts_count_refused_faulted_and_batched_writes(live: Live) -> None:
+    policy = policy_of(live, SECURITY_ADMIN)
+    rule = copy.deepcopy(rule_of(policy, "Expiration_EndUser_Assignment"))
+    refused = dict(rule, maximumDuration="PT25H")
+    assert patch_rule(live, policy, refused).status_code == 400
+    live.http.post("directoryObjects/getByIds", json={"ids": [ALICE]})
+    url = f"/policies/roleManagementPolicies/{policy['id']}/rules/{rule['id']}"
+    items = [
+        {"id": "1", "method": "PATCH", "url": url, "body": rule, "headers": JSON},
+        {"id": "2", "method": "PATCH", "url": url, "body": refused, "headers": JSON},
+        {"id": "3", "method": "GET", "url": f"/{DIR}/roleDefinitions"},
+    ]
+    assert batch(live, items).status_code == 200
+    stats = live.stats()
+    assert (stats["writes"], stats["write_attempts"]) == (1, 3)
+    live.faults(throttle_rate=1.0, retry_after_max=0.01)
+    assert patch_rule(live, policy, rule).status_code == 429
+    assert live.stats()["write_attempts"] == 4 and live.stats()["writes"] == 1

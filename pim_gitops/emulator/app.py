@@ -10,7 +10,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
+from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.routes import Context, dispatch, resolve
 from pim_gitops.emulator.store import Store
 from pim_gitops.wire import format_instant
@@ -43,7 +44,11 @@ def _utcnow() -> datetime:
 class Stats:
     requests: int = 0
     inner_requests: int = 0
+    #: Writes Graph applied (2xx), alone or inside ``$batch``.
     writes: int = 0
+    #: Every write request that arrived (PATCH/POST/PUT/DELETE, alone or inside ``$batch``;
+    #: not ``$batch`` itself nor ``getByIds``), whatever its outcome: faulted, refused or applied.
+    write_attempts: int = 0
     by_route: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     max_concurrency: int = 0
@@ -55,13 +60,15 @@ class Stats:
                 "requests": self.requests,
                 "inner_requests": self.inner_requests,
                 "writes": self.writes,
+                "write_attempts": self.write_attempts,
                 "by_route": dict(sorted(self.by_route.items())),
                 "max_concurrency": self.max_concurrency,
             }
 
     def reset(self) -> None:
         with self.lock:
-            self.requests = self.inner_requests = self.writes = self.max_concurrency = 0
+            self.requests = self.inner_requests = self.max_concurrency = 0
+            self.writes = self.write_attempts = 0
             self.by_route.clear()
 
 
@@ -92,13 +99,16 @@ class Emulator:
         max_top: int = 999,
         faults: FaultConfig | None = None,
         clock: Clock = _utcnow,
+        respell: bool = False,
     ) -> None:
+        """``respell=True`` is a shorthand for ``faults=FaultConfig(respell=True)``."""
         if page_size < 1:
             raise ValueError("page_size must be positive")
         self.store = Store(snapshot)
         self.page_size = page_size
         self.max_top = max_top
-        self.faults = Faults(faults)
+        config = faults or FaultConfig()
+        self.faults = Faults(replace(config, respell=True) if respell else config)
         self.clock = clock
         self.stats = Stats()
         self.app = Starlette(
@@ -172,6 +182,15 @@ class Emulator:
             return self._fault_reply(504, "GatewayTimeout", "The gateway timed out.", request_id)
         return None
 
+    def _respeller(self) -> Respeller | None:
+        config = self.faults.config
+        return Respeller(config.seed) if config.respell else None
+
+    def _attempted(self, write: bool) -> None:
+        if write:
+            with self.stats.lock:
+                self.stats.write_attempts += 1
+
     def execute(
         self, method: str, path: str, params: Mapping[str, str], body: Any, base_url: str
     ) -> tuple[GraphReply, bool]:
@@ -193,6 +212,7 @@ class Emulator:
                 path.strip("/"),
                 self.page_size,
                 self.max_top,
+                self._respeller(),
             )
             reply = dispatch(ctx, route_, args)
         except GraphFault as fault:
@@ -225,6 +245,7 @@ class Emulator:
         is_batch = path.strip("/") == "$batch"
         write = request.method in ("POST", "PATCH", "PUT", "DELETE") and not is_batch
         write = write and not path.rstrip("/").endswith("getByIds")
+        self._attempted(write)
         decision = self.faults.decide(write=write)
         if decision.delay_s:
             await asyncio.sleep(decision.delay_s)
@@ -312,15 +333,14 @@ class Emulator:
             path, _, query = url.lstrip("/").partition("?")
             if path.lower().startswith("v1.0/"):
                 path = path[5:]
+            write = method in ("POST", "PATCH", "PUT", "DELETE") and not path.endswith("getByIds")
+            self._attempted(write)
             failed_dep = [d for d in item.get("dependsOn") or [] if statuses.get(d, 200) >= 400]
             if failed_dep:
                 reply = self._fault_reply(
                     424, "FailedDependency", f"Depends on failed request {failed_dep[0]}.", inner_id
                 )
             else:
-                write = method in ("POST", "PATCH", "PUT", "DELETE") and not path.endswith(
-                    "getByIds"
-                )
                 decision = self.faults.decide(write=write, inner=True)
                 if decision.fault == "abort":
                     return _Truncated()  # the process "dies" with earlier items applied

@@ -1,5 +1,6 @@
 """Reproducible fault injection: latency, throttling, server errors, connection resets,
-writes that succeed but whose response is lost, and "abort after N writes"."""
+writes that succeed but whose response is lost, "abort after N writes", and respelled
+policy reads."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class FaultConfig:
     #: Share of requests answered by a "proxy" with an HTML error page (502, text/html).
     html_rate: float = 0.0
     abort_after_writes: int | None = None
+    #: Reads of policy rules answer the same meaning in other spellings (``respell.py``).
+    respell: bool = False
 
     def update(self, changes: dict[str, Any]) -> FaultConfig:
         known = {f.name: f for f in fields(self)}
@@ -43,6 +46,10 @@ class FaultConfig:
                 clean[name] = None if value is None else int(value)
             elif name == "seed":
                 clean[name] = int(value)
+            elif name == "respell":
+                if not isinstance(value, bool):
+                    raise ValueError(f"respell must be true or false, not {value!r}")
+                clean[name] = value
             else:
                 number = float(value)
                 if number < 0 or (name.endswith("_rate") and number > 1):

@@ -15,6 +15,7 @@ from typing import Any
 
 from pim_gitops.emulator import odata
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, not_found
+from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.semantics import instances, patch_rules, schedule_request
 from pim_gitops.emulator.store import POLICY_PREFIX, Store
 
@@ -36,6 +37,20 @@ class Context:
     page_size: int
     #: The largest page a client may ask for with ``$top`` (Graph: 999).
     max_top: int = odata.MAX_TOP
+    #: Set when reads of policy rules are respelled (``FaultConfig.respell``).
+    respell: Respeller | None = None
+
+    def shown_rules(self, policy: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A stored policy's rules as this read renders them."""
+        rules = policy.get("rules", [])
+        if self.respell is None:
+            return copy.deepcopy(list(rules))
+        return self.respell.rules(str(policy["id"]), rules)
+
+    def shown_rule(self, policy: Mapping[str, Any], rule: Mapping[str, Any]) -> dict[str, Any]:
+        if self.respell is None:
+            return copy.deepcopy(dict(rule))
+        return self.respell.rule(str(policy["id"]), rule)
 
     @property
     def url(self) -> str:
@@ -160,13 +175,12 @@ def _scope_filter(ctx: Context, extra: tuple[str, ...]) -> tuple[str, odata.Quer
     return scope_type, query
 
 
-def _as_scope(policy: Mapping[str, Any], scope_type: str, rules: bool) -> dict[str, Any]:
-    """A stored policy as Graph shows it under ``scopeType`` (the id prefix follows it)."""
+def _as_scope(policy: Mapping[str, Any], scope_type: str) -> dict[str, Any]:
+    """A stored policy, without its rules, as Graph shows it under ``scopeType`` (the id
+    prefix follows it)."""
     out = {k: copy.deepcopy(v) for k, v in policy.items() if k != "rules"}
     out["id"] = scope_type + "_" + str(policy["id"])[len(POLICY_PREFIX) :]
     out["scopeType"] = out["displayName"] = out["description"] = scope_type
-    if rules:
-        out["rules"] = copy.deepcopy(policy.get("rules", []))
     return out
 
 
@@ -188,13 +202,15 @@ def _expand_rules(expand: str) -> tuple[bool, tuple[str, ...]]:
     return wanted, select
 
 
-def _policy_view(policy: Mapping[str, Any], scope_type: str, expand: str) -> dict[str, Any]:
+def _policy_view(
+    ctx: Context, policy: Mapping[str, Any], scope_type: str, expand: str
+) -> dict[str, Any]:
     wanted, select = _expand_rules(expand)
-    out = _as_scope(policy, scope_type, rules=wanted)
-    if wanted and select:
-        out["rules"] = [odata.project(r, select) for r in out["rules"]]
+    out = _as_scope(policy, scope_type)
+    if wanted:
+        out["rules"] = [odata.project(r, select) for r in ctx.shown_rules(policy)]
     if "effectiveRules" in expand or expand == "*":
-        out["effectiveRules"] = copy.deepcopy(policy.get("rules", []))
+        out["effectiveRules"] = ctx.shown_rules(policy)
     return out
 
 
@@ -294,7 +310,8 @@ for _kind, _prefix in (("eligibility", "roleEligibility"), ("assignment", "roleA
 def list_policies(ctx: Context, _: dict[str, str]) -> GraphReply:
     scope_type, query = _scope_filter(ctx, ())
     rows = [
-        _policy_view(p, scope_type, query.expand) for _, p in sorted(ctx.store.policies.items())
+        _policy_view(ctx, p, scope_type, query.expand)
+        for _, p in sorted(ctx.store.policies.items())
     ]
     rows = [odata.project(r, query.select) if query.select else r for r in rows]
     context = "policies/roleManagementPolicies" + ("(rules())" if query.expand else "")
@@ -305,7 +322,9 @@ def list_policies(ctx: Context, _: dict[str, str]) -> GraphReply:
 def get_policy(ctx: Context, p: dict[str, str]) -> GraphReply:
     policy, scope_type = _policy(ctx, p["id"])
     body = {"@odata.context": ctx.metadata("policies/roleManagementPolicies/$entity")}
-    return GraphReply(200, body | _policy_view(policy, scope_type, ctx.params.get("$expand", "")))
+    return GraphReply(
+        200, body | _policy_view(ctx, policy, scope_type, ctx.params.get("$expand", ""))
+    )
 
 
 @route("PATCH", "policies/roleManagementPolicies/{id}", write=True)
@@ -317,7 +336,7 @@ def patch_policy(ctx: Context, p: dict[str, str]) -> GraphReply:
         raise bad_request("Only the rules of a policy can be updated; the policy is read-only.")
     patch_rules(ctx.store, policy, ctx.body["rules"], ctx.now)
     body = {"@odata.context": ctx.metadata("policies/roleManagementPolicies/$entity")}
-    return GraphReply(200, body | _as_scope(policy, scope_type, rules=False))
+    return GraphReply(200, body | _as_scope(policy, scope_type))
 
 
 @route("GET", "policies/roleManagementPolicies/{id}/rules")
@@ -325,7 +344,7 @@ def list_rules(ctx: Context, p: dict[str, str]) -> GraphReply:
     policy, _ = _policy(ctx, p["id"])
     context = f"policies/roleManagementPolicies('{p['id']}')/rules"
     return GraphReply(
-        200, {"@odata.context": ctx.metadata(context), "value": copy.deepcopy(policy["rules"])}
+        200, {"@odata.context": ctx.metadata(context), "value": ctx.shown_rules(policy)}
     )
 
 
@@ -339,9 +358,9 @@ def _rule(ctx: Context, p: dict[str, str]) -> tuple[dict[str, Any], dict[str, An
 
 @route("GET", "policies/roleManagementPolicies/{id}/rules/{rule}")
 def get_rule(ctx: Context, p: dict[str, str]) -> GraphReply:
-    _, rule = _rule(ctx, p)
+    policy, rule = _rule(ctx, p)
     context = f"policies/roleManagementPolicies('{p['id']}')/rules/$entity"
-    return GraphReply(200, {"@odata.context": ctx.metadata(context)} | copy.deepcopy(rule))
+    return GraphReply(200, {"@odata.context": ctx.metadata(context)} | ctx.shown_rule(policy, rule))
 
 
 @route("PATCH", "policies/roleManagementPolicies/{id}/rules/{rule}", write=True)
@@ -376,7 +395,7 @@ def list_policy_assignments(ctx: Context, _params: dict[str, str]) -> GraphReply
                 raise bad_request(f"Could not find a property named '{name}' to expand.")
             inner_expand = re.sub(r"^\$expand=|\)$", "", inner)
             policy = ctx.store.policies[item["policyId"]]
-            row["policy"] = _policy_view(policy, scope_type, inner_expand)
+            row["policy"] = _policy_view(ctx, policy, scope_type, inner_expand)
         rows.append(odata.project(row, query.select))
     context = "policies/roleManagementPolicyAssignments" + (
         "(policy(rules()))" if "rules" in query.expand else "(policy())" if query.expand else ""
