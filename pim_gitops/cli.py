@@ -143,15 +143,18 @@ def main() -> None:
 
 @cli.command()
 @directory_argument
-@click.option("--show", is_flag=True, help="Print the fully resolved settings of every role.")
+@click.option("--show", metavar="ROLE", help="Print one role with where each value came from.")
+@click.option("--show-all", is_flag=True, help="Print the fully resolved settings of every role.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 @handle_errors
-def validate(obj: CliOptions, directory: str, show: bool, fmt: str) -> int:
+def validate(obj: CliOptions, directory: str, show: str | None, show_all: bool, fmt: str) -> int:
     """Check policy files: schema, references, durations, assignments vs. role policy."""
     from pim_gitops.commands.policy import validate_policies
 
-    return validate_policies(obj.console, obj.options, directory, show=show, fmt=fmt)
+    return validate_policies(
+        obj.console, obj.options, directory, show=show, show_all=show_all, fmt=fmt
+    )
 
 
 @cli.command()
@@ -284,16 +287,25 @@ def plan(obj: CliOptions, directory: str, **flags: Any) -> int:
 @click.option("--allow-other-tenant", is_flag=True)
 @click.option("--allow-self-lockout", is_flag=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--dry-run", is_flag=True, help="Print the requests apply would send; write nothing.")
 @click.pass_obj
 @handle_errors
-def apply(obj: CliOptions, target: str, auto_approve: bool, fmt: str, **allow: Any) -> int:
+def apply(
+    obj: CliOptions, target: str, auto_approve: bool, fmt: str, dry_run: bool, **allow: Any
+) -> int:
     """Apply a saved plan (PLAN file) or plan-and-apply a policy directory."""
     from pim_gitops.apply import Guards
     from pim_gitops.commands.applying import apply_target
 
     guards = Guards(**allow)
     return apply_target(
-        obj.console, obj.options, target, guards=guards, auto_approve=auto_approve, fmt=fmt
+        obj.console,
+        obj.options,
+        target,
+        guards=guards,
+        auto_approve=auto_approve,
+        fmt=fmt,
+        dry_run=dry_run,
     )
 
 

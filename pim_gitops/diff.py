@@ -13,18 +13,18 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
+from pim_gitops.resolve import Resolver
 from pim_gitops.state import (
     Assignment,
     AssignmentRules,
     Leaf,
-    Principal,
     RoleDefinition,
     RoleSettings,
     TenantState,
     make_activation,
     settings_leaves,
 )
-from pim_gitops.wire import format_duration, format_instant, is_guid
+from pim_gitops.wire import format_duration, format_instant
 
 Action = Literal["create", "update", "delete"]
 #: Instants closer than this are the same (Graph stores 7-digit fractions; we send seconds).
@@ -62,55 +62,6 @@ class Diff:
     unmanaged_scoped: tuple[Assignment, ...]
     #: Desired settings of every managed role, by role id, with approvers resolved.
     desired_settings: Mapping[str, RoleSettings]
-
-
-# --- resolution -----------------------------------------------------------------------------
-
-
-class Resolver:
-    """Policy references → tenant objects."""
-
-    def __init__(self, tenant: TenantState) -> None:
-        self.tenant = tenant
-        self.by_upn: dict[str, Principal] = {}
-        self.by_app: dict[str, Principal] = {}
-        self.groups: dict[str, list[Principal]] = {}
-        for p in tenant.principals.values():
-            if p.user_principal_name:
-                self.by_upn[p.user_principal_name.lower()] = p
-            if p.app_id:
-                self.by_app[p.app_id.lower()] = p
-            if p.type == "group" and p.display_name:
-                self.groups.setdefault(p.display_name.casefold(), []).append(p)
-
-    def principal(self, ref: str) -> Principal | str:
-        """The principal, or an error message."""
-        kind, _, value = ref.partition(":")
-        found: Principal | None = None
-        if kind == "user" and value:
-            found = self.by_upn.get(value.lower())
-        elif kind == "sp" and value:
-            found = self.by_app.get(value.lower())
-        elif kind == "group" and value:
-            matches = self.groups.get(value.casefold(), [])
-            if len(matches) > 1:
-                ids = ", ".join(sorted(m.id for m in matches))
-                return f"{ref} is ambiguous: {len(matches)} groups have that name ({ids})"
-            found = matches[0] if matches else None
-        elif is_guid(ref):
-            found = self.tenant.principals.get(ref.lower()) or self.tenant.principals.get(ref)
-        if found is None:
-            return f"principal {ref} was not found in the tenant"
-        return found
-
-    def role(self, compiled: CompiledRole) -> RoleDefinition | None:
-        if compiled.ref.id:
-            return self.tenant.role_by_template(compiled.ref.id)
-        name = (compiled.ref.display_name or compiled.ref.written).casefold()
-        for role in self.tenant.roles.values():
-            if role.display_name.casefold() == name:
-                return role
-        return None
 
 
 # --- settings -----------------------------------------------------------------------------
@@ -248,6 +199,37 @@ def _assignment_change(
     )
 
 
+def _removals(
+    role: RoleDefinition,
+    live_of_role: list[Assignment],
+    declared: set[tuple[str, str, str, str]],
+    resolver: Resolver,
+) -> list[Change]:
+    """Live assignments at scope ``/`` that no declaration names (authoritative mode)."""
+    changes = []
+    for current in live_of_role:
+        if current.key in declared or current.scope != "/":
+            continue
+        principal = resolver.tenant.principals.get(current.principal_id)
+        ref = principal.reference if principal else current.principal_id
+        changes.append(
+            Change(
+                f'role["{role.display_name}"].{current.kind}["{ref}"]',
+                "delete",
+                role.id,
+                role.display_name,
+                "assignment",
+                before={"end": _when(current.end)},
+                after=None,
+                path=current.kind,
+                principal_id=current.principal_id,
+                principal_ref=ref,
+                live=current,
+            )
+        )
+    return changes
+
+
 def _assignment_changes(
     compiled: CompiledRole,
     role: RoleDefinition,
@@ -296,27 +278,7 @@ def _assignment_changes(
                 )
             )
     if compiled.assignments_mode == "authoritative":
-        for current in live_of_role:
-            key = current.key
-            if key in declared_keys or current.scope != "/":
-                continue
-            principal = resolver.tenant.principals.get(current.principal_id)
-            ref = principal.reference if principal else current.principal_id
-            changes.append(
-                Change(
-                    f'role["{role.display_name}"].{current.kind}["{ref}"]',
-                    "delete",
-                    role.id,
-                    role.display_name,
-                    "assignment",
-                    before={"end": _when(current.end)},
-                    after=None,
-                    path=current.kind,
-                    principal_id=current.principal_id,
-                    principal_ref=ref,
-                    live=current,
-                )
-            )
+        changes += _removals(role, live_of_role, declared_keys, resolver)
     return changes, errors
 
 

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pim_gitops.compile import DesiredState, all_principals, compile_policies
-from pim_gitops.diff import Resolver
 from pim_gitops.gitinfo import git_trace
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.loader import load_policies
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.plan import Plan, build_plan, desired_hash
 from pim_gitops.render.desired import describe_desired
+from pim_gitops.resolve import Resolver
 from pim_gitops.state import TenantState
 
 if TYPE_CHECKING:

@@ -30,7 +30,9 @@ def test_validate_example_repository() -> None:
 
 
 def test_validate_show_prints_resolved_settings() -> None:
-    result = CliRunner().invoke(cli, ["--now", "2026-12-01", "validate", str(POLICIES), "--show"])
+    result = CliRunner().invoke(
+        cli, ["--now", "2026-12-01", "validate", str(POLICIES), "--show-all"]
+    )
     assert result.exit_code == 0, result.output
     assert "role: Global Administrator" in result.output
     assert "max_duration: PT1H" in result.output
@@ -135,3 +137,15 @@ def test_commands_exit_with_the_code_their_function_returns() -> None:
     assert changes.exit_code == 2
     plain = CliRunner().invoke(cli, [*args, str(SAMPLE_TENANT)])
     assert plain.exit_code == 0
+
+
+def test_validate_show_role_names_where_each_value_came_from() -> None:
+    args = ["--now", "2026-12-01", "validate", str(POLICIES), "--show", "global administrator"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    duration = next(line for line in lines if line.strip().startswith("activation.max_duration"))
+    assert duration.split()[1] == "PT1H" and "(templates.critical)" in duration
+    assert "pim.yaml:" in duration
+    missing = CliRunner().invoke(cli, [*args[:-1], "Global Admin"])
+    assert missing.exit_code == 1 and "did you mean 'Global Administrator'" in missing.output

@@ -32,9 +32,6 @@ READER_FILE = "global-reader.yaml"
 READER_REQUIRE = (
     "  require: [mfa, justification]                # read-only: no change ticket needed\n"
 )
-SPELLINGS_BUG = pytest.mark.xfail(
-    strict=True, reason="read-back compares spellings; fixed by the issue-14 redesign"
-)
 
 
 def run(url: str, *args: str) -> Result:
@@ -103,14 +100,9 @@ CASES["AuthenticationContext_EndUser_Assignment"] = (
     "  authentication_context: c1\n",
     "  authentication_context: null\n",
 )
+
+
 #: Rules whose read-back compares a duration string (written ``PT3H``, read ``PT180M``).
-SPELLING_SENSITIVE = {
-    "Expiration_EndUser_Assignment",
-    "Expiration_Admin_Eligibility",
-    "Expiration_Admin_Assignment",
-}
-
-
 def edit(directory: Path, file: str, old: str, new: str) -> None:
     path = directory / "roles" / file
     text = path.read_text(encoding="utf-8")
@@ -123,10 +115,7 @@ def edit(directory: Path, file: str, old: str, new: str) -> None:
 
 
 def case_params() -> list[Any]:
-    return [
-        pytest.param(rule_id, marks=SPELLINGS_BUG if rule_id in SPELLING_SENSITIVE else ())
-        for rule_id in sorted(CASES)
-    ]
+    return [pytest.param(rule_id) for rule_id in sorted(CASES)]
 
 
 def test_cases_cover_every_rule_of_a_directory_role_policy(converged: dict[str, Any]) -> None:
@@ -154,7 +143,6 @@ def test_apply_reports_in_effect_whenever_the_next_plan_is_empty(
     assert applied.exit_code == 0, applied.output
 
 
-@pytest.mark.xfail(strict=True, reason="apply --dry-run does not exist yet (issue 14, item 4)")
 def test_dry_run_prints_the_requests_and_writes_nothing(tenant: Live, policy_copy: Path) -> None:
     edit(policy_copy, READER_FILE, *READER_CASES["Expiration_EndUser_Assignment"])
     before = tenant.snapshot()

@@ -95,10 +95,17 @@ class Executor:
         state.done[key] = OpResult(op, "failed", outcome_message(outcome), code, request_id)
 
     async def run_phase(self, ops: Sequence[Operation]) -> list[OpResult]:
+        """Send, settle, re-send: every re-send is a retry drawn from the command's one
+        retry budget (``graph/retry.py``), so no write is sent more than the budget allows."""
         state = _Phase(ops)
-        for _ in range(SETTLE_ROUNDS):
+        budget = self.transport.budget
+        reason = f"after {SETTLE_ROUNDS} rounds"
+        for round_ in range(SETTLE_ROUNDS):
             todo = state.todo()
             if not todo:
+                break
+            if round_ and not budget.take(len(todo)):
+                reason = budget.describe()
                 break
             outcomes = await send_batched(self.transport, self.items(state, todo))
             for key in todo:
@@ -107,8 +114,7 @@ class Executor:
             state.done[key] = OpResult(
                 state.ops[key],
                 "failed",
-                f"no definite answer from Graph after {SETTLE_ROUNDS} rounds; "
-                "the next run will converge",
+                f"no definite answer from Graph ({reason}); the next run will converge",
                 "Unsettled",
             )
         ordered = [state.done[k] for k in state.ops]

@@ -29,13 +29,15 @@ def apply_target(
     guards: Guards,
     auto_approve: bool = False,
     fmt: str = "text",
+    dry_run: bool = False,
 ) -> int:
     """Apply a saved plan (``target`` is a file) or plan-and-apply a policy directory:
     at once with ``auto_approve`` (CI), else after showing the plan and asking."""
     if Path(target).is_file():
-        return apply_saved_plan(console, options, read_plan_file(target), guards=guards, fmt=fmt)
-    if auto_approve:
-        return plan_and_apply(console, options, target, guards=guards, fmt=fmt)
+        plan = read_plan_file(target)
+        return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt, dry_run=dry_run)
+    if auto_approve or dry_run:
+        return plan_and_apply(console, options, target, guards=guards, fmt=fmt, dry_run=dry_run)
     return confirm_and_apply(console, options, target, guards=guards, fmt=fmt)
 
 
@@ -46,18 +48,32 @@ def read_plan_file(path: str) -> Plan:
 
 
 def apply_saved_plan(
-    console: Console, options: CommandOptions, plan: Plan, *, guards: Guards, fmt: str
+    console: Console,
+    options: CommandOptions,
+    plan: Plan,
+    *,
+    guards: Guards,
+    fmt: str,
+    dry_run: bool = False,
 ) -> int:
     """A plan saved by ``plan --out``: re-read the tenant, refuse it if stale, apply it."""
     if plan.empty:
         console.data("No changes. Nothing to apply.\n")
         return ExitCode.OK
-    result = _in_session(options, lambda t: run_apply(console, t, plan, options, guards))
-    return report_apply(console, result, fmt)
+    result = _in_session(
+        options, lambda t: run_apply(console, t, plan, options, guards, dry_run=dry_run)
+    )
+    return ExitCode.OK if result is None else report_apply(console, result, fmt)
 
 
 def plan_and_apply(
-    console: Console, options: CommandOptions, directory: str, *, guards: Guards, fmt: str
+    console: Console,
+    options: CommandOptions,
+    directory: str,
+    *,
+    guards: Guards,
+    fmt: str,
+    dry_run: bool = False,
 ) -> int:
     """CI: plan and apply in one Graph session from one read (no human wait in between)."""
     from pim_gitops.commands.planning import read_live_plan
@@ -70,7 +86,8 @@ def plan_and_apply(
         _show_plan(console, plan)
         if plan.empty:
             return None
-        return await run_apply(console, transport, plan, options, guards, (snapshot, state))
+        current = (snapshot, state)
+        return await run_apply(console, transport, plan, options, guards, current, dry_run=dry_run)
 
     result = _in_session(options, go)
     return ExitCode.OK if result is None else report_apply(console, result, fmt)
@@ -103,14 +120,38 @@ async def run_apply(
     options: CommandOptions,
     guards: Guards,
     current: tuple[dict[str, Any], TenantState] | None = None,
-) -> ApplyResult:
+    *,
+    dry_run: bool = False,
+) -> ApplyResult | None:
     """The one apply path every entry point takes: progress, phases and each operation's
     result go to ``console``. ``current`` is the read the plan was just made from, in this
     session (else apply re-reads the tenant first)."""
     from pim_gitops.apply import apply_plan
 
+    if dry_run:
+        await show_requests(console, transport, plan, options, guards, current)
+        return None
     with console.progress(len(plan.operations)):
         return await apply_plan(transport, plan, options.now, guards, console, current=current)
+
+
+async def show_requests(
+    console: Console,
+    transport: GraphTransport,
+    plan: Plan,
+    options: CommandOptions,
+    guards: Guards,
+    current: tuple[dict[str, Any], TenantState] | None,
+) -> None:
+    """``--dry-run``: the exact requests apply would send, in order, after the same stale and
+    guard checks; nothing is written."""
+    from pim_gitops.apply import dry_run
+
+    items = await dry_run(transport, plan, options.now, guards, current=current)
+    for item in items:
+        body = json.dumps(item.body, indent=2, sort_keys=True, ensure_ascii=False)
+        console.data(f"{item.method} /v1.0{item.url}  # {item.target}\n{body}\n\n")
+    console.message(f"dry run: {len(items)} request(s) would be sent; nothing was written")
 
 
 def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:

@@ -7,13 +7,21 @@ import json
 from pathlib import Path
 
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
+from pim_gitops.compile import DesiredState
 from pim_gitops.console import Console
 
 
 def validate_policies(
-    console: Console, options: CommandOptions, directory: str, *, show: bool, fmt: str
+    console: Console,
+    options: CommandOptions,
+    directory: str,
+    *,
+    show: str | None = None,
+    show_all: bool = False,
+    fmt: str = "text",
 ) -> int:
-    """Load and compile the policy; print its summary (or JSON), warnings on stderr."""
+    """Load and compile the policy; print its summary (or JSON), warnings on stderr;
+    ``show``: one role with where each value came from."""
     from pim_gitops.compile import compile_policies
     from pim_gitops.loader import load_policies
     from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
@@ -21,12 +29,25 @@ def validate_policies(
     desired = compile_policies(load_policies(directory), options.now)
     for warning in desired.warnings:
         console.message(f"{warning.location}: warning: {warning.message}")
+    if show is not None:
+        return _show_role(console, desired, show, fmt)
     if fmt == "json":
         console.data(json.dumps(describe_desired(desired), indent=2, sort_keys=True) + "\n")
         return ExitCode.OK
     console.data(summarize_desired(desired, directory) + "\n")
-    if show:
+    if show_all:
         console.data(show_desired(desired) + "\n")
+    return ExitCode.OK
+
+
+def _show_role(console: Console, desired: DesiredState, role: str, fmt: str) -> int:
+    from pim_gitops.render.sources import describe_role_sources, find_shown_role, render_sources
+
+    if fmt == "json":
+        described = describe_role_sources(find_shown_role(desired, role))
+        console.data(json.dumps(described, indent=2, sort_keys=True) + "\n")
+    else:
+        console.data(render_sources(desired, role))
     return ExitCode.OK
 
 

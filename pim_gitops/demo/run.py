@@ -43,7 +43,7 @@ def demo_steps(console: Console, options: CommandOptions, directory: str) -> lis
     return [
         Step(
             ("validate", directory),
-            lambda: validate_policies(console, options, directory, show=False, fmt="text"),
+            lambda: validate_policies(console, options, directory, fmt="text"),
         ),
         Step(
             ("lint", directory, "--snapshot", sample),

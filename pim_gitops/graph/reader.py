@@ -119,6 +119,37 @@ async def _policies(
     return list(await gather_or_cancel(*(one(p) for p in bare))), errors
 
 
+async def _principals(transport: GraphTransport, ids: list[str]) -> list[dict[str, Any]]:
+    """The directory objects with these ids, in chunks of ``getByIds``' limit."""
+    chunks = [ids[i : i + GET_BY_IDS_CHUNK] for i in range(0, len(ids), GET_BY_IDS_CHUNK)]
+    responses = await gather_or_cancel(
+        *(
+            transport.send(
+                "POST",
+                "directoryObjects/getByIds",
+                params={"$select": ",".join(PRINCIPAL_PROPERTIES)},
+                body={"ids": chunk, "types": ["user", "group", "servicePrincipal"]},
+                target=f"{len(chunk)} principals",
+                idempotent=True,
+            )
+            for chunk in chunks
+        )
+    )
+    return [obj for r in responses for obj in (r.body or {}).get("value", [])]
+
+
+async def _members(transport: GraphTransport, groups: list[str]) -> list[list[dict[str, Any]]]:
+    members: list[list[dict[str, Any]]] = await gather_or_cancel(
+        *(
+            _collection(
+                transport, f"groups/{g}/members", {"$select": "id"}, target=f"members of group {g}"
+            )
+            for g in groups
+        )
+    )
+    return members
+
+
 async def read_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
 ) -> dict[str, Any]:
@@ -152,38 +183,13 @@ async def read_snapshot(
     holders = {
         str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")
     }
-    principal_ids = sorted(holders | _approver_ids(policies))
-    chunks = [
-        principal_ids[i : i + GET_BY_IDS_CHUNK]
-        for i in range(0, len(principal_ids), GET_BY_IDS_CHUNK)
-    ]
-    responses = await gather_or_cancel(
-        *(
-            transport.send(
-                "POST",
-                "directoryObjects/getByIds",
-                params={"$select": ",".join(PRINCIPAL_PROPERTIES)},
-                body={"ids": chunk, "types": ["user", "group", "servicePrincipal"]},
-                target=f"{len(chunk)} principals",
-                idempotent=True,
-            )
-            for chunk in chunks
-        )
-    )
-    objects = [obj for r in responses for obj in (r.body or {}).get("value", [])]
+    objects = await _principals(transport, sorted(holders | _approver_ids(policies)))
     groups = sorted(
         str(o["id"])
         for o in objects
         if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders
     )
-    member_lists = await gather_or_cancel(
-        *(
-            _collection(
-                transport, f"groups/{g}/members", {"$select": "id"}, target=f"members of group {g}"
-            )
-            for g in groups
-        )
-    )
+    member_lists = await _members(transport, groups)
     return canonical_snapshot(
         {
             "format": FORMAT,

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DesiredState
-from pim_gitops.diff import Resolver
 from pim_gitops.errors import LintConfigError, Location
+from pim_gitops.resolve import Resolver
 from pim_gitops.state import Principal, RoleDefinition, TenantState
 
 Severity = Literal["error", "warning", "info"]

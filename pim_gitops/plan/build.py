@@ -9,7 +9,7 @@ from datetime import datetime
 from pim_gitops import __version__
 from pim_gitops.action import Action
 from pim_gitops.compile import DesiredState
-from pim_gitops.diff import Change, Diff, Resolver, diff
+from pim_gitops.diff import Change, Diff, diff
 from pim_gitops.errors import PlanError
 from pim_gitops.plan.model import (
     AssignmentChange,
@@ -29,6 +29,7 @@ from pim_gitops.plan.model import (
     schedule_fingerprint,
 )
 from pim_gitops.policy_rules import Phase, PolicyScope, rule_by_id, rule_for_path
+from pim_gitops.resolve import Resolver
 from pim_gitops.state import Assignment, TenantState, settings_leaves
 
 SCOPE = PolicyScope.DIRECTORY_ROLE

@@ -224,6 +224,7 @@ def _assignment_specs(name: str, level: str) -> list[RuleSpec]:
     ]
 
 
+# long: a data table, one row a property
 def _approval_docs() -> tuple[PropertyDoc, ...]:
     stage = "setting.approvalStages[]"
     kept = "kept from the live rule."
@@ -292,6 +293,7 @@ def _approval_docs() -> tuple[PropertyDoc, ...]:
     )
 
 
+# long: a data table of four rules
 def _activation_specs() -> list[RuleSpec]:
     context = "activation.authentication_context"
     return [
