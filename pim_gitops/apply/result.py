@@ -22,6 +22,14 @@ class OpResult:
     request_id: str | None = None
 
 
+@dataclass(frozen=True)
+class NotInEffect:
+    """An operation whose change the read-back does not show, and why."""
+
+    operation: Operation
+    why: tuple[str, ...]
+
+
 class OperationReport(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -33,6 +41,14 @@ class OperationReport(BaseModel):
     request_id: str | None
 
 
+class NotInEffectReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    operation: str
+    addresses: tuple[str, ...]
+    why: tuple[str, ...]
+
+
 class ApplyReport(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,13 +58,14 @@ class ApplyReport(BaseModel):
     #: Operations whose change the read-back does not show.
     remaining_changes: int
     results: tuple[OperationReport, ...]
+    not_in_effect: tuple[NotInEffectReport, ...] = ()
 
 
 @dataclass
 class ApplyResult:
     results: list[OpResult] = field(default_factory=list)
     #: Operations not in effect after the read-back.
-    remaining: list[Operation] = field(default_factory=list)
+    remaining: list[NotInEffect] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -73,5 +90,11 @@ class ApplyResult:
                     request_id=r.request_id,
                 )
                 for r in self.results
+            ),
+            not_in_effect=tuple(
+                NotInEffectReport(
+                    operation=n.operation.label, addresses=n.operation.addresses, why=n.why
+                )
+                for n in self.remaining
             ),
         )

@@ -8,9 +8,9 @@ from typing import Any
 
 from pim_gitops.apply.evaluate import ApplyListener, execute, planned_requests
 from pim_gitops.apply.guards import Guards, check_guards
-from pim_gitops.apply.result import ApplyResult
+from pim_gitops.apply.result import ApplyResult, NotInEffect
 from pim_gitops.apply.stale import check_stale
-from pim_gitops.apply.verify import not_in_effect
+from pim_gitops.apply.verify import explain_not_in_effect, not_in_effect
 from pim_gitops.graph.batch import BatchItem
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.normalize import normalize_tenant
@@ -51,7 +51,10 @@ async def apply_plan(
     state = await _checked(transport, plan, now, guards, current)
     result = await execute(transport, plan, state, now, listener)
     _, after = await read_live(transport, now)
-    result.remaining = not_in_effect(plan, after)
+    result.remaining = [
+        NotInEffect(op, tuple(explain_not_in_effect(op, after)))
+        for op in not_in_effect(plan, after)
+    ]
     return result
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pim_gitops.action import Action
+from pim_gitops.apply.stale import explain_difference
 from pim_gitops.diff import changed_paths, same_instant
 from pim_gitops.plan import Operation, Plan, RulePatch
+from pim_gitops.policy_rules import PolicyScope, rule_by_id
 from pim_gitops.state import Assignment, TenantState, settings_leaves
 
 AssignmentIndex = Mapping[tuple[str, str, str, str], Assignment]
@@ -25,6 +27,19 @@ def in_effect(op: Operation, tenant: TenantState, assignments: AssignmentIndex) 
     if op.action is Action.DELETE:
         return live is None
     return live is not None and same_instant(live.end, op.end)
+
+
+def explain_not_in_effect(op: Operation, tenant: TenantState) -> list[str]:
+    """Why an operation is not in effect: for a rule, the raw properties a PATCH built from
+    the rule as read back would still change (deepdiff of the two bodies)."""
+    if not isinstance(op, RulePatch):
+        return ["the schedule read back does not match the request"]
+    policy = tenant.policies.get(op.role.id)
+    live = policy.raw_rules.get(op.rule_id) if policy else None
+    if live is None:
+        return ["the rule could not be read back"]
+    spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
+    return explain_difference(dict(live), spec.write(live, op.want))
 
 
 def not_in_effect(plan: Plan, tenant: TenantState) -> list[Operation]:

@@ -160,6 +160,10 @@ def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
         report = result.report().model_dump(mode="json")
         console.data(json.dumps(report, indent=2, sort_keys=True) + "\n")
     else:
+        for missing in result.remaining:
+            console.message(f"not in effect after read-back: {missing.operation.label}")
+            for line in missing.why:
+                console.message(f"    {line}")
         console.data(
             f"Apply: {result.count('succeeded')} succeeded, {result.count('failed')} failed, "
             f"{result.count('skipped')} skipped; {len(result.remaining)} change(s) not in effect "
