@@ -24,7 +24,9 @@ PROPERTY_HEADER = (
     "| Rule id | Type | Graph property | Policy-file path | Unmanaged: reason | Notes |\n"
     "|---|---|---|---|---|---|\n"
 )
-PHASE_HEADER = "| Rule id | Policy-file paths | A change runs in |\n|---|---|---|\n"
+PHASE_HEADER = (
+    "| Rule id | Policy-file paths | When a change relaxes or tightens |\n|---|---|---|\n"
+)
 
 INTRO = """\
 Every property of every rule of a PIM policy, mapped to the policy-file path that manages it,
