@@ -50,7 +50,8 @@ def _write_activation_require(live: Mapping[str, Any], want: Leaves) -> dict[str
 
 
 def _activation_require_phase(before: Leaves, after: Leaves) -> Phase:
-    """MFA and an authentication context cannot both be on: MFA going off goes first."""
+    """Turning MFA off switches a control off (first, since MFA and an authentication context
+    cannot both be on); any other change relaxes."""
     was = words_of(before["activation.require"])
     now = words_of(after["activation.require"])
     return Phase.SWITCH_OFF if "mfa" in was and "mfa" not in now else Phase.RELAX
@@ -68,6 +69,8 @@ def _write_context(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
 
 
 def _context_phase(before: Leaves, after: Leaves) -> Phase:
+    """Removing the authentication context switches a control off (first, so MFA can come on
+    after it); setting or changing it relaxes."""
     path = "activation.authentication_context"
     return Phase.SWITCH_OFF if before[path] is not None and after[path] is None else Phase.RELAX
 
@@ -146,6 +149,8 @@ def _write_expiration(name: str) -> Any:
 
 def _expiration_phase(name: str) -> Any:
     def phase(before: Leaves, after: Leaves) -> Phase:
+        """Allowing permanence, or a maximum at least as long, relaxes; requiring expiration
+        where permanence was allowed, or a shorter maximum, tightens."""
         was, now = before[f"{name}.allow_permanent"], after[f"{name}.allow_permanent"]
         if was and not now:
             return Phase.TIGHTEN
@@ -173,6 +178,8 @@ def _write_admin_require(name: str) -> Any:
 
 def _admin_require_phase(name: str) -> Any:
     def phase(before: Leaves, after: Leaves) -> Phase:
+        """Dropping requirements relaxes; adding any requirement tightens, so assignments made
+        in the same apply are not held to it."""
         was = set(words_of(before[f"{name}.require"]))
         now = set(words_of(after[f"{name}.require"]))
         return Phase.RELAX if now <= was else Phase.TIGHTEN
@@ -234,10 +241,14 @@ def _approval_docs() -> tuple[PropertyDoc, ...]:
     )
     approvers = "activation.approval.approvers"
     return (
+        PropertyDoc(
+            "setting.@odata.type", reason="Wire annotation (`#microsoft.graph.approvalSettings`)."
+        ),
         PropertyDoc("setting.isApprovalRequired", "activation.approval.required"),
         PropertyDoc(
             "setting.isApprovalRequiredForExtension",
-            reason="Not used by directory-role activation; " + kept + " (DC approvalsettings.md)",
+            reason="Not used by directory-role activation; kept from the live rule "
+            "(DC approvalsettings.md).",
         ),
         PropertyDoc(
             "setting.isRequestorJustificationRequired",
@@ -255,6 +266,7 @@ def _approval_docs() -> tuple[PropertyDoc, ...]:
             note="One stage is managed; approval off ⇒ stages are not compared (Graph reports a "
             "default stage; azuread#1398).",
         ),
+        PropertyDoc(f"{stage}.@odata.type", reason="Wire annotation."),
         PropertyDoc(
             f"{stage}.approvalStageTimeOutInDays",
             reason="Fixed at 1 day in the Entra admin center; " + kept,
@@ -267,6 +279,12 @@ def _approval_docs() -> tuple[PropertyDoc, ...]:
         PropertyDoc(f"{stage}.isEscalationEnabled", reason="As above."),
         PropertyDoc(f"{stage}.escalationApprovers", reason="As above."),
         PropertyDoc(f"{stage}.primaryApprovers", approvers, note="Users and groups; a set."),
+        PropertyDoc(
+            f"{stage}.primaryApprovers[].@odata.type",
+            approvers,
+            note="`#microsoft.graph.singleUser` ⇔ `user:…`, `#microsoft.graph.groupMembers` ⇔ "
+            "`group:…`.",
+        ),
         PropertyDoc(
             f"{stage}.primaryApprovers[].userId", approvers, note="`user:UPN` resolved to this id."
         ),
