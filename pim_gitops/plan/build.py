@@ -105,6 +105,14 @@ def live_schedule(live: Assignment | None) -> LiveSchedule | None:
     return LiveSchedule(id=live.schedule_id, start=live.start, end=live.end)
 
 
+def _declared_duration(change: Change) -> int | None:
+    """A ``duration:`` counts from the write, so apply, not the plan, fixes the end."""
+    declared = change.declared
+    if change.desired is None or declared is None or declared.permanent:
+        return None
+    return declared.duration if declared.end is None else None
+
+
 def _schedule_request(change: Change, trace: str | None) -> ScheduleRequest:
     target = change.desired or change.live
     assert target is not None
@@ -122,6 +130,7 @@ def _schedule_request(change: Change, trace: str | None) -> ScheduleRequest:
         addresses=(change.address,),
         start=desired.start if desired is not None else None,
         end=desired.end if desired is not None else None,
+        duration=_declared_duration(change),
         justification=_justification(declared.justification if declared else None, trace),
         ticket_number=declared.ticket_number if declared else None,
         ticket_system=declared.ticket_system if declared else None,
