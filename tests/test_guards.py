@@ -317,6 +317,11 @@ def test_same_tenant_id_passes() -> None:
     assert other_tenant(plan(), tenant(), ORGANIZATION) == []
 
 
+def test_a_tenant_id_unknown_on_either_side_is_not_compared() -> None:
+    assert other_tenant(plan(tenant_id=""), tenant(), ORGANIZATION) == []
+    assert other_tenant(plan(), tenant(tenant_id=""), {}) == []
+
+
 @pytest.mark.parametrize("declared", ["contoso.onmicrosoft.com", "CONTOSO.COM", TENANT.upper()])
 def test_declared_tenant_matches_a_verified_domain_or_the_id_in_any_case(declared: str) -> None:
     assert other_tenant(plan(declared_tenant=declared), tenant(), ORGANIZATION) == []

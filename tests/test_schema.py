@@ -192,3 +192,14 @@ def test_lint_json_is_the_report_model() -> None:
     assert report == lint_report(result)
     assert len(report.findings) == len(result.findings)
     assert report.summary.model_dump() == result.summary()
+
+
+def test_snapshot_file_validates(live: Live, tmp_path: Path) -> None:
+    out = tmp_path / "tenant.json"
+    result = CliRunner().invoke(
+        cli, [*CLI_NOW, "--graph-url", live.url, "snapshot", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    data = valid("tenant-snapshot.schema.json", json.loads(out.read_text(encoding="utf-8")))
+    assert data["roleManagementPolicies"]
+    valid("tenant-snapshot.schema.json", json.loads(SAMPLE_TENANT.read_text(encoding="utf-8")))
