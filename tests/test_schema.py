@@ -203,3 +203,19 @@ def test_snapshot_file_validates(live: Live, tmp_path: Path) -> None:
     data = valid("tenant-snapshot.schema.json", json.loads(out.read_text(encoding="utf-8")))
     assert data["roleManagementPolicies"]
     valid("tenant-snapshot.schema.json", json.loads(SAMPLE_TENANT.read_text(encoding="utf-8")))
+
+
+def test_the_plan_and_apply_schemas_are_strict() -> None:
+    args = ["plan", str(POLICIES), "--snapshot", str(SAMPLE_TENANT), "--format", "json"]
+    data = cli_json(args)
+    plan = checked_in("plan.schema.json")
+    op = data["operations"][0]
+    assert not plan.is_valid({**data, "extra": 1})
+    assert not plan.is_valid({**data, "operations": [{**op, "op": "delete_policy"}]})
+    assert not plan.is_valid({**data, "changes": [{**data["changes"][0], "origin": "elsewhere"}]})
+    result = {"succeeded": 0, "failed": 0, "skipped": 0, "remaining_changes": 0, "results": []}
+    apply = checked_in("apply-result.schema.json")
+    assert apply.is_valid(result)
+    assert not apply.is_valid({k: v for k, v in result.items() if k != "failed"})
+    row = {"operation": "x", "addresses": [], "status": "done", "message": ""}
+    assert not apply.is_valid({**result, "results": [{**row, "code": None, "request_id": None}]})

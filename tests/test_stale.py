@@ -101,6 +101,25 @@ def test_a_rule_the_plan_does_not_patch_may_change(made: tuple[Plan, TenantState
     check_stale(plan, with_rule(state, role_id, ACTIVATION_EXPIRY, maximumDuration="PT1H"))
 
 
+def test_an_unreadable_policy_is_not_explained_as_a_change(made: tuple[Plan, TenantState]) -> None:
+    plan, state = made
+    policies = {k: v for k, v in state.policies.items() if k != APP_ADMIN}
+    unreadable = replace(state, policies=policies, policy_errors={APP_ADMIN: "403 Forbidden"})
+    lines = refusal(plan, unreadable)
+    patches = [
+        op for op in plan.operations if isinstance(op, RulePatch) and op.role.id == APP_ADMIN
+    ]
+    assert lines[0].startswith(f"the plan is stale: {len(patches)} object(s) changed")
+    assert lines[1:] == [
+        line
+        for op in patches
+        for line in (
+            f"  {op.label} ({', '.join(op.addresses)}):",
+            "      its PIM policy cannot be read now: 403 Forbidden",
+        )
+    ]
+
+
 def test_a_changed_schedule_is_named_with_the_changed_path(made: tuple[Plan, TenantState]) -> None:
     plan, state = made
     op = schedule_op(plan, Action.UPDATE)
