@@ -45,6 +45,9 @@ def explain_difference(before: Any, after: Any) -> list[str]:
 def staleness(op: Operation, tenant: TenantState, index: dict[Any, Any]) -> list[str] | None:
     """``None`` when the live object still matches the plan, else what changed."""
     if isinstance(op, RulePatch):
+        if op.role.id not in tenant.policies:
+            reason = tenant.policy_errors.get(op.role.id, "no PIM policy found")
+            return [f"its PIM policy cannot be read now: {reason}"]
         now_rule = _live_rule(op, tenant)
         if rule_fingerprint(now_rule) == op.fingerprint:
             return None

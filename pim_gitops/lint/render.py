@@ -8,6 +8,7 @@ from typing import Any
 
 from pim_gitops import __version__
 from pim_gitops.lint.engine import LintResult, Rule, catalogue
+from pim_gitops.lint.report import lint_report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -37,12 +38,8 @@ def render_text(result: LintResult) -> str:
 
 
 def render_json(result: LintResult) -> str:
-    data = {
-        "preset": result.preset,
-        "findings": [f.as_json() for f in result.findings],
-        "skipped": list(result.skipped),
-        "summary": result.summary(),
-    }
+    """``lint --format json``: the ``LintReport`` model (``schemas/lint-result.schema.json``)."""
+    data = lint_report(result).model_dump(mode="json")
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
