@@ -124,7 +124,14 @@ def test_apply_json_with_nothing_to_do_is_an_empty_result(live: Live, tmp_path: 
     graph = ["--graph-url", live.url]
     apply_dir = [*graph, "apply", str(POLICIES), "--auto-approve", "--format", "json"]
     cli_json(apply_dir)
-    empty = {"failed": 0, "remaining_changes": 0, "results": [], "skipped": 0, "succeeded": 0}
+    empty = {
+        "failed": 0,
+        "not_in_effect": [],
+        "remaining_changes": 0,
+        "results": [],
+        "skipped": 0,
+        "succeeded": 0,
+    }
     assert valid("apply-result.schema.json", cli_json(apply_dir)) == empty
     out = tmp_path / "plan.json"
     made = CliRunner().invoke(cli, [*CLI_NOW, *graph, "plan", str(POLICIES), "--out", str(out)])
