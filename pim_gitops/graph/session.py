@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from pim_gitops.graph.clouds import build_credential, resolve_endpoint
-from pim_gitops.graph.reader import read_snapshot
+from pim_gitops.graph.reader import fetch_snapshot
 from pim_gitops.graph.retry import Clock, RetryBudget, RetryPolicy, Sleeper
 from pim_gitops.graph.transport import GraphTransport, build_adapter
 
@@ -53,7 +53,7 @@ def read_live_snapshot(
 
     async def go() -> tuple[dict[str, Any], int]:
         async with open_graph(graph_url, tenant_id) as transport:
-            data = await read_snapshot(transport, now=now, tenant_id=tenant_id or "")
+            data = await fetch_snapshot(transport, now=now, tenant_id=tenant_id or "")
             return data, transport.requests
 
     return asyncio.run(go())
