@@ -1038,6 +1038,7 @@ def test_a_held_write_is_not_applied_until_released_while_others_proceed(live: L
         "path": ASSIGN,
         "body": {},
         "count": 1,
+        "after": False,
         "caught": 1,
         "waiting": 1,
         "released": False,
@@ -1047,6 +1048,16 @@ def test_a_held_write_is_not_applied_until_released_while_others_proceed(live: L
     assert response.status_code == 201 and _holds_role(live, HEIDI)
     assert hold.as_dict()["waiting"] == 0
     assert live.stats()["writes"] == 2
+
+
+def test_a_hold_after_applying_delays_only_the_answer(live: Live) -> None:
+    hold = live.emulator.holds.add(ASSIGN, after=True)
+    held = _in_background(live, "POST", ASSIGN, _assign(HEIDI))
+    assert hold.wait_held()
+    assert _holds_role(live, HEIDI) and not held.done()  # applied, not yet answered
+    hold.release()
+    assert held.result(timeout=30).status_code == 201
+    assert live.stats()["writes"] == 1
 
 
 def test_a_hold_matches_body_fields_and_takes_count_requests(live: Live) -> None:

@@ -340,10 +340,9 @@ class Emulator:
                 self.stats.by_route["POST $batch"] += 1
             return await self._batch(body, base_url, request_id)
         params = dict(request.query_params)
-        hold = self.holds.catch(request.method, path, body)
-        if hold is not None:
-            await hold.wait()
+        await self.holds.pause(request.method, path, body)
         reply, _ = self.execute(request.method, path, params, body, base_url)
+        await self.holds.pause(request.method, path, body, after=True)
         if decision.fault == "ghost":
             reply = self._fault_reply(504, "GatewayTimeout", "The gateway timed out.", request_id)
         return self._reply(reply, request_id)
@@ -410,10 +409,9 @@ class Emulator:
                     reply = early
                 else:
                     params = dict(parse_qsl(query, keep_blank_values=True))
-                    hold = self.holds.catch(method, path, item.get("body"))
-                    if hold is not None:
-                        await hold.wait()
+                    await self.holds.pause(method, path, item.get("body"))
                     reply, _ = self.execute(method, path, params, item.get("body"), base_url)
+                    await self.holds.pause(method, path, item.get("body"), after=True)
                     if decision.fault == "ghost":
                         reply = self._fault_reply(504, "GatewayTimeout", "Timed out.", inner_id)
             statuses[str(item["id"])] = reply.status

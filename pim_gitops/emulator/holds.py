@@ -3,9 +3,10 @@
 A test (or ``POST /_emulator/holds``) adds a hold — a method, a path pattern relative to
 ``/v1.0`` (``fnmatch``, case-insensitive), optional body fields that must be equal, and how
 many matching requests to hold. A matching request, alone or inside ``$batch``, then waits
-*before* it is applied, while every other request proceeds; ``release()`` (or
-``POST /_emulator/holds/{id}/release``) lets it go on to be applied and answered. So two
-applies can be interleaved exactly: hold apply A's removal, run apply B, release A.
+*before* it is applied (or, with ``after=True``, applied but not yet answered), while every
+other request proceeds; ``release()`` (or ``POST /_emulator/holds/{id}/release``) lets it
+go on. So two applies can be interleaved exactly: hold apply B's first write, run apply A to
+the end, release B.
 
 A held request that is never released goes on after ``timeout_s`` (default 60 s), so a
 failing test cannot wedge the server; ``release_all()`` (also on ``POST /_emulator/reset``)
@@ -35,6 +36,8 @@ class Hold:
     body: Mapping[str, Any] = field(default_factory=dict)
     count: int = 1
     timeout_s: float = 60.0
+    #: Hold once applied, before the answer (``False``: before it is applied).
+    after: bool = False
     #: Requests this hold has caught (held now or earlier).
     caught: int = 0
     #: Requests waiting on it right now.
@@ -98,6 +101,7 @@ class Hold:
             "path": self.path,
             "body": dict(self.body),
             "count": self.count,
+            "after": self.after,
             "caught": self.caught,
             "waiting": self.waiting,
             "released": self.released,
@@ -120,9 +124,10 @@ class Holds:
         body: Mapping[str, Any] | None = None,
         count: int = 1,
         timeout_s: float = 60.0,
+        after: bool = False,
     ) -> Hold:
         """Hold the next ``count`` requests to ``path`` (a pattern; ``method`` ``None``: any
-        write) whose body has the fields of ``body``."""
+        write) whose body has the fields of ``body``; ``after``: once applied."""
         if count < 1:
             raise ValueError("count must be at least 1")
         if timeout_s <= 0:
@@ -135,13 +140,14 @@ class Holds:
                 dict(body or {}),
                 count,
                 timeout_s,
+                after,
             )
             self._holds[hold.id] = hold
             return hold
 
     def add_from(self, data: Mapping[str, Any]) -> Hold:
         """From ``POST /_emulator/holds`` JSON: ``path`` plus the keyword arguments above."""
-        unknown = sorted(set(data) - {"path", "method", "body", "count", "timeout_s"})
+        unknown = sorted(set(data) - {"path", "method", "body", "count", "timeout_s", "after"})
         if unknown:
             raise ValueError(f"unknown hold fields: {', '.join(unknown)}")
         path, method, body = data.get("path"), data.get("method"), data.get("body")
@@ -151,12 +157,15 @@ class Holds:
             raise ValueError("method must be a string")
         if body is not None and not isinstance(body, Mapping):
             raise ValueError("body must be a JSON object")
+        if not isinstance(data.get("after", False), bool):
+            raise ValueError("after must be true or false")
         return self.add(
             path,
             method=method,
             body=body,
             count=int(data.get("count", 1)),
             timeout_s=float(data.get("timeout_s", 60.0)),
+            after=bool(data.get("after", False)),
         )
 
     def get(self, hold_id: str) -> Hold | None:
@@ -167,12 +176,18 @@ class Holds:
         with self._lock:
             return [self._holds[k] for k in sorted(self._holds, key=lambda h: int(h[1:]))]
 
-    def catch(self, method: str, path: str, body: Any) -> Hold | None:
-        """The hold that takes this request, if any (the oldest that matches)."""
+    def catch(self, method: str, path: str, body: Any, *, after: bool = False) -> Hold | None:
+        """The hold that takes this request at this stage, if any (the oldest that matches)."""
         for hold in self.all():
-            if hold.take(method, path, body):
+            if hold.after == after and hold.take(method, path, body):
                 return hold
         return None
+
+    async def pause(self, method: str, path: str, body: Any, *, after: bool = False) -> None:
+        """Wait here if a hold takes this request (called before and after applying it)."""
+        hold = self.catch(method, path, body, after=after)
+        if hold is not None:
+            await hold.wait()
 
     def release_all(self) -> None:
         """Release every hold and forget them."""
