@@ -1194,3 +1194,101 @@ def test_jwt_shaped_tokens_must_decode_and_name_this_tenant(live: Live) -> None:
     )
     assert other.status_code == 401 and error_code(other) == "InvalidAuthenticationToken"
     assert "not " + tenant in other.json()["error"]["message"]
+
+
+# --- who may write ---------------------------------------------------------------------------
+
+LEGACY_APP_ID = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+LEGACY_SP = oid("sp", LEGACY_APP_ID)
+GRACE = oid("user", "grace.identity@contoso.com")
+WRITE_ALL = "RoleManagement.ReadWrite.Directory"
+
+
+def as_caller(live: Live, caller: Any) -> httpx.Client:
+    """A client sending the token the emulator issues for ``caller``."""
+    live.sign_in(caller)
+    token = live.emulator.token()
+    return httpx.Client(
+        base_url=live.graph, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def test_an_app_writes_with_a_write_permission_or_a_writing_role(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, ())) as client:
+        denied = client.post(ASSIGN, json=_assign(HEIDI))
+        assert denied.status_code == 403 and error_code(denied) == "Authorization_RequestDenied"
+        assert "none of" in denied.json()["error"]["message"]
+        assert client.get(f"{DIR}/roleDefinitions").status_code == 200  # reads are not checked
+    assert not _holds_role(live, HEIDI)
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, (WRITE_ALL,))) as c:
+        assert c.post(ASSIGN, json=_assign(HEIDI)).status_code == 201
+        # Give the app Privileged Role Administrator: then it writes without a permission.
+        pra = _assign(LEGACY_SP, PRIVILEGED_ROLE_ADMINISTRATOR)
+        assert c.post(ASSIGN, json=pra).status_code == 201
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, ())) as client:
+        assert client.post(ASSIGN, json=_assign(ALICE)).status_code == 201
+
+
+def test_a_policy_patch_needs_a_policy_write_permission(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    schedules_only = ("RoleAssignmentSchedule.ReadWrite.Directory",)
+    policy = policy_of(live, SECURITY_ADMIN)
+    rule = rule_of(policy, "Expiration_EndUser_Assignment")
+    path = f"policies/roleManagementPolicies/{policy['id']}/rules/{rule['id']}"
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, schedules_only)) as c:
+        assert c.patch(path, json=rule).status_code == 403
+        assert c.post(ASSIGN, json=_assign(HEIDI)).status_code == 201
+    policy_write = ("RoleManagementPolicy.ReadWrite.Directory",)
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, policy_write)) as c:
+        assert c.patch(path, json=rule).status_code == 204
+
+
+def test_a_user_needs_a_write_scope_and_an_active_writing_role(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    with as_caller(live, Caller.user(GRACE)) as client:  # PRA eligible only: no active role
+        denied = client.post(ASSIGN, json=_assign(HEIDI))
+        assert denied.status_code == 403
+        assert "neither Privileged Role Administrator" in denied.json()["error"]["message"]
+    with as_caller(live, Caller.user(BG1, scopes=("User.Read",))) as client:
+        denied = client.post(ASSIGN, json=_assign(HEIDI))
+        assert denied.status_code == 403 and "scopes" in denied.json()["error"]["message"]
+    assert not _holds_role(live, HEIDI)
+    with as_caller(live, Caller.user(BG1)) as client:  # active Global Administrator
+        assert client.post(ASSIGN, json=_assign(HEIDI)).status_code == 201
+
+
+def test_a_user_who_removes_their_own_role_is_locked_out(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    with as_caller(live, Caller.user(BG1)) as client:
+        remove = {
+            "action": "adminRemove",
+            "principalId": BG1,
+            "roleDefinitionId": GLOBAL_ADMINISTRATOR,
+            "directoryScopeId": "/",
+        }
+        assert client.post(ASSIGN, json=remove).status_code == 201
+        after = client.post(ASSIGN, json=_assign(HEIDI))
+        assert after.status_code == 403 and not _holds_role(live, HEIDI)
+
+
+def test_writes_inside_batch_are_checked_per_caller(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    item = {
+        "id": "1",
+        "method": "POST",
+        "url": f"/{DIR}/roleAssignmentScheduleRequests",
+        "headers": {"Content-Type": "application/json"},
+        "body": _assign(HEIDI),
+    }
+    with as_caller(live, Caller.user(GRACE)) as client:
+        (answer,) = client.post("$batch", json={"requests": [item]}).json()["responses"]
+    assert answer["status"] == 403 and answer["body"]["error"]["code"] == (
+        "Authorization_RequestDenied"
+    )
+    assert not _holds_role(live, HEIDI)

@@ -24,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
 from pim_gitops.emulator.holds import Holds
-from pim_gitops.emulator.identity import Caller, token_problem
+from pim_gitops.emulator.identity import Caller, read_token, write_refusal
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.routes import Context, dispatch, resolve
 from pim_gitops.emulator.store import Store
@@ -246,9 +246,16 @@ class Emulator:
                 self.stats.write_attempts += 1
 
     def execute(
-        self, method: str, path: str, params: Mapping[str, str], body: Any, base_url: str
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        body: Any,
+        base_url: str,
+        claims: Mapping[str, Any] | None = None,
     ) -> tuple[GraphReply, bool]:
-        """Run one Graph request (no faults); returns the reply and whether it was a write."""
+        """Run one Graph request (no faults) for the caller the token's ``claims`` name;
+        returns the reply and whether it was a write."""
         request_id = str(uuid.uuid4())
         write = False
         try:
@@ -256,6 +263,9 @@ class Emulator:
             write = route_.write
             with self.stats.lock:
                 self.stats.by_route[f"{route_.method} {route_.template}"] += 1
+            refusal = write_refusal(claims, route_.template, self.store) if write else None
+            if refusal:
+                raise GraphFault(403, "Authorization_RequestDenied", refusal)
             ctx = Context(
                 self.store,
                 method,
@@ -296,7 +306,7 @@ class Emulator:
                 401, "InvalidAuthenticationToken", "Access token is empty.", request_id
             )
             return self._reply(reply, request_id)
-        problem = token_problem(auth[7:].strip(), self.store.tenant_id)
+        claims, problem = read_token(auth[7:].strip(), self.store.tenant_id)
         if problem:
             reply = self._fault_reply(401, "InvalidAuthenticationToken", problem, request_id)
             return self._reply(reply, request_id)
@@ -338,10 +348,10 @@ class Emulator:
                 )
             with self.stats.lock:
                 self.stats.by_route["POST $batch"] += 1
-            return await self._batch(body, base_url, request_id)
+            return await self._batch(body, base_url, request_id, claims)
         params = dict(request.query_params)
         await self.holds.pause(request.method, path, body)
-        reply, _ = self.execute(request.method, path, params, body, base_url)
+        reply, _ = self.execute(request.method, path, params, body, base_url, claims)
         await self.holds.pause(request.method, path, body, after=True)
         if decision.fault == "ghost":
             reply = self._fault_reply(504, "GatewayTimeout", "The gateway timed out.", request_id)
@@ -375,7 +385,9 @@ class Emulator:
             seen.add(item["id"])
         return requests
 
-    async def _batch(self, body: Any, base_url: str, request_id: str) -> Response:
+    async def _batch(
+        self, body: Any, base_url: str, request_id: str, claims: Mapping[str, Any] | None
+    ) -> Response:
         try:
             items = self._batch_items(body)
         except GraphFault as fault:
@@ -410,7 +422,9 @@ class Emulator:
                 else:
                     params = dict(parse_qsl(query, keep_blank_values=True))
                     await self.holds.pause(method, path, item.get("body"))
-                    reply, _ = self.execute(method, path, params, item.get("body"), base_url)
+                    reply, _ = self.execute(
+                        method, path, params, item.get("body"), base_url, claims
+                    )
                     await self.holds.pause(method, path, item.get("body"), after=True)
                     if decision.fault == "ghost":
                         reply = self._fault_reply(504, "GatewayTimeout", "Timed out.", inner_id)

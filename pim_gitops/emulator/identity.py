@@ -8,6 +8,10 @@ claims Entra puts in a Graph access token (``oid``, ``sub``, ``appid``, ``idtyp`
 
 Requests may carry any bearer token, as before; a token that *looks* like a JWT (three
 dot-separated parts) must decode and name this tenant, else 401 ``InvalidAuthenticationToken``.
+A write by a JWT caller is checked as Graph documents it (``write_refusal``): an app-only
+caller needs a write permission in ``roles`` or a writing directory role; a user needs a
+delegated write scope in ``scp`` **and** a writing role (Privileged Role Administrator or
+Global Administrator, active at ``/``, directly or through a group). Other tokens write freely.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from pim_gitops.emulator.store import Store
 
 CallerKind = Literal["servicePrincipal", "user"]
 
@@ -142,21 +148,77 @@ def encode_token(claims: Mapping[str, Any]) -> str:
     return f"{_segment({'alg': 'none', 'typ': 'JWT'})}.{_segment(claims)}."
 
 
-def token_problem(token: str, tenant_id: str) -> str | None:
-    """Why a presented bearer token is refused (``None``: accepted). Tokens that are not
-    JWT-shaped are accepted as before; a JWT-shaped one must decode and name this tenant
-    when it names one."""
+def read_token(token: str, tenant_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A presented bearer token's claims (``None`` when it is not JWT-shaped: accepted as
+    before) and why it is refused (``None``: accepted). A JWT-shaped token must decode to an
+    object and, when it names a tenant, name this one."""
     parts = token.split(".")
     if len(parts) != 3:
-        return None
+        return None, None
     payload = parts[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (binascii.Error, ValueError):
-        return "Access token is malformed."
+        return None, "Access token is malformed."
     if not isinstance(claims, dict):
-        return "Access token is malformed."
+        return None, "Access token is malformed."
     tid = claims.get("tid")
     if tid is not None and str(tid).lower() != tenant_id.lower():
-        return f"Access token is for tenant {tid}, not {tenant_id}."
+        return None, f"Access token is for tenant {tid}, not {tenant_id}."
+    return claims, None
+
+
+# --- who may write ---------------------------------------------------------------------------
+
+#: Global Administrator, Privileged Role Administrator (role template ids).
+WRITING_ROLES = frozenset(
+    {"62e90394-69f5-4237-9190-012177145e10", "e8611ab8-c189-46e8-94e1-60213ab1f814"}
+)
+SCHEDULE_WRITE = frozenset(
+    {
+        "RoleManagement.ReadWrite.Directory",
+        "RoleAssignmentSchedule.ReadWrite.Directory",
+        "RoleEligibilitySchedule.ReadWrite.Directory",
+    }
+)
+POLICY_WRITE = frozenset(
+    {"RoleManagement.ReadWrite.Directory", "RoleManagementPolicy.ReadWrite.Directory"}
+)
+DENIED = "Insufficient privileges to complete the operation."
+
+
+def holds_writing_role(store: Store, object_id: str) -> bool:
+    """An active assignment of a writing role at ``/`` to the object or a group it is in."""
+    with store.lock:
+        ids = {object_id} | {g for g, m in store.group_members.items() if object_id in m}
+        return any(
+            row.get("principalId") in ids
+            and row.get("roleDefinitionId") in WRITING_ROLES
+            and row.get("directoryScopeId", "/") == "/"
+            for row in store.role_assignments.values()
+        )
+
+
+def write_refusal(claims: Mapping[str, Any] | None, template: str, store: Store) -> str | None:
+    """Why the caller may not make this write (``None``: it may); ``template`` is the route's."""
+    if claims is None:
+        return None
+    needed = POLICY_WRITE if template.startswith("policies/") else SCHEDULE_WRITE
+    object_id = str(claims.get("oid") or "")
+    idtyp = claims.get("idtyp")
+    app_only = idtyp == "app" or (idtyp is None and not claims.get("scp"))
+    if app_only:
+        roles = claims.get("roles")
+        granted = {str(r) for r in roles} if isinstance(roles, list) else set()
+        if needed & granted or holds_writing_role(store, object_id):
+            return None
+        return f"{DENIED} The application has none of {', '.join(sorted(needed))}."
+    scopes = str(claims.get("scp") or "").split()
+    if not needed.intersection(scopes):
+        return f"{DENIED} The token has none of the scopes {', '.join(sorted(needed))}."
+    if not holds_writing_role(store, object_id):
+        return (
+            f"{DENIED} The signed-in user holds neither Privileged Role Administrator nor "
+            "Global Administrator."
+        )
     return None
