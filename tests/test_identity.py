@@ -263,6 +263,12 @@ def test_a_role_held_through_a_group_counts_and_names_the_group(
     assert reliance.mode == "directory_role"
     assert reliance.relied_on == (HeldRole(PRIVILEGED_ROLE_ADMINISTRATOR, HELPDESK, end),)
     assert f"through group {HELPDESK} until" in reliance.describe()
+    # Held directly as well: both holdings are listed, the direct one first.
+    direct = with_active(state, Assignment(PRIVILEGED_ROLE_ADMINISTRATOR, member, "/", "active"))
+    assert relied_on_roles(user(member), direct, SAMPLE_NOW).relied_on == (
+        HeldRole(PRIVILEGED_ROLE_ADMINISTRATOR),
+        HeldRole(PRIVILEGED_ROLE_ADMINISTRATOR, HELPDESK, end),
+    )
 
 
 def test_only_started_unexpired_tenant_wide_active_schedules_count(

@@ -239,7 +239,7 @@ async def whoami(transport: GraphTransport) -> SignedInIdentity:
 # --- what it relies on ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class HeldRole:
     """A tenant-wide directory role the identity holds actively now."""
 
@@ -257,6 +257,10 @@ class HeldRole:
         via = f" through group {self.via_group}" if self.via_group else ""
         until = f" until {self.end.isoformat()}" if self.end else ""
         return f"{self.role_name}{via}{until}"
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.role_id, self.via_group or "", self.end.isoformat() if self.end else "")
 
 
 @dataclass(frozen=True)
@@ -328,7 +332,8 @@ def _active_holdings(
     for role_id, principal in rows:
         if principal in ids:
             found.setdefault((role_id, ids[principal]), None)
-    return tuple(sorted(HeldRole(role, via, end) for (role, via), end in found.items()))
+    held = (HeldRole(role, via, end) for (role, via), end in found.items())
+    return tuple(sorted(held, key=lambda h: h.sort_key))
 
 
 def _template(role_id: str, tenant: TenantState) -> str:
@@ -343,8 +348,11 @@ def relied_on_roles(identity: SignedInIdentity, tenant: TenantState, now: dateti
     """
     held = tuple(
         sorted(
-            replace(h, role_id=_template(h.role_id, tenant))
-            for h in _active_holdings(identity, tenant, now)
+            (
+                replace(h, role_id=_template(h.role_id, tenant))
+                for h in _active_holdings(identity, tenant, now)
+            ),
+            key=lambda h: h.sort_key,
         )
     )
     writing = tuple(h for h in held if h.role_id in WRITING_ROLES)
