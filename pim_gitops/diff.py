@@ -13,17 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
-from pim_gitops.resolve import Resolver
+from pim_gitops.resolve import Resolver, resolve_guard_refs
 from pim_gitops.state import (
     Assignment,
     AssignmentRules,
     Leaf,
+    Principal,
     RoleDefinition,
     RoleSettings,
     TenantState,
     make_activation,
     settings_leaves,
 )
+from pim_gitops.values import MIN_SCHEDULE_SECONDS
 from pim_gitops.wire import format_duration, format_instant
 
 Action = Literal["create", "update", "delete"]
@@ -68,17 +70,24 @@ class Diff:
 
 
 def resolve_settings(
-    settings: RoleSettings, resolver: Resolver, role_label: str
+    settings: RoleSettings,
+    resolver: Resolver,
+    role_label: str,
+    compiled: CompiledRole | None = None,
 ) -> tuple[RoleSettings, list[str]]:
-    """Approver references → ``user:<id>`` / ``group:<id>``."""
+    """Approver references → ``user:<id>`` / ``group:<id>``; an approver that does not
+    resolve is an error at the place it is written (when ``compiled`` says where)."""
     errors: list[str] = []
     resolved: list[str] = []
     for ref in settings.activation.approvers:
         found = resolver.principal(ref)
+        where = f"{compiled.approver_location(ref)}: " if compiled is not None else ""
         if isinstance(found, str):
-            errors.append(f"{role_label}: approver {found}")
+            errors.append(f"{where}{role_label}: approver {found}")
         elif found.type not in ("user", "group"):
-            errors.append(f"{role_label}: approver {ref} is a {found.type}, not a user or group")
+            errors.append(
+                f"{where}{role_label}: approver {ref} is a {found.type}, not a user or group"
+            )
         else:
             resolved.append(f"{found.type}:{found.id}")
     act = settings.activation
@@ -202,7 +211,7 @@ def _assignment_change(
 def _removals(
     role: RoleDefinition,
     live_of_role: list[Assignment],
-    declared: set[tuple[str, str, str, str]],
+    declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
     resolver: Resolver,
 ) -> list[Change]:
     """Live assignments at scope ``/`` that no declaration names (authoritative mode)."""
@@ -240,16 +249,16 @@ def _assignment_changes(
 ) -> tuple[list[Change], list[str]]:
     changes: list[Change] = []
     errors: list[str] = []
-    declared_keys: set[tuple[str, str, str, str]] = set()
+    declared_keys: dict[tuple[str, str, str, str], DeclaredAssignment] = {}
     for item in compiled.assignments:
         if item.end is not None and item.end <= now:
             continue  # expired: warned about at compile time
-        found = resolver.principal(item.principal)
+        found = _resolve_assignment(item, role, resolver, declared_keys)
         if isinstance(found, str):
-            errors.append(f"{item.location}: {role.display_name}: {found}")
+            errors.append(found)
             continue
         key: tuple[str, str, str, str] = (role.id, found.id, item.scope, item.kind)
-        declared_keys.add(key)
+        declared_keys[key] = item
         current = live.get(key)
         end = _desired_end(item, current, now)
         start = item.start if item.start is not None and item.start > now else None
@@ -257,6 +266,10 @@ def _assignment_changes(
         base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
 
         if current is None:
+            problem = _too_short_to_grant(item, role, end, now)
+            if problem:
+                errors.append(problem)
+                continue
             changes.append(_assignment_change(base, "create", role, desired, item, None, None))
             continue
         same_start = start is None or same_instant(start, current.start)
@@ -282,6 +295,74 @@ def _assignment_changes(
     return changes, errors
 
 
+def _resolve_assignment(
+    item: DeclaredAssignment,
+    role: RoleDefinition,
+    resolver: Resolver,
+    declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
+) -> Principal | str:
+    """The principal of a declaration, or a located error: not found, a scope that does
+    not resolve, or the same principal already declared under another spelling."""
+    head = f"{item.location}: {role.display_name}"
+    found = resolver.principal(item.principal)
+    if isinstance(found, str):
+        return f"{head}: {found}"
+    _, problem = resolver.scope(item.scope)
+    if problem is not None:
+        return f"{head}: {problem}"
+    first = declared.get((role.id, found.id, item.scope, item.kind))
+    if first is not None:
+        return (
+            f"{head}: {item.principal} and {first.principal} (at {first.location}) are the "
+            f"same principal ({found.id}), declared twice as {item.kind} at scope {item.scope!r}"
+        )
+    return found
+
+
+def _too_short_to_grant(
+    item: DeclaredAssignment, role: RoleDefinition, end: datetime | None, now: datetime
+) -> str | None:
+    """A new grant must last five minutes from now (or from its later start): Graph
+    refuses shorter schedules."""
+    if end is None:
+        return None
+    begin = max(item.start or now, now)
+    left = int((end - begin).total_seconds())
+    if left >= MIN_SCHEDULE_SECONDS:
+        return None
+    return (
+        f"{item.location}: {role.display_name}: new {item.kind} assignment of {item.principal} "
+        f"would end {format_instant(end)}, {max(left, 0)}s after it starts; Graph refuses "
+        f"schedules shorter than {format_duration(MIN_SCHEDULE_SECONDS)}"
+    )
+
+
+def _role_collisions(
+    desired: DesiredState, resolver: Resolver
+) -> tuple[dict[int, RoleDefinition], list[str]]:
+    """Each compiled role's tenant role; two files managing one role is an error naming both."""
+    found: dict[int, RoleDefinition] = {}
+    errors: list[str] = []
+    first: dict[str, CompiledRole] = {}
+    by_place = sorted(enumerate(desired.roles), key=lambda pair: pair[1].location)
+    for index, compiled in by_place:
+        role = resolver.role(compiled)
+        if role is None:
+            errors.append(
+                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
+            )
+            continue
+        other = first.setdefault(role.id, compiled)
+        if other is not compiled:
+            errors.append(
+                f"{compiled.location}: role {compiled.ref.written!r} is {role.display_name} "
+                f"({role.id}), already managed by {other.location} (as {other.ref.written!r})"
+            )
+            continue
+        found[index] = role
+    return found, sorted(errors)
+
+
 # --- the diff -------------------------------------------------------------------------------
 
 
@@ -292,19 +373,19 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     for a in tenant.assignments:
         by_role.setdefault(a.role_id, []).append(a)
     changes: list[Change] = []
-    errors: list[str] = []
     warnings: list[str] = []
     managed: set[str] = set()
     resolved_settings: dict[str, RoleSettings] = {}
-    for compiled in desired.roles:
-        role = resolver.role(compiled)
+    roles, errors = _role_collisions(desired, resolver)
+    errors += resolve_guard_refs(desired, resolver).errors
+    for index, compiled in enumerate(desired.roles):
+        role = roles.get(index)
         if role is None:
-            errors.append(
-                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
-            )
             continue
         managed.add(role.id)
-        settings, problems = resolve_settings(compiled.settings, resolver, role.display_name)
+        settings, problems = resolve_settings(
+            compiled.settings, resolver, role.display_name, compiled
+        )
         errors += problems
         resolved_settings[role.id] = settings
         policy = tenant.policies.get(role.id)

@@ -4,8 +4,11 @@ ambiguous."""
 
 from __future__ import annotations
 
-from pim_gitops.compile import CompiledRole
+from dataclasses import dataclass
+
+from pim_gitops.compile import CompiledRole, DesiredState
 from pim_gitops.state import Principal, RoleDefinition, TenantState
+from pim_gitops.values import AU_PATH, AU_PREFIX
 from pim_gitops.wire import is_guid
 
 
@@ -29,6 +32,8 @@ class Resolver:
         """The principal, or an error message."""
         kind, _, value = ref.partition(":")
         found: Principal | None = None
+        if kind == "user" and is_guid(value):
+            return f"{ref}: user: takes a UPN; write the object id without a prefix"
         if kind == "user" and value:
             found = self.by_upn.get(value.lower())
         elif kind == "sp" and value:
@@ -53,3 +58,49 @@ class Resolver:
             if role.display_name.casefold() == name:
                 return role
         return None
+
+    def scope(self, scope: str) -> tuple[str, None] | tuple[None, str]:
+        """A declared scope as Graph writes it (``/``, ``/administrativeUnits/<id>``), or an
+        error message. Administrative units by name are not resolved yet (the tenant state
+        holds no administrative units), so they fail closed."""
+        if scope == "/" or scope.startswith(AU_PATH):
+            return scope, None
+        name = scope.removeprefix(AU_PREFIX)
+        return None, (
+            f"scope {scope!r}: administrative unit {name!r} cannot be resolved by name; "
+            f"write its object id ({AU_PATH}<id>)"
+        )
+
+
+@dataclass(frozen=True)
+class GuardRefs:
+    """The guarded identities as the tenant resolves them, and every reference that did
+    not resolve (``file:line:col: message``): guards never drop one silently."""
+
+    break_glass: tuple[str, ...]
+    apply_identity: str | None
+    errors: tuple[str, ...]
+
+
+def resolve_guard_refs(desired: DesiredState, resolver: Resolver) -> GuardRefs:
+    """Object ids of the break-glass accounts and the apply identity; fail closed."""
+    ids: dict[str, int] = {}
+    errors: list[str] = []
+    for index, ref in enumerate(desired.break_glass):
+        found = resolver.principal(ref)
+        where = desired.break_glass_location(index)
+        if isinstance(found, str):
+            errors.append(f"{where}: break_glass: {found}")
+        elif found.id in ids:
+            first = desired.break_glass_location(ids[found.id])
+            errors.append(f"{where}: break_glass: {ref} is {found.id}, already listed at {first}")
+        else:
+            ids[found.id] = index
+    identity: str | None = None
+    if desired.apply_identity:
+        found = resolver.principal(desired.apply_identity)
+        if isinstance(found, str):
+            errors.append(f"{desired.apply_identity_at()}: apply_identity: {found}")
+        else:
+            identity = found.id
+    return GuardRefs(tuple(sorted(ids)), identity, tuple(errors))

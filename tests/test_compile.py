@@ -137,10 +137,11 @@ def test_same_principal_twice(tmp_path: Path) -> None:
         "    - {principal: user:alice@contoso.com, duration: P60D}\n"
         "  active:\n    - {principal: user:alice@contoso.com, duration: P1D}\n"
     )
-    messages = _errors(tmp_path, a=role)
-    assert messages == [
-        "Global Reader: user:alice@contoso.com is declared twice as eligible at scope '/' "
-        "(first at line 4)"
+    with pytest.raises(PolicyErrors) as info:
+        _compile(tmp_path, a=role)
+    assert [str(e) for e in info.value.errors] == [
+        f"{tmp_path}/roles/a.yaml:5:7: Global Reader: user:alice@contoso.com is declared twice "
+        f"as eligible at scope '/' (first at {tmp_path}/roles/a.yaml:4:7)"
     ]
 
 
