@@ -13,16 +13,20 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
-from pim_gitops.resolve import Resolver, resolve_guard_refs
+from pim_gitops.resolve import (
+    Resolver,
+    declared_principal,
+    managed_roles,
+    resolve_guard_refs,
+    resolve_settings,
+)
 from pim_gitops.state import (
     Assignment,
     AssignmentRules,
     Leaf,
-    Principal,
     RoleDefinition,
     RoleSettings,
     TenantState,
-    make_activation,
     settings_leaves,
 )
 from pim_gitops.values import MIN_SCHEDULE_SECONDS
@@ -67,45 +71,6 @@ class Diff:
 
 
 # --- settings -----------------------------------------------------------------------------
-
-
-def resolve_settings(
-    settings: RoleSettings,
-    resolver: Resolver,
-    role_label: str,
-    compiled: CompiledRole | None = None,
-) -> tuple[RoleSettings, list[str]]:
-    """Approver references → ``user:<id>`` / ``group:<id>``; an approver that does not
-    resolve is an error at the place it is written (when ``compiled`` says where)."""
-    errors: list[str] = []
-    resolved: list[str] = []
-    for ref in settings.activation.approvers:
-        found = resolver.principal(ref)
-        where = f"{compiled.approver_location(ref)}: " if compiled is not None else ""
-        if isinstance(found, str):
-            errors.append(f"{where}{role_label}: approver {found}")
-        elif found.type not in ("user", "group"):
-            errors.append(
-                f"{where}{role_label}: approver {ref} is a {found.type}, not a user or group"
-            )
-        else:
-            resolved.append(f"{found.type}:{found.id}")
-    act = settings.activation
-    activation = make_activation(
-        max_duration=act.max_duration,
-        require_mfa=act.require_mfa,
-        require_justification=act.require_justification,
-        require_ticket=act.require_ticket,
-        authentication_context=act.authentication_context,
-        approval_required=act.approval_required,
-        approvers=resolved,
-    )
-    return RoleSettings(
-        activation,
-        settings.eligible_assignment,
-        settings.active_assignment,
-        settings.notifications,
-    ), errors
 
 
 def _shown(value: Leaf) -> Any:
@@ -253,7 +218,7 @@ def _assignment_changes(
     for item in compiled.assignments:
         if item.end is not None and item.end <= now:
             continue  # expired: warned about at compile time
-        found = _resolve_assignment(item, role, resolver, declared_keys)
+        found = declared_principal(item, role, resolver, declared_keys)
         if isinstance(found, str):
             errors.append(found)
             continue
@@ -295,30 +260,6 @@ def _assignment_changes(
     return changes, errors
 
 
-def _resolve_assignment(
-    item: DeclaredAssignment,
-    role: RoleDefinition,
-    resolver: Resolver,
-    declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
-) -> Principal | str:
-    """The principal of a declaration, or a located error: not found, a scope that does
-    not resolve, or the same principal already declared under another spelling."""
-    head = f"{item.location}: {role.display_name}"
-    found = resolver.principal(item.principal)
-    if isinstance(found, str):
-        return f"{head}: {found}"
-    _, problem = resolver.scope(item.scope)
-    if problem is not None:
-        return f"{head}: {problem}"
-    first = declared.get((role.id, found.id, item.scope, item.kind))
-    if first is not None:
-        return (
-            f"{head}: {item.principal} and {first.principal} (at {first.location}) are the "
-            f"same principal ({found.id}), declared twice as {item.kind} at scope {item.scope!r}"
-        )
-    return found
-
-
 def _too_short_to_grant(
     item: DeclaredAssignment, role: RoleDefinition, end: datetime | None, now: datetime
 ) -> str | None:
@@ -337,32 +278,6 @@ def _too_short_to_grant(
     )
 
 
-def _role_collisions(
-    desired: DesiredState, resolver: Resolver
-) -> tuple[dict[int, RoleDefinition], list[str]]:
-    """Each compiled role's tenant role; two files managing one role is an error naming both."""
-    found: dict[int, RoleDefinition] = {}
-    errors: list[str] = []
-    first: dict[str, CompiledRole] = {}
-    by_place = sorted(enumerate(desired.roles), key=lambda pair: pair[1].location)
-    for index, compiled in by_place:
-        role = resolver.role(compiled)
-        if role is None:
-            errors.append(
-                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
-            )
-            continue
-        other = first.setdefault(role.id, compiled)
-        if other is not compiled:
-            errors.append(
-                f"{compiled.location}: role {compiled.ref.written!r} is {role.display_name} "
-                f"({role.id}), already managed by {other.location} (as {other.ref.written!r})"
-            )
-            continue
-        found[index] = role
-    return found, sorted(errors)
-
-
 # --- the diff -------------------------------------------------------------------------------
 
 
@@ -376,7 +291,7 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     warnings: list[str] = []
     managed: set[str] = set()
     resolved_settings: dict[str, RoleSettings] = {}
-    roles, errors = _role_collisions(desired, resolver)
+    roles, errors = managed_roles(desired, resolver)
     errors += resolve_guard_refs(desired, resolver).errors
     for index, compiled in enumerate(desired.roles):
         role = roles.get(index)

@@ -1,13 +1,25 @@
-"""Policy references (``user:UPN``, ``group:name``, ``sp:appId``, object ids, role names) →
-the tenant's objects, with an error message when a reference does not resolve or is
-ambiguous."""
+"""Policy references (``user:UPN``, ``group:name``, ``sp:appId``, object ids, role names,
+scopes) → the tenant's objects, with an error message when a reference does not resolve or
+is ambiguous.
+
+Identity is decided here, after resolving: two files whose ``role:`` resolve to one role,
+or two declarations whose principals resolve to one object (UPN vs object id vs case), are
+errors naming both places; a ``break_glass``, ``apply_identity``, approver or assignee that
+does not resolve is an error at its ``file:line:col``, never dropped (fail closed)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pim_gitops.compile import CompiledRole, DesiredState
-from pim_gitops.state import Principal, RoleDefinition, TenantState
+from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
+from pim_gitops.state import (
+    Principal,
+    RoleDefinition,
+    RoleSettings,
+    TenantState,
+    make_activation,
+)
 from pim_gitops.values import AU_PATH, AU_PREFIX
 from pim_gitops.wire import is_guid
 
@@ -70,6 +82,95 @@ class Resolver:
             f"scope {scope!r}: administrative unit {name!r} cannot be resolved by name; "
             f"write its object id ({AU_PATH}<id>)"
         )
+
+
+def resolve_settings(
+    settings: RoleSettings,
+    resolver: Resolver,
+    role_label: str,
+    compiled: CompiledRole | None = None,
+) -> tuple[RoleSettings, list[str]]:
+    """Approver references → ``user:<id>`` / ``group:<id>``; an approver that does not
+    resolve is an error at the place it is written (when ``compiled`` says where)."""
+    errors: list[str] = []
+    resolved: list[str] = []
+    for ref in settings.activation.approvers:
+        found = resolver.principal(ref)
+        where = f"{compiled.approver_location(ref)}: " if compiled is not None else ""
+        if isinstance(found, str):
+            errors.append(f"{where}{role_label}: approver {found}")
+        elif found.type not in ("user", "group"):
+            errors.append(
+                f"{where}{role_label}: approver {ref} is a {found.type}, not a user or group"
+            )
+        else:
+            resolved.append(f"{found.type}:{found.id}")
+    act = settings.activation
+    activation = make_activation(
+        max_duration=act.max_duration,
+        require_mfa=act.require_mfa,
+        require_justification=act.require_justification,
+        require_ticket=act.require_ticket,
+        authentication_context=act.authentication_context,
+        approval_required=act.approval_required,
+        approvers=resolved,
+    )
+    return RoleSettings(
+        activation,
+        settings.eligible_assignment,
+        settings.active_assignment,
+        settings.notifications,
+    ), errors
+
+
+def declared_principal(
+    item: DeclaredAssignment,
+    role: RoleDefinition,
+    resolver: Resolver,
+    declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
+) -> Principal | str:
+    """The principal of a declaration, or a located error: not found, a scope that does
+    not resolve, or the same principal already declared under another spelling."""
+    head = f"{item.location}: {role.display_name}"
+    found = resolver.principal(item.principal)
+    if isinstance(found, str):
+        return f"{head}: {found}"
+    _, problem = resolver.scope(item.scope)
+    if problem is not None:
+        return f"{head}: {problem}"
+    first = declared.get((role.id, found.id, item.scope, item.kind))
+    if first is not None:
+        return (
+            f"{head}: {item.principal} and {first.principal} (at {first.location}) are the "
+            f"same principal ({found.id}), declared twice as {item.kind} at scope {item.scope!r}"
+        )
+    return found
+
+
+def managed_roles(
+    desired: DesiredState, resolver: Resolver
+) -> tuple[dict[int, RoleDefinition], list[str]]:
+    """Each compiled role's tenant role; two files managing one role is an error naming both."""
+    found: dict[int, RoleDefinition] = {}
+    errors: list[str] = []
+    first: dict[str, CompiledRole] = {}
+    by_place = sorted(enumerate(desired.roles), key=lambda pair: pair[1].location)
+    for index, compiled in by_place:
+        role = resolver.role(compiled)
+        if role is None:
+            errors.append(
+                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
+            )
+            continue
+        other = first.setdefault(role.id, compiled)
+        if other is not compiled:
+            errors.append(
+                f"{compiled.location}: role {compiled.ref.written!r} is {role.display_name} "
+                f"({role.id}), already managed by {other.location} (as {other.ref.written!r})"
+            )
+            continue
+        found[index] = role
+    return found, sorted(errors)
 
 
 @dataclass(frozen=True)

@@ -86,11 +86,8 @@ def test_plan_command_refuses_a_role_managed_twice(policy_copy: Path, tmp_path: 
 def test_apply_refuses_a_role_managed_twice_before_any_write(live: Live, policy_copy: Path) -> None:
     write(policy_copy / "roles" / "tier1-by-id.yaml", TIER1_BY_ID)
     before = live.snapshot()
-    result = CliRunner().invoke(
-        cli,
-        ["--now", format_instant(NOW), "--graph-url", live.url]
-        + ["apply", str(policy_copy), "--auto-approve"],
-    )
+    args = ["--now", format_instant(NOW), "--graph-url", live.url, "apply", str(policy_copy)]
+    result = CliRunner().invoke(cli, [*args, "--auto-approve"])
     assert result.exit_code == 1, result.output
     assert "already managed by" in result.output and "tier1-by-id.yaml:1:1" in result.output
     assert live.stats()["writes"] == 0
