@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pim_gitops.loader import load_policies
 from pim_gitops.values import (
@@ -385,3 +387,69 @@ def test_the_schema_accepts_the_documented_spellings(entry: dict[str, object]) -
 def test_the_schema_refuses_an_empty_role() -> None:
     assert not _role_schema_accepts({"role": ""})
     assert not _role_schema_accepts({"role": "  "})
+
+
+# --- never an internal error --------------------------------------------------------------------
+
+
+def test_validate_reports_impossible_dates_with_their_places(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pim_gitops.cli import cli
+
+    role = (
+        "role: Global Reader\nactivation:\n  approval:\n    reviewed: 2026-02-30\n"
+        "assignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, expires: 2027-01-01T25:00:00Z}\n"
+    )
+    write(tmp_path / "pim.yaml", TENANT)
+    write(tmp_path / "roles" / "r.yaml", role)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "internal error" not in result.output
+    assert f"{tmp_path}/roles/r.yaml:4:15: activation.approval.reviewed:" in result.output
+    assert f"{tmp_path}/roles/r.yaml:7:48: assignments.eligible[0].expires:" in result.output
+    assert "2 errors found." in result.output
+
+
+@given(
+    year=st.integers(0, 9999),
+    month=st.integers(0, 99),
+    day=st.integers(0, 99),
+    quoted=st.booleans(),
+)
+def test_any_written_date_loads_or_is_located(
+    tmp_path_factory: pytest.TempPathFactory, year: int, month: int, day: int, quoted: bool
+) -> None:
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    written = f"'{text}'" if quoted else text
+    directory = tmp_path_factory.mktemp("dates")
+    role = ROLE + f"    - {{principal: user:a@contoso.com, expires: {written}}}\n"
+    try:
+        valid: date | None = date(year, month, day)
+    except ValueError:
+        valid = None
+    messages = _messages(directory, role)
+    if valid is None:
+        assert messages == [
+            f"{directory}/roles/r.yaml:4:48: assignments.eligible[0].expires: {text!r} is not a "
+            f"valid date: {messages[0].split('is not a valid date: ')[1]}"
+        ]
+    else:
+        assert messages == []
+
+
+@given(st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=40))
+def test_any_text_as_an_instant_or_scope_loads_or_is_located(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    import json
+
+    directory = tmp_path_factory.mktemp("text")
+    quoted = json.dumps(text, ensure_ascii=False)  # a YAML double-quoted scalar
+    role = ROLE + (
+        f"    - principal: user:a@contoso.com\n      expires: {quoted}\n      scope: {quoted}\n"
+    )
+    for message in _messages(directory, role):
+        places = (f"{directory}/roles/r.yaml:5:16: ", f"{directory}/roles/r.yaml:6:14: ")
+        assert message.startswith(places), message
