@@ -106,7 +106,7 @@ def check_assignments(
                 PolicySchemaError(
                     item.location,
                     f"{role.ref.label}: {item.principal} is declared twice as {item.kind} at scope "
-                    f"{item.scope!r} (first at line {seen[key].location.line})",
+                    f"{item.scope!r} (first at {seen[key].location})",
                 )
             )
             continue
