@@ -160,12 +160,12 @@ class _Names:
 
     def comment(self, object_id: str) -> str:
         principal = self.tenant.principals.get(object_id)
-        if principal is None or not principal.display_name:
+        if principal is None:
             return ""
         name = safe_comment(principal.display_name)
         if principal.reference != principal.id and self.written(principal) == principal.id:
-            name += " (by object id: the name does not read back as this principal)"
-        return f"  # {name}"
+            name = f"{name} (by object id: the name does not read back as this principal)"
+        return _eol(name)
 
 
 Flat = dict[tuple[str, ...], Any]
