@@ -16,7 +16,6 @@ compared with the data it was written from before it is returned.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
 from pim_gitops.errors import PimGitopsError, PolicyError
 from pim_gitops.loader import parse_yaml
-from pim_gitops.model import PRINCIPAL_PATTERN
+from pim_gitops.model import PrincipalRef
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
 from pim_gitops.wire import format_instant, is_guid
@@ -46,7 +46,8 @@ UNMANAGED_NOTE = (
 JUSTIFICATION_NOTE = "      # justification: unknown (Graph does not keep it on schedules)"
 #: Wide enough that the serializer never folds a scalar over two lines.
 _WIDTH = 1 << 30
-_PRINCIPAL = re.compile(PRINCIPAL_PATTERN)
+#: What the loader accepts as a principal (the model's own validators).
+_PRINCIPAL_REF: TypeAdapter[str] = TypeAdapter(PrincipalRef)
 
 
 class ExportError(PimGitopsError):
@@ -92,7 +93,7 @@ def _line(key: str, value: Any) -> str:
     """``key: value`` as the serializer writes it, on one line (no newline at the end)."""
     text = _dump({key: value})
     if text.count("\n") != 1:
-        raise ExportError(f"{key}: {value!r} cannot be written on one line")
+        raise ExportError(f"{key}: {safe_comment(repr(value))} cannot be written on one line")
     return text[:-1]
 
 
@@ -153,7 +154,11 @@ class _Names:
 
     def _reads_back(self, ref: str, principal: Principal) -> bool:
         """The loader accepts ``ref`` verbatim (no stripping) and it resolves to ``principal``."""
-        if ref != ref.strip() or not _PRINCIPAL.fullmatch(ref):
+        if ref != ref.strip():
+            return False
+        try:
+            _PRINCIPAL_REF.validate_python(ref)
+        except ValidationError:
             return False
         found = self.resolver.principal(ref)
         return isinstance(found, Principal) and found.id == principal.id
@@ -334,10 +339,10 @@ def _role_file(
     names: _Names,
 ) -> str:
     role_ref = role.template_id if role.is_builtin else role.id
-    label = safe_comment(role.display_name) + ("" if role.is_builtin else " (custom role)")
+    label = [safe_comment(role.display_name), "" if role.is_builtin else "(custom role)"]
     lines = [
         "# yaml-language-server: $schema=../../schemas/policy-role.schema.json",
-        _line("role", role_ref) + f"  # {label}",
+        _line("role", role_ref) + _eol(" ".join(filter(None, label))),
     ]
     data: dict[str, Any] = {"role": role_ref}
     if template:

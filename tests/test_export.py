@@ -19,7 +19,7 @@ from pim_gitops.export import COMMENT_LIMIT, ExportError, export_repo, safe_comm
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.snapshot import read_snapshot
-from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, group, user
+from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, group, service_principal, user
 from pim_gitops.workflow import load_desired, plan_against
 from tests.conftest import ROOT, Live
 from tests.test_conformance import DOCS_NOW, docs_tenant
@@ -219,15 +219,18 @@ def hostile_tenant(
     role_name: str = "Custom Ops",
     approvers: int = 0,
     idle: tuple[str, ...] | list[str] = (),
+    apps: tuple[str, ...] | list[str] = (),
 ) -> dict[str, Any]:
     """Global Administrator and a custom role; every user and group is granted on both, in
     turn eligible / active and expiring / permanent; the first ``approvers`` groups approve
-    Global Administrator activation; ``idle`` users exist and hold nothing."""
+    Global Administrator activation; ``idle`` users exist and hold nothing; ``apps`` are
+    service principals (app id and display name)."""
     builder = TenantBuilder("t", SAMPLE_NOW)
     builder.add_role(GLOBAL_ADMINISTRATOR, "Global Administrator")
     builder.add_role(CUSTOM, role_name, builtin=False)
     principals = [builder.add(user(upn, name)) for upn, name in users]
     principals += [builder.add(group(name)) for name in groups]
+    principals += [builder.add(service_principal(app, app)) for app in apps]
     for upn in idle:
         builder.add(user(upn, upn))
     for index, principal in enumerate(dict.fromkeys(principals)):
@@ -416,15 +419,20 @@ hostile_text = st.lists(
 @given(
     users=st.lists(st.tuples(hostile_text, hostile_text), max_size=4),
     groups=st.lists(hostile_text, min_size=1, max_size=4),
+    apps=st.lists(hostile_text, max_size=2),
     role_name=hostile_text,
 )
 def test_round_trip_hostile_names(
-    tmp_path_factory: Any, users: list[tuple[str, str]], groups: list[str], role_name: str
+    tmp_path_factory: Any,
+    users: list[tuple[str, str]],
+    groups: list[str],
+    apps: list[str],
+    role_name: str,
 ) -> None:
-    """Display names, UPNs, group and role names with YAML indicators, quotes, line breaks,
+    """Display names, UPNs, group, app id and role names with YAML indicators, quotes, line breaks,
     keywords, look-alikes and control characters: export → plan is empty."""
     users = [
         (f"{local}@{domain}", name) for (local, name), domain in zip(users, groups, strict=False)
     ]
-    snapshot = hostile_tenant(users, groups, role_name, approvers=len(groups))
+    snapshot = hostile_tenant(users, groups, role_name, approvers=len(groups), apps=apps)
     assert_round_trip(snapshot, tmp_path_factory.mktemp("hostile"))
