@@ -109,8 +109,8 @@ def safe_comment(text: str, limit: int = COMMENT_LIMIT) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
-def _eol(text: str) -> str:
-    clean = safe_comment(text)
+def _eol(clean: str) -> str:
+    """An end-of-line comment of text already made safe (nothing when it is empty)."""
     return f"  # {clean}" if clean else ""
 
 

@@ -291,15 +291,21 @@ def test_a_newline_in_a_name_injects_no_entry(tmp_path: Path, where: str) -> Non
         upn, name = "alice@x" + INJECTION, "Alice"
         ref = user(upn, name)["id"]
         comment = "  # Alice (by object id: the name does not read back as this principal)\n"
-    files = assert_round_trip(hostile_tenant([(upn, name)], [], idle=["evil@x"]), tmp_path)
+    files = assert_round_trip(
+        hostile_tenant([(upn, name), ("bob@x" + INJECTION, "B" * 100)], [], idle=["evil@x"]),
+        tmp_path,
+    )
     text = files["roles/global-administrator.yaml"]
     assert f"    - principal: {ref}{comment}" in text
-    assert exported_principals(files)["roles/global-administrator.yaml"] == [ref]
+    bob = user("bob@x" + INJECTION, "")["id"]
+    long_name = "B" * (COMMENT_LIMIT - 1) + "…"
+    assert f"principal: {bob}  # {long_name} (by object id: the name does not read" in text
+    assert exported_principals(files)["roles/global-administrator.yaml"] == sorted([ref, bob])
 
 
 def test_ambiguous_or_stripped_names_are_written_by_object_id(tmp_path: Path) -> None:
     """Two groups whose names differ only in case resolve to neither; a trailing space is
-    stripped by compile; a leading space is refused by the loader: all three by object id."""
+    stripped by compile; a leading space is refused by the loader: all four by object id."""
     groups = ["Ops", "OPS", "Tier0 ", " Tier1", "Tier2"]
     files = assert_round_trip(hostile_tenant([], groups, approvers=5), tmp_path)
     principals = exported_principals(files)["roles/global-administrator.yaml"]
