@@ -77,15 +77,15 @@ def parse_calendar_date(value: object) -> date:
         return value
     _refuse_non_text(value, "a date (YYYY-MM-DD)")
     assert isinstance(value, str)
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2027-06-30")
     return _calendar(value)
 
 
 def _instant_text(text: str) -> datetime:
-    if not _INSTANT.match(text):
+    if not _INSTANT.fullmatch(text):
         raise ValueError(f"{text!r} is not {_INSTANT_HINT}")
-    if _DATE.match(text):
+    if _DATE.fullmatch(text):
         return to_instant(_calendar(text))
     day, rest = text[:10], text[11:]
     _calendar(day)  # the date part's own message (day out of range for month) first
@@ -108,7 +108,7 @@ def parse_instant(value: object) -> datetime:
 
 def check_scope(value: object) -> str:
     """One scope syntax; ``administrative_unit:<guid>`` becomes ``/administrativeUnits/<guid>``."""
-    if not isinstance(value, str) or not _SCOPE.match(value):
+    if not isinstance(value, str) or not _SCOPE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a scope: write '/' (the whole tenant), "
             "'administrative_unit:<name or id>' or '/administrativeUnits/<id>'"
@@ -130,7 +130,7 @@ def check_principal(value: str) -> str:
         )
     if kind == "sp" and rest and not is_guid(rest.strip()):
         raise ValueError(f"{value!r}: sp: takes an application (client) id, a GUID")
-    if not _PRINCIPAL.match(value):
+    if not _PRINCIPAL.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a principal: write user:UPN, group:display name, sp:appId"
             " or an object id"
@@ -139,7 +139,7 @@ def check_principal(value: str) -> str:
 
 
 def check_email(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise ValueError(f"{value!r} is not an e-mail address")
     return value
 

@@ -453,3 +453,22 @@ def test_any_text_as_an_instant_or_scope_loads_or_is_located(
     for message in _messages(directory, role):
         places = (f"{directory}/roles/r.yaml:5:16: ", f"{directory}/roles/r.yaml:6:14: ")
         assert message.startswith(places), message
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        ("check_principal", "group:Ops\n"),
+        ("check_principal", "user:a@contoso.com\n"),
+        ("check_scope", "/\n"),
+        ("parse_calendar_date", "2027-06-30\n"),
+        ("check_email", "ops@contoso.com\n"),
+    ],
+)
+def test_a_trailing_newline_is_not_the_value(check: str, value: str) -> None:
+    """``$`` matches before a final newline; the parsers match the whole text."""
+    import pim_gitops.values as values
+
+    with pytest.raises(ValueError):
+        getattr(values, check)(value)
+    getattr(values, check)(value.rstrip("\n"))  # the same text without it is fine

@@ -70,7 +70,7 @@ def declare_assignment(
     number, system = _ticket(spec)
     return DeclaredAssignment(
         kind=kind,
-        principal=spec.principal.strip(),
+        principal=spec.principal,
         scope=spec.scope,
         start=spec.start,
         end=spec.expires,
