@@ -10,7 +10,7 @@ does not resolve is an error at its ``file:line:col``, never dropped (fail close
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.state import (
@@ -18,7 +18,6 @@ from pim_gitops.state import (
     RoleDefinition,
     RoleSettings,
     TenantState,
-    make_activation,
 )
 from pim_gitops.values import AU_PATH, AU_PREFIX
 from pim_gitops.wire import is_guid
@@ -105,22 +104,10 @@ def resolve_settings(
             )
         else:
             resolved.append(f"{found.type}:{found.id}")
-    act = settings.activation
-    activation = make_activation(
-        max_duration=act.max_duration,
-        require_mfa=act.require_mfa,
-        require_justification=act.require_justification,
-        require_ticket=act.require_ticket,
-        authentication_context=act.authentication_context,
-        approval_required=act.approval_required,
-        approvers=resolved,
-    )
-    return RoleSettings(
-        activation,
-        settings.eligible_assignment,
-        settings.active_assignment,
-        settings.notifications,
-    ), errors
+    # Approvers are a set, kept only while approval is on (as ``make_activation`` keeps them).
+    approvers = tuple(sorted(set(resolved))) if settings.activation.approval_required else ()
+    activation = replace(settings.activation, approvers=approvers)
+    return replace(settings, activation=activation), errors
 
 
 def declared_principal(
