@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -160,7 +159,9 @@ def test_crash_after_every_write_then_rerun_converges(live: Live, tmp_path: Path
 
 
 def test_real_process_kill_then_rerun_converges(live: Live) -> None:
-    live.faults(latency_ms=40)
+    """The kill lands exactly while the first assignment write is in flight: the policy
+    patches before it are done, the assignments not (an emulator hold, no timing window)."""
+    hold = live.emulator.holds.add("*roleEligibilityScheduleRequests", method="POST")
     env = {**os.environ, "PIM_GITOPS_NOW": "2026-11-24T09:00:00Z"}
     process = subprocess.Popen(
         [
@@ -178,15 +179,13 @@ def test_real_process_kill_then_rerun_converges(live: Live) -> None:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
-        while live.stats()["writes"] < 10 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert hold.wait_held(timeout_s=60), "apply never reached its assignment writes"
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=30)
+        hold.release()
     written = live.stats()["writes"]
-    assert 10 <= written < 85, "the kill must land in the middle of the apply"
-    live.faults(latency_ms=0)
+    assert written > 0, "the policy patches before the held write were applied"
     result = apply_once(live.url)
     assert result is not None and result.ok
     assert remaining(live) == 0 and duplicates(live) == []
@@ -312,7 +311,10 @@ def test_no_input_breaks_the_loader_or_compiler(
     try:
         load_desired(str(root), NOW)
     except PolicyErrors as exc:
-        assert all(str(e.location) for e in exc.errors)
+        # Every error points into one of the two files, at a real line where one is known.
+        for error in exc.errors:
+            assert root in Path(error.location.path).parents, error
+            assert error.location.line >= 0 and error.location.col >= 0
 
 
 def test_huge_files_and_alias_bombs_are_refused_quickly(tmp_path: Path) -> None:
@@ -324,12 +326,10 @@ def test_huge_files_and_alias_bombs_are_refused_quickly(tmp_path: Path) -> None:
         for i in range(8)
     )
     write(tmp_path / "roles" / "bomb.yaml", bomb)
-    start = time.monotonic()
     with pytest.raises(PolicyErrors) as info:
         load_desired(str(tmp_path), NOW)
     text = str(info.value)
     assert "larger than" in text and "alias bomb" in text
-    assert time.monotonic() - start < 30  # a guard against hanging, not a speed test
 
 
 def test_control_endpoint_is_reachable(live: Live) -> None:
