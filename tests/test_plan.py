@@ -18,7 +18,7 @@ from pim_gitops.demo import SAMPLE_TENANT
 from pim_gitops.errors import PlanError, PlanFormatError
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.plan import FORMAT_VERSION, RulePatch, Summary, dump_plan, parse_plan
-from pim_gitops.policy_rules import PolicyScope, rule_by_id, rule_for_path
+from pim_gitops.policy_rules import PolicyScope, rule_for_path
 from pim_gitops.render.plan import render_json, render_markdown, render_text
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.snapshot import read_snapshot
@@ -40,48 +40,31 @@ def plan_for(directory: Path | str = POLICIES, snapshot: dict[str, Any] | None =
 
 
 def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
-    """Apply a plan's operations to a snapshot, the way Graph would (no HTTP)."""
-    from pim_gitops.tenantgen import schedule
+    """The plan's requests (as apply builds them) answered by the emulator in process: Graph's
+    side is the emulator's own reading of the payloads, never the code under test."""
+    import asyncio
 
-    out = copy.deepcopy(snapshot)
-    links = {
-        link["roleDefinitionId"]: link["policyId"]
-        for link in out["roleManagementPolicyAssignments"]
-    }
-    policies = {p["id"]: p for p in out["roleManagementPolicies"]}
-    for op in plan.operations:
-        if isinstance(op, RulePatch):
-            policy = policies[links[op.role.id]]
-            spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
-            policy["rules"] = [
-                spec.write(r, op.want) if r["id"] == op.rule_id else r for r in policy["rules"]
-            ]
-            continue
-        name = (
-            "roleEligibilitySchedules" if op.schedule == "eligible" else "roleAssignmentSchedules"
-        )
-        rows = [
-            r
-            for r in out[name]
-            if not (
-                r["roleDefinitionId"] == op.role.id
-                and r["principalId"] == op.principal.id
-                and r["directoryScopeId"] == op.scope
-            )
-        ]
-        if op.action is not Action.DELETE:
-            rows.append(
-                schedule(
-                    op.schedule,
-                    op.role.id,
-                    op.principal.id,
-                    start=NOW,
-                    end=op.end,
-                    scope=op.scope,
-                )
-            )
-        out[name] = rows
-    return out
+    import httpx
+
+    from pim_gitops.apply import planned_requests
+    from pim_gitops.emulator.app import Emulator
+    from pim_gitops.wire import format_instant
+
+    emulator = Emulator(copy.deepcopy(snapshot), clock=lambda: NOW)
+    tenant = normalize_tenant(snapshot, NOW)
+
+    async def send() -> None:
+        transport = httpx.ASGITransport(app=emulator.app)
+        headers = {"Authorization": "Bearer test"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://emulator", headers=headers
+        ) as client:
+            for item in planned_requests(plan, tenant, NOW):
+                answer = await client.request(item.method, "/v1.0" + item.url, json=item.body)
+                assert answer.status_code < 300, (item.target, answer.text)
+
+    asyncio.run(send())
+    return emulator.store.snapshot(format_instant(NOW))
 
 
 def test_example_repo_against_the_sample_tenant() -> None:
