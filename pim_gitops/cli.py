@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -281,7 +281,31 @@ def plan(obj: CliOptions, directory: str, **flags: Any) -> int:
 @cli.command()
 @click.argument("target", default="policies", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
-@click.option("--max-removals", default=10, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--policy",
+    default="policies",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Applying a PLAN file: the policy repository it must have been made from "
+    "(the guards' inputs are recomputed from it, never read from the file).",
+)
+@click.option(
+    "--max-removals",
+    "--max-reductions",
+    "max_removals",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Most reductions of access allowed: removals, nearer ends, permanent → expiring.",
+)
+@click.option(
+    "--guard-horizon",
+    "horizon",
+    default="PT24H",
+    show_default=True,
+    metavar="DURATION",
+    help="Access that ends within this long after the run counts as lost (ISO 8601).",
+)
 @click.option("--allow-break-glass-change", is_flag=True)
 @click.option("--allow-no-pra-eligible", is_flag=True)
 @click.option("--allow-other-tenant", is_flag=True)
@@ -291,13 +315,20 @@ def plan(obj: CliOptions, directory: str, **flags: Any) -> int:
 @click.pass_obj
 @handle_errors
 def apply(
-    obj: CliOptions, target: str, auto_approve: bool, fmt: str, dry_run: bool, **allow: Any
+    obj: CliOptions,
+    target: str,
+    auto_approve: bool,
+    fmt: str,
+    dry_run: bool,
+    policy: str,
+    horizon: str,
+    **allow: Any,
 ) -> int:
     """Apply a saved plan (PLAN file) or plan-and-apply a policy directory."""
     from pim_gitops.apply import Guards
     from pim_gitops.commands.applying import apply_target
 
-    guards = Guards(**allow)
+    guards = Guards(**allow, horizon=_horizon(horizon))
     return apply_target(
         obj.console,
         obj.options,
@@ -306,7 +337,17 @@ def apply(
         auto_approve=auto_approve,
         fmt=fmt,
         dry_run=dry_run,
+        policy=policy,
     )
+
+
+def _horizon(text: str) -> timedelta:
+    from pim_gitops.wire import DurationError, parse_duration
+
+    try:
+        return timedelta(seconds=parse_duration(text))
+    except DurationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--guard-horizon") from None
 
 
 @cli.command()

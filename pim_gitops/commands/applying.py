@@ -15,8 +15,11 @@ from pim_gitops.console import Console
 if TYPE_CHECKING:
     from pim_gitops.apply import ApplyResult, Guards
     from pim_gitops.graph.transport import GraphTransport
-    from pim_gitops.plan import Plan
+    from pim_gitops.plan import GuardFacts, Plan
     from pim_gitops.state import TenantState
+
+#: Where ``apply PLAN`` finds the policy repository it checks a plan file against.
+DEFAULT_POLICY = "policies"
 
 T = TypeVar("T")
 
@@ -30,12 +33,16 @@ def apply_target(
     auto_approve: bool = False,
     fmt: str = "text",
     dry_run: bool = False,
+    policy: str = DEFAULT_POLICY,
 ) -> int:
-    """Apply a saved plan (``target`` is a file) or plan-and-apply a policy directory:
-    at once with ``auto_approve`` (CI), else after showing the plan and asking."""
+    """Apply a saved plan (``target`` is a file, checked against the policy repository
+    ``policy``) or plan-and-apply a policy directory: at once with ``auto_approve`` (CI),
+    else after showing the plan and asking."""
     if Path(target).is_file():
         plan = read_plan_file(target)
-        return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt, dry_run=dry_run)
+        return apply_saved_plan(
+            console, options, plan, guards=guards, fmt=fmt, dry_run=dry_run, policy=policy
+        )
     if auto_approve or dry_run:
         return plan_and_apply(console, options, target, guards=guards, fmt=fmt, dry_run=dry_run)
     return confirm_and_apply(console, options, target, guards=guards, fmt=fmt)
@@ -55,14 +62,31 @@ def apply_saved_plan(
     guards: Guards,
     fmt: str,
     dry_run: bool = False,
+    policy: str = DEFAULT_POLICY,
 ) -> int:
-    """A plan saved by ``plan --out``: re-read the tenant, refuse it if stale, apply it."""
+    """A plan saved by ``plan --out`` (untrusted): re-read the tenant, refuse the plan if
+    stale, made from another version of ``policy`` or asking for writes it does not, and
+    apply it with guard inputs recomputed from ``policy`` and the live tenant."""
+    from pim_gitops.workflow import load_desired
+
     if plan.empty:
         console.data("No changes. Nothing to apply.\n")
         return ExitCode.OK
-    result = _in_session(
-        options, lambda t: run_apply(console, t, plan, options, guards, dry_run=dry_run)
-    )
+    desired = load_desired(policy, options.now)
+
+    async def go(transport: GraphTransport) -> ApplyResult | None:
+        from pim_gitops.apply.trust import trusted_facts
+        from pim_gitops.workflow import plan_against, read_tenant
+
+        snapshot, state = await read_tenant(transport, desired.state, options.now)
+        replan = plan_against(desired, state, options.now)
+        facts = trusted_facts(plan, desired.hash, replan, state)
+        current = (snapshot, state)
+        return await run_apply(
+            console, transport, plan, options, guards, current, dry_run=dry_run, facts=facts
+        )
+
+    result = _in_session(options, go)
     return ExitCode.OK if result is None else report_apply(console, result, fmt)
 
 
@@ -110,7 +134,7 @@ def confirm_and_apply(
         raise click.UsageError("not a terminal: pass --auto-approve to apply")
     if not console.confirm("Apply these changes?"):
         raise click.Abort()
-    return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt)
+    return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt, policy=directory)
 
 
 async def run_apply(
@@ -122,6 +146,7 @@ async def run_apply(
     current: tuple[dict[str, Any], TenantState] | None = None,
     *,
     dry_run: bool = False,
+    facts: GuardFacts | None = None,
 ) -> ApplyResult | None:
     """The one apply path every entry point takes: progress, phases and each operation's
     result go to ``console``. ``current`` is the read the plan was just made from, in this
@@ -129,10 +154,12 @@ async def run_apply(
     from pim_gitops.apply import apply_plan
 
     if dry_run:
-        await show_requests(console, transport, plan, options, guards, current)
+        await show_requests(console, transport, plan, options, guards, current, facts)
         return None
     with console.progress(len(plan.operations)):
-        return await apply_plan(transport, plan, options.now, guards, console, current=current)
+        return await apply_plan(
+            transport, plan, options.now, guards, console, current=current, facts=facts
+        )
 
 
 async def show_requests(
@@ -142,12 +169,13 @@ async def show_requests(
     options: CommandOptions,
     guards: Guards,
     current: tuple[dict[str, Any], TenantState] | None,
+    facts: GuardFacts | None = None,
 ) -> None:
     """``--dry-run``: the exact requests apply would send, in order, after the same stale and
     guard checks; nothing is written."""
     from pim_gitops.apply import dry_run
 
-    items = await dry_run(transport, plan, options.now, guards, current=current)
+    items = await dry_run(transport, plan, options.now, guards, current=current, facts=facts)
     for item in items:
         body = json.dumps(item.body, indent=2, sort_keys=True, ensure_ascii=False)
         console.data(f"{item.method} /v1.0{item.url}  # {item.target}\n{body}\n\n")
