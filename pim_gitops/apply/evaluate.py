@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from pim_gitops.action import Action
-from pim_gitops.apply.guards import reduction
+from pim_gitops.apply.reductions import reduction
 from pim_gitops.apply.requests import request_item
 from pim_gitops.apply.result import ApplyResult, OpResult
 from pim_gitops.apply.settle import (

@@ -22,9 +22,9 @@ from pim_gitops.access import (
     lasts_until,
     principal_problem,
 )
-from pim_gitops.action import Action
+from pim_gitops.apply.reductions import assignments_after, reduction, reductions
 from pim_gitops.errors import GuardrailError
-from pim_gitops.plan import GuardFacts, Operation, Plan, ScheduleRequest
+from pim_gitops.plan import GuardFacts, Operation, Plan
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.state import Assignment, Kind, TenantState
 from pim_gitops.wire import format_instant
@@ -105,39 +105,14 @@ def _ref(tenant: TenantState, principal_id: str) -> str:
     return principal.reference if principal else principal_id
 
 
-# --- reductions ---------------------------------------------------------------------------
+# --- the tenant ---------------------------------------------------------------------------
 
 
-def _requests(ops: Iterable[Operation]) -> list[ScheduleRequest]:
-    return [op for op in ops if isinstance(op, ScheduleRequest)]
-
-
-def reduction(op: Operation) -> str | None:
-    """How a write reduces access, or ``None``: a removal, a permanent assignment made to
-    expire, an end moved nearer, a start moved later."""
-    if not isinstance(op, ScheduleRequest):
-        return None
-    if op.action is Action.DELETE:
-        return "removed"
-    if op.action is not Action.UPDATE or op.live is None:
-        return None
-    if op.live.end is None and op.end is not None:
-        return "permanent → expiring"
-    if op.end is not None and op.live.end is not None and op.end < op.live.end:
-        return "ends earlier"
-    if op.start is not None and (op.live.start is None or op.start > op.live.start):
-        return "starts later"
-    return None
-
-
-def reductions(ops: Iterable[Operation]) -> list[tuple[ScheduleRequest, str]]:
-    """Every write that reduces access, with how."""
-    found = []
-    for op in _requests(ops):
-        how = reduction(op)
-        if how is not None:
-            found.append((op, how))
-    return found
+def tenant_names(tenant: TenantState, organization: Mapping[str, Any]) -> set[str]:
+    """Every name the signed-in tenant answers to: its id and verified domains."""
+    names = {str(organization.get("id", "")).lower(), tenant.tenant_id.lower()}
+    names |= {str(d.get("name", "")).lower() for d in organization.get("verifiedDomains") or []}
+    return {n for n in names if n}
 
 
 def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
@@ -150,32 +125,6 @@ def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
             f"new ends), more than --max-removals {max_removals}: {listed}"
         ]
     return []
-
-
-def assignments_after(ops: Plan | Sequence[Operation], tenant: TenantState) -> list[Assignment]:
-    """The tenant's assignments once the schedule requests among ``ops`` are done."""
-    operations = ops.operations if isinstance(ops, Plan) else ops
-    state = {a.key: a for a in tenant.assignments}
-    for op in _requests(operations):
-        if op.action is Action.DELETE:
-            state.pop(op.key, None)
-            continue
-        live = state.get(op.key)
-        start = op.start or (live.start if live is not None else None)
-        state[op.key] = Assignment(
-            op.role.id, op.principal.id, op.scope, op.schedule, op.end, start
-        )
-    return list(state.values())
-
-
-# --- the tenant ---------------------------------------------------------------------------
-
-
-def tenant_names(tenant: TenantState, organization: Mapping[str, Any]) -> set[str]:
-    """Every name the signed-in tenant answers to: its id and verified domains."""
-    names = {str(organization.get("id", "")).lower(), tenant.tenant_id.lower()}
-    names |= {str(d.get("name", "")).lower() for d in organization.get("verifiedDomains") or []}
-    return {n for n in names if n}
 
 
 def other_tenant(
@@ -392,3 +341,24 @@ def plan_refusals(plan: Plan, tenant: TenantState, now: datetime) -> Verdict:
     """What apply with the default guards would refuse (shown in the plan), and the
     violations it would only warn about."""
     return guard_verdict(plan, tenant, Guards(), None, now)
+
+
+__all__ = [
+    "Guards",
+    "Verdict",
+    "access_verdict",
+    "assignments_after",
+    "break_glass_lost",
+    "check_guards",
+    "guard_problems",
+    "guard_verdict",
+    "last_pra_path_removed",
+    "other_tenant",
+    "plan_refusals",
+    "reduction",
+    "reductions",
+    "refusal",
+    "self_lockout",
+    "tenant_names",
+    "too_many_removals",
+]

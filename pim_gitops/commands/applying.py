@@ -22,6 +22,79 @@ if TYPE_CHECKING:
 DEFAULT_POLICY = "policies"
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+#: The flags of ``apply`` that become ``Guards`` fields.
+GUARD_FLAGS = (
+    "max_removals",
+    "allow_break_glass_change",
+    "allow_no_pra_eligible",
+    "allow_other_tenant",
+    "allow_self_lockout",
+)
+
+
+def apply_options(func: F) -> F:
+    """The arguments and options of ``pim-gitops apply``."""
+    import click
+
+    options = [
+        click.argument("target", default="policies", type=click.Path(exists=True)),
+        click.option("--auto-approve", is_flag=True, help="Apply without asking (CI)."),
+        click.option(
+            "--policy",
+            default=DEFAULT_POLICY,
+            show_default=True,
+            type=click.Path(file_okay=False),
+            help="Applying a PLAN file: the policy repository it must have been made from "
+            "(the guards' inputs are recomputed from it, never read from the file).",
+        ),
+        click.option(
+            "--max-removals",
+            "--max-reductions",
+            "max_removals",
+            default=10,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Most reductions of access: removals, nearer ends, permanent → expiring.",
+        ),
+        click.option(
+            "--guard-horizon",
+            "horizon",
+            default="PT24H",
+            show_default=True,
+            metavar="DURATION",
+            help="Access that ends within this long after the run counts as lost (ISO 8601).",
+        ),
+        click.option("--allow-break-glass-change", is_flag=True),
+        click.option("--allow-no-pra-eligible", is_flag=True),
+        click.option("--allow-other-tenant", is_flag=True),
+        click.option("--allow-self-lockout", is_flag=True),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+        click.option(
+            "--dry-run", is_flag=True, help="Print the requests apply would send; write nothing."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def make_guards(horizon: str, flags: dict[str, Any]) -> tuple[Guards, dict[str, Any]]:
+    """``Guards`` from the command line, and the flags that are not guards."""
+    from datetime import timedelta
+
+    import click
+
+    from pim_gitops.apply import Guards
+    from pim_gitops.wire import DurationError, parse_duration
+
+    try:
+        seconds = parse_duration(horizon)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--guard-horizon") from None
+    chosen = {k: v for k, v in flags.items() if k in GUARD_FLAGS}
+    rest = {k: v for k, v in flags.items() if k not in GUARD_FLAGS}
+    return Guards(**chosen, horizon=timedelta(seconds=seconds)), rest
 
 
 def apply_target(
