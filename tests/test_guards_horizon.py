@@ -4,12 +4,17 @@ issue 16 reproduced end to end over the emulator and refused."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from pim_gitops.access import DEFAULT_HORIZON, Window
 from pim_gitops.action import Action
@@ -25,6 +30,7 @@ from pim_gitops.apply.guards import (
     self_lockout,
     too_many_removals,
 )
+from pim_gitops.errors import PimGitopsError
 from pim_gitops.plan import (
     GuardFacts,
     LiveSchedule,
@@ -40,6 +46,7 @@ from pim_gitops.roles import GLOBAL_ADMINISTRATOR as GA
 from pim_gitops.roles import PRIVILEGED_ROLE_ADMINISTRATOR as PRA
 from pim_gitops.state import Assignment, Principal, TenantState
 from tests.conftest import POLICIES, Live
+from tests.reliability.test_reliability import apply_once
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 H = DEFAULT_HORIZON
@@ -566,3 +573,161 @@ def test_finding_7_an_action_outside_the_enum_is_malformed(live: Live, tmp_path:
     (tmp_path / "plan.json").write_text(json.dumps(data))
     result = cli_run(live.url, "apply", str(tmp_path / "plan.json"))
     assert result.exit_code == 1 and "malformed plan at operations" in result.output
+
+
+# --- a state machine: random policy edits and write failures never break the floors -----------
+
+POOL = (
+    "user:grace.identity@contoso.com",
+    "user:alice.admin@contoso.com",
+    "user:bob.sec@contoso.com",
+    "user:leaver.old@contoso.com",  # disabled
+    "group:All Staff",  # not role-assignable
+    "group:PIM Tier0 Approvers",
+)
+IDENTITY_REF = "sp:5b4b2a3c-7d1e-4f60-9a8b-0c1d2e3f4a5b"
+ENDS = ("PT10M", "PT20H", "PT24H", "PT25H", "P10D")
+FILES = {
+    GA: "global-administrator.yaml",
+    PRA: "privileged-role-administrator.yaml",
+}
+
+
+def _entry(principal: str, end: str | None) -> str:
+    if end is None:
+        return f"    - {{principal: '{principal}', permanent: true, justification: x}}\n"
+    moment = datetime(2026, 11, 24, 9, tzinfo=UTC) + timedelta(seconds=_seconds(end))
+    return (
+        f"    - {{principal: '{principal}', expires: {moment:%Y-%m-%dT%H:%M:%SZ}, "
+        "justification: x}\n"
+    )
+
+
+def _seconds(duration: str) -> int:
+    from pim_gitops.wire import parse_duration
+
+    return parse_duration(duration)
+
+
+def _floors_hold(live: Live) -> list[str]:
+    """The floors over the emulator's state, at now and at now + horizon."""
+    from pim_gitops.access import FOREVER, holders, lasts_until
+    from pim_gitops.normalize import normalize_tenant
+    from pim_gitops.tenantgen import SAMPLE_NOW
+
+    snapshot = live.snapshot()
+    state = normalize_tenant(snapshot, SAMPLE_NOW)
+    identity = next(
+        str(o["id"]) for o in snapshot["directoryObjects"] if o.get("appId") == IDENTITY_REF[3:]
+    )
+    broken = []
+    for name in ("bg1", "bg2"):
+        account = oid_of(live, name)
+        found = holders(state.assignments, GA, ("active",), principal_id=account)
+        if lasts_until(found, state, SAMPLE_NOW) != FOREVER:
+            broken.append(f"break-glass {name}")
+    others = [a for a in holders(state.assignments, PRA) if a.principal_id != identity]
+    until = SAMPLE_NOW + DEFAULT_HORIZON
+    pra_until = lasts_until(others, state, SAMPLE_NOW)
+    if pra_until is None or pra_until <= until:
+        broken.append("PRA path")
+    own = holders(state.assignments, PRA, ("active",), principal_id=identity)
+    own_until = lasts_until(own, state, SAMPLE_NOW)
+    if own_until is None or own_until <= until:
+        broken.append("apply identity's PRA")
+    return broken
+
+
+class Edits(RuleBasedStateMachine):
+    """Random edits of the Tier-0 files and random write failures, one apply after each."""
+
+    live: Live
+    root: Path
+    runs = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        Edits.runs += 1
+        self.live.emulator.store.reset()
+        self.live.faults(error_rate=0)
+        self.dir = self.root / f"run{Edits.runs}"
+        shutil.copytree(POLICIES, self.dir)
+        self.headers = {
+            role: (POLICIES / "roles" / name).read_text().split("assignments:")[0]
+            for role, name in FILES.items()
+        }
+        assert apply_once(self.live.url, self.dir) is not None
+        self.names = dict(FILES)
+        self.entries: dict[tuple[str, str], dict[str, str | None]] = {
+            (GA, "eligible"): {POOL[1]: "P10D", POOL[0]: "P10D"},
+            (GA, "active"): {BG[0]: None, BG[1]: None},
+            (PRA, "eligible"): {POOL[0]: "P10D", POOL[1]: "P10D"},
+            (PRA, "active"): {IDENTITY_REF: None},
+        }
+
+    def write(self) -> None:
+        for role, name in self.names.items():
+            body = self.headers[role] + "assignments:\n"
+            for kind in ("eligible", "active"):
+                entries = sorted(self.entries[(role, kind)].items())
+                if entries:
+                    body += f"  {kind}:\n" + "".join(_entry(p, e) for p, e in entries)
+            (self.dir / "roles" / name).write_text(body)
+
+    @rule(
+        role=st.sampled_from([GA, PRA]),
+        kind=st.sampled_from(["eligible", "active"]),
+        principal=st.sampled_from((*POOL, *BG, IDENTITY_REF)),
+        end=st.sampled_from((*ENDS, None)),
+        failures=st.sampled_from([0.0, 0.0, 0.3]),
+    )
+    def edit(self, role: str, kind: str, principal: str, end: str | None, failures: float) -> None:
+        entries = self.entries[(role, kind)]
+        if kind == "eligible" and end is None:
+            entries.pop(principal, None)  # eligibility cannot be permanent: a removal
+        else:
+            entries[principal] = end
+        self.apply(failures)
+
+    @rule(role=st.sampled_from([GA, PRA]), old=st.sampled_from(POOL), new=st.sampled_from(POOL))
+    def swap(self, role: str, old: str, new: str) -> None:
+        entries = self.entries[(role, "eligible")]
+        if old in entries:
+            entries[new] = entries.pop(old)
+        self.apply(0.0)
+
+    @rule()
+    def rename(self) -> None:
+        path = self.dir / "roles" / self.names[GA]
+        self.names[GA] = "tier0-" + self.names[GA]
+        path.rename(self.dir / "roles" / self.names[GA])
+        self.apply(0.0)
+
+    def apply(self, failures: float) -> None:
+        self.write()
+        self.live.faults(error_rate=failures, seed=Edits.runs)
+        with contextlib.suppress(PimGitopsError):  # refused, or reads failed past the budget
+            apply_once(self.live.url, self.dir)
+        self.live.faults(error_rate=0)
+
+    @invariant()
+    def floors(self) -> None:
+        assert _floors_hold(self.live) == []
+
+
+def test_random_edits_and_write_failures_keep_the_floors(live: Live, tmp_path: Path) -> None:
+    """From a tenant that satisfies the guards, random edits of the Tier-0 files (adds,
+    removals, expiry changes, principal swaps, a role-file rename) and random write failures:
+    after every apply the break-glass GAs, a usable PRA path and the identity's role remain,
+    at now and at now + horizon. Bounded to well under a minute."""
+    Edits.live, Edits.root = live, tmp_path
+    run_state_machine_as_test(
+        Edits,
+        settings=settings(
+            max_examples=4,
+            stateful_step_count=5,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
