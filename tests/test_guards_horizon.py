@@ -575,6 +575,32 @@ def test_finding_7_an_action_outside_the_enum_is_malformed(live: Live, tmp_path:
     assert result.exit_code == 1 and "malformed plan at operations" in result.output
 
 
+def test_an_existing_violation_warns_and_unrelated_changes_apply(
+    live: Live, policy_copy: Path
+) -> None:
+    """The only PRA eligibility ends in 20 h: making it so needs the flag; afterwards an
+    unrelated change applies, and the plan warns about the violation it leaves as it is."""
+    in_20_hours = "expires: 2026-11-25T05:00:00Z"
+    edit(policy_copy, "privileged-role-administrator.yaml", "duration: P90D", in_20_hours)
+    assert "last-pra-path:" in refused(live, str(policy_copy), "--auto-approve")
+    made = cli_run(live.url, "apply", str(policy_copy), "--auto-approve", "--allow-no-pra-eligible")
+    assert made.exit_code == 0, made.output
+    edit(policy_copy, "global-reader.yaml", "duration: P14D", "duration: P7D")
+    unrelated = cli_run(live.url, "apply", str(policy_copy), "--auto-approve")
+    assert unrelated.exit_code == 0, unrelated.output
+    assert "warning: last-pra-path:" in unrelated.output
+    assert "does not worsen it" in unrelated.output
+    assert "1 succeeded" in unrelated.output
+
+
+def test_refusals_are_rendered_in_text_and_markdown() -> None:
+    from pim_gitops.render.plan import render_markdown, render_text
+
+    shown = plan(remove(ga("bg1"))).model_copy(update={"refusals": ("break-glass: lost",)})
+    assert "apply will refuse: break-glass: lost" in render_text(shown)
+    assert "> [!CAUTION]\n> **apply will refuse:** break-glass: lost" in render_markdown(shown)
+
+
 # --- a state machine: random policy edits and write failures never break the floors -----------
 
 POOL = (
@@ -731,3 +757,28 @@ def test_random_edits_and_write_failures_keep_the_floors(live: Live, tmp_path: P
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "ref"),
+    [("break_glass", "user:bg9@contoso.onmicrosoft.com"), ("apply_identity", "sp:00000000")],
+)
+def test_a_guard_input_that_does_not_resolve_is_an_error(
+    live: Live, policy_copy: Path, key: str, ref: str
+) -> None:
+    """Finding 4 (the guard side): an unresolved break-glass or apply-identity reference stops
+    the plan; it is never dropped."""
+    pim = policy_copy / "pim.yaml"
+    text = pim.read_text()
+    if key == "break_glass":
+        text = text.replace("  - user:bg2@contoso.onmicrosoft.com\n", f"  - {ref}\n")
+    else:
+        text = text.replace(
+            "apply_identity: sp:5b4b2a3c-7d1e-4f60-9a8b-0c1d2e3f4a5b", f"apply_identity: {ref}"
+        )
+    pim.write_text(text)
+    writes = live.stats()["writes"]
+    result = cli_run(live.url, "apply", str(policy_copy), "--auto-approve")
+    assert result.exit_code == 1
+    assert ref in result.output
+    assert live.stats()["writes"] == writes

@@ -139,14 +139,21 @@ def _summary(changes: Sequence[Change]) -> Summary:
 
 def guard_facts(desired: DesiredState, tenant: TenantState) -> GuardFacts:
     """The declared tenant, and the object ids of the break-glass accounts and the apply
-    identity, as the tenant resolves them now."""
+    identity, as the tenant resolves them now. A reference that does not resolve is an
+    error, never dropped: a guard must not fail open."""
     resolver = Resolver(tenant)
-    ids = []
+    ids, errors = [], []
     for ref in desired.break_glass:
         found = resolver.principal(ref)
-        if not isinstance(found, str):
+        if isinstance(found, str):
+            errors.append(f"break_glass: {found}")
+        else:
             ids.append(found.id)
     identity = resolver.principal(desired.apply_identity) if desired.apply_identity else None
+    if isinstance(identity, str):
+        errors.append(f"apply_identity: {identity}")
+    if errors:
+        raise PlanError("the guards' inputs do not resolve:\n  " + "\n  ".join(errors))
     return GuardFacts(
         tenant=desired.tenant,
         break_glass=tuple(sorted(ids)),
