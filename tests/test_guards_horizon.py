@@ -172,6 +172,17 @@ def test_assignments_after_keeps_the_live_start_on_update() -> None:
     assert after == [Assignment(PRA, "grace", "/", "eligible", NOW + H, NOW - H)]
 
 
+def test_reducing_writes_run_in_a_step_of_their_own_after_the_others() -> None:
+    from pim_gitops.apply.evaluate import steps
+
+    grow, shrink, gone = create(pra("bob")), shorten(pra("grace"), NOW + H), remove(pra("alice"))
+    assert steps(plan(shrink, grow, gone)) == [
+        (Phase.ASSIGN, [grow], False),
+        (Phase.ASSIGN, [shrink], True),
+        (Phase.REMOVE, [gone], True),
+    ]
+
+
 # --- break-glass ----------------------------------------------------------------------------
 
 
