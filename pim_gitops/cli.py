@@ -22,6 +22,7 @@ import click
 
 from pim_gitops import __version__
 from pim_gitops.commands import CommandOptions, describe_error
+from pim_gitops.commands.applying import apply_options
 from pim_gitops.console import Console, make_console
 from pim_gitops.errors import PimGitopsError
 
@@ -279,34 +280,15 @@ def plan(obj: CliOptions, directory: str, **flags: Any) -> int:
 
 
 @cli.command()
-@click.argument("target", default="policies", type=click.Path(exists=True))
-@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
-@click.option("--max-removals", default=10, show_default=True, type=click.IntRange(0))
-@click.option("--allow-break-glass-change", is_flag=True)
-@click.option("--allow-no-pra-eligible", is_flag=True)
-@click.option("--allow-other-tenant", is_flag=True)
-@click.option("--allow-self-lockout", is_flag=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--dry-run", is_flag=True, help="Print the requests apply would send; write nothing.")
+@apply_options
 @click.pass_obj
 @handle_errors
-def apply(
-    obj: CliOptions, target: str, auto_approve: bool, fmt: str, dry_run: bool, **allow: Any
-) -> int:
+def apply(obj: CliOptions, target: str, policy: str, horizon: str, **flags: Any) -> int:
     """Apply a saved plan (PLAN file) or plan-and-apply a policy directory."""
-    from pim_gitops.apply import Guards
-    from pim_gitops.commands.applying import apply_target
+    from pim_gitops.commands.applying import apply_target, make_guards
 
-    guards = Guards(**allow)
-    return apply_target(
-        obj.console,
-        obj.options,
-        target,
-        guards=guards,
-        auto_approve=auto_approve,
-        fmt=fmt,
-        dry_run=dry_run,
-    )
+    guards, rest = make_guards(horizon, flags)
+    return apply_target(obj.console, obj.options, target, guards=guards, policy=policy, **rest)
 
 
 @cli.command()

@@ -4,11 +4,12 @@ checked by reading, never blindly re-sent; a re-run after any partial failure co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from pim_gitops.action import Action
+from pim_gitops.apply.reductions import reduction
 from pim_gitops.apply.requests import request_item
 from pim_gitops.apply.result import ApplyResult, OpResult
 from pim_gitops.apply.settle import (
@@ -133,24 +134,62 @@ def phases(plan: Plan) -> list[tuple[Phase, list[Operation]]]:
     return out
 
 
+#: Before a step that reduces access: given the operations not yet run (that step's first),
+#: a fresh read's state and ``None`` to go on, or the state and why the step must not run.
+Recheck = Callable[[Sequence[Operation]], Awaitable[tuple[TenantState, str | None]]]
+
+
+def steps(plan: Plan) -> list[tuple[Phase, list[Operation], bool]]:
+    """Each phase's operations in execution order, those that reduce access (removals,
+    shortened ends) split into a step of their own after the phase's other writes, so a
+    guard can look at what the other writes really did first: ``(phase, ops, reduces)``."""
+    out = []
+    for phase, ops in phases(plan):
+        grow = [op for op in ops if reduction(op) is None]
+        shrink = [op for op in ops if reduction(op) is not None]
+        out += [(phase, part, reduces) for part, reduces in ((grow, False), (shrink, True)) if part]
+    return out
+
+
+def _skipped(ops: Sequence[Operation], why: str) -> list[OpResult]:
+    message = f"not run: the guards refused this step against a fresh read: {why}"
+    return [OpResult(op, "skipped", message, "GuardRefused") for op in ops]
+
+
 async def execute(
     transport: GraphTransport,
     plan: Plan,
     tenant: TenantState,
     now: datetime,
     listener: ApplyListener,
+    recheck: Recheck | None = None,
 ) -> ApplyResult:
-    """Run every phase in order; later phases still run when an earlier one had failures
-    (each write is independent of the others' success), and the summary says what failed."""
+    """Run every step in order; later steps still run when an earlier one had failures
+    (each write is independent of the others' success), and the summary says what failed.
+    A step that reduces access runs only when ``recheck`` lets it, against a fresh read of
+    what the earlier steps really did; else its operations are skipped, with the reason."""
     executor = Executor(transport, tenant, now, listener)
     result = ApplyResult()
-    for phase, ops in phases(plan):
-        listener.phase_started(phase, len(ops))
+    plan_steps = steps(plan)
+    started: set[Phase] = set()
+    for index, (phase, ops, reduces) in enumerate(plan_steps):
+        if phase not in started:
+            started.add(phase)
+            listener.phase_started(phase, sum(len(o) for p, o, _ in plan_steps if p == phase))
+        if reduces and recheck is not None:
+            rest = [op for _, later, _ in plan_steps[index:] for op in later]
+            executor.tenant, why = await recheck(rest)
+            if why is not None:
+                skipped = _skipped(ops, why)
+                for item in skipped:
+                    listener.operation_done(item)
+                result.results += skipped
+                continue
         result.results += await executor.run_phase(ops)
     return result
 
 
 def planned_requests(plan: Plan, tenant: TenantState, now: datetime) -> list[BatchItem]:
     """``apply --dry-run``: the exact requests apply would send first, in order."""
-    ordered = [op for _, ops in phases(plan) for op in ops]
+    ordered = [op for _, ops, _ in steps(plan) for op in ops]
     return [request_item(op, tenant, now, str(index)) for index, op in enumerate(ordered)]

@@ -1,50 +1,111 @@
-"""The guards apply checks before its first write. Each is a small pure function of the plan,
-the tenant as read now and the operator's overrides, returning the problems it found."""
+"""The guards: small pure functions over the access the tenant has before a plan and would
+have after it (``pim_gitops.access``), now and over a horizon. A guard refuses a plan that
+creates or worsens a violation, and only warns about one the plan leaves as it is.
+
+Checked at plan time (``Plan.refusals``), before the first write against a fresh read, and
+before every step that reduces access, against a fresh read that shows what the earlier
+steps really did (``run.py``). ``docs/reliability.md`` lists every guard and its flag.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from pim_gitops.action import Action
+from pim_gitops.access import (
+    DEFAULT_HORIZON,
+    FOREVER,
+    Window,
+    holders,
+    lasts_until,
+    principal_problem,
+)
+from pim_gitops.apply.reductions import assignments_after, reduction, reductions
 from pim_gitops.errors import GuardrailError
-from pim_gitops.plan import Plan, ScheduleRequest
+from pim_gitops.plan import GuardFacts, Operation, Plan
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
-from pim_gitops.state import Assignment, TenantState
+from pim_gitops.state import Assignment, Kind, TenantState
+from pim_gitops.wire import format_instant
+
+ROLE_NAMES = {
+    GLOBAL_ADMINISTRATOR: "Global Administrator",
+    PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator",
+}
 
 
 @dataclass(frozen=True)
 class Guards:
-    """The operator's limits and overrides (``apply --max-removals``, ``--allow-…``)."""
+    """The operator's limits and overrides (``apply --max-removals``, ``--allow-…``,
+    ``--guard-horizon``)."""
 
     max_removals: int = 10
     allow_break_glass_change: bool = False
     allow_no_pra_eligible: bool = False
     allow_other_tenant: bool = False
     allow_self_lockout: bool = False
+    horizon: timedelta = DEFAULT_HORIZON
 
 
-def _requests(plan: Plan) -> list[ScheduleRequest]:
-    return [op for op in plan.operations if isinstance(op, ScheduleRequest)]
+@dataclass(frozen=True)
+class Verdict:
+    """What the guards found: ``problems`` refuse the plan, ``warnings`` do not."""
+
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __add__(self, other: Verdict) -> Verdict:
+        return Verdict(self.problems + other.problems, self.warnings + other.warnings)
 
 
-def _removals(plan: Plan) -> list[ScheduleRequest]:
-    return [op for op in _requests(plan) if op.action is Action.DELETE]
+@dataclass(frozen=True)
+class _Floor:
+    """One thing that must hold: access of ``subject`` lasting past ``need``."""
+
+    guard: str
+    subject: str
+    before: datetime | None
+    after: datetime | None
+    need: datetime
+    permanent: bool = False
+    flag: str = ""
+    details: tuple[str, ...] = field(default=())
+
+    def holds(self, value: datetime | None) -> bool:
+        if value is None:
+            return False
+        return value == FOREVER if self.permanent else value > self.need
+
+    def verdict(self) -> Verdict:
+        if self.holds(self.after):
+            return Verdict()
+        text = (
+            f"{self.guard}: {self.subject} (today: {_when(self.before)}; "
+            f"after the plan: {_when(self.after)})"
+        )
+        text += "".join(f"; {d}" for d in self.details)
+        if _key(self.after) < _key(self.before):
+            return Verdict(problems=(f"{text} ({self.flag} to override)",))
+        return Verdict(warnings=(f"{text}; already so before this plan, which does not worsen it",))
 
 
-def assignments_after(plan: Plan, tenant: TenantState) -> list[Assignment]:
-    """The tenant's assignments once the plan's schedule requests are done."""
-    state = {a.key: a for a in tenant.assignments}
-    for op in _requests(plan):
-        if op.action is Action.DELETE:
-            state.pop(op.key, None)
-        else:
-            state[op.key] = Assignment(
-                op.role.id, op.principal.id, op.scope, op.schedule, op.end, op.start
-            )
-    return list(state.values())
+def _key(value: datetime | None) -> tuple[int, datetime]:
+    return (0, FOREVER) if value is None else (1, value)
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "no usable access"
+    return "permanent" if value == FOREVER else f"usable until {format_instant(value)}"
+
+
+def _ref(tenant: TenantState, principal_id: str) -> str:
+    principal = tenant.principals.get(principal_id)
+    return principal.reference if principal else principal_id
+
+
+# --- the tenant ---------------------------------------------------------------------------
 
 
 def tenant_names(tenant: TenantState, organization: Mapping[str, Any]) -> set[str]:
@@ -54,115 +115,250 @@ def tenant_names(tenant: TenantState, organization: Mapping[str, Any]) -> set[st
     return {n for n in names if n}
 
 
-def other_tenant(plan: Plan, tenant: TenantState, organization: Mapping[str, Any]) -> list[str]:
+def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
+    """``--max-removals`` caps every reduction of access, not only removals."""
+    found = reductions(plan.operations)
+    if len(found) > max_removals:
+        listed = ", ".join(f"{op.role.name} {op.principal.ref} ({how})" for op, how in found)
+        return [
+            f"max-removals: the plan reduces access {len(found)} times (removals, nearer or "
+            f"new ends), more than --max-removals {max_removals}: {listed}"
+        ]
+    return []
+
+
+def other_tenant(
+    plan: Plan, tenant: TenantState, organization: Mapping[str, Any], declared: str | None = None
+) -> list[str]:
+    """``declared`` is the tenant the policy repository names (default: the plan's)."""
     problems = []
     if plan.tenant_id and tenant.tenant_id and plan.tenant_id != tenant.tenant_id:
         problems.append(
-            f"the plan was made for tenant {plan.tenant_id}, but this is "
+            f"other-tenant: the plan was made for tenant {plan.tenant_id}, but this is "
             f"{tenant.tenant_id} (--allow-other-tenant to override)"
         )
-    declared = plan.guards.tenant.lower()
+    wanted = (plan.guards.tenant if declared is None else declared).lower()
     names = tenant_names(tenant, organization)
-    if declared and declared not in names:
+    if wanted and wanted not in names:
         problems.append(
-            f"the policy declares tenant {declared!r}, but the signed-in "
+            f"other-tenant: the policy declares tenant {wanted!r}, but the signed-in "
             f"tenant is {sorted(names)} (--allow-other-tenant)"
         )
     return problems
 
 
-def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
-    count = len(_removals(plan))
-    if count > max_removals:
-        return [f"the plan removes {count} assignments, more than --max-removals {max_removals}"]
-    return []
+# --- access floors ------------------------------------------------------------------------
 
 
-#: How long an active assignment lasts, for comparing before and after: permanent is longest.
-_FOREVER = datetime.max.replace(tzinfo=UTC)
-_NEVER = datetime.min.replace(tzinfo=UTC)
+def _lasts(
+    assignments: Iterable[Assignment],
+    tenant: TenantState,
+    role_id: str,
+    kinds: tuple[Kind, ...],
+    now: datetime,
+    principal_id: str | None = None,
+) -> datetime | None:
+    found = holders(assignments, role_id, kinds, principal_id=principal_id)
+    return lasts_until(found, tenant, now)
 
 
-def _active_ga_until(assignments: Iterable[Assignment]) -> dict[str, datetime]:
-    """When each principal's active Global Administrator assignment ends."""
-    return {
-        a.principal_id: a.end or _FOREVER
-        for a in assignments
-        if a.role_id == GLOBAL_ADMINISTRATOR and a.kind == "active"
-    }
+def break_glass_lost(
+    tenant: TenantState, after: list[Assignment], break_glass: Iterable[str], window: Window
+) -> Verdict:
+    """Every declared break-glass account keeps a usable permanent active Global
+    Administrator assignment."""
+    verdict = Verdict()
+    for account in sorted(set(break_glass)):
+
+        def lasts(side: Iterable[Assignment], who: str = account) -> datetime | None:
+            return _lasts(side, tenant, GLOBAL_ADMINISTRATOR, ("active",), window.now, who)
+
+        problem = principal_problem(tenant, account)
+        verdict += _Floor(
+            "break-glass",
+            f"break-glass account {_ref(tenant, account)} must keep a usable permanent "
+            "active Global Administrator assignment",
+            lasts(tenant.assignments),
+            lasts(after),
+            window.until,
+            permanent=True,
+            flag="--allow-break-glass-change",
+            details=(f"the account is {problem}",) if problem else (),
+        ).verdict()
+    return verdict
 
 
-def _principal_refs(plan: Plan) -> dict[str, str]:
-    return {op.principal.id: op.principal.ref for op in _requests(plan)}
-
-
-def break_glass_lost(plan: Plan, tenant: TenantState, after: list[Assignment]) -> list[str]:
-    """A declared break-glass account whose active GA the plan removes or shortens
-    (permanent → expiring, a nearer end); accounts the plan leaves alone are not its doing."""
-    declared = plan.guards.break_glass
-    before, now = _active_ga_until(tenant.assignments), _active_ga_until(after)
-    lost = sorted(p for p in declared if p in before and now.get(p, _NEVER) < before[p])
-    if not lost:
-        return []
-    refs = _principal_refs(plan)
-    kept = sum(1 for p in declared if now.get(p) == _FOREVER)
-    return [
-        "the plan reduces the permanent active Global Administrator assignment of break-glass "
-        f"account(s) {', '.join(refs.get(p, p) for p in lost)}; {kept} of the "
-        f"{len(declared)} declared would keep one (--allow-break-glass-change to override)"
-    ]
-
-
-def _has_pra_path(assignments: Iterable[Assignment]) -> bool:
-    return any(
-        a.role_id == PRIVILEGED_ROLE_ADMINISTRATOR and a.kind == "eligible" for a in assignments
+def _reduced(
+    tenant: TenantState, after: list[Assignment], role_id: str, window: Window, skip: str | None
+) -> list[str]:
+    """The principals of a role whose usable access the plan shortens or ends."""
+    ids = {a.principal_id for a in holders(tenant.assignments, role_id) if a.principal_id != skip}
+    kinds: tuple[Kind, ...] = ("eligible", "active")
+    return sorted(
+        _ref(tenant, pid)
+        for pid in ids
+        if _key(_lasts(after, tenant, role_id, kinds, window.now, pid))
+        < _key(_lasts(tenant.assignments, tenant, role_id, kinds, window.now, pid))
     )
 
 
-def last_pra_path_removed(tenant: TenantState, after: list[Assignment]) -> list[str]:
-    if _has_pra_path(tenant.assignments) and not _has_pra_path(after):
-        return [
-            "the plan removes the last eligible path to Privileged Role "
-            "Administrator (--allow-no-pra-eligible to override)"
-        ]
-    return []
+def _unusable(tenant: TenantState, after: list[Assignment], role_id: str) -> list[str]:
+    out = []
+    for a in holders(after, role_id):
+        problem = principal_problem(tenant, a.principal_id)
+        if problem:
+            out.append(f"{_ref(tenant, a.principal_id)} is {problem}")
+    return sorted(set(out))
 
 
-def self_lockout(plan: Plan) -> list[str]:
-    identity = plan.guards.apply_identity
-    if not identity:
-        return []
-    return [
-        f"the plan removes the apply identity's own {op.role.name} "
-        "assignment, which lets it write PIM (--allow-self-lockout)"
-        for op in _removals(plan)
-        if op.principal.id == identity
-        and op.schedule == "active"
-        and op.role.id in (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
-    ]
+def last_pra_path_removed(
+    tenant: TenantState, after: list[Assignment], window: Window, apply_identity: str | None
+) -> Verdict:
+    """At least one usable eligible or active Privileged Role Administrator holder besides
+    the apply identity remains past the horizon."""
+    kinds: tuple[Kind, ...] = ("eligible", "active")
+    role = PRIVILEGED_ROLE_ADMINISTRATOR
+
+    def lasts(side: list[Assignment]) -> datetime | None:
+        others = [a for a in side if a.principal_id != apply_identity]
+        return _lasts(others, tenant, role, kinds, window.now)
+
+    reduced = _reduced(tenant, after, role, window, apply_identity)
+    details = [f"reduced by this plan: {', '.join(reduced)}"] if reduced else []
+    details += _unusable(tenant, after, role)
+    return _Floor(
+        "last-pra-path",
+        "someone other than the apply identity must be able to use Privileged Role "
+        f"Administrator past {format_instant(window.until)}",
+        lasts(list(tenant.assignments)),
+        lasts(after),
+        window.until,
+        flag="--allow-no-pra-eligible",
+        details=tuple(details),
+    ).verdict()
+
+
+def self_lockout(
+    tenant: TenantState, after: list[Assignment], apply_identity: str | None, window: Window
+) -> Verdict:
+    """The apply identity keeps each active Global Administrator or Privileged Role
+    Administrator assignment it holds today (what lets it write PIM) past the horizon.
+    An identity that holds neither (application permissions alone) guards nothing."""
+    if not apply_identity:
+        return Verdict()
+    verdict = Verdict()
+    for role_id, name in ROLE_NAMES.items():
+        before = _lasts(
+            tenant.assignments, tenant, role_id, ("active",), window.now, apply_identity
+        )
+        if before is None:
+            continue
+        verdict += _Floor(
+            "self-lockout",
+            f"the apply identity {_ref(tenant, apply_identity)} must keep its active {name}, "
+            f"which lets it write PIM, past {format_instant(window.until)}",
+            before,
+            _lasts(after, tenant, role_id, ("active",), window.now, apply_identity),
+            window.until,
+            flag="--allow-self-lockout",
+        ).verdict()
+    return verdict
+
+
+# --- all of them --------------------------------------------------------------------------
+
+
+def access_verdict(
+    ops: Plan | Sequence[Operation],
+    tenant: TenantState,
+    guards: Guards,
+    facts: GuardFacts,
+    now: datetime,
+) -> Verdict:
+    """The access guards (break-glass, last PRA path, self-lockout) of ``ops`` done on
+    ``tenant``, unless the operator allowed it."""
+    after = assignments_after(ops, tenant)
+    window = Window(now, guards.horizon)
+    verdict = Verdict()
+    if not guards.allow_break_glass_change:
+        verdict += break_glass_lost(tenant, after, facts.break_glass, window)
+    if not guards.allow_no_pra_eligible:
+        verdict += last_pra_path_removed(tenant, after, window, facts.apply_identity)
+    if not guards.allow_self_lockout:
+        verdict += self_lockout(tenant, after, facts.apply_identity, window)
+    return verdict
+
+
+def guard_verdict(
+    plan: Plan,
+    tenant: TenantState,
+    guards: Guards,
+    organization: Mapping[str, Any] | None,
+    now: datetime,
+    facts: GuardFacts | None = None,
+) -> Verdict:
+    """Every guard. ``facts`` are the trusted guard inputs (recomputed from the policy
+    repository for a plan file; default the plan's own, for a plan made in this process).
+    Without ``organization`` (plan time) the other-tenant guard is left to apply."""
+    trusted = plan.guards if facts is None else facts
+    problems: list[str] = []
+    if organization is not None and not guards.allow_other_tenant:
+        problems += other_tenant(plan, tenant, organization, trusted.tenant)
+    problems += too_many_removals(plan, guards.max_removals)
+    return Verdict(tuple(problems)) + access_verdict(plan, tenant, guards, trusted, now)
 
 
 def guard_problems(
-    plan: Plan, tenant: TenantState, guards: Guards, organization: Mapping[str, Any]
+    plan: Plan,
+    tenant: TenantState,
+    guards: Guards,
+    organization: Mapping[str, Any] | None,
+    now: datetime,
+    facts: GuardFacts | None = None,
 ) -> list[str]:
     """Every guard the plan breaks, unless the operator allowed it."""
-    after = assignments_after(plan, tenant)
-    problems: list[str] = []
-    if not guards.allow_other_tenant:
-        problems += other_tenant(plan, tenant, organization)
-    problems += too_many_removals(plan, guards.max_removals)
-    if not guards.allow_break_glass_change:
-        problems += break_glass_lost(plan, tenant, after)
-    if not guards.allow_no_pra_eligible:
-        problems += last_pra_path_removed(tenant, after)
-    if not guards.allow_self_lockout:
-        problems += self_lockout(plan)
-    return problems
+    return list(guard_verdict(plan, tenant, guards, organization, now, facts).problems)
+
+
+def refusal(problems: Sequence[str], written: str = "nothing was written") -> GuardrailError:
+    return GuardrailError(f"refusing to apply; {written}:\n  " + "\n  ".join(problems))
 
 
 def check_guards(
-    plan: Plan, tenant: TenantState, guards: Guards, organization: Mapping[str, Any]
+    plan: Plan,
+    tenant: TenantState,
+    guards: Guards,
+    organization: Mapping[str, Any] | None,
+    now: datetime,
+    facts: GuardFacts | None = None,
 ) -> None:
-    problems = guard_problems(plan, tenant, guards, organization)
+    problems = guard_problems(plan, tenant, guards, organization, now, facts)
     if problems:
-        raise GuardrailError("refusing to apply; nothing was written:\n  " + "\n  ".join(problems))
+        raise refusal(problems)
+
+
+def plan_refusals(plan: Plan, tenant: TenantState, now: datetime) -> Verdict:
+    """What apply with the default guards would refuse (shown in the plan), and the
+    violations it would only warn about."""
+    return guard_verdict(plan, tenant, Guards(), None, now)
+
+
+__all__ = [
+    "Guards",
+    "Verdict",
+    "access_verdict",
+    "assignments_after",
+    "break_glass_lost",
+    "check_guards",
+    "guard_problems",
+    "guard_verdict",
+    "last_pra_path_removed",
+    "other_tenant",
+    "plan_refusals",
+    "reduction",
+    "reductions",
+    "refusal",
+    "self_lockout",
+    "tenant_names",
+    "too_many_removals",
+]

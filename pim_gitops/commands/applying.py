@@ -15,10 +15,86 @@ from pim_gitops.console import Console
 if TYPE_CHECKING:
     from pim_gitops.apply import ApplyResult, Guards
     from pim_gitops.graph.transport import GraphTransport
-    from pim_gitops.plan import Plan
+    from pim_gitops.plan import GuardFacts, Plan
     from pim_gitops.state import TenantState
 
+#: Where ``apply PLAN`` finds the policy repository it checks a plan file against.
+DEFAULT_POLICY = "policies"
+
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+#: The flags of ``apply`` that become ``Guards`` fields.
+GUARD_FLAGS = (
+    "max_removals",
+    "allow_break_glass_change",
+    "allow_no_pra_eligible",
+    "allow_other_tenant",
+    "allow_self_lockout",
+)
+
+
+def apply_options(func: F) -> F:
+    """The arguments and options of ``pim-gitops apply``."""
+    import click
+
+    options = [
+        click.argument("target", default="policies", type=click.Path(exists=True)),
+        click.option("--auto-approve", is_flag=True, help="Apply without asking (CI)."),
+        click.option(
+            "--policy",
+            default=DEFAULT_POLICY,
+            show_default=True,
+            type=click.Path(file_okay=False),
+            help="Applying a PLAN file: the policy repository it must have been made from "
+            "(the guards' inputs are recomputed from it, never read from the file).",
+        ),
+        click.option(
+            "--max-removals",
+            "--max-reductions",
+            "max_removals",
+            default=10,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Most reductions of access: removals, nearer ends, permanent → expiring.",
+        ),
+        click.option(
+            "--guard-horizon",
+            "horizon",
+            default="PT24H",
+            show_default=True,
+            metavar="DURATION",
+            help="Access that ends within this long after the run counts as lost (ISO 8601).",
+        ),
+        click.option("--allow-break-glass-change", is_flag=True),
+        click.option("--allow-no-pra-eligible", is_flag=True),
+        click.option("--allow-other-tenant", is_flag=True),
+        click.option("--allow-self-lockout", is_flag=True),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+        click.option(
+            "--dry-run", is_flag=True, help="Print the requests apply would send; write nothing."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def make_guards(horizon: str, flags: dict[str, Any]) -> tuple[Guards, dict[str, Any]]:
+    """``Guards`` from the command line, and the flags that are not guards."""
+    from datetime import timedelta
+
+    import click
+
+    from pim_gitops.apply import Guards
+    from pim_gitops.wire import DurationError, parse_duration
+
+    try:
+        seconds = parse_duration(horizon)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--guard-horizon") from None
+    chosen = {k: v for k, v in flags.items() if k in GUARD_FLAGS}
+    rest = {k: v for k, v in flags.items() if k not in GUARD_FLAGS}
+    return Guards(**chosen, horizon=timedelta(seconds=seconds)), rest
 
 
 def apply_target(
@@ -30,12 +106,16 @@ def apply_target(
     auto_approve: bool = False,
     fmt: str = "text",
     dry_run: bool = False,
+    policy: str = DEFAULT_POLICY,
 ) -> int:
-    """Apply a saved plan (``target`` is a file) or plan-and-apply a policy directory:
-    at once with ``auto_approve`` (CI), else after showing the plan and asking."""
+    """Apply a saved plan (``target`` is a file, checked against the policy repository
+    ``policy``) or plan-and-apply a policy directory: at once with ``auto_approve`` (CI),
+    else after showing the plan and asking."""
     if Path(target).is_file():
         plan = read_plan_file(target)
-        return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt, dry_run=dry_run)
+        return apply_saved_plan(
+            console, options, plan, guards=guards, fmt=fmt, dry_run=dry_run, policy=policy
+        )
     if auto_approve or dry_run:
         return plan_and_apply(console, options, target, guards=guards, fmt=fmt, dry_run=dry_run)
     return confirm_and_apply(console, options, target, guards=guards, fmt=fmt)
@@ -55,13 +135,30 @@ def apply_saved_plan(
     guards: Guards,
     fmt: str,
     dry_run: bool = False,
+    policy: str = DEFAULT_POLICY,
 ) -> int:
-    """A plan saved by ``plan --out``: re-read the tenant, refuse it if stale, apply it."""
+    """A plan saved by ``plan --out`` (untrusted): re-read the tenant, refuse the plan if
+    stale, made from another version of ``policy`` or asking for writes it does not, and
+    apply it with guard inputs recomputed from ``policy`` and the live tenant."""
+    from pim_gitops.workflow import load_desired
+
     if plan.empty:
         return _nothing_to_apply(console, fmt)
-    result = _in_session(
-        options, lambda t: run_apply(console, t, plan, options, guards, dry_run=dry_run)
-    )
+    desired = load_desired(policy, options.now)
+
+    async def go(transport: GraphTransport) -> ApplyResult | None:
+        from pim_gitops.apply.trust import trusted_facts
+        from pim_gitops.workflow import plan_against, read_tenant
+
+        snapshot, state = await read_tenant(transport, desired.state, options.now)
+        replan = plan_against(desired, state, options.now)
+        facts = trusted_facts(plan, desired.hash, replan, state)
+        current = (snapshot, state)
+        return await run_apply(
+            console, transport, plan, options, guards, current, dry_run=dry_run, facts=facts
+        )
+
+    result = _in_session(options, go)
     return ExitCode.OK if result is None else report_apply(console, result, fmt)
 
 
@@ -111,7 +208,7 @@ def confirm_and_apply(
         raise click.UsageError("not a terminal: pass --auto-approve to apply")
     if not console.confirm("Apply these changes?"):
         raise click.Abort()
-    return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt)
+    return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt, policy=directory)
 
 
 async def run_apply(
@@ -123,6 +220,7 @@ async def run_apply(
     current: tuple[dict[str, Any], TenantState] | None = None,
     *,
     dry_run: bool = False,
+    facts: GuardFacts | None = None,
 ) -> ApplyResult | None:
     """The one apply path every entry point takes: progress, phases and each operation's
     result go to ``console``. ``current`` is the read the plan was just made from, in this
@@ -130,10 +228,12 @@ async def run_apply(
     from pim_gitops.apply import apply_plan
 
     if dry_run:
-        await show_requests(console, transport, plan, options, guards, current)
+        await show_requests(console, transport, plan, options, guards, current, facts)
         return None
     with console.progress(len(plan.operations)):
-        return await apply_plan(transport, plan, options.now, guards, console, current=current)
+        return await apply_plan(
+            transport, plan, options.now, guards, console, current=current, facts=facts
+        )
 
 
 async def show_requests(
@@ -143,12 +243,13 @@ async def show_requests(
     options: CommandOptions,
     guards: Guards,
     current: tuple[dict[str, Any], TenantState] | None,
+    facts: GuardFacts | None = None,
 ) -> None:
     """``--dry-run``: the exact requests apply would send, in order, after the same stale and
     guard checks; nothing is written."""
     from pim_gitops.apply import dry_run
 
-    items = await dry_run(transport, plan, options.now, guards, current=current)
+    items = await dry_run(transport, plan, options.now, guards, current=current, facts=facts)
     for item in items:
         body = json.dumps(item.body, indent=2, sort_keys=True, ensure_ascii=False)
         console.data(f"{item.method} /v1.0{item.url}  # {item.target}\n{body}\n\n")

@@ -177,7 +177,7 @@ def build_plan(
     operations: list[Operation] = [*_rule_patches(result, tenant)]
     operations += [_schedule_request(c, trace) for c in result.changes if c.kind == "assignment"]
     operations.sort(key=_order)
-    return Plan(
+    plan = Plan(
         tool_version=__version__,
         tenant_id=tenant.tenant_id,
         desired_hash=desired_hash,
@@ -194,6 +194,17 @@ def build_plan(
             for a in result.unmanaged_scoped
         ),
         guards=guard_facts(desired, tenant),
+    )
+    return with_refusals(plan, tenant, now)
+
+
+def with_refusals(plan: Plan, tenant: TenantState, now: datetime) -> Plan:
+    """The plan with what apply's default guards would refuse, and their warnings."""
+    from pim_gitops.apply.guards import plan_refusals
+
+    verdict = plan_refusals(plan, tenant, now)
+    return plan.model_copy(
+        update={"refusals": verdict.problems, "warnings": plan.warnings + verdict.warnings}
     )
 
 

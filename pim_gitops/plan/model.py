@@ -214,6 +214,9 @@ class Plan(Frozen):
     unmanaged_roles: tuple[str, ...] = ()
     unmanaged_scoped: tuple[ScopedAssignment, ...] = ()
     guards: GuardFacts = GuardFacts()
+    #: What apply with the default guards would refuse, found when the plan was made
+    #: (shown as "apply will refuse: …"; apply checks again and never reads these).
+    refusals: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -77,6 +77,8 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
         lines.append("")
     for warning in plan.warnings:
         lines.append(f"warning: {warning}")
+    for problem in plan.refusals:
+        lines.append(f"apply will refuse: {problem}")
     if verbose:
         if plan.unmanaged_roles:
             lines.append(
@@ -107,6 +109,8 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     ]
     for warning in plan.warnings:
         head.append(f"> [!WARNING]\n> {warning}\n")
+    for problem in plan.refusals:
+        head.append(f"> [!CAUTION]\n> **apply will refuse:** {problem}\n")
     sections = []
     for role, changes in _by_role(_changes(plan)):
         body = "\n".join(change_line(c) for c in changes)
