@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pim_gitops.errors import Location, PolicyError
+from pim_gitops.loader import SourceMap
 from pim_gitops.model import LintSettings, Settings, Waiver
 from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
 from pim_gitops.state import Kind, RoleSettings
@@ -132,6 +133,8 @@ class DesiredState:
     tenant_file: str
     #: Non-fatal findings (e.g. an expiry already in the past).
     warnings: tuple[PolicyError, ...] = ()
+    #: Where each key of the tenant file sits (lint locates its ``lint.rules`` errors).
+    tenant_source: SourceMap | None = field(default=None, compare=False, repr=False)
 
     @property
     def assignment_count(self) -> int:
