@@ -223,7 +223,7 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, expires: 2025-01-31, justification: mail}
+        - {principal: user:alice@contoso.com, expires: 2025-01-31T00:00:00Z, justification: mail}
     ```
 
     ## Use instead
@@ -233,7 +233,7 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, expires: 2027-01-31, justification: mail}
+        - {principal: user:alice@contoso.com, expires: 2027-01-31T00:00:00Z, justification: mail}
     ```
     """
     for h in holders(ctx):
