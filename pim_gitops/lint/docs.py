@@ -9,6 +9,8 @@ from pim_gitops.lint.registry import PRESETS, Rule, catalogue
 TENANT_VIEW = "--snapshot or --live"
 #: The clock the documented examples are linted at (tests/lint/test_examples.py).
 EXAMPLES_NOW = "2026-11-24"
+#: A value to show in the settings snippet of an option whose default depends on the preset.
+_SAMPLE_VALUE = {"flag": "true", "integer": "3", "duration": "P180D"}
 
 
 def _options_table(rule: Rule) -> str:
@@ -18,7 +20,8 @@ def _options_table(rule: Rule) -> str:
         f"| `{o.name}` | {o.kind} | `{o.shown_default}` | {o.help} |" for o in rule.options
     )
     first = rule.options[0]
-    example = f"{first.name}: {first.shown_default if first.default is not None else '…'}"
+    value = first.shown_default if first.default is not None else _SAMPLE_VALUE[first.kind]
+    example = f"{first.name}: {value}"
     return (
         "| Option | Type | Default | Meaning |\n|---|---|---|---|\n" + rows + "\n\n"
         f"Set in `pim.yaml`:\n\n```yaml\nlint:\n  rules:\n    {rule.code}: "

@@ -75,12 +75,12 @@ def tenant_snapshot(facts: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         t.add_role(role_id, name)
     _add_principals(t, facts)
     for grant in facts.get("assignments") or ():
-        role_id = builtin_role_by_name(grant["role"])
-        if role_id is None:
+        template = builtin_role_by_name(grant["role"])
+        if template is None:
             raise ValueError(f"unknown built-in role {grant['role']!r}")
         t.grant(
             grant.get("kind", "eligible"),
-            role_id,
+            template,
             _principal_id(grant["principal"]),
             days_left=grant.get("days_left"),
             via_pim=not grant.get("outside_pim", False),
