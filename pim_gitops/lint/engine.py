@@ -101,8 +101,8 @@ class LintContext:
     waivers: tuple[WaiverUse, ...] = ()
 
     def _value(self, name: str) -> OptionValue | None:
-        self.rule.option(name)  # an undeclared option is a bug in the rule: StopIteration
-        return self.options.get(name, self.rule.option(name).default)
+        declared = self.rule.option(name)  # KeyError: the rule reads an undeclared option
+        return self.options.get(name, declared.default)
 
     def flag(self, name: str) -> bool:
         return bool(self._value(name))

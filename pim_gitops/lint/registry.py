@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -111,7 +112,29 @@ class Rule:
         return self.doc.section("Why")
 
     def option(self, name: str) -> Option:
-        return next(o for o in self.options if o.name == name)
+        for item in self.options:
+            if item.name == name:
+                return item
+        raise KeyError(f"{self.code} reads option {name!r}, which its @rule does not declare")
+
+
+_SCUBA = re.compile(r"MS\.AAD\.\d+\.\d+v\d+")
+_CIS = re.compile(r"\d+(\.\d+)+")
+
+
+def _validate_references(code: str, scuba: Iterable[str], cis: Iterable[str]) -> None:
+    bad = [s for s in scuba if not _SCUBA.fullmatch(s)] + [c for c in cis if not _CIS.fullmatch(c)]
+    if bad:
+        raise ValueError(f"{code}: control references must be like MS.AAD.7.4v1 or 1.1.1: {bad}")
+
+
+def _validate_options(code: str, options: Iterable[Option]) -> None:
+    names = [o.name for o in options]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{code}: duplicate option names {names}")
+    for option in options:
+        if option.default is not None and option.problem(option.default) is not None:
+            raise ValueError(f"{code}: option {option.name}: bad default {option.default!r}")
 
 
 def _validate(code: str, name: str, severity: str, presets: Iterable[str]) -> None:
@@ -171,6 +194,8 @@ def rule(
 ) -> Callable[[Check], Check]:
     """Register the decorated check as rule ``code``; its docstring is the documentation."""
     _validate(code, name, severity, presets)
+    _validate_references(code, scuba, cis)
+    _validate_options(code, options)
 
     def register(check: Check) -> Check:
         doc = parse_rule_doc(code, check.__doc__)

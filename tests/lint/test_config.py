@@ -93,3 +93,18 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     block = "lint:\n  rules:\n    XYZ001: {}\n    ACT002: {options: {mx: PT1H}}\n"
     lines = _error(tmp_path, block).splitlines()
     assert [line.split(": ", 1)[0].rsplit(":", 2)[1] for line in lines] == ["4", "5"]
+
+
+def test_the_lint_command_reports_the_place_and_exits_1(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pim_gitops.cli import cli
+
+    files = {"pim.yaml": "tenant: contoso.onmicrosoft.com\nlint:\n  rules:\n    GEN05: {}\n"}
+    write_repo(tmp_path, files)
+    result = CliRunner().invoke(cli, ["--now", "2026-11-24", "lint", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'pim.yaml'}:4:5: lint.rules names an unknown rule 'GEN05'" in (
+        result.stderr
+    )
+    assert result.stdout == ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from pim_gitops.cli import cli
 from pim_gitops.lint.docstring import RuleDocError
 from pim_gitops.lint.engine import Finding, LintContext, LintResult
-from pim_gitops.lint.registry import Registry, catalogue, rule
+from pim_gitops.lint.registry import Registry, catalogue, duration, flag, rule
 from pim_gitops.lint.render import render_sarif, rule_markdown
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "pim_gitops" / "lint" / "rules"
@@ -120,3 +121,20 @@ def test_sarif_rule_metadata_comes_from_the_registry() -> None:
     assert by_id["ASG005"]["defaultConfiguration"] == {"level": "error"}
     assert "MS.AAD.7.5v1" in by_id["ASG005"]["properties"]["tags"]
     assert by_id["GEN004"]["fullDescription"]["text"].startswith("No waiver's `expires:`")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"scuba": ("MS.AAD.7.4",)}, "control references"),
+        ({"cis": ("CIS 1.1.1",)}, "control references"),
+        ({"options": (duration("max", "8 hours", "x"),)}, "bad default"),
+        ({"options": (flag("a", True, "x"), flag("a", False, "y"))}, "duplicate option"),
+        ({"severity": "fatal"}, "unknown severity"),
+        ({"name": "Bad Name"}, "kebab-case"),
+    ],
+)
+def test_rule_metadata_is_validated(kwargs: dict[str, Any], problem: str) -> None:
+    settings: dict[str, Any] = {"code": "ACT904", "name": "n", "severity": "warning"}
+    with pytest.raises(ValueError, match=problem):
+        rule(**{**settings, **kwargs}, registry=Registry())(_check)
