@@ -26,7 +26,11 @@ def validate_policies(
     from pim_gitops.loader import load_policies
     from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
 
+    from pim_gitops.lint.config import check_overrides
+    from pim_gitops.lint.registry import catalogue
+
     desired = compile_policies(load_policies(directory), options.now)
+    check_overrides(desired, catalogue())  # lint.rules: unknown codes and options, located
     for warning in desired.warnings:
         console.message(f"{warning.location}: warning: {warning.message}")
     if show is not None:

@@ -108,3 +108,17 @@ def test_the_lint_command_reports_the_place_and_exits_1(tmp_path: Path) -> None:
         result.stderr
     )
     assert result.stdout == ""
+
+
+def test_validate_reports_a_misspelled_option_too(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pim_gitops.cli import cli
+
+    block = "lint:\n  rules:\n    ACT002: {options: {maxx: PT4H}}\n"
+    write_repo(tmp_path, {"pim.yaml": "tenant: contoso.onmicrosoft.com\n" + block})
+    result = CliRunner().invoke(cli, ["--now", "2026-11-24", "validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'pim.yaml'}:4:24: lint.rules.ACT002: unknown option 'maxx'" in (
+        result.stderr
+    )
