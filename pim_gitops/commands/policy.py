@@ -23,11 +23,10 @@ def validate_policies(
     """Load and compile the policy; print its summary (or JSON), warnings on stderr;
     ``show``: one role with where each value came from."""
     from pim_gitops.compile import compile_policies
-    from pim_gitops.loader import load_policies
-    from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
-
     from pim_gitops.lint.config import check_overrides
     from pim_gitops.lint.registry import catalogue
+    from pim_gitops.loader import load_policies
+    from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
 
     desired = compile_policies(load_policies(directory), options.now)
     check_overrides(desired, catalogue())  # lint.rules: unknown codes and options, located
