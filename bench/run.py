@@ -24,7 +24,7 @@ from pim_gitops.emulator.app import Emulator
 from pim_gitops.emulator.faults import FaultConfig
 from pim_gitops.emulator.server import running
 from pim_gitops.export import export_repo, write_export
-from pim_gitops.graph.reader import read_snapshot
+from pim_gitops.graph.reader import fetch_snapshot
 from pim_gitops.graph.session import open_graph
 from pim_gitops.lint.engine import run_lint
 from pim_gitops.normalize import normalize_tenant
@@ -64,7 +64,7 @@ def bench_read(assignments: int, latency_ms: float) -> dict[str, Any]:
 
         async def go() -> dict[str, Any]:
             async with open_graph(url) as transport:
-                return await read_snapshot(transport, now=NOW)
+                return await fetch_snapshot(transport, now=NOW)
 
         start = time.perf_counter()
         data = asyncio.run(go())

@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
-from pim_gitops.resolve import Resolver
+from pim_gitops.resolve import (
+    Resolver,
+    declared_principal,
+    managed_roles,
+    resolve_guard_refs,
+    resolve_settings,
+)
 from pim_gitops.state import (
     Assignment,
     AssignmentRules,
@@ -21,9 +27,9 @@ from pim_gitops.state import (
     RoleDefinition,
     RoleSettings,
     TenantState,
-    make_activation,
     settings_leaves,
 )
+from pim_gitops.values import MIN_SCHEDULE_SECONDS
 from pim_gitops.wire import format_duration, format_instant
 
 Action = Literal["create", "update", "delete"]
@@ -65,38 +71,6 @@ class Diff:
 
 
 # --- settings -----------------------------------------------------------------------------
-
-
-def resolve_settings(
-    settings: RoleSettings, resolver: Resolver, role_label: str
-) -> tuple[RoleSettings, list[str]]:
-    """Approver references → ``user:<id>`` / ``group:<id>``."""
-    errors: list[str] = []
-    resolved: list[str] = []
-    for ref in settings.activation.approvers:
-        found = resolver.principal(ref)
-        if isinstance(found, str):
-            errors.append(f"{role_label}: approver {found}")
-        elif found.type not in ("user", "group"):
-            errors.append(f"{role_label}: approver {ref} is a {found.type}, not a user or group")
-        else:
-            resolved.append(f"{found.type}:{found.id}")
-    act = settings.activation
-    activation = make_activation(
-        max_duration=act.max_duration,
-        require_mfa=act.require_mfa,
-        require_justification=act.require_justification,
-        require_ticket=act.require_ticket,
-        authentication_context=act.authentication_context,
-        approval_required=act.approval_required,
-        approvers=resolved,
-    )
-    return RoleSettings(
-        activation,
-        settings.eligible_assignment,
-        settings.active_assignment,
-        settings.notifications,
-    ), errors
 
 
 def _shown(value: Leaf) -> Any:
@@ -202,7 +176,7 @@ def _assignment_change(
 def _removals(
     role: RoleDefinition,
     live_of_role: list[Assignment],
-    declared: set[tuple[str, str, str, str]],
+    declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
     resolver: Resolver,
 ) -> list[Change]:
     """Live assignments at scope ``/`` that no declaration names (authoritative mode)."""
@@ -240,16 +214,16 @@ def _assignment_changes(
 ) -> tuple[list[Change], list[str]]:
     changes: list[Change] = []
     errors: list[str] = []
-    declared_keys: set[tuple[str, str, str, str]] = set()
+    declared_keys: dict[tuple[str, str, str, str], DeclaredAssignment] = {}
     for item in compiled.assignments:
         if item.end is not None and item.end <= now:
             continue  # expired: warned about at compile time
-        found = resolver.principal(item.principal)
+        found = declared_principal(item, role, resolver, declared_keys)
         if isinstance(found, str):
-            errors.append(f"{item.location}: {role.display_name}: {found}")
+            errors.append(found)
             continue
         key: tuple[str, str, str, str] = (role.id, found.id, item.scope, item.kind)
-        declared_keys.add(key)
+        declared_keys[key] = item
         current = live.get(key)
         end = _desired_end(item, current, now)
         start = item.start if item.start is not None and item.start > now else None
@@ -257,6 +231,10 @@ def _assignment_changes(
         base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
 
         if current is None:
+            problem = _too_short_to_grant(item, role, end, now)
+            if problem:
+                errors.append(problem)
+                continue
             changes.append(_assignment_change(base, "create", role, desired, item, None, None))
             continue
         same_start = start is None or same_instant(start, current.start)
@@ -282,6 +260,24 @@ def _assignment_changes(
     return changes, errors
 
 
+def _too_short_to_grant(
+    item: DeclaredAssignment, role: RoleDefinition, end: datetime | None, now: datetime
+) -> str | None:
+    """A new grant must last five minutes from now (or from its later start): Graph
+    refuses shorter schedules."""
+    if end is None:
+        return None
+    begin = max(item.start or now, now)
+    left = int((end - begin).total_seconds())
+    if left >= MIN_SCHEDULE_SECONDS:
+        return None
+    return (
+        f"{item.location}: {role.display_name}: new {item.kind} assignment of {item.principal} "
+        f"would end {format_instant(end)}, {max(left, 0)}s after it starts; Graph refuses "
+        f"schedules shorter than {format_duration(MIN_SCHEDULE_SECONDS)}"
+    )
+
+
 # --- the diff -------------------------------------------------------------------------------
 
 
@@ -292,19 +288,19 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     for a in tenant.assignments:
         by_role.setdefault(a.role_id, []).append(a)
     changes: list[Change] = []
-    errors: list[str] = []
     warnings: list[str] = []
     managed: set[str] = set()
     resolved_settings: dict[str, RoleSettings] = {}
-    for compiled in desired.roles:
-        role = resolver.role(compiled)
+    roles, errors = managed_roles(desired, resolver)
+    errors += resolve_guard_refs(desired, resolver).errors
+    for index, compiled in enumerate(desired.roles):
+        role = roles.get(index)
         if role is None:
-            errors.append(
-                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
-            )
             continue
         managed.add(role.id)
-        settings, problems = resolve_settings(compiled.settings, resolver, role.display_name)
+        settings, problems = resolve_settings(
+            compiled.settings, resolver, role.display_name, compiled
+        )
         errors += problems
         resolved_settings[role.id] = settings
         policy = tenant.policies.get(role.id)

@@ -5,6 +5,13 @@ at least three roles share the same deviations; each role file holds only what d
 Roles and principals are written by immutable id or unambiguous reference with the display
 name alongside. Output is deterministic: exporting twice gives identical bytes, and planning
 the export against the same tenant shows no changes.
+
+Tenant strings are hostile input (a group named ``Ops #1``, a display name with a newline):
+every value reaches the YAML text through one serializer (``_Dumper``), never by string
+formatting; display names appear only in comments, made one printable line and truncated;
+a principal whose reference would not read back as that same principal (a name the loader
+refuses or strips, an ambiguous name) is written by object id. Each file is parsed back and
+compared with the data it was written from before it is returned.
 """
 
 from __future__ import annotations
@@ -12,25 +19,158 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
-from pim_gitops.errors import PimGitopsError
-from pim_gitops.state import Assignment, RoleSettings, TenantState
-from pim_gitops.wire import format_instant
+from pim_gitops.errors import PimGitopsError, PolicyError
+from pim_gitops.loader import parse_yaml
+from pim_gitops.model import PrincipalRef
+from pim_gitops.resolve import Resolver
+from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
+from pim_gitops.wire import format_instant, is_guid
 
 MIN_TEMPLATE_ROLES = 3
+#: Display names in comments are cut to this many characters.
+COMMENT_LIMIT = 80
+#: Role file names are cut to this many characters (before ``.yaml``).
+SLUG_LIMIT = 60
 UNMANAGED_NOTE = (
     "# Not managed by policy files (kept from the live rules on every write): approval\n"
     "# stages' timeout, escalation and approver justification, extension approval.\n"
 )
+JUSTIFICATION_NOTE = "      # justification: unknown (Graph does not keep it on schedules)"
+#: Wide enough that the serializer never folds a scalar over two lines.
+_WIDTH = 1 << 30
+#: What the loader accepts as a principal (the model's own validators).
+_PRINCIPAL_REF: TypeAdapter[str] = TypeAdapter(PrincipalRef)
 
 
 class ExportError(PimGitopsError):
     """The tenant cannot be exported (e.g. the target directory is not empty)."""
+
+
+# --- the serializer: the only way a value becomes YAML text ----------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe types only; strings and instants through the representers below."""
+
+
+def _represent_str(dumper: yaml.representer.BaseRepresenter, data: str) -> yaml.ScalarNode:
+    """Strings with a line break, tab or other non-printable character are double-quoted, so
+    they are escaped and stay on one line; the emitter quotes the rest as YAML requires
+    (``#``, ``: ``, leading indicators, ``yes``/``null``/``~``, numbers, look-alike dates)."""
+    style = None if data.isprintable() else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+def _represent_instant(dumper: yaml.representer.BaseRepresenter, data: datetime) -> yaml.Node:
+    """An instant as a plain YAML timestamp, to the second, in UTC: ``2027-02-02T09:00:00Z``."""
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", format_instant(data))
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(datetime, _represent_instant)
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return yaml.dump(
+        dict(data),
+        Dumper=_Dumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=_WIDTH,
+    )
+
+
+def _line(key: str, value: Any) -> str:
+    """``key: value`` as the serializer writes it, on one line (no newline at the end)."""
+    text = _dump({key: value})
+    if text.count("\n") != 1:
+        raise ExportError(f"{key}: {safe_comment(repr(value))} cannot be written on one line")
+    return text[:-1]
+
+
+def _instant(moment: datetime) -> datetime:
+    """The instant as written (UTC, whole seconds), for the read-back check."""
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def safe_comment(text: str, limit: int = COMMENT_LIMIT) -> str:
+    """Tenant text fit for a ``# ...`` comment: one line of printable characters (line breaks,
+    tabs, control and format characters become spaces, runs of spaces one), cut to ``limit``."""
+    clean = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def _eol(clean: str) -> str:
+    """An end-of-line comment of text already made safe (nothing when it is empty)."""
+    return f"  # {clean}" if clean else ""
+
+
+def _checked(path: str, text: str, data: Mapping[str, Any]) -> str:
+    """``text``, once it has been parsed back and found to hold exactly ``data``."""
+    try:
+        read = parse_yaml(text, path).data
+    except PolicyError as exc:
+        raise ExportError(f"{path}: the exported text does not parse: {exc}") from exc
+    if read != data:
+        raise ExportError(f"{path}: the exported text does not read back as the data written")
+    return text
+
+
+# --- names: how a principal or role is written -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Principal references that read back as the same principal."""
+
+    tenant: TenantState
+    resolver: Resolver
+
+    def reference(self, value: str) -> str:
+        """``user:<id>``, ``group:<id>`` or an object id → how a policy file names it."""
+        object_id = value.partition(":")[2] or value
+        principal = self.tenant.principals.get(object_id)
+        return object_id if principal is None else self.written(principal)
+
+    def written(self, principal: Principal) -> str:
+        ref = principal.reference
+        if ref != principal.id and self._reads_back(ref, principal):
+            return ref
+        if not is_guid(principal.id):
+            raise ExportError(
+                f"principal {principal.id!r} ({safe_comment(principal.display_name)}) can be "
+                "written neither by reference nor by object id"
+            )
+        return principal.id
+
+    def _reads_back(self, ref: str, principal: Principal) -> bool:
+        """The loader accepts ``ref`` verbatim (no stripping) and it resolves to ``principal``."""
+        if ref != ref.strip():
+            return False
+        try:
+            _PRINCIPAL_REF.validate_python(ref)
+        except ValidationError:
+            return False
+        found = self.resolver.principal(ref)
+        return isinstance(found, Principal) and found.id == principal.id
+
+    def comment(self, object_id: str) -> str:
+        principal = self.tenant.principals.get(object_id)
+        if principal is None:
+            return ""
+        name = safe_comment(principal.display_name)
+        if principal.reference != principal.id and self.written(principal) == principal.id:
+            name = f"{name} (by object id: the name does not read back as this principal)"
+        return _eol(name)
 
 
 Flat = dict[tuple[str, ...], Any]
@@ -61,11 +201,11 @@ def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _settings_words(settings: RoleSettings, tenant: TenantState) -> Flat:
+def _settings_words(settings: RoleSettings, names: _Names) -> Flat:
     words = settings_to_dict(settings)
     approval = words["activation"]["approval"]
     if approval.get("approvers"):
-        approval["approvers"] = sorted(_reference(a, tenant) for a in approval["approvers"])
+        approval["approvers"] = sorted(names.reference(a) for a in approval["approvers"])
     if words["activation"].get("authentication_context") is None:
         words["activation"].pop("authentication_context")
     for name in ("eligible_assignment", "active_assignment"):
@@ -75,22 +215,6 @@ def _settings_words(settings: RoleSettings, tenant: TenantState) -> Flat:
         for item in event.values():
             item.pop("level", None)
     return _flatten(words)
-
-
-def _reference(value: str, tenant: TenantState) -> str:
-    object_id = value.partition(":")[2]
-    principal = tenant.principals.get(object_id or value)
-    return principal.reference if principal is not None else (object_id or value)
-
-
-@dataclass(frozen=True)
-class ExportedRole:
-    role_id: str
-    name: str
-    builtin: bool
-    deviations: Flat
-    template: str | None
-    assignments: tuple[Assignment, ...]
 
 
 def _plan_layers(
@@ -132,38 +256,53 @@ def _slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
 
 
-def _dump(data: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(
-        dict(data), sort_keys=True, default_flow_style=False, allow_unicode=True, width=100
-    )
+def _file_names(roles: list[RoleDefinition]) -> dict[str, str]:
+    """Role id → ``roles/<slug>.yaml``, unique (case-insensitively) and never empty."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for role in roles:
+        slug = _slug(role.display_name)[:SLUG_LIMIT].strip("-") or "role"
+        while slug.casefold() in taken:
+            slug = f"{slug}-{_slug(role.id)}"
+        taken.add(slug.casefold())
+        names[role.id] = f"roles/{slug}.yaml"
+    return names
 
 
-def _assignment_lines(assignments: tuple[Assignment, ...], tenant: TenantState) -> list[str]:
+# --- the files -------------------------------------------------------------------------------
+
+
+def _assignment_lines(
+    assignments: tuple[Assignment, ...], names: _Names
+) -> tuple[list[str], dict[str, Any]]:
+    """The ``assignments:`` block and the data it holds (both empty without assignments)."""
     lines = ["assignments:"]
+    data: dict[str, list[dict[str, Any]]] = {}
     for kind in ("eligible", "active"):
         rows = sorted(
-            (a for a in assignments if a.kind == kind),
-            key=lambda a: _reference(a.principal_id, tenant),
+            ((names.reference(a.principal_id), a) for a in assignments if a.kind == kind),
+            key=lambda row: row[0],
         )
         if not rows:
             continue
         lines.append(f"  {kind}:")
-        for a in rows:
-            principal = tenant.principals.get(a.principal_id)
-            name = f"  # {principal.display_name}" if principal and principal.display_name else ""
-            lines.append(f"    - principal: {_reference(a.principal_id, tenant)}{name}")
+        data[kind] = []
+        for ref, a in rows:
+            entry: dict[str, Any] = {"principal": ref}
+            lines.append("    - " + _line("principal", ref) + names.comment(a.principal_id))
             if a.end is None:
-                lines.append("      permanent: true")
+                entry["permanent"] = True
             else:
-                lines.append(f"      expires: {format_instant(a.end)}")
-            lines.append("      # justification: unknown (Graph does not keep it on schedules)")
-    return lines if len(lines) > 1 else []
+                entry["expires"] = _instant(a.end)
+            lines += ["      " + _line(*item) for item in list(entry.items())[1:]]
+            lines.append(JUSTIFICATION_NOTE)
+            data[kind].append(entry)
+    return (lines, {"assignments": data}) if data else ([], {})
 
 
-def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str, str]:
-    """The files of a policy repository (relative path → text)."""
+def _selected_roles(tenant: TenantState, roles: list[str] | None) -> list[RoleDefinition]:
     wanted = {r.casefold() for r in roles} if roles else None
-    selected = sorted(
+    return sorted(
         (
             r
             for r in tenant.roles.values()
@@ -175,12 +314,11 @@ def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str
                 or r.template_id in wanted
             )
         ),
-        key=lambda r: r.display_name.casefold(),
+        key=lambda r: (r.display_name.casefold(), r.id),
     )
-    per_role = {r.id: _settings_words(tenant.policies[r.id].settings, tenant) for r in selected}
-    defaults, templates, chosen, deviations = _plan_layers(per_role)
-    domain = tenant.tenant_id
-    files: dict[str, str] = {}
+
+
+def _tenant_file(tenant: TenantState, defaults: Flat, templates: dict[str, Flat]) -> str:
     head = (
         "# yaml-language-server: $schema=../schemas/policy-tenant.schema.json\n"
         "# Exported by pim-gitops from the tenant's live PIM settings.\n"
@@ -188,29 +326,63 @@ def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str
     body: dict[str, Any] = {"defaults": _nest(defaults)}
     if templates:
         body["templates"] = {name: _nest(flat) for name, flat in templates.items()}
-    files["pim.yaml"] = head + UNMANAGED_NOTE + f"tenant: {domain}\n" + _dump(body)
+    text = head + UNMANAGED_NOTE + _line("tenant", tenant.tenant_id) + "\n" + _dump(body)
+    return _checked("pim.yaml", text, {"tenant": tenant.tenant_id, **body})
+
+
+def _role_file(
+    path: str,
+    role: RoleDefinition,
+    template: str | None,
+    deviations: Flat,
+    assignments: tuple[Assignment, ...],
+    names: _Names,
+) -> str:
+    role_ref = role.template_id if role.is_builtin else role.id
+    label = [safe_comment(role.display_name), "" if role.is_builtin else "(custom role)"]
+    lines = [
+        "# yaml-language-server: $schema=../../schemas/policy-role.schema.json",
+        _line("role", role_ref) + _eol(" ".join(filter(None, label))),
+    ]
+    data: dict[str, Any] = {"role": role_ref}
+    if template:
+        lines.append(_line("template", template))
+        data["template"] = template
+    if deviations:
+        lines.append(_dump(_nest(deviations)).rstrip("\n"))
+        data.update(_nest(deviations))
+    block, held = _assignment_lines(assignments, names)
+    lines += block
+    data.update(held)
+    for a in names.tenant.unmanaged_scoped:
+        if a.role_id == role.id:
+            lines.append(
+                f"# unmanaged: {a.kind} {safe_comment(names.reference(a.principal_id))} at "
+                f"{safe_comment(a.scope)} (scoped assignments are listed, never changed)"
+            )
+    return _checked(path, "\n".join(lines) + "\n", data)
+
+
+def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str, str]:
+    """The files of a policy repository (relative path → text)."""
+    selected = _selected_roles(tenant, roles)
+    names = _Names(tenant, Resolver(tenant))
+    per_role = {r.id: _settings_words(tenant.policies[r.id].settings, names) for r in selected}
+    defaults, templates, chosen, deviations = _plan_layers(per_role)
+    files = {"pim.yaml": _tenant_file(tenant, defaults, templates)}
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:
         by_role.setdefault(a.role_id, []).append(a)
+    paths = _file_names(selected)
     for role in selected:
-        lines = [
-            "# yaml-language-server: $schema=../../schemas/policy-role.schema.json",
-            f"role: {role.template_id if role.is_builtin else role.id}  # {role.display_name}"
-            + ("" if role.is_builtin else " (custom role)"),
-        ]
-        if chosen[role.id]:
-            lines.append(f"template: {chosen[role.id]}")
-        dev = deviations[role.id]
-        if dev:
-            lines.append(_dump(_nest(dev)).rstrip("\n"))
-        lines += _assignment_lines(tuple(by_role.get(role.id, ())), tenant)
-        scoped = [a for a in tenant.unmanaged_scoped if a.role_id == role.id]
-        for a in scoped:
-            lines.append(
-                f"# unmanaged: {a.kind} {_reference(a.principal_id, tenant)} at "
-                f"{a.scope} (scoped assignments are listed, never changed)"
-            )
-        files[f"roles/{_slug(role.display_name)}.yaml"] = "\n".join(lines) + "\n"
+        files[paths[role.id]] = _role_file(
+            paths[role.id],
+            role,
+            chosen[role.id],
+            deviations[role.id],
+            tuple(by_role.get(role.id, ())),
+            names,
+        )
     return files
 
 

@@ -32,6 +32,7 @@ from pim_gitops.model import RoleFile, TenantFile
 MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 100_000
 TENANT_FILES = ("pim.yaml", "pim.yml")
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 YamlPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -118,7 +119,20 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """A scalar's value. A timestamp that is no calendar value (``2027-02-29``,
+        ``T25:00:00Z``) stays text, so the model reports it at its place with the other
+        errors of the file; PyYAML raises ``ValueError`` from its constructor there."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            if node.tag == TIMESTAMP_TAG:
+                return str(node.value)
+            raise PolicySyntaxError(
+                Location(self.source.path, *_mark(node)), f"cannot read {node.value!r}: {exc}"
+            ) from exc
 
     def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[str, Any]:
         self.loader.flatten_mapping(node)
@@ -128,7 +142,7 @@ class _Builder:
                 raise PolicySyntaxError(
                     Location(self.source.path, *_mark(key_node)), "mapping keys must be plain text"
                 )
-            key = self.loader.construct_object(key_node)
+            key = self.scalar(key_node)
             if not isinstance(key, str):
                 key = str(key)
             if key in result:

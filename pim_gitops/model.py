@@ -5,13 +5,13 @@ each file is validated on its own and an error points into the file that made it
 words are an identity engineer's, not Graph's; ``docs/settings-map.md`` maps each Graph
 rule property to its path here.
 
-Values are parsed once, here: a ``Duration`` is whole seconds (``PT8H`` → 28800), an
-``Instant`` an aware UTC datetime; both serialize back to the policy words.
+Values are parsed once, here, by the strict parsers of ``values.py``: a ``Duration`` is
+whole seconds (``PT8H`` → 28800), an ``Instant`` an aware UTC datetime, a ``Scope`` one of
+three spellings; durations serialize back to the policy words.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -26,86 +26,90 @@ from pydantic import (
     model_validator,
 )
 
-from pim_gitops.wire import DurationError, format_duration, is_guid, parse_duration, to_instant
-
-PRINCIPAL_PATTERN = (
-    r"^(user:\S+|group:\S.*|sp:\S+|"
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+from pim_gitops.values import (
+    DATE_PATTERN,
+    DURATION_PATTERN,
+    INSTANT_PATTERN,
+    MIN_SCHEDULE_SECONDS,
+    PRINCIPAL_PATTERN,
+    SCOPE_PATTERN,
+    check_email,
+    check_principal,
+    check_role_name,
+    check_scope,
+    parse_calendar_date,
+    parse_instant,
+    parse_positive_duration,
 )
-_PRINCIPAL = re.compile(PRINCIPAL_PATTERN)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-DURATION_PATTERN = r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"
+from pim_gitops.wire import format_duration, is_guid
 
-
-def _parse_duration(value: object) -> int:
-    """YAML text → whole seconds; anything but a string (``8``, ``true``) is refused."""
-    if not isinstance(value, str):
-        raise ValueError(f"expected an ISO 8601 duration such as PT8H or P30D, got {value!r}")
-    try:
-        return parse_duration(value)
-    except DurationError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _date_as_instant(value: object) -> object:
-    """A bare date means 00:00 UTC that day; datetimes and text go on to pydantic."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return to_instant(value)
-    return value
-
-
-def _check_principal(value: str) -> str:
-    if not _PRINCIPAL.match(value):
-        raise ValueError(
-            f"{value!r} is not a principal: write user:UPN, group:display name, sp:appId"
-            " or an object id"
-        )
-    return value
-
-
-def _check_email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
-
-
-#: A duration, parsed once: whole seconds in the model, ISO 8601 text in YAML, JSON and schema.
+#: A duration, parsed once: whole seconds (more than zero) in the model, ISO 8601 text in
+#: YAML, JSON and schema.
 Duration = Annotated[
     int,
-    BeforeValidator(_parse_duration),
+    BeforeValidator(parse_positive_duration),
     PlainSerializer(format_duration, return_type=str),
     WithJsonSchema(
         {
             "type": "string",
             "pattern": DURATION_PATTERN,
-            "description": "ISO 8601 duration in days, hours or minutes: P30D, PT8H, PT1H30M",
+            "not": {"pattern": r"^P(0+D)?(T(0+H)?(0+M)?(0+S)?)?$"},
+            "description": "ISO 8601 duration in days, hours or minutes, more than zero: "
+            "P30D, PT8H, PT1H30M",
             "examples": ["PT8H", "P30D"],
         }
     ),
 ]
 PrincipalRef = Annotated[
     str,
-    AfterValidator(_check_principal),
+    AfterValidator(check_principal),
     Field(
         json_schema_extra={"pattern": PRINCIPAL_PATTERN},
-        description="user:UPN, group:display name, sp:appId, or an object id",
+        description="user:UPN, group:display name, sp:appId, or an object id "
+        "(user:<object id> is refused: write the object id alone)",
         examples=["user:alice@contoso.com", "group:PIM Tier0 Approvers"],
     ),
 ]
-Email = Annotated[str, AfterValidator(_check_email), Field(description="an e-mail address")]
-#: An instant, parsed once: an aware UTC datetime in the model (naive text counts as UTC).
+Email = Annotated[str, AfterValidator(check_email), Field(description="an e-mail address")]
+#: An instant, parsed once: an aware UTC datetime in the model. A date means 00:00 UTC
+#: that day, a date-time without an offset is UTC; numbers are refused.
 Instant = Annotated[
     datetime,
-    BeforeValidator(_date_as_instant),
-    AfterValidator(to_instant),
+    BeforeValidator(parse_instant),
     WithJsonSchema(
         {
-            "anyOf": [
-                {"type": "string", "format": "date-time"},
-                {"type": "string", "format": "date"},
-            ],
-            "description": "a UTC instant (2027-06-30T17:00:00Z) or a date (00:00 UTC that day)",
+            "type": "string",
+            "pattern": INSTANT_PATTERN,
+            "description": "a UTC instant (2027-06-30T17:00:00Z; no offset means UTC) or a "
+            "date (00:00 UTC that day)",
         }
+    ),
+]
+#: A calendar date (``YYYY-MM-DD``), e.g. when approvers were last reviewed.
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(parse_calendar_date),
+    WithJsonSchema({"type": "string", "pattern": DATE_PATTERN, "format": "date"}),
+]
+#: A directory scope: ``/``, ``/administrativeUnits/<id>`` or ``administrative_unit:<name>``.
+Scope = Annotated[
+    str,
+    BeforeValidator(check_scope),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": SCOPE_PATTERN,
+            "description": "'/' (the whole tenant), 'administrative_unit:<name or id>' or "
+            "'/administrativeUnits/<id>'",
+        }
+    ),
+]
+RoleName = Annotated[
+    str,
+    AfterValidator(check_role_name),
+    Field(
+        json_schema_extra={"pattern": r"\S"},
+        description="Role template id, object id or display name.",
     ),
 ]
 
@@ -126,7 +130,7 @@ class Approval(Strict):
         description="Users and groups who approve; none named means Entra routes requests to "
         "Privileged Role and Global Administrators.",
     )
-    reviewed: date | None = Field(
+    reviewed: CalendarDate | None = Field(
         None, description="When the approver list was last reviewed (lint checks its age)."
     )
 
@@ -216,11 +220,17 @@ class AssignmentSpec(Strict):
     principal: PrincipalRef
     start: Instant | None = Field(None, description="When the assignment starts (default: now).")
     expires: Instant | None = Field(None, description="UTC instant when it ends.")
-    duration: Duration | None = Field(None, description="How long it lasts, counted from creation.")
+    duration: Duration | None = Field(
+        None, description="How long it lasts, counted from creation; at least PT5M."
+    )
     permanent: bool = Field(False, description="Never expires (only if the role policy allows).")
     justification: str | None = None
     ticket: Ticket | str | None = None
-    scope: str = Field("/", description="Directory scope; '/' is the whole tenant.")
+    scope: Scope = Field(
+        "/",
+        description="Directory scope: '/' (the whole tenant), 'administrative_unit:<name or "
+        "id>' or '/administrativeUnits/<id>'.",
+    )
 
     @model_validator(mode="after")
     def _one_end(self) -> AssignmentSpec:
@@ -240,7 +250,27 @@ class AssignmentSpec(Strict):
             )
         if self.start is not None and self.expires is not None and self.expires <= self.start:
             raise ValueError("`expires` is not after `start`")
+        _check_schedule_length(self)
         return self
+
+
+def _check_schedule_length(spec: AssignmentSpec) -> None:
+    """Graph refuses schedules shorter than five minutes (Terraform's azuread provider
+    checks the same before sending: ``buildRequestSchedule`` in
+    ``privileged_access_group_schedule_request.go``)."""
+    minimum = format_duration(MIN_SCHEDULE_SECONDS)
+    if spec.duration is not None and spec.duration < MIN_SCHEDULE_SECONDS:
+        raise ValueError(
+            f"`duration` {format_duration(spec.duration)} is shorter than {minimum}; "
+            "Graph refuses schedules shorter than five minutes"
+        )
+    if spec.start is not None and spec.expires is not None:
+        length = int((spec.expires - spec.start).total_seconds())
+        if length < MIN_SCHEDULE_SECONDS:
+            raise ValueError(
+                f"`expires` is {format_duration(length)} after `start`, less than {minimum}; "
+                "Graph refuses schedules shorter than five minutes"
+            )
 
 
 class Assignments(Strict):
@@ -253,7 +283,7 @@ class Waiver(Strict):
 
     rule: str = Field(description="Rule code, e.g. APR001.")
     reason: str = Field(min_length=3)
-    expires: date
+    expires: CalendarDate
     role: str | None = Field(None, description="Role (tenant-file waivers only).")
     principal: PrincipalRef | None = None
 
@@ -296,7 +326,7 @@ class TenantFile(Strict):
 class RoleFile(Settings):
     """``roles/<name>.yaml``: one managed role."""
 
-    role: str = Field(description="Role template id, object id or display name.")
+    role: RoleName
     template: str | None = None
     description: str | None = None
     assignments_mode: Literal["authoritative", "additive"] = Field(

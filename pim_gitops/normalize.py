@@ -211,7 +211,12 @@ def _policies(
         if policy_id in read_errors:
             errors[role_id] = str(read_errors[policy_id])
             continue
-        policies[role_id] = normalize_policy(raw, role_id)
+        try:
+            policies[role_id] = normalize_policy(raw, role_id)
+        except SnapshotError as exc:
+            # One unreadable policy must not hide every other role: a managed role with an
+            # error is refused by the plan, an unmanaged one stays untouched.
+            errors[role_id] = str(exc)
     for role_id in known - set(policies) - set(errors):
         errors[role_id] = "no PIM policy found for this role"
     return policies, errors

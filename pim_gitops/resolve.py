@@ -1,11 +1,26 @@
-"""Policy references (``user:UPN``, ``group:name``, ``sp:appId``, object ids, role names) →
-the tenant's objects, with an error message when a reference does not resolve or is
-ambiguous."""
+"""Policy references (``user:UPN``, ``group:name``, ``sp:appId``, object ids, role names,
+scopes) → the tenant's objects, with an error message when a reference does not resolve or
+is ambiguous.
+
+Identity is decided here, after resolving: two files whose ``role:`` resolve to one role,
+or two declarations whose principals resolve to one object (UPN vs object id vs case), are
+errors naming both places; a ``break_glass``, ``apply_identity``, approver or assignee that
+does not resolve is an error at its ``file:line:col``, never dropped (fail closed)."""
 
 from __future__ import annotations
 
-from pim_gitops.compile import CompiledRole
-from pim_gitops.state import Principal, RoleDefinition, TenantState
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
+from pim_gitops.state import (
+    Principal,
+    RoleDefinition,
+    RoleSettings,
+    TenantState,
+    make_activation,
+)
+from pim_gitops.values import AU_PATH, AU_PREFIX
 from pim_gitops.wire import is_guid
 
 
@@ -29,6 +44,8 @@ class Resolver:
         """The principal, or an error message."""
         kind, _, value = ref.partition(":")
         found: Principal | None = None
+        if kind == "user" and is_guid(value):
+            return f"{ref}: user: takes a UPN; write the object id without a prefix"
         if kind == "user" and value:
             found = self.by_upn.get(value.lower())
         elif kind == "sp" and value:
@@ -53,3 +70,138 @@ class Resolver:
             if role.display_name.casefold() == name:
                 return role
         return None
+
+    def scope(self, scope: str) -> tuple[str, None] | tuple[None, str]:
+        """A declared scope as Graph writes it (``/``, ``/administrativeUnits/<id>``), or an
+        error message. Administrative units by name are not resolved yet (the tenant state
+        holds no administrative units), so they fail closed."""
+        if scope == "/" or scope.startswith(AU_PATH):
+            return scope, None
+        name = scope.removeprefix(AU_PREFIX)
+        return None, (
+            f"scope {scope!r}: administrative unit {name!r} cannot be resolved by name; "
+            f"write its object id ({AU_PATH}<id>)"
+        )
+
+
+def resolve_settings(
+    settings: RoleSettings,
+    resolver: Resolver,
+    role_label: str,
+    compiled: CompiledRole | None = None,
+) -> tuple[RoleSettings, list[str]]:
+    """Approver references → ``user:<id>`` / ``group:<id>``; an approver that does not
+    resolve is an error at the place it is written (when ``compiled`` says where)."""
+    errors: list[str] = []
+    resolved: list[str] = []
+    for ref in settings.activation.approvers:
+        found = resolver.principal(ref)
+        where = f"{compiled.approver_location(ref)}: " if compiled is not None else ""
+        if isinstance(found, str):
+            errors.append(f"{where}{role_label}: approver {found}")
+        elif found.type not in ("user", "group"):
+            errors.append(
+                f"{where}{role_label}: approver {ref} is a {found.type}, not a user or group"
+            )
+        else:
+            resolved.append(f"{found.type}:{found.id}")
+    act = settings.activation
+    activation = make_activation(
+        max_duration=act.max_duration,
+        require_mfa=act.require_mfa,
+        require_justification=act.require_justification,
+        require_ticket=act.require_ticket,
+        authentication_context=act.authentication_context,
+        approval_required=act.approval_required,
+        approvers=resolved,
+    )
+    return RoleSettings(
+        activation,
+        settings.eligible_assignment,
+        settings.active_assignment,
+        settings.notifications,
+    ), errors
+
+
+def declared_principal(
+    item: DeclaredAssignment,
+    role: RoleDefinition,
+    resolver: Resolver,
+    declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
+) -> Principal | str:
+    """The principal of a declaration, or a located error: not found, a scope that does
+    not resolve, or the same principal already declared under another spelling."""
+    head = f"{item.location}: {role.display_name}"
+    found = resolver.principal(item.principal)
+    if isinstance(found, str):
+        return f"{head}: {found}"
+    _, problem = resolver.scope(item.scope)
+    if problem is not None:
+        return f"{head}: {problem}"
+    first = declared.get((role.id, found.id, item.scope, item.kind))
+    if first is not None:
+        return (
+            f"{head}: {item.principal} and {first.principal} (at {first.location}) are the "
+            f"same principal ({found.id}), declared twice as {item.kind} at scope {item.scope!r}"
+        )
+    return found
+
+
+def managed_roles(
+    desired: DesiredState, resolver: Resolver
+) -> tuple[dict[int, RoleDefinition], list[str]]:
+    """Each compiled role's tenant role; two files managing one role is an error naming both."""
+    found: dict[int, RoleDefinition] = {}
+    errors: list[str] = []
+    first: dict[str, CompiledRole] = {}
+    by_place = sorted(enumerate(desired.roles), key=lambda pair: pair[1].location)
+    for index, compiled in by_place:
+        role = resolver.role(compiled)
+        if role is None:
+            errors.append(
+                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
+            )
+            continue
+        other = first.setdefault(role.id, compiled)
+        if other is not compiled:
+            errors.append(
+                f"{compiled.location}: role {compiled.ref.written!r} is {role.display_name} "
+                f"({role.id}), already managed by {other.location} (as {other.ref.written!r})"
+            )
+            continue
+        found[index] = role
+    return found, sorted(errors)
+
+
+@dataclass(frozen=True)
+class GuardRefs:
+    """The guarded identities as the tenant resolves them, and every reference that did
+    not resolve (``file:line:col: message``): guards never drop one silently."""
+
+    break_glass: tuple[str, ...]
+    apply_identity: str | None
+    errors: tuple[str, ...]
+
+
+def resolve_guard_refs(desired: DesiredState, resolver: Resolver) -> GuardRefs:
+    """Object ids of the break-glass accounts and the apply identity; fail closed."""
+    ids: dict[str, int] = {}
+    errors: list[str] = []
+    for index, ref in enumerate(desired.break_glass):
+        found = resolver.principal(ref)
+        where = desired.break_glass_location(index)
+        if isinstance(found, str):
+            errors.append(f"{where}: break_glass: {found}")
+        elif found.id in ids:
+            first = desired.break_glass_location(ids[found.id])
+            errors.append(f"{where}: break_glass: {ref} is {found.id}, already listed at {first}")
+        else:
+            ids[found.id] = index
+    identity: str | None = None
+    if desired.apply_identity:
+        found = resolver.principal(desired.apply_identity)
+        if isinstance(found, str):
+            errors.append(f"{desired.apply_identity_at()}: apply_identity: {found}")
+        else:
+            identity = found.id
+    return GuardRefs(tuple(sorted(ids)), identity, tuple(errors))

@@ -38,6 +38,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         "tenant-snapshot.schema.json": snapshot_schema(),
         "plan.schema.json": plan_schema(),
         "apply-result.schema.json": apply_result_schema(),
+        "lint-result.schema.json": lint_result_schema(),
     }
 
 
@@ -63,6 +64,13 @@ def apply_result_schema() -> dict[str, Any]:
     from pim_gitops.apply import ApplyReport
 
     return _output_schema(ApplyReport, "apply-result.schema.json", "pim-gitops apply result")
+
+
+def lint_result_schema() -> dict[str, Any]:
+    """``lint --format json``, generated from ``lint.report.LintReport``."""
+    from pim_gitops.lint.report import LintReport
+
+    return _output_schema(LintReport, "lint-result.schema.json", "pim-gitops lint result")
 
 
 def render_schema(schema: dict[str, Any]) -> str:

@@ -43,9 +43,9 @@ async def read_tenant(
     transport: GraphTransport, desired: DesiredState, now: datetime
 ) -> tuple[dict[str, Any], TenantState]:
     """Read the live tenant; look up the principals the policy names that hold no role yet."""
-    from pim_gitops.graph.reader import lookup_references, read_snapshot
+    from pim_gitops.graph.reader import fetch_snapshot, lookup_references
 
-    snapshot = await read_snapshot(transport, now=now)
+    snapshot = await fetch_snapshot(transport, now=now)
     state = normalize_tenant(snapshot, now)
     missing = unresolved(desired, state)
     if missing:

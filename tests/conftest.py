@@ -92,6 +92,10 @@ class Live:
 
         return dict(httpx.get(self.url + "/_emulator/snapshot").json())
 
+    def sign_in(self, caller: Any) -> None:
+        """Make ``caller`` (an ``emulator.identity.Caller``) the identity tokens are issued to."""
+        self.emulator.caller = caller
+
 
 @pytest.fixture(scope="session")
 def _served() -> Any:
@@ -117,6 +121,8 @@ def live(_served: Live) -> Live:
     emulator.store.reset()
     emulator.stats.reset()
     emulator.faults.configure(FaultConfig())
+    emulator.holds.release_all()
+    emulator.caller = emulator.initial_caller
     emulator.page_size = 100
     emulator.max_top = 999
     return _served

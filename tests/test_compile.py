@@ -137,10 +137,11 @@ def test_same_principal_twice(tmp_path: Path) -> None:
         "    - {principal: user:alice@contoso.com, duration: P60D}\n"
         "  active:\n    - {principal: user:alice@contoso.com, duration: P1D}\n"
     )
-    messages = _errors(tmp_path, a=role)
-    assert messages == [
-        "Global Reader: user:alice@contoso.com is declared twice as eligible at scope '/' "
-        "(first at line 4)"
+    with pytest.raises(PolicyErrors) as info:
+        _compile(tmp_path, a=role)
+    assert [str(e) for e in info.value.errors] == [
+        f"{tmp_path}/roles/a.yaml:5:7: Global Reader: user:alice@contoso.com is declared twice "
+        f"as eligible at scope '/' (first at {tmp_path}/roles/a.yaml:4:7)"
     ]
 
 
@@ -375,3 +376,58 @@ def test_settings_to_dict_round_trips_through_the_role_file(tmp_path: Path) -> N
         tmp_path / "again", "role: Global Reader\n" + yaml.safe_dump(words), "tenant: t\n"
     )
     assert again.settings == role.settings
+
+
+AU = "a04006f3-6e28-547f-99e8-4ae4832a3e56"
+
+
+def test_one_administrative_unit_in_two_spellings_is_declared_twice(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        f"    - {{principal: user:a@contoso.com, duration: P1D, scope: administrative_unit:{AU}}}\n"
+        f"    - {{principal: user:a@contoso.com, duration: P1D, "
+        f"scope: /administrativeUnits/{AU.upper()}}}\n"
+    )
+    with pytest.raises(PolicyErrors) as info:
+        _compile(tmp_path, a=role)
+    assert [str(e) for e in info.value.errors] == [
+        f"{tmp_path}/roles/a.yaml:5:7: Global Reader: user:a@contoso.com is declared twice as "
+        f"eligible at scope '/administrativeUnits/{AU}' (first at {tmp_path}/roles/a.yaml:4:7)"
+    ]
+
+
+def test_declared_scopes_are_canonical(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        f"    - {{principal: user:a@contoso.com, duration: P1D, scope: administrative_unit:{AU}}}\n"
+        "    - {principal: user:b@contoso.com, duration: P1D}\n"
+    )
+    (compiled,) = _compile(tmp_path, a=role).roles
+    assert [a.scope for a in compiled.assignments] == [f"/administrativeUnits/{AU}", "/"]
+
+
+def test_guarded_references_keep_where_they_are_written(tmp_path: Path) -> None:
+    tenant = TENANT + (
+        "break_glass:\n  - user:bg1@contoso.com\n  - user:bg2@contoso.com\n"
+        "apply_identity: sp:5b4b2a3c-7d1e-4f60-9a8b-0c1d2e3f4a5b\n"
+    )
+    desired = _compile(tmp_path, tenant, a="role: Global Reader\n")
+    pim = f"{tmp_path}/pim.yaml"
+    assert [str(desired.break_glass_location(i)) for i in range(2)] == [
+        f"{pim}:18:5",
+        f"{pim}:19:5",
+    ]
+    assert str(desired.apply_identity_at()) == f"{pim}:20:17"
+    assert str(desired.break_glass_location(2)) == pim  # out of range: the file itself
+
+
+def test_approvers_keep_where_the_winning_layer_writes_them(tmp_path: Path) -> None:
+    role = "role: Global Administrator\ntemplate: critical\n"
+    (compiled,) = _compile(tmp_path, a=role).roles
+    assert str(compiled.approver_location("group:Tier0 Approvers")) == f"{tmp_path}/pim.yaml:16:30"
+    own = role + "activation:\n  approval:\n    approvers: [user:x@contoso.com, group:G]\n"
+    (compiled,) = _compile(tmp_path, a=own).roles
+    assert str(compiled.approver_location("group:G")) == f"{tmp_path}/roles/a.yaml:5:37"
+    assert str(compiled.approver_location("group:Tier0 Approvers")) == (
+        f"{tmp_path}/roles/a.yaml:5:16"  # not among the winning layer's: the list itself
+    )

@@ -981,3 +981,314 @@ def test_write_attempts_count_refused_faulted_and_batched_writes(live: Live) -> 
     live.faults(throttle_rate=1.0, retry_after_max=0.01)
     assert patch_rule(live, policy, rule).status_code == 429
     assert live.stats()["write_attempts"] == 4 and live.stats()["writes"] == 1
+
+
+# --- holds (the pause hook for concurrency tests) ---------------------------------------------
+
+ASSIGN = f"{DIR}/roleAssignmentScheduleRequests"
+
+
+def _client(live: Live) -> httpx.Client:
+    return httpx.Client(base_url=live.graph, headers={"Authorization": "Bearer t"}, timeout=30)
+
+
+def _in_background(live: Live, method: str, path: str, body: Any) -> Any:
+    """Send one request from another thread; returns a future of the response."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+
+    def send() -> httpx.Response:
+        with _client(live) as client:
+            return client.request(method, path, json=body)
+
+    future = pool.submit(send)
+    pool.shutdown(wait=False)
+    return future
+
+
+def _assign(principal: str, role: str = SECURITY_ADMIN) -> dict[str, Any]:
+    return request(
+        "active",
+        principalId=principal,
+        roleDefinitionId=role,
+        scheduleInfo={"expiration": {"type": "afterDuration", "duration": "P5D"}},
+    )
+
+
+def _holds_role(live: Live, principal: str, role: str = SECURITY_ADMIN) -> bool:
+    rows, _ = all_pages(
+        live, f"{DIR}/roleAssignments", **{"$filter": f"principalId eq '{principal}'"}
+    )
+    return role in [r["roleDefinitionId"] for r in rows]
+
+
+def test_a_held_write_is_not_applied_until_released_while_others_proceed(live: Live) -> None:
+    hold = live.emulator.holds.add(ASSIGN, method="POST")
+    held = _in_background(live, "POST", ASSIGN, _assign(HEIDI))
+    assert hold.wait_held()
+    assert not held.done() and not _holds_role(live, HEIDI)
+    # Reads and other writes go on meanwhile (the hold took its one request).
+    other = post(live, "active", _assign(ALICE))
+    assert other.status_code == 201 and _holds_role(live, ALICE)
+    assert live.http.get(f"{DIR}/roleDefinitions").status_code == 200
+    assert hold.as_dict() | {"id": "-"} == {
+        "id": "-",
+        "method": "POST",
+        "path": ASSIGN,
+        "body": {},
+        "count": 1,
+        "after": False,
+        "caught": 1,
+        "waiting": 1,
+        "released": False,
+    }
+    hold.release()
+    response = held.result(timeout=30)
+    assert response.status_code == 201 and _holds_role(live, HEIDI)
+    assert hold.as_dict()["waiting"] == 0
+    assert live.stats()["writes"] == 2
+
+
+def test_a_hold_after_applying_delays_only_the_answer(live: Live) -> None:
+    hold = live.emulator.holds.add(ASSIGN, after=True)
+    held = _in_background(live, "POST", ASSIGN, _assign(HEIDI))
+    assert hold.wait_held()
+    assert _holds_role(live, HEIDI) and not held.done()  # applied, not yet answered
+    hold.release()
+    assert held.result(timeout=30).status_code == 201
+    assert live.stats()["writes"] == 1
+
+
+def test_a_hold_matches_body_fields_and_takes_count_requests(live: Live) -> None:
+    hold = live.emulator.holds.add(ASSIGN, body={"principalId": HEIDI}, count=1)
+    assert post(live, "active", _assign(ALICE)).status_code == 201  # another principal
+    held = _in_background(live, "POST", ASSIGN, _assign(HEIDI))
+    assert hold.wait_held()
+    # The hold is full: a second matching write passes.
+    second = post(live, "active", _assign(HEIDI, GLOBAL_ADMINISTRATOR))
+    assert second.status_code == 201 and not held.done()
+    assert not _holds_role(live, HEIDI, SECURITY_ADMIN)
+    hold.release()
+    assert held.result(timeout=30).status_code == 201
+
+
+def test_a_write_inside_batch_is_held_too(live: Live) -> None:
+    hold = live.emulator.holds.add("roleManagement/directory/role*ScheduleRequests")
+    item = {
+        "id": "1",
+        "method": "POST",
+        "url": f"/{DIR}/roleAssignmentScheduleRequests",
+        "headers": {"Content-Type": "application/json"},
+        "body": _assign(HEIDI),
+    }
+    held = _in_background(live, "POST", "$batch", {"requests": [item]})
+    assert hold.wait_held()
+    assert not held.done() and not _holds_role(live, HEIDI)
+    hold.release()
+    (answer,) = held.result(timeout=30).json()["responses"]
+    assert answer["status"] == 201 and _holds_role(live, HEIDI)
+
+
+def test_reads_are_not_held_unless_the_method_is_named(live: Live) -> None:
+    live.emulator.holds.add(f"{DIR}/roleDefinitions")
+    assert live.http.get(f"{DIR}/roleDefinitions").status_code == 200
+    hold = live.emulator.holds.add(f"{DIR}/roleDefinitions", method="GET")
+    held = _in_background(live, "GET", f"{DIR}/roleDefinitions", None)
+    assert hold.wait_held() and not held.done()
+    hold.release()
+    assert held.result(timeout=30).status_code == 200
+
+
+def test_holds_over_the_control_endpoint(live: Live) -> None:
+    created = httpx.post(
+        live.url + "/_emulator/holds", json={"path": ASSIGN, "body": {"principalId": HEIDI}}
+    )
+    assert created.status_code == 201
+    hold_id = created.json()["id"]
+    held = _in_background(live, "POST", ASSIGN, _assign(HEIDI))
+    hold = live.emulator.holds.get(hold_id)
+    assert hold is not None and hold.wait_held()
+    (listed,) = httpx.get(live.url + "/_emulator/holds").json()["value"]
+    assert listed["id"] == hold_id and listed["waiting"] == 1
+    released = httpx.post(f"{live.url}/_emulator/holds/{hold_id}/release")
+    assert released.status_code == 200 and released.json()["released"] is True
+    assert held.result(timeout=30).status_code == 201
+    bad = [{"path": ASSIGN, "colour": "red"}, {"path": ""}, {"path": ASSIGN, "count": 0}, []]
+    for body in bad:
+        assert httpx.post(live.url + "/_emulator/holds", json=body).status_code == 400
+    assert httpx.post(live.url + "/_emulator/holds/h999/release").status_code == 404
+    # Control calls are not Graph requests.
+    assert live.stats()["requests"] == 1
+
+
+def test_reset_releases_every_hold(live: Live) -> None:
+    hold = live.emulator.holds.add(ASSIGN)
+    held = _in_background(live, "POST", ASSIGN, _assign(HEIDI))
+    assert hold.wait_held()
+    assert httpx.post(live.url + "/_emulator/reset").status_code == 204
+    assert held.result(timeout=30).status_code == 201
+    assert live.emulator.holds.all() == []
+
+
+def test_an_unreleased_hold_lets_go_after_its_timeout(live: Live) -> None:
+    hold = live.emulator.holds.add(ASSIGN, timeout_s=0.05)
+    assert post(live, "active", _assign(HEIDI)).status_code == 201
+    assert hold.as_dict()["caught"] == 1 and _holds_role(live, HEIDI)
+
+
+# --- the caller and its token ------------------------------------------------------------------
+
+
+def _claims(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def test_the_token_endpoint_issues_a_token_for_the_configured_caller(live: Live) -> None:
+    issued = httpx.get(live.url + "/_emulator/token").json()
+    assert issued["token_type"] == "Bearer" and issued["expires_in"] == 3600
+    claims = _claims(issued["access_token"])
+    assert claims["oid"] == oid("sp", APPLY_APP_ID) and claims["appid"] == APPLY_APP_ID
+    assert claims["idtyp"] == "app" and "scp" not in claims
+    assert "RoleAssignmentSchedule.ReadWrite.Directory" in claims["roles"]
+    assert claims["tid"] == live.emulator.store.tenant_id
+    assert claims["exp"] - claims["iat"] == 3600
+    user = {"object_id": ALICE, "kind": "user", "scopes": ["RoleManagement.ReadWrite.Directory"]}
+    changed = httpx.post(live.url + "/_emulator/identity", json=user)
+    assert changed.status_code == 200 and changed.json()["kind"] == "user"
+    claims = _claims(httpx.get(live.url + "/_emulator/token").json()["access_token"])
+    assert (claims["oid"], claims["idtyp"]) == (ALICE, "user")
+    assert claims["scp"] == "RoleManagement.ReadWrite.Directory" and "roles" not in claims
+    for bad in ({"kind": "robot"}, {"object_id": ""}, {"roles": "x"}, {"nickname": "a"}, [1]):
+        assert httpx.post(live.url + "/_emulator/identity", json=bad).status_code == 400
+    httpx.post(live.url + "/_emulator/reset")
+    assert httpx.get(live.url + "/_emulator/identity").json()["kind"] == "servicePrincipal"
+
+
+def test_the_default_caller_is_the_sample_apply_service_principal() -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    caller = Caller()
+    assert (caller.object_id, caller.app_id) == (oid("sp", APPLY_APP_ID), APPLY_APP_ID)
+
+
+def test_jwt_shaped_tokens_must_decode_and_name_this_tenant(live: Live) -> None:
+    from pim_gitops.emulator.identity import encode_token
+
+    url = f"{live.graph}/{DIR}/roleDefinitions"
+    tenant = live.emulator.store.tenant_id
+
+    def status(token: str) -> int:
+        return httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code
+
+    assert status(live.emulator.token()) == 200
+    assert status(encode_token({"oid": ALICE, "tid": tenant.upper()})) == 200
+    assert status(encode_token({"oid": ALICE})) == 200  # names no tenant
+    assert status("opaque-test-token") == 200  # not JWT-shaped: accepted as before
+    assert status("a.%%%.c") == 401
+    assert status("a.W10.") == 401  # "[]" decodes but is no object
+    other = httpx.get(
+        url,
+        headers={"Authorization": f"Bearer {encode_token({'tid': str(uuid.uuid4())})}"},
+    )
+    assert other.status_code == 401 and error_code(other) == "InvalidAuthenticationToken"
+    assert "not " + tenant in other.json()["error"]["message"]
+
+
+# --- who may write ---------------------------------------------------------------------------
+
+LEGACY_APP_ID = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+LEGACY_SP = oid("sp", LEGACY_APP_ID)
+GRACE = oid("user", "grace.identity@contoso.com")
+WRITE_ALL = "RoleManagement.ReadWrite.Directory"
+
+
+def as_caller(live: Live, caller: Any) -> httpx.Client:
+    """A client sending the token the emulator issues for ``caller``."""
+    live.sign_in(caller)
+    token = live.emulator.token()
+    return httpx.Client(
+        base_url=live.graph, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def test_an_app_writes_with_a_write_permission_or_a_writing_role(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, ())) as client:
+        denied = client.post(ASSIGN, json=_assign(HEIDI))
+        assert denied.status_code == 403 and error_code(denied) == "Authorization_RequestDenied"
+        assert "none of" in denied.json()["error"]["message"]
+        assert client.get(f"{DIR}/roleDefinitions").status_code == 200  # reads are not checked
+    assert not _holds_role(live, HEIDI)
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, (WRITE_ALL,))) as c:
+        assert c.post(ASSIGN, json=_assign(HEIDI)).status_code == 201
+        # Give the app Privileged Role Administrator: then it writes without a permission.
+        pra = _assign(LEGACY_SP, PRIVILEGED_ROLE_ADMINISTRATOR)
+        assert c.post(ASSIGN, json=pra).status_code == 201
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, ())) as client:
+        assert client.post(ASSIGN, json=_assign(ALICE)).status_code == 201
+
+
+def test_a_policy_patch_needs_a_policy_write_permission(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    schedules_only = ("RoleAssignmentSchedule.ReadWrite.Directory",)
+    policy = policy_of(live, SECURITY_ADMIN)
+    rule = rule_of(policy, "Expiration_EndUser_Assignment")
+    path = f"policies/roleManagementPolicies/{policy['id']}/rules/{rule['id']}"
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, schedules_only)) as c:
+        assert c.patch(path, json=rule).status_code == 403
+        assert c.post(ASSIGN, json=_assign(HEIDI)).status_code == 201
+    policy_write = ("RoleManagementPolicy.ReadWrite.Directory",)
+    with as_caller(live, Caller.service_principal(LEGACY_SP, LEGACY_APP_ID, policy_write)) as c:
+        assert c.patch(path, json=rule).status_code == 204
+
+
+def test_a_user_needs_a_write_scope_and_an_active_writing_role(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    with as_caller(live, Caller.user(GRACE)) as client:  # PRA eligible only: no active role
+        denied = client.post(ASSIGN, json=_assign(HEIDI))
+        assert denied.status_code == 403
+        assert "neither Privileged Role Administrator" in denied.json()["error"]["message"]
+    with as_caller(live, Caller.user(BG1, scopes=("User.Read",))) as client:
+        denied = client.post(ASSIGN, json=_assign(HEIDI))
+        assert denied.status_code == 403 and "scopes" in denied.json()["error"]["message"]
+    assert not _holds_role(live, HEIDI)
+    with as_caller(live, Caller.user(BG1)) as client:  # active Global Administrator
+        assert client.post(ASSIGN, json=_assign(HEIDI)).status_code == 201
+
+
+def test_a_user_who_removes_their_own_role_is_locked_out(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    with as_caller(live, Caller.user(BG1)) as client:
+        remove = {
+            "action": "adminRemove",
+            "principalId": BG1,
+            "roleDefinitionId": GLOBAL_ADMINISTRATOR,
+            "directoryScopeId": "/",
+        }
+        assert client.post(ASSIGN, json=remove).status_code == 201
+        after = client.post(ASSIGN, json=_assign(HEIDI))
+        assert after.status_code == 403 and not _holds_role(live, HEIDI)
+
+
+def test_writes_inside_batch_are_checked_per_caller(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    item = {
+        "id": "1",
+        "method": "POST",
+        "url": f"/{DIR}/roleAssignmentScheduleRequests",
+        "headers": {"Content-Type": "application/json"},
+        "body": _assign(HEIDI),
+    }
+    with as_caller(live, Caller.user(GRACE)) as client:
+        (answer,) = client.post("$batch", json={"requests": [item]}).json()["responses"]
+    assert answer["status"] == 403 and answer["body"]["error"]["code"] == (
+        "Authorization_RequestDenied"
+    )
+    assert not _holds_role(live, HEIDI)

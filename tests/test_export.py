@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pim_gitops.cli import cli
 from pim_gitops.demo import SAMPLE_TENANT
-from pim_gitops.export import ExportError, export_repo, write_export
+from pim_gitops.export import COMMENT_LIMIT, ExportError, export_repo, safe_comment, write_export
 from pim_gitops.normalize import normalize_tenant
+from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.snapshot import read_snapshot
-from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, group, user
+from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, group, service_principal, user
 from pim_gitops.workflow import load_desired, plan_against
 from tests.conftest import ROOT, Live
 from tests.test_conformance import DOCS_NOW, docs_tenant
@@ -203,3 +205,240 @@ def test_builder_helpers_are_used_consistently() -> None:
     text = files["roles/custom-ops.yaml"]
     assert "role: 11111111-1111-1111-1111-111111111111  # Custom Ops (custom role)" in text
     assert "principal: group:Ops Team" in text and "principal: user:x@contoso.com" in text
+
+
+# --- hostile tenant strings (issue 16, finding 8) ------------------------------------------
+
+CUSTOM = "11111111-1111-1111-1111-111111111111"
+INJECTION = "\n    - principal: user:evil@x\n      permanent: true"
+
+
+def hostile_tenant(
+    users: list[tuple[str, str]],
+    groups: list[str],
+    role_name: str = "Custom Ops",
+    approvers: int = 0,
+    idle: tuple[str, ...] | list[str] = (),
+    apps: tuple[str, ...] | list[str] = (),
+) -> dict[str, Any]:
+    """Global Administrator and a custom role; every user and group is granted on both, in
+    turn eligible / active and expiring / permanent; the first ``approvers`` groups approve
+    Global Administrator activation; ``idle`` users exist and hold nothing; ``apps`` are
+    service principals (app id and display name)."""
+    builder = TenantBuilder("t", SAMPLE_NOW)
+    builder.add_role(GLOBAL_ADMINISTRATOR, "Global Administrator")
+    builder.add_role(CUSTOM, role_name, builtin=False)
+    principals = [builder.add(user(upn, name)) for upn, name in users]
+    principals += [builder.add(group(name)) for name in groups]
+    principals += [builder.add(service_principal(app, app)) for app in apps]
+    for upn in idle:
+        builder.add(user(upn, upn))
+    for index, principal in enumerate(dict.fromkeys(principals)):
+        for role_id in (GLOBAL_ADMINISTRATOR, CUSTOM):
+            kind = ("eligible", "active")[index % 2]
+            builder.grant(kind, role_id, principal, days_left=(None, 30, 400)[index % 3])
+    if approvers:
+        rule = builder.rule(GLOBAL_ADMINISTRATOR, "Approval_EndUser_Assignment")
+        rule["setting"]["isApprovalRequired"] = True
+        rule["setting"]["approvalStages"][0]["primaryApprovers"] = [
+            {"@odata.type": "#microsoft.graph.groupMembers", "groupId": group(name)["id"]}
+            for name in groups[:approvers]
+        ]
+    return builder.snapshot()
+
+
+def exported_principals(files: dict[str, str]) -> dict[str, list[str]]:
+    """Role file → every principal its assignments name, as YAML reads them."""
+    out: dict[str, list[str]] = {}
+    for path, text in files.items():
+        if path.startswith("roles/"):
+            held = (yaml.safe_load(text).get("assignments") or {}).values()
+            out[path] = sorted(entry["principal"] for entries in held for entry in entries)
+    return out
+
+
+def assert_round_trip(snapshot: dict[str, Any], tmp: Path) -> dict[str, str]:
+    """Export → load → plan shows no change, and each role file declares exactly the live
+    assignments of its role (no entry lost, none injected)."""
+    state = normalize_tenant(snapshot, SAMPLE_NOW)
+    files = export_repo(state)
+    write_export(files, tmp, force=True)
+    desired = load_desired(str(tmp), SAMPLE_NOW)
+    plan = plan_against(desired, state, SAMPLE_NOW)
+    assert plan.empty, [c.address for c in plan.changes][:5]
+    assert desired.state.assignment_count == len(state.assignments)
+    declared = sum(len(p) for p in exported_principals(files).values())
+    assert declared == len(state.assignments)
+    return files
+
+
+def test_a_group_named_with_a_hash_is_not_read_as_another_group(tmp_path: Path) -> None:
+    """`principal: group:Ops #1` is YAML for `group:Ops`: the name must be quoted."""
+    files = assert_round_trip(hostile_tenant([], ["Ops", "Ops #1"]), tmp_path)
+    text = files["roles/global-administrator.yaml"]
+    assert "    - principal: 'group:Ops #1'  # Ops #1\n" in text
+    principals = exported_principals(files)["roles/global-administrator.yaml"]
+    assert principals == ["group:Ops", "group:Ops #1"]
+
+
+@pytest.mark.parametrize("where", ["display name", "upn"])
+def test_a_newline_in_a_name_injects_no_entry(tmp_path: Path, where: str) -> None:
+    """The injected entry would name a real user with no role: the plan would create it."""
+    if where == "display name":
+        upn, name, ref = "alice@x", "Alice" + INJECTION, "user:alice@x"
+        comment = "  # Alice - principal: user:evil@x permanent: true\n"
+    else:  # the loader's `user:\S+` refuses this UPN: written by object id
+        upn, name = "alice@x" + INJECTION, "Alice"
+        ref = user(upn, name)["id"]
+        comment = "  # Alice (by object id: the name does not read back as this principal)\n"
+    files = assert_round_trip(
+        hostile_tenant([(upn, name), ("bob@x" + INJECTION, "B" * 100)], [], idle=["evil@x"]),
+        tmp_path,
+    )
+    text = files["roles/global-administrator.yaml"]
+    assert f"    - principal: {ref}{comment}" in text
+    bob = user("bob@x" + INJECTION, "")["id"]
+    long_name = "B" * (COMMENT_LIMIT - 1) + "…"
+    assert f"principal: {bob}  # {long_name} (by object id: the name does not read" in text
+    assert exported_principals(files)["roles/global-administrator.yaml"] == sorted([ref, bob])
+
+
+def test_ambiguous_or_stripped_names_are_written_by_object_id(tmp_path: Path) -> None:
+    """Two groups whose names differ only in case resolve to neither; a trailing space is
+    stripped by compile; a leading space is refused by the loader: all four by object id."""
+    groups = ["Ops", "OPS", "Tier0 ", " Tier1", "Tier2"]
+    files = assert_round_trip(hostile_tenant([], groups, approvers=5), tmp_path)
+    principals = exported_principals(files)["roles/global-administrator.yaml"]
+    ids = sorted(group(name)["id"] for name in groups[:4])
+    assert principals == sorted([*ids, "group:Tier2"])
+    approvers = yaml.safe_load(files["roles/global-administrator.yaml"])["activation"]
+    assert approvers["approval"]["approvers"] == sorted([*ids, "group:Tier2"])
+
+
+def test_a_principal_that_cannot_be_named_is_refused() -> None:
+    builder = TenantBuilder("t", SAMPLE_NOW)
+    builder.add_role(GLOBAL_ADMINISTRATOR, "Global Administrator")
+    odd = builder.add(user("a b@x", "Odd\nName") | {"id": "not-an-id"})
+    builder.grant("eligible", GLOBAL_ADMINISTRATOR, odd, days_left=30)
+    with pytest.raises(ExportError, match=r"'not-an-id' \(Odd Name\) can be written neither"):
+        export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW))
+
+
+def test_a_name_yaml_cannot_hold_is_refused_not_written() -> None:
+    """A lone surrogate (JSON can carry one) has no YAML escape the loader reads back: the
+    read-back check refuses the file instead of returning text that does not load."""
+    builder = TenantBuilder("t", SAMPLE_NOW)
+    builder.add_role(GLOBAL_ADMINISTRATOR, "Global Administrator")
+    odd = builder.add(group("odd") | {"displayName": "Ops\ud800"})
+    builder.grant("eligible", GLOBAL_ADMINISTRATOR, odd, days_left=30)
+    with pytest.raises(ExportError, match=r"administrator\.yaml: the exported text does not"):
+        export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW))
+
+
+@pytest.mark.parametrize(
+    ("names", "files"),
+    [
+        (
+            ["Ops Admin", "ops-admin"],
+            {"ops-admin", "ops-admin-22222222-2222-2222-2222-222222222222"},
+        ),
+        (["###", "Ops"], {"role", "ops"}),
+        (["x" * 200, "y"], {"x" * 60, "y"}),
+    ],
+)
+def test_role_file_names_are_unique_and_never_empty(
+    names: list[str], files: set[str], tmp_path: Path
+) -> None:
+    builder = TenantBuilder("t", SAMPLE_NOW)
+    builder.add_role(CUSTOM, names[0], builtin=False)
+    builder.add_role("22222222-2222-2222-2222-222222222222", names[1], builtin=False)
+    exported = export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW))
+    assert {p.removeprefix("roles/").removesuffix(".yaml") for p in exported} - {"pim"} == files
+
+
+@pytest.mark.parametrize(
+    ("text", "comment"),
+    [
+        ("Alice Admin", "Alice Admin"),
+        ("a\nb\r\nc\x85d\u2028e\u2029f", "a b c d e f"),
+        ("tab\there \x00\x1b[31m", "tab here [31m"),
+        ("rtl\u202eevil\u200b\ufeff", "rtl evil"),
+        ("  spaced   out  ", "spaced out"),
+        ("x" * COMMENT_LIMIT, "x" * COMMENT_LIMIT),
+        ("x" * (COMMENT_LIMIT + 1), "x" * (COMMENT_LIMIT - 1) + "…"),
+    ],
+)
+def test_comments_are_one_printable_line(text: str, comment: str) -> None:
+    assert safe_comment(text) == comment
+
+
+HOSTILE = [
+    "#",
+    " #1",
+    "a: b",
+    ":",
+    "'",
+    '"',
+    "\n",
+    "\r\n",
+    "\t",
+    "\x85",
+    "\u2028",
+    "*",
+    "&x",
+    "!tag",
+    "%",
+    "@",
+    "`",
+    "{a: 1}",
+    "[1]",
+    "- ",
+    "? ",
+    "|",
+    ">",
+    "---",
+    "...",
+    "yes",
+    "No",
+    "null",
+    "~",
+    "0x1F",
+    "1e3",
+    "2027-01-01",
+    "Оps",  # Cyrillic O
+    "ﬁ",
+    "İ",
+    "ß",
+    "\u200b",
+    "\u202e",
+    "\ufeff",
+    "\x00",
+    " ",
+    "x" * 300,
+]
+hostile_text = st.lists(
+    st.one_of(st.sampled_from(HOSTILE), st.text(max_size=4)), min_size=1, max_size=5
+).map("".join)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    users=st.lists(st.tuples(hostile_text, hostile_text), max_size=4),
+    groups=st.lists(hostile_text, min_size=1, max_size=4),
+    apps=st.lists(hostile_text, max_size=2),
+    role_name=hostile_text,
+)
+def test_round_trip_hostile_names(
+    tmp_path_factory: Any,
+    users: list[tuple[str, str]],
+    groups: list[str],
+    apps: list[str],
+    role_name: str,
+) -> None:
+    """Display names, UPNs, group, app id and role names with YAML indicators, quotes, line breaks,
+    keywords, look-alikes and control characters: export → plan is empty."""
+    users = [
+        (f"{local}@{domain}", name) for (local, name), domain in zip(users, groups, strict=False)
+    ]
+    snapshot = hostile_tenant(users, groups, role_name, approvers=len(groups), apps=apps)
+    assert_round_trip(snapshot, tmp_path_factory.mktemp("hostile"))

@@ -23,7 +23,7 @@ from pim_gitops.graph.clouds import (
     github_oidc_assertion,
     resolve_endpoint,
 )
-from pim_gitops.graph.reader import read_snapshot
+from pim_gitops.graph.reader import fetch_snapshot
 from pim_gitops.graph.retry import RetryPolicy, parse_retry_after
 from pim_gitops.graph.session import open_graph
 from pim_gitops.graph.transport import StaticTokenProvider, UncertainWriteError
@@ -47,7 +47,7 @@ class FakeSleep:
 def read(url: str, **kw: Any) -> tuple[dict[str, Any], int]:
     async def go() -> tuple[dict[str, Any], int]:
         async with open_graph(url, **kw) as transport:
-            data = await read_snapshot(transport, now=SAMPLE_NOW)
+            data = await fetch_snapshot(transport, now=SAMPLE_NOW)
             return data, transport.requests
 
     return asyncio.run(go())

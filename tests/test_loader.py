@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pim_gitops.errors import PolicySyntaxError
+from pim_gitops.errors import Location, PolicySyntaxError
 from pim_gitops.loader import MAX_FILE_BYTES, load_policies, parse_yaml
 
 from .conftest import write
@@ -209,3 +209,41 @@ def test_non_mapping_document(tmp_path: Path) -> None:
 def test_empty_role_file(tmp_path: Path) -> None:
     (message,) = _messages(_repo(tmp_path, r="# nothing\n"))
     assert message.endswith("file is empty")
+
+
+def test_an_impossible_timestamp_stays_text_for_the_model_to_locate() -> None:
+    loaded = parse_yaml("expires: 2027-02-29\nstart: 2027-01-01T25:00:00Z\n", "r.yaml")
+    assert loaded.data == {"expires": "2027-02-29", "start": "2027-01-01T25:00:00Z"}
+    assert loaded.source.value(("start",)) == Location("r.yaml", 2, 8)
+
+
+def test_an_impossible_timestamp_as_a_key_is_text() -> None:
+    assert parse_yaml("2027-02-30: x\n", "r.yaml").data == {"2027-02-30": "x"}
+
+
+def test_a_date_like_justification_is_text(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, duration: P1D, justification: 2027-02-29}\n"
+    )
+    ((loaded, _),) = load_policies(_repo(tmp_path, r=role)).roles
+    assert loaded.assignments.eligible[0].justification == "2027-02-29"
+
+
+def test_an_integer_expiry_is_not_epoch_seconds(tmp_path: Path) -> None:
+    role = (
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, expires: 2027}\n"
+    )
+    assert _messages(_repo(tmp_path, r=role)) == [
+        f"{tmp_path}/roles/r.yaml:4:48: assignments.eligible[0].expires: expected an ISO 8601 "
+        "date or date-time such as 2027-06-30 or 2027-06-30T17:00:00Z, got the number 2027"
+    ]
+
+
+def test_a_scalar_its_tag_cannot_build_is_located() -> None:
+    with pytest.raises(PolicySyntaxError) as info:
+        parse_yaml("role: x\nn: !!int abc\n", "r.yaml")
+    assert str(info.value) == (
+        "r.yaml:2:4: cannot read 'abc': invalid literal for int() with base 10: 'abc'"
+    )

@@ -152,8 +152,5 @@ async def execute(
 
 def planned_requests(plan: Plan, tenant: TenantState, now: datetime) -> list[BatchItem]:
     """``apply --dry-run``: the exact requests apply would send first, in order."""
-    return [
-        request_item(op, tenant, now, str(index))
-        for index, (_, ops) in enumerate(phases(plan))
-        for op in ops
-    ]
+    ordered = [op for _, ops in phases(plan) for op in ops]
+    return [request_item(op, tenant, now, str(index)) for index, op in enumerate(ordered)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pim_gitops.action import Action
@@ -77,31 +78,39 @@ def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
     return []
 
 
-def _standing_ga(assignments: Iterable[Assignment]) -> set[str]:
+#: How long an active assignment lasts, for comparing before and after: permanent is longest.
+_FOREVER = datetime.max.replace(tzinfo=UTC)
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _active_ga_until(assignments: Iterable[Assignment]) -> dict[str, datetime]:
+    """When each principal's active Global Administrator assignment ends."""
     return {
-        a.principal_id
+        a.principal_id: a.end or _FOREVER
         for a in assignments
-        if a.role_id == GLOBAL_ADMINISTRATOR and a.kind == "active" and a.permanent
+        if a.role_id == GLOBAL_ADMINISTRATOR and a.kind == "active"
     }
+
+
+def _principal_refs(plan: Plan) -> dict[str, str]:
+    return {op.principal.id: op.principal.ref for op in _requests(plan)}
 
 
 def break_glass_lost(plan: Plan, tenant: TenantState, after: list[Assignment]) -> list[str]:
-    declared = set(plan.guards.break_glass)
-    if not declared:
+    """A declared break-glass account whose active GA the plan removes or shortens
+    (permanent → expiring, a nearer end); accounts the plan leaves alone are not its doing."""
+    declared = plan.guards.break_glass
+    before, now = _active_ga_until(tenant.assignments), _active_ga_until(after)
+    lost = sorted(p for p in declared if p in before and now.get(p, _NEVER) < before[p])
+    if not lost:
         return []
-    before = declared & {
-        a.principal_id
-        for a in tenant.assignments
-        if a.role_id == GLOBAL_ADMINISTRATOR and a.kind == "active"
-    }
-    kept = declared & _standing_ga(after)
-    if len(kept) < len(before):
-        return [
-            f"the plan would leave Global Administrator with {len(kept)} of the "
-            f"{len(declared)} declared break-glass accounts active "
-            "(--allow-break-glass-change to override)"
-        ]
-    return []
+    refs = _principal_refs(plan)
+    kept = sum(1 for p in declared if now.get(p) == _FOREVER)
+    return [
+        "the plan reduces the permanent active Global Administrator assignment of break-glass "
+        f"account(s) {', '.join(refs.get(p, p) for p in lost)}; {kept} of the "
+        f"{len(declared)} declared would keep one (--allow-break-glass-change to override)"
+    ]
 
 
 def _has_pra_path(assignments: Iterable[Assignment]) -> bool:

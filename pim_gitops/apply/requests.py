@@ -4,7 +4,7 @@ every unmanaged property are echoed), a schedule request the documented body."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pim_gitops.action import Action
@@ -43,15 +43,14 @@ def schedule_body(op: ScheduleRequest, action: Action, now: datetime) -> dict[st
         "justification": op.justification,
     }
     if action is not Action.DELETE:
+        start = op.start or now
+        end = start + timedelta(seconds=op.duration) if op.duration is not None else op.end
         expiration: dict[str, Any] = (
-            {"type": "afterDateTime", "endDateTime": format_instant(op.end)}
-            if op.end
+            {"type": "afterDateTime", "endDateTime": format_instant(end)}
+            if end
             else {"type": "noExpiration"}
         )
-        body["scheduleInfo"] = {
-            "startDateTime": format_instant(op.start or now),
-            "expiration": expiration,
-        }
+        body["scheduleInfo"] = {"startDateTime": format_instant(start), "expiration": expiration}
     if op.ticket_number:
         body["ticketInfo"] = {
             "ticketNumber": op.ticket_number,

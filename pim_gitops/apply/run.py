@@ -22,9 +22,9 @@ LiveRead = tuple[dict[str, Any], TenantState]
 
 
 async def read_live(transport: GraphTransport, now: datetime) -> LiveRead:
-    from pim_gitops.graph.reader import read_snapshot
+    from pim_gitops.graph.reader import fetch_snapshot
 
-    snapshot = await read_snapshot(transport, now=now)
+    snapshot = await fetch_snapshot(transport, now=now)
     return snapshot, normalize_tenant(snapshot, now)
 
 

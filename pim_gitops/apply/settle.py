@@ -10,7 +10,7 @@ from typing import Any
 from pim_gitops.action import Action
 from pim_gitops.apply.requests import schedules_path
 from pim_gitops.diff import same_instant
-from pim_gitops.errors import GraphError
+from pim_gitops.errors import GraphError, GraphThrottledError
 from pim_gitops.graph.transport import GraphResponse, GraphTransport, error_parts
 from pim_gitops.plan import ScheduleRequest
 from pim_gitops.wire import parse_instant
@@ -53,6 +53,10 @@ def outcome_message(outcome: Any) -> str:
 
 
 def retryable(outcome: Any) -> bool:
+    """Worth another round: not when the retry budget already refused it (the transport
+    raised ``GraphThrottledError``), else on no answer or a throttling/unavailable status."""
+    if isinstance(outcome, GraphThrottledError):
+        return False
     status = outcome_status(outcome)
     return status is None or status in RETRY_STATUSES or outcome_code(outcome) == "retry"
 

@@ -34,6 +34,10 @@ def explain_difference(before: Any, after: Any) -> list[str]:
     """What changed between two JSON values, one line per path (deepdiff)."""
     if before is None or after is None:
         return ["created" if before is None else "removed"]
+    if not before and after:
+        return ["created"]
+    if before and not after:
+        return ["removed"]
     found = DeepDiff(before, after, ignore_order=True, verbose_level=2)
     return sorted(line.strip() for line in found.pretty().splitlines() if line.strip())
 
@@ -41,10 +45,15 @@ def explain_difference(before: Any, after: Any) -> list[str]:
 def staleness(op: Operation, tenant: TenantState, index: dict[Any, Any]) -> list[str] | None:
     """``None`` when the live object still matches the plan, else what changed."""
     if isinstance(op, RulePatch):
+        if op.role.id not in tenant.policies:
+            reason = tenant.policy_errors.get(op.role.id, "no PIM policy found")
+            return [f"its PIM policy cannot be read now: {reason}"]
         now_rule = _live_rule(op, tenant)
         if rule_fingerprint(now_rule) == op.fingerprint:
             return None
-        return explain_difference(op.live_rule, now_rule)
+        changed = explain_difference(op.live_rule, now_rule)
+        # Graph may list a set (enabledRules, recipients) in another order: not a change.
+        return changed or None
     now_schedule = live_schedule(index.get(op.key))
     if schedule_fingerprint(now_schedule) == op.fingerprint:
         return None

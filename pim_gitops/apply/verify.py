@@ -5,6 +5,7 @@ disagree with the next plan: whatever it reports as not in effect, a fresh plan 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from pim_gitops.action import Action
 from pim_gitops.apply.stale import explain_difference
@@ -26,7 +27,12 @@ def in_effect(op: Operation, tenant: TenantState, assignments: AssignmentIndex) 
     live = assignments.get(op.key)
     if op.action is Action.DELETE:
         return live is None
-    return live is not None and same_instant(live.end, op.end)
+    if live is None:
+        return False
+    if op.duration is not None and live.start is not None:
+        # As the differ judges a ``duration:``: counted from the schedule's start.
+        return same_instant(live.end, live.start + timedelta(seconds=op.duration))
+    return same_instant(live.end, op.end)
 
 
 def explain_not_in_effect(op: Operation, tenant: TenantState) -> list[str]:

@@ -58,8 +58,7 @@ def apply_saved_plan(
 ) -> int:
     """A plan saved by ``plan --out``: re-read the tenant, refuse it if stale, apply it."""
     if plan.empty:
-        console.data("No changes. Nothing to apply.\n")
-        return ExitCode.OK
+        return _nothing_to_apply(console, fmt)
     result = _in_session(
         options, lambda t: run_apply(console, t, plan, options, guards, dry_run=dry_run)
     )
@@ -83,14 +82,16 @@ def plan_and_apply(
 
     async def go(transport: GraphTransport) -> ApplyResult | None:
         snapshot, state, plan = await read_live_plan(console, transport, desired, options)
-        _show_plan(console, plan)
+        _show_plan(console, plan, fmt)
         if plan.empty:
             return None
         current = (snapshot, state)
         return await run_apply(console, transport, plan, options, guards, current, dry_run=dry_run)
 
     result = _in_session(options, go)
-    return ExitCode.OK if result is None else report_apply(console, result, fmt)
+    if result is None:
+        return ExitCode.OK if fmt != "json" else _nothing_to_apply(console, fmt)
+    return report_apply(console, result, fmt)
 
 
 def confirm_and_apply(
@@ -103,7 +104,7 @@ def confirm_and_apply(
     from pim_gitops.commands.planning import live_plan
 
     _, plan = live_plan(console, options, directory)
-    _show_plan(console, plan)
+    _show_plan(console, plan, fmt)
     if plan.empty:
         return ExitCode.OK
     if not console.interactive:
@@ -172,10 +173,24 @@ def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 
-def _show_plan(console: Console, plan: Plan) -> None:
+def _show_plan(console: Console, plan: Plan, fmt: str) -> None:
+    """The plan for the person: on stdout, or on stderr when stdout carries the JSON result."""
     from pim_gitops.render.plan import render_text
 
-    console.show(lambda colour: render_text(plan, colour=colour))
+    if fmt == "json":
+        console.message(render_text(plan, colour=False).rstrip("\n"))
+    else:
+        console.show(lambda colour: render_text(plan, colour=colour))
+
+
+def _nothing_to_apply(console: Console, fmt: str) -> int:
+    """An empty plan: say so, or (``--format json``) print the empty result."""
+    from pim_gitops.apply import ApplyResult
+
+    if fmt == "json":
+        return report_apply(console, ApplyResult(), fmt)
+    console.data("No changes. Nothing to apply.\n")
+    return ExitCode.OK
 
 
 def _in_session(options: CommandOptions, work: Callable[[GraphTransport], Awaitable[T]]) -> T:

@@ -13,7 +13,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from types import MappingProxyType
 
-from pim_gitops.errors import PolicyError, PolicyErrors, PolicySchemaError, UnresolvedReferenceError
+from pim_gitops.errors import (
+    Location,
+    PolicyError,
+    PolicyErrors,
+    PolicySchemaError,
+    UnresolvedReferenceError,
+)
 from pim_gitops.loader import PolicySet, SourceMap
 from pim_gitops.model import LintSettings, RoleFile
 
@@ -83,14 +89,30 @@ def _tenant_layers(
 
 def _merged_role(
     role: RoleFile, source: SourceMap, policy: PolicySet, errors: list[PolicyError]
-) -> tuple[Merged, list[str]] | None:
+) -> tuple[Merged, list[str], list[Layer]] | None:
     layers, chain, problem = _tenant_layers(role, source, policy)
     if problem is not None:
         errors.append(problem)
         if policy.tenant is not None:
             return None  # a broken chain: the role's settings are unknown
-    merged = merge_layers([*layers, Layer(role, source, (), "role")])
-    return merged, chain
+    layers.append(Layer(role, source, (), "role"))
+    return merge_layers(layers), chain, layers
+
+
+APPROVERS = ("activation", "approval", "approvers")
+
+
+def _approver_locations(merged: Merged, layers: list[Layer]) -> dict[str, Location]:
+    """Where each approver reference of the winning layer is written."""
+    winner = merged.sources.get(".".join(APPROVERS), ENTRA_DEFAULT)
+    layer = next((x for x in layers if x.label == winner.layer), None)
+    approval = merged.settings.activation.approval if merged.settings.activation else None
+    if layer is None or approval is None:
+        return {}
+    found: dict[str, Location] = {}
+    for i, ref in enumerate(approval.approvers or ()):
+        found.setdefault(ref, layer.source.value((*layer.prefix, *APPROVERS, i)))
+    return found
 
 
 def _compile_role(
@@ -99,7 +121,7 @@ def _compile_role(
     found = _merged_role(role, source, policy, errors)
     if found is None:
         return None
-    merged, chain = found
+    merged, chain, layers = found
     assignments = tuple(
         [
             declare_assignment(s, "eligible", i, source)
@@ -127,6 +149,7 @@ def _compile_role(
         ),
         sources=MappingProxyType(dict(merged.sources)),
         policy=merged.settings,
+        approver_locations=MappingProxyType(_approver_locations(merged, layers)),
     )
 
 
@@ -184,6 +207,12 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
         break_glass=tenant.break_glass,
         automation=tuple((a.principal, a.reason) for a in tenant.automation),
         apply_identity=tenant.apply_identity,
+        break_glass_locations=tuple(
+            policy.tenant_source.value(("break_glass", i)) for i in range(len(tenant.break_glass))
+        ),
+        apply_identity_location=policy.tenant_source.value(("apply_identity",))
+        if tenant.apply_identity
+        else None,
         lint=tenant.lint or LintSettings(),
         waivers=tenant.waivers,
         tenant_file=policy.tenant_source.path,

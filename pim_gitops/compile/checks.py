@@ -70,7 +70,7 @@ def declare_assignment(
     number, system = _ticket(spec)
     return DeclaredAssignment(
         kind=kind,
-        principal=spec.principal.strip(),
+        principal=spec.principal,
         scope=spec.scope,
         start=spec.start,
         end=spec.expires,
@@ -106,7 +106,7 @@ def check_assignments(
                 PolicySchemaError(
                     item.location,
                     f"{role.ref.label}: {item.principal} is declared twice as {item.kind} at scope "
-                    f"{item.scope!r} (first at line {seen[key].location.line})",
+                    f"{item.scope!r} (first at {seen[key].location})",
                 )
             )
             continue

@@ -108,6 +108,13 @@ class CompiledRole:
     sources: Mapping[str, Source] = field(default_factory=dict)
     #: The layers merged, in policy words (``None`` for a role built without compiling).
     policy: Settings | None = None
+    #: Approver reference → where the winning layer writes it (empty: use ``source_of``).
+    approver_locations: Mapping[str, Location] = field(default_factory=dict)
+
+    def approver_location(self, ref: str) -> Location:
+        """Where an approver reference is written (the approvers setting when unknown)."""
+        found = self.approver_locations.get(ref)
+        return found if found is not None else self.source_of("activation.approval.approvers")
 
     def source_of(self, setting: str) -> Location:
         """Where a setting was declared: the setting itself, else the first declared setting
@@ -133,6 +140,18 @@ class DesiredState:
     tenant_file: str
     #: Non-fatal findings (e.g. an expiry already in the past).
     warnings: tuple[PolicyError, ...] = ()
+    #: Where each ``break_glass`` entry is written, in the same order.
+    break_glass_locations: tuple[Location, ...] = ()
+    apply_identity_location: Location | None = None
+
+    def break_glass_location(self, index: int) -> Location:
+        if index < len(self.break_glass_locations):
+            return self.break_glass_locations[index]
+        return Location(self.tenant_file)
+
+    def apply_identity_at(self) -> Location:
+        return self.apply_identity_location or Location(self.tenant_file)
+
     #: Where each key of the tenant file sits (lint locates its ``lint.rules`` errors).
     tenant_source: SourceMap | None = field(default=None, compare=False, repr=False)
 

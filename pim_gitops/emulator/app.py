@@ -1,5 +1,5 @@
 """The emulator's HTTP face: a Starlette app serving ``/v1.0/…`` plus control endpoints
-under ``/_emulator/…`` that are never delayed, faulted or counted."""
+under ``/_emulator/…`` that are never delayed, faulted, held or counted."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from starlette.types import Receive, Scope, Send
 
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
+from pim_gitops.emulator.holds import Holds
+from pim_gitops.emulator.identity import Caller, read_token, write_refusal
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.routes import Context, dispatch, resolve
 from pim_gitops.emulator.store import Store
@@ -100,8 +102,11 @@ class Emulator:
         faults: FaultConfig | None = None,
         clock: Clock = _utcnow,
         respell: bool = False,
+        caller: Caller | None = None,
     ) -> None:
-        """``respell=True`` is a shorthand for ``faults=FaultConfig(respell=True)``."""
+        """``respell=True`` is a shorthand for ``faults=FaultConfig(respell=True)``;
+        ``caller``: who the issued token names (default: the sample tenant's apply service
+        principal, ``Caller()``)."""
         if page_size < 1:
             raise ValueError("page_size must be positive")
         self.store = Store(snapshot)
@@ -111,9 +116,18 @@ class Emulator:
         self.faults = Faults(replace(config, respell=True) if respell else config)
         self.clock = clock
         self.stats = Stats()
+        self.initial_caller = caller or Caller()
+        #: Who the token of ``GET /_emulator/token`` names; set it, or POST /_emulator/identity.
+        self.caller = self.initial_caller
+        #: Writes held until released (``holds.add(...)``; ``holds.py``).
+        self.holds = Holds()
         self.app = Starlette(
             routes=[
                 HttpRoute("/_emulator/stats", self._stats, methods=["GET"]),
+                HttpRoute("/_emulator/token", self._token, methods=["GET", "POST"]),
+                HttpRoute("/_emulator/identity", self._identity, methods=["GET", "POST"]),
+                HttpRoute("/_emulator/holds", self._holds, methods=["GET", "POST"]),
+                HttpRoute("/_emulator/holds/{id}/release", self._release, methods=["POST"]),
                 HttpRoute("/_emulator/snapshot", self._snapshot, methods=["GET"]),
                 HttpRoute("/_emulator/reset", self._reset, methods=["POST"]),
                 HttpRoute("/_emulator/faults", self._faults, methods=["GET", "POST"]),
@@ -137,7 +151,47 @@ class Emulator:
         self.store.reset()
         self.stats.reset()
         self.faults.configure(self.faults.config)
+        self.holds.release_all()
+        self.caller = self.initial_caller
         return Response(status_code=204)
+
+    def token(self) -> str:
+        """The access token issued for the current caller (unsigned JWT, ``identity.py``)."""
+        return self.caller.token(self.store.tenant_id, self.clock())
+
+    async def _token(self, request: Request) -> Response:
+        return JSONResponse(
+            {"access_token": self.token(), "token_type": "Bearer", "expires_in": 3600}
+        )
+
+    async def _identity(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                data = json.loads(await request.body() or b"{}")
+                if not isinstance(data, dict):
+                    raise ValueError("expected a JSON object")
+                self.caller = Caller.from_dict(data)
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(self.caller.as_dict())
+
+    async def _holds(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                data = json.loads(await request.body() or b"{}")
+                if not isinstance(data, dict):
+                    raise ValueError("expected a JSON object")
+                return JSONResponse(self.holds.add_from(data).as_dict(), status_code=201)
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"value": [h.as_dict() for h in self.holds.all()]})
+
+    async def _release(self, request: Request) -> Response:
+        hold = self.holds.get(request.path_params["id"])
+        if hold is None:
+            return JSONResponse({"error": "no such hold"}, status_code=404)
+        hold.release()
+        return JSONResponse(hold.as_dict())
 
     async def _faults(self, request: Request) -> Response:
         if request.method == "POST":
@@ -192,9 +246,16 @@ class Emulator:
                 self.stats.write_attempts += 1
 
     def execute(
-        self, method: str, path: str, params: Mapping[str, str], body: Any, base_url: str
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        body: Any,
+        base_url: str,
+        claims: Mapping[str, Any] | None = None,
     ) -> tuple[GraphReply, bool]:
-        """Run one Graph request (no faults); returns the reply and whether it was a write."""
+        """Run one Graph request (no faults) for the caller the token's ``claims`` name;
+        returns the reply and whether it was a write."""
         request_id = str(uuid.uuid4())
         write = False
         try:
@@ -202,6 +263,9 @@ class Emulator:
             write = route_.write
             with self.stats.lock:
                 self.stats.by_route[f"{route_.method} {route_.template}"] += 1
+            refusal = write_refusal(claims, route_.template, self.store) if write else None
+            if refusal:
+                raise GraphFault(403, "Authorization_RequestDenied", refusal)
             ctx = Context(
                 self.store,
                 method,
@@ -242,6 +306,10 @@ class Emulator:
                 401, "InvalidAuthenticationToken", "Access token is empty.", request_id
             )
             return self._reply(reply, request_id)
+        claims, problem = read_token(auth[7:].strip(), self.store.tenant_id)
+        if problem:
+            reply = self._fault_reply(401, "InvalidAuthenticationToken", problem, request_id)
+            return self._reply(reply, request_id)
         is_batch = path.strip("/") == "$batch"
         write = request.method in ("POST", "PATCH", "PUT", "DELETE") and not is_batch
         write = write and not path.rstrip("/").endswith("getByIds")
@@ -280,9 +348,11 @@ class Emulator:
                 )
             with self.stats.lock:
                 self.stats.by_route["POST $batch"] += 1
-            return await self._batch(body, base_url, request_id)
+            return await self._batch(body, base_url, request_id, claims)
         params = dict(request.query_params)
-        reply, _ = self.execute(request.method, path, params, body, base_url)
+        await self.holds.pause(request.method, path, body)
+        reply, _ = self.execute(request.method, path, params, body, base_url, claims)
+        await self.holds.pause(request.method, path, body, after=True)
         if decision.fault == "ghost":
             reply = self._fault_reply(504, "GatewayTimeout", "The gateway timed out.", request_id)
         return self._reply(reply, request_id)
@@ -315,7 +385,9 @@ class Emulator:
             seen.add(item["id"])
         return requests
 
-    async def _batch(self, body: Any, base_url: str, request_id: str) -> Response:
+    async def _batch(
+        self, body: Any, base_url: str, request_id: str, claims: Mapping[str, Any] | None
+    ) -> Response:
         try:
             items = self._batch_items(body)
         except GraphFault as fault:
@@ -349,7 +421,11 @@ class Emulator:
                     reply = early
                 else:
                     params = dict(parse_qsl(query, keep_blank_values=True))
-                    reply, _ = self.execute(method, path, params, item.get("body"), base_url)
+                    await self.holds.pause(method, path, item.get("body"))
+                    reply, _ = self.execute(
+                        method, path, params, item.get("body"), base_url, claims
+                    )
+                    await self.holds.pause(method, path, item.get("body"), after=True)
                     if decision.fault == "ghost":
                         reply = self._fault_reply(504, "GatewayTimeout", "Timed out.", inner_id)
             statuses[str(item["id"])] = reply.status

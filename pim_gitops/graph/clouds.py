@@ -2,14 +2,17 @@
 
 A real token is only ever sent to a Microsoft Graph host of the global or a national cloud,
 with that cloud's authority and ``/.default`` scope. A loopback URL (the emulator) gets a
-fixed local token and no credential is ever built. Anything else is refused.
+local token and no credential is ever built: the one the emulator issues for the caller it is
+configured with (``session.emulator_token``), else ``LOCAL_TOKEN``. Anything else is refused.
 """
 
 from __future__ import annotations
 
+import base64
 import ipaddress
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +20,31 @@ from urllib.parse import urlsplit
 from pim_gitops.errors import GraphAuthError
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
-LOCAL_TOKEN = "pim-gitops-local-emulator-token"
+
+
+def _segment(data: Mapping[str, Any]) -> str:
+    raw = json.dumps(dict(data), sort_keys=True, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def unsigned_token(claims: Mapping[str, Any]) -> str:
+    """A JWT-shaped token that is not signed (``alg: none``, empty signature): only ever sent
+    to a loopback emulator, which is where its claims are read."""
+    return f"{_segment({'alg': 'none', 'typ': 'JWT'})}.{_segment(claims)}."
+
+
+#: The loopback token when the emulator names no caller (an older emulator, a test double):
+#: app-only, the nil object id, no permission.
+LOCAL_TOKEN = unsigned_token(
+    {
+        "aud": "https://graph.microsoft.com",
+        "iss": "pim-gitops-local",
+        "idtyp": "app",
+        "oid": "00000000-0000-0000-0000-000000000000",
+        "appid": "00000000-0000-0000-0000-000000000000",
+        "ver": "1.0",
+    }
+)
 
 
 @dataclass(frozen=True)

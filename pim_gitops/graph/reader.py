@@ -150,7 +150,7 @@ async def _members(transport: GraphTransport, groups: list[str]) -> list[list[di
     return members
 
 
-async def read_snapshot(
+async def fetch_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
 ) -> dict[str, Any]:
     """The tenant's PIM state as a snapshot (raw Graph v1.0 objects)."""

@@ -134,15 +134,16 @@ def _gave_up(
 class StaticTokenProvider:
     """The emulator's token provider: a fixed token, only for loopback hosts."""
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, token: str = LOCAL_TOKEN) -> None:
         from kiota_abstractions.authentication import AllowedHostsValidator
 
         self._validator = AllowedHostsValidator([host])
+        self._token = token
 
     async def get_authorization_token(
         self, uri: str, additional_authentication_context: dict[str, Any] | None = None
     ) -> str:
-        return LOCAL_TOKEN if self._validator.is_url_host_valid(uri) else ""
+        return self._token if self._validator.is_url_host_valid(uri) else ""
 
     def get_allowed_hosts_validator(self) -> Any:
         return self._validator
@@ -154,9 +155,11 @@ def build_adapter(
     *,
     timeout_s: float = 60.0,
     http: httpx.AsyncBaseTransport | None = None,
+    local_token: str = LOCAL_TOKEN,
 ) -> Any:
     """msgraph-sdk's request adapter for an endpoint, with our middleware choice (``http``:
-    the httpx transport underneath the Graph pipeline, e.g. a ``MockTransport`` in tests)."""
+    the httpx transport underneath the Graph pipeline, e.g. a ``MockTransport`` in tests;
+    ``local_token``: what a loopback endpoint is sent, see ``session.emulator_token``)."""
     from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
@@ -168,7 +171,9 @@ def build_adapter(
     from msgraph_core.middleware import GraphTelemetryHandler
 
     if endpoint.cloud is None:
-        auth: Any = BaseBearerTokenAuthenticationProvider(StaticTokenProvider(endpoint.host))
+        auth: Any = BaseBearerTokenAuthenticationProvider(
+            StaticTokenProvider(endpoint.host, local_token)
+        )
     else:
         auth = AzureIdentityAuthenticationProvider(
             credential, scopes=[endpoint.scope], allowed_hosts=[endpoint.host]
@@ -338,6 +343,20 @@ class GraphTransport:
             self.retries += 1
             await self.sleep(decision.wait_s)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def access_token(self) -> str:
+        """The bearer token this transport sends to its Graph host (for ``identity.whoami``;
+        never logged): asked from the adapter's authentication provider, as for a request."""
+        from kiota_abstractions.request_information import RequestInformation
+
+        info = RequestInformation()
+        info.url = self.url("")
+        await self.adapter._authentication_provider.authenticate_request(info)
+        header = info.headers.get("Authorization")
+        value = next(iter(header), "") if header else ""
+        if not value.lower().startswith("bearer "):
+            raise GraphAuthError("no access token is available for " + self.base_url)
+        return str(value[7:].strip())
 
     async def get_json(
         self, path: str, *, params: Mapping[str, str] | None = None, target: str | None = None

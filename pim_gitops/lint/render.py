@@ -11,6 +11,7 @@ from pim_gitops import __version__
 from pim_gitops.lint.docs import rule_help, rule_markdown, rules_docs
 from pim_gitops.lint.engine import LintResult
 from pim_gitops.lint.registry import Rule, catalogue
+from pim_gitops.lint.report import lint_report
 
 __all__ = [
     "render_github",
@@ -49,12 +50,8 @@ def render_text(result: LintResult) -> str:
 
 
 def render_json(result: LintResult) -> str:
-    data = {
-        "preset": result.preset,
-        "findings": [f.as_json() for f in result.findings],
-        "skipped": list(result.skipped),
-        "summary": result.summary(),
-    }
+    """``lint --format json``: the ``LintReport`` model (``schemas/lint-result.schema.json``)."""
+    data = lint_report(result).model_dump(mode="json")
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 

@@ -29,7 +29,7 @@ from pim_gitops.plan.model import (
     schedule_fingerprint,
 )
 from pim_gitops.policy_rules import Phase, PolicyScope, rule_by_id, rule_for_path
-from pim_gitops.resolve import Resolver
+from pim_gitops.resolve import Resolver, resolve_guard_refs
 from pim_gitops.state import Assignment, TenantState, settings_leaves
 
 SCOPE = PolicyScope.DIRECTORY_ROLE
@@ -105,6 +105,14 @@ def live_schedule(live: Assignment | None) -> LiveSchedule | None:
     return LiveSchedule(id=live.schedule_id, start=live.start, end=live.end)
 
 
+def _declared_duration(change: Change) -> int | None:
+    """A ``duration:`` counts from the write, so apply, not the plan, fixes the end."""
+    declared = change.declared
+    if change.desired is None or declared is None or declared.permanent:
+        return None
+    return declared.duration if declared.end is None else None
+
+
 def _schedule_request(change: Change, trace: str | None) -> ScheduleRequest:
     target = change.desired or change.live
     assert target is not None
@@ -122,6 +130,7 @@ def _schedule_request(change: Change, trace: str | None) -> ScheduleRequest:
         addresses=(change.address,),
         start=desired.start if desired is not None else None,
         end=desired.end if desired is not None else None,
+        duration=_declared_duration(change),
         justification=_justification(declared.justification if declared else None, trace),
         ticket_number=declared.ticket_number if declared else None,
         ticket_system=declared.ticket_system if declared else None,
@@ -139,18 +148,13 @@ def _summary(changes: Sequence[Change]) -> Summary:
 
 def guard_facts(desired: DesiredState, tenant: TenantState) -> GuardFacts:
     """The declared tenant, and the object ids of the break-glass accounts and the apply
-    identity, as the tenant resolves them now."""
-    resolver = Resolver(tenant)
-    ids = []
-    for ref in desired.break_glass:
-        found = resolver.principal(ref)
-        if not isinstance(found, str):
-            ids.append(found.id)
-    identity = resolver.principal(desired.apply_identity) if desired.apply_identity else None
+    identity, as the tenant resolves them now; raises ``PlanError`` (with each entry's
+    ``file:line:col``) when one does not resolve."""
+    refs = resolve_guard_refs(desired, Resolver(tenant))
+    if refs.errors:  # fail closed: a guard never drops a reference it cannot resolve
+        raise PlanError("the plan cannot be made:\n  " + "\n  ".join(refs.errors))
     return GuardFacts(
-        tenant=desired.tenant,
-        break_glass=tuple(sorted(ids)),
-        apply_identity=None if identity is None or isinstance(identity, str) else identity.id,
+        tenant=desired.tenant, break_glass=refs.break_glass, apply_identity=refs.apply_identity
     )
 
 

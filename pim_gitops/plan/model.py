@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from pim_gitops.action import Action
-from pim_gitops.policy_rules import Phase
+from pim_gitops.errors import PimGitopsError
+from pim_gitops.policy_rules import Phase, PolicyScope, rule_by_id
+from pim_gitops.rawjson import RawObject
 from pim_gitops.state import Kind, Leaf
 from pim_gitops.wire import format_instant
 
 #: Bumped on every breaking change of the plan file; other versions are refused.
 FORMAT_VERSION = 2
 
-Instant = Annotated[datetime, PlainSerializer(format_instant, return_type=str)]
+Instant = Annotated[AwareDatetime, PlainSerializer(format_instant, return_type=str)]
 Origin = Literal["pull-request", "drift"]
 
 
@@ -95,6 +96,26 @@ class RulePatch(Frozen):
     live_rule: dict[str, Any]
     fingerprint: str
 
+    @model_validator(mode="after")
+    def _consistent_with_the_table(self) -> RulePatch:
+        """A plan file is input: the rule must be one the table knows, ``want`` must carry
+        exactly its paths with values it can write and read back unchanged."""
+        try:
+            spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, self.rule_id)
+        except KeyError:
+            raise ValueError(f"unknown policy rule {self.rule_id!r}") from None
+        if set(self.want) != set(spec.paths):
+            raise ValueError(f"want must carry exactly {sorted(spec.paths)}")
+        if not self.paths or not set(self.paths) <= set(spec.paths):
+            raise ValueError(f"paths must be a non-empty subset of {sorted(spec.paths)}")
+        try:
+            read = spec.read(RawObject(spec.write(self.live_rule, self.want), self.rule_id))
+        except PimGitopsError as exc:
+            raise ValueError(str(exc)) from None
+        if read != self.want:
+            raise ValueError(f"want holds values rule {self.rule_id} cannot carry: {self.want}")
+        return self
+
     @property
     def label(self) -> str:
         return f"{self.role.name}: update rule {self.rule_id}"
@@ -120,8 +141,11 @@ class ScheduleRequest(Frozen):
     scope: str = "/"
     addresses: tuple[str, ...]
     start: Instant | None = None
-    #: ``None`` for permanent.
+    #: ``None`` for permanent. For a declared ``duration`` this is the end as of plan time;
+    #: apply recomputes it from the moment it writes (``duration``).
     end: Instant | None = None
+    #: Seconds, when the assignment is declared by ``duration:`` (counted from the write).
+    duration: int | None = None
     justification: str
     ticket_number: str | None = None
     ticket_system: str | None = None

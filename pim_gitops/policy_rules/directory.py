@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pim_gitops.policy_rules.approval import approval_spec
 from pim_gitops.policy_rules.common import (
     COMMON_DOCS,
-    default_approval_stage,
     graph_words,
     policy_words,
     seconds,
@@ -50,7 +50,8 @@ def _write_activation_require(live: Mapping[str, Any], want: Leaves) -> dict[str
 
 
 def _activation_require_phase(before: Leaves, after: Leaves) -> Phase:
-    """MFA and an authentication context cannot both be on: MFA going off goes first."""
+    """Turning MFA off switches a control off (first, since MFA and an authentication context
+    cannot both be on); any other change relaxes."""
     was = words_of(before["activation.require"])
     now = words_of(after["activation.require"])
     return Phase.SWITCH_OFF if "mfa" in was and "mfa" not in now else Phase.RELAX
@@ -68,54 +69,10 @@ def _write_context(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
 
 
 def _context_phase(before: Leaves, after: Leaves) -> Phase:
+    """Removing the authentication context switches a control off (first, so MFA can come on
+    after it); setting or changing it relaxes."""
     path = "activation.authentication_context"
     return Phase.SWITCH_OFF if before[path] is not None and after[path] is None else Phase.RELAX
-
-
-def _approver_refs(setting: RawObject) -> list[str]:
-    refs = []
-    for index, stage in enumerate(setting.items("approvalStages")):
-        stage_reader = RawObject(stage, f"{setting.what}, stage #{index}")
-        for approver in stage_reader.items("primaryApprovers"):
-            a = RawObject(approver, f"{stage_reader.what}, approver")
-            kind = (a.text("@odata.type", optional=True) or "").rsplit(".", 1)[-1]
-            if kind == "singleUser":
-                refs.append("user:" + (a.text("userId", optional=True) or a.req("id")))
-            elif kind == "groupMembers":
-                refs.append("group:" + a.req("groupId"))
-            else:
-                refs.append(kind or "unknown")
-    return refs
-
-
-def _read_approval(rule: RawObject) -> dict[str, Leaf]:
-    setting = rule.child("setting")
-    required = setting.flag("isApprovalRequired", False)
-    approvers = tuple(sorted(set(_approver_refs(setting)))) if required else ()
-    return {"activation.approval.required": required, "activation.approval.approvers": approvers}
-
-
-def _subject(ref: str) -> dict[str, Any]:
-    kind, _, object_id = ref.partition(":")
-    if kind == "group":
-        return {"@odata.type": "#microsoft.graph.groupMembers", "groupId": object_id}
-    return {"@odata.type": "#microsoft.graph.singleUser", "userId": object_id}
-
-
-def _write_approval(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
-    """Only ``isApprovalRequired`` and the first stage's primary approvers are managed; the
-    stage's other properties and the other settings are kept from the live rule."""
-    body = merge_values(live, {})
-    setting = body.setdefault("setting", {})
-    required = bool(want["activation.approval.required"])
-    setting["isApprovalRequired"] = required
-    if required:
-        stages = setting.get("approvalStages") or [default_approval_stage()]
-        approvers = words_of(want["activation.approval.approvers"])
-        stages[0]["primaryApprovers"] = [_subject(a) for a in approvers]
-        setting["approvalStages"] = stages
-        setting.setdefault("approvalMode", "SingleStage")
-    return body
 
 
 # --- admin assignments ----------------------------------------------------------------------
@@ -146,6 +103,8 @@ def _write_expiration(name: str) -> Any:
 
 def _expiration_phase(name: str) -> Any:
     def phase(before: Leaves, after: Leaves) -> Phase:
+        """Allowing permanence, or a maximum at least as long, relaxes; requiring expiration
+        where permanence was allowed, or a shorter maximum, tightens."""
         was, now = before[f"{name}.allow_permanent"], after[f"{name}.allow_permanent"]
         if was and not now:
             return Phase.TIGHTEN
@@ -166,13 +125,17 @@ def _read_admin_require(name: str) -> Any:
 
 def _write_admin_require(name: str) -> Any:
     def write(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
-        return merge_values(live, {"enabledRules": graph_words(want[f"{name}.require"])})
+        # ``Ticketing`` is not offered for admin assignments; one set live is kept, not dropped.
+        kept = ["Ticketing"] if "Ticketing" in (live.get("enabledRules") or []) else []
+        return merge_values(live, {"enabledRules": graph_words(want[f"{name}.require"]) + kept})
 
     return write
 
 
 def _admin_require_phase(name: str) -> Any:
     def phase(before: Leaves, after: Leaves) -> Phase:
+        """Dropping requirements relaxes; adding any requirement tightens, so assignments made
+        in the same apply are not held to it."""
         was = set(words_of(before[f"{name}.require"]))
         now = set(words_of(after[f"{name}.require"]))
         return Phase.RELAX if now <= was else Phase.TIGHTEN
@@ -224,75 +187,6 @@ def _assignment_specs(name: str, level: str) -> list[RuleSpec]:
     ]
 
 
-# long: a data table, one row a property
-def _approval_docs() -> tuple[PropertyDoc, ...]:
-    stage = "setting.approvalStages[]"
-    kept = "kept from the live rule."
-    escalation = (
-        "Escalation is not stored by Graph for directory roles (author note in DC "
-        "how-to-pim-update-rules.md Ex. 3); " + kept
-    )
-    approvers = "activation.approval.approvers"
-    return (
-        PropertyDoc("setting.isApprovalRequired", "activation.approval.required"),
-        PropertyDoc(
-            "setting.isApprovalRequiredForExtension",
-            reason="Not used by directory-role activation; " + kept + " (DC approvalsettings.md)",
-        ),
-        PropertyDoc(
-            "setting.isRequestorJustificationRequired",
-            reason="The requestor's justification is governed by `Enablement_EndUser_Assignment` "
-            "(`activation.require: [justification]`); " + kept,
-        ),
-        PropertyDoc(
-            "setting.approvalMode",
-            reason="Derived: `SingleStage` when approval is on; Entra's PIM UI offers one stage "
-            "for directory roles. Kept from the live rule.",
-        ),
-        PropertyDoc(
-            "setting.approvalStages",
-            "activation.approval",
-            note="One stage is managed; approval off ⇒ stages are not compared (Graph reports a "
-            "default stage; azuread#1398).",
-        ),
-        PropertyDoc(
-            f"{stage}.approvalStageTimeOutInDays",
-            reason="Fixed at 1 day in the Entra admin center; " + kept,
-        ),
-        PropertyDoc(
-            f"{stage}.isApproverJustificationRequired",
-            reason="Always on in the Entra admin center; " + kept,
-        ),
-        PropertyDoc(f"{stage}.escalationTimeInMinutes", reason=escalation),
-        PropertyDoc(f"{stage}.isEscalationEnabled", reason="As above."),
-        PropertyDoc(f"{stage}.escalationApprovers", reason="As above."),
-        PropertyDoc(f"{stage}.primaryApprovers", approvers, note="Users and groups; a set."),
-        PropertyDoc(
-            f"{stage}.primaryApprovers[].userId", approvers, note="`user:UPN` resolved to this id."
-        ),
-        PropertyDoc(
-            f"{stage}.primaryApprovers[].groupId",
-            approvers,
-            note="`group:name` resolved to this id.",
-        ),
-        PropertyDoc(
-            f"{stage}.primaryApprovers[].id",
-            approvers,
-            note="Alternative spelling of the user id in the group-policy example; read as "
-            "`userId`.",
-        ),
-        PropertyDoc(
-            f"{stage}.primaryApprovers[].isBackup",
-            reason="Backup approvers are a PIM-for-Groups notion; read, never written.",
-        ),
-        PropertyDoc(
-            f"{stage}.primaryApprovers[].description",
-            reason="Display text; not stored meaningfully.",
-        ),
-        *COMMON_DOCS,
-    )
-
-
 # long: a data table of four rules
 def _activation_specs() -> list[RuleSpec]:
     context = "activation.authentication_context"
@@ -331,15 +225,7 @@ def _activation_specs() -> list[RuleSpec]:
                 *COMMON_DOCS,
             ),
         ),
-        RuleSpec(
-            id="Approval_EndUser_Assignment",
-            kind="Approval",
-            paths=("activation.approval.required", "activation.approval.approvers"),
-            read=_read_approval,
-            write=_write_approval,
-            phase=always_relax,
-            docs=_approval_docs(),
-        ),
+        approval_spec(),
         RuleSpec(
             id="AuthenticationContext_EndUser_Assignment",
             kind="AuthenticationContext",

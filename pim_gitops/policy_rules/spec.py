@@ -68,6 +68,7 @@ def merge_values(live: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str
 
 
 def always_relax(before: Leaves, after: Leaves) -> Phase:
+    """Any change relaxes: the rule constrains no assignment the same apply makes."""
     return Phase.RELAX
 
 

@@ -1,0 +1,76 @@
+"""The ``lint --format json`` document as frozen models; ``schemas/lint-result.schema.json``
+is generated from ``LintReport``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pim_gitops.lint.engine import Finding, LintResult, Severity
+
+#: The presets ``lint --preset`` accepts (``engine.PRESETS``).
+Preset = Literal["default", "cisa", "cis", "strict"]
+#: A rule code: family prefix and three digits (``ASG001``).
+RULE_CODE = r"^[A-Z]{3}[0-9]{3}$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LintFinding(_Frozen):
+    """One finding: which rule, where in the policy files, about which role and principal."""
+
+    rule: str = Field(pattern=RULE_CODE)
+    name: str
+    severity: Severity
+    message: str
+    file: str
+    line: int = Field(ge=0)
+    role: str | None
+    principal: str | None
+    controls: tuple[str, ...]
+    #: The waiver's reason when an accepted exception covers this finding.
+    waived: str | None
+
+
+class LintSummary(_Frozen):
+    """Findings counted by severity; waived findings count only as waived."""
+
+    error: int = Field(ge=0)
+    warning: int = Field(ge=0)
+    info: int = Field(ge=0)
+    waived: int = Field(ge=0)
+
+
+class LintReport(_Frozen):
+    preset: Preset
+    findings: tuple[LintFinding, ...]
+    #: Rules that need a tenant view (``--snapshot`` or ``--live``) and had none.
+    skipped: tuple[str, ...]
+    summary: LintSummary
+
+
+def lint_finding(finding: Finding) -> LintFinding:
+    return LintFinding(
+        rule=finding.rule,
+        name=finding.name,
+        severity=finding.severity,
+        message=finding.message,
+        file=finding.file,
+        line=finding.line,
+        role=finding.role,
+        principal=finding.principal,
+        controls=finding.controls,
+        waived=finding.waived,
+    )
+
+
+def lint_report(result: LintResult) -> LintReport:
+    return LintReport(
+        preset=result.preset,  # validated: one of engine.PRESETS
+        findings=tuple(lint_finding(f) for f in result.findings),
+        skipped=result.skipped,
+        summary=LintSummary(**result.summary()),
+    )
