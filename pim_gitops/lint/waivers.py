@@ -39,8 +39,12 @@ def _covers(waiver: Waiver, role: str | None, finding: Finding) -> bool:
 
 
 def _waivers(desired: DesiredState) -> list[tuple[Waiver, str | None, Location]]:
-    tenant = Location(desired.tenant_file, 1, 1)
-    return [(w, w.role, tenant) for w in desired.waivers] + [
+    source = desired.tenant_source
+    tenant = [
+        source.value(("waivers", i)) if source else Location(desired.tenant_file, 1, 1)
+        for i in range(len(desired.waivers))
+    ]
+    return [(w, w.role, at) for w, at in zip(desired.waivers, tenant, strict=True)] + [
         (w, role.ref.label, role.location) for role in desired.roles for w in role.waivers
     ]
 

@@ -12,8 +12,9 @@ from pim_gitops.lint.rules.views import ga_role
 from pim_gitops.state import Principal
 
 
-def _break_glass_account(ctx: LintContext, ref: str, p: Principal) -> Iterator[Finding]:
-    where = Location(ctx.desired.tenant_file, 1, 1)
+def _break_glass_account(
+    ctx: LintContext, ref: str, p: Principal, where: Location
+) -> Iterator[Finding]:
     ga = "Global Administrator"
     if p.type != "user" or p.user_type == "Guest":
         message = f"break-glass account {ref} must be a member user, not a {p.user_type or p.type}"
@@ -82,7 +83,8 @@ def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
     """
     expected = ctx.integer("count")
     declared = ctx.desired.break_glass
-    where = Location(ctx.desired.tenant_file, 1, 1)
+    source = ctx.desired.tenant_source
+    where = source.key(("break_glass",)) if source else Location(ctx.desired.tenant_file, 1, 1)
     if len(declared) != expected:
         yield ctx.finding(
             f"{len(declared)} break-glass account(s) declared; exactly {expected} expected",
@@ -95,7 +97,7 @@ def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
         if ga is None
         else {a.principal.lower(): a for a in ga.assignments if a.kind == "active" and a.permanent}
     )
-    for ref in declared:
+    for index, ref in enumerate(declared):
         if ref.lower() not in standing:
             yield ctx.finding(
                 f"break-glass account {ref} is not declared as a permanent "
@@ -106,7 +108,7 @@ def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
             )
         p = ctx.principal(ref)
         if p is not None:
-            yield from _break_glass_account(ctx, ref, p)
+            yield from _break_glass_account(ctx, ref, p, ctx.desired.break_glass_location(index))
 
 
 # long: the docstring is the rule's documentation page
@@ -218,7 +220,7 @@ def expired_waiver(ctx: LintContext) -> Iterator[Finding]:
             yield ctx.finding(
                 f"the waiver of {w.rule} ({w.reason!r}) expired on {w.expires}; "
                 "renew it or fix the finding",
-                Location(use.where.path, use.where.line, 1),
+                use.where,
                 role=use.role,
             )
 
@@ -264,6 +266,6 @@ def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
             w = use.waiver
             yield ctx.finding(
                 f"the waiver of {w.rule} ({w.reason!r}) matches no finding; remove it",
-                Location(use.where.path, use.where.line, 1),
+                use.where,
                 role=use.role,
             )
