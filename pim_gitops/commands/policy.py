@@ -23,10 +23,13 @@ def validate_policies(
     """Load and compile the policy; print its summary (or JSON), warnings on stderr;
     ``show``: one role with where each value came from."""
     from pim_gitops.compile import compile_policies
+    from pim_gitops.lint.config import check_overrides
+    from pim_gitops.lint.registry import catalogue
     from pim_gitops.loader import load_policies
     from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
 
     desired = compile_policies(load_policies(directory), options.now)
+    check_overrides(desired, catalogue())  # lint.rules: unknown codes and options, located
     for warning in desired.warnings:
         console.message(f"{warning.location}: warning: {warning.message}")
     if show is not None:
@@ -96,8 +99,8 @@ def show_rules(console: Console, rule: str | None, docs_dir: str | None) -> int:
     """The rule catalogue, one rule's page, or every page written to ``docs_dir``."""
     import click
 
-    from pim_gitops.lint.engine import catalogue, iter_rules
-    from pim_gitops.lint.render import rule_markdown, rules_docs
+    from pim_gitops.lint.docs import rule_markdown, rules_docs, rules_listing
+    from pim_gitops.lint.registry import iter_rules
 
     if docs_dir:
         out = Path(docs_dir)
@@ -113,9 +116,7 @@ def show_rules(console: Console, rule: str | None, docs_dir: str | None) -> int:
             raise click.UsageError(f"no rule {rule!r}; see `pim-gitops rules`")
         console.data(rule_markdown(found[0]))
         return ExitCode.OK
-    for item in catalogue():
-        controls = f"  [{', '.join(item.controls)}]" if item.controls else ""
-        console.data(f"{item.code}  {item.name:26} {item.severity:8} {item.title}{controls}\n")
+    console.data(rules_listing())
     return ExitCode.OK
 
 

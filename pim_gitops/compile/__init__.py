@@ -217,6 +217,7 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
         waivers=tenant.waivers,
         tenant_file=policy.tenant_source.path,
         warnings=tuple(sorted(warnings, key=lambda w: (w.location, w.message))),
+        tenant_source=policy.tenant_source,
     )
 
 

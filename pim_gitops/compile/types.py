@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pim_gitops.errors import Location, PolicyError
+from pim_gitops.loader import SourceMap
 from pim_gitops.model import LintSettings, Settings, Waiver
 from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
 from pim_gitops.state import Kind, RoleSettings
@@ -150,6 +151,9 @@ class DesiredState:
 
     def apply_identity_at(self) -> Location:
         return self.apply_identity_location or Location(self.tenant_file)
+
+    #: Where each key of the tenant file sits (lint locates its ``lint.rules`` errors).
+    tenant_source: SourceMap | None = field(default=None, compare=False, repr=False)
 
     @property
     def assignment_count(self) -> int:

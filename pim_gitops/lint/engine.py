@@ -1,20 +1,48 @@
-"""The lint engine: a catalogue of rules run over the compiled policy (and, when given, a
-view of the tenant), presets, per-rule overrides and waivers."""
+"""The lint engine: the registered rules run over the compiled policy (and, when given, a
+view of the tenant), presets, per-rule overrides and waivers. Rules of the ``waivers`` phase
+(GEN004, GEN005) run last, over the waivers as applied to the other rules' findings; the
+same overrides apply to every rule."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pim_gitops.compile import CompiledRole, DesiredState
 from pim_gitops.errors import LintConfigError, Location
+from pim_gitops.lint.config import check_overrides
+from pim_gitops.lint.registry import (
+    PRESETS,
+    Option,
+    OptionValue,
+    Rule,
+    Severity,
+    catalogue,
+    iter_rules,
+    rule,
+)
+from pim_gitops.lint.waivers import WaiverUse, apply_waivers
+from pim_gitops.model import RuleOverride
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import Principal, RoleDefinition, TenantState
+from pim_gitops.wire import parse_duration
 
-Severity = Literal["error", "warning", "info"]
-PRESETS = ("default", "cisa", "cis", "strict")
+__all__ = [
+    "PRESETS",
+    "Finding",
+    "LintContext",
+    "LintResult",
+    "Option",
+    "Rule",
+    "Severity",
+    "catalogue",
+    "iter_rules",
+    "rule",
+    "run_lint",
+]
+
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -58,21 +86,58 @@ class Finding:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class LintContext:
-    """What a rule sees."""
+    """What one rule sees: the policy, the tenant view, its options, and (for the waivers
+    phase) how the waivers were used."""
 
     desired: DesiredState
     tenant: TenantState | None
     preset: str
     now: datetime
-    options: Mapping[str, Any]
+    rule: Rule
+    options: Mapping[str, OptionValue]
     resolver: Resolver | None = None
-    #: Role id (or reference key) → compiled role, for managed roles.
-    roles: dict[str, CompiledRole] = field(default_factory=dict)
+    waivers: tuple[WaiverUse, ...] = ()
 
-    def option(self, name: str, default: Any) -> Any:
-        return self.options.get(name, default)
+    def _value(self, name: str) -> OptionValue | None:
+        declared = self.rule.option(name)  # KeyError: the rule reads an undeclared option
+        return self.options.get(name, declared.default)
+
+    def flag(self, name: str) -> bool:
+        return bool(self._value(name))
+
+    def integer(self, name: str, by_preset: int = 0) -> int:
+        value = self._value(name)
+        return by_preset if value is None else int(value)
+
+    def seconds(self, name: str, by_preset: str = "PT0S") -> int:
+        value = self._value(name)
+        return parse_duration(by_preset if value is None else str(value))
+
+    def finding(
+        self,
+        message: str,
+        where: Location,
+        *,
+        role: str | None = None,
+        principal: str | None = None,
+        controls: tuple[str, ...] | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of this context's rule (its default severity and controls unless given)."""
+        return Finding(
+            self.rule.code,
+            self.rule.name,
+            severity or self.rule.severity,
+            message,
+            where.path,
+            where.line,
+            where.col,
+            role,
+            principal,
+            self.rule.controls if controls is None else controls,
+        )
 
     def role_id(self, compiled: CompiledRole) -> str | None:
         if self.resolver is not None:
@@ -98,72 +163,6 @@ class LintContext:
         return self.tenant.role_by_template(role_id) if self.tenant else None
 
 
-Check = Callable[[LintContext, "Rule"], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    severity: Severity
-    title: str
-    rationale: str
-    fix: str
-    bad: str
-    good: str
-    check: Check
-    #: CISA SCuBA ids (``MS.AAD.7.4v1``) this rule decides, exactly as the baseline words them.
-    scuba: tuple[str, ...] = ()
-    #: CIS Microsoft 365 Foundations Benchmark (v4.0.0) recommendation ids.
-    cis: tuple[str, ...] = ()
-    presets: tuple[str, ...] = PRESETS
-    needs_tenant: bool = False
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def controls(self) -> tuple[str, ...]:
-        return self.scuba + tuple(f"CIS {c}" for c in self.cis)
-
-    def finding(
-        self,
-        message: str,
-        where: Location,
-        *,
-        role: str | None = None,
-        principal: str | None = None,
-        controls: tuple[str, ...] | None = None,
-        severity: Severity | None = None,
-    ) -> Finding:
-        return Finding(
-            self.code,
-            self.name,
-            severity or self.severity,
-            message,
-            where.path,
-            where.line,
-            where.col,
-            role,
-            principal,
-            self.controls if controls is None else controls,
-        )
-
-
-CATALOGUE: dict[str, Rule] = {}
-
-
-def register(rule: Rule) -> Rule:
-    if rule.code in CATALOGUE:
-        raise ValueError(f"duplicate rule code {rule.code}")
-    CATALOGUE[rule.code] = rule
-    return rule
-
-
-def catalogue() -> list[Rule]:
-    import pim_gitops.lint.rules  # noqa: F401  (registers the rules)
-
-    return [CATALOGUE[c] for c in sorted(CATALOGUE)]
-
-
 @dataclass(frozen=True)
 class LintResult:
     findings: tuple[Finding, ...]
@@ -184,58 +183,39 @@ class LintResult:
         return counts
 
 
-def _waive(
-    findings: list[Finding], desired: DesiredState, now: datetime, tenant_file: str
-) -> list[Finding]:
-    """Mark waived findings; an expired or unused waiver is itself a finding."""
-    out = list(findings)
-    waivers = [(w, None) for w in desired.waivers] + [
-        (w, role) for role in desired.roles for w in role.waivers
-    ]
-    for waiver, role in waivers:
-        role_label = role.ref.label if role is not None else waiver.role
-        where = role.location if role is not None else Location(tenant_file, 1, 1)
-        if waiver.expires < now.date():
-            out.append(
-                Finding(
-                    "GEN004",
-                    "expired-waiver",
-                    "warning",
-                    f"the waiver of {waiver.rule} ({waiver.reason!r}) expired on "
-                    f"{waiver.expires}; renew it or fix the finding",
-                    where.path,
-                    where.line,
-                    role=role_label,
-                )
-            )
-            continue
-        used = False
-        for index, finding in enumerate(out):
-            if finding.rule != waiver.rule or finding.waived is not None:
-                continue
-            if role_label and (finding.role or "").casefold() != role_label.casefold():
-                continue
-            if (
-                waiver.principal
-                and (finding.principal or "").casefold() != waiver.principal.casefold()
-            ):
-                continue
-            out[index] = replace(finding, waived=waiver.reason)
-            used = True
-        if not used:
-            out.append(
-                Finding(
-                    "GEN005",
-                    "unused-waiver",
-                    "warning",
-                    f"the waiver of {waiver.rule} ({waiver.reason!r}) matches no "
-                    "finding; remove it",
-                    where.path,
-                    where.line,
-                    role=role_label,
-                )
-            )
-    return out
+@dataclass(frozen=True)
+class _Run:
+    """One lint run's fixed inputs."""
+
+    desired: DesiredState
+    tenant: TenantState | None
+    now: datetime
+    preset: str
+    overrides: Mapping[str, RuleOverride]
+    resolver: Resolver | None
+
+    def enabled(self, item: Rule) -> bool:
+        override = self.overrides.get(item.code)
+        if override is not None and override.enabled is not None:
+            return override.enabled
+        return self.preset in item.presets
+
+    def run(self, item: Rule, waivers: tuple[WaiverUse, ...] = ()) -> Iterator[Finding]:
+        override = self.overrides.get(item.code)
+        options = dict(override.options or {}) if override is not None else {}
+        ctx = LintContext(
+            self.desired, self.tenant, self.preset, self.now, item, options, self.resolver, waivers
+        )
+        severity = override.severity if override is not None else None
+        for finding in item.check(ctx):
+            yield finding if severity is None else replace(finding, severity=severity)
+
+
+def _chosen_preset(desired: DesiredState, preset: str | None) -> str:
+    chosen = preset or desired.lint.preset
+    if chosen not in PRESETS:
+        raise LintConfigError(f"unknown preset {chosen!r}; presets: {', '.join(PRESETS)}")
+    return chosen
 
 
 def run_lint(
@@ -245,42 +225,22 @@ def run_lint(
     *,
     preset: str | None = None,
 ) -> LintResult:
+    """Lint the policy; raises ``LintConfigError`` (located) for a bad ``lint.rules``."""
     rules = catalogue()
-    chosen = preset or desired.lint.preset
-    if chosen not in PRESETS:
-        raise LintConfigError(f"unknown preset {chosen!r}; presets: {', '.join(PRESETS)}")
-    overrides = desired.lint.rules
-    unknown = sorted(set(overrides) - set(CATALOGUE))
-    if unknown:
-        raise LintConfigError(
-            f"{desired.tenant_file}: lint.rules names unknown rules: {', '.join(unknown)}"
-        )
+    check_overrides(desired, rules)
+    resolver = Resolver(tenant) if tenant is not None else None
+    run = _Run(desired, tenant, now, _chosen_preset(desired, preset), desired.lint.rules, resolver)
     findings: list[Finding] = []
     skipped: list[str] = []
-    resolver = Resolver(tenant) if tenant is not None else None
-    for rule in rules:
-        override = overrides.get(rule.code)
-        enabled = chosen in rule.presets
-        if override is not None and override.enabled is not None:
-            enabled = override.enabled
-        if not enabled:
-            continue
-        if rule.needs_tenant and tenant is None:
-            skipped.append(rule.code)
-            continue
-        options = {**rule.options, **((override.options if override else None) or {})}
-        ctx = LintContext(desired, tenant, chosen, now, options, resolver)
-        for finding in rule.check(ctx, rule):
-            if override is not None and override.severity is not None:
-                finding = replace(finding, severity=override.severity)
-            findings.append(finding)
-    findings = _waive(findings, desired, now, desired.tenant_file)
+    active = [r for r in rules if run.enabled(r)]
+    for item in active:
+        if item.needs_tenant and tenant is None:
+            skipped.append(item.code)
+        elif item.phase == "policy":
+            findings.extend(run.run(item))
+    findings, uses = apply_waivers(findings, desired, now)
+    for item in active:
+        if item.phase == "waivers":
+            findings.extend(run.run(item, uses))
     unique = sorted(set(findings), key=Finding.sort_key)
-    return LintResult(tuple(unique), tuple(skipped), chosen)
-
-
-def iter_rules(codes: Iterable[str] | None = None) -> Iterator[Rule]:
-    wanted = {c.upper() for c in codes} if codes else None
-    for rule in catalogue():
-        if wanted is None or rule.code in wanted or rule.name in (wanted or set()):
-            yield rule
+    return LintResult(tuple(unique), tuple(skipped), run.preset)

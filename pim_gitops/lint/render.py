@@ -1,4 +1,5 @@
-"""Lint output: text, JSON, SARIF 2.1.0, GitHub workflow annotations, and the rule docs."""
+"""Lint output: text, JSON, SARIF 2.1.0 (rule metadata from the registry) and GitHub workflow
+annotations; the rule pages are in ``docs.py``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ from itertools import groupby
 from typing import Any
 
 from pim_gitops import __version__
-from pim_gitops.lint.engine import LintResult, Rule, catalogue
+from pim_gitops.lint.docs import rule_help, rule_markdown, rules_docs
+from pim_gitops.lint.engine import LintResult
+from pim_gitops.lint.registry import Rule, catalogue
 from pim_gitops.lint.report import lint_report
+
+__all__ = [
+    "render_github",
+    "render_json",
+    "render_sarif",
+    "render_text",
+    "rule_markdown",
+    "rules_docs",
+]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -43,12 +55,20 @@ def render_json(result: LintResult) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def _rule_help(rule: Rule) -> str:
-    return (
-        f"{rule.title}\n\n{rule.rationale}\n\nFix: {rule.fix}\n\n"
-        f"Violation:\n{rule.bad}\n\nFixed:\n{rule.good}\n\n"
-        f"Controls: {', '.join(rule.controls) or 'best practice'}"
-    )
+def _sarif_rule(r: Rule) -> dict[str, Any]:
+    return {
+        "id": r.code,
+        "name": r.name,
+        "shortDescription": {"text": r.title},
+        "fullDescription": {"text": r.doc.section("What it checks")},
+        "help": {"text": rule_help(r), "markdown": rule_markdown(r)},
+        "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
+        "properties": {
+            "tags": ["security", r.family, *r.controls],
+            "needsTenantView": r.needs_tenant,
+            "options": {o.name: o.default for o in r.options},
+        },
+    }
 
 
 def render_sarif(result: LintResult) -> str:
@@ -84,18 +104,7 @@ def render_sarif(result: LintResult) -> str:
                         "name": "pim-gitops",
                         "version": __version__,
                         "informationUri": "https://pim-gitops.dev",
-                        "rules": [
-                            {
-                                "id": r.code,
-                                "name": r.name,
-                                "shortDescription": {"text": r.title},
-                                "fullDescription": {"text": r.rationale},
-                                "help": {"text": _rule_help(r), "markdown": rule_markdown(r)},
-                                "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
-                                "properties": {"tags": ["security", *r.controls]},
-                            }
-                            for r in rules
-                        ],
+                        "rules": [_sarif_rule(r) for r in rules],
                     }
                 },
                 "results": results,
@@ -116,32 +125,3 @@ def render_github(result: LintResult) -> str:
             f"::{level[f.severity]} file={f.file},line={f.line},title={f.rule} {f.name}::{message}"
         )
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def rule_markdown(rule: Rule) -> str:
-    controls = ", ".join(rule.controls) or "best practice (no external control)"
-    options = ", ".join(f"`{k}` (default `{v}`)" for k, v in rule.options.items()) or "none"
-    return (
-        f"# {rule.code} {rule.name}\n\n**{rule.title}**\n\n"
-        f"- Severity: {rule.severity}\n- Presets: {', '.join(rule.presets)}\n"
-        f"- Needs a tenant view: {'yes' if rule.needs_tenant else 'no'}\n"
-        f"- Controls: {controls}\n- Options: {options}\n\n"
-        f"## Why\n\n{rule.rationale}\n\n## Fix\n\n{rule.fix}\n\n"
-        f"## Example\n\nViolation:\n\n```yaml\n{rule.bad}\n```\n\n"
-        f"Fixed:\n\n```yaml\n{rule.good}\n```\n"
-    )
-
-
-def rules_docs() -> dict[str, str]:
-    """``docs/rules/``: one page per rule and an index."""
-    pages = {f"{r.code}.md": rule_markdown(r) for r in catalogue()}
-    rows = "\n".join(
-        f"| [{r.code}]({r.code}.md) | {r.name} | {r.severity} | {r.title} | "
-        f"{', '.join(r.controls) or '—'} |"
-        for r in catalogue()
-    )
-    pages["README.md"] = (
-        "# Lint rules\n\nGenerated from the catalogue (`pim-gitops rules --docs docs/rules`).\n\n"
-        "| Code | Name | Severity | Title | Controls |\n|---|---|---|---|---|\n" + rows + "\n"
-    )
-    return pages

@@ -2,15 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
-from pim_gitops.lint.engine import Finding, LintContext, Rule, register
+from pim_gitops.lint.engine import Finding, LintContext
+from pim_gitops.lint.registry import duration, flag, rule
 from pim_gitops.lint.rules.views import managed
 from pim_gitops.roles import HIGHLY_PRIVILEGED
-from pim_gitops.wire import format_duration, parse_duration
+from pim_gitops.wire import format_duration
+
+#: ACT002 in the strict preset: the longest activation of a highly privileged role.
+STRICT_PRIVILEGED_ACTIVATION = 4 * 3600
 
 
-def _activation_controls(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
+@rule(
+    code="ACT001",
+    name="activation-requirements",
+    severity="error",
+    options=(flag("ticket", True, "Flag a missing ticket requirement (as a warning)."),),
+)
+def activation_requirements(ctx: LintContext) -> Iterator[Finding]:
+    """Activation requires MFA (or an authentication context), a justification and a ticket
+
+    ## What it checks
+
+    Every managed role's `activation.require` includes `mfa` (or the role sets an
+    `authentication_context`) and `justification`; a missing `ticket` is a warning
+    (option `ticket: false` turns that off).
+
+    ## Why
+
+    Activation is when standing risk becomes real privilege: it must be strongly
+    authenticated and explained, and the ticket ties it to a change record.
+
+    ## How to fix
+
+    Add the missing requirements to `activation.require`.
+
+    ## Example
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    activation:
+      require: [justification]
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    activation:
+      require: [mfa, justification, ticket]
+    ```
+    """
     for role, _ in managed(ctx):
         act = role.settings.activation
         where = role.source_of("activation.require")
@@ -20,13 +65,13 @@ def _activation_controls(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
         if not act.require_justification:
             missing.append("a justification")
         if missing:
-            yield rule.finding(
+            yield ctx.finding(
                 f"{role.ref.label}: activation does not require {' and '.join(missing)}",
                 where,
                 role=role.ref.label,
             )
-        if not act.require_ticket and ctx.option("ticket", True):
-            yield rule.finding(
+        if not act.require_ticket and ctx.flag("ticket"):
+            yield ctx.finding(
                 f"{role.ref.label}: activation does not require a ticket",
                 where,
                 role=role.ref.label,
@@ -34,79 +79,113 @@ def _activation_controls(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
             )
 
 
-register(
-    Rule(
-        "ACT001",
-        "activation-requirements",
-        "error",
-        "Activation requires MFA (or an authentication context), a justification and a ticket",
-        "Activation is when standing risk becomes real privilege; it must be strongly "
-        "authenticated and explained. A missing ticket is a warning (option ticket: false).",
-        "activation: {require: [mfa, justification, ticket]}",
-        "activation: {require: [justification]}",
-        "activation: {require: [mfa, justification, ticket]}",
-        _activation_controls,
-        options={"ticket": True},
-    )
+@rule(
+    code="ACT002",
+    name="activation-duration",
+    severity="warning",
+    options=(
+        duration(
+            "max",
+            "PT8H",
+            "The longest activation; in strict, highly privileged roles get at most PT4H.",
+        ),
+    ),
 )
+def activation_duration(ctx: LintContext) -> Iterator[Finding]:
+    """Activation lasts at most 8 hours (4 for highly privileged roles in strict)
 
+    ## What it checks
 
-def _activation_duration(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
+    `activation.max_duration` of every managed role is at most the option `max` (PT8H);
+    exactly the limit passes. In the strict preset the limit of a highly privileged role is
+    the smaller of `max` and PT4H.
+
+    ## Why
+
+    Shorter activations shrink the window in which a stolen session holds privilege.
+
+    ## How to fix
+
+    Lower `activation.max_duration`.
+
+    ## Example
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    activation:
+      max_duration: PT12H
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    activation:
+      max_duration: PT4H
+    ```
+    """
     for role, template in managed(ctx):
-        limit = parse_duration(str(ctx.option("max", "PT8H")))
+        limit = ctx.seconds("max")
         if ctx.preset == "strict" and template in HIGHLY_PRIVILEGED:
-            limit = min(limit, 4 * 3600)
-        duration = role.settings.activation.max_duration
-        if duration > limit:
-            yield rule.finding(
+            limit = min(limit, STRICT_PRIVILEGED_ACTIVATION)
+        lasts = role.settings.activation.max_duration
+        if lasts > limit:
+            yield ctx.finding(
                 f"{role.ref.label}: activation lasts up to "
-                f"{format_duration(duration)}, more than "
+                f"{format_duration(lasts)}, more than "
                 f"{format_duration(limit)}",
                 role.source_of("activation.max_duration"),
                 role=role.ref.label,
             )
 
 
-register(
-    Rule(
-        "ACT002",
-        "activation-duration",
-        "warning",
-        "Activation lasts at most 8 hours (4 for highly privileged roles in strict)",
-        "Shorter activations shrink the window in which a stolen session holds privilege.",
-        "Lower activation.max_duration.",
-        "max_duration: PT12H",
-        "max_duration: PT4H",
-        _activation_duration,
-        options={"max": "PT8H"},
-    )
-)
+@rule(code="ACT003", name="mfa-breaks-automation", severity="warning")
+def mfa_breaks_automation(ctx: LintContext) -> Iterator[Finding]:
+    """Admin-side MFA requirements do not block the CI apply identity
 
+    ## What it checks
 
-def _automation_mfa(ctx: LintContext, rule: Rule) -> Iterable[Finding]:
+    No managed role requires MFA on `eligible_assignment` or `active_assignment` (the
+    requirements on the administrator who assigns).
+
+    ## Why
+
+    An app-only token carries no MFA claim, so every assignment request made by the CI apply
+    identity fails: Graph answers `RoleAssignmentRequestPolicyValidationFailed ["MfaRule"]`
+    (graph-pim.md §7, microsoft-graph-docs-contrib#2302).
+
+    ## How to fix
+
+    Remove `mfa` from `eligible_assignment.require` / `active_assignment.require`, or assign
+    from an interactive session instead of CI.
+
+    ## Example
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    active_assignment:
+      require: [mfa, justification]
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    active_assignment:
+      require: [justification]
+    ```
+    """
     for role, _ in managed(ctx):
         for name in ("eligible_assignment", "active_assignment"):
             if getattr(role.settings, name).require_mfa:
-                yield rule.finding(
+                yield ctx.finding(
                     f"{role.ref.label}: {name} requires MFA, which app-only apply (CI) cannot "
                     "satisfy: Graph answers RoleAssignmentRequestPolicyValidationFailed "
                     '["MfaRule"]; assign from an interactive session or drop the requirement',
                     role.source_of(f"{name}.require"),
                     role=role.ref.label,
                 )
-
-
-register(
-    Rule(
-        "ACT003",
-        "mfa-breaks-automation",
-        "warning",
-        "Admin-side MFA requirements do not block the CI apply identity",
-        "An app-only token carries no MFA claim, so every assignment request fails (graph-pim.md "
-        "§7, microsoft-graph-docs-contrib#2302).",
-        "Remove mfa from eligible_assignment/active_assignment require, or apply interactively.",
-        "active_assignment: {require: [mfa, justification]}",
-        "active_assignment: {require: [justification]}",
-        _automation_mfa,
-    )
-)

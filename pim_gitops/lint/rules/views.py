@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pim_gitops.compile import CompiledRole
 from pim_gitops.errors import Location
-from pim_gitops.lint.engine import Finding, LintContext, Rule, Severity
+from pim_gitops.lint.engine import Finding, LintContext, Severity
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED
 from pim_gitops.state import Principal
 
@@ -36,7 +36,7 @@ def tenant_location(ctx: LintContext) -> Location:
 
 
 def holder_finding(
-    rule: Rule,
+    ctx: LintContext,
     h: Holder,
     message: str,
     *,
@@ -44,7 +44,7 @@ def holder_finding(
     severity: Severity | None = None,
 ) -> Finding:
     """A finding about one holder: at the holder's place, naming its role and principal."""
-    return rule.finding(
+    return ctx.finding(
         message, h.where, role=h.role_name, principal=h.ref, controls=controls, severity=severity
     )
 
@@ -131,3 +131,10 @@ def ga_role(ctx: LintContext) -> CompiledRole | None:
         if template == GLOBAL_ADMINISTRATOR:
             return role
     return None
+
+
+def exempt_refs(ctx: LintContext) -> set[str]:
+    """Principals allowed a permanent active assignment: break-glass and automation accounts."""
+    refs = {r.lower() for r in ctx.desired.break_glass}
+    refs |= {p.lower() for p, _ in ctx.desired.automation}
+    return refs

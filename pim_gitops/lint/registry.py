@@ -1,0 +1,225 @@
+"""The rule registry: ``@rule`` stores one frozen ``Rule`` per code, read by the engine, the
+``rules`` command, the docs and SARIF. A duplicate code fails at import."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from pim_gitops.lint.docstring import RuleDoc, parse_rule_doc
+from pim_gitops.wire import DurationError, parse_duration
+
+if TYPE_CHECKING:
+    from pim_gitops.lint.engine import Finding, LintContext
+
+Severity = Literal["error", "warning", "info"]
+OptionValue = bool | int | str
+OptionKind = Literal["flag", "integer", "duration"]
+PRESETS = ("default", "cisa", "cis", "strict")
+FAMILIES = {
+    "ACT": "activation",
+    "APR": "approval",
+    "ASG": "assignments",
+    "GEN": "structure",
+    "NTF": "notifications",
+}
+#: When a rule runs: over the policy (and tenant), or over the waivers once they are applied.
+Phase = Literal["policy", "waivers"]
+
+Check = Callable[["LintContext"], Iterable["Finding"]]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A typed rule option, set under ``lint.rules.<CODE>.options``. ``default`` ``None``
+    means the rule picks the value from the preset (``help`` says how)."""
+
+    name: str
+    kind: OptionKind
+    default: OptionValue | None
+    help: str
+
+    def problem(self, value: object) -> str | None:
+        """Why ``value`` is not a valid setting of this option (``None`` when it is)."""
+        if self.kind == "flag":
+            return None if isinstance(value, bool) else "expected true or false"
+        if self.kind == "integer":
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            return None if ok else "expected a whole number, 0 or more"
+        if not isinstance(value, str):
+            return "expected an ISO 8601 duration such as PT8H or P365D"
+        try:
+            parse_duration(value)
+        except DurationError as exc:
+            return str(exc)
+        return None
+
+    @property
+    def shown_default(self) -> str:
+        if self.default is None:
+            return "by preset"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        return str(self.default)
+
+
+def flag(name: str, default: bool, help: str) -> Option:
+    return Option(name, "flag", default, help)
+
+
+def integer(name: str, default: int | None, help: str) -> Option:
+    return Option(name, "integer", default, help)
+
+
+def duration(name: str, default: str | None, help: str) -> Option:
+    return Option(name, "duration", default, help)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: metadata, documentation (from the docstring) and its check."""
+
+    code: str
+    name: str
+    severity: Severity
+    check: Check
+    doc: RuleDoc
+    #: CISA SCuBA ids (``MS.AAD.7.4v1``) this rule decides, exactly as the baseline words them.
+    scuba: tuple[str, ...] = ()
+    #: CIS Microsoft 365 Foundations Benchmark (v4.0.0) recommendation ids.
+    cis: tuple[str, ...] = ()
+    presets: tuple[str, ...] = PRESETS
+    needs_tenant: bool = False
+    options: tuple[Option, ...] = ()
+    phase: Phase = "policy"
+
+    @property
+    def family(self) -> str:
+        return FAMILIES[self.code[:3]]
+
+    @property
+    def controls(self) -> tuple[str, ...]:
+        return self.scuba + tuple(f"CIS {c}" for c in self.cis)
+
+    @property
+    def title(self) -> str:
+        return self.doc.title
+
+    @property
+    def rationale(self) -> str:
+        return self.doc.section("Why")
+
+    def option(self, name: str) -> Option:
+        for item in self.options:
+            if item.name == name:
+                return item
+        raise KeyError(f"{self.code} reads option {name!r}, which its @rule does not declare")
+
+
+_SCUBA = re.compile(r"MS\.AAD\.\d+\.\d+v\d+")
+_CIS = re.compile(r"\d+(\.\d+)+")
+
+
+def _validate_references(code: str, scuba: Iterable[str], cis: Iterable[str]) -> None:
+    bad = [s for s in scuba if not _SCUBA.fullmatch(s)] + [c for c in cis if not _CIS.fullmatch(c)]
+    if bad:
+        raise ValueError(f"{code}: control references must be like MS.AAD.7.4v1 or 1.1.1: {bad}")
+
+
+def _validate_options(code: str, options: Iterable[Option]) -> None:
+    names = [o.name for o in options]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{code}: duplicate option names {names}")
+    for option in options:
+        if option.default is not None and option.problem(option.default) is not None:
+            raise ValueError(f"{code}: option {option.name}: bad default {option.default!r}")
+
+
+def _validate(code: str, name: str, severity: str, presets: Iterable[str]) -> None:
+    if code[:3] not in FAMILIES or len(code) != 6 or not code[3:].isdigit():
+        raise ValueError(f"rule code {code!r}: a family prefix ({', '.join(FAMILIES)}) + 3 digits")
+    if not name or name != name.lower() or " " in name:
+        raise ValueError(f"{code}: rule names are kebab-case, not {name!r}")
+    if severity not in ("error", "warning", "info"):
+        raise ValueError(f"{code}: unknown severity {severity!r}")
+    unknown = sorted(set(presets) - set(PRESETS))
+    if unknown:
+        raise ValueError(f"{code}: unknown presets {unknown}")
+
+
+class Registry:
+    """Rule code → rule; filled by ``@rule`` as the family modules are imported."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, Rule] = {}
+
+    def add(self, item: Rule) -> Rule:
+        if item.code in self._rules:
+            raise ValueError(f"duplicate rule code {item.code}")
+        if any(r.name == item.name for r in self._rules.values()):
+            raise ValueError(f"duplicate rule name {item.name}")
+        self._rules[item.code] = item
+        return item
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._rules
+
+    def get(self, code: str) -> Rule | None:
+        return self._rules.get(code)
+
+    def codes(self) -> list[str]:
+        return sorted(self._rules)
+
+    def rules(self) -> list[Rule]:
+        return [self._rules[c] for c in sorted(self._rules)]
+
+
+REGISTRY = Registry()
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    severity: Severity,
+    scuba: tuple[str, ...] = (),
+    cis: tuple[str, ...] = (),
+    presets: tuple[str, ...] = PRESETS,
+    needs_tenant: bool = False,
+    options: tuple[Option, ...] = (),
+    phase: Phase = "policy",
+    registry: Registry = REGISTRY,
+) -> Callable[[Check], Check]:
+    """Register the decorated check as rule ``code``; its docstring is the documentation."""
+    _validate(code, name, severity, presets)
+    _validate_references(code, scuba, cis)
+    _validate_options(code, options)
+
+    def register(check: Check) -> Check:
+        doc = parse_rule_doc(code, check.__doc__)
+        registry.add(
+            Rule(
+                code, name, severity, check, doc, scuba, cis, presets, needs_tenant, options, phase
+            )
+        )
+        return check
+
+    return register
+
+
+def catalogue() -> list[Rule]:
+    """Every rule, sorted by code."""
+    import pim_gitops.lint.rules  # noqa: F401  (registers the rules)
+
+    return REGISTRY.rules()
+
+
+def iter_rules(codes: Iterable[str] | None = None) -> Iterator[Rule]:
+    """The rules named by code (any case) or by name; all of them when ``codes`` is empty."""
+    wanted = {c.upper() for c in codes} if codes else None
+    names = {c.lower() for c in codes} if codes else set()
+    for item in catalogue():
+        if wanted is None or item.code in wanted or item.name in names:
+            yield item

@@ -1,0 +1,304 @@
+"""ASG005–ASG009: how assignments were made, how long they last, why they exist and when
+they are stale (the ASG family's second module; ``assignments.py`` has who holds which role)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pim_gitops.lint.engine import Finding, LintContext
+from pim_gitops.lint.registry import duration, rule
+from pim_gitops.lint.rules.views import (
+    highly_privileged,
+    holder_finding,
+    holders,
+    managed,
+    tenant_location,
+)
+from pim_gitops.roles import HIGHLY_PRIVILEGED
+from pim_gitops.wire import format_duration
+
+#: ASG006: the longest eligible assignment of a highly privileged role, by preset.
+ELIGIBLE_MAX = {"strict": "P90D"}
+ELIGIBLE_MAX_DEFAULT = "P365D"
+
+
+# long: the docstring is the rule's documentation page
+@rule(
+    code="ASG005",
+    name="assigned-outside-pim",
+    severity="error",
+    scuba=("MS.AAD.7.5v1",),
+    needs_tenant=True,
+)
+def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
+    """Highly privileged roles are assigned only through PIM
+
+    ## What it checks
+
+    The tenant has no assignment of a highly privileged role made directly (outside PIM),
+    whether or not the repository manages the role.
+
+    ## Why
+
+    > MS.AAD.7.5v1: Provisioning users to highly privileged roles SHALL NOT occur outside
+    > of a PAM system.
+
+    A direct assignment bypasses PIM's expiry, approval and alerts, and is standing and
+    permanent.
+
+    ## How to fix
+
+    Declare the assignment in the role file (apply re-creates it through PIM), or remove it.
+
+    ## Example
+
+    ```yaml
+    # tenant
+    users: {carol@contoso.com: {}}
+    assignments:
+      - role: Global Administrator
+        principal: user:carol@contoso.com
+        kind: active
+        outside_pim: true
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/global-administrator.yaml
+    role: Global Administrator
+    assignments:
+      eligible:
+        - {principal: user:carol@contoso.com, duration: P90D, justification: ops}
+    ```
+
+    ```yaml
+    # tenant
+    users: {carol@contoso.com: {}}
+    assignments:
+      - {role: Global Administrator, principal: user:carol@contoso.com, kind: eligible}
+    ```
+    """
+    assert ctx.tenant is not None
+    for a in ctx.tenant.assignments:
+        if not a.outside_pim or not highly_privileged(ctx, a.role_id):
+            continue
+        p = ctx.tenant.principals.get(a.principal_id)
+        ref = p.reference if p else a.principal_id
+        name = ctx.role_named(a.role_id)
+        yield ctx.finding(
+            f"{ref} was assigned {name} outside PIM (a direct, standing role assignment)",
+            tenant_location(ctx),
+            role=name,
+            principal=ref,
+        )
+
+
+@rule(
+    code="ASG006",
+    name="eligible-expiry",
+    severity="warning",
+    options=(
+        duration("max", None, "Longest eligible assignment (by preset: P365D, strict P90D)."),
+    ),
+)
+def eligible_expiry(ctx: LintContext) -> Iterator[Finding]:
+    """Eligible assignments of highly privileged roles expire
+
+    ## What it checks
+
+    A highly privileged role does not allow permanent eligible assignments, and its
+    `eligible_assignment.max_duration` is at most `max` (P365D, P90D in strict); exactly
+    the limit passes.
+
+    ## Why
+
+    Eligibility that never expires is never reviewed; an expiry forces a periodic decision.
+
+    ## How to fix
+
+    Set `eligible_assignment: {allow_permanent: false, max_duration: P365D}` (P90D in strict).
+
+    ## Example
+
+    ```yaml
+    # roles/global-administrator.yaml
+    role: Global Administrator
+    eligible_assignment: {allow_permanent: true}
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/global-administrator.yaml
+    role: Global Administrator
+    eligible_assignment: {allow_permanent: false, max_duration: P180D}
+    ```
+    """
+    limit = ctx.seconds("max", ELIGIBLE_MAX.get(ctx.preset, ELIGIBLE_MAX_DEFAULT))
+    for role, template in managed(ctx):
+        if template not in HIGHLY_PRIVILEGED:
+            continue
+        rules = role.settings.eligible_assignment
+        where = role.source_of("eligible_assignment")
+        if rules.allow_permanent:
+            yield ctx.finding(
+                f"{role.ref.label}: permanent eligible assignments are allowed",
+                where,
+                role=role.ref.label,
+            )
+        elif rules.max_duration is not None and rules.max_duration > limit:
+            yield ctx.finding(
+                f"{role.ref.label}: eligible assignments may last "
+                f"{format_duration(rules.max_duration)}, more than "
+                f"{format_duration(limit)}",
+                where,
+                role=role.ref.label,
+            )
+
+
+@rule(code="ASG007", name="assignment-justification", severity="warning")
+def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
+    """Every assignment says why it exists
+
+    ## What it checks
+
+    Every declared assignment has a non-blank `justification:`.
+
+    ## Why
+
+    Auditors ask why someone holds a role; the justification travels to Entra's audit log.
+
+    ## How to fix
+
+    Add `justification:` (and `ticket:`) to the assignment.
+
+    ## Example
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    assignments:
+      eligible:
+        - {principal: user:alice@contoso.com, duration: P90D}
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    assignments:
+      eligible:
+        - {principal: user:alice@contoso.com, duration: P90D, justification: mail platform}
+    ```
+    """
+    for h in holders(ctx):
+        if h.declared and not (h.justification or "").strip():
+            yield holder_finding(
+                ctx, h, f"{h.role_name}: the {h.kind} assignment of {h.ref} has no justification"
+            )
+
+
+@rule(code="ASG008", name="stale-assignment", severity="warning")
+def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
+    """No declared assignment has already expired
+
+    ## What it checks
+
+    No declared assignment ends at or before now.
+
+    ## Why
+
+    An expired declaration is dead text that misleads reviewers.
+
+    ## How to fix
+
+    Delete the assignment or give it a new expiry.
+
+    ## Example
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    assignments:
+      eligible:
+        - {principal: user:alice@contoso.com, expires: 2025-01-31T00:00:00Z, justification: mail}
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    assignments:
+      eligible:
+        - {principal: user:alice@contoso.com, expires: 2027-01-31T00:00:00Z, justification: mail}
+    ```
+    """
+    for h in holders(ctx):
+        if h.declared and h.end is not None and h.end <= ctx.now:
+            yield holder_finding(
+                ctx,
+                h,
+                f"{h.role_name}: the {h.kind} assignment of {h.ref} expired on "
+                f"{h.end:%Y-%m-%d}; remove it from the file",
+            )
+
+
+@rule(code="ASG009", name="disabled-holder", severity="warning", needs_tenant=True)
+def disabled_holder(ctx: LintContext) -> Iterator[Finding]:
+    """Disabled accounts hold no roles
+
+    ## What it checks
+
+    No holder of a role (declared, or live for roles the repository does not manage) is a
+    disabled account.
+
+    ## Why
+
+    A leaver's account that keeps a role is one re-enable away from privilege, and its
+    assignment hides from reviews of active staff.
+
+    ## How to fix
+
+    Remove the assignment (declare the role, or remove it in the portal).
+
+    ## Example
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    assignments:
+      eligible:
+        - {principal: user:leaver@contoso.com, duration: P90D, justification: mail}
+    ```
+
+    ```yaml
+    # tenant
+    users:
+      leaver@contoso.com: {enabled: false}
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # roles/exchange-administrator.yaml
+    role: Exchange Administrator
+    assignments:
+      eligible: []
+    ```
+
+    ```yaml
+    # tenant
+    users:
+      leaver@contoso.com: {enabled: false}
+    ```
+    """
+    for h in holders(ctx):
+        if h.principal is not None and h.principal.account_enabled is False:
+            yield holder_finding(
+                ctx,
+                h,
+                f"{h.ref} is disabled but holds {h.role_name} ({h.kind}); remove the assignment",
+            )

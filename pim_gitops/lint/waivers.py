@@ -1,0 +1,68 @@
+"""Waivers: accepted exceptions, in the tenant file or a role file. A waiver marks the findings
+it covers (they stay in the output, as waived); how each waiver was used is data for the
+rules of the waivers phase (GEN004 expired, GEN005 unused)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pim_gitops.compile import DesiredState
+from pim_gitops.errors import Location
+from pim_gitops.model import Waiver
+
+if TYPE_CHECKING:
+    from pim_gitops.lint.engine import Finding
+
+
+@dataclass(frozen=True)
+class WaiverUse:
+    waiver: Waiver
+    #: The role the waiver covers (its file's role, or ``role:`` of a tenant-file waiver).
+    role: str | None
+    where: Location
+    #: Expired before today (a waiver is still good on its ``expires`` date).
+    expired: bool
+    #: Whether it covered at least one finding (never, when expired).
+    used: bool
+
+
+def _covers(waiver: Waiver, role: str | None, finding: Finding) -> bool:
+    if finding.rule != waiver.rule or finding.waived is not None:
+        return False
+    if role and (finding.role or "").casefold() != role.casefold():
+        return False
+    return not (
+        waiver.principal and (finding.principal or "").casefold() != waiver.principal.casefold()
+    )
+
+
+def _waivers(desired: DesiredState) -> list[tuple[Waiver, str | None, Location]]:
+    source = desired.tenant_source
+    tenant = [
+        source.value(("waivers", i)) if source else Location(desired.tenant_file, 1, 1)
+        for i in range(len(desired.waivers))
+    ]
+    return [(w, w.role, at) for w, at in zip(desired.waivers, tenant, strict=True)] + [
+        (w, role.ref.label, role.location) for role in desired.roles for w in role.waivers
+    ]
+
+
+def apply_waivers(
+    findings: list[Finding], desired: DesiredState, now: datetime
+) -> tuple[list[Finding], tuple[WaiverUse, ...]]:
+    """The findings with waived ones marked, and how each waiver was used (in file order)."""
+    out = list(findings)
+    uses: list[WaiverUse] = []
+    for waiver, role, where in _waivers(desired):
+        if waiver.expires < now.date():
+            uses.append(WaiverUse(waiver, role, where, expired=True, used=False))
+            continue
+        used = False
+        for index, finding in enumerate(out):
+            if _covers(waiver, role, finding):
+                out[index] = replace(finding, waived=waiver.reason)
+                used = True
+        uses.append(WaiverUse(waiver, role, where, expired=False, used=used))
+    return out, tuple(uses)

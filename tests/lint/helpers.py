@@ -1,0 +1,29 @@
+"""Lint a policy repository written from files, with a tenant view built from facts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pim_gitops.lint.engine import LintResult, run_lint
+from pim_gitops.lint.examples import tenant_snapshot
+from pim_gitops.normalize import normalize_tenant
+from pim_gitops.tenantgen import SAMPLE_NOW
+from pim_gitops.workflow import load_desired
+
+NOW = SAMPLE_NOW
+
+
+def write_repo(root: Path, files: Mapping[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def lint_repo(root: Path, facts: Mapping[str, Any] | None) -> LintResult:
+    desired = load_desired(str(root), NOW).state
+    tenant = None if facts is None else normalize_tenant(tenant_snapshot(facts, NOW), NOW)
+    return run_lint(desired, tenant, NOW)
