@@ -47,3 +47,23 @@ def test_applied_and_respelled_is_in_effect() -> None:
     state = normalize_tenant(copy.deepcopy(after), SAMPLE_NOW)
     assert not_in_effect(plan, state) == []
     assert plan_for(snapshot=after).empty  # the same verdict as a fresh plan
+
+
+def test_a_failed_write_the_read_back_shows_is_confirmed_and_only_missing_ones_fail() -> None:
+    from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
+    from pim_gitops.apply.run import confirm_by_read_back
+
+    ops = plan_for().operations[:3]
+    results = [
+        OpResult(ops[0], "failed", "no definite answer", "Unsettled"),
+        OpResult(ops[1], "failed", "", "GatewayTimeout"),
+        OpResult(ops[2], "skipped", "guard", "GuardRefused"),
+    ]
+    confirmed = confirm_by_read_back(results, missing={id(ops[1]), id(ops[2])})
+    assert [r.status for r in confirmed] == ["succeeded", "failed", "skipped"]
+    assert (
+        "in effect on read-back" in confirmed[0].message and "no definite" in confirmed[0].message
+    )
+    outcome = ApplyResult(confirmed, [NotInEffect(ops[1], ("x",))])
+    assert not outcome.ok
+    assert ApplyResult(confirm_by_read_back(results[:1], missing=set())).ok

@@ -66,6 +66,8 @@ class ApplyResult:
     results: list[OpResult] = field(default_factory=list)
     #: Operations not in effect after the read-back.
     remaining: list[NotInEffect] = field(default_factory=list)
+    #: What the summary should say besides the counts (e.g. how apply writes PIM).
+    notes: list[str] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)

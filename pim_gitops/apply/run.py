@@ -10,10 +10,10 @@ from typing import Any
 
 from pim_gitops.apply.evaluate import ApplyListener, Recheck, execute, planned_requests
 from pim_gitops.apply.guards import Guards, access_verdict, check_guards
-from pim_gitops.apply.result import ApplyResult, NotInEffect
+from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
 from pim_gitops.apply.stale import check_stale
 from pim_gitops.apply.verify import explain_not_in_effect, not_in_effect
-from pim_gitops.errors import StalePlanError
+from pim_gitops.errors import GuardrailError, StalePlanError
 from pim_gitops.graph.batch import BatchItem
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.normalize import normalize_tenant
@@ -31,6 +31,24 @@ async def read_live(transport: GraphTransport, now: datetime) -> LiveRead:
     return snapshot, normalize_tenant(snapshot, now)
 
 
+async def signed_in_facts(
+    transport: GraphTransport, facts: GuardFacts, state: TenantState, now: datetime
+) -> tuple[GuardFacts, str]:
+    """Who apply is signed in as (the token's claims, checked with Graph), cross-checked with
+    ``apply_identity:``; where it writes PIM through a directory role, that identity is the
+    one the self-lockout guard protects. Returns the facts and a note for the summary."""
+    from pim_gitops.graph.identity import apply_identity_mismatch, relied_on_roles, whoami
+
+    identity = await whoami(transport)
+    problem = apply_identity_mismatch(identity, facts.apply_identity)
+    if problem:
+        raise GuardrailError(f"refusing to apply; nothing was written:\n  {problem}")
+    reliance = relied_on_roles(identity, state, now)
+    if facts.apply_identity is None and reliance.mode == "directory_role":
+        facts = facts.model_copy(update={"apply_identity": identity.object_id})
+    return facts, reliance.describe()
+
+
 async def _checked(
     transport: GraphTransport,
     plan: Plan,
@@ -38,11 +56,12 @@ async def _checked(
     guards: Guards,
     current: LiveRead | None,
     facts: GuardFacts | None,
-) -> TenantState:
+) -> tuple[TenantState, GuardFacts, str]:
     snapshot, state = current if current is not None else await read_live(transport, now)
     check_stale(plan, state)
-    check_guards(plan, state, guards, snapshot.get("organization") or {}, now, facts)
-    return state
+    trusted, note = await signed_in_facts(transport, facts or plan.guards, state, now)
+    check_guards(plan, state, guards, snapshot.get("organization") or {}, now, trusted)
+    return state, trusted, note
 
 
 def step_problem(
@@ -88,15 +107,29 @@ async def apply_plan(
     """Re-read (unless ``current`` is a read made in this session, with no wait for a human
     since), check, write, then verify by reading. ``facts`` are the trusted guard inputs
     (recomputed from the policy repository for a plan file); default the plan's own."""
-    state = await _checked(transport, plan, now, guards, current, facts)
-    recheck = rechecker(transport, plan, now, guards, facts)
+    state, trusted, note = await _checked(transport, plan, now, guards, current, facts)
+    recheck = rechecker(transport, plan, now, guards, trusted)
     result = await execute(transport, plan, state, now, listener, recheck)
+    result.notes.append(note)
     _, after = await read_live(transport, now)
-    result.remaining = [
-        NotInEffect(op, tuple(explain_not_in_effect(op, after)))
-        for op in not_in_effect(plan, after)
-    ]
+    missing = not_in_effect(plan, after)
+    result.remaining = [NotInEffect(op, tuple(explain_not_in_effect(op, after))) for op in missing]
+    result.results = confirm_by_read_back(result.results, {id(op) for op in missing})
     return result
+
+
+def confirm_by_read_back(results: list[OpResult], missing: set[int]) -> list[OpResult]:
+    """A write Graph answered with an error (or never answered) whose change the read-back
+    shows is done: the tenant converged, so it counts as succeeded, with Graph's answer kept
+    in the message. Only what is truly not in effect fails the run; a write a guard skipped
+    stays skipped."""
+    out = []
+    for r in results:
+        if r.status == "failed" and id(r.operation) not in missing:
+            note = f"in effect on read-back (Graph answered: {r.message or r.code})"
+            r = OpResult(r.operation, "succeeded", note, r.code, r.request_id)
+        out.append(r)
+    return out
 
 
 async def dry_run(
@@ -109,5 +142,5 @@ async def dry_run(
     facts: GuardFacts | None = None,
 ) -> list[BatchItem]:
     """The requests apply would send, in order, after the same checks; writes nothing."""
-    state = await _checked(transport, plan, now, guards, current, facts)
+    state, _, _ = await _checked(transport, plan, now, guards, current, facts)
     return planned_requests(plan, state, now)

@@ -262,6 +262,8 @@ def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
         report = result.report().model_dump(mode="json")
         console.data(json.dumps(report, indent=2, sort_keys=True) + "\n")
     else:
+        for note in result.notes:
+            console.message(note)
         for missing in result.remaining:
             console.message(f"not in effect after read-back: {missing.operation.label}")
             for line in missing.why:
