@@ -539,6 +539,9 @@ def synthetic_tenant(
         seen.add((kind, role_id, principal))
         days_left = None if rng.random() < 0.1 else rng.randint(10, 170)
         t.grant(kind, role_id, principal, days_ago=rng.randint(1, 100), days_left=days_left)
+    # The identity apply signs in as (the emulator's default caller), writing PIM as PRA.
+    apply_sp = t.add(service_principal(APPLY_APP_ID, "pim-gitops apply"))
+    t.grant("active", PRIVILEGED_ROLE_ADMINISTRATOR, apply_sp, days_ago=200)
     return t.snapshot()
 
 
