@@ -79,9 +79,11 @@ def _advice(text: str) -> str:
 
 
 def _summary(text: str) -> str:
-    match = re.search(r"(AADSTS\d+:[^\r\n.]*|invalid_\w+|unauthorized_client)", text)
-    first = match.group(1) if match else text.strip().splitlines()[0] if text.strip() else ""
-    return first[:200]
+    for pattern in (r"AADSTS\d+:[^\r\n.]*", r"invalid_\w+|unauthorized_client"):
+        if match := re.search(pattern, text):
+            return match.group(0)[:200]
+    lines = text.strip().splitlines()
+    return lines[0][:200] if lines else type(text).__name__
 
 
 def credential_error(exc: BaseException, credential: str, tenant: str | None) -> GraphAuthError:

@@ -50,7 +50,8 @@ from pim_gitops.graph.retry import RetryPolicy as RetryPolicy
 from pim_gitops.graph.retry import Sleeper as Sleeper
 from pim_gitops.graph.retry import parse_retry_after as parse_retry_after
 
-RETRYABLE = frozenset({429, 503, 504})
+#: Statuses worth re-sending a read on (502: a proxy or gateway in between, often HTML).
+RETRYABLE = frozenset({429, 502, 503, 504})
 
 
 async def gather_or_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
@@ -73,7 +74,7 @@ class UncertainWriteError(GraphError):
 def redirect_error(response: GraphResponse, where: dict[str, Any]) -> GraphError:
     """A 3xx: never followed (it could carry a write body or the token to another host)."""
     location = response.headers.get("location", "")
-    host = urlsplit(location).hostname or "(no Location)"
+    host = urlsplit(location).netloc or "(no Location)"
     return GraphError(
         f"Graph answered a redirect to host {host}; redirects are never followed",
         status=response.status,
