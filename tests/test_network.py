@@ -35,6 +35,7 @@ from pim_gitops.graph.reader import fetch_snapshot, get_by_ids
 from pim_gitops.graph.retry import RetryBudget, RetryPolicy
 from pim_gitops.graph.session import open_graph
 from pim_gitops.graph.transport import GraphTransport, UncertainWriteError, build_adapter
+from pim_gitops.tenantgen import SAMPLE_NOW
 from tests.conftest import POLICIES, Live
 from tests.test_apply import remaining_plan
 from tests.test_retry import FakeClock
@@ -368,8 +369,8 @@ def test_no_request_starts_after_the_command_deadline() -> None:
 
 @pytest.mark.parametrize(("size", "ok"), [(1000, True), (1001, False)])
 def test_a_response_body_is_capped(size: int, ok: bool) -> None:
-    body = json.dumps({"value": [], "pad": ""}).encode()
-    body = body[:-2] + b" " * (size - len(body)) + b"}"[:0] + body[-2:]
+    prefix = b'{"value": []'
+    body = prefix + b" " * (size - len(prefix) - 1) + b"}"
     assert len(body) == size
     t = transport_for(Fake(lambda n, r: httpx.Response(200, content=body)), max_response_bytes=1000)
     if ok:
@@ -501,9 +502,7 @@ def test_one_token_request_per_command_shared_by_concurrent_requests() -> None:
                 credential=credential,
                 http=httpx.MockTransport(fake),
             ) as t:
-                await fetch_snapshot(
-                    t, now=__import__("datetime").datetime.now(__import__("datetime").UTC)
-                )
+                await fetch_snapshot(t, now=SAMPLE_NOW)
                 await t.access_token()
                 return t.requests
         finally:
@@ -776,7 +775,7 @@ def test_apply_meeting_a_malformed_batch_answer_reports_and_converges_next_run(
     def mangle(request: Request, answer: httpx.Response) -> Response | None:
         if not request.url.path.endswith("$batch") or mangled:
             return None
-        sent = json.loads(request._body)["requests"]  # read by the proxy already
+        sent = json.loads(answer.request.content)["requests"]  # as forwarded
         if phase == "schedules" and "ScheduleRequests" not in sent[0]["url"]:
             return None
         mangled.append(answer.headers["request-id"])  # the writes were applied; answer lost

@@ -17,6 +17,12 @@ cannot parse a fractional ``Retry-After`` (graph-pim.md §8), so it is left out 
 pipeline. Here a POST is re-sent only when Graph provably did not process it (429, or the
 connection was never made); otherwise the caller gets ``UncertainWriteError`` and checks by
 reading.
+
+Nothing the network says is trusted (docs/reliability.md, "Network guarantees"): a redirect
+is an error, never followed (``adapter``); a next link is followed only on its collection's
+origin, never twice, within a page cap (``paging``); every answer's shape is checked
+(``envelopes``); each request has a deadline, the command has one, and bodies have a size cap
+(``capped``, ``limits``); credential and TLS failures are errors in words (``credentials``).
 """
 
 from __future__ import annotations
