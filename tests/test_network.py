@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from pim_gitops.cli import cli
@@ -701,6 +701,27 @@ def test_cli_stops_an_endless_next_link_chain(
         output = clean_failure(snapshot_via(url, tmp_path))
     assert "more than 20 pages" in output and "PIM_GITOPS_MAX_PAGES" in output
     assert len(served) == 20
+
+
+def test_cli_stops_a_dripping_server_at_the_request_deadline(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIM_GITOPS_REQUEST_TIMEOUT", "0.5")
+
+    async def drip() -> AsyncIterator[bytes]:
+        for _ in range(30):  # at most 3 s, whatever the client does
+            yield b" "
+            await asyncio.sleep(0.1)
+
+    def odd(request: Request) -> Response | None:
+        if request.url.path.endswith("roleDefinitions"):
+            return StreamingResponse(drip(), media_type="application/json")
+        return None
+
+    with serving(tenant_with(odd)) as (_, url):
+        output = clean_failure(snapshot_via(url, tmp_path))
+    assert "no complete answer from Graph within the request deadline of 0.5 s" in output
+    assert "PIM_GITOPS_REQUEST_TIMEOUT" in output and "object: role definitions" in output
 
 
 # --- apply: a failed read writes nothing; a malformed $batch answer converges ---------------

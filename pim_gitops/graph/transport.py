@@ -218,7 +218,9 @@ class GraphTransport:
                 parsed = f"non-JSON response ({content_type}): {sanitize(text)}"
         return GraphResponse(raw.status_code, raw.headers, parsed, raw.headers.get("request-id"))
 
-    def _refused(self, exc: BaseException, cap: str, where: dict[str, Any], safe: bool) -> Any:
+    def _refused(
+        self, exc: BaseException, cap: str, where: dict[str, Any], safe: bool
+    ) -> GraphError | None:
         """The error for a send that failed for a reason never retried (a cap, the
         credential, TLS); ``None`` when ``exc`` is not one of those."""
         if is_credential_failure(exc):
@@ -291,6 +293,8 @@ class GraphTransport:
             message = "throttled by Graph"
         elif (parts := error_parts(response.body)) and parts[1]:
             message += f": {parts[1]}"
+        elif isinstance(response.body, str):  # e.g. a gateway's HTML page
+            message += f": {sanitize(response.body)}"
         return _Retryable(message, response.status, failure.code, failure.request_id, retry_after)
 
     async def send(
