@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pim_gitops.errors import GraphError, GraphThrottledError
+from pim_gitops.graph.envelopes import (
+    MalformedAnswerError,
+    batch_answer_id,
+    inner_response,
+    parse_batch,
+)
 from pim_gitops.graph.retry import Decision, parse_retry_after
 from pim_gitops.graph.transport import (
     GraphResponse,
@@ -22,6 +28,7 @@ from pim_gitops.graph.transport import (
 )
 
 BATCH_SIZE = 20
+BATCH_URL = "/v1.0/$batch"
 
 
 @dataclass(frozen=True)
@@ -36,11 +43,35 @@ class BatchItem:
 Outcome = GraphResponse | GraphError
 
 
-def _inner_response(raw: Any) -> GraphResponse:
-    headers = {str(k).lower(): str(v) for k, v in (raw.get("headers") or {}).items()}
-    return GraphResponse(
-        int(raw.get("status", 0)), headers, raw.get("body"), headers.get("request-id")
-    )
+def _answers(
+    response: GraphResponse, items: Sequence[BatchItem], target: str
+) -> dict[str, Outcome]:
+    """Each item's inner response, matched by id; an item whose answer is missing or
+    malformed, or all of them when the envelope is, gets a ``GraphError`` (a
+    ``MalformedAnswerError`` with the batch's status and request id) instead."""
+    try:
+        raw_answers = parse_batch(response, url=BATCH_URL, target=target)
+    except MalformedAnswerError as exc:
+        return {item.key: exc for item in items}
+    answers = {key: raw for raw in raw_answers if (key := batch_answer_id(raw)) is not None}
+    out: dict[str, Outcome] = {}
+    for index, item in enumerate(items):
+        raw = answers.get(str(index + 1))
+        inner = inner_response(raw) if raw is not None else None
+        if isinstance(inner, GraphResponse):
+            out[item.key] = inner
+            continue
+        problem = "the batch answer has no response for this request" if inner is None else inner
+        out[item.key] = MalformedAnswerError(
+            f"malformed answer from Graph: {problem} (inside the $batch answer; the write "
+            "may or may not have been applied)",
+            method=item.method,
+            url=item.url,
+            status=response.status,
+            request_id=response.request_id,
+            target=item.target,
+        )
+    return out
 
 
 async def _send_once(transport: GraphTransport, items: Sequence[BatchItem]) -> dict[str, Outcome]:
@@ -51,30 +82,14 @@ async def _send_once(transport: GraphTransport, items: Sequence[BatchItem]) -> d
             entry["body"] = item.body
             entry["headers"] = {"Content-Type": "application/json"}
         requests.append(entry)
+    target = f"batch of {len(items)}"
     try:
         response = await transport.send(
-            "POST", "$batch", body={"requests": requests}, target=f"batch of {len(items)}"
+            "POST", "$batch", body={"requests": requests}, target=target
         )
     except GraphError as exc:
         return {item.key: exc for item in items}
-    answers = {
-        str(r.get("id")): r
-        for r in (response.body or {}).get("responses", [])
-        if isinstance(r, dict)
-    }
-    out: dict[str, Outcome] = {}
-    for index, item in enumerate(items):
-        raw = answers.get(str(index + 1))
-        if raw is None:
-            out[item.key] = GraphError(
-                "the batch response has no answer for this request",
-                method=item.method,
-                url=item.url,
-                target=item.target,
-            )
-        else:
-            out[item.key] = _inner_response(raw)
-    return out
+    return _answers(response, items, target)
 
 
 def _still_throttled(item: BatchItem, response: GraphResponse, why: Decision) -> GraphError:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pim_gitops.errors import GraphError
+from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
@@ -122,20 +123,31 @@ async def _policies(
 async def _principals(transport: GraphTransport, ids: list[str]) -> list[dict[str, Any]]:
     """The directory objects with these ids, in chunks of ``getByIds``' limit."""
     chunks = [ids[i : i + GET_BY_IDS_CHUNK] for i in range(0, len(ids), GET_BY_IDS_CHUNK)]
-    responses = await gather_or_cancel(
+    pages = await gather_or_cancel(
         *(
-            transport.send(
-                "POST",
-                "directoryObjects/getByIds",
-                params={"$select": ",".join(PRINCIPAL_PROPERTIES)},
-                body={"ids": chunk, "types": ["user", "group", "servicePrincipal"]},
-                target=f"{len(chunk)} principals",
-                idempotent=True,
-            )
+            get_by_ids(transport, chunk, ",".join(PRINCIPAL_PROPERTIES), f"{len(chunk)} principals")
             for chunk in chunks
         )
     )
-    return [obj for r in responses for obj in (r.body or {}).get("value", [])]
+    return [obj for page in pages for obj in page]
+
+
+async def get_by_ids(
+    transport: GraphTransport, ids: list[str], select: str, target: str
+) -> list[dict[str, Any]]:
+    """``POST directoryObjects/getByIds`` for up to 1000 ids: the objects found, the answer's
+    shape checked (a ``MalformedAnswerError`` otherwise)."""
+    path, params = "directoryObjects/getByIds", {"$select": select}
+    response = await transport.send(
+        "POST",
+        path,
+        params=params,
+        body={"ids": ids, "types": ["user", "group", "servicePrincipal"]},
+        target=target,
+        idempotent=True,
+    )
+    url = transport.url(path, params)
+    return parse_page(response, method="POST", url=url, target=target).value
 
 
 async def _members(transport: GraphTransport, groups: list[str]) -> list[list[dict[str, Any]]]:
@@ -236,15 +248,9 @@ async def lookup_references(transport: GraphTransport, refs: Iterable[str]) -> l
     guids = sorted({ref for ref in refs if is_guid(ref)})
     for start in range(0, len(guids), GET_BY_IDS_CHUNK):
         chunk = guids[start : start + GET_BY_IDS_CHUNK]
-        response = await transport.send(
-            "POST",
-            "directoryObjects/getByIds",
-            params={"$select": select},
-            body={"ids": chunk, "types": ["user", "group", "servicePrincipal"]},
-            target=f"{len(chunk)} principals named by object id",
-            idempotent=True,
+        objects += await get_by_ids(
+            transport, chunk, select, f"{len(chunk)} principals named by object id"
         )
-        objects += (response.body or {}).get("value", [])
     for (_, (path, _params)), found in zip(queries, results, strict=True):
         kind = {"users": "user", "groups": "group", "servicePrincipals": "servicePrincipal"}[path]
         for obj in found:

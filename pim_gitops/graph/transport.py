@@ -17,6 +17,12 @@ cannot parse a fractional ``Retry-After`` (graph-pim.md §8), so it is left out 
 pipeline. Here a POST is re-sent only when Graph provably did not process it (429, or the
 connection was never made); otherwise the caller gets ``UncertainWriteError`` and checks by
 reading.
+
+Nothing the network says is trusted (docs/reliability.md, "Network guarantees"): a redirect
+is an error, never followed (``adapter``); a next link is followed only on its collection's
+origin, never twice, within a page cap (``paging``); every answer's shape is checked
+(``envelopes``); each request has a deadline, the command has one, and bodies have a size cap
+(``capped``, ``limits``); credential and TLS failures are errors in words (``credentials``).
 """
 
 from __future__ import annotations
@@ -25,22 +31,33 @@ import asyncio
 import itertools
 import json
 import random
+import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
 from pim_gitops.errors import GraphAuthError, GraphError, GraphThrottledError
-from pim_gitops.graph.clouds import LOCAL_TOKEN, Endpoint
-from pim_gitops.graph.retry import Decision
+from pim_gitops.graph.adapter import StaticTokenProvider as StaticTokenProvider  # re-exported
+from pim_gitops.graph.adapter import build_adapter as build_adapter
+from pim_gitops.graph.capped import ResponseTooLarge, UnknownEncoding
+from pim_gitops.graph.credentials import credential_error, is_credential_failure, tls_error
+from pim_gitops.graph.envelopes import GraphResponse as GraphResponse  # re-exported
+from pim_gitops.graph.envelopes import error_from as error_from
+from pim_gitops.graph.envelopes import error_parts as error_parts
+from pim_gitops.graph.envelopes import parse_object, parse_page, public_url, sanitize
+from pim_gitops.graph.limits import NetworkLimits, cap_name
+from pim_gitops.graph.paging import Pager
+from pim_gitops.graph.retry import Clock, Decision
 from pim_gitops.graph.retry import RetryBudget as RetryBudget  # re-exported
 from pim_gitops.graph.retry import RetryPolicy as RetryPolicy
 from pim_gitops.graph.retry import Sleeper as Sleeper
 from pim_gitops.graph.retry import parse_retry_after as parse_retry_after
 
-RETRYABLE = frozenset({429, 503, 504})
+#: Statuses worth re-sending a read on (502: a proxy or gateway in between, often HTML).
+RETRYABLE = frozenset({429, 502, 503, 504})
 
 
 async def gather_or_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
@@ -60,57 +77,16 @@ class UncertainWriteError(GraphError):
     """A write whose outcome is unknown (lost response, 503/504): check by reading."""
 
 
-@dataclass(frozen=True)
-class GraphResponse:
-    status: int
-    headers: Mapping[str, str]
-    body: Any
-    request_id: str | None
-
-
-def _sanitize(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat[:limit] + ("…" if len(flat) > limit else "")
-
-
-def error_parts(body: Any) -> tuple[str | None, str, str | None] | None:
-    """Graph's error body ``{"error": {code, message, innerError}}`` → code (``None`` when
-    absent), message and the request id inside it; ``None`` when the body is not one."""
-    if not (isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)):
-        return None
-    error = body["error"]
-    code = str(error.get("code")) if error.get("code") is not None else None
-    inner = error.get("innerError") or error.get("innererror") or {}
-    request_id = (
-        inner.get("request-id") or inner.get("requestId") if isinstance(inner, Mapping) else None
-    )
-    return code, str(error.get("message") or ""), request_id
-
-
-def error_from(response: GraphResponse, method: str, url: str, target: str | None) -> GraphError:
-    """Our exception for a Graph error response: code, message, request id, object."""
-    parts = error_parts(response.body)
-    if parts is None:
-        code, request_id = None, response.request_id
-        message = f"unexpected response: {_sanitize(str(response.body))}"
-    else:
-        code, message, inner_id = parts
-        request_id = response.request_id or inner_id
-    cls = GraphAuthError if response.status in (401, 403) else GraphError
-    return cls(
-        f"Graph refused the request: {message or 'no message'}",
-        method=method,
-        url=_public_url(url),
+def redirect_error(response: GraphResponse, where: dict[str, Any]) -> GraphError:
+    """A 3xx: never followed (it could carry a write body or the token to another host)."""
+    location = response.headers.get("location", "")
+    host = urlsplit(location).netloc or "(no Location)"
+    return GraphError(
+        f"Graph answered a redirect to host {host}; redirects are never followed",
         status=response.status,
-        code=code if code is not None else "",
-        request_id=request_id,
-        target=target,
+        request_id=response.request_id,
+        **where,
     )
-
-
-def _public_url(url: str) -> str:
-    """URLs in errors: no query secrets exist in ours, but strip skiptokens to stay short."""
-    return url.split("$skiptoken", 1)[0].rstrip("?&")
 
 
 def _gave_up(
@@ -120,7 +96,7 @@ def _gave_up(
     message = f"{failure.message}; {decision.reason}"
     where: dict[str, Any] = {
         "method": method,
-        "url": _public_url(url),
+        "url": public_url(url),
         "status": failure.status,
         "code": failure.code,
         "request_id": failure.request_id,
@@ -129,72 +105,6 @@ def _gave_up(
     if failure.status == 429:
         return GraphThrottledError(message, retry_after=failure.retry_after, **where)
     return GraphError(message, **where)
-
-
-class StaticTokenProvider:
-    """The emulator's token provider: a fixed token, only for loopback hosts."""
-
-    def __init__(self, host: str, token: str = LOCAL_TOKEN) -> None:
-        from kiota_abstractions.authentication import AllowedHostsValidator
-
-        self._validator = AllowedHostsValidator([host])
-        self._token = token
-
-    async def get_authorization_token(
-        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
-    ) -> str:
-        return self._token if self._validator.is_url_host_valid(uri) else ""
-
-    def get_allowed_hosts_validator(self) -> Any:
-        return self._validator
-
-
-def build_adapter(
-    endpoint: Endpoint,
-    credential: Any,
-    *,
-    timeout_s: float = 60.0,
-    http: httpx.AsyncBaseTransport | None = None,
-    local_token: str = LOCAL_TOKEN,
-) -> Any:
-    """msgraph-sdk's request adapter for an endpoint, with our middleware choice (``http``:
-    the httpx transport underneath the Graph pipeline, e.g. a ``MockTransport`` in tests;
-    ``local_token``: what a loopback endpoint is sent, see ``session.emulator_token``)."""
-    from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
-    from kiota_authentication_azure.azure_identity_authentication_provider import (
-        AzureIdentityAuthenticationProvider,
-    )
-    from kiota_http.kiota_client_factory import KiotaClientFactory
-    from kiota_http.middleware import RetryHandler
-    from msgraph.graph_request_adapter import GraphRequestAdapter
-    from msgraph_core import GraphClientFactory
-    from msgraph_core.middleware import GraphTelemetryHandler
-
-    if endpoint.cloud is None:
-        auth: Any = BaseBearerTokenAuthenticationProvider(
-            StaticTokenProvider(endpoint.host, local_token)
-        )
-    else:
-        auth = AzureIdentityAuthenticationProvider(
-            credential, scopes=[endpoint.scope], allowed_hosts=[endpoint.host]
-        )
-    middleware = [
-        m
-        for m in KiotaClientFactory.get_default_middleware(None)
-        if not isinstance(m, RetryHandler)  # retries are ours (module docstring)
-    ]
-    middleware.append(GraphTelemetryHandler())
-    client = httpx.AsyncClient(
-        base_url=endpoint.base_url,
-        timeout=httpx.Timeout(timeout_s),
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
-        follow_redirects=False,
-        transport=http,
-    )
-    client = GraphClientFactory.create_with_custom_middleware(middleware, client=client)
-    adapter = GraphRequestAdapter(auth, client=client)
-    adapter.base_url = endpoint.base_url
-    return adapter
 
 
 @dataclass(frozen=True)
@@ -211,7 +121,8 @@ class _Retryable:
 class GraphTransport:
     """Sends one request at a time through the adapter, with retries drawn from one
     :class:`RetryBudget` (``budget``, shared with ``$batch`` re-sends and apply's settle
-    rounds); counts requests."""
+    rounds) and the caps of ``limits`` (a deadline per request and per command, counted on
+    ``clock`` from now); counts requests. ``credential``: how the token is got, in words."""
 
     def __init__(
         self,
@@ -220,15 +131,24 @@ class GraphTransport:
         *,
         retry: RetryPolicy | None = None,
         budget: RetryBudget | None = None,
+        limits: NetworkLimits | None = None,
         sleep: Sleeper = asyncio.sleep,
+        clock: Clock = time.monotonic,
         rng: random.Random | None = None,
         concurrency: int = 8,
+        credential: str = "the local token",
+        tenant: str | None = None,
     ) -> None:
         self.adapter = adapter
         self.base_url = base_url.rstrip("/")
         self.budget = budget or RetryBudget(retry, rng=rng)
+        self.limits = limits or NetworkLimits()
         self.sleep = sleep
+        self.clock = clock
+        self.deadline = clock() + self.limits.command_timeout_s
         self.concurrency = concurrency
+        self.credential = credential
+        self.tenant = tenant
         self._semaphore: asyncio.Semaphore | None = None
         self.requests = 0
         self.retries = 0
@@ -246,7 +166,28 @@ class GraphTransport:
             )
         return full
 
-    async def _once(self, method: str, url: str, body: Any) -> GraphResponse:
+    def _time_left(self, method: str, url: str, target: str | None) -> tuple[float, str]:
+        """Seconds this request may take, and the cap that sets them; raises once the
+        command's deadline has passed."""
+        left = self.deadline - self.clock()
+        if left <= 0:
+            raise GraphError(
+                f"the command ran past its deadline of {self.limits.command_timeout_s:g} s "
+                f"({cap_name('command_timeout_s')}); no further request is sent",
+                method=method,
+                url=public_url(url),
+                target=target,
+            )
+        if left < self.limits.request_timeout_s:
+            return left, f"the command deadline of {self.limits.command_timeout_s:g} s " + (
+                f"({cap_name('command_timeout_s')})"
+            )
+        return self.limits.request_timeout_s, (
+            f"the request deadline of {self.limits.request_timeout_s:g} s "
+            f"({cap_name('request_timeout_s')})"
+        )
+
+    async def _once(self, method: str, url: str, body: Any, seconds: float) -> GraphResponse:
         from kiota_abstractions.method import Method
         from kiota_abstractions.request_information import RequestInformation
 
@@ -263,7 +204,8 @@ class GraphTransport:
             self.requests += 1
             span = self.adapter.start_tracing_span(info, method)
             try:
-                raw: httpx.Response = await self.adapter.get_http_response_message(info, span)
+                async with asyncio.timeout(seconds):
+                    raw: httpx.Response = await self.adapter.get_http_response_message(info, span)
             finally:
                 span.end()
         text = raw.text
@@ -273,28 +215,65 @@ class GraphTransport:
                 parsed = json.loads(text)
             except ValueError:
                 content_type = raw.headers.get("content-type", "?")
-                parsed = f"non-JSON response ({content_type}): {_sanitize(text)}"
+                parsed = f"non-JSON response ({content_type}): {sanitize(text)}"
         return GraphResponse(raw.status_code, raw.headers, parsed, raw.headers.get("request-id"))
+
+    def _refused(
+        self, exc: BaseException, cap: str, where: dict[str, Any], safe: bool
+    ) -> GraphError | None:
+        """The error for a send that failed for a reason never retried (a cap, the
+        credential, TLS); ``None`` when ``exc`` is not one of those."""
+        if is_credential_failure(exc):
+            return credential_error(exc, self.credential, self.tenant)
+        if isinstance(exc, httpx.ConnectError):
+            return tls_error(exc, urlsplit(where["url"]).hostname or "?")
+        if isinstance(exc, TimeoutError):
+            message = f"no complete answer from Graph within {cap}"
+        elif isinstance(exc, ResponseTooLarge):
+            message = (
+                f"the answer is larger than {exc.limit} bytes, the cap "
+                f"{cap_name('max_response_bytes')}"
+            )
+        elif isinstance(exc, UnknownEncoding):
+            message = str(exc)
+        else:
+            return None
+        if not safe:
+            message += "; the write may or may not have been applied"
+            return UncertainWriteError(message, **where)
+        return GraphError(message, **where)
+
+    def _failed(self, exc: Exception, cap: str, where: dict[str, Any], safe: bool) -> _Retryable:
+        """A send that raised: retryable (no connection; a dropped one on a read), or
+        raised again as our error."""
+        refused = self._refused(exc, cap, where, safe)
+        if refused is not None:
+            raise refused from exc
+        if isinstance(exc, httpx.ConnectError):
+            return _Retryable(f"cannot connect to Graph: {exc}")
+        if not isinstance(exc, (httpx.TransportError, httpx.DecodingError)):
+            raise exc
+        if not safe:
+            raise UncertainWriteError(
+                f"the connection dropped before Graph answered ({type(exc).__name__}); "
+                "the write may or may not have been applied",
+                **where,
+            ) from exc
+        return _Retryable(f"the connection dropped: {type(exc).__name__}")
 
     async def _attempt(
         self, method: str, url: str, body: Any, target: str | None, safe: bool
     ) -> GraphResponse | _Retryable:
         """One send: the response, a retryable failure, or a raised error that is not."""
-        public = _public_url(url)
+        public = public_url(url)
+        where: dict[str, Any] = {"method": method, "url": public, "target": target}
+        seconds, cap = self._time_left(method, url, target)
         try:
-            response = await self._once(method, url, body)
-        except httpx.ConnectError as exc:
-            return _Retryable(f"cannot connect to Graph: {exc}")
-        except (httpx.TransportError, httpx.DecodingError) as exc:
-            if not safe:
-                raise UncertainWriteError(
-                    f"the connection dropped before Graph answered ({type(exc).__name__}); "
-                    "the write may or may not have been applied",
-                    method=method,
-                    url=public,
-                    target=target,
-                ) from exc
-            return _Retryable(f"the connection dropped: {type(exc).__name__}")
+            response = await self._once(method, url, body, seconds)
+        except Exception as exc:
+            return self._failed(exc, cap, where, safe)
+        if 300 <= response.status < 400:
+            raise redirect_error(response, where)
         if response.status < 400:
             return response
         failure = error_from(response, method, url, target)
@@ -303,12 +282,10 @@ class GraphTransport:
         if response.status != 429 and not safe:
             raise UncertainWriteError(
                 f"Graph answered {response.status}; the write may or may not have been applied",
-                method=method,
-                url=public,
                 status=response.status,
                 code=failure.code,
                 request_id=failure.request_id,
-                target=target,
+                **where,
             )
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         message = f"Graph answered {response.status}"
@@ -316,6 +293,8 @@ class GraphTransport:
             message = "throttled by Graph"
         elif (parts := error_parts(response.body)) and parts[1]:
             message += f": {parts[1]}"
+        elif isinstance(response.body, str):  # e.g. a gateway's HTML page
+            message += f": {sanitize(response.body)}"
         return _Retryable(message, response.status, failure.code, failure.request_id, retry_after)
 
     async def send(
@@ -361,27 +340,26 @@ class GraphTransport:
     async def get_json(
         self, path: str, *, params: Mapping[str, str] | None = None, target: str | None = None
     ) -> Any:
-        return (await self.send("GET", path, params=params, target=target)).body
+        """One JSON object (a ``MalformedAnswerError`` when the answer is not one)."""
+        url = self.url(path, params)
+        response = await self.send("GET", url, target=target)
+        return parse_object(response, method="GET", url=url, target=target)
 
     async def get_all(
         self, path: str, *, params: Mapping[str, str] | None = None, target: str | None = None
     ) -> list[Any]:
-        """Every item of a collection, following ``@odata.nextLink`` verbatim."""
+        """Every item of a collection, following ``@odata.nextLink`` verbatim while it stays
+        on the first page's origin, never repeats, and within ``limits.max_pages``."""
+        url = self.url(path, params)
+        pager = Pager(url, self.limits.max_pages, target)
         items: list[Any] = []
-        body = await self.get_json(path, params=params, target=target)
         while True:
-            if not isinstance(body, Mapping) or not isinstance(body.get("value"), list):
-                raise GraphError(
-                    f"expected a collection, got {_sanitize(json.dumps(body, default=str))}",
-                    method="GET",
-                    url=_public_url(self.url(path, params)),
-                    target=target,
-                )
-            items.extend(body["value"])
-            link = body.get("@odata.nextLink")
-            if not link:
+            response = await self.send("GET", url, target=target)
+            page = parse_page(response, method="GET", url=url, target=target)
+            items.extend(page.value)
+            if not page.next_link:
                 return items
-            body = await self.get_json(str(link), target=target)
+            url = pager.follow(page.next_link)
 
     async def close(self) -> None:
         client = getattr(self.adapter, "_http_client", None)
