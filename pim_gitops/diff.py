@@ -185,7 +185,9 @@ def _removals(
         if current.key in declared or current.scope != "/":
             continue
         principal = resolver.tenant.principals.get(current.principal_id)
-        ref = principal.reference if principal else current.principal_id
+        if principal is None:
+            continue  # a deleted principal: noted by _deleted_principals, never removed
+        ref = principal.reference
         changes.append(
             Change(
                 f'role["{role.display_name}"].{current.kind}["{ref}"]',
@@ -260,6 +262,21 @@ def _assignment_changes(
     return changes, errors
 
 
+def _deleted_principals(
+    role: RoleDefinition, live_of_role: list[Assignment], tenant: TenantState
+) -> list[str]:
+    """Schedules of principals the directory no longer returns: Entra keeps them visible in
+    PIM for up to 7 days after the principal is deleted (Microsoft365DSC#5445) and a removal
+    request for them is refused; the plan shows them and changes nothing."""
+    return [
+        f"{role.display_name}: {a.kind} assignment of deleted principal {a.principal_id}: "
+        "the directory no longer returns it, PIM keeps its schedule for up to 7 days; "
+        "nothing planned"
+        for a in sorted(live_of_role, key=lambda a: (a.principal_id, a.kind, a.scope))
+        if a.scope == "/" and a.principal_id not in tenant.principals
+    ]
+
+
 def _too_short_to_grant(
     item: DeclaredAssignment, role: RoleDefinition, end: datetime | None, now: datetime
 ) -> str | None:
@@ -315,6 +332,7 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         )
         changes += found
         errors += problems
+        warnings += _deleted_principals(role, by_role.get(role.id, []), tenant)
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)

@@ -173,3 +173,109 @@ def test_plan_base_looks_up_the_base_principals_too(
     plan = run(live, "plan", str(policy_copy), "--base", str(base), "--format", "json")
     assert plan.exit_code == 0, plan.output
     assert "was not found" not in plan.output
+
+
+# --- item 7: deleted principals linger in schedules ---------------------------------------------
+
+NOAH = "14e5e033-d228-5a8c-b181-a575d3e57fe9"  # eligible for Application Administrator
+APP_ADMIN = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+
+
+def plan_json(live: Live, policies: str = "policies") -> dict[str, Any]:
+    import json
+
+    result = run(live, "plan", policies, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output[result.output.index("{") :]))
+
+
+def test_emulator_deleted_principal_keeps_its_schedules(live: Live) -> None:
+    assert live.http.delete(f"users/{NOAH}").status_code == 204
+    assert live.http.get(f"users/{NOAH}").status_code == 404
+    found = live.http.post("directoryObjects/getByIds", json={"ids": [NOAH]}).json()["value"]
+    assert found == []
+    schedules = live.http.get(
+        "roleManagement/directory/roleEligibilitySchedules",
+        params={"$filter": f"principalId eq '{NOAH}'"},
+    ).json()["value"]
+    assert [s["roleDefinitionId"] for s in schedules] == [APP_ADMIN]
+    refused = live.http.post(
+        "roleManagement/directory/roleEligibilityScheduleRequests",
+        json={
+            "action": "adminRemove",
+            "principalId": NOAH,
+            "roleDefinitionId": APP_ADMIN,
+            "directoryScopeId": "/",
+            "justification": "test",
+        },
+    )
+    assert refused.status_code == 400
+    assert live.http.delete(f"users/{NOAH}").status_code == 404
+
+
+def test_deleted_principal_is_shown_and_never_removed(live: Live) -> None:
+    before = plan_json(live)
+    removals = [c for c in before["changes"] if c["action"] == "delete"]
+    assert NOAH in {c.get("principal", {}).get("id") for c in removals}
+    live.http.delete(f"users/{NOAH}")
+    after = plan_json(live)
+    assert NOAH not in {c.get("principal", {}).get("id") for c in after["changes"]}
+    assert after["summary"]["remove"] == before["summary"]["remove"] - 1
+    notes = [w for w in after["warnings"] if f"deleted principal {NOAH}" in w]
+    assert notes == [
+        f"Application Administrator: eligible assignment of deleted principal {NOAH}: the "
+        "directory no longer returns it, PIM keeps its schedule for up to 7 days; nothing planned"
+    ]
+
+
+def test_export_then_plan_is_empty_with_a_deleted_principal(live: Live, tmp_path: Path) -> None:
+    live.http.delete(f"users/{NOAH}")
+    out = tmp_path / "exported"
+    exported = run(live, "export", "--out", str(out))
+    assert exported.exit_code == 0, exported.output
+    assert NOAH not in "".join(p.read_text() for p in out.rglob("*.yaml"))
+    plan = plan_json(live, str(out))
+    assert plan["summary"] == {"add": 0, "change": 0, "remove": 0}
+    assert any(f"deleted principal {NOAH}" in w for w in plan["warnings"])
+
+
+# --- item 11: a removal answered 404 means already gone ----------------------------------------
+
+
+def test_remove_of_a_schedule_already_gone_is_adopted_whatever_the_code(live: Live) -> None:
+    from pim_gitops.action import Action
+    from pim_gitops.apply.settle import settle
+    from pim_gitops.plan import ScheduleRequest
+    from pim_gitops.tenantgen import SAMPLE_NOW
+    from pim_gitops.workflow import load_desired, read_and_plan
+    from tests.conftest import POLICIES
+
+    async def go() -> list[tuple[bool, Action | None]]:
+        async with open_graph(live.url) as transport:
+            _, _, plan = await read_and_plan(
+                transport, load_desired(str(POLICIES), SAMPLE_NOW), SAMPLE_NOW
+            )
+            op = next(
+                o
+                for o in plan.operations
+                if isinstance(o, ScheduleRequest)
+                and o.action is Action.DELETE
+                and o.principal.id == NOAH
+            )
+            still_there = await settle(transport, op, "ResourceNotFound")
+            gone = live.http.post(
+                "roleManagement/directory/roleEligibilityScheduleRequests",
+                json={
+                    "action": "adminRemove",
+                    "principalId": NOAH,
+                    "roleDefinitionId": APP_ADMIN,
+                    "directoryScopeId": "/",
+                    "justification": "removed in the portal",
+                },
+            )
+            assert gone.status_code == 201, gone.text
+            return [still_there, await settle(transport, op, "ResourceNotFound")]
+
+    still_there, gone = asyncio.run(go())
+    assert still_there == (False, None)  # the schedule is still there: a real failure
+    assert gone == (True, None)  # already gone: adopted, not failed

@@ -466,6 +466,17 @@ def _object(kind: str | None) -> Handler:
     return handler
 
 
+def _delete_object(kind: str | None) -> Handler:
+    def handler(ctx: Context, p: dict[str, str]) -> GraphReply:
+        obj = ctx.store.objects.get(p["id"])
+        if obj is None or (kind and _object_type(obj) != kind):
+            raise not_found(f"Resource '{p['id']}' does not exist.", "Request_ResourceNotFound")
+        ctx.store.delete_principal(p["id"])
+        return GraphReply(204)
+
+    return handler
+
+
 for _kind, _filters in (
     ("user", ("userPrincipalName", "id", "mail")),
     ("group", ("displayName", "id")),
@@ -473,7 +484,9 @@ for _kind, _filters in (
 ):
     route("GET", f"{_kind}s")(_objects_of(_kind, _filters))
     route("GET", f"{_kind}s/{{id}}")(_object(_kind))
+    route("DELETE", f"{_kind}s/{{id}}", write=True)(_delete_object(_kind))
 route("GET", "directoryObjects/{id}")(_object(None))
+route("DELETE", "directoryObjects/{id}", write=True)(_delete_object(None))
 
 
 @route("GET", "groups/{id}/members")
