@@ -279,3 +279,71 @@ def test_remove_of_a_schedule_already_gone_is_adopted_whatever_the_code(live: Li
     still_there, gone = asyncio.run(go())
     assert still_there == (False, None)  # the schedule is still there: a real failure
     assert gone == (True, None)  # already gone: adopted, not failed
+
+
+# --- item 8: one odd policy is a per-role error, not a failed read ---------------------------
+
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"  # managed (policies/roles/)
+
+
+def _unmanaged_role(live: Live) -> str:
+    names = set(plan_json(live)["unmanaged_roles"])
+    return sorted(
+        rid for rid, r in live.emulator.store.role_definitions.items() if r["displayName"] in names
+    )[0]
+
+
+def _approver_by_id(rules: list[dict[str, Any]]) -> None:
+    rule = next(r for r in rules if r["id"] == "Approval_EndUser_Assignment")
+    rule["setting"]["isApprovalRequired"] = True
+    stage = rule["setting"]["approvalStages"][0]
+    stage["primaryApprovers"] = [
+        {"@odata.type": "#microsoft.graph.groupMembers", "id": NOAH, "isBackup": False}
+    ]
+
+
+def _unknown_type(rules: list[dict[str, Any]]) -> None:
+    rule = next(r for r in rules if r["id"] == "Expiration_Admin_Eligibility")
+    rule["@odata.type"] = "#microsoft.graph.unifiedRoleManagementPolicyFutureRule"
+
+
+def _missing_rule(rules: list[dict[str, Any]]) -> None:
+    rules[:] = [r for r in rules if r["id"] != "Enablement_EndUser_Assignment"]
+
+
+ODD = {"approver-by-id": _approver_by_id, "unknown-type": _unknown_type, "missing": _missing_rule}
+
+
+@pytest.mark.parametrize("odd", sorted(ODD))
+@pytest.mark.parametrize("managed", [True, False])
+def test_an_odd_policy_is_an_error_of_its_role_only(live: Live, odd: str, managed: bool) -> None:
+    import json
+
+    role_id = GLOBAL_ADMIN if managed else _unmanaged_role(live)
+    policy = live.emulator.store.policy_for_role(role_id)
+    assert policy is not None
+    ODD[odd](policy["rules"])
+    snapshot_out = run(live, "plan", "policies", "--format", "json")
+    if managed:
+        assert snapshot_out.exit_code == 1
+        assert "Global Administrator: cannot read its PIM policy" in snapshot_out.output
+        assert snapshot_out.output.count("cannot read its PIM policy") == 1
+    else:
+        assert snapshot_out.exit_code == 0, snapshot_out.output
+        plan = json.loads(snapshot_out.output[snapshot_out.output.index("{") :])
+        assert plan["summary"]["add"] > 0  # the other roles planned as usual
+    state = read_state(live)
+    assert set(state.policy_errors) == {role_id}
+    assert len(state.policies) == len(live.emulator.store.policies) - 1
+
+
+def read_state(live: Live) -> Any:
+    from pim_gitops.graph.reader import fetch_snapshot
+    from pim_gitops.normalize import normalize_tenant
+    from pim_gitops.tenantgen import SAMPLE_NOW
+
+    async def go() -> Any:
+        async with open_graph(live.url) as transport:
+            return normalize_tenant(await fetch_snapshot(transport, now=SAMPLE_NOW), SAMPLE_NOW)
+
+    return asyncio.run(go())
