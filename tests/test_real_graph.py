@@ -347,3 +347,64 @@ def read_state(live: Live) -> Any:
             return normalize_tenant(await fetch_snapshot(transport, now=SAMPLE_NOW), SAMPLE_NOW)
 
     return asyncio.run(go())
+
+
+# --- item 4: grandfathered assignments ---------------------------------------------------------
+
+GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+
+
+def grandfather(live: Live) -> str:
+    """A permanent eligible Global Reader assignment (for a new user), made while the policy
+    allowed it; then the policy is tightened (permanence off, P180D), as in real tenants."""
+    (nora, *_) = add_unassigned(live)
+    made = live.http.post(
+        "roleManagement/directory/roleEligibilityScheduleRequests",
+        json={
+            "action": "adminAssign",
+            "principalId": nora["id"],
+            "roleDefinitionId": GLOBAL_READER,
+            "directoryScopeId": "/",
+            "justification": "before the policy was tightened",
+            "scheduleInfo": {"expiration": {"type": "noExpiration"}},
+        },
+    )
+    assert made.status_code == 201, made.text
+    policy = live.emulator.store.policy_for_role(GLOBAL_READER)
+    assert policy is not None
+    rule = next(r for r in policy["rules"] if r["id"] == "Expiration_Admin_Eligibility")
+    rule.update(isExpirationRequired=True, maximumDuration="P180D")
+    return str(nora["userPrincipalName"])
+
+
+def test_export_then_plan_is_empty_with_a_grandfathered_assignment(
+    live: Live, tmp_path: Path
+) -> None:
+    upn = grandfather(live)
+    out = tmp_path / "exported"
+    assert run(live, "export", "--out", str(out)).exit_code == 0
+    validate = run(live, "validate", str(out))
+    assert validate.exit_code == 0, validate.output
+    assert "allowed only if the tenant already holds it as declared" in validate.output
+    plan = plan_json(live, str(out))
+    assert plan["summary"] == {"add": 0, "change": 0, "remove": 0}
+    (note,) = [w for w in plan["warnings"] if "grandfathered" in w and upn in w]
+    assert f"eligible assignment of user:{upn} is permanent" in note
+    assert "Graph keeps it, but any update will be refused" in note
+
+
+def test_creating_or_updating_an_over_policy_assignment_stays_an_error(
+    live: Live, tmp_path: Path
+) -> None:
+    upn = grandfather(live)
+    out = tmp_path / "exported"
+    assert run(live, "export", "--out", str(out)).exit_code == 0
+    role_file = next(p for p in (out / "roles").glob("*.yaml") if "Global Reader" in p.read_text())
+    text = role_file.read_text(encoding="utf-8")
+    other = NEW_USERS[1]
+    assert other != upn
+    role_file.write_text(text.replace(upn, other), encoding="utf-8")  # a new permanent one
+    created = run(live, "plan", str(out))
+    assert created.exit_code == 1
+    assert f"eligible assignment of user:{other} is permanent" in created.output
+    assert "Graph refuses to create it" in created.output

@@ -24,21 +24,26 @@ from pim_gitops.wire import format_instant, is_guid
 DIR = "roleManagement/directory"
 POLICY_FILTER = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
 GET_BY_IDS_CHUNK = 1000
-#: ``getByIds`` returns few user properties unless ``$select`` names them (graph-pim.md §1 E15).
-PRINCIPAL_PROPERTIES = (
-    "id",
-    "displayName",
-    "userPrincipalName",
-    "mail",
-    "userType",
-    "onPremisesSyncEnabled",
-    "onPremisesImmutableId",
-    "accountEnabled",
-    "appId",
-    "servicePrincipalType",
-    "isAssignableToRole",
-    "securityEnabled",
-)
+#: The properties each typed collection is asked for: ``$select`` is strict per type on
+#: ``/users``, ``/groups`` and ``/servicePrincipals`` ("Could not find a property named
+#: 'appId' on type 'microsoft.graph.user'", microsoft-graph-docs-contrib#4529).
+TYPED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "user": (
+        "id",
+        "displayName",
+        "userPrincipalName",
+        "mail",
+        "userType",
+        "onPremisesSyncEnabled",
+        "onPremisesImmutableId",
+        "accountEnabled",
+    ),
+    "group": ("id", "displayName", "mail", "isAssignableToRole", "securityEnabled"),
+    "servicePrincipal": ("id", "displayName", "appId", "servicePrincipalType", "accountEnabled"),
+}
+#: ``getByIds`` returns few user properties unless ``$select`` names them (graph-pim.md §1 E15);
+#: it takes the properties of all three types at once (a ``directoryObject`` action).
+PRINCIPAL_PROPERTIES = tuple(dict.fromkeys(p for ps in TYPED_PROPERTIES.values() for p in ps))
 
 
 #: Ask for Graph's largest page where a collection honours ``$top``; fewer pages means fewer
@@ -214,23 +219,6 @@ async def fetch_snapshot(
     )
 
 
-#: The properties each typed collection is asked for: ``$select`` is strict per type on
-#: ``/users``, ``/groups`` and ``/servicePrincipals`` ("Could not find a property named
-#: 'appId' on type 'microsoft.graph.user'", microsoft-graph-docs-contrib#4529).
-TYPED_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "user": (
-        "id",
-        "displayName",
-        "userPrincipalName",
-        "mail",
-        "userType",
-        "onPremisesSyncEnabled",
-        "onPremisesImmutableId",
-        "accountEnabled",
-    ),
-    "group": ("id", "displayName", "mail", "isAssignableToRole", "securityEnabled"),
-    "servicePrincipal": ("id", "displayName", "appId", "servicePrincipalType", "accountEnabled"),
-}
 #: Policy reference prefix → (object type, the property it names).
 REFERENCE_KINDS = {
     "user": ("user", "userPrincipalName"),
