@@ -408,3 +408,18 @@ def test_creating_or_updating_an_over_policy_assignment_stays_an_error(
     assert created.exit_code == 1
     assert f"eligible assignment of user:{other} is permanent" in created.output
     assert "Graph refuses to create it" in created.output
+
+
+def test_long_names_split_into_more_lookups_within_the_url_limit(live: Live) -> None:
+    from pim_gitops.graph.reader import in_chunks, lookup_items
+
+    names = [f"Group {n:02d} " + "x" * 230 for n in range(15)]
+    for name in names:
+        obj = group(name)
+        live.emulator.store.objects[obj["id"]] = obj
+    items = lookup_items([f"group:{n}" for n in names])
+    assert len(items) > 1 and all(len(i.url) < 2048 for i in items)
+    assert sum(len(c) for c in in_chunks(names)) == 15
+    assert in_chunks(["a"] * 16) == [["a"] * 15, ["a"]]
+    found, requests = lookup(live, [f"group:{n}" for n in names])
+    assert sorted(o["displayName"] for o in found) == names and requests == 1
