@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
+from pim_gitops.compile.checks import over_policy
 from pim_gitops.resolve import (
     Resolver,
     declared_principal,
@@ -33,6 +34,11 @@ from pim_gitops.values import MIN_SCHEDULE_SECONDS
 from pim_gitops.wire import format_duration, format_instant
 
 Action = Literal["create", "update", "delete"]
+#: The plan note for an over-policy assignment the tenant already holds as declared.
+GRANDFATHERED = (
+    "it exists in the tenant as declared (grandfathered): Graph keeps it, but any update "
+    "will be refused; replace it with an assignment the policy allows"
+)
 #: Instants closer than this are the same (Graph stores 7-digit fractions; we send seconds).
 TOLERANCE = timedelta(seconds=60)
 
@@ -185,7 +191,9 @@ def _removals(
         if current.key in declared or current.scope != "/":
             continue
         principal = resolver.tenant.principals.get(current.principal_id)
-        ref = principal.reference if principal else current.principal_id
+        if principal is None:
+            continue  # a deleted principal: noted by _deleted_principals, never removed
+        ref = principal.reference
         changes.append(
             Change(
                 f'role["{role.display_name}"].{current.kind}["{ref}"]',
@@ -204,6 +212,39 @@ def _removals(
     return changes
 
 
+def _declared_change(
+    compiled: CompiledRole,
+    role: RoleDefinition,
+    item: DeclaredAssignment,
+    principal_id: str,
+    current: Assignment | None,
+    now: datetime,
+) -> tuple[Change | None, str | None, str | None]:
+    """One declaration against its live schedule: (the change, an error, a plan note)."""
+    end = _desired_end(item, current, now)
+    start = item.start if item.start is not None and item.start > now else None
+    desired = Assignment(role.id, principal_id, item.scope, item.kind, end, start)
+    base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
+    over = over_policy(compiled, item, now)
+    if current is None:
+        problem = _too_short_to_grant(item, role, end, now)
+        if problem or over:
+            return None, problem or f"{item.location}: {over}; Graph refuses to create it", None
+        return _assignment_change(base, "create", role, desired, item, None, None), None, None
+    same_start = start is None or same_instant(start, current.start)
+    if same_start and same_instant(end, current.end):
+        return None, None, f"{item.location}: {over}; {GRANDFATHERED}" if over else None
+    if over:
+        return None, f"{item.location}: {over}; Graph refuses to update it", None
+    if item.duration is not None and not item.permanent and item.end is None:
+        # Re-grant the declared length from now: Graph restarts an updated schedule at the
+        # processing time, so "from creation" would never settle otherwise.
+        regrant = now + timedelta(seconds=item.duration)
+        desired = Assignment(role.id, principal_id, item.scope, item.kind, regrant, start)
+    before = {"end": _when(current.end)}
+    return _assignment_change(base, "update", role, desired, item, before, current), None, None
+
+
 def _assignment_changes(
     compiled: CompiledRole,
     role: RoleDefinition,
@@ -211,9 +252,11 @@ def _assignment_changes(
     live_of_role: list[Assignment],
     resolver: Resolver,
     now: datetime,
-) -> tuple[list[Change], list[str]]:
+) -> tuple[list[Change], list[str], list[str]]:
+    """(changes, errors, plan notes) of one role's declared assignments."""
     changes: list[Change] = []
     errors: list[str] = []
+    notes: list[str] = []
     declared_keys: dict[tuple[str, str, str, str], DeclaredAssignment] = {}
     for item in compiled.assignments:
         if item.end is not None and item.end <= now:
@@ -224,40 +267,28 @@ def _assignment_changes(
             continue
         key: tuple[str, str, str, str] = (role.id, found.id, item.scope, item.kind)
         declared_keys[key] = item
-        current = live.get(key)
-        end = _desired_end(item, current, now)
-        start = item.start if item.start is not None and item.start > now else None
-        desired = Assignment(role.id, found.id, item.scope, item.kind, end, start)
-        base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
-
-        if current is None:
-            problem = _too_short_to_grant(item, role, end, now)
-            if problem:
-                errors.append(problem)
-                continue
-            changes.append(_assignment_change(base, "create", role, desired, item, None, None))
-            continue
-        same_start = start is None or same_instant(start, current.start)
-        if not same_instant(end, current.end) or not same_start:
-            if item.duration is not None and not item.permanent and item.end is None:
-                # Re-grant the declared length from now: Graph restarts an updated schedule
-                # at the processing time, so "from creation" would never settle otherwise.
-                desired = Assignment(
-                    role.id,
-                    found.id,
-                    item.scope,
-                    item.kind,
-                    now + timedelta(seconds=item.duration),
-                    start,
-                )
-            changes.append(
-                _assignment_change(
-                    base, "update", role, desired, item, {"end": _when(current.end)}, current
-                )
-            )
+        change, error, note = _declared_change(compiled, role, item, found.id, live.get(key), now)
+        changes += [change] if change else []
+        errors += [error] if error else []
+        notes += [note] if note else []
     if compiled.assignments_mode == "authoritative":
         changes += _removals(role, live_of_role, declared_keys, resolver)
-    return changes, errors
+    return changes, errors, notes
+
+
+def _deleted_principals(
+    role: RoleDefinition, live_of_role: list[Assignment], tenant: TenantState
+) -> list[str]:
+    """Schedules of principals the directory no longer returns: Entra keeps them visible in
+    PIM for up to 7 days after the principal is deleted (Microsoft365DSC#5445) and a removal
+    request for them is refused; the plan shows them and changes nothing."""
+    return [
+        f"{role.display_name}: {a.kind} assignment of deleted principal {a.principal_id}: "
+        "the directory no longer returns it, PIM keeps its schedule for up to 7 days; "
+        "nothing planned"
+        for a in sorted(live_of_role, key=lambda a: (a.principal_id, a.kind, a.scope))
+        if a.scope == "/" and a.principal_id not in tenant.principals
+    ]
 
 
 def _too_short_to_grant(
@@ -310,11 +341,13 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         else:
             changes += _setting_changes(role, settings, policy.settings, tenant)
             warnings += _tightening_warnings(role, settings, policy.settings, tenant.assignments)
-        found, problems = _assignment_changes(
+        found, problems, notes = _assignment_changes(
             compiled, role, live, by_role.get(role.id, []), resolver, now
         )
         changes += found
         errors += problems
+        warnings += notes
+        warnings += _deleted_principals(role, by_role.get(role.id, []), tenant)
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)

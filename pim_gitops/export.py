@@ -372,7 +372,8 @@ def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str
     files = {"pim.yaml": _tenant_file(tenant, defaults, templates)}
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:
-        by_role.setdefault(a.role_id, []).append(a)
+        if a.principal_id in tenant.principals:  # a deleted principal's lingering schedule
+            by_role.setdefault(a.role_id, []).append(a)  # is not exported (diff notes it)
     paths = _file_names(selected)
     for role in selected:
         files[paths[role.id]] = _role_file(

@@ -4,9 +4,10 @@ helpers live in ``gitinfo``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pim_gitops.compile import DesiredState, all_principals, compile_policies
 from pim_gitops.gitinfo import git_trace
@@ -17,9 +18,6 @@ from pim_gitops.plan import Plan, build_plan, desired_hash
 from pim_gitops.render.desired import describe_desired
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import TenantState
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)
@@ -39,28 +37,52 @@ def unresolved(desired: DesiredState, tenant: TenantState) -> list[str]:
     return sorted(r for r in refs if isinstance(resolver.principal(r), str))
 
 
-async def read_tenant(
-    transport: GraphTransport, desired: DesiredState, now: datetime
+async def complete_snapshot(
+    transport: GraphTransport,
+    snapshot: dict[str, Any],
+    desireds: Iterable[DesiredState],
+    now: datetime,
 ) -> tuple[dict[str, Any], TenantState]:
-    """Read the live tenant; look up the principals the policy names that hold no role yet."""
-    from pim_gitops.graph.reader import fetch_snapshot, lookup_references
+    """The one resolver every live command uses: the snapshot with the principals that the
+    policies (``desireds``: the head, and for ``plan --base`` the base too) name but that
+    hold no role, looked up in batches (``reader.lookup_references``), and its state."""
+    from pim_gitops.graph.reader import lookup_references
+
+    state = normalize_tenant(snapshot, now)
+    missing = sorted({ref for d in desireds for ref in unresolved(d, state)})
+    if not missing:
+        return snapshot, state
+    found = await lookup_references(transport, missing)
+    known = {o["id"] for o in snapshot["directoryObjects"]}
+    fresh = {o["id"]: o for o in found if o["id"] not in known}
+    completed = {**snapshot, "directoryObjects": [*snapshot["directoryObjects"], *fresh.values()]}
+    return completed, normalize_tenant(completed, now)
+
+
+async def read_tenant(
+    transport: GraphTransport,
+    desired: DesiredState,
+    now: datetime,
+    *,
+    also: Iterable[DesiredState] = (),
+) -> tuple[dict[str, Any], TenantState]:
+    """Read the live tenant; look up the principals the policy (and ``also``) name that
+    hold no role yet."""
+    from pim_gitops.graph.reader import fetch_snapshot
 
     snapshot = await fetch_snapshot(transport, now=now)
-    state = normalize_tenant(snapshot, now)
-    missing = unresolved(desired, state)
-    if missing:
-        found = await lookup_references(transport, missing)
-        known = {o["id"] for o in snapshot["directoryObjects"]}
-        snapshot["directoryObjects"] += [o for o in found if o["id"] not in known]
-        state = normalize_tenant(snapshot, now)
-    return snapshot, state
+    return await complete_snapshot(transport, snapshot, [desired, *also], now)
 
 
 async def read_and_plan(
-    transport: GraphTransport, desired: Desired, now: datetime
+    transport: GraphTransport,
+    desired: Desired,
+    now: datetime,
+    *,
+    also: Iterable[DesiredState] = (),
 ) -> tuple[dict[str, Any], TenantState, Plan]:
-    """One live read (with lookups) and the plan made from it."""
-    snapshot, state = await read_tenant(transport, desired.state, now)
+    """One live read (with lookups, for ``desired`` and ``also``) and the plan made from it."""
+    snapshot, state = await read_tenant(transport, desired.state, now, also=also)
     return snapshot, state, plan_against(desired, state, now, git_trace())
 
 
@@ -68,3 +90,23 @@ def plan_against(
     desired: Desired, tenant: TenantState, now: datetime, trace: str | None = None
 ) -> Plan:
     return build_plan(desired.state, tenant, now, desired_hash=desired.hash, trace=trace)
+
+
+def read_live_state(
+    graph_url: str | None,
+    tenant_id: str | None,
+    desired: DesiredState,
+    now: datetime,
+) -> tuple[TenantState, int]:
+    """For ``lint --live`` and ``report --live``: the live tenant with the policy's
+    principals looked up (as ``plan`` does), and the number of requests it took."""
+    import asyncio
+
+    from pim_gitops.graph.session import open_graph
+
+    async def go() -> tuple[TenantState, int]:
+        async with open_graph(graph_url, tenant_id) as transport:
+            _, state = await read_tenant(transport, desired, now)
+            return state, transport.requests
+
+    return asyncio.run(go())

@@ -94,8 +94,10 @@ def row_matches(op: ScheduleRequest, row: Mapping[str, Any] | None) -> bool:
 async def settle(
     transport: GraphTransport, op: ScheduleRequest, code: str | None
 ) -> tuple[bool, Action | None]:
-    """(adopted, the action to send next) for a schedule write with an uncertain outcome."""
-    if code not in UNCERTAIN_CODES:
+    """(adopted, the action to send next) for a schedule write with an uncertain outcome.
+    A removal that failed with any code is read back too: Graph answers a removal of a
+    schedule that is already gone with 404 under several codes; absent means done."""
+    if code not in UNCERTAIN_CODES and op.action is not Action.DELETE:
         return False, None
     try:
         row = await live_schedule_row(transport, op)

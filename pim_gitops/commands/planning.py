@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from pim_gitops.commands import CommandOptions, ExitCode
 from pim_gitops.console import Console
 
 if TYPE_CHECKING:
+    from pim_gitops.compile import DesiredState
     from pim_gitops.graph.transport import GraphTransport
     from pim_gitops.plan import Plan
     from pim_gitops.state import TenantState
@@ -17,21 +19,31 @@ if TYPE_CHECKING:
 
 
 async def read_live_plan(
-    console: Console, transport: GraphTransport, desired: Desired, options: CommandOptions
+    console: Console,
+    transport: GraphTransport,
+    desired: Desired,
+    options: CommandOptions,
+    *,
+    also: Sequence[DesiredState] = (),
 ) -> tuple[dict[str, Any], TenantState, Plan]:
-    """One live read (with lookups) and the plan made from it; says how many requests the
-    read took."""
+    """One live read (with lookups for ``desired`` and ``also``) and the plan made from it;
+    says how many requests the read took."""
     from pim_gitops.workflow import read_and_plan
 
-    snapshot, state, plan = await read_and_plan(transport, desired, options.now)
+    snapshot, state, plan = await read_and_plan(transport, desired, options.now, also=also)
     console.message(f"read the tenant in {transport.requests} Graph requests")
     return snapshot, state, plan
 
 
 def live_plan(
-    console: Console, options: CommandOptions, directory: str
+    console: Console,
+    options: CommandOptions,
+    directory: str,
+    *,
+    also: Sequence[DesiredState] = (),
 ) -> tuple[TenantState, Plan]:
-    """Compile, then read the live tenant and plan in one Graph session."""
+    """Compile, then read the live tenant and plan in one Graph session (principals named
+    by ``directory``'s policy and by ``also`` looked up)."""
     from pim_gitops.graph.session import open_graph
     from pim_gitops.workflow import load_desired
 
@@ -39,18 +51,23 @@ def live_plan(
 
     async def go() -> tuple[TenantState, Plan]:
         async with open_graph(options.graph_url, options.tenant_id) as transport:
-            _, state, plan = await read_live_plan(console, transport, desired, options)
+            _, state, plan = await read_live_plan(console, transport, desired, options, also=also)
             return state, plan
 
     return asyncio.run(go())
 
 
 def plan_and_state(
-    console: Console, options: CommandOptions, directory: str, snapshot_path: str | None
+    console: Console,
+    options: CommandOptions,
+    directory: str,
+    snapshot_path: str | None,
+    *,
+    also: Sequence[DesiredState] = (),
 ) -> tuple[TenantState, Plan]:
     """The tenant state (from ``snapshot_path``, else live) and the plan against it."""
     if not snapshot_path:
-        return live_plan(console, options, directory)
+        return live_plan(console, options, directory, also=also)
     from pim_gitops.gitinfo import git_trace
     from pim_gitops.normalize import normalize_tenant
     from pim_gitops.snapshot import read_snapshot
@@ -78,9 +95,11 @@ def show_plan(
     from pim_gitops.plan import dump_plan
     from pim_gitops.render.plan import render_json, render_markdown, render_text
 
-    state, plan = plan_and_state(console, options, directory, snapshot_path)
-    if base:
-        plan = mark_base_origins(plan, state, options, base, directory)
+    base_desired = load_base(options, base, directory) if base else None
+    also = [base_desired.state] if base_desired else []
+    state, plan = plan_and_state(console, options, directory, snapshot_path, also=also)
+    if base_desired is not None:
+        plan = mark_base_origins(plan, state, options, base_desired)
     if out:
         Path(out).write_text(dump_plan(plan), encoding="utf-8")
         console.message(f"saved the plan to {out}")
@@ -93,20 +112,26 @@ def show_plan(
     return ExitCode.CHANGES if detailed_exitcode and not plan.empty else ExitCode.OK
 
 
-def mark_base_origins(
-    plan: Plan, state: TenantState, options: CommandOptions, base: str, directory: str
-) -> Plan:
-    """Plan the base (a directory or a git ref) against the same state and mark origins."""
+def load_base(options: CommandOptions, base: str, directory: str) -> Desired:
+    """The base policy (a directory or a git ref), compiled."""
     import tempfile
 
     from pim_gitops.gitinfo import base_directory
-    from pim_gitops.plan import mark_origins
-    from pim_gitops.workflow import load_desired, plan_against
+    from pim_gitops.workflow import load_desired
 
     with tempfile.TemporaryDirectory() as scratch:
-        base_dir = base_directory(base, directory, scratch)
-        base_plan = plan_against(load_desired(base_dir, options.now), state, options.now)
-    return mark_origins(plan, base_plan)
+        return load_desired(base_directory(base, directory, scratch), options.now)
+
+
+def mark_base_origins(
+    plan: Plan, state: TenantState, options: CommandOptions, base: Desired
+) -> Plan:
+    """Plan the base against the same state (whose look-ups covered the base's principals
+    too) and mark each change as from the pull request or reverting drift."""
+    from pim_gitops.plan import mark_origins
+    from pim_gitops.workflow import plan_against
+
+    return mark_origins(plan, plan_against(base, state, options.now))
 
 
 def show_drift(

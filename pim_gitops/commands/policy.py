@@ -9,6 +9,7 @@ from pathlib import Path
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.compile import DesiredState
 from pim_gitops.console import Console
+from pim_gitops.state import TenantState
 
 
 def validate_policies(
@@ -81,9 +82,7 @@ def lint_policies(
     desired = load_desired(directory, options.now).state
     tenant = None
     if snapshot_path or live:
-        from pim_gitops.normalize import normalize_tenant
-
-        tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
+        tenant = _tenant_for(console, options, desired, snapshot_path)
     result = run_lint(desired, tenant, options.now, preset=preset)
     render = {
         "text": render_text,
@@ -93,6 +92,22 @@ def lint_policies(
     }[fmt]
     console.data(render(result))
     return ExitCode.ERROR if result.blocking else ExitCode.OK
+
+
+def _tenant_for(
+    console: Console, options: CommandOptions, desired: DesiredState, snapshot_path: str | None
+) -> TenantState:
+    """The tenant from a snapshot file, or live with the policy's principals that hold no
+    role looked up (the resolver ``plan`` uses, ``workflow.read_tenant``)."""
+    from pim_gitops.normalize import normalize_tenant
+
+    if snapshot_path:
+        return normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
+    from pim_gitops.workflow import read_live_state
+
+    state, requests = read_live_state(options.graph_url, options.tenant_id, desired, options.now)
+    console.message(f"read the tenant in {requests} Graph requests")
+    return state
 
 
 def show_rules(console: Console, rule: str | None, docs_dir: str | None) -> int:
@@ -152,7 +167,6 @@ def write_report(
 ) -> int:
     """The auditor's report (markdown or HTML), to stdout or ``out``."""
     from pim_gitops.lint.engine import run_lint
-    from pim_gitops.normalize import normalize_tenant
     from pim_gitops.render import report as rep
     from pim_gitops.workflow import load_desired, plan_against
 
@@ -160,7 +174,7 @@ def write_report(
     desired = load_desired(directory, now)
     tenant = plan = None
     if snapshot_path or live:
-        tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), now)
+        tenant = _tenant_for(console, options, desired.state, snapshot_path)
         plan = plan_against(desired, tenant, now)
     lint_result = run_lint(desired.state, tenant, now)
     provenance = rep.git_provenance([r.file for r in desired.state.roles])

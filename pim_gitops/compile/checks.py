@@ -111,7 +111,9 @@ def check_assignments(
             )
             continue
         seen[key] = item
-        errors.extend(_against_policy(role, item, now))
+        over = over_policy(role, item, now)
+        if over is not None:
+            warnings.append(PolicySchemaError(item.location, over + GRANDFATHER_HINT, warning=True))
         if item.end is not None and item.end <= now:
             warnings.append(
                 PolicySchemaError(
@@ -132,32 +134,34 @@ def _length(item: DeclaredAssignment, now: datetime) -> int | None:
     return int((item.end - begin).total_seconds())
 
 
-def _against_policy(
-    role: CompiledRole, item: DeclaredAssignment, now: datetime
-) -> list[PolicyError]:
-    """Permanence and length of one assignment against its role's assignment rules."""
+def over_policy(role: CompiledRole, item: DeclaredAssignment, now: datetime) -> str | None:
+    """Why the role's own (desired) policy forbids this assignment, or None: permanent where
+    permanence is not allowed, or longer than the maximum. Graph refuses to create or update
+    such an assignment but keeps one that already exists (grandfathered, issue 17 item 4);
+    offline this is a warning, and the plan decides (``diff``)."""
     setting = f"{item.kind}_assignment"
     rules: AssignmentRules = getattr(role.settings, setting)
     head = f"{role.ref.label}: {item.kind} assignment of {item.principal}"
     if item.permanent and not rules.allow_permanent:
         where = role.source_of(f"{setting}.allow_permanent")
-        return [
-            PolicySchemaError(
-                item.location,
-                f"{head} is permanent, but the role's policy does not allow permanent "
-                f"{item.kind} assignments ({setting}.allow_permanent is false, from {where})",
-            )
-        ]
+        return (
+            f"{head} is permanent, but the role's policy does not allow permanent "
+            f"{item.kind} assignments ({setting}.allow_permanent is false, from {where})"
+        )
     length = _length(item, now)
     if rules.allow_permanent or rules.max_duration is None or length is None:
-        return []
+        return None
     if length <= rules.max_duration:
-        return []
-    return [
-        PolicySchemaError(
-            item.location,
-            f"{head} lasts {format_duration(length - length % 60)}, longer than the role's "
-            f"maximum {format_duration(rules.max_duration)} ({setting}.max_duration, from "
-            f"{role.source_of(setting + '.max_duration')})",
-        )
-    ]
+        return None
+    return (
+        f"{head} lasts {format_duration(length - length % 60)}, longer than the role's "
+        f"maximum {format_duration(rules.max_duration)} ({setting}.max_duration, from "
+        f"{role.source_of(setting + '.max_duration')})"
+    )
+
+
+#: What validate adds to an over-policy assignment: only the tenant can say if it exists.
+GRANDFATHER_HINT = (
+    "; allowed only if the tenant already holds it as declared (plan checks: Graph keeps "
+    "an existing one but refuses to create or update it)"
+)

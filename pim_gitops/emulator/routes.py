@@ -18,6 +18,7 @@ from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, not_
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.semantics import instances, patch_rules, schedule_request
 from pim_gitops.emulator.store import POLICY_PREFIX, Store
+from pim_gitops.emulator.types import check_select
 
 DIRECTORY = "roleManagement/directory"
 SCHEDULE_FILTERS = ("roleDefinitionId", "principalId", "directoryScopeId", "id")
@@ -119,9 +120,15 @@ def _collection(
     context: str,
     filterable: tuple[str, ...],
     expand: Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
+    *,
+    kind: str | None = None,
 ) -> GraphReply:
-    query = odata.parse_query(ctx.params, filterable, ctx.max_top)
-    rows = [i for i in items if odata.matches(i, query.filters)]
+    """One page of ``items``; ``kind`` (a directory-object type) makes ``$select`` strict
+    for that type and allows ``in (...)`` filters."""
+    query = odata.parse_query(ctx.params, filterable, ctx.max_top, allow_in=kind is not None)
+    if kind is not None:
+        check_select(kind, query.select)
+    rows = [i for i in items if odata.matches(i, query.filters, query.any_of)]
     rows.sort(key=lambda i: str(i.get("id")))
     if query.expand and expand is None:
         raise bad_request(f"Expand is not supported here: {query.expand!r}")
@@ -438,7 +445,7 @@ def get_by_ids(ctx: Context, _: dict[str, str]) -> GraphReply:
 def _objects_of(kind: str, filterable: tuple[str, ...]) -> Handler:
     def handler(ctx: Context, _: dict[str, str]) -> GraphReply:
         items = [o for o in ctx.store.objects.values() if _object_type(o) == kind]
-        return _collection(ctx, items, f"{kind}s", filterable)
+        return _collection(ctx, items, f"{kind}s", filterable, kind=kind)
 
     return handler
 
@@ -449,10 +456,23 @@ def _object(kind: str | None) -> Handler:
         if obj is None or (kind and _object_type(obj) != kind):
             raise not_found(f"Resource '{p['id']}' does not exist.", "Request_ResourceNotFound")
         select = odata.parse_query(ctx.params).select
+        if kind is not None:
+            check_select(kind, select)
         entity = f"{kind or 'directoryObject'}s/$entity"
         return GraphReply(
             200, {"@odata.context": ctx.metadata(entity)} | odata.project(obj, select)
         )
+
+    return handler
+
+
+def _delete_object(kind: str | None) -> Handler:
+    def handler(ctx: Context, p: dict[str, str]) -> GraphReply:
+        obj = ctx.store.objects.get(p["id"])
+        if obj is None or (kind and _object_type(obj) != kind):
+            raise not_found(f"Resource '{p['id']}' does not exist.", "Request_ResourceNotFound")
+        ctx.store.delete_principal(p["id"])
+        return GraphReply(204)
 
     return handler
 
@@ -464,7 +484,9 @@ for _kind, _filters in (
 ):
     route("GET", f"{_kind}s")(_objects_of(_kind, _filters))
     route("GET", f"{_kind}s/{{id}}")(_object(_kind))
+    route("DELETE", f"{_kind}s/{{id}}", write=True)(_delete_object(_kind))
 route("GET", "directoryObjects/{id}")(_object(None))
+route("DELETE", "directoryObjects/{id}", write=True)(_delete_object(None))
 
 
 @route("GET", "groups/{id}/members")

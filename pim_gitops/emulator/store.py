@@ -62,6 +62,20 @@ class Store:
     def reset(self) -> None:
         self.load(self.initial)
 
+    def delete_principal(self, object_id: str) -> bool:
+        """Delete a directory object the way Entra does for PIM: ``getByIds`` and the typed
+        collections stop returning it and it leaves every group, but its schedules and role
+        assignments stay visible (Microsoft365DSC#5445: up to 7 days in PIM; here until
+        reset). False if there was no such object."""
+        with self.lock:
+            if self.objects.pop(object_id, None) is None:
+                return False
+            self.group_members.pop(object_id, None)
+            for members in self.group_members.values():
+                if object_id in members:
+                    members.remove(object_id)
+            return True
+
     # --- lookups ------------------------------------------------------------------------
 
     def policy(self, policy_id: str) -> dict[str, Any] | None:

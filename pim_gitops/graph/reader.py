@@ -13,31 +13,38 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from pim_gitops.errors import GraphError
+from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.envelopes import parse_page
-from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
+from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
 DIR = "roleManagement/directory"
 POLICY_FILTER = "scopeId eq '/' and scopeType eq 'DirectoryRole'"
 GET_BY_IDS_CHUNK = 1000
-#: ``getByIds`` returns few user properties unless ``$select`` names them (graph-pim.md §1 E15).
-PRINCIPAL_PROPERTIES = (
-    "id",
-    "displayName",
-    "userPrincipalName",
-    "mail",
-    "userType",
-    "onPremisesSyncEnabled",
-    "onPremisesImmutableId",
-    "accountEnabled",
-    "appId",
-    "servicePrincipalType",
-    "isAssignableToRole",
-    "securityEnabled",
-)
+#: The properties each typed collection is asked for: ``$select`` is strict per type on
+#: ``/users``, ``/groups`` and ``/servicePrincipals`` ("Could not find a property named
+#: 'appId' on type 'microsoft.graph.user'", microsoft-graph-docs-contrib#4529).
+TYPED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "user": (
+        "id",
+        "displayName",
+        "userPrincipalName",
+        "mail",
+        "userType",
+        "onPremisesSyncEnabled",
+        "onPremisesImmutableId",
+        "accountEnabled",
+    ),
+    "group": ("id", "displayName", "mail", "isAssignableToRole", "securityEnabled"),
+    "servicePrincipal": ("id", "displayName", "appId", "servicePrincipalType", "accountEnabled"),
+}
+#: ``getByIds`` returns few user properties unless ``$select`` names them (graph-pim.md §1 E15);
+#: it takes the properties of all three types at once (a ``directoryObject`` action).
+PRINCIPAL_PROPERTIES = tuple(dict.fromkeys(p for ps in TYPED_PROPERTIES.values() for p in ps))
 
 
 #: Ask for Graph's largest page where a collection honours ``$top``; fewer pages means fewer
@@ -224,35 +231,93 @@ async def fetch_snapshot(
     )
 
 
+#: Policy reference prefix → (object type, the property it names).
+REFERENCE_KINDS = {
+    "user": ("user", "userPrincipalName"),
+    "group": ("group", "displayName"),
+    "sp": ("servicePrincipal", "appId"),
+}
+#: "the request is limited to 15 expressions in the filter clause" for ``in``
+#: (learn.microsoft.com/graph/filter-query-parameter); ``in`` is supported on
+#: userPrincipalName, group displayName and appId (the user, group and servicePrincipal
+#: property tables).
+IN_VALUES = 15
+#: And "a URL length of 2,048 characters" with advanced queries (same page): keep each
+#: ``in`` list well under it, so long group names split into more requests, never a 400.
+IN_CHARS = 1500
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def in_chunks(values: list[str]) -> list[list[str]]:
+    """``values`` in order, in lists of at most ``IN_VALUES`` whose URL-encoded ``in``
+    list stays within ``IN_CHARS`` (a single longer value goes alone)."""
+    chunks: list[list[str]] = []
+    size = 0
+    for value in values:
+        length = len(quote(_quoted(value), safe="")) + 3  # ", " between values
+        if not chunks or len(chunks[-1]) == IN_VALUES or size + length > IN_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(value)
+        size += length
+    return chunks
+
+
+def lookup_items(refs: Iterable[str]) -> list[BatchItem]:
+    """One ``$batch`` item per type and 15 names: ``GET /users?$filter=userPrincipalName
+    in ('a', 'b')&$select=…`` (object ids go through ``getByIds`` instead)."""
+    by_kind: dict[str, list[str]] = {}
+    for ref in sorted(set(refs)):
+        prefix, _, value = ref.partition(":")
+        if prefix in REFERENCE_KINDS and value and not (prefix == "user" and is_guid(value)):
+            by_kind.setdefault(prefix, []).append(value)
+    items: list[BatchItem] = []
+    for prefix, values in sorted(by_kind.items()):
+        kind, prop = REFERENCE_KINDS[prefix]
+        unique = sorted(set(values), key=str.casefold)
+        for index, chunk in enumerate(in_chunks(unique)):
+            params = {
+                "$filter": f"{prop} in ({', '.join(_quoted(v) for v in chunk)})",
+                "$select": ",".join(TYPED_PROPERTIES[kind]),
+            }
+            items.append(
+                BatchItem(
+                    key=f"{kind}:{index}",
+                    method="GET",
+                    url=f"/{kind}s?{urlencode(params, quote_via=quote, safe='$,()=')}",
+                    target=f"{len(chunk)} {kind}s named in the policy",
+                )
+            )
+    return items
+
+
+async def _looked_up(transport: GraphTransport, items: list[BatchItem]) -> list[dict[str, Any]]:
+    outcomes = await send_batched(transport, items)
+    objects: list[dict[str, Any]] = []
+    for item in items:
+        outcome = outcomes[item.key]
+        if isinstance(outcome, GraphError):
+            raise outcome
+        if outcome.status >= 400:
+            raise error_from(outcome, item.method, item.url, item.target)
+        page = parse_page(outcome, method=item.method, url=item.url, target=item.target)
+        found = list(page.value)
+        if page.next_link:  # followed by the transport's same-origin paging rules
+            found += await transport.get_all(page.next_link, target=item.target)
+        kind = item.key.partition(":")[0]
+        objects += [{"@odata.type": f"#microsoft.graph.{kind}", **obj} for obj in found]
+    return objects
+
+
 async def lookup_references(transport: GraphTransport, refs: Iterable[str]) -> list[dict[str, Any]]:
     """Principals named in policy files that hold no role yet (so the snapshot lacks them):
-    one filtered query each, concurrently."""
-    select = ",".join(PRINCIPAL_PROPERTIES)
-
-    def query(ref: str) -> tuple[str, dict[str, str]] | None:
-        kind, _, value = ref.partition(":")
-        quoted = value.replace("'", "''")
-        if kind == "user":
-            return "users", {"$filter": f"userPrincipalName eq '{quoted}'", "$select": select}
-        if kind == "group":
-            return "groups", {"$filter": f"displayName eq '{quoted}'", "$select": select}
-        if kind == "sp":
-            return "servicePrincipals", {"$filter": f"appId eq '{quoted}'", "$select": select}
-        return None
-
-    queries = [(ref, q) for ref in sorted(set(refs)) if (q := query(ref)) is not None]
-    results = await gather_or_cancel(
-        *(transport.get_all(path, params=params, target=ref) for ref, (path, params) in queries)
-    )
-    objects: list[dict[str, Any]] = []
-    guids = sorted({ref for ref in refs if is_guid(ref)})
-    for start in range(0, len(guids), GET_BY_IDS_CHUNK):
-        chunk = guids[start : start + GET_BY_IDS_CHUNK]
-        objects += await get_by_ids(
-            transport, chunk, select, f"{len(chunk)} principals named by object id"
-        )
-    for (_, (path, _params)), found in zip(queries, results, strict=True):
-        kind = {"users": "user", "groups": "group", "servicePrincipals": "servicePrincipal"}[path]
-        for obj in found:
-            objects.append({"@odata.type": f"#microsoft.graph.{kind}", **obj})
+    names by ``in`` filters of 15, sent in ``$batch``es of 20 (300 names a request), each
+    typed collection asked only for its own properties; object ids by ``getByIds``."""
+    wanted = sorted(set(refs))
+    objects = await _looked_up(transport, lookup_items(wanted))
+    guids = [ref for ref in wanted if is_guid(ref)]
+    objects += await _principals(transport, guids)
     return objects

@@ -21,7 +21,7 @@ def _approver_refs(setting: RawObject) -> list[str]:
             if kind == "singleUser":
                 refs.append("user:" + (a.text("userId", optional=True) or a.req("id")))
             elif kind == "groupMembers":
-                refs.append("group:" + a.req("groupId"))
+                refs.append("group:" + (a.text("groupId", optional=True) or a.req("id")))
             else:
                 refs.append(kind or "unknown")
     return refs
