@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck dupes pytest schemas sample-tenant docs bench clean
+.PHONY: demo test lint typecheck dupes pytest schemas sample-tenant docs bench mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +47,16 @@ docs: $(STAMP)
 sample-tenant: $(STAMP)
 	$(BIN)/python -c "from pim_gitops.tenantgen import write_sample_tenant; write_sample_tenant()"
 
+# Mutation testing (not part of `make test`; see docs/quality.md). mutmut copies the tree to
+# mutants/, so the shared Graph samples are named by absolute path.
+mutate: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'mutmut==3.8.1'
+	rm -rf mutants
+	PIM_GITOPS_SHARED=$(abspath ../shared) $(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis mutants

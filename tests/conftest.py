@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("PIM_GITOPS_SHARED") or ROOT.parent / "shared")
 SAMPLES = SHARED / "graph-samples"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
