@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -56,17 +57,23 @@ def pra_eligible(live: Live) -> list[str]:
 
 
 @pytest.fixture
-def two_holders(live: Live) -> Live:
+def two_holders(live: Live) -> Iterator[Live]:
     """The sample tenant with the example repository applied: Grace and Alice are both PRA
-    eligible (the sample tenant holds Grace; the repository adds Alice)."""
+    eligible (the sample tenant holds Grace; the repository adds Alice). Every hold is
+    released afterwards, so a failing test leaves no apply thread waiting."""
     done = cli_run(live.url, "apply", str(POLICIES), "--auto-approve")
     assert done.exit_code == 0, done.output
     assert pra_eligible(live) == sorted([ALICE, GRACE])
-    return live
+    try:
+        yield live
+    finally:
+        live.emulator.holds.release_all()
 
 
 def in_thread(*args: str, url: str) -> Future[Any]:
-    """``pim-gitops apply`` in another thread (the CLI's result, once it ends)."""
+    """``pim-gitops apply`` in another thread (the CLI's result, once it ends). The other
+    apply runs only while this one waits on a hold, so the two ``CliRunner`` output captures
+    nest and never interleave."""
     pool = ThreadPoolExecutor(max_workers=1)
     future = pool.submit(cli_run, url, "apply", *args)
     pool.shutdown(wait=False)
@@ -78,7 +85,10 @@ def held(hold: Hold) -> Hold:
     return hold
 
 
-ORDERS = [pytest.param(GRACE, ALICE, id="A-drops-grace"), pytest.param(ALICE, GRACE, id="A-drops-alice")]
+ORDERS = [
+    pytest.param(GRACE, ALICE, id="A-drops-grace"),
+    pytest.param(ALICE, GRACE, id="A-drops-alice"),
+]
 
 
 @pytest.mark.parametrize(("a_drops", "b_drops"), ORDERS)
@@ -91,7 +101,7 @@ def test_the_second_removal_is_refused_by_the_re_read_before_it(
     repo_a = without_pra_holder(tmp_path, "a", a_drops)
     repo_b = without_pra_holder(tmp_path, "b", b_drops)
     holds = live.emulator.holds
-    # A's check of who it is signed in as comes after its read and plan ...
+    # A's check of who it is signed in as (its first check) comes after its read and plan ...
     signed_in = holds.add("directoryObjects/*", method="GET")
     run_a = in_thread(str(repo_a), "--auto-approve", "--format", "json", url=live.url)
     held(signed_in)
@@ -100,6 +110,7 @@ def test_the_second_removal_is_refused_by_the_re_read_before_it(
     re_read = holds.add(f"{DIR}/roleEligibilitySchedules", method="GET")
     signed_in.release()
     held(re_read)
+    assert pra_eligible(live) == sorted([ALICE, GRACE])
 
     b = cli_run(live.url, "apply", str(repo_b), "--auto-approve")
     assert b.exit_code == 0, b.output
@@ -145,3 +156,8 @@ def test_the_window_between_the_re_read_and_the_removal_write_remains(
     a = run_a.result(timeout=60)
     assert a.exit_code == 0, a.output
     assert pra_eligible(live) == []
+    # Nothing in either run saw it; the next plan of either repository restores a holder.
+    again = cli_run(live.url, "plan", str(repo_a))
+    assert again.exit_code == 0, again.output
+    restored = f'+ role["Privileged Role Administrator"].eligible["user:{b_drops}@contoso.com"]'
+    assert restored in again.output and "Plan: 1 to add, 0 to change, 0 to remove." in again.output
