@@ -277,7 +277,19 @@ def access_verdict(
 ) -> Verdict:
     """The access guards (break-glass, last PRA path, self-lockout) of ``ops`` done on
     ``tenant``, unless the operator allowed it."""
-    after = assignments_after(ops, tenant)
+    return access_change_verdict(tenant, assignments_after(ops, tenant), guards, facts, now)
+
+
+def access_change_verdict(
+    tenant: TenantState,
+    after: Sequence[Assignment],
+    guards: Guards,
+    facts: GuardFacts,
+    now: datetime,
+) -> Verdict:
+    """The access guards between ``tenant`` and the assignments ``after`` (planned, or as
+    read back after the run)."""
+    after = list(after)
     window = Window(now, guards.horizon)
     verdict = Verdict()
     if not guards.allow_break_glass_change:

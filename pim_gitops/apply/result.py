@@ -59,6 +59,8 @@ class ApplyReport(BaseModel):
     remaining_changes: int
     results: tuple[OperationReport, ...]
     not_in_effect: tuple[NotInEffectReport, ...] = ()
+    #: Guards the tenant as read back breaks (e.g. a concurrent apply): the run fails.
+    access_lost: tuple[str, ...] = ()
 
 
 @dataclass
@@ -68,13 +70,16 @@ class ApplyResult:
     remaining: list[NotInEffect] = field(default_factory=list)
     #: What the summary should say besides the counts (e.g. how apply writes PIM).
     notes: list[str] = field(default_factory=list)
+    #: Guards broken in the tenant as read back, against the read before the first write
+    #: (a concurrent change in the window no re-read can close).
+    access_lost: list[str] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property
     def ok(self) -> bool:
-        return self.count("failed") == 0 and not self.remaining
+        return self.count("failed") == 0 and not self.remaining and not self.access_lost
 
     def report(self) -> ApplyReport:
         return ApplyReport(
@@ -93,6 +98,7 @@ class ApplyResult:
                 )
                 for r in self.results
             ),
+            access_lost=tuple(self.access_lost),
             not_in_effect=tuple(
                 NotInEffectReport(
                     operation=n.operation.label, addresses=n.operation.addresses, why=n.why

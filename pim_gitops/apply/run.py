@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pim_gitops.apply.evaluate import ApplyListener, Recheck, execute, planned_requests
-from pim_gitops.apply.guards import Guards, access_verdict, check_guards
+from pim_gitops.apply.guards import Guards, access_change_verdict, access_verdict, check_guards
 from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
 from pim_gitops.apply.stale import check_stale
 from pim_gitops.apply.verify import explain_not_in_effect, not_in_effect
@@ -115,6 +115,10 @@ async def apply_plan(
     missing = not_in_effect(plan, after)
     result.remaining = [NotInEffect(op, tuple(explain_not_in_effect(op, after))) for op in missing]
     result.results = confirm_by_read_back(result.results, {id(op) for op in missing})
+    # Graph has no transactions: another apply (or the portal) may have reduced access in
+    # the window between the last re-read and a write. Judge the tenant as read back.
+    lost = access_change_verdict(state, after.assignments, guards, trusted, now)
+    result.access_lost = list(lost.problems)
     return result
 
 

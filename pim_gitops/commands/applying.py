@@ -264,6 +264,8 @@ def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
     else:
         for note in result.notes:
             console.message(note)
+        for lost in result.access_lost:
+            console.message(f"access lost in the tenant as read back: {lost}")
         for missing in result.remaining:
             console.message(f"not in effect after read-back: {missing.operation.label}")
             for line in missing.why:
