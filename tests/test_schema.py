@@ -125,6 +125,7 @@ def test_apply_json_with_nothing_to_do_is_an_empty_result(live: Live, tmp_path: 
     apply_dir = [*graph, "apply", str(POLICIES), "--auto-approve", "--format", "json"]
     cli_json(apply_dir)
     empty = {
+        "access_lost": [],
         "failed": 0,
         "not_in_effect": [],
         "remaining_changes": 0,
