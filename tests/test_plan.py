@@ -614,4 +614,10 @@ def test_golden_json_of_a_two_operation_plan(
     plan = tiny_plan(Path("."), {"reader.yaml": role}, tiny_tenant("Global Reader"))
     # One rule patch (the activation rule) and one schedule request (cid's eligibility).
     assert [op.op for op in plan.operations] == ["patch_rule", "schedule"]
-    check_golden("two-operations.json", render_json(plan))
+    text = render_json(plan)
+    data = json.loads(text)
+    assert data["format_version"] == FORMAT_VERSION == 2
+    assert data["summary"] == {"add": 1, "change": 1, "remove": 0}
+    create = next(c for c in data["changes"] if c["action"] == "create")
+    assert {"address", "action", "before", "after", "role", "principal"} <= set(create)
+    check_golden("two-operations.json", text)
