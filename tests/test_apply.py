@@ -219,8 +219,19 @@ def test_mid_run_rejection_is_reported_and_rest_is_consistent(live: Live) -> Non
     assert remaining_plan(live).empty
 
 
-@pytest.mark.parametrize("n", [0, 1, 20, 47, 70, 84])
-def test_crash_in_the_middle_then_rerun_converges(live: Live, n: int) -> None:
+@pytest.mark.parametrize("where", ["first", "second", "quarter", "half", "four-fifths", "last"])
+def test_crash_in_the_middle_then_rerun_converges(live: Live, where: str) -> None:
+    # The plan writes once per operation; the emulator aborts the connection at write n + 1
+    # (n writes done): at the first write, the second, ..., the last.
+    writes = len(remaining_plan(live).operations)
+    n = {
+        "first": 0,
+        "second": 1,
+        "quarter": writes // 4,
+        "half": writes // 2,
+        "four-fifths": writes * 4 // 5,
+        "last": writes - 1,
+    }[where]
     live.faults(abort_after_writes=n)
     crashed = run(live.url, "apply", str(POLICIES), "--auto-approve")
     assert crashed.exit_code == 1
