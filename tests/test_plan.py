@@ -20,10 +20,10 @@ from pim_gitops.normalize import normalize_tenant
 from pim_gitops.plan import FORMAT_VERSION, RulePatch, Summary, dump_plan, parse_plan
 from pim_gitops.policy_rules import PolicyScope, rule_for_path
 from pim_gitops.render.plan import render_json, render_markdown, render_text
-from pim_gitops.roles import GLOBAL_ADMINISTRATOR
+from pim_gitops.roles import BUILTIN_ROLES, GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.snapshot import read_snapshot
 from pim_gitops.state import NOTIFICATION_KEYS
-from pim_gitops.tenantgen import SAMPLE_NOW
+from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, oid, user
 from pim_gitops.workflow import load_desired, plan_against
 from tests.conftest import POLICIES, ROOT, load_sample, write
 
@@ -67,9 +67,52 @@ def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
     return emulator.store.snapshot(format_instant(NOW))
 
 
+def _declared_and_live() -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """(role id, principal id, kind) the example repo declares, and those the sample tenant
+    holds at scope '/' on the roles the repo manages authoritatively, read from the raw YAML
+    and the raw snapshot, not through the planner."""
+    import yaml
+
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    role_ids = {r["displayName"]: r["id"] for r in snapshot["roleDefinitions"]}
+    spelled = {
+        "#microsoft.graph.user": ("user", "userPrincipalName"),
+        "#microsoft.graph.group": ("group", "displayName"),
+        "#microsoft.graph.servicePrincipal": ("sp", "appId"),
+    }
+    principals = {}
+    for obj in snapshot["directoryObjects"]:
+        prefix, key = spelled[obj["@odata.type"]]
+        principals[f"{prefix}:{obj[key]}".lower()] = obj["id"]
+    declared, authoritative = set(), set()
+    for path in sorted((POLICIES / "roles").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        role_id = role_ids.get(doc["role"], doc["role"])
+        if doc.get("assignments_mode", "authoritative") == "authoritative":
+            authoritative.add(role_id)
+        for kind, items in (doc.get("assignments") or {}).items():
+            declared |= {(role_id, principals[i["principal"].lower()], kind) for i in items}
+    collections = {"eligible": "roleEligibilitySchedules", "active": "roleAssignmentSchedules"}
+    live = {
+        (s["roleDefinitionId"], s["principalId"], kind)
+        for kind, name in collections.items()
+        for s in snapshot[name]
+        if s["directoryScopeId"] == "/"
+    }
+    # What the plan weighs: all of an authoritative role's holdings, an additive role's
+    # declared ones only.
+    return declared, {key for key in live if key[0] in authoritative} | (live & declared)
+
+
 def test_example_repo_against_the_sample_tenant() -> None:
     plan = plan_for()
-    assert plan.summary == Summary(add=12, change=91, remove=4)
+    declared, live = _declared_and_live()
+    # An add per declared assignment the tenant lacks, a removal per assignment an
+    # authoritative role holds undeclared; every other change is an update (settings, ends).
+    assert plan.summary.add == len(declared - live)
+    assert plan.summary.remove == len(live - declared)
+    updates = [c for c in plan.changes if c.action is Action.UPDATE]
+    assert plan.summary.change == len(updates) and updates
     removed = {c.address for c in plan.changes if c.action is Action.DELETE}
     assert 'role["Global Administrator"].active["user:carol.it@contoso.com"]' in removed
     # Additive mode never removes; AU-scoped assignments are never touched.
@@ -296,12 +339,32 @@ assignments:
     assert plan_for(root, apply_in_memory(snapshot, plan)).empty
 
 
-# --- renderers and saved plans ------------------------------------------------------------------
+# --- renderers: the example repo renders, deterministically -----------------------------------
 
 
-def test_text_renderer() -> None:
-    text = render_text(plan_for())
-    assert text.endswith("Plan: 12 to add, 91 to change, 4 to remove.\n")
+def test_example_repo_renders_deterministically() -> None:
+    """Every renderer runs on the example repo against the sample tenant, and two plans made
+    from the same inputs render the same bytes. What each rendering says is pinned by the small
+    goldens below, one per feature, not by this plan's (long) output."""
+    import jsonschema
+
+    first, second = plan_for(), plan_for()
+    renders = [
+        lambda p: render_text(p, verbose=True),
+        lambda p: render_text(p, colour=True),
+        render_markdown,
+        render_json,
+    ]
+    for render in renders:
+        assert render(first) == render(second)
+    # One collapsible section per role with changes, however many there are.
+    roles = {c.role.name for c in first.changes}
+    assert render_markdown(first).count("<details>") == len(roles)
+    assert "[green]" in render_text(first, colour=True)
+    # Lines that follow from the inputs: the portal set Global Administrator's activation to
+    # PT2H, the critical template says PT1H; carol.it holds it outside PIM, undeclared; the
+    # Security Administrator file declares heidi.audit for P90D (90 days from SAMPLE_NOW).
+    text = render_text(first)
     assert '  ~ role["Global Administrator"].activation.max_duration: PT2H → PT1H\n' in text
     assert (
         '  - role["Global Administrator"].active["user:carol.it@contoso.com"]: '
@@ -311,29 +374,8 @@ def test_text_renderer() -> None:
         '  + role["Security Administrator"].eligible["user:heidi.audit@contoso.com"]: '
         "2027-02-22T09:00:00Z\n" in text
     )
-    assert "[green]" in render_text(plan_for(), colour=True)
-    assert render_text(plan_for()) == text  # stable
-
-
-def test_markdown_renderer_and_truncation() -> None:
-    md = render_markdown(plan_for())
-    assert md.startswith("### pim-gitops plan\n\n| add | change | remove |")
-    assert "| 12 | 91 | 4 |" in md
-    assert md.count("<details>") == 11
-    short = render_markdown(plan_for(), limit=3000)
-    assert len(short) <= 3000 and "_Truncated:" in short
-
-
-def test_json_renderer_matches_schema() -> None:
-    import jsonschema
-
     schema = json.loads((POLICIES.parent / "schemas" / "plan.schema.json").read_text())
-    data = json.loads(render_json(plan_for()))
-    jsonschema.validate(data, schema)
-    assert data["format_version"] == FORMAT_VERSION == 2
-    assert data["summary"] == {"add": 12, "change": 91, "remove": 4}
-    change = next(c for c in data["changes"] if c["action"] == "create")
-    assert {"address", "action", "before", "after", "role", "principal"} <= set(change)
+    jsonschema.validate(json.loads(render_json(first)), schema)
 
 
 def test_saved_plan_round_trips() -> None:
@@ -406,25 +448,176 @@ def test_drift_report_and_exit_code(tmp_path: Path) -> None:
     assert clean.exit_code == 0 and "No drift" in clean.output
 
 
-GOLDEN_PLAN = ROOT / "tests" / "golden" / "plan"
+# --- renderers: one small golden per feature ----------------------------------------------------
+# Each golden is a tiny policy repo planned against a tiny tenant (tenantgen builders), so the
+# file is short enough to review line by line. Regenerate with
+# `PIM_GITOPS_GOLDEN=1 pytest tests/test_plan.py -k golden` and review the diff.
+
+GOLDEN = ROOT / "tests" / "golden" / "render"
+ROLE_ID = {name: role_id for role_id, name in BUILTIN_ROLES.items()}
+TINY_TENANT_ID = "11111111-2222-4333-8444-555555555555"
 
 
-@pytest.mark.parametrize(
-    ("name", "render"),
-    [
-        ("plan.txt", lambda p: render_text(p, verbose=True)),
-        ("plan.md", render_markdown),
-        ("plan.json", render_json),
-    ],
-)
-def test_golden_renderings(name: str, render: Any) -> None:
-    """The example repo against the sample tenant touches every kind of change (settings,
-    creates, updates, removals, warnings, unmanaged roles and scopes). Regenerate with
-    `PIM_GITOPS_GOLDEN=1 pytest tests/test_plan.py -k golden` and review the diff."""
+def tiny_tenant(*roles: str) -> TenantBuilder:
+    """``roles`` at Entra's defaults, users ann, ben and cid holding nothing, and Privileged
+    Role Administrator with one permanently eligible holder (so the last-PRA-path guard has
+    nothing to say; it is an unmanaged role in every plan below)."""
+    tenant = TenantBuilder(TINY_TENANT_ID, NOW)
+    for name in roles:
+        tenant.add_role(ROLE_ID[name], name)
+    tenant.add_role(PRIVILEGED_ROLE_ADMINISTRATOR, "Privileged Role Administrator")
+    owner = tenant.add(user("pra.owner@contoso.com", "Pra Owner"))
+    tenant.grant("eligible", PRIVILEGED_ROLE_ADMINISTRATOR, owner)
+    for name in ("ann", "ben", "cid"):
+        tenant.add(user(f"{name}@contoso.com", name.capitalize()))
+    return tenant
+
+
+def tiny_plan(root: Path, roles: dict[str, str], tenant: TenantBuilder, pim: str = "") -> Any:
+    """Plan the repo ``root/repo`` (``pim.yaml`` plus ``roles``, file name → YAML)."""
+    repo = root / "repo"
+    write(repo / "pim.yaml", "tenant: contoso.onmicrosoft.com\n" + pim)
+    for name, text in roles.items():
+        write(repo / "roles" / name, text)
+    return plan_against(load_desired(str(repo), NOW), normalize_tenant(tenant.snapshot(), NOW), NOW)
+
+
+def check_golden(name: str, text: str) -> None:
     import os
 
-    text = render(plan_for())
-    path = GOLDEN_PLAN / name
+    path = GOLDEN / name
     if os.environ.get("PIM_GITOPS_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
+        write(path, text)
     assert text == path.read_text(encoding="utf-8")
+
+
+def uid(name: str) -> str:
+    return oid("user", f"{name}@contoso.com")
+
+
+READER_ADDITIVE = "role: Global Reader\nassignments_mode: additive\n"
+
+
+def test_golden_one_setting(tmp_path: Path) -> None:
+    roles = {"reader.yaml": READER_ADDITIVE + "activation:\n  max_duration: PT4H\n"}
+    plan = tiny_plan(tmp_path, roles, tiny_tenant("Global Reader"))
+    # One declared leaf differs from Entra's default (PT8H); additive mode touches no
+    # assignment.
+    assert plan.summary == Summary(add=0, change=1, remove=0)
+    check_golden("one-setting.txt", render_text(plan))
+    check_golden("one-setting.md", render_markdown(plan))
+
+
+def test_golden_assignment_create_update_remove(tmp_path: Path) -> None:
+    tenant = tiny_tenant("Security Administrator")
+    sec = ROLE_ID["Security Administrator"]
+    tenant.grant("eligible", sec, uid("ann"), days_left=30)  # undeclared: removed
+    tenant.grant("eligible", sec, uid("ben"), days_left=10)  # declared to end later: updated
+    role = """role: Security Administrator
+assignments:
+  eligible:
+    - {principal: user:ben@contoso.com, expires: 2027-01-01T00:00:00Z}
+    - {principal: user:cid@contoso.com, duration: P30D}
+"""
+    plan = tiny_plan(tmp_path, {"sec.yaml": role}, tenant)
+    # cid is declared and holds nothing, ben's end moves, ann is not declared (authoritative).
+    assert plan.summary == Summary(add=1, change=1, remove=1)
+    check_golden("assignments.txt", render_text(plan))
+
+
+def test_golden_tightening_warning(tmp_path: Path) -> None:
+    tenant = tiny_tenant("Security Administrator")
+    tenant.grant("eligible", ROLE_ID["Security Administrator"], uid("ann"), days_left=100)
+    role = (
+        "role: Security Administrator\nassignments_mode: additive\n"
+        "eligible_assignment: {allow_permanent: false, max_duration: P30D}\n"
+    )
+    plan = tiny_plan(tmp_path, {"sec.yaml": role}, tenant)
+    # ann's eligibility spans 130 days (30 behind, 100 ahead), more than the new P30D.
+    assert len(plan.warnings) == 1 and "1 existing eligible assignment(s)" in plan.warnings[0]
+    check_golden("warning.txt", render_text(plan))
+    check_golden("warning.md", render_markdown(plan))
+
+
+def test_golden_unmanaged_roles_and_scopes(tmp_path: Path) -> None:
+    tenant = tiny_tenant("Global Reader", "Billing Administrator")
+    tenant.grant("eligible", ROLE_ID["Billing Administrator"], uid("ann"), days_left=50)
+    paris = f"/administrativeUnits/{oid('au', 'Paris')}"
+    tenant.grant("eligible", ROLE_ID["Global Reader"], uid("ben"), days_left=50, scope=paris)
+    # Authoritative, declaring nothing: still, the AU-scoped eligibility is listed, not removed.
+    plan = tiny_plan(tmp_path, {"reader.yaml": "role: Global Reader\n"}, tenant)
+    assert plan.empty
+    assert plan.unmanaged_roles == ("Billing Administrator", "Privileged Role Administrator")
+    check_golden("unmanaged.txt", render_text(plan, verbose=True))
+
+
+def test_golden_base_origins(tmp_path: Path) -> None:
+    from pim_gitops.plan import mark_origins
+
+    tenant = tiny_tenant("Global Reader")
+    # Drift: someone set the activation maximum to PT2H in the portal; base and head both
+    # declare Entra's default PT8H. The pull request adds a ticket to the requirements.
+    tenant.rule(ROLE_ID["Global Reader"], "Expiration_EndUser_Assignment")["maximumDuration"] = (
+        "PT2H"
+    )
+    head_role = READER_ADDITIVE + "activation:\n  require: [mfa, justification, ticket]\n"
+    head = tiny_plan(tmp_path / "head", {"reader.yaml": head_role}, tenant)
+    base = tiny_plan(tmp_path / "base", {"reader.yaml": READER_ADDITIVE}, tenant)
+    marked = mark_origins(head, base)
+    assert [c.origin for c in marked.changes] == ["drift", "pull-request"]
+    check_golden("base-origins.txt", render_text(marked))
+
+
+def test_golden_refusal(tmp_path: Path) -> None:
+    tenant = tiny_tenant("Global Administrator")
+    bg1 = tenant.add(user("bg1@contoso.onmicrosoft.com", "Break Glass 1"))
+    tenant.grant("active", GLOBAL_ADMINISTRATOR, bg1, days_ago=400)
+    # Global Administrator is authoritative and declares nobody: the plan removes the declared
+    # break-glass account's permanent active assignment, which apply refuses by default.
+    pim = "break_glass: [user:bg1@contoso.onmicrosoft.com]\n"
+    roles = {"ga.yaml": "role: Global Administrator\nactive_assignment: {allow_permanent: true}\n"}
+    plan = tiny_plan(tmp_path, roles, tenant, pim)
+    assert plan.summary == Summary(add=0, change=0, remove=1)
+    assert len(plan.refusals) == 1 and plan.refusals[0].startswith("break-glass:")
+    check_golden("refusal.txt", render_text(plan))
+    check_golden("refusal.md", render_markdown(plan))
+
+
+def test_golden_markdown_truncation(tmp_path: Path) -> None:
+    names = ("Exchange Administrator", "Global Reader", "Security Administrator")
+    roles = {
+        f"{index}.yaml": f"role: {name}\nassignments_mode: additive\n"
+        "activation:\n  max_duration: PT4H\n"
+        for index, name in enumerate(names)
+    }
+    plan = tiny_plan(tmp_path, roles, tiny_tenant(*names))
+    full = render_markdown(plan)
+    assert full.count("<details>") == 3 and "_Truncated" not in full
+    # 500 characters hold the summary (122 characters), the first role section (166) and the
+    # room kept for the truncation note (about 130), not a second section (148): two are left
+    # out.
+    short = render_markdown(plan, limit=500)
+    assert len(short) <= 500 and short.count("<details>") == 1
+    assert "_Truncated: 2 more role section(s) not shown" in short
+    check_golden("truncated.md", short)
+
+
+def test_golden_json_of_a_two_operation_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the desired hash covers the role file's path: keep it short
+    role = (
+        READER_ADDITIVE
+        + "activation:\n  max_duration: PT4H\n"
+        + "assignments:\n  eligible:\n    - {principal: user:cid@contoso.com, duration: P30D}\n"
+    )
+    plan = tiny_plan(Path("."), {"reader.yaml": role}, tiny_tenant("Global Reader"))
+    # One rule patch (the activation rule) and one schedule request (cid's eligibility).
+    assert [op.op for op in plan.operations] == ["patch_rule", "schedule"]
+    text = render_json(plan)
+    data = json.loads(text)
+    assert data["format_version"] == FORMAT_VERSION == 2
+    assert data["summary"] == {"add": 1, "change": 1, "remove": 0}
+    create = next(c for c in data["changes"] if c["action"] == "create")
+    assert {"address", "action", "before", "after", "role", "principal"} <= set(create)
+    check_golden("two-operations.json", text)

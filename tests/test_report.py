@@ -13,11 +13,19 @@ from click.testing import CliRunner
 
 from pim_gitops.cli import cli
 from pim_gitops.demo import SAMPLE_TENANT
+from pim_gitops.normalize import normalize_tenant
 from pim_gitops.render.report import activation_words
+from pim_gitops.roles import BUILTIN_ROLES
+from pim_gitops.snapshot import read_snapshot
 from pim_gitops.state import make_activation
-from tests.conftest import POLICIES
+from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder
+from pim_gitops.workflow import load_desired, plan_against
+from tests.conftest import POLICIES, write
 
-ARGS = ["--now", "2026-11-24T09:00:00Z", "report", str(POLICIES), "--snapshot", str(SAMPLE_TENANT)]
+GLOBAL_READER = next(i for i, n in BUILTIN_ROLES.items() if n == "Global Reader")
+
+NOW = "2026-11-24T09:00:00Z"
+ARGS = ["--now", NOW, "report", str(POLICIES), "--snapshot", str(SAMPLE_TENANT)]
 
 
 def test_activation_in_plain_words() -> None:
@@ -47,7 +55,40 @@ def test_markdown_report() -> None:
         "**ASG005** (error): user:carol.it@contoso.com was assigned Global Administrator "
         "outside PIM" in text
     )
-    assert "Drift: 107 difference(s)" in text
+    # One difference per change `plan` finds on the same inputs (counted on a tiny tenant in
+    # test_drift_count).
+    state = normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
+    plan = plan_against(load_desired(str(POLICIES), SAMPLE_NOW), state, SAMPLE_NOW)
+    assert plan.changes and f"Drift: {len(plan.changes)} difference(s)" in text
+
+
+def test_drift_count(tmp_path: Path) -> None:
+    """The report counts one difference per setting leaf or assignment that differs: here two
+    leaves of Global Reader's activation, then none once the file matches the tenant."""
+    tenant = TenantBuilder("11111111-2222-4333-8444-555555555555", SAMPLE_NOW)
+    tenant.add_role(GLOBAL_READER, "Global Reader")
+    snapshot = write_snapshot_file(tenant, tmp_path / "tenant.json")
+    write(tmp_path / "repo" / "pim.yaml", "tenant: contoso.onmicrosoft.com\n")
+    role = write(
+        tmp_path / "repo" / "roles" / "reader.yaml",
+        "role: Global Reader\nassignments_mode: additive\n"
+        "activation: {max_duration: PT4H, require: [mfa, justification, ticket]}\n",
+    )
+    args = ["--now", NOW, "report", str(tmp_path / "repo"), "--snapshot", str(snapshot)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Drift: 2 difference(s)" in result.output  # PT8H → PT4H, and the added ticket
+    role.write_text("role: Global Reader\nassignments_mode: additive\n")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Drift: none" in result.output
+
+
+def write_snapshot_file(tenant: TenantBuilder, path: Path) -> Path:
+    from pim_gitops.snapshot import write_snapshot
+
+    write_snapshot(tenant.snapshot(), path)
+    return path
 
 
 def _png_has_content(data: bytes) -> tuple[int, int, int]:
