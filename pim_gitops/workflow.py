@@ -28,7 +28,19 @@ class Desired:
 
 def load_desired(directory: str, now: datetime) -> Desired:
     state = compile_policies(load_policies(directory), now)
-    return Desired(state, desired_hash(describe_desired(state)))
+    return Desired(state, desired_hash(hash_document(state, directory)))
+
+
+def hash_document(state: DesiredState, directory: str) -> dict[str, Any]:
+    """What a plan's ``desired_hash`` covers: the compiled policy with file paths relative to
+    the policy directory (so two checkouts of one commit agree) and the guard inputs."""
+    import os
+
+    document = describe_desired(state)
+    for role in document["roles"]:
+        role["file"] = os.path.relpath(role["file"], directory).replace(os.sep, "/")
+    document["apply_identity"] = state.apply_identity
+    return document
 
 
 def unresolved(desired: DesiredState, tenant: TenantState) -> list[str]:

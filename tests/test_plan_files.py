@@ -163,3 +163,20 @@ def test_an_unreadable_file_is_a_plan_format_error(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(PlanFormatError, match="cannot read the plan"):
         load_plan(path)
+
+
+def test_desired_hash_is_the_same_for_two_checkouts_of_one_policy(tmp_path: Path) -> None:
+    """``apply PLAN --policy DIR`` compares hashes made in two checkouts (the plan job's and
+    the apply job's): paths must not enter the hash, the policy must."""
+    import shutil
+
+    one, two = tmp_path / "a" / "policies", tmp_path / "elsewhere" / "p"
+    shutil.copytree(POLICIES, one)
+    shutil.copytree(POLICIES, two)
+    now = SAMPLE_NOW
+    assert load_desired(str(one), now).hash == load_desired(str(two), now).hash
+    role = two / "roles" / "global-reader.yaml"
+    role.write_text(
+        role.read_text().replace("activation:\n", "activation:\n  max_duration: PT2H\n")
+    )
+    assert load_desired(str(one), now).hash != load_desired(str(two), now).hash
