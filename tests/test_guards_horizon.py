@@ -793,3 +793,27 @@ def test_a_guard_input_that_does_not_resolve_is_an_error(
     assert result.exit_code == 1
     assert ref in result.output
     assert live.stats()["writes"] == writes
+
+
+def test_a_plan_file_cannot_change_the_values_of_the_writes_it_keeps(
+    live: Live, tmp_path: Path
+) -> None:
+    """Issue 16 review: the file chooses which of the repository's writes are made, never
+    what they send. Turning approval off in a kept approval patch, or shortening a kept
+    schedule request to five minutes, is refused and nothing is written."""
+    data = saved_plan(live, POLICIES, tmp_path / "plan.json")
+    approval = next(
+        op for op in data["operations"] if op.get("rule_id") == "Approval_EndUser_Assignment"
+    )
+    approval["want"] = {
+        "activation.approval.required": False,
+        "activation.approval.approvers": [],
+    }
+    request = next(op for op in data["operations"] if op.get("op") == "schedule")
+    request["duration"], request["end"] = 300, None
+    (tmp_path / "plan.json").write_text(json.dumps(data))
+    before = live.stats()["writes"]
+    output = refused(live, str(tmp_path / "plan.json"), "--policy", str(POLICIES))
+    assert "the plan file's values or phases differ from what the policy repository asks" in output
+    assert approval["role"]["name"] in output and request["principal"]["ref"] in output
+    assert live.stats()["writes"] == before

@@ -180,3 +180,13 @@ def test_desired_hash_is_the_same_for_two_checkouts_of_one_policy(tmp_path: Path
         role.read_text().replace("activation:\n", "activation:\n  max_duration: PT2H\n")
     )
     assert load_desired(str(one), now).hash != load_desired(str(two), now).hash
+
+
+def test_a_removal_moved_to_an_earlier_phase_is_refused(plan: Plan) -> None:
+    """Issue 16 review: moving a removal before the creates it relies on brings back
+    'removals ran after the creates failed'."""
+    data = json.loads(dump_plan(plan))
+    removal = next(op for op in data["operations"] if op.get("action") == "delete")
+    removal["phase"] = 1
+    with pytest.raises(PlanFormatError, match="a delete runs in phase 4"):
+        parse_plan(data, "edited.json")

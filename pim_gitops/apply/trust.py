@@ -1,15 +1,17 @@
 """A saved plan file is untrusted input: it may have been edited between ``plan --out`` and
 ``apply``. What it may still decide is which of the writes the policy repository asks for
-are made; the guard inputs (break-glass ids, apply identity, declared tenant) are
-recomputed from the repository and the live tenant, never read from the file."""
+are made. Everything else is the repository's own plan against the live read: the values
+each write sends, its phase, its labels, and the guard inputs (break-glass ids, apply
+identity, declared tenant). A file whose values differ from that plan is refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pim_gitops.apply.guards import refusal
 from pim_gitops.apply.stale import check_stale
-from pim_gitops.plan import GuardFacts, Operation, Plan, RulePatch
+from pim_gitops.diff import same_instant
+from pim_gitops.plan import GuardFacts, Operation, Plan, RulePatch, ScheduleRequest
 from pim_gitops.state import TenantState
 
 Signature = tuple[str, ...]
@@ -26,6 +28,41 @@ def unrequested(plan: Plan, replan_ops: Iterable[Operation]) -> list[str]:
     """The file's writes that the repository's own plan against the same read does not make."""
     allowed = {signature(op) for op in replan_ops}
     return [op.label for op in plan.operations if signature(op) not in allowed]
+
+
+def same_values(mine: Operation, theirs: Operation) -> bool:
+    """Does the file's write send what the repository's plan would (instants within the
+    differ's tolerance: a plan made minutes apart computes ``duration:`` ends apart)?"""
+    if isinstance(mine, RulePatch) and isinstance(theirs, RulePatch):
+        return mine.want == theirs.want and mine.phase == theirs.phase
+    if isinstance(mine, ScheduleRequest) and isinstance(theirs, ScheduleRequest):
+        return (
+            mine.phase == theirs.phase
+            and mine.duration == theirs.duration
+            and same_instant(mine.start, theirs.start)
+            and (mine.duration is not None or same_instant(mine.end, theirs.end))
+        )
+    return False
+
+
+def altered(plan: Plan, replan_ops: Sequence[Operation]) -> list[str]:
+    """The file's writes whose values or phase differ from the repository's plan."""
+    by_signature = {signature(op): op for op in replan_ops}
+    return [
+        op.label
+        for op in plan.operations
+        if signature(op) in by_signature and not same_values(op, by_signature[signature(op)])
+    ]
+
+
+def trusted_plan(plan: Plan, replan: Plan) -> Plan:
+    """The repository's own operations (values, phases, labels) for the writes the file
+    chose, in the repository plan's order; its changes for those addresses."""
+    chosen = {signature(op) for op in plan.operations}
+    operations = tuple(op for op in replan.operations if signature(op) in chosen)
+    addresses = {a for op in operations for a in op.addresses}
+    changes = tuple(c for c in replan.changes if c.address in addresses)
+    return replan.model_copy(update={"operations": operations, "changes": changes})
 
 
 def file_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
@@ -51,6 +88,12 @@ def file_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
             "untrusted-plan: the plan file asks for writes the policy repository does not: "
             + ", ".join(extra)
         )
+    changed = altered(plan, replan.operations)
+    if changed and not problems:
+        problems.append(
+            "untrusted-plan: the plan file's values or phases differ from what the policy "
+            "repository asks for (edited after `plan --out`?): " + ", ".join(changed)
+        )
     return problems
 
 
@@ -59,7 +102,8 @@ def trusted_facts(
 ) -> GuardFacts:
     """The guard inputs to apply ``plan`` with: recomputed (``replan.guards``), after
     refusing a stale plan, one from another version of the policy, one with empty or
-    differing tenant fields and one that asks for writes the repository does not."""
+    differing tenant fields, one that asks for writes the repository does not, and one
+    whose values differ from the repository's."""
     check_stale(plan, tenant)
     problems = file_problems(plan, repository_hash, replan)
     if problems:

@@ -147,15 +147,15 @@ def apply_saved_plan(
     desired = load_desired(policy, options.now)
 
     async def go(transport: GraphTransport) -> ApplyResult | None:
-        from pim_gitops.apply.trust import trusted_facts
+        from pim_gitops.apply.trust import trusted_facts, trusted_plan
         from pim_gitops.workflow import plan_against, read_tenant
 
         snapshot, state = await read_tenant(transport, desired.state, options.now)
         replan = plan_against(desired, state, options.now)
         facts = trusted_facts(plan, desired.hash, replan, state)
-        current = (snapshot, state)
+        current, chosen = (snapshot, state), trusted_plan(plan, replan)
         return await run_apply(
-            console, transport, plan, options, guards, current, dry_run=dry_run, facts=facts
+            console, transport, chosen, options, guards, current, dry_run=dry_run, facts=facts
         )
 
     result = _in_session(options, go)

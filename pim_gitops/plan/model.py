@@ -153,6 +153,14 @@ class ScheduleRequest(Frozen):
     live: LiveSchedule | None
     fingerprint: str
 
+    @model_validator(mode="after")
+    def _phase_follows_the_action(self) -> ScheduleRequest:
+        """Removals run after every create (a plan file cannot move them earlier)."""
+        expected = Phase.REMOVE if self.action is Action.DELETE else Phase.ASSIGN
+        if self.phase != expected:
+            raise ValueError(f"a {self.action.value} runs in phase {int(expected)}")
+        return self
+
     @property
     def key(self) -> tuple[str, str, str, str]:
         """The assignment this request is about, as ``Assignment.key``."""
