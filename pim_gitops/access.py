@@ -63,7 +63,28 @@ def principal_problem(tenant: TenantState, principal_id: str) -> str | None:
 
 def _enabled(tenant: TenantState, principal_id: str) -> bool:
     member = tenant.principals.get(principal_id)
-    return member is not None and member.type == "user" and member.account_enabled is True
+    return (
+        member is not None
+        and member.type in ("user", "servicePrincipal")
+        and member.account_enabled is True
+    )
+
+
+def acting_as(tenant: TenantState, identity: str) -> set[str]:
+    """The principals whose roles ``identity`` can use: itself and every group it is a
+    member of (a role-assignable group's role is its members')."""
+    return {identity} | {g for g, members in tenant.group_members.items() if identity in members}
+
+
+def only_through(tenant: TenantState, identity: str) -> set[str]:
+    """The principals whose access no one but ``identity`` can use: itself, and the groups
+    it is in whose every enabled member is ``identity``."""
+    groups = {
+        g
+        for g, members in tenant.group_members.items()
+        if identity in members and all(m == identity for m in members if _enabled(tenant, m))
+    }
+    return {identity} | groups
 
 
 def usable_principal(tenant: TenantState, principal_id: str) -> bool:

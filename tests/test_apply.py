@@ -162,7 +162,7 @@ def edited(policy_copy: Path, file: str, old: str, new: str) -> Path:
             ),
             [],
             "self-lockout: the apply identity sp:5b4b2a3c-7d1e-4f60-9a8b-0c1d2e3f4a5b must "
-            "keep its active Privileged Role Administrator",
+            "keep an active Global Administrator or Privileged Role Administrator",
         ),
     ],
     ids=["max-removals", "break-glass", "self-lockout"],

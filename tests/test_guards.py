@@ -371,9 +371,10 @@ def test_removing_the_apply_identitys_active_role_is_lockout(role: str) -> None:
     made = plan(remove(role, APPLIER), apply_identity=APPLIER)
     assert lockout(tenant(held(role, APPLIER)), made) == Verdict(
         problems=(
-            f"self-lockout: the apply identity sp:apply must keep its active "
-            f"{BUILTIN_ROLES[role]}, which lets it write PIM, past {UNTIL} (today: permanent; "
-            "after the plan: no usable access) (--allow-self-lockout to override)",
+            "self-lockout: the apply identity sp:apply must keep an active Global "
+            "Administrator or Privileged Role Administrator (itself or through a group), which "
+            f"lets it write PIM, past {UNTIL} (today: permanent; after the plan: no usable "
+            "access) (--allow-self-lockout to override)",
         )
     )
 
@@ -520,3 +521,52 @@ def test_check_guards_raises_with_every_problem_and_passes_a_clean_plan() -> Non
     assert all(flag in message for flag in ALL_GUARDS.values())
     assert message.count("\n  ") == len(ALL_GUARDS)  # one line per problem
     check_guards(plan(remove(GA, ALICE)), tenant(held(GA, ALICE)), Guards(), ORGANIZATION, NOW)
+
+
+# --- the identity and groups (issue 16 review) ---------------------------------------------
+
+OPS = "ops-group"
+
+
+def with_group(state: TenantState, members: tuple[str, ...]) -> TenantState:
+    """``state`` plus a role-assignable group ``OPS`` with these members."""
+    principals = dict(state.principals)
+    principals[OPS] = Principal(OPS, "group", display_name="Ops PIM", is_assignable_to_role=True)
+    return replace(state, principals=principals, group_members={OPS: members})
+
+
+def test_the_identitys_role_held_through_a_group_is_protected() -> None:
+    """Signed in as a member of a group that holds PRA: dropping the group's PRA locks the
+    identity out, exactly like dropping its own."""
+    before = with_group(tenant(held(PRA, OPS)), (APPLIER,))
+    made = plan(remove(PRA, OPS), apply_identity=APPLIER)
+    verdict = self_lockout(before, assignments_after(made, before), APPLIER, WINDOW)
+    assert len(verdict.problems) == 1 and verdict.problems[0].startswith("self-lockout:")
+
+
+def test_either_writing_role_is_enough_for_the_identity() -> None:
+    """Holding both GA and PRA, dropping GA (least privilege) is not a lockout."""
+    before = tenant(held(GA, APPLIER), held(PRA, APPLIER))
+    made = plan(remove(GA, APPLIER), apply_identity=APPLIER)
+    assert self_lockout(before, assignments_after(made, before), APPLIER, WINDOW) == Verdict()
+    both = plan(remove(GA, APPLIER), remove(PRA, APPLIER), apply_identity=APPLIER)
+    assert self_lockout(before, assignments_after(both, before), APPLIER, WINDOW).problems
+
+
+def test_a_group_only_the_identity_can_use_is_no_other_pra_path() -> None:
+    """A PRA-eligible group whose only enabled member is the apply identity gives no one
+    else a way back; with another enabled member it does."""
+    alone = with_group(tenant(held(PRA, OPS, "eligible"), held(PRA, ALICE, "eligible")), (APPLIER,))
+    made = plan(remove(PRA, ALICE, "eligible"), apply_identity=APPLIER)
+    after = assignments_after(made, alone)
+    assert last_pra_path_removed(alone, after, WINDOW, APPLIER).problems
+    shared = with_group(alone, (APPLIER, BOB))
+    assert last_pra_path_removed(shared, after, WINDOW, APPLIER) == Verdict()
+
+
+def test_a_service_principal_member_makes_a_group_usable() -> None:
+    from pim_gitops.access import usable_principal
+
+    state = with_group(tenant(), (APPLIER,))
+    assert usable_principal(state, OPS)
+    assert not usable_principal(with_group(tenant(disabled=(APPLIER,)), (APPLIER,)), OPS)

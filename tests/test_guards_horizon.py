@@ -817,3 +817,16 @@ def test_a_plan_file_cannot_change_the_values_of_the_writes_it_keeps(
     assert "the plan file's values or phases differ from what the policy repository asks" in output
     assert approval["role"]["name"] in output and request["principal"]["ref"] in output
     assert live.stats()["writes"] == before
+
+
+@pytest.mark.parametrize(("horizon", "ok"), [("PT0S", False), ("PT59M", False), ("PT1H", True)])
+def test_the_guard_horizon_cannot_be_shrunk_to_minutes(live: Live, horizon: str, ok: bool) -> None:
+    """Issue 16 review: `--guard-horizon PT0S` would let a five-minute expiry of the last
+    PRA path pass; an hour is the shortest horizon."""
+    result = cli_run(
+        live.url, "apply", str(POLICIES), "--auto-approve", "--dry-run", "--guard-horizon", horizon
+    )
+    if ok:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code != 0 and "shorter than PT1H" in result.output

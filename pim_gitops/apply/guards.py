@@ -18,8 +18,10 @@ from pim_gitops.access import (
     DEFAULT_HORIZON,
     FOREVER,
     Window,
+    acting_as,
     holders,
     lasts_until,
+    only_through,
     principal_problem,
 )
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
@@ -219,8 +221,10 @@ def last_pra_path_removed(
     kinds: tuple[Kind, ...] = ("eligible", "active")
     role = PRIVILEGED_ROLE_ADMINISTRATOR
 
+    mine = only_through(tenant, apply_identity) if apply_identity else set()
+
     def lasts(side: list[Assignment]) -> datetime | None:
-        others = [a for a in side if a.principal_id != apply_identity]
+        others = [a for a in side if a.principal_id not in mine]
         return _lasts(others, tenant, role, kinds, window.now)
 
     reduced = _reduced(tenant, after, role, window, apply_identity)
@@ -241,28 +245,37 @@ def last_pra_path_removed(
 def self_lockout(
     tenant: TenantState, after: list[Assignment], apply_identity: str | None, window: Window
 ) -> Verdict:
-    """The apply identity keeps each active Global Administrator or Privileged Role
-    Administrator assignment it holds today (what lets it write PIM) past the horizon.
-    An identity that holds neither (application permissions alone) guards nothing."""
+    """The apply identity keeps an active Global Administrator or Privileged Role
+    Administrator (either lets it write PIM), held itself or through a group it is in, past
+    the horizon. An identity that holds neither (application permissions alone) guards
+    nothing."""
     if not apply_identity:
         return Verdict()
-    verdict = Verdict()
-    for role_id, name in ROLE_NAMES.items():
-        before = _lasts(
-            tenant.assignments, tenant, role_id, ("active",), window.now, apply_identity
-        )
-        if before is None:
-            continue
-        verdict += _Floor(
-            "self-lockout",
-            f"the apply identity {_ref(tenant, apply_identity)} must keep its active {name}, "
-            f"which lets it write PIM, past {format_instant(window.until)}",
-            before,
-            _lasts(after, tenant, role_id, ("active",), window.now, apply_identity),
-            window.until,
-            flag="--allow-self-lockout",
-        ).verdict()
-    return verdict
+    through = acting_as(tenant, apply_identity)
+
+    def lasts(side: Iterable[Assignment]) -> datetime | None:
+        ends = [
+            _lasts(side, tenant, role_id, ("active",), window.now, principal)
+            for role_id in ROLE_NAMES
+            for principal in sorted(through)
+        ]
+        known = [end for end in ends if end is not None]
+        return max(known) if known else None
+
+    before = lasts(tenant.assignments)
+    if before is None:
+        return Verdict()
+    names = " or ".join(ROLE_NAMES.values())
+    return _Floor(
+        "self-lockout",
+        f"the apply identity {_ref(tenant, apply_identity)} must keep an active {names} "
+        f"(itself or through a group), which lets it write PIM, past "
+        f"{format_instant(window.until)}",
+        before,
+        lasts(after),
+        window.until,
+        flag="--allow-self-lockout",
+    ).verdict()
 
 
 # --- all of them --------------------------------------------------------------------------

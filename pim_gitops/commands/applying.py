@@ -79,6 +79,10 @@ def apply_options(func: F) -> F:
     return func
 
 
+#: The shortest ``--guard-horizon``: an hour, longer than any activation can take to request.
+MIN_HORIZON_SECONDS = 3600
+
+
 def make_guards(horizon: str, flags: dict[str, Any]) -> tuple[Guards, dict[str, Any]]:
     """``Guards`` from the command line, and the flags that are not guards."""
     from datetime import timedelta
@@ -92,6 +96,13 @@ def make_guards(horizon: str, flags: dict[str, Any]) -> tuple[Guards, dict[str, 
         seconds = parse_duration(horizon)
     except DurationError as exc:
         raise click.BadParameter(str(exc), param_hint="--guard-horizon") from None
+    if seconds < MIN_HORIZON_SECONDS:
+        # A horizon of minutes would let an expiry minutes away pass every guard.
+        raise click.BadParameter(
+            f"{horizon} is shorter than PT1H; access that ends within the hour would not "
+            "count as lost (use the --allow-… flag of the guard you mean to lift instead)",
+            param_hint="--guard-horizon",
+        )
     chosen = {k: v for k, v in flags.items() if k in GUARD_FLAGS}
     rest = {k: v for k, v in flags.items() if k not in GUARD_FLAGS}
     return Guards(**chosen, horizon=timedelta(seconds=seconds)), rest

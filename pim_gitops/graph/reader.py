@@ -209,6 +209,11 @@ async def fetch_snapshot(
         if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders
     )
     member_lists = await _members(transport, groups)
+    # Members of role-holding groups are read in full (enabled? user or service principal?),
+    # so the guards can tell a group with a usable member from one without.
+    known = {str(o["id"]) for o in objects}
+    members = sorted({str(m["id"]) for ms in member_lists for m in ms} - known)
+    objects += await _principals(transport, members)
     return canonical_snapshot(
         {
             "format": FORMAT,
