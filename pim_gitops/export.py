@@ -19,24 +19,27 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
-from pim_gitops.errors import PimGitopsError, PolicyError
-from pim_gitops.loader import parse_yaml
 from pim_gitops.model import PrincipalRef
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
-from pim_gitops.wire import format_instant, is_guid
+from pim_gitops.wire import is_guid
+from pim_gitops.yamlwrite import (
+    ExportError,
+    checked,
+    dump,
+    eol,
+    line,
+    safe_comment,
+    written_instant,
+)
 
 MIN_TEMPLATE_ROLES = 3
-#: Display names in comments are cut to this many characters.
-COMMENT_LIMIT = 80
 #: Role file names are cut to this many characters (before ``.yaml``).
 SLUG_LIMIT = 60
 UNMANAGED_NOTE = (
@@ -44,85 +47,8 @@ UNMANAGED_NOTE = (
     "# stages' timeout, escalation and approver justification, extension approval.\n"
 )
 JUSTIFICATION_NOTE = "      # justification: unknown (Graph does not keep it on schedules)"
-#: Wide enough that the serializer never folds a scalar over two lines.
-_WIDTH = 1 << 30
 #: What the loader accepts as a principal (the model's own validators).
 _PRINCIPAL_REF: TypeAdapter[str] = TypeAdapter(PrincipalRef)
-
-
-class ExportError(PimGitopsError):
-    """The tenant cannot be exported (e.g. the target directory is not empty)."""
-
-
-# --- the serializer: the only way a value becomes YAML text ----------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Safe types only; strings and instants through the representers below."""
-
-
-def _represent_str(dumper: yaml.representer.BaseRepresenter, data: str) -> yaml.ScalarNode:
-    """Strings with a line break, tab or other non-printable character are double-quoted, so
-    they are escaped and stay on one line; the emitter quotes the rest as YAML requires
-    (``#``, ``: ``, leading indicators, ``yes``/``null``/``~``, numbers, look-alike dates)."""
-    style = None if data.isprintable() else '"'
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-def _represent_instant(dumper: yaml.representer.BaseRepresenter, data: datetime) -> yaml.Node:
-    """An instant as a plain YAML timestamp, to the second, in UTC: ``2027-02-02T09:00:00Z``."""
-    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", format_instant(data))
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(datetime, _represent_instant)
-
-
-def _dump(data: Mapping[str, Any]) -> str:
-    return yaml.dump(
-        dict(data),
-        Dumper=_Dumper,
-        sort_keys=True,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=_WIDTH,
-    )
-
-
-def _line(key: str, value: Any) -> str:
-    """``key: value`` as the serializer writes it, on one line (no newline at the end)."""
-    text = _dump({key: value})
-    if text.count("\n") != 1:
-        raise ExportError(f"{key}: {safe_comment(repr(value))} cannot be written on one line")
-    return text[:-1]
-
-
-def _instant(moment: datetime) -> datetime:
-    """The instant as written (UTC, whole seconds), for the read-back check."""
-    return moment.astimezone(UTC).replace(microsecond=0)
-
-
-def safe_comment(text: str, limit: int = COMMENT_LIMIT) -> str:
-    """Tenant text fit for a ``# ...`` comment: one line of printable characters (line breaks,
-    tabs, control and format characters become spaces, runs of spaces one), cut to ``limit``."""
-    clean = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
-
-
-def _eol(clean: str) -> str:
-    """An end-of-line comment of text already made safe (nothing when it is empty)."""
-    return f"  # {clean}" if clean else ""
-
-
-def _checked(path: str, text: str, data: Mapping[str, Any]) -> str:
-    """``text``, once it has been parsed back and found to hold exactly ``data``."""
-    try:
-        read = parse_yaml(text, path).data
-    except PolicyError as exc:
-        raise ExportError(f"{path}: the exported text does not parse: {exc}") from exc
-    if read != data:
-        raise ExportError(f"{path}: the exported text does not read back as the data written")
-    return text
 
 
 # --- names: how a principal or role is written -----------------------------------------------
@@ -170,7 +96,7 @@ class _Names:
         name = safe_comment(principal.display_name)
         if principal.reference != principal.id and self.written(principal) == principal.id:
             name = f"{name} (by object id: the name does not read back as this principal)"
-        return _eol(name)
+        return eol(name)
 
 
 Flat = dict[tuple[str, ...], Any]
@@ -289,12 +215,12 @@ def _assignment_lines(
         data[kind] = []
         for ref, a in rows:
             entry: dict[str, Any] = {"principal": ref}
-            lines.append("    - " + _line("principal", ref) + names.comment(a.principal_id))
+            lines.append("    - " + line("principal", ref) + names.comment(a.principal_id))
             if a.end is None:
                 entry["permanent"] = True
             else:
-                entry["expires"] = _instant(a.end)
-            lines += ["      " + _line(*item) for item in list(entry.items())[1:]]
+                entry["expires"] = written_instant(a.end)
+            lines += ["      " + line(*item) for item in list(entry.items())[1:]]
             lines.append(JUSTIFICATION_NOTE)
             data[kind].append(entry)
     return (lines, {"assignments": data}) if data else ([], {})
@@ -326,8 +252,8 @@ def _tenant_file(tenant: TenantState, defaults: Flat, templates: dict[str, Flat]
     body: dict[str, Any] = {"defaults": _nest(defaults)}
     if templates:
         body["templates"] = {name: _nest(flat) for name, flat in templates.items()}
-    text = head + UNMANAGED_NOTE + _line("tenant", tenant.tenant_id) + "\n" + _dump(body)
-    return _checked("pim.yaml", text, {"tenant": tenant.tenant_id, **body})
+    text = head + UNMANAGED_NOTE + line("tenant", tenant.tenant_id) + "\n" + dump(body)
+    return checked("pim.yaml", text, {"tenant": tenant.tenant_id, **body})
 
 
 def _role_file(
@@ -342,14 +268,14 @@ def _role_file(
     label = [safe_comment(role.display_name), "" if role.is_builtin else "(custom role)"]
     lines = [
         "# yaml-language-server: $schema=../../schemas/policy-role.schema.json",
-        _line("role", role_ref) + _eol(" ".join(filter(None, label))),
+        line("role", role_ref) + eol(" ".join(filter(None, label))),
     ]
     data: dict[str, Any] = {"role": role_ref}
     if template:
-        lines.append(_line("template", template))
+        lines.append(line("template", template))
         data["template"] = template
     if deviations:
-        lines.append(_dump(_nest(deviations)).rstrip("\n"))
+        lines.append(dump(_nest(deviations)).rstrip("\n"))
         data.update(_nest(deviations))
     block, held = _assignment_lines(assignments, names)
     lines += block
@@ -360,11 +286,26 @@ def _role_file(
                 f"# unmanaged: {a.kind} {safe_comment(names.reference(a.principal_id))} at "
                 f"{safe_comment(a.scope)} (scoped assignments are listed, never changed)"
             )
-    return _checked(path, "\n".join(lines) + "\n", data)
+    return checked(path, "\n".join(lines) + "\n", data)
+
+
+def check_roles(tenant: TenantState, roles: list[str]) -> None:
+    """``--roles`` that name no role with a PIM policy are an error, with a suggestion."""
+    import difflib
+
+    names = sorted({r.display_name for r in tenant.roles.values() if r.id in tenant.policies})
+    known = {n.casefold() for n in names}
+    known |= {key.casefold() for r in tenant.roles.values() for key in (r.id, r.template_id)}
+    for role in roles:
+        if role.casefold() not in known:
+            close = difflib.get_close_matches(role, names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ExportError(f"--roles {role!r}: no role with a PIM policy has that name{hint}")
 
 
 def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str, str]:
     """The files of a policy repository (relative path → text)."""
+    check_roles(tenant, roles or [])
     selected = _selected_roles(tenant, roles)
     names = _Names(tenant, Resolver(tenant))
     per_role = {r.id: _settings_words(tenant.policies[r.id].settings, names) for r in selected}

@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 
 from pim_gitops.cli import cli
 from pim_gitops.demo import SAMPLE_TENANT
-from pim_gitops.export import COMMENT_LIMIT, ExportError, export_repo, safe_comment, write_export
+from pim_gitops.export import ExportError, export_repo, write_export
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.snapshot import read_snapshot
 from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, group, service_principal, user
 from pim_gitops.workflow import load_desired, plan_against
+from pim_gitops.yamlwrite import COMMENT_LIMIT, safe_comment
 from tests.conftest import ROOT, Live
 from tests.test_conformance import DOCS_NOW, docs_tenant
 
@@ -442,3 +443,10 @@ def test_round_trip_hostile_names(
     ]
     snapshot = hostile_tenant(users, groups, role_name, approvers=len(groups), apps=apps)
     assert_round_trip(snapshot, tmp_path_factory.mktemp("hostile"))
+
+
+def test_export_of_a_role_that_does_not_exist_is_an_error_with_a_suggestion() -> None:
+    state = normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
+    with pytest.raises(ExportError, match="did you mean 'Global Administrator'"):
+        export_repo(state, ["Global Admin"])
+    assert export_repo(state, ["global administrator"])  # names in any case still work

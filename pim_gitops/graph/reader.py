@@ -169,6 +169,19 @@ async def _members(transport: GraphTransport, groups: list[str]) -> list[list[di
     return members
 
 
+async def _member_objects(
+    transport: GraphTransport,
+    known: list[dict[str, Any]],
+    member_lists: list[list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Members of role-holding groups, read in full (enabled? user or service principal?),
+    so the guards can tell a group with a usable member from one without."""
+    ids = {str(o["id"]) for o in known}
+    return await _principals(
+        transport, sorted({str(m["id"]) for ms in member_lists for m in ms} - ids)
+    )
+
+
 async def fetch_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
 ) -> dict[str, Any]:
@@ -209,11 +222,7 @@ async def fetch_snapshot(
         if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders
     )
     member_lists = await _members(transport, groups)
-    # Members of role-holding groups are read in full (enabled? user or service principal?),
-    # so the guards can tell a group with a usable member from one without.
-    known = {str(o["id"]) for o in objects}
-    members = sorted({str(m["id"]) for ms in member_lists for m in ms} - known)
-    objects += await _principals(transport, members)
+    objects += await _member_objects(transport, objects, member_lists)
     return canonical_snapshot(
         {
             "format": FORMAT,
