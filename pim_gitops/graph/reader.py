@@ -182,19 +182,9 @@ async def _member_objects(
     )
 
 
-async def fetch_snapshot(
-    transport: GraphTransport, *, now: datetime, tenant_id: str = ""
-) -> dict[str, Any]:
-    """The tenant's PIM state as a snapshot (raw Graph v1.0 objects)."""
-    (
-        organization,
-        roles,
-        (policies, policy_errors),
-        links,
-        eligible,
-        active,
-        assignments,
-    ) = await gather_or_cancel(
+async def _collections(transport: GraphTransport) -> Any:
+    """Every collection of the snapshot, read concurrently."""
+    return await gather_or_cancel(
         transport.get_all(
             "organization",
             params={"$select": "id,displayName,verifiedDomains"},
@@ -212,6 +202,21 @@ async def fetch_snapshot(
         _collection(transport, f"{DIR}/roleAssignmentSchedules", target="assignment schedules"),
         _collection(transport, f"{DIR}/roleAssignments", target="role assignments"),
     )
+
+
+async def fetch_snapshot(
+    transport: GraphTransport, *, now: datetime, tenant_id: str = ""
+) -> dict[str, Any]:
+    """The tenant's PIM state as a snapshot (raw Graph v1.0 objects)."""
+    (
+        organization,
+        roles,
+        (policies, policy_errors),
+        links,
+        eligible,
+        active,
+        assignments,
+    ) = await _collections(transport)
     holders = {
         str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")
     }
