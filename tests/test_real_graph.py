@@ -625,3 +625,39 @@ def test_a_policy_gets_one_patch_with_its_changed_rules_whole(live: Live) -> Non
     by_route = live.stats()["by_route"]
     assert by_route["PATCH policies/roleManagementPolicies/{id}"] == len(whole_urls)
     assert "No changes." in run(live, "plan", "policies").output
+
+
+# --- item 9: an activation in progress ----------------------------------------------------------
+
+
+def test_an_activation_in_progress_waits_instead_of_looping(live: Live) -> None:
+    """Graph answers the create of a standing active assignment ``RoleAssignmentExists``
+    while the principal's activation of the role runs, with no Assigned schedule to adopt."""
+    plan = plan_json(live)
+    create = next(
+        c for c in plan["changes"] if c["action"] == "create" and '.active["' in c["address"]
+    )
+    principal = create["principal"]["id"]
+    role = next(
+        rid
+        for rid, r in live.emulator.store.role_definitions.items()
+        if f'role["{r["displayName"]}"]' in create["address"]
+    )
+    live.emulator.store.assignment["activation-1"] = {
+        "id": "activation-1",
+        "principalId": principal,
+        "roleDefinitionId": role,
+        "directoryScopeId": "/",
+        "memberType": "Direct",
+        "assignmentType": "Activated",
+        "status": "Provisioned",
+        "scheduleInfo": {
+            "startDateTime": "2026-11-24T08:30:00Z",
+            "expiration": {"type": "afterDateTime", "endDateTime": "2026-11-24T10:30:00Z"},
+        },
+    }
+    applied = run(live, "apply", "policies", "--auto-approve")
+    assert applied.exit_code == 1
+    assert "waits for the activation to end" in applied.output
+    assert "Unsettled" not in applied.output
+    assert "1 failed" in applied.output

@@ -15,6 +15,7 @@ from pim_gitops.apply.result import ApplyResult, OpResult
 from pim_gitops.apply.settle import (
     REAIM_CODES,
     SettleWait,
+    activation_in_progress,
     outcome_code,
     outcome_message,
     replication_pending,
@@ -103,6 +104,14 @@ class Executor:
             if adopted:
                 message = "already in place (adopted after a read-back)"
                 state.done[key] = OpResult(op, "succeeded", message)
+                return
+            if code == "RoleAssignmentExists" and await activation_in_progress(self.transport, op):
+                message = (
+                    "waits for the activation to end: the principal has activated this role, "
+                    "and Graph refuses a standing assignment until that activation ends; "
+                    "the next apply after it ends creates it"
+                )
+                state.done[key] = OpResult(op, "failed", message, "ActivationInProgress")
                 return
             if next_action is not None:
                 state.action[key] = next_action

@@ -128,6 +128,31 @@ async def live_schedule_row(
     return None
 
 
+async def activation_in_progress(transport: GraphTransport, op: ScheduleRequest) -> bool:
+    """Is an activation of the role by the principal in progress? Then Graph answers the
+    create of a standing active assignment ``RoleAssignmentExists`` with no ``Assigned``
+    schedule to adopt or update, until the activation ends."""
+    if op.schedule != "active" or op.action is not Action.CREATE:
+        return False
+    try:
+        rows = await transport.get_all(
+            f"{schedules_path(op.schedule)}Schedules",
+            params={
+                "$filter": (
+                    f"principalId eq '{op.principal.id}' and roleDefinitionId eq '{op.role.id}'"
+                )
+            },
+            target=op.label,
+        )
+    except GraphError:
+        return False
+    return any(
+        (row.get("directoryScopeId") or "/") == op.scope
+        and row.get("assignmentType") == "Activated"
+        for row in rows
+    )
+
+
 def row_matches(op: ScheduleRequest, row: Mapping[str, Any] | None) -> bool:
     """Is the request's intent already in place in this live schedule row?"""
     if op.action is Action.DELETE:
