@@ -219,11 +219,23 @@ def test_mid_run_rejection_is_reported_and_rest_is_consistent(live: Live) -> Non
     assert remaining_plan(live).empty
 
 
+def planned_writes(live: Live) -> int:
+    from pim_gitops.apply import planned_requests
+    from pim_gitops.normalize import normalize_tenant
+
+    plan = remaining_plan(live)
+    from pim_gitops.tenantgen import SAMPLE_NOW
+
+    state = normalize_tenant(live.snapshot(), SAMPLE_NOW)
+    return len(planned_requests(plan, state, SAMPLE_NOW))
+
+
 @pytest.mark.parametrize("where", ["first", "second", "quarter", "half", "four-fifths", "last"])
 def test_crash_in_the_middle_then_rerun_converges(live: Live, where: str) -> None:
-    # The plan writes once per operation; the emulator aborts the connection at write n + 1
-    # (n writes done): at the first write, the second, ..., the last.
-    writes = len(remaining_plan(live).operations)
+    # The emulator aborts the connection at write n + 1 (n writes done): at the first write,
+    # the second, ..., the last. Apply sends one request per schedule request and one per
+    # policy and phase for its rule patches (the requests dry-run lists).
+    writes = planned_writes(live)
     n = {
         "first": 0,
         "second": 1,

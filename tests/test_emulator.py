@@ -1292,3 +1292,25 @@ def test_writes_inside_batch_are_checked_per_caller(live: Live) -> None:
         "Authorization_RequestDenied"
     )
     assert not _holds_role(live, HEIDI)
+
+
+def test_batch_is_entirely_sequential_or_entirely_parallel(live: Live) -> None:
+    """microsoft-graph-docs-contrib#2339: a chain, or no dependsOn at all; never a mix."""
+    one = {"method": "GET", "url": f"/{DIR}/roleDefinitions"}
+    mixed = [{"id": "a", **one}, {"id": "b", "dependsOn": ["a"], **one}, {"id": "c", **one}]
+    refused = batch(live, mixed)
+    assert refused.status_code == 400
+    assert "entirely sequential" in refused.json()["error"]["message"]
+    fan_out = [{"id": "a", **one}, {"id": "b", "dependsOn": ["a"], **one}]
+    fan_out.append({"id": "c", "dependsOn": ["a"], **one})
+    assert batch(live, fan_out).status_code == 400
+    missing = {"id": "a", "method": "GET", "url": f"/{DIR}/roleDefinitions/{uuid.uuid4()}"}
+    chain = [
+        missing,
+        {"id": "b", "dependsOn": ["a"], **one},
+        {"id": "c", "dependsOn": ["b"], **one},
+    ]
+    by_id = {r["id"]: r["status"] for r in batch(live, chain).json()["responses"]}
+    assert by_id == {"a": 404, "b": 424, "c": 424}
+    parallel = [{"id": str(n), **one} for n in range(3)]
+    assert {r["status"] for r in batch(live, parallel).json()["responses"]} == {200}

@@ -435,3 +435,229 @@ def test_long_names_split_into_more_lookups_within_the_url_limit(live: Live) -> 
     assert in_chunks(["a"] * 16) == [["a"] * 15, ["a"]]
     found, requests = lookup(live, [f"group:{n}" for n in names])
     assert sorted(o["displayName"] for o in found) == names and requests == 1
+
+
+# --- item 3: replication lag ---------------------------------------------------------------
+
+
+class FakeTime:
+    """Monotonic seconds that only the injected sleep advances: the emulator counts its
+    replication lag on it, and apply waits on it, so a 3 s lag takes no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def lagging(live: Live) -> Any:
+    """``live`` with writes visible after 3 s and new principals unknown to PIM for 3 s."""
+    import time
+
+    fake = FakeTime()
+    live.emulator.lag_clock = fake
+    live.faults(replication_lag_s=3, principal_lag_s=3)
+    yield fake
+    live.emulator.lag_clock = time.monotonic
+
+
+def _eligible(principal: str, role: str = GLOBAL_READER) -> dict[str, Any]:
+    return {
+        "action": "adminAssign",
+        "principalId": principal,
+        "roleDefinitionId": role,
+        "directoryScopeId": "/",
+        "justification": "replication test",
+        "scheduleInfo": {"expiration": {"type": "noExpiration"}},
+    }
+
+
+def _schedules_of(live: Live, principal: str) -> list[dict[str, Any]]:
+    rows = live.http.get(
+        "roleManagement/directory/roleEligibilitySchedules",
+        params={"$filter": f"principalId eq '{principal}'"},
+    ).json()["value"]
+    return list(rows)
+
+
+def test_emulator_new_principal_is_unknown_to_pim_for_a_while(live: Live, lagging: Any) -> None:
+    nora = user(NEW_USERS[0], "Nora")
+    live.emulator.add_principal(nora)
+    assert live.http.get(f"users/{nora['id']}").status_code == 200  # the directory knows her
+    requests = "roleManagement/directory/roleEligibilityScheduleRequests"
+    early = live.http.post(requests, json=_eligible(nora["id"]))
+    assert early.status_code == 404
+    assert early.json()["error"]["code"] == "SubjectNotFound"
+    lagging.now += 2.999
+    assert live.http.post(requests, json=_eligible(nora["id"])).status_code == 404
+    lagging.now += 0.001
+    assert live.http.post(requests, json=_eligible(nora["id"])).status_code == 201
+
+
+def test_emulator_writes_show_after_the_lag_and_the_primary_sees_them_at_once(
+    live: Live, lagging: Any
+) -> None:
+    requests = "roleManagement/directory/roleEligibilityScheduleRequests"
+    made = live.http.post(requests, json=_eligible(NOAH))
+    assert made.status_code == 201, made.text
+    assert [s["roleDefinitionId"] for s in _schedules_of(live, NOAH)] == [APP_ADMIN]
+    again = live.http.post(requests, json=_eligible(NOAH))  # the write checks the primary
+    assert again.json()["error"]["code"] == "RoleAssignmentExists"
+    lagging.now += 2.5
+    assert len(_schedules_of(live, NOAH)) == 1
+    lagging.now += 0.5
+    assert sorted(s["roleDefinitionId"] for s in _schedules_of(live, NOAH)) == sorted(
+        [APP_ADMIN, GLOBAL_READER]
+    )
+
+
+def _apply_lagging(live: Live, policies: Path, fake: FakeTime) -> Any:
+    from pim_gitops.apply import SilentListener, apply_plan
+    from pim_gitops.apply.guards import Guards
+    from pim_gitops.tenantgen import SAMPLE_NOW
+    from pim_gitops.workflow import load_desired, read_and_plan
+
+    async def go() -> Any:
+        async with open_graph(live.url, sleep=fake.sleep) as transport:
+            desired = load_desired(str(policies), SAMPLE_NOW)
+            snapshot, state, plan = await read_and_plan(transport, desired, SAMPLE_NOW)
+            assert plan.operations
+            return await apply_plan(
+                transport,
+                plan,
+                SAMPLE_NOW,
+                Guards(),
+                SilentListener(),
+                current=(snapshot, state),
+            )
+
+    return asyncio.run(go())
+
+
+def test_apply_under_replication_lag_converges_and_plans_nothing_after(
+    live: Live, lagging: FakeTime, policy_copy: Path
+) -> None:
+    for obj in add_unassigned(live):
+        live.emulator.add_principal(obj)  # made just now: PIM does not know them for 3 s
+    name_them(policy_copy)
+    result = _apply_lagging(live, policy_copy, lagging)
+    failed = [
+        (r.operation.label, r.code, r.message) for r in result.results if r.status != "succeeded"
+    ]
+    assert failed == [] and result.remaining == [] and result.ok
+    assert 3 <= sum(lagging.slept) <= 120  # it waited, and within the settle budget
+    assert any("waited" in note and "replicate" in note for note in result.notes)
+    again = run(live, "plan", str(policy_copy))
+    assert again.exit_code == 0, again.output
+    assert "No changes." in again.output
+
+
+def test_replication_beyond_the_settle_budget_is_a_clear_bounded_failure(
+    live: Live, lagging: FakeTime, policy_copy: Path
+) -> None:
+    live.faults(principal_lag_s=100_000)
+    for obj in add_unassigned(live):
+        live.emulator.add_principal(obj)
+    name_them(policy_copy)
+    result = _apply_lagging(live, policy_copy, lagging)
+    pending = [r for r in result.results if r.code == "ReplicationPending"]
+    assert len(pending) == 5 and not result.ok
+    assert "run apply again later" in pending[0].message
+    assert sum(lagging.slept) <= 120
+
+
+# --- item 6: at most one PATCH per policy per phase ------------------------------------------
+
+
+def _three_rules_off(live: Live) -> str:
+    """Global Administrator's policy read with three notification rules off the file (the
+    file wants level All, and both secops and ciso on the activation alert): one phase."""
+    policy = live.emulator.store.policy_for_role(GLOBAL_ADMIN)
+    assert policy is not None
+    for rule in policy["rules"]:
+        if rule["id"] in (
+            "Notification_Requestor_Admin_Assignment",
+            "Notification_Approver_Admin_Assignment",
+        ):
+            rule["notificationLevel"] = "Critical"
+    return str(policy["id"])
+
+
+def _dry_run_requests(live: Live) -> list[tuple[str, str, Any]]:
+    import json
+    import re
+
+    out = run(live, "apply", "policies", "--dry-run").output
+    found = re.findall(r"^(PATCH|POST) /v1\.0(\S+)  # [^\n]*\n(.*?)\n\n", out, re.M | re.S)
+    return [(method, url, json.loads(body)) for method, url, body in found]
+
+
+def test_a_policy_gets_one_patch_with_its_changed_rules_whole(live: Live) -> None:
+    policy_id = _three_rules_off(live)
+    requests = _dry_run_requests(live)
+    mine = [(m, u, b) for m, u, b in requests if policy_id.split("_", 1)[1] in u]
+    whole = [(m, u, b) for m, u, b in mine if u == f"/policies/roleManagementPolicies/{policy_id}"]
+    assert [m for m, _, _ in whole] == ["PATCH"]
+    # Its one rule change of another phase (a tightened expiry) is a request of its own.
+    assert [u.rsplit("/", 1)[1] for _, u, _ in mine if "/rules/" in u] == [
+        "Expiration_Admin_Eligibility"
+    ]
+    mine = whole
+    rules = mine[0][2]["rules"]
+    ids = [r["id"] for r in rules]
+    assert ids == sorted(set(ids)) and len(ids) > 3  # each changed rule once, in one request
+    assert {
+        "Notification_Admin_EndUser_Assignment",
+        "Notification_Approver_Admin_Assignment",
+        "Notification_Requestor_Admin_Assignment",
+    } <= set(ids)
+    assert all({"@odata.type", "id", "target"} <= set(r) for r in rules)  # each rule whole
+    whole_urls = [u for m, u, _ in requests if m == "PATCH" and "/rules/" not in u]
+    applied = run(live, "apply", "policies", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    by_route = live.stats()["by_route"]
+    assert by_route["PATCH policies/roleManagementPolicies/{id}"] == len(whole_urls)
+    assert "No changes." in run(live, "plan", "policies").output
+
+
+# --- item 9: an activation in progress ----------------------------------------------------------
+
+
+def test_an_activation_in_progress_waits_instead_of_looping(live: Live) -> None:
+    """Graph answers the create of a standing active assignment ``RoleAssignmentExists``
+    while the principal's activation of the role runs, with no Assigned schedule to adopt."""
+    plan = plan_json(live)
+    create = next(
+        c for c in plan["changes"] if c["action"] == "create" and '.active["' in c["address"]
+    )
+    principal = create["principal"]["id"]
+    role = next(
+        rid
+        for rid, r in live.emulator.store.role_definitions.items()
+        if f'role["{r["displayName"]}"]' in create["address"]
+    )
+    live.emulator.store.assignment["activation-1"] = {
+        "id": "activation-1",
+        "principalId": principal,
+        "roleDefinitionId": role,
+        "directoryScopeId": "/",
+        "memberType": "Direct",
+        "assignmentType": "Activated",
+        "status": "Provisioned",
+        "scheduleInfo": {
+            "startDateTime": "2026-11-24T08:30:00Z",
+            "expiration": {"type": "afterDateTime", "endDateTime": "2026-11-24T10:30:00Z"},
+        },
+    }
+    applied = run(live, "apply", "policies", "--auto-approve")
+    assert applied.exit_code == 1
+    assert "waits for the activation to end" in applied.output
+    assert "Unsettled" not in applied.output
+    assert "1 failed" in applied.output

@@ -10,12 +10,15 @@ from typing import Protocol
 
 from pim_gitops.action import Action
 from pim_gitops.apply.reductions import reduction
-from pim_gitops.apply.requests import request_item
+from pim_gitops.apply.requests import group_item, request_groups
 from pim_gitops.apply.result import ApplyResult, OpResult
 from pim_gitops.apply.settle import (
     REAIM_CODES,
+    SettleWait,
+    activation_in_progress,
     outcome_code,
     outcome_message,
+    replication_pending,
     retryable,
     settle,
 )
@@ -56,6 +59,8 @@ class _Phase:
             k: op.action if isinstance(op, ScheduleRequest) else None for k, op in self.ops.items()
         }
         self.done: dict[str, OpResult] = {}
+        #: Keys refused this round because PIM does not know their principal/role yet.
+        self.lagging: set[str] = set()
 
     def todo(self) -> list[str]:
         return [k for k in self.ops if k not in self.done]
@@ -63,15 +68,26 @@ class _Phase:
 
 class Executor:
     def __init__(
-        self, transport: GraphTransport, tenant: TenantState, now: datetime, listener: ApplyListener
+        self,
+        transport: GraphTransport,
+        tenant: TenantState,
+        now: datetime,
+        listener: ApplyListener,
+        wait: SettleWait | None = None,
     ) -> None:
         self.transport = transport
         self.tenant = tenant
         self.now = now
         self.listener = listener
+        self.wait = wait or SettleWait(transport.sleep, transport.budget)
 
-    def items(self, state: _Phase, keys: Sequence[str]) -> list[BatchItem]:
-        return [request_item(state.ops[k], self.tenant, self.now, k, state.action[k]) for k in keys]
+    def items(self, state: _Phase, keys: Sequence[str]) -> list[tuple[BatchItem, list[str]]]:
+        """The requests for ``keys``, one per policy for rule patches, with their keys."""
+        todo = {k: state.ops[k] for k in keys}
+        return [
+            (group_item(todo, group, self.tenant, self.now, state.action[group[0]]), group)
+            for group in request_groups(todo)
+        ]
 
     async def _judge(self, state: _Phase, key: str, outcome: object) -> None:
         """Record the outcome of one send, or leave it for the next round."""
@@ -81,10 +97,21 @@ class Executor:
             return
         code = outcome_code(outcome)
         if isinstance(op, ScheduleRequest):
+            if replication_pending(op, code):
+                state.lagging.add(key)  # re-sent after a wait, from the settle budget
+                return
             adopted, next_action = await settle(self.transport, op, code)
             if adopted:
                 message = "already in place (adopted after a read-back)"
                 state.done[key] = OpResult(op, "succeeded", message)
+                return
+            if code == "RoleAssignmentExists" and await activation_in_progress(self.transport, op):
+                message = (
+                    "waits for the activation to end: the principal has activated this role, "
+                    "and Graph refuses a standing assignment until that activation ends; "
+                    "the next apply after it ends creates it"
+                )
+                state.done[key] = OpResult(op, "failed", message, "ActivationInProgress")
                 return
             if next_action is not None:
                 state.action[key] = next_action
@@ -95,22 +122,47 @@ class Executor:
         request_id = getattr(outcome, "request_id", None)
         state.done[key] = OpResult(op, "failed", outcome_message(outcome), code, request_id)
 
+    async def _wait_for_replication(self, state: _Phase, waits: int) -> bool:
+        """After a round with replication 404s: wait, or (budget spent) fail those writes."""
+        if await self.wait.wait(waits):
+            return True
+        for key in sorted(state.lagging):
+            state.done[key] = OpResult(
+                state.ops[key],
+                "failed",
+                f"PIM does not know the principal or role yet ({self.wait.describe()}); "
+                "a new object can take minutes to replicate: run apply again later",
+                "ReplicationPending",
+            )
+        return False
+
     async def run_phase(self, ops: Sequence[Operation]) -> list[OpResult]:
         """Send, settle, re-send: every re-send is a retry drawn from the command's one
-        retry budget (``graph/retry.py``), so no write is sent more than the budget allows."""
+        retry budget (``graph/retry.py``), so no write is sent more than the budget allows.
+        A round in which only replication 404s were left does not count toward
+        ``SETTLE_ROUNDS``: those wait on the settle budget (``SettleWait``) instead."""
         state = _Phase(ops)
         budget = self.transport.budget
         reason = f"after {SETTLE_ROUNDS} rounds"
-        for round_ in range(SETTLE_ROUNDS):
-            todo = state.todo()
-            if not todo:
-                break
-            if round_ and not budget.take(len(todo)):
+        rounds = waits = 0
+        sent = False
+        while (todo := state.todo()) and rounds < SETTLE_ROUNDS:
+            if sent and not budget.take(len(todo)):
                 reason = budget.describe()
                 break
-            outcomes = await send_batched(self.transport, self.items(state, todo))
-            for key in todo:
-                await self._judge(state, key, outcomes[key])
+            state.lagging = set()
+            groups = self.items(state, todo)
+            outcomes = await send_batched(self.transport, [item for item, _ in groups])
+            sent = True
+            for item, keys in groups:
+                for key in keys:
+                    await self._judge(state, key, outcomes[item.key])
+            if state.lagging:
+                if not await self._wait_for_replication(state, waits):
+                    continue
+                waits += 1
+            if set(todo) - state.lagging:
+                rounds += 1
         for key in state.todo():
             state.done[key] = OpResult(
                 state.ops[key],
@@ -134,9 +186,12 @@ def phases(plan: Plan) -> list[tuple[Phase, list[Operation]]]:
     return out
 
 
-#: Before a step that reduces access: given the operations not yet run (that step's first),
-#: a fresh read's state and ``None`` to go on, or the state and why the step must not run.
-Recheck = Callable[[Sequence[Operation]], Awaitable[tuple[TenantState, str | None]]]
+#: Before a step that reduces access: given the operations not yet run (that step's first)
+#: and the results so far, a fresh read's state (once those results show, within the settle
+#: budget) and ``None`` to go on, or the state and why the step must not run.
+Recheck = Callable[
+    [Sequence[Operation], Sequence[OpResult]], Awaitable[tuple[TenantState, str | None]]
+]
 
 
 def steps(plan: Plan) -> list[tuple[Phase, list[Operation], bool]]:
@@ -163,12 +218,13 @@ async def execute(
     now: datetime,
     listener: ApplyListener,
     recheck: Recheck | None = None,
+    wait: SettleWait | None = None,
 ) -> ApplyResult:
     """Run every step in order; later steps still run when an earlier one had failures
     (each write is independent of the others' success), and the summary says what failed.
     A step that reduces access runs only when ``recheck`` lets it, against a fresh read of
     what the earlier steps really did; else its operations are skipped, with the reason."""
-    executor = Executor(transport, tenant, now, listener)
+    executor = Executor(transport, tenant, now, listener, wait)
     result = ApplyResult()
     plan_steps = steps(plan)
     started: set[Phase] = set()
@@ -178,7 +234,7 @@ async def execute(
             listener.phase_started(phase, sum(len(o) for p, o, _ in plan_steps if p == phase))
         if reduces and recheck is not None:
             rest = [op for _, later, _ in plan_steps[index:] for op in later]
-            executor.tenant, why = await recheck(rest)
+            executor.tenant, why = await recheck(rest, result.results)
             if why is not None:
                 skipped = _skipped(ops, why)
                 for item in skipped:
@@ -191,5 +247,9 @@ async def execute(
 
 def planned_requests(plan: Plan, tenant: TenantState, now: datetime) -> list[BatchItem]:
     """``apply --dry-run``: the exact requests apply would send first, in order."""
-    ordered = [op for _, ops, _ in steps(plan) for op in ops]
-    return [request_item(op, tenant, now, str(index)) for index, op in enumerate(ordered)]
+    out: list[BatchItem] = []
+    for _, ops, _ in steps(plan):
+        keyed = {str(len(out) + i): op for i, op in enumerate(ops)}
+        groups = request_groups(keyed)
+        out += [group_item(keyed, group, tenant, now) for group in groups]
+    return [BatchItem(str(i), it.method, it.url, it.body, it.target) for i, it in enumerate(out)]

@@ -1,9 +1,21 @@
 """The Graph request of each plan operation, built from the tenant as read just before the
 write: a rule PATCH is the policy-rule table's write of the live rule (so its ``target`` and
-every unmanaged property are echoed), a schedule request the documented body."""
+every unmanaged property are echoed), a schedule request the documented body.
+
+At most one PATCH per policy per phase: the plan keeps one ``RulePatch`` per rule (for the
+report and the read-back), and :func:`request_groups` puts a policy's rules of one step in
+one request. One rule goes to ``PATCH …/rules/{ruleId}`` (the documented, widely used
+update); several go, each rule whole, in one ``PATCH /policies/roleManagementPolicies/{id}``
+with a ``rules`` array (documented in v1.0: "Update unifiedRoleManagementPolicy"), never as
+concurrent writes to one policy inside a ``$batch``: patching rules of one policy at the
+same time, or without their full body, is known to break it (microsoft-graph-docs#16689).
+A chain of ``dependsOn`` was the other way; it was not taken because a ``$batch`` must be
+entirely sequential or entirely parallel (microsoft-graph-docs-contrib#2339), so one chain
+would serialize every other write of its batch."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +44,49 @@ def rule_item(op: RulePatch, tenant: TenantState, key: str) -> BatchItem:
         spec.write(policy.raw_rules[op.rule_id], op.want),
         op.label,
     )
+
+
+def policy_item(ops: Sequence[RulePatch], tenant: TenantState, key: str) -> BatchItem:
+    """One request for the changed rules of one policy (see the module docstring)."""
+    if len(ops) == 1:
+        return rule_item(ops[0], tenant, key)
+    policy = tenant.policies[ops[0].role.id]
+    rules = []
+    for op in sorted(ops, key=lambda o: o.rule_id):
+        spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
+        rules.append(spec.write(policy.raw_rules[op.rule_id], op.want))
+    return BatchItem(
+        key,
+        "PATCH",
+        f"/policies/roleManagementPolicies/{policy.policy_id}",
+        {"rules": rules},
+        f"{ops[0].role.name}: update rules {', '.join(r['id'] for r in rules)}",
+    )
+
+
+def request_groups(ops: Mapping[str, Operation]) -> list[list[str]]:
+    """The keys of ``ops`` by request, in first-seen order: the rule patches of one policy
+    together, each schedule request alone."""
+    groups: dict[str, list[str]] = {}
+    for key, op in ops.items():
+        group = f"policy {op.role.id}" if isinstance(op, RulePatch) else f"op {key}"
+        groups.setdefault(group, []).append(key)
+    return list(groups.values())
+
+
+def group_item(
+    ops: Mapping[str, Operation],
+    keys: Sequence[str],
+    tenant: TenantState,
+    now: datetime,
+    action: Action | None = None,
+) -> BatchItem:
+    """The one request of a group from :func:`request_groups`, keyed by its first key."""
+    first = ops[keys[0]]
+    if isinstance(first, RulePatch):
+        patches = [op for op in (ops[k] for k in keys) if isinstance(op, RulePatch)]
+        return policy_item(patches, tenant, keys[0])
+    return request_item(first, tenant, now, keys[0], action)
 
 
 def schedule_body(op: ScheduleRequest, action: Action, now: datetime) -> dict[str, Any]:

@@ -4,15 +4,21 @@ read back. ``dry_run`` stops before the first write and returns the requests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from pim_gitops.apply.evaluate import ApplyListener, Recheck, execute, planned_requests
 from pim_gitops.apply.guards import Guards, access_change_verdict, access_verdict, check_guards
 from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
+from pim_gitops.apply.settle import SettleWait
 from pim_gitops.apply.stale import check_stale
-from pim_gitops.apply.verify import explain_not_in_effect, not_in_effect
+from pim_gitops.apply.verify import (
+    expected_in_effect,
+    explain_not_in_effect,
+    not_in_effect,
+    read_settled,
+)
 from pim_gitops.errors import GuardrailError, StalePlanError
 from pim_gitops.graph.batch import BatchItem
 from pim_gitops.graph.transport import GraphTransport
@@ -84,11 +90,30 @@ def step_problem(
     return "; ".join(verdict.problems) or None
 
 
+def live_reader(transport: GraphTransport, now: datetime) -> Callable[[], Awaitable[TenantState]]:
+    async def read() -> TenantState:
+        return (await read_live(transport, now))[1]
+
+    return read
+
+
 def rechecker(
-    transport: GraphTransport, plan: Plan, now: datetime, guards: Guards, facts: GuardFacts | None
+    transport: GraphTransport,
+    plan: Plan,
+    now: datetime,
+    guards: Guards,
+    facts: GuardFacts | None,
+    wait: SettleWait,
+    before: TenantState,
 ) -> Recheck:
-    async def recheck(rest: Sequence[Operation]) -> tuple[TenantState, str | None]:
-        _, state = await read_live(transport, now)
+    """The fresh read before a step that reduces access waits (within the settle budget)
+    until the earlier steps' writes show, so the guards never judge a stale replica."""
+
+    async def recheck(
+        rest: Sequence[Operation], done: Sequence[OpResult]
+    ) -> tuple[TenantState, str | None]:
+        expected = expected_in_effect(done)
+        state = await read_settled(live_reader(transport, now), expected, before, wait)
         return state, step_problem(plan, rest, state, guards, now, facts)
 
     return recheck
@@ -105,13 +130,19 @@ async def apply_plan(
     facts: GuardFacts | None = None,
 ) -> ApplyResult:
     """Re-read (unless ``current`` is a read made in this session, with no wait for a human
-    since), check, write, then verify by reading. ``facts`` are the trusted guard inputs
+    since), check, write, then verify by reading until the writes show (within the settle
+    budget: Graph is eventually consistent). ``facts`` are the trusted guard inputs
     (recomputed from the policy repository for a plan file); default the plan's own."""
     state, trusted, note = await _checked(transport, plan, now, guards, current, facts)
-    recheck = rechecker(transport, plan, now, guards, trusted)
-    result = await execute(transport, plan, state, now, listener, recheck)
+    wait = SettleWait(transport.sleep, transport.budget)
+    recheck = rechecker(transport, plan, now, guards, trusted, wait, state)
+    result = await execute(transport, plan, state, now, listener, recheck, wait)
     result.notes.append(note)
-    _, after = await read_live(transport, now)
+    after = await read_settled(
+        live_reader(transport, now), expected_in_effect(result.results), state, wait
+    )
+    if wait.spent:
+        result.notes.append(f"waited {wait.spent:g} s for Graph to replicate the writes")
     missing = not_in_effect(plan, after)
     result.remaining = [NotInEffect(op, tuple(explain_not_in_effect(op, after))) for op in missing]
     result.results = confirm_by_read_back(result.results, {id(op) for op in missing})

@@ -1,16 +1,24 @@
 """Settling a schedule write that did not plainly succeed: read the schedule, and adopt what
 is already in place or re-aim the request (``RoleAssignmentExists`` after a lost response
-means the create happened: update, or adopt when it already matches)."""
+means the create happened: update, or adopt when it already matches).
+
+Graph is eventually consistent: a principal or custom role made a moment ago is unknown to
+PIM for tens of seconds, up to a minute or two (``SubjectNotFound`` / ``RoleNotFound``,
+msgraph-sdk-dotnet#2772, EasyPIM#22, terraform-provider-azuread#1356), and a write is not at
+once visible to reads. :class:`SettleWait` is the one bounded budget apply waits from for
+both: re-sending a create that met a replication 404, and polling the read-back."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pim_gitops.action import Action
 from pim_gitops.apply.requests import schedules_path
 from pim_gitops.diff import same_instant
 from pim_gitops.errors import GraphError, GraphThrottledError
+from pim_gitops.graph.retry import RetryBudget, Sleeper
 from pim_gitops.graph.transport import GraphResponse, GraphTransport, error_parts
 from pim_gitops.plan import ScheduleRequest
 from pim_gitops.wire import parse_instant
@@ -30,6 +38,45 @@ UNCERTAIN_CODES = frozenset(
 #: Codes that re-aim a request (create ↔ update) rather than fail it.
 REAIM_CODES = frozenset({"RoleAssignmentExists", "RoleAssignmentDoesNotExist"})
 RETRY_STATUSES = frozenset({429, 503, 504})
+#: Codes of a principal or role PIM does not know *yet*: re-sent after a wait, within the
+#: settle budget (Graph answers them under 404, and under 400 in some reports).
+REPLICATION_CODES = frozenset({"SubjectNotFound", "RoleNotFound"})
+
+
+@dataclass
+class SettleWait:
+    """How long apply may wait, in all, for Graph's replicas to catch up: waits of
+    ``first_s``, doubling, at most ``cap_s`` each, ``max_total_s`` together, none past the
+    retry budget's deadline. ``sleep`` is injected (the transport's), so tests do not wait."""
+
+    sleep: Sleeper
+    budget: RetryBudget | None = None
+    max_total_s: float = 120.0
+    first_s: float = 1.0
+    cap_s: float = 15.0
+    #: Seconds waited so far.
+    spent: float = 0.0
+
+    def describe(self) -> str:
+        return f"Graph still showed the old state after waiting {self.spent:g} s for replication"
+
+    async def wait(self, attempt: int) -> bool:
+        """Wait before try ``attempt + 2`` of one poll or re-send; ``False`` (no wait) once
+        the budget is spent."""
+        seconds = min(self.cap_s, self.first_s * 2 ** min(attempt, 30))
+        if self.spent + seconds > self.max_total_s:
+            return False
+        if self.budget is not None and seconds > self.budget.remaining_s:
+            return False
+        self.spent += seconds
+        await self.sleep(seconds)
+        return True
+
+
+def replication_pending(op: ScheduleRequest, code: str | None) -> bool:
+    """A create or update PIM refused because its principal or role has not replicated to
+    it yet: worth re-sending after a wait (a removal of an unknown subject is not)."""
+    return code in REPLICATION_CODES and op.action is not Action.DELETE
 
 
 def outcome_status(outcome: Any) -> int | None:
@@ -79,6 +126,31 @@ async def live_schedule_row(
         ):
             return dict(row)
     return None
+
+
+async def activation_in_progress(transport: GraphTransport, op: ScheduleRequest) -> bool:
+    """Is an activation of the role by the principal in progress? Then Graph answers the
+    create of a standing active assignment ``RoleAssignmentExists`` with no ``Assigned``
+    schedule to adopt or update, until the activation ends."""
+    if op.schedule != "active" or op.action is not Action.CREATE:
+        return False
+    try:
+        rows = await transport.get_all(
+            f"{schedules_path(op.schedule)}Schedules",
+            params={
+                "$filter": (
+                    f"principalId eq '{op.principal.id}' and roleDefinitionId eq '{op.role.id}'"
+                )
+            },
+            target=op.label,
+        )
+    except GraphError:
+        return False
+    return any(
+        (row.get("directoryScopeId") or "/") == op.scope
+        and row.get("assignmentType") == "Activated"
+        for row in rows
+    )
 
 
 def row_matches(op: ScheduleRequest, row: Mapping[str, Any] | None) -> bool:

@@ -1,13 +1,19 @@
 """Read-back: after the writes, read the tenant again, normalize it and compare, restricted
 to the plan's addresses, with the same comparison the differ uses. So read-back can never
-disagree with the next plan: whatever it reports as not in effect, a fresh plan shows too."""
+disagree with the next plan: whatever it reports as not in effect, a fresh plan shows too.
+
+Graph is eventually consistent, so one read right after the writes may not show them yet:
+:func:`read_settled` reads again (read → normalize → compare) until every write Graph
+accepted shows, or the settle budget (``settle.SettleWait``) is spent."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
 from pim_gitops.action import Action
+from pim_gitops.apply.result import OpResult
+from pim_gitops.apply.settle import SettleWait
 from pim_gitops.apply.stale import explain_difference
 from pim_gitops.diff import changed_paths, same_instant
 from pim_gitops.plan import Operation, Plan, RulePatch
@@ -52,3 +58,50 @@ def not_in_effect(plan: Plan, tenant: TenantState) -> list[Operation]:
     """The plan's operations whose changes the tenant does not show after the apply."""
     assignments = {a.key: a for a in tenant.assignments}
     return [op for op in plan.operations if not in_effect(op, tenant, assignments)]
+
+
+def expected_in_effect(results: Sequence[OpResult]) -> list[Operation]:
+    """The operations a read should show: those Graph accepted. Refused, skipped and
+    unanswered ones are not waited for (an unanswered write may never have happened)."""
+    return [r.operation for r in results if r.status == "succeeded"]
+
+
+def _looks_unchanged(op: Operation, before: TenantState, after: TenantState) -> bool:
+    """Does ``after`` still show what ``before`` showed at the operation's address? Then
+    the read is a replica that has not caught up yet; anything else is settled."""
+    if isinstance(op, RulePatch):
+        old, new = before.policies.get(op.role.id), after.policies.get(op.role.id)
+        if old is None or new is None:
+            return old is new
+        was, now = settings_leaves(old.settings), settings_leaves(new.settings)
+        return all(was.get(path) == now.get(path) for path in op.paths)
+    was_a = next((a for a in before.assignments if a.key == op.key), None)
+    now_a = next((a for a in after.assignments if a.key == op.key), None)
+    return was_a == now_a
+
+
+def lagging(ops: Sequence[Operation], before: TenantState, tenant: TenantState) -> list[Operation]:
+    """The accepted operations a read does not show yet, where it still shows the old state."""
+    assignments = {a.key: a for a in tenant.assignments}
+    return [
+        op
+        for op in ops
+        if not in_effect(op, tenant, assignments) and _looks_unchanged(op, before, tenant)
+    ]
+
+
+async def read_settled(
+    read: Callable[[], Awaitable[TenantState]],
+    expected: Sequence[Operation],
+    before: TenantState,
+    wait: SettleWait,
+) -> TenantState:
+    """Read until no ``expected`` operation lags (shows neither its change nor anything but
+    ``before``'s state), waiting between reads from ``wait``; the last read once the budget
+    is spent (the caller reports what still does not show)."""
+    attempt = 0
+    while True:
+        tenant = await read()
+        if not lagging(expected, before, tenant) or not await wait.wait(attempt):
+            return tenant
+        attempt += 1

@@ -7,6 +7,7 @@ import asyncio
 import json
 import random
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, erro
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
 from pim_gitops.emulator.holds import Holds
 from pim_gitops.emulator.identity import Caller, read_token, write_refusal
+from pim_gitops.emulator.replication import capture, check_subject, lagged_view, record, tables_of
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.routes import Context, dispatch, resolve
 from pim_gitops.emulator.store import Store
@@ -74,6 +76,23 @@ class Stats:
             self.by_route.clear()
 
 
+def _check_ordering(requests: list[Mapping[str, Any]]) -> None:
+    """A ``$batch`` is entirely parallel (no ``dependsOn``) or entirely sequential (each
+    request after the first depends on the one before it); anything else is refused
+    (microsoft-graph-docs-contrib#2339; message *assumption*)."""
+    deps = [list(item.get("dependsOn") or []) for item in requests]
+    if not any(deps):
+        return
+    chain = all(
+        deps[i] == ([str(requests[i - 1]["id"])] if i else []) for i in range(len(requests))
+    )
+    if not chain:
+        raise bad_request(
+            "The batch must be entirely sequential (each request depends on the one before "
+            "it) or entirely parallel (no dependsOn)."
+        )
+
+
 class _Truncated(Response):
     """A response cut off mid-body: the client sees the connection drop."""
 
@@ -103,10 +122,12 @@ class Emulator:
         clock: Clock = _utcnow,
         respell: bool = False,
         caller: Caller | None = None,
+        lag_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``respell=True`` is a shorthand for ``faults=FaultConfig(respell=True)``;
         ``caller``: who the issued token names (default: the sample tenant's apply service
-        principal, ``Caller()``)."""
+        principal, ``Caller()``); ``lag_clock``: the seconds replication lag is counted on
+        (``replication.py``)."""
         if page_size < 1:
             raise ValueError("page_size must be positive")
         self.store = Store(snapshot)
@@ -115,6 +136,7 @@ class Emulator:
         config = faults or FaultConfig()
         self.faults = Faults(replace(config, respell=True) if respell else config)
         self.clock = clock
+        self.lag_clock = lag_clock
         self.stats = Stats()
         self.initial_caller = caller or Caller()
         #: Who the token of ``GET /_emulator/token`` names; set it, or POST /_emulator/identity.
@@ -129,6 +151,7 @@ class Emulator:
                 HttpRoute("/_emulator/holds", self._holds, methods=["GET", "POST"]),
                 HttpRoute("/_emulator/holds/{id}/release", self._release, methods=["POST"]),
                 HttpRoute("/_emulator/snapshot", self._snapshot, methods=["GET"]),
+                HttpRoute("/_emulator/principals", self._principals, methods=["POST"]),
                 HttpRoute("/_emulator/reset", self._reset, methods=["POST"]),
                 HttpRoute("/_emulator/faults", self._faults, methods=["GET", "POST"]),
                 HttpRoute(
@@ -146,6 +169,21 @@ class Emulator:
 
     async def _snapshot(self, request: Request) -> Response:
         return JSONResponse(self.store.snapshot(format_instant(self.clock())))
+
+    def add_principal(self, obj: Mapping[str, Any]) -> None:
+        """Create a user, group or service principal now: with ``principal_lag_s`` set,
+        PIM answers ``404 SubjectNotFound`` for it for that long."""
+        self.store.add_principal(obj, self.lag_clock())
+
+    async def _principals(self, request: Request) -> Response:
+        try:
+            data = json.loads(await request.body() or b"{}")
+            if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+                raise ValueError("expected a directory object with an 'id'")
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        self.add_principal(data)
+        return JSONResponse(data, status_code=201)
 
     async def _reset(self, request: Request) -> Response:
         self.store.reset()
@@ -266,8 +304,14 @@ class Emulator:
             refusal = write_refusal(claims, route_.template, self.store) if write else None
             if refusal:
                 raise GraphFault(403, "Authorization_RequestDenied", refusal)
+            store = self._replica(write)
+            if write and route_.template.endswith("ScheduleRequests"):
+                config = self.faults.config
+                check_subject(
+                    self.store.replication, body, self.lag_clock(), config.principal_lag_s
+                )
             ctx = Context(
-                self.store,
+                store,
                 method,
                 params,
                 body,
@@ -278,13 +322,27 @@ class Emulator:
                 self.max_top,
                 self._respeller(),
             )
+            lag = self.faults.config.replication_lag_s
+            before = capture(self.store, tables_of(route_.template)) if write and lag else None
             reply = dispatch(ctx, route_, args)
+            if before is not None and reply.status < 300:
+                with self.store.lock:
+                    record(self.store.replication, self.store, before, self.lag_clock() + lag)
         except GraphFault as fault:
             reply = self._fault_reply(fault.status, fault.code, fault.message, request_id)
         if write and reply.status < 300:
             with self.stats.lock:
                 self.stats.writes += 1
         return reply, write
+
+    def _replica(self, write: bool) -> Store:
+        """The store a request is served from: a write goes to the primary; a read, under
+        ``replication_lag_s``, to a view without the writes not yet replicated."""
+        if write or not self.faults.config.replication_lag_s:
+            return self.store
+        with self.store.lock:
+            view: Store = lagged_view(self.store, self.store.replication, self.lag_clock())
+            return view
 
     async def _graph(self, request: Request) -> Response:
         request_id = request.headers.get("client-request-id") or str(uuid.uuid4())
@@ -383,6 +441,7 @@ class Emulator:
             if str(item["url"]).startswith(("http://", "https://")):
                 raise bad_request(f"Request {item['id']}: the url must be relative.")
             seen.add(item["id"])
+        _check_ordering(requests)
         return requests
 
     async def _batch(

@@ -1,6 +1,6 @@
 """Reproducible fault injection: latency, throttling, server errors, connection resets,
-writes that succeed but whose response is lost, "abort after N writes", and respelled
-policy reads."""
+writes that succeed but whose response is lost, "abort after N writes", respelled
+policy reads and replication lag."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ class FaultConfig:
     abort_after_writes: int | None = None
     #: Reads of policy rules answer the same meaning in other spellings (``respell.py``).
     respell: bool = False
+    #: Seconds before a write is visible to reads (``replication.py``); 0 = at once.
+    replication_lag_s: float = 0.0
+    #: Seconds a principal made with ``add_principal`` answers ``404 SubjectNotFound`` to
+    #: schedule requests.
+    principal_lag_s: float = 0.0
 
     def update(self, changes: dict[str, Any]) -> FaultConfig:
         known = {f.name: f for f in fields(self)}

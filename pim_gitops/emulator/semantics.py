@@ -331,6 +331,20 @@ def _find(store: Store, kind: str, role_id: str, principal_id: str, scope: str) 
     return None
 
 
+def _activated(store: Store, role_id: str, principal_id: str, scope: str) -> bool:
+    """An activation in progress (an ``Activated`` assignment schedule) of the role by the
+    principal: Graph then answers an admin assignment of a standing active assignment
+    ``RoleAssignmentExists`` though no ``Assigned`` schedule exists (issue 17 item 9, as
+    reported by users of PIM tools; *assumption* that it holds until the activation ends)."""
+    return any(
+        s.get("roleDefinitionId") == role_id
+        and str(s.get("principalId")).lower() == principal_id.lower()
+        and s.get("directoryScopeId") == scope
+        and s.get("assignmentType") == "Activated"
+        for s in store.assignment.values()
+    )
+
+
 def _check_principal(store: Store, principal_id: str, role_id: str) -> None:
     if role_id not in store.role_definitions:
         # Code is our assumption (Graph documents none for an unknown role).
@@ -430,7 +444,10 @@ def schedule_request(
                 _write_role_assignment(store, removed, present=False)
         return response
     start, end, info = _schedule_window(body.get("scheduleInfo"), now)
-    if action == "adminAssign" and existing is not None:
+    if action == "adminAssign" and (
+        existing is not None
+        or (kind == "assignment" and _activated(store, role_id, principal_id, scope))
+    ):
         raise bad_request("The Role assignment already exists.", "RoleAssignmentExists")
     if action != "adminAssign" and existing is None:
         raise bad_request("The Role assignment does not exist.", "RoleAssignmentDoesNotExist")

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from pim_gitops.emulator.replication import Replication
+
 POLICY_PREFIX = "DirectoryRole_"
 
 
@@ -58,9 +60,18 @@ class Store:
                 k: list(v) for k, v in (snapshot.get("groupMembers") or {}).items()
             }
             self.requests: dict[str, dict[str, Any]] = {}
+            #: Writes not yet visible to reads, principals not yet known to PIM.
+            self.replication = Replication()
 
     def reset(self) -> None:
         self.load(self.initial)
+
+    def add_principal(self, obj: Mapping[str, Any], born: float) -> None:
+        """Create a directory object now (``born``: the emulator's ``lag_clock``): under
+        ``principal_lag_s`` PIM does not know it yet (``replication.py``)."""
+        with self.lock:
+            self.objects[str(obj["id"])] = copy.deepcopy(dict(obj))
+            self.replication.born[str(obj["id"])] = born
 
     def delete_principal(self, object_id: str) -> bool:
         """Delete a directory object the way Entra does for PIM: ``getByIds`` and the typed

@@ -137,7 +137,9 @@ def test_crash_after_every_write_then_rerun_converges(live: Live, tmp_path: Path
     first = apply_once(live.url, repo)
     assert first is not None and first.ok
     total = live.stats()["writes"]
-    assert total >= 15
+    # 7 writes since a policy's changed rules of one phase go in one PATCH (issue 17 item 6;
+    # before: 15+ rule PATCHes); every crash point between them is still tried below.
+    assert total >= 7
     kinds = {
         r.operation.action.graph_action
         if isinstance(r.operation, ScheduleRequest)
