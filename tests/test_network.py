@@ -811,17 +811,16 @@ def test_apply_meeting_a_malformed_batch_answer_reports_and_converges_next_run(
     with serving(proxy_to(live, mangle)) as (_, url):
         first = run_apply(url)
     assert len(mangled) == 1
+    output = first.output
+    failed = [line for line in output.splitlines() if "FAILED" in line]
     if phase == "policies":
-        # The mangled answer is reported as it happened; the read-back shows the write in
-        # effect, so the run converged and exits 0 (read-back = re-plan, issue 14).
-        output = first.output
-        failed = [line for line in output.splitlines() if "FAILED" in line]
+        # The mangled answer is reported as it happened, with its request id.
         assert len(failed) == 1 and "malformed answer from Graph: status:" in failed[0]
         assert f"request-id {mangled[0]}" in failed[0]
-        assert first.exit_code == 0 and "85 succeeded, 0 failed" in output, output
-    else:  # schedule writes are settled by reading them: adopted, nothing failed
-        assert first.exit_code == 0, first.output
-        assert "Apply: 85 succeeded, 0 failed" in first.output
+    # Apply stops writing after a malformed answer (issue 18): every later step is reported
+    # as not sent, the run fails, and the next run converges.
+    assert first.exit_code == 1, output
+    assert "not sent: an earlier answer from Graph was malformed" in output, output
     assert "Traceback" not in first.output
     second = run_apply(live.url)
     assert second.exit_code == 0, second.output

@@ -23,6 +23,7 @@ from pim_gitops.apply.settle import (
     settle,
 )
 from pim_gitops.graph.batch import BatchItem, send_batched
+from pim_gitops.graph.envelopes import MalformedAnswerError
 from pim_gitops.graph.transport import GraphResponse, GraphTransport
 from pim_gitops.plan import Operation, Plan, ScheduleRequest
 from pim_gitops.policy_rules import Phase
@@ -80,6 +81,8 @@ class Executor:
         self.now = now
         self.listener = listener
         self.wait = wait or SettleWait(transport.sleep, transport.budget)
+        #: The first malformed answer seen: no later step is sent (issue 18).
+        self.malformed: str | None = None
 
     def items(self, state: _Phase, keys: Sequence[str]) -> list[tuple[BatchItem, list[str]]]:
         """The requests for ``keys``, one per policy for rule patches, with their keys."""
@@ -95,6 +98,8 @@ class Executor:
         if isinstance(outcome, GraphResponse) and outcome.status < 300:
             state.done[key] = OpResult(op, "succeeded", request_id=outcome.request_id)
             return
+        if isinstance(outcome, MalformedAnswerError) and self.malformed is None:
+            self.malformed = str(outcome).splitlines()[0]  # stop writing after this step
         code = outcome_code(outcome)
         if isinstance(op, ScheduleRequest):
             if replication_pending(op, code):
@@ -211,6 +216,14 @@ def _skipped(ops: Sequence[Operation], why: str) -> list[OpResult]:
     return [OpResult(op, "skipped", message, "GuardRefused") for op in ops]
 
 
+def _not_sent(ops: Sequence[Operation], why: str) -> list[OpResult]:
+    message = (
+        f"not sent: an earlier answer from Graph was malformed ({why}); what was written is "
+        "settled by the read-back and the next run converges"
+    )
+    return [OpResult(op, "skipped", message, "MalformedAnswer") for op in ops]
+
+
 async def execute(
     transport: GraphTransport,
     plan: Plan,
@@ -232,6 +245,13 @@ async def execute(
         if phase not in started:
             started.add(phase)
             listener.phase_started(phase, sum(len(o) for p, o, _ in plan_steps if p == phase))
+        if executor.malformed is not None:
+            # Something between us and Graph mangles answers: write nothing more this run.
+            stopped = _not_sent(ops, executor.malformed)
+            for item in stopped:
+                listener.operation_done(item)
+            result.results += stopped
+            continue
         if reduces and recheck is not None:
             rest = [op for _, later, _ in plan_steps[index:] for op in later]
             executor.tenant, why = await recheck(rest, result.results)
