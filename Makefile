@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck dupes pytest schemas sample-tenant docs bench mutate clean
+.PHONY: demo test lint typecheck dupes pytest schemas sample-tenant docs bench mutate sweep clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ mutate: $(STAMP)
 	rm -rf mutants
 	PIM_GITOPS_SHARED=$(abspath ../shared) $(BIN)/mutmut run --max-children 2
 	$(BIN)/mutmut results
+
+# A longer, randomized sweep of the Tier-0 state machine (not part of `make test`).
+sweep: $(STAMP)
+	PIM_GITOPS_SWEEP=40 $(BIN)/pytest -q -p no:cacheprovider tests/test_guards_horizon.py -k random_edits
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -758,13 +759,15 @@ def test_random_edits_and_write_failures_keep_the_floors(live: Live, tmp_path: P
     after every apply the break-glass GAs, a usable PRA path and the identity's role remain,
     at now and at now + horizon. Bounded to well under a minute."""
     Edits.live, Edits.root = live, tmp_path
+    # `make sweep` runs a longer, randomized sweep (PIM_GITOPS_SWEEP=<examples>).
+    sweep = int(os.environ.get("PIM_GITOPS_SWEEP") or 0)
     run_state_machine_as_test(
         Edits,
         settings=settings(
-            max_examples=4,
-            stateful_step_count=5,
+            max_examples=sweep or 4,
+            stateful_step_count=8 if sweep else 5,
             deadline=None,
-            derandomize=True,
+            derandomize=not sweep,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
