@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from pim_gitops.errors import SnapshotError
-from pim_gitops.policy_rules import PolicyScope, RuleSpec, rules_of
+from pim_gitops.policy_rules import PolicyScope, rules_of
 from pim_gitops.rawjson import RawObject
 from pim_gitops.state import (
     Assignment,
@@ -35,10 +35,6 @@ from pim_gitops.wire import add_seconds
 SCOPE = PolicyScope.DIRECTORY_ROLE
 
 
-def spec_type(spec: RuleSpec | None) -> str:
-    return spec.odata_type.lstrip("#") if spec is not None else ""
-
-
 def _rules_by_id(rules: Any, what: str) -> dict[str, RawObject]:
     if not isinstance(rules, list):
         raise SnapshotError(
@@ -52,8 +48,11 @@ def _rules_by_id(rules: Any, what: str) -> dict[str, RawObject]:
         reader.what = f"{what}, rule {rule_id}"
         odata_type = reader.text("@odata.type", optional=True)
         spec = specs.get(rule_id)
-        wrong = odata_type is not None and odata_type.lstrip("#") != spec_type(spec)
-        if spec is not None and wrong:
+        if (
+            spec is not None
+            and odata_type is not None
+            and odata_type.lstrip("#") != spec.odata_type.lstrip("#")
+        ):
             raise reader.fail(
                 f"unexpected @odata.type {odata_type!r} (expected {spec.odata_type!r})"
             )

@@ -177,13 +177,14 @@ def _seconds(value: Leaf) -> int | None:
     return None if value is None else parse_duration(str(value))
 
 
-def _tuple(value: Leaf) -> tuple[str, ...]:
+def words_of(value: Leaf) -> tuple[str, ...]:
+    """A set-valued leaf as a tuple (``()`` for anything else)."""
     return value if isinstance(value, tuple) else ()
 
 
 def settings_from_leaves(leaves: Mapping[str, Leaf]) -> RoleSettings:
     """The inverse of ``settings_leaves``; every path must be present."""
-    require = _tuple(leaves["activation.require"])
+    require = words_of(leaves["activation.require"])
     activation = make_activation(
         max_duration=_seconds(leaves["activation.max_duration"]) or 0,
         require_mfa="mfa" in require,
@@ -191,11 +192,11 @@ def settings_from_leaves(leaves: Mapping[str, Leaf]) -> RoleSettings:
         require_ticket="ticket" in require,
         authentication_context=str(leaves["activation.authentication_context"] or "") or None,
         approval_required=bool(leaves["activation.approval.required"]),
-        approvers=_tuple(leaves["activation.approval.approvers"]),
+        approvers=words_of(leaves["activation.approval.approvers"]),
     )
 
     def rules(name: str) -> AssignmentRules:
-        words = _tuple(leaves[f"{name}.require"])
+        words = words_of(leaves[f"{name}.require"])
         return make_assignment_rules(
             allow_permanent=bool(leaves[f"{name}.allow_permanent"]),
             max_duration=_seconds(leaves[f"{name}.max_duration"]),
@@ -209,7 +210,7 @@ def settings_from_leaves(leaves: Mapping[str, Leaf]) -> RoleSettings:
             key,
             make_notification(
                 default_recipients=bool(leaves[f"notifications.{key}.default_recipients"]),
-                recipients=_tuple(leaves[f"notifications.{key}.recipients"]),
+                recipients=words_of(leaves[f"notifications.{key}.recipients"]),
                 level=levels[leaves[f"notifications.{key}.critical_only"]],  # type: ignore[index]
             ),
         )

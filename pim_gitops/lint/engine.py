@@ -71,20 +71,6 @@ class Finding:
             self.message,
         )
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "name": self.name,
-            "severity": self.severity,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "role": self.role,
-            "principal": self.principal,
-            "controls": list(self.controls),
-            "waived": self.waived,
-        }
-
 
 @dataclass(frozen=True)
 class LintContext:

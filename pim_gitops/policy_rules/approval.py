@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pim_gitops.policy_rules.common import COMMON_DOCS, default_approval_stage, words_of
+from pim_gitops.policy_rules.common import COMMON_DOCS, default_approval_stage
 from pim_gitops.policy_rules.spec import Leaves, PropertyDoc, RuleSpec, always_relax, merge_values
 from pim_gitops.rawjson import RawObject
-from pim_gitops.state import Leaf
+from pim_gitops.state import Leaf, words_of
 
 
 def _approver_refs(setting: RawObject) -> list[str]:

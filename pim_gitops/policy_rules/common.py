@@ -76,8 +76,3 @@ def policy_words(rule: RawObject, allowed: tuple[str, ...]) -> tuple[str, ...]:
 def graph_words(value: Leaf) -> list[str]:
     words = value if isinstance(value, tuple) else ()
     return [GRAPH_WORDS[w] for w in REQUIRE_WORDS if w in words]
-
-
-def words_of(value: Leaf) -> tuple[str, ...]:
-    """A set-valued leaf as a tuple (``()`` for anything else)."""
-    return value if isinstance(value, tuple) else ()

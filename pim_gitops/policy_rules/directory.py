@@ -12,7 +12,6 @@ from pim_gitops.policy_rules.common import (
     graph_words,
     policy_words,
     seconds,
-    words_of,
 )
 from pim_gitops.policy_rules.notifications import notification_specs
 from pim_gitops.policy_rules.spec import (
@@ -24,7 +23,7 @@ from pim_gitops.policy_rules.spec import (
     merge_values,
 )
 from pim_gitops.rawjson import RawObject
-from pim_gitops.state import REQUIRE_WORDS, Leaf
+from pim_gitops.state import REQUIRE_WORDS, Leaf, words_of
 from pim_gitops.wire import format_duration
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pim_gitops.policy_rules.common import COMMON_DOCS, NOTIFICATION_LEVELS, words_of
+from pim_gitops.policy_rules.common import COMMON_DOCS, NOTIFICATION_LEVELS
 from pim_gitops.policy_rules.spec import Leaves, PropertyDoc, RuleSpec, always_relax, merge_values
 from pim_gitops.rawjson import RawObject
-from pim_gitops.state import NOTIFICATION_EVENTS, NOTIFICATION_RECIPIENTS, Leaf
+from pim_gitops.state import NOTIFICATION_EVENTS, NOTIFICATION_RECIPIENTS, Leaf, words_of
 
 #: Notification events by the rule's caller and level.
 EVENT_TARGETS = {
