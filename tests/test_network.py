@@ -836,3 +836,43 @@ def test_apply_through_a_proxy_answering_html_converges_on_the_next_run(live: Li
     second = run_apply(live.url)
     assert second.exit_code == 0, second.output
     assert remaining_plan(live).empty
+
+
+# --- links handed in from elsewhere, nesting (review of issue 18) -----------------------------
+
+
+def test_a_next_link_from_a_batch_look_up_is_held_to_graphs_origin() -> None:
+    """A ``$batch`` item's nextLink is a link handed to ``get_all``, not one met while paging:
+    it is still held to Graph's origin, so the token never goes to a second port."""
+    from pim_gitops.graph.reader import lookup_references
+
+    evil = "http://127.0.0.1:8444/v1.0/users?x=1"
+
+    def answer(n: int, request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["requests"]
+        body = {"value": [], "@odata.nextLink": evil}
+        return httpx.Response(
+            200, json={"responses": [{"id": r["id"], "status": 200, "body": body} for r in sent]}
+        )
+
+    fake = Fake(answer)
+    t = transport_for(fake)
+    with pytest.raises(GraphError, match=r"refusing to follow @odata\.nextLink to another server"):
+        run(t, lookup_references(t, ["user:alice@contoso.com"]))
+    assert fake.origins == {"http://127.0.0.1:9"}
+
+
+def test_a_first_page_on_another_origin_is_refused_too() -> None:
+    fake = Fake(lambda n, r: page([]))
+    t = transport_for(fake)
+    with pytest.raises(GraphError, match="another server"):
+        run(t, t.get_all("http://127.0.0.1:8444/v1.0/users"))
+    assert fake.seen == []
+
+
+def test_json_nested_past_pythons_recursion_limit_is_a_malformed_answer() -> None:
+    deep = '{"value": [{"a": ' + "[" * 5000 + "]" * 5000 + "}]}"
+    fake = Fake(lambda n, r: httpx.Response(200, text=deep, headers={"content-type": "x/json"}))
+    t = transport_for(fake)
+    with pytest.raises(MalformedAnswerError, match="non-JSON response"):
+        run(t, t.get_all(ROLES, target="role definitions"))

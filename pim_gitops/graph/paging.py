@@ -1,6 +1,7 @@
 """Which ``@odata.nextLink`` may be followed.
 
-A next link is followed only to the origin (scheme, host, port) of the request it came from,
+Every page of a collection, the first included, is read only from the origin (scheme, host,
+port) of Graph itself (the transport's base URL): a next link is followed there only,
 never twice in one collection, and at most ``max_pages`` pages are read: a link elsewhere
 would carry the bearer token to another server (and splice its answer into the tenant), a
 repeated link or an endless chain would read for ever.
@@ -29,21 +30,23 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 class Pager:
-    """The checks for one collection read, started at ``first`` (the first page's URL)."""
+    """The checks for one collection read from Graph at ``home`` (the transport's base URL),
+    started at ``first``: a link handed in from elsewhere (a ``$batch`` answer's nextLink)
+    is held to Graph's origin as much as one met while paging."""
 
-    def __init__(self, first: str, max_pages: int, target: str | None) -> None:
-        self.origin = origin(first)
+    def __init__(self, first: str, max_pages: int, target: str | None, home: str) -> None:
+        self.origin = origin(home)
         self.first = first
         self.max_pages = max_pages
         self.target = target
         self.seen = {first}
         self.pages = 1
+        self._same_origin(first)
 
     def _error(self, message: str, link: str) -> GraphError:
         return GraphError(message, method="GET", url=public_url(link), target=self.target)
 
-    def follow(self, link: str) -> str:
-        """``link`` if it may be followed as the next page; else a ``GraphError`` saying why."""
+    def _same_origin(self, link: str) -> None:
         there = origin(link)
         if there != self.origin:
             scheme, host, port = there
@@ -53,6 +56,10 @@ class Pager:
                 f"{self.origin[2]})",
                 self.first,
             )
+
+    def follow(self, link: str) -> str:
+        """``link`` if it may be followed as the next page; else a ``GraphError`` saying why."""
+        self._same_origin(link)
         if link in self.seen:
             raise self._error(
                 f"@odata.nextLink repeats a page already read (after {self.pages} pages): "

@@ -213,7 +213,7 @@ class GraphTransport:
         if text:
             try:
                 parsed = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's
                 content_type = raw.headers.get("content-type", "?")
                 parsed = f"non-JSON response ({content_type}): {sanitize(text)}"
         return GraphResponse(raw.status_code, raw.headers, parsed, raw.headers.get("request-id"))
@@ -351,7 +351,7 @@ class GraphTransport:
         """Every item of a collection, following ``@odata.nextLink`` verbatim while it stays
         on the first page's origin, never repeats, and within ``limits.max_pages``."""
         url = self.url(path, params)
-        pager = Pager(url, self.limits.max_pages, target)
+        pager = Pager(url, self.limits.max_pages, target, home=self.base_url)
         items: list[Any] = []
         while True:
             response = await self.send("GET", url, target=target)
