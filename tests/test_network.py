@@ -876,3 +876,18 @@ def test_json_nested_past_pythons_recursion_limit_is_a_malformed_answer() -> Non
     t = transport_for(fake)
     with pytest.raises(MalformedAnswerError, match="non-JSON response"):
         run(t, t.get_all(ROLES, target="role definitions"))
+
+
+def test_a_redirect_inside_a_batch_look_up_is_an_error_not_a_page() -> None:
+    from pim_gitops.graph.reader import lookup_references
+
+    def answer(n: int, request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["requests"]
+        moved = {"location": "http://127.0.0.1:8444/v1.0/users"}
+        body = {"value": [{"id": "33333333-3333-3333-3333-333333333333"}]}
+        items = [{"id": r["id"], "status": 302, "headers": moved, "body": body} for r in sent]
+        return httpx.Response(200, json={"responses": items})
+
+    t = transport_for(Fake(answer))
+    with pytest.raises(GraphError):
+        run(t, lookup_references(t, ["user:alice@contoso.com"]))

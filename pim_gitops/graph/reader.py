@@ -320,7 +320,7 @@ async def _looked_up(transport: GraphTransport, items: list[BatchItem]) -> list[
         outcome = outcomes[item.key]
         if isinstance(outcome, GraphError):
             raise outcome
-        if outcome.status >= 400:
+        if not 200 <= outcome.status < 300:  # a 3xx inside a batch is not a page either
             raise error_from(outcome, item.method, item.url, item.target)
         page = parse_page(outcome, method=item.method, url=item.url, target=item.target)
         found = list(page.value)
