@@ -249,13 +249,19 @@ def emulator(
 
 @cli.command()
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option(
+    "--policy",
+    type=click.Path(file_okay=False, exists=True),
+    help="Also record every principal this policy directory names (for lint/plan/report "
+    "--snapshot), including those who hold no role.",
+)
 @click.pass_obj
 @handle_errors
-def snapshot(obj: CliOptions, out: str) -> int:
+def snapshot(obj: CliOptions, out: str, policy: str | None) -> int:
     """Write the live tenant's PIM state to a snapshot file (raw Graph objects)."""
     from pim_gitops.commands.tenant import write_tenant_snapshot
 
-    return write_tenant_snapshot(obj.console, obj.options, out)
+    return write_tenant_snapshot(obj.console, obj.options, out, policy)
 
 
 @cli.command()

@@ -58,8 +58,19 @@ class Resolver:
         elif is_guid(ref):
             found = self.tenant.principals.get(ref.lower()) or self.tenant.principals.get(ref)
         if found is None:
-            return f"principal {ref} was not found in the tenant"
+            return self.not_found(ref)
         return found
+
+    def not_found(self, ref: str) -> str:
+        """Not in the tenant, or (a snapshot that never looked it up) not in the snapshot."""
+        looked_up = self.tenant.looked_up
+        if looked_up is None or ref.casefold() in looked_up:
+            return f"principal {ref} was not found in the tenant"
+        return (
+            f"principal {ref} was not found in the snapshot (a principal who holds no role is "
+            "in a snapshot only if its policy was given); take it with "
+            "`pim-gitops snapshot --policy DIR`"
+        )
 
     def role(self, compiled: CompiledRole) -> RoleDefinition | None:
         if compiled.ref.id:

@@ -3,18 +3,28 @@
 A snapshot is the offline form of a tenant: ``snapshot`` writes one from a live tenant,
 ``--snapshot FILE`` makes plan/lint/export/report work from it, and the emulator is
 seeded from it. Writing is deterministic (sorted keys and collections).
+
+``snapshot --policy DIR`` also records the principals a policy directory names who hold no
+role (looked up as ``plan`` looks them up) and, in ``lookedUpReferences``, every reference
+it asked about, so an offline command can tell "not in the tenant" from "not asked".
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pim_gitops.errors import SnapshotError
 
+if TYPE_CHECKING:
+    from pim_gitops.state import TenantState
+
 FORMAT = "pim-gitops.tenant-snapshot/v1"
+#: The policy references a ``snapshot --policy DIR`` looked up in the tenant.
+LOOKED_UP = "lookedUpReferences"
 
 COLLECTIONS = (
     "roleDefinitions",
@@ -43,6 +53,8 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
             policy["rules"] = sorted(policy["rules"], key=_sort_key)
     members = out.get("groupMembers") or {}
     out["groupMembers"] = {k: sorted(v) for k, v in sorted(members.items())}
+    if LOOKED_UP in out:
+        out[LOOKED_UP] = sorted(set(out[LOOKED_UP]))
     return out
 
 
@@ -68,6 +80,11 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
         for index, item in enumerate(value):
             if not isinstance(item, dict):
                 raise SnapshotError(f"{origin}: {name}[{index}] is not a JSON object")
+    _check_maps(data, origin)
+    return data
+
+
+def _check_maps(data: Mapping[str, Any], origin: str) -> None:
     if not isinstance(data.get("organization", {}), dict):
         raise SnapshotError(f"{origin}: 'organization' must be a JSON object")
     errors = data.get("policyReadErrors", {})
@@ -76,7 +93,26 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     members = data.get("groupMembers", {})
     if not isinstance(members, dict) or not all(isinstance(v, list) for v in members.values()):
         raise SnapshotError(f"{origin}: 'groupMembers' maps group ids to lists of member ids")
-    return data
+    refs = data.get(LOOKED_UP, [])
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        raise SnapshotError(f"{origin}: {LOOKED_UP!r} must be a list of policy references")
+
+
+def with_looked_up(data: Mapping[str, Any], refs: Iterable[str]) -> dict[str, Any]:
+    """The snapshot recording that ``refs`` (policy references) were looked up in the
+    tenant; those found are among its ``directoryObjects``."""
+    return {**data, LOOKED_UP: sorted({*data.get(LOOKED_UP, []), *refs})}
+
+
+def snapshot_tenant(data: Mapping[str, Any], now: datetime) -> TenantState:
+    """The tenant state of a snapshot file, knowing which references it looked up: a
+    principal it lacks and did not look up is "not in the snapshot", not "not in the tenant"."""
+    from dataclasses import replace
+
+    from pim_gitops.normalize import normalize_tenant
+
+    looked_up = frozenset(str(r).casefold() for r in data.get(LOOKED_UP) or [])
+    return replace(normalize_tenant(data, now), looked_up=looked_up)
 
 
 def read_snapshot(path: str | Path) -> dict[str, Any]:
@@ -120,6 +156,13 @@ def snapshot_schema() -> dict[str, Any]:
             "type": "object",
             "description": "Members (object ids) of groups that hold roles or approve.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        LOOKED_UP: {
+            "type": "array",
+            "description": "Policy references (user:UPN, group:name, sp:appId, object ids) "
+            "that `snapshot --policy DIR` looked up in the tenant; those found are in "
+            "directoryObjects, the others were not in the tenant when the snapshot was taken.",
+            "items": {"type": "string"},
         },
         "policyReadErrors": {
             "type": "object",

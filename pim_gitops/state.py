@@ -351,6 +351,9 @@ class TenantState:
     unmanaged_scoped: tuple[Assignment, ...] = ()
     #: Roles whose policy could not be read, with the reason (graph-pim.md §9.13).
     policy_errors: Mapping[str, str] = field(default_factory=dict)
+    #: From a snapshot file: the policy references (casefolded) it looked up in the tenant
+    #: (``snapshot --policy DIR``); ``None`` for a live read, where every one is looked up.
+    looked_up: frozenset[str] | None = None
 
     def role_by_template(self, template_id: str) -> RoleDefinition | None:
         for role in self.roles.values():

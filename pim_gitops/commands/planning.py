@@ -69,12 +69,11 @@ def plan_and_state(
     if not snapshot_path:
         return live_plan(console, options, directory, also=also)
     from pim_gitops.gitinfo import git_trace
-    from pim_gitops.normalize import normalize_tenant
-    from pim_gitops.snapshot import read_snapshot
+    from pim_gitops.snapshot import read_snapshot, snapshot_tenant
     from pim_gitops.workflow import load_desired, plan_against
 
     desired = load_desired(directory, options.now)
-    state = normalize_tenant(read_snapshot(snapshot_path), options.now)
+    state = snapshot_tenant(read_snapshot(snapshot_path), options.now)
     return state, plan_against(desired, state, options.now, git_trace())
 
 

@@ -99,10 +99,10 @@ def _tenant_for(
 ) -> TenantState:
     """The tenant from a snapshot file, or live with the policy's principals that hold no
     role looked up (the resolver ``plan`` uses, ``workflow.read_tenant``)."""
-    from pim_gitops.normalize import normalize_tenant
+    from pim_gitops.snapshot import snapshot_tenant
 
     if snapshot_path:
-        return normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
+        return snapshot_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     from pim_gitops.workflow import read_live_state
 
     state, requests = read_live_state(options.graph_url, options.tenant_id, desired, options.now)

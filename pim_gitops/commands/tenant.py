@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.console import Console
+from pim_gitops.snapshot import snapshot_tenant
 
 if TYPE_CHECKING:
     from pim_gitops.emulator.faults import FaultConfig
@@ -14,12 +15,19 @@ if TYPE_CHECKING:
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def write_tenant_snapshot(console: Console, options: CommandOptions, out: str) -> int:
-    """Read the live tenant and write it as a snapshot file, once it normalizes cleanly."""
+def write_tenant_snapshot(
+    console: Console, options: CommandOptions, out: str, policy: str | None = None
+) -> int:
+    """Read the live tenant and write it as a snapshot file, once it normalizes cleanly.
+    With ``policy`` (a policy directory), also look up every principal it names, through
+    the resolver ``plan`` uses, so offline commands resolve those who hold no role."""
     from pim_gitops.normalize import normalize_tenant
     from pim_gitops.snapshot import write_snapshot
 
-    data = tenant_snapshot(console, options, None)
+    if policy is None:
+        data = tenant_snapshot(console, options, None)
+    else:
+        data = _snapshot_with_policy(console, options, policy)
     state = normalize_tenant(data, options.now)  # refuse to write what we could not read back
     write_snapshot(data, Path(out))
     console.data(
@@ -27,6 +35,40 @@ def write_tenant_snapshot(console: Console, options: CommandOptions, out: str) -
         f"{len(state.assignments)} assignments, {len(state.principals)} principals\n"
     )
     return ExitCode.OK
+
+
+def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str) -> dict[str, Any]:
+    """The live snapshot completed with the principals ``policy`` names (``lookedUpReferences``
+    records every reference asked about, found or not)."""
+    import asyncio
+
+    from pim_gitops.compile import all_principals
+    from pim_gitops.graph.reader import fetch_snapshot
+    from pim_gitops.graph.session import open_graph
+    from pim_gitops.resolve import Resolver
+    from pim_gitops.snapshot import with_looked_up
+    from pim_gitops.workflow import complete_snapshot, load_desired
+
+    desired = load_desired(policy, options.now).state
+    now = options.now
+
+    async def go() -> tuple[dict[str, Any], int]:
+        async with open_graph(options.graph_url, options.tenant_id) as transport:
+            data = await fetch_snapshot(transport, now=now, tenant_id=options.tenant_id or "")
+            completed, _ = await complete_snapshot(transport, data, [desired], now)
+            return completed, transport.requests
+
+    data, requests = asyncio.run(go())
+    refs = list(all_principals(desired))
+    data = with_looked_up(data, refs)
+    missing = [
+        r for r in refs if isinstance(Resolver(snapshot_tenant(data, now)).principal(r), str)
+    ]
+    console.message(
+        f"read the tenant in {requests} Graph requests; looked up the {len(refs)} principals "
+        f"{policy} names" + (f" ({len(missing)} not in the tenant)" if missing else "")
+    )
+    return data
 
 
 def serve_emulator(
