@@ -17,6 +17,7 @@ from pim_gitops.graph.envelopes import (
     MalformedAnswerError,
     batch_answer_id,
     inner_response,
+    malformed,
     parse_batch,
 )
 from pim_gitops.graph.retry import Decision, parse_retry_after
@@ -51,17 +52,22 @@ def _answers(
     ``MalformedAnswerError`` with the batch's status and request id) instead."""
     try:
         raw_answers = parse_batch(response, url=BATCH_URL, target=target)
+        answers = _by_id(raw_answers, len(items), response, target)
     except MalformedAnswerError as exc:
         return {item.key: exc for item in items}
-    answers = {key: raw for raw in raw_answers if (key := batch_answer_id(raw)) is not None}
     out: dict[str, Outcome] = {}
     for index, item in enumerate(items):
-        raw = answers.get(str(index + 1))
-        inner = inner_response(raw) if raw is not None else None
+        found = answers.get(str(index + 1), [])
+        inner = inner_response(found[0]) if len(found) == 1 else None
         if isinstance(inner, GraphResponse):
             out[item.key] = inner
             continue
-        problem = "the batch answer has no response for this request" if inner is None else inner
+        if len(found) > 1:
+            problem = f"the batch answer has {len(found)} responses for this request"
+        elif inner is None:
+            problem = "the batch answer has no response for this request"
+        else:
+            problem = inner
         out[item.key] = MalformedAnswerError(
             f"malformed answer from Graph: {problem} (inside the $batch answer; the write "
             "may or may not have been applied)",
@@ -72,6 +78,30 @@ def _answers(
             target=item.target,
         )
     return out
+
+
+def _by_id(
+    raw_answers: list[Any], asked: int, response: GraphResponse, target: str
+) -> dict[str, list[Any]]:
+    """The inner responses by id (a list: Graph answers each id once, so two are a malformed
+    answer for that request, never one taken at random); an answer for an id that was not
+    asked makes the whole answer malformed (it cannot be matched to what was sent)."""
+    answers: dict[str, list[Any]] = {}
+    for raw in raw_answers:
+        key = batch_answer_id(raw)
+        if key is not None:
+            answers.setdefault(key, []).append(raw)
+    unasked = sorted(set(answers) - {str(n) for n in range(1, asked + 1)})
+    if unasked:
+        raise malformed(
+            "a $batch answer {responses: [...]} to the requests sent",
+            f"it answers request id {unasked[0]!r}, which was not asked ({asked} were)",
+            response,
+            method="POST",
+            url=BATCH_URL,
+            target=target,
+        )
+    return answers
 
 
 async def _send_once(transport: GraphTransport, items: Sequence[BatchItem]) -> dict[str, Outcome]:

@@ -3,21 +3,26 @@
 A real token is only ever sent to a Microsoft Graph host of the global or a national cloud,
 with that cloud's authority and ``/.default`` scope. A loopback URL (the emulator) gets a
 local token and no credential is ever built: the one the emulator issues for the caller it is
-configured with (``session.emulator_token``), else ``LOCAL_TOKEN``. Anything else is refused.
+configured with (``session.emulator_token``, through :func:`fetch_local_token`: one GET with
+a total deadline and a size cap), else ``LOCAL_TOKEN``. Anything else is refused.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ipaddress
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pim_gitops.errors import GraphAuthError
+from pim_gitops.errors import GraphAuthError, GraphError
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 
@@ -45,6 +50,71 @@ LOCAL_TOKEN = unsigned_token(
         "ver": "1.0",
     }
 )
+
+
+#: The whole local token fetch (connect, send, read, a slow drip included), in seconds, at
+#: most; and the bytes its answer may have (a token is a few hundred).
+LOCAL_TOKEN_DEADLINE_S = 10.0
+LOCAL_TOKEN_MAX_BYTES = 64 * 1024
+
+
+def _too_large(body: bytes | bytearray, url: str, max_bytes: int) -> None:
+    if len(body) > max_bytes:
+        raise GraphError(
+            f"the loopback token endpoint answered more than {max_bytes} bytes; "
+            "it is not an emulator issuing a token",
+            method="GET",
+            url=url,
+        )
+
+
+async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> bytes:
+    """The body as sent (never inflated), read no further than one chunk past the cap."""
+    if response.is_stream_consumed:  # read already (an in-process transport): counted whole
+        _too_large(response.content, url, max_bytes)
+        return response.content
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        body += chunk
+        _too_large(body, url, max_bytes)
+    return bytes(body)
+
+
+async def fetch_local_token(
+    url: str,
+    http: httpx.AsyncBaseTransport | None = None,
+    *,
+    deadline_s: float = LOCAL_TOKEN_DEADLINE_S,
+    max_bytes: int = LOCAL_TOKEN_MAX_BYTES,
+) -> str | None:
+    """The ``access_token`` a loopback emulator issues at ``url``; ``None`` when nothing
+    answers there or the answer is not a token (another loopback server). A server that
+    does not answer completely within ``deadline_s`` or answers more than ``max_bytes``
+    is a ``GraphError`` naming the cap, never a wait without end or a body held in memory."""
+    import httpx
+
+    try:
+        async with (
+            asyncio.timeout(deadline_s),
+            httpx.AsyncClient(transport=http, timeout=deadline_s) as client,
+            client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            raw = await _read_capped(response, url, max_bytes)  # as sent: never inflated
+    except TimeoutError as exc:
+        raise GraphError(
+            f"the loopback token endpoint gave no complete answer within {deadline_s:g} s",
+            method="GET",
+            url=url,
+        ) from exc
+    except httpx.HTTPError:
+        return None
+    try:
+        token = json.loads(raw).get("access_token")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return token if isinstance(token, str) and token else None
 
 
 @dataclass(frozen=True)

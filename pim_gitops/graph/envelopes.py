@@ -25,6 +25,8 @@ class GraphResponse:
     headers: Mapping[str, str]
     body: Any
     request_id: str | None
+    #: Bytes of the body as received (decoded); 0 when not known (a ``$batch`` item).
+    size: int = 0
 
 
 class MalformedAnswerError(GraphError):

@@ -31,6 +31,8 @@ class NetworkLimits:
     command_timeout_s: float = 3600.0
     #: Bytes of one response body, after decompression.
     max_response_bytes: int = 64 * 1024 * 1024
+    #: Bytes of all the pages of one collection together, after decompression.
+    max_collection_bytes: int = 512 * 1024 * 1024
 
 
 #: Environment variable of each :class:`NetworkLimits` field.
@@ -40,6 +42,7 @@ LIMIT_VARIABLES: Mapping[str, str] = {
     "connect_timeout_s": "PIM_GITOPS_CONNECT_TIMEOUT",
     "command_timeout_s": "PIM_GITOPS_COMMAND_TIMEOUT",
     "max_response_bytes": "PIM_GITOPS_MAX_RESPONSE_BYTES",
+    "max_collection_bytes": "PIM_GITOPS_MAX_COLLECTION_BYTES",
 }
 
 #: Environment variable of each configurable :class:`RetryPolicy` field.

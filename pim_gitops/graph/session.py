@@ -13,7 +13,14 @@ from typing import Any
 
 import httpx
 
-from pim_gitops.graph.clouds import LOCAL_TOKEN, Endpoint, build_credential, resolve_endpoint
+from pim_gitops.graph.clouds import (
+    LOCAL_TOKEN,
+    LOCAL_TOKEN_DEADLINE_S,
+    Endpoint,
+    build_credential,
+    fetch_local_token,
+    resolve_endpoint,
+)
 from pim_gitops.graph.credentials import SharedToken
 from pim_gitops.graph.limits import NetworkLimits, limits_from_env, retry_from_env
 from pim_gitops.graph.reader import fetch_snapshot
@@ -24,19 +31,19 @@ from pim_gitops.graph.transport import GraphTransport, build_adapter
 EMULATOR_TOKEN_PATH = "/_emulator/token"
 
 
-async def emulator_token(endpoint: Endpoint, http: httpx.AsyncBaseTransport | None = None) -> str:
+async def emulator_token(
+    endpoint: Endpoint,
+    http: httpx.AsyncBaseTransport | None = None,
+    deadline_s: float = LOCAL_TOKEN_DEADLINE_S,
+) -> str:
     """The token a loopback emulator issues for its caller (``GET /_emulator/token``), or
     ``LOCAL_TOKEN`` when it issues none (another loopback server, not yet listening: the
-    first Graph request then reports the connection error as usual)."""
+    first Graph request then reports the connection error as usual). The fetch has a total
+    deadline and a size cap (``clouds.fetch_local_token``)."""
     assert endpoint.cloud is None, "only a loopback endpoint is asked for a local token"
     root = endpoint.base_url.removesuffix("/v1.0")
-    try:
-        async with httpx.AsyncClient(transport=http, timeout=10) as client:
-            response = await client.get(root + EMULATOR_TOKEN_PATH)
-        token = response.json().get("access_token") if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError, AttributeError):
-        token = None
-    return token if isinstance(token, str) and token else LOCAL_TOKEN
+    token = await fetch_local_token(root + EMULATOR_TOKEN_PATH, http, deadline_s=deadline_s)
+    return token or LOCAL_TOKEN
 
 
 def describe_credential(credential: Any) -> str:
@@ -73,7 +80,8 @@ async def open_graph(
     shared: SharedToken | None = None
     if endpoint.cloud is not None:
         shared = SharedToken(credential or build_credential(endpoint, tenant_id))
-    local = LOCAL_TOKEN if endpoint.cloud else await emulator_token(endpoint, http)
+    deadline = min(LOCAL_TOKEN_DEADLINE_S, limits.request_timeout_s)
+    local = LOCAL_TOKEN if endpoint.cloud else await emulator_token(endpoint, http, deadline)
     transport = GraphTransport(
         build_adapter(endpoint, shared, limits=limits, http=http, local_token=local),
         endpoint.base_url,

@@ -156,7 +156,7 @@ class GraphTransport:
         self.no_top: set[str] = set()
 
     def url(self, path: str, params: Mapping[str, str] | None = None) -> str:
-        if path.startswith(("http://", "https://")):
+        if path[:8].lower().startswith(("http://", "https://")):  # any case (RFC 3986)
             full = path
         else:
             full = f"{self.base_url}/{path.lstrip('/')}"
@@ -216,7 +216,8 @@ class GraphTransport:
             except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's
                 content_type = raw.headers.get("content-type", "?")
                 parsed = f"non-JSON response ({content_type}): {sanitize(text)}"
-        return GraphResponse(raw.status_code, raw.headers, parsed, raw.headers.get("request-id"))
+        request_id = raw.headers.get("request-id")
+        return GraphResponse(raw.status_code, raw.headers, parsed, request_id, len(raw.content))
 
     def _refused(
         self, exc: BaseException, cap: str, where: dict[str, Any], safe: bool
@@ -351,10 +352,13 @@ class GraphTransport:
         """Every item of a collection, following ``@odata.nextLink`` verbatim while it stays
         on the first page's origin, never repeats, and within ``limits.max_pages``."""
         url = self.url(path, params)
-        pager = Pager(url, self.limits.max_pages, target, home=self.base_url)
+        limits = self.limits
+        pager = Pager(url, limits.max_pages, target, self.base_url, limits.max_collection_bytes)
+        url = pager.first  # scheme and host in normal form
         items: list[Any] = []
         while True:
             response = await self.send("GET", url, target=target)
+            pager.count(response.size)
             page = parse_page(response, method="GET", url=url, target=target)
             items.extend(page.value)
             if not page.next_link:
