@@ -165,23 +165,32 @@ def _lasts(
 
 
 def break_glass_lost(
-    tenant: TenantState, after: list[Assignment], break_glass: Iterable[str], window: Window
+    tenant: TenantState,
+    after: list[Assignment],
+    break_glass: Iterable[str],
+    window: Window,
+    *,
+    seen: TenantState | None = None,
 ) -> Verdict:
     """Every declared break-glass account keeps a usable permanent active Global
-    Administrator assignment."""
+    Administrator assignment. ``seen``: the principals ``after`` is judged with (the
+    tenant as read back), default ``tenant``'s."""
+    later = seen or tenant
     verdict = Verdict()
     for account in sorted(set(break_glass)):
 
-        def lasts(side: Iterable[Assignment], who: str = account) -> datetime | None:
-            return _lasts(side, tenant, GLOBAL_ADMINISTRATOR, ("active",), window.now, who)
+        def lasts(
+            side: Iterable[Assignment], at: TenantState, who: str = account
+        ) -> datetime | None:
+            return _lasts(side, at, GLOBAL_ADMINISTRATOR, ("active",), window.now, who)
 
-        problem = principal_problem(tenant, account)
+        problem = principal_problem(later, account)
         verdict += _Floor(
             "break-glass",
             f"break-glass account {_ref(tenant, account)} must keep a usable permanent "
             "active Global Administrator assignment",
-            lasts(tenant.assignments),
-            lasts(after),
+            lasts(tenant.assignments, tenant),
+            lasts(after, later),
             window.until,
             permanent=True,
             flag="--allow-break-glass-change",
@@ -191,15 +200,21 @@ def break_glass_lost(
 
 
 def _reduced(
-    tenant: TenantState, after: list[Assignment], role_id: str, window: Window, skip: str | None
+    tenant: TenantState,
+    after: list[Assignment],
+    role_id: str,
+    window: Window,
+    skip: str | None,
+    later: TenantState,
 ) -> list[str]:
-    """The principals of a role whose usable access the plan shortens or ends."""
+    """The principals of a role whose usable access the plan shortens or ends (``after``
+    judged with ``later``'s principals)."""
     ids = {a.principal_id for a in holders(tenant.assignments, role_id) if a.principal_id != skip}
     kinds: tuple[Kind, ...] = ("eligible", "active")
     return sorted(
         _ref(tenant, pid)
         for pid in ids
-        if _key(_lasts(after, tenant, role_id, kinds, window.now, pid))
+        if _key(_lasts(after, later, role_id, kinds, window.now, pid))
         < _key(_lasts(tenant.assignments, tenant, role_id, kinds, window.now, pid))
     )
 
@@ -214,28 +229,34 @@ def _unusable(tenant: TenantState, after: list[Assignment], role_id: str) -> lis
 
 
 def last_pra_path_removed(
-    tenant: TenantState, after: list[Assignment], window: Window, apply_identity: str | None
+    tenant: TenantState,
+    after: list[Assignment],
+    window: Window,
+    apply_identity: str | None,
+    *,
+    seen: TenantState | None = None,
 ) -> Verdict:
     """At least one usable eligible or active Privileged Role Administrator holder besides
-    the apply identity remains past the horizon."""
+    the apply identity remains past the horizon. ``seen``: the principals and group members
+    ``after`` is judged with (the tenant as read back), default ``tenant``'s."""
     kinds: tuple[Kind, ...] = ("eligible", "active")
     role = PRIVILEGED_ROLE_ADMINISTRATOR
+    later = seen or tenant
 
-    mine = only_through(tenant, apply_identity) if apply_identity else set()
-
-    def lasts(side: list[Assignment]) -> datetime | None:
+    def lasts(side: list[Assignment], at: TenantState) -> datetime | None:
+        mine = only_through(at, apply_identity) if apply_identity else set()
         others = [a for a in side if a.principal_id not in mine]
-        return _lasts(others, tenant, role, kinds, window.now)
+        return _lasts(others, at, role, kinds, window.now)
 
-    reduced = _reduced(tenant, after, role, window, apply_identity)
+    reduced = _reduced(tenant, after, role, window, apply_identity, later)
     details = [f"reduced by this plan: {', '.join(reduced)}"] if reduced else []
-    details += _unusable(tenant, after, role)
+    details += _unusable(later, after, role)
     return _Floor(
         "last-pra-path",
         "someone other than the apply identity must be able to use Privileged Role "
         f"Administrator past {format_instant(window.until)}",
-        lasts(list(tenant.assignments)),
-        lasts(after),
+        lasts(list(tenant.assignments), tenant),
+        lasts(after, later),
         window.until,
         flag="--allow-no-pra-eligible",
         details=tuple(details),
@@ -243,26 +264,31 @@ def last_pra_path_removed(
 
 
 def self_lockout(
-    tenant: TenantState, after: list[Assignment], apply_identity: str | None, window: Window
+    tenant: TenantState,
+    after: list[Assignment],
+    apply_identity: str | None,
+    window: Window,
+    *,
+    seen: TenantState | None = None,
 ) -> Verdict:
     """The apply identity keeps an active Global Administrator or Privileged Role
     Administrator (either lets it write PIM), held itself or through a group it is in, past
     the horizon. An identity that holds neither (application permissions alone) guards
-    nothing."""
+    nothing. ``seen``: the tenant ``after`` is judged with (as read back), default ``tenant``."""
     if not apply_identity:
         return Verdict()
-    through = acting_as(tenant, apply_identity)
+    identity = apply_identity
 
-    def lasts(side: Iterable[Assignment]) -> datetime | None:
+    def lasts(side: Iterable[Assignment], at: TenantState) -> datetime | None:
         ends = [
-            _lasts(side, tenant, role_id, ("active",), window.now, principal)
+            _lasts(side, at, role_id, ("active",), window.now, principal)
             for role_id in ROLE_NAMES
-            for principal in sorted(through)
+            for principal in sorted(acting_as(at, identity))
         ]
         known = [end for end in ends if end is not None]
         return max(known) if known else None
 
-    before = lasts(tenant.assignments)
+    before = lasts(tenant.assignments, tenant)
     if before is None:
         return Verdict()
     names = " or ".join(ROLE_NAMES.values())
@@ -272,7 +298,7 @@ def self_lockout(
         f"(itself or through a group), which lets it write PIM, past "
         f"{format_instant(window.until)}",
         before,
-        lasts(after),
+        lasts(after, seen or tenant),
         window.until,
         flag="--allow-self-lockout",
     ).verdict()
@@ -299,18 +325,22 @@ def access_change_verdict(
     guards: Guards,
     facts: GuardFacts,
     now: datetime,
+    *,
+    seen: TenantState | None = None,
 ) -> Verdict:
     """The access guards between ``tenant`` and the assignments ``after`` (planned, or as
-    read back after the run)."""
+    read back after the run, when ``seen`` is the tenant as read back: its principals,
+    enabled or not, and group members judge that side)."""
     after = list(after)
     window = Window(now, guards.horizon)
     verdict = Verdict()
+    identity = facts.apply_identity
     if not guards.allow_break_glass_change:
-        verdict += break_glass_lost(tenant, after, facts.break_glass, window)
+        verdict += break_glass_lost(tenant, after, facts.break_glass, window, seen=seen)
     if not guards.allow_no_pra_eligible:
-        verdict += last_pra_path_removed(tenant, after, window, facts.apply_identity)
+        verdict += last_pra_path_removed(tenant, after, window, identity, seen=seen)
     if not guards.allow_self_lockout:
-        verdict += self_lockout(tenant, after, facts.apply_identity, window)
+        verdict += self_lockout(tenant, after, identity, window, seen=seen)
     return verdict
 
 

@@ -147,8 +147,9 @@ async def apply_plan(
     result.remaining = [NotInEffect(op, tuple(explain_not_in_effect(op, after))) for op in missing]
     result.results = confirm_by_read_back(result.results, {id(op) for op in missing})
     # Graph has no transactions: another apply (or the portal) may have reduced access in
-    # the window between the last re-read and a write. Judge the tenant as read back.
-    lost = access_change_verdict(state, after.assignments, guards, trusted, now)
+    # the window between the last re-read and a write. Judge the tenant as read back, its
+    # principals too (read again with it): a holder disabled meanwhile is no usable path.
+    lost = access_change_verdict(state, after.assignments, guards, trusted, now, seen=after)
     result.access_lost = list(lost.problems)
     return result
 
