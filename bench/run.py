@@ -1,7 +1,8 @@
 """Benchmarks: `make bench` prints one table and writes bench/results.json.
 
 Numbers, not asserts: reading (requests and wall time vs the lower bound and the per-role
-pattern), applying at 100 ms latency, CPU for plan and lint, start-up, peak memory.
+pattern), applying at 100 ms latency, CPU for plan and lint, start-up, peak memory; and
+(``bench/lookups.py``) looking up principals who hold no role, and apply under replication lag.
 """
 
 from __future__ import annotations
@@ -228,6 +229,10 @@ def bench_startup() -> dict[str, Any]:
 
 
 def main() -> None:
+    if str(ROOT) not in sys.path:  # `python bench/run.py` (make bench): its sibling modules
+        sys.path.insert(0, str(ROOT))
+    from bench.lookups import lookup_rows
+
     results = [
         bench_read(2000, 0),
         bench_read(2000, 100),
@@ -238,6 +243,7 @@ def main() -> None:
         bench_plan(10000),
         bench_plan(50000),
         bench_startup(),
+        *lookup_rows(),
     ]
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     for row in results:

@@ -230,7 +230,9 @@ def test_the_default_token_cap_stops_a_large_answer() -> None:
         asyncio.run(emulator_token(endpoint, httpx.MockTransport(answer)))
 
 
-def test_cli_stops_a_dripping_token_endpoint(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_stops_a_dripping_token_endpoint(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PIM_GITOPS_REQUEST_TIMEOUT", "0.5")
     graph_requests: list[str] = []
 
