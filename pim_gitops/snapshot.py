@@ -136,6 +136,15 @@ def empty_snapshot(tenant_id: str, captured_at: str) -> dict[str, Any]:
     return data
 
 
+LOOKED_UP_SCHEMA = {
+    "type": "array",
+    "description": "Policy references (user:UPN, group:name, sp:appId, object ids) "
+    "that `snapshot --policy DIR` looked up in the tenant; those found are in "
+    "directoryObjects, the others were not in the tenant when the snapshot was taken.",
+    "items": {"type": "string"},
+}
+
+
 def snapshot_schema() -> dict[str, Any]:
     graph_object = {
         "type": "object",
@@ -157,13 +166,7 @@ def snapshot_schema() -> dict[str, Any]:
             "description": "Members (object ids) of groups that hold roles or approve.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
-        LOOKED_UP: {
-            "type": "array",
-            "description": "Policy references (user:UPN, group:name, sp:appId, object ids) "
-            "that `snapshot --policy DIR` looked up in the tenant; those found are in "
-            "directoryObjects, the others were not in the tenant when the snapshot was taken.",
-            "items": {"type": "string"},
-        },
+        LOOKED_UP: LOOKED_UP_SCHEMA,
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "

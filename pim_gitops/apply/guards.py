@@ -164,25 +164,26 @@ def _lasts(
     return lasts_until(found, tenant, now)
 
 
+#: After: planned assignments (first read's principals), or the tenant as read back (its own).
+Side = list[Assignment] | TenantState
+Ends = datetime | None
+
+
+def _side(tenant: TenantState, after: Side) -> tuple[TenantState, list[Assignment]]:
+    return (after, list(after.assignments)) if isinstance(after, TenantState) else (tenant, after)
+
+
 def break_glass_lost(
-    tenant: TenantState,
-    after: list[Assignment],
-    break_glass: Iterable[str],
-    window: Window,
-    *,
-    seen: TenantState | None = None,
+    tenant: TenantState, side: Side, break_glass: Iterable[str], window: Window
 ) -> Verdict:
     """Every declared break-glass account keeps a usable permanent active Global
-    Administrator assignment. ``seen``: the principals ``after`` is judged with (the
-    tenant as read back), default ``tenant``'s."""
-    later = seen or tenant
+    Administrator assignment."""
     verdict = Verdict()
+    later, after = _side(tenant, side)
     for account in sorted(set(break_glass)):
 
-        def lasts(
-            side: Iterable[Assignment], at: TenantState, who: str = account
-        ) -> datetime | None:
-            return _lasts(side, at, GLOBAL_ADMINISTRATOR, ("active",), window.now, who)
+        def lasts(rows: Iterable[Assignment], at: TenantState, who: str = account) -> Ends:
+            return _lasts(rows, at, GLOBAL_ADMINISTRATOR, ("active",), window.now, who)
 
         problem = principal_problem(later, account)
         verdict += _Floor(
@@ -200,15 +201,10 @@ def break_glass_lost(
 
 
 def _reduced(
-    tenant: TenantState,
-    after: list[Assignment],
-    role_id: str,
-    window: Window,
-    skip: str | None,
-    later: TenantState,
+    tenant: TenantState, side: Side, role_id: str, window: Window, skip: str | None
 ) -> list[str]:
-    """The principals of a role whose usable access the plan shortens or ends (``after``
-    judged with ``later``'s principals)."""
+    """The principals of a role whose usable access the plan shortens or ends."""
+    later, after = _side(tenant, side)
     ids = {a.principal_id for a in holders(tenant.assignments, role_id) if a.principal_id != skip}
     kinds: tuple[Kind, ...] = ("eligible", "active")
     return sorted(
@@ -229,26 +225,20 @@ def _unusable(tenant: TenantState, after: list[Assignment], role_id: str) -> lis
 
 
 def last_pra_path_removed(
-    tenant: TenantState,
-    after: list[Assignment],
-    window: Window,
-    apply_identity: str | None,
-    *,
-    seen: TenantState | None = None,
+    tenant: TenantState, side: Side, window: Window, apply_identity: str | None
 ) -> Verdict:
     """At least one usable eligible or active Privileged Role Administrator holder besides
-    the apply identity remains past the horizon. ``seen``: the principals and group members
-    ``after`` is judged with (the tenant as read back), default ``tenant``'s."""
+    the apply identity remains past the horizon."""
     kinds: tuple[Kind, ...] = ("eligible", "active")
     role = PRIVILEGED_ROLE_ADMINISTRATOR
-    later = seen or tenant
+    later, after = _side(tenant, side)
 
-    def lasts(side: list[Assignment], at: TenantState) -> datetime | None:
+    def lasts(rows: list[Assignment], at: TenantState) -> Ends:
         mine = only_through(at, apply_identity) if apply_identity else set()
-        others = [a for a in side if a.principal_id not in mine]
+        others = [a for a in rows if a.principal_id not in mine]
         return _lasts(others, at, role, kinds, window.now)
 
-    reduced = _reduced(tenant, after, role, window, apply_identity, later)
+    reduced = _reduced(tenant, side, role, window, apply_identity)
     details = [f"reduced by this plan: {', '.join(reduced)}"] if reduced else []
     details += _unusable(later, after, role)
     return _Floor(
@@ -264,26 +254,21 @@ def last_pra_path_removed(
 
 
 def self_lockout(
-    tenant: TenantState,
-    after: list[Assignment],
-    apply_identity: str | None,
-    window: Window,
-    *,
-    seen: TenantState | None = None,
+    tenant: TenantState, side: Side, apply_identity: str | None, window: Window
 ) -> Verdict:
     """The apply identity keeps an active Global Administrator or Privileged Role
     Administrator (either lets it write PIM), held itself or through a group it is in, past
     the horizon. An identity that holds neither (application permissions alone) guards
-    nothing. ``seen``: the tenant ``after`` is judged with (as read back), default ``tenant``."""
+    nothing."""
     if not apply_identity:
         return Verdict()
-    identity = apply_identity
+    later, after = _side(tenant, side)
 
-    def lasts(side: Iterable[Assignment], at: TenantState) -> datetime | None:
+    def lasts(rows: Iterable[Assignment], at: TenantState) -> Ends:
         ends = [
-            _lasts(side, at, role_id, ("active",), window.now, principal)
+            _lasts(rows, at, role_id, ("active",), window.now, principal)
             for role_id in ROLE_NAMES
-            for principal in sorted(acting_as(at, identity))
+            for principal in sorted(acting_as(at, apply_identity))
         ]
         known = [end for end in ends if end is not None]
         return max(known) if known else None
@@ -298,7 +283,7 @@ def self_lockout(
         f"(itself or through a group), which lets it write PIM, past "
         f"{format_instant(window.until)}",
         before,
-        lasts(after, seen or tenant),
+        lasts(after, later),
         window.until,
         flag="--allow-self-lockout",
     ).verdict()
@@ -321,26 +306,22 @@ def access_verdict(
 
 def access_change_verdict(
     tenant: TenantState,
-    after: Sequence[Assignment],
+    side: Sequence[Assignment] | TenantState,
     guards: Guards,
     facts: GuardFacts,
     now: datetime,
-    *,
-    seen: TenantState | None = None,
 ) -> Verdict:
-    """The access guards between ``tenant`` and the assignments ``after`` (planned, or as
-    read back after the run, when ``seen`` is the tenant as read back: its principals,
-    enabled or not, and group members judge that side)."""
-    after = list(after)
+    """The access guards between ``tenant`` and the assignments after: planned, or the tenant
+    as read back (its principals judge that side: a holder disabled meanwhile is no path)."""
+    after = side if isinstance(side, TenantState) else list(side)
     window = Window(now, guards.horizon)
     verdict = Verdict()
-    identity = facts.apply_identity
     if not guards.allow_break_glass_change:
-        verdict += break_glass_lost(tenant, after, facts.break_glass, window, seen=seen)
+        verdict += break_glass_lost(tenant, after, facts.break_glass, window)
     if not guards.allow_no_pra_eligible:
-        verdict += last_pra_path_removed(tenant, after, window, identity, seen=seen)
+        verdict += last_pra_path_removed(tenant, after, window, facts.apply_identity)
     if not guards.allow_self_lockout:
-        verdict += self_lockout(tenant, after, identity, window, seen=seen)
+        verdict += self_lockout(tenant, after, facts.apply_identity, window)
     return verdict
 
 

@@ -149,7 +149,7 @@ async def apply_plan(
     # Graph has no transactions: another apply (or the portal) may have reduced access in
     # the window between the last re-read and a write. Judge the tenant as read back, its
     # principals too (read again with it): a holder disabled meanwhile is no usable path.
-    lost = access_change_verdict(state, after.assignments, guards, trusted, now, seen=after)
+    lost = access_change_verdict(state, after, guards, trusted, now)
     result.access_lost = list(lost.problems)
     return result
 
