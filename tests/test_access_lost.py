@@ -52,3 +52,27 @@ def test_a_holder_still_enabled_after_the_run_is_no_access_lost(
     assert a.exit_code == 0, a.output
     assert json.loads(a.stdout)["access_lost"] == []
     assert pra_eligible(live) == [ALICE]
+
+
+# --- the guards, pure: the read-back side judged with its own principals --------------------
+
+
+def test_a_read_back_tenant_judges_its_side_with_its_own_principals() -> None:
+    from pim_gitops.apply.guards import break_glass_lost, last_pra_path_removed, self_lockout
+    from tests.test_guards import ALICE as A
+    from tests.test_guards import APPLIER, BG1, GA, PRA, WINDOW, held, tenant
+
+    rows = (held(PRA, A, "eligible"), held(PRA, APPLIER, "active"), held(GA, BG1))
+    before = tenant(*rows)
+    # As planned (a list), the first read's principals judge both sides: nothing is lost.
+    assert last_pra_path_removed(before, list(rows), WINDOW, APPLIER).problems == ()
+    # Read back with Alice and the break-glass account disabled, the same rows are lost.
+    read_back = tenant(*rows, disabled=(A, BG1))
+    lost = last_pra_path_removed(before, read_back, WINDOW, APPLIER).problems
+    assert len(lost) == 1 and "user:alice@contoso.com is a disabled account" in lost[0]
+    (bg,) = break_glass_lost(before, read_back, [BG1], WINDOW).problems
+    assert bg.startswith("break-glass:") and "the account is a disabled account" in bg
+    assert break_glass_lost(before, tenant(*rows), [BG1], WINDOW).problems == ()
+    assert self_lockout(before, read_back, APPLIER, WINDOW).problems == ()  # still enabled
+    gone = tenant(*rows, disabled=(APPLIER,))
+    assert self_lockout(before, gone, APPLIER, WINDOW).problems
