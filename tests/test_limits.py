@@ -7,6 +7,9 @@ the emulator refuses the same PATCH.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ import pytest
 from pim_gitops.compile import compile_policies
 from pim_gitops.errors import PolicyErrors
 from pim_gitops.loader import load_policies
-from tests.conftest import NOW, Live, write
+from tests.conftest import NOW, POLICIES, ROOT, Live, write
 
 TENANT = "tenant: contoso.onmicrosoft.com\n"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
@@ -80,3 +83,49 @@ def test_emulator_refuses_an_activation_maximum_outside_the_range(
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "InvalidPolicyRule"
     assert "30 minutes and 24 hours" in response.json()["error"]["message"]
+
+
+# --- a tenant without Microsoft Entra ID P2 / Governance ------------------------------------
+
+NO_P2_WORDS = "this tenant has no Microsoft Entra ID P2 / Governance licence: PIM"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pim_gitops", "--now", "2026-11-24T09:00:00Z", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_emulator_answers_pim_reads_of_an_unlicensed_tenant_like_graph(live: Live) -> None:
+    live.faults(no_p2_licence=True)
+    refused = live.http.get("roleManagement/directory/roleEligibilitySchedules")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "AadPremiumLicenseRequired"
+    assert refused.json()["error"]["message"] == "The tenant needs an AAD Premium 2 license."
+    # Not PIM: still answered.
+    assert live.http.get("roleManagement/directory/roleDefinitions").status_code == 200
+
+
+@pytest.mark.parametrize("command", ["plan", "snapshot"])
+def test_cli_says_in_words_that_the_tenant_has_no_p2(live: Live, command: str) -> None:
+    live.faults(no_p2_licence=True)
+    args = ["plan", str(POLICIES)] if command == "plan" else ["snapshot", "--out", os.devnull]
+    result = _cli("--graph-url", live.url, *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert NO_P2_WORDS in result.stderr
+    assert "Graph error code: AadPremiumLicenseRequired" in result.stderr
+    assert live.stats()["writes"] == 0
+
+
+def test_a_write_refused_for_the_licence_is_said_in_words() -> None:
+    from pim_gitops.apply.settle import outcome_message
+    from pim_gitops.graph.envelopes import GraphResponse
+
+    body = {"error": {"code": "AadPremiumLicenseRequired", "message": "The tenant needs x."}}
+    message = outcome_message(GraphResponse(400, {}, body, None))
+    assert message.startswith(NO_P2_WORDS) and message.endswith("(Graph: The tenant needs x.)")

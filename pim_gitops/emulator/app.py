@@ -26,6 +26,7 @@ from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, erro
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
 from pim_gitops.emulator.holds import Holds
 from pim_gitops.emulator.identity import Caller, read_token, write_refusal
+from pim_gitops.emulator.licence import licence_fault
 from pim_gitops.emulator.replication import capture, check_subject, lagged_view, record, tables_of
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.routes import Context, dispatch, resolve
@@ -304,6 +305,9 @@ class Emulator:
             refusal = write_refusal(claims, route_.template, self.store) if write else None
             if refusal:
                 raise GraphFault(403, "Authorization_RequestDenied", refusal)
+            unlicensed = licence_fault(route_.template, self.faults.config.no_p2_licence)
+            if unlicensed is not None:
+                raise unlicensed
             store = self._replica(write)
             if write and route_.template.endswith("ScheduleRequests"):
                 config = self.faults.config
