@@ -25,6 +25,8 @@ COLLECTIONS = (
     "roleAssignments",
     "directoryObjects",
 )
+#: Read only when needed; absent means "not read" (``authcontext.py``).
+OPTIONAL_COLLECTIONS = ("authenticationContextClassReferences",)
 
 
 def _sort_key(item: Any) -> str:
@@ -61,7 +63,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in COLLECTIONS:
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -120,6 +122,13 @@ def snapshot_schema() -> dict[str, Any]:
             "type": "object",
             "description": "Members (object ids) of groups that hold roles or approve.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "authenticationContextClassReferences": {
+            "type": "array",
+            "description": "GET /identity/conditionalAccess/authenticationContextClassReferences "
+            "(id, displayName, description, isAvailable); absent when not read (no policy "
+            "requires a context on activation).",
+            "items": graph_object,
         },
         "policyReadErrors": {
             "type": "object",

@@ -351,6 +351,8 @@ class TenantState:
     unmanaged_scoped: tuple[Assignment, ...] = ()
     #: Roles whose policy could not be read, with the reason (graph-pim.md §9.13).
     policy_errors: Mapping[str, str] = field(default_factory=dict)
+    #: Authentication context id → published (``isAvailable``); ``None``: not read.
+    authentication_contexts: Mapping[str, bool] | None = None
 
     def role_by_template(self, template_id: str) -> RoleDefinition | None:
         for role in self.roles.values():
