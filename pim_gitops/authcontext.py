@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pim_gitops.errors import GraphAuthError, GraphError, Location
+from pim_gitops.policy_rules import PolicyScope, rule_for_path
 
 if TYPE_CHECKING:
     from pim_gitops.compile import CompiledRole, DesiredState
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 #: The snapshot key (raw Graph objects), absent when the contexts were not read.
 KEY = "authenticationContextClassReferences"
-RULE_ID = "AuthenticationContext_EndUser_Assignment"
 SETTING = "activation.authentication_context"
 #: Application permissions that read the contexts (Graph reference, least privileged first).
 PERMISSIONS = ("AuthenticationContext.Read.All", "Policy.Read.ConditionalAccess")
@@ -49,11 +49,12 @@ def declared(desired: DesiredState) -> dict[str, list[tuple[Location, str]]]:
 
 def used(policies: Iterable[Any]) -> set[str]:
     """The context ids the tenant's live policies (raw, with rules) require on activation."""
+    rule_id = rule_for_path(PolicyScope.DIRECTORY_ROLE, SETTING).id
     claims: set[str] = set()
     for policy in policies:
         rules = policy.get("rules") if isinstance(policy, Mapping) else None
         for rule in rules if isinstance(rules, list) else []:
-            if not (isinstance(rule, Mapping) and rule.get("id") == RULE_ID):
+            if not (isinstance(rule, Mapping) and rule.get("id") == rule_id):
                 continue
             claim = rule.get("claimValue")
             if rule.get("isEnabled") and isinstance(claim, str) and claim:

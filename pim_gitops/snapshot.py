@@ -123,13 +123,6 @@ def snapshot_schema() -> dict[str, Any]:
             "description": "Members (object ids) of groups that hold roles or approve.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
-        "authenticationContextClassReferences": {
-            "type": "array",
-            "description": "GET /identity/conditionalAccess/authenticationContextClassReferences "
-            "(id, displayName, description, isAvailable); absent when not read (no policy "
-            "requires a context on activation).",
-            "items": graph_object,
-        },
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
@@ -147,8 +140,10 @@ def snapshot_schema() -> dict[str, Any]:
         "roleAssignments": "GET /roleManagement/directory/roleAssignments",
         "directoryObjects": "POST /directoryObjects/getByIds: users, groups, service "
         "principals with @odata.type",
+        "authenticationContextClassReferences": "GET /identity/conditionalAccess/"
+        "authenticationContextClassReferences; absent when not read",
     }
-    for name in COLLECTIONS:
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         properties[name] = {
             "type": "array",
             "description": f"Raw Graph v1.0 objects from {descriptions[name]}",
