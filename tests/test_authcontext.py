@@ -181,3 +181,15 @@ def test_emulator_serves_the_seeded_contexts(live: Live) -> None:
         params={"$filter": "id eq 'c3'"},
     )
     assert [c["id"] for c in again.json()["value"]] == ["c3"]
+
+
+def test_the_benchmark_lower_bound_counts_the_contexts_read_when_the_tenant_uses_one(
+    live: Live,
+) -> None:
+    from bench.run import lower_bound
+
+    plain = live.snapshot()
+    _live_claim(live, "c1")
+    using = live.snapshot()
+    principals = len(plain["directoryObjects"])
+    assert lower_bound(using, principals) == lower_bound(plain, principals) + 1
