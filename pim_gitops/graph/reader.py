@@ -19,6 +19,7 @@ from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
+from pim_gitops.graph.words import WORDS
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
@@ -66,7 +67,7 @@ async def _collection(
         try:
             return await transport.get_all(path, params={**plain, "$top": TOP}, target=target)
         except GraphError as exc:
-            if exc.status != 400:
+            if exc.status != 400 or exc.code in WORDS:  # a refusal in words is not about $top
                 raise
             transport.no_top.add(path)
     return await transport.get_all(path, params=plain or None, target=target)
