@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pim_gitops.authcontext import used
 from pim_gitops.emulator.app import Emulator
 from pim_gitops.emulator.faults import FaultConfig
 from pim_gitops.emulator.server import running
@@ -49,11 +50,13 @@ def tenant(assignments: int, roles: int = 130) -> dict[str, Any]:
 
 def lower_bound(snapshot: dict[str, Any], principals: int, page: int = TOP) -> int:
     """The fewest requests that can read a tenant: one per page of each collection (at the
-    largest page the reader asks for), one getByIds per 1,000 principals, one organization."""
+    largest page the reader asks for), one getByIds per 1,000 principals, one organization,
+    and one for the authentication contexts when a live policy requires one on activation."""
     pages = sum(
         math.ceil(max(len(snapshot[c]), 1) / page) for c in COLLECTIONS if c != "directoryObjects"
     )
-    return pages + math.ceil(principals / 1000) + 1  # + organization
+    contexts = 1 if used(snapshot["roleManagementPolicies"]) else 0
+    return pages + math.ceil(principals / 1000) + 1 + contexts  # + organization
 
 
 def bench_read(assignments: int, latency_ms: float) -> dict[str, Any]:

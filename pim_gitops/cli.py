@@ -219,6 +219,9 @@ def demo(obj: CliOptions, directory: str) -> int:
     help="Drop every write after the first N (crash-in-the-middle tests).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--no-p2-licence", is_flag=True, help="Answer PIM as a tenant without Entra ID P2 does."
+)
 @click.option("--pin-clock", is_flag=True, help="Use --now as the emulator's clock.")
 @click.pass_obj
 @handle_errors

@@ -139,7 +139,7 @@ class Activation(Strict):
     """What activating an eligible assignment requires."""
 
     max_duration: Duration | None = Field(
-        None, description="Activation maximum duration, PT1H to PT24H."
+        None, description="Activation maximum duration, PT30M to PT24H."
     )
     require: tuple[Literal["mfa", "justification", "ticket"], ...] | None = Field(
         None, description="On activation require MFA, a justification, ticket information."

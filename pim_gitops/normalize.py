@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
 from pim_gitops.policy_rules import PolicyScope, rules_of
 from pim_gitops.rawjson import RawObject
@@ -255,4 +256,5 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         ),
         unmanaged_scoped=tuple(sorted(scoped)),
         policy_errors=dict(sorted(policy_errors.items())),
+        authentication_contexts=availability(snapshot),
     )

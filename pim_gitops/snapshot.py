@@ -35,6 +35,8 @@ COLLECTIONS = (
     "roleAssignments",
     "directoryObjects",
 )
+#: Read only when needed; absent means "not read" (``authcontext.py``).
+OPTIONAL_COLLECTIONS = ("authenticationContextClassReferences",)
 
 
 def _sort_key(item: Any) -> str:
@@ -73,7 +75,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in COLLECTIONS:
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -184,8 +186,10 @@ def snapshot_schema() -> dict[str, Any]:
         "roleAssignments": "GET /roleManagement/directory/roleAssignments",
         "directoryObjects": "POST /directoryObjects/getByIds: users, groups, service "
         "principals with @odata.type",
+        "authenticationContextClassReferences": "GET /identity/conditionalAccess/"
+        "authenticationContextClassReferences; absent when not read",
     }
-    for name in COLLECTIONS:
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         properties[name] = {
             "type": "array",
             "description": f"Raw Graph v1.0 objects from {descriptions[name]}",

@@ -354,6 +354,8 @@ class TenantState:
     #: From a snapshot file: the policy references (casefolded) it looked up in the tenant
     #: (``snapshot --policy DIR``); ``None`` for a live read, where every one is looked up.
     looked_up: frozenset[str] | None = None
+    #: Authentication context id → published (``isAvailable``); ``None``: not read.
+    authentication_contexts: Mapping[str, bool] | None = None
 
     def role_by_template(self, template_id: str) -> RoleDefinition | None:
         for role in self.roles.values():

@@ -505,7 +505,25 @@ def sample_tenant(now: datetime) -> dict[str, Any]:
     ] = ["Justification"]  # MFA switched off on Security Administrator activation
     notify = t.rule(ga, "Notification_Admin_EndUser_Assignment")
     notify["notificationRecipients"] = ["secops@contoso.com"]
-    return t.snapshot()
+    # Conditional Access authentication contexts: c1 (the example policies require it on
+    # Conditional Access Administrator activation) published, c2 still a draft.
+    return {**t.snapshot(), "authenticationContextClassReferences": SAMPLE_CONTEXTS}
+
+
+SAMPLE_CONTEXTS = [
+    {
+        "id": "c1",
+        "displayName": "Privileged role activation",
+        "description": "Phishing-resistant MFA from a compliant device",
+        "isAvailable": True,
+    },
+    {
+        "id": "c2",
+        "displayName": "Break-glass review",
+        "description": "Draft: not published to apps yet",
+        "isAvailable": False,
+    },
+]
 
 
 def synthetic_tenant(

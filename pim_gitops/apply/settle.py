@@ -20,6 +20,7 @@ from pim_gitops.diff import same_instant
 from pim_gitops.errors import GraphError, GraphThrottledError
 from pim_gitops.graph.retry import RetryBudget, Sleeper
 from pim_gitops.graph.transport import GraphResponse, GraphTransport, error_parts
+from pim_gitops.graph.words import in_words
 from pim_gitops.plan import ScheduleRequest
 from pim_gitops.wire import parse_instant
 
@@ -95,7 +96,7 @@ def outcome_code(outcome: Any) -> str | None:
 def outcome_message(outcome: Any) -> str:
     if isinstance(outcome, GraphResponse):
         parts = error_parts(outcome.body)
-        return (parts[1] if parts else "") or f"HTTP {outcome.status}"
+        return (in_words(parts[0], parts[1]) if parts else "") or f"HTTP {outcome.status}"
     return str(outcome).splitlines()[0]
 
 

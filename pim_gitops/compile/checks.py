@@ -13,18 +13,22 @@ from pim_gitops.wire import format_duration
 
 from .types import CompiledRole, DeclaredAssignment
 
+#: The activation maximum Graph and the admin center accept: 30 minutes to 24 hours
+#: (docs/real-tenant.md, "Limits": the slider's lower end is 0.5 h, azure-docs#51581; the
+#: upper end 24 h, ED pim-how-to-change-default-settings; no source shows Graph taking more).
+MIN_ACTIVATION_SECONDS = 30 * 60
 MAX_ACTIVATION_SECONDS = 24 * 3600
 
 
 def check_settings(role: CompiledRole) -> list[PolicyError]:
     errors: list[PolicyError] = []
     act = role.settings.activation
-    if not 0 < act.max_duration <= MAX_ACTIVATION_SECONDS:
+    if not MIN_ACTIVATION_SECONDS <= act.max_duration <= MAX_ACTIVATION_SECONDS:
         errors.append(
             PolicySchemaError(
                 role.source_of("activation.max_duration"),
                 f"{role.ref.label}: activation.max_duration {format_duration(act.max_duration)} "
-                "is outside what Graph accepts (more than 0, at most PT24H)",
+                "is outside what Graph accepts (PT30M to PT24H)",
             )
         )
     if act.max_duration % 60:

@@ -22,10 +22,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
+from pim_gitops.emulator.authcontexts import read_refusal
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
 from pim_gitops.emulator.holds import Holds
 from pim_gitops.emulator.identity import Caller, read_token, write_refusal
+from pim_gitops.emulator.licence import licence_fault
 from pim_gitops.emulator.replication import capture, check_subject, lagged_view, record, tables_of
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.routes import Context, dispatch, resolve
@@ -301,9 +303,16 @@ class Emulator:
             write = route_.write
             with self.stats.lock:
                 self.stats.by_route[f"{route_.method} {route_.template}"] += 1
-            refusal = write_refusal(claims, route_.template, self.store) if write else None
+            refusal = (
+                write_refusal(claims, route_.template, self.store)
+                if write
+                else read_refusal(claims, route_.template)
+            )
             if refusal:
                 raise GraphFault(403, "Authorization_RequestDenied", refusal)
+            unlicensed = licence_fault(route_.template, self.faults.config.no_p2_licence)
+            if unlicensed is not None:
+                raise unlicensed
             store = self._replica(write)
             if write and route_.template.endswith("ScheduleRequests"):
                 config = self.faults.config

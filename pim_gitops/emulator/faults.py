@@ -39,6 +39,9 @@ class FaultConfig:
     #: Seconds a principal made with ``add_principal`` answers ``404 SubjectNotFound`` to
     #: schedule requests.
     principal_lag_s: float = 0.0
+    #: The tenant holds no Microsoft Entra ID P2 / Governance licence: PIM endpoints answer
+    #: ``400 AadPremiumLicenseRequired`` (``licence.py``).
+    no_p2_licence: bool = False
 
     def update(self, changes: dict[str, Any]) -> FaultConfig:
         known = {f.name: f for f in fields(self)}
@@ -51,9 +54,9 @@ class FaultConfig:
                 clean[name] = None if value is None else int(value)
             elif name == "seed":
                 clean[name] = int(value)
-            elif name == "respell":
+            elif name in ("respell", "no_p2_licence"):
                 if not isinstance(value, bool):
-                    raise ValueError(f"respell must be true or false, not {value!r}")
+                    raise ValueError(f"{name} must be true or false, not {value!r}")
                 clean[name] = value
             else:
                 number = float(value)

@@ -33,6 +33,7 @@ SAMPLE_APPLY_APP_ID = "5b4b2a3c-7d1e-4f60-9a8b-0c1d2e3f4a5b"
 SAMPLE_APPLY_OBJECT_ID = "7b0c92d1-d778-516b-a77c-42ff73a1969a"
 #: The application permissions ``docs/permissions.md`` lists for apply.
 APPLY_PERMISSIONS = (
+    "AuthenticationContext.Read.All",
     "Directory.Read.All",
     "RoleAssignmentSchedule.ReadWrite.Directory",
     "RoleEligibilitySchedule.ReadWrite.Directory",

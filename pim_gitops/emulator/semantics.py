@@ -46,6 +46,7 @@ RULE_PROPERTIES = {
 COMMON_PROPERTIES = {"@odata.type", "id", "target", "@odata.context"}
 TARGET_KEYS = {"caller", "operations", "level", "inheritableSettings", "enforcedSettings"}
 ENABLEMENT_VALUES = {"MultiFactorAuthentication", "Justification", "Ticketing"}
+MIN_ACTIVATION_SECONDS = 30 * 60
 MAX_ACTIVATION_SECONDS = 24 * 3600
 ACTIONS = {
     a.lower(): a
@@ -131,9 +132,11 @@ def _validate_settings(kind: str, rule_id: str, body: Mapping[str, Any]) -> None
             seconds = _check_duration(body["maximumDuration"], rule_id)
             if seconds <= 0:
                 raise _invalid_rule(f"The policy rule is invalid: {rule_id}.maximumDuration")
-            if rule_id == "Expiration_EndUser_Assignment" and seconds > MAX_ACTIVATION_SECONDS:
+            if rule_id == "Expiration_EndUser_Assignment" and not (
+                MIN_ACTIVATION_SECONDS <= seconds <= MAX_ACTIVATION_SECONDS
+            ):
                 raise bad_request(
-                    "The activation maximum duration must be between 1 and 24 hours.",
+                    "The activation maximum duration must be between 30 minutes and 24 hours.",
                     "InvalidPolicyRule",
                 )
         elif required:

@@ -56,6 +56,8 @@ class Store:
             self.assignment = _by_id(snapshot.get("roleAssignmentSchedules", []))
             self.role_assignments = _by_id(snapshot.get("roleAssignments", []))
             self.objects = _by_id(snapshot.get("directoryObjects", []))
+            #: Conditional Access authentication contexts (``authcontexts.py``).
+            self.auth_contexts = _by_id(snapshot.get("authenticationContextClassReferences", []))
             self.group_members = {
                 k: list(v) for k, v in (snapshot.get("groupMembers") or {}).items()
             }
@@ -129,6 +131,7 @@ class Store:
                 "roleAssignmentSchedules": _sorted(self.assignment),
                 "roleAssignments": _sorted(self.role_assignments),
                 "directoryObjects": _sorted(self.objects),
+                "authenticationContextClassReferences": _sorted(self.auth_contexts),
                 "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
             }
 

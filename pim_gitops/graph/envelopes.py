@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from pim_gitops.errors import GraphAuthError, GraphError
+from pim_gitops.graph.words import in_words
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def error_from(response: GraphResponse, method: str, url: str, target: str | Non
     else:
         code, message, inner_id = parts
         request_id = response.request_id or inner_id
+        message = in_words(code, message)
     cls = GraphAuthError if response.status in (401, 403) else GraphError
     return cls(
         f"Graph refused the request: {message or 'no message'}",

@@ -19,6 +19,7 @@ from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
+from pim_gitops.graph.words import WORDS
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
@@ -66,7 +67,7 @@ async def _collection(
         try:
             return await transport.get_all(path, params={**plain, "$top": TOP}, target=target)
         except GraphError as exc:
-            if exc.status != 400:
+            if exc.status != 400 or exc.code in WORDS:  # a refusal in words is not about $top
                 raise
             transport.no_top.add(path)
     return await transport.get_all(path, params=plain or None, target=target)
@@ -204,6 +205,34 @@ async def _collections(transport: GraphTransport) -> Any:
     )
 
 
+#: Conditional Access authentication contexts (``authcontext.py``): v1.0, ``$filter`` only.
+CONTEXTS_PATH = "identity/conditionalAccess/authenticationContextClassReferences"
+
+
+async def fetch_authentication_contexts(transport: GraphTransport) -> list[dict[str, Any]]:
+    """Every authentication context of the tenant (one request; paged if Graph pages)."""
+    found = await transport.get_all(CONTEXTS_PATH, target="authentication contexts")
+    return sorted((dict(c) for c in found), key=lambda c: str(c.get("id")))
+
+
+async def _contexts_in_use(
+    transport: GraphTransport, policies: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """``{authcontext.KEY: [...]}`` when the live policies require a context on activation,
+    so a snapshot carries what plan checks them against; nothing when none does, or when
+    the read is refused (a policy that names one reads them again, strictly)."""
+    from pim_gitops.authcontext import KEY, used
+
+    if not used(policies):
+        return {}
+    try:
+        return {KEY: await fetch_authentication_contexts(transport)}
+    except GraphError as exc:
+        if exc.status not in (401, 403):
+            raise
+        return {}
+
+
 async def fetch_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
 ) -> dict[str, Any]:
@@ -246,6 +275,7 @@ async def fetch_snapshot(
                 for g, members in zip(groups, member_lists, strict=True)
             },
             "policyReadErrors": dict(sorted(policy_errors.items())),
+            **await _contexts_in_use(transport, policies),
         }
     )
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pim_gitops import __version__
 from pim_gitops.action import Action
+from pim_gitops.authcontext import context_problems
 from pim_gitops.compile import DesiredState
 from pim_gitops.diff import Change, Diff, diff
 from pim_gitops.errors import PlanError
@@ -172,8 +173,10 @@ def build_plan(
 ) -> Plan:
     """Diff and order; raises ``PlanError`` when principals or roles do not resolve."""
     result = diff(desired, tenant, now)
-    if result.errors:
-        raise PlanError("the plan cannot be made:\n  " + "\n  ".join(result.errors))
+    context_errors, context_warnings = context_problems(desired, tenant)
+    if result.errors or context_errors:
+        errors = (*result.errors, *context_errors)
+        raise PlanError("the plan cannot be made:\n  " + "\n  ".join(errors))
     operations: list[Operation] = [*_rule_patches(result, tenant)]
     operations += [_schedule_request(c, trace) for c in result.changes if c.kind == "assignment"]
     operations.sort(key=_order)
@@ -185,7 +188,7 @@ def build_plan(
         summary=_summary(result.changes),
         changes=tuple(plan_change(c) for c in result.changes),
         operations=tuple(operations),
-        warnings=result.warnings,
+        warnings=result.warnings + tuple(context_warnings),
         unmanaged_roles=result.unmanaged_roles,
         unmanaged_scoped=tuple(
             ScopedAssignment(
