@@ -25,6 +25,8 @@ COLLECTIONS = (
     "roleAssignments",
     "directoryObjects",
 )
+#: Collections a snapshot may lack (older snapshots were written without them).
+OPTIONAL_COLLECTIONS = ("roleEligibilityScheduleRequests", "roleAssignmentScheduleRequests")
 
 
 def _sort_key(item: Any) -> str:
@@ -38,6 +40,9 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
+    for name in OPTIONAL_COLLECTIONS:
+        if name in out:
+            out[name] = sorted(out.get(name) or [], key=_sort_key)
     for policy in out["roleManagementPolicies"]:
         if isinstance(policy, dict) and isinstance(policy.get("rules"), list):
             policy["rules"] = sorted(policy["rules"], key=_sort_key)
@@ -61,7 +66,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in COLLECTIONS:
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -136,10 +141,14 @@ def snapshot_schema() -> dict[str, Any]:
         "roleEligibilitySchedules": "GET /roleManagement/directory/roleEligibilitySchedules",
         "roleAssignmentSchedules": "GET /roleManagement/directory/roleAssignmentSchedules",
         "roleAssignments": "GET /roleManagement/directory/roleAssignments",
+        "roleEligibilityScheduleRequests": "GET /roleManagement/directory/"
+        "roleEligibilityScheduleRequests (adminAssign requests in flight only)",
+        "roleAssignmentScheduleRequests": "GET /roleManagement/directory/"
+        "roleAssignmentScheduleRequests (adminAssign requests in flight only)",
         "directoryObjects": "POST /directoryObjects/getByIds: users, groups, service "
         "principals with @odata.type",
     }
-    for name in COLLECTIONS:
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         properties[name] = {
             "type": "array",
             "description": f"Raw Graph v1.0 objects from {descriptions[name]}",

@@ -80,6 +80,7 @@ def declare_assignment(
         ticket_number=number,
         ticket_system=system,
         location=source.value(("assignments", kind, index)),
+        outside_pim=spec.outside_pim,
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from pim_gitops.emulator import pending
 from pim_gitops.emulator.errors import GraphFault, bad_request
 from pim_gitops.emulator.store import Store
 from pim_gitops.wire import (
@@ -371,13 +372,7 @@ def _write_role_assignment(store: Store, schedule: Mapping[str, Any], present: b
         str(schedule["roleDefinitionId"]), str(schedule["principalId"]), _scope_object(scope)
     )
     if present:
-        store.role_assignments[rid] = {
-            "id": rid,
-            "principalId": schedule["principalId"],
-            "roleDefinitionId": schedule["roleDefinitionId"],
-            "directoryScopeId": scope,
-            "resourceScope": scope,
-        }
+        pending.write_role_assignment(store, schedule)
     else:
         store.role_assignments.pop(rid, None)
 
@@ -446,6 +441,7 @@ def schedule_request(
     start, end, info = _schedule_window(body.get("scheduleInfo"), now)
     if action == "adminAssign" and (
         existing is not None
+        or pending.waiting(store, kind, role_id, principal_id, scope) is not None
         or (kind == "assignment" and _activated(store, role_id, principal_id, scope))
     ):
         raise bad_request("The Role assignment already exists.", "RoleAssignmentExists")
@@ -457,6 +453,11 @@ def schedule_request(
         return response
     schedule_id = existing or request_id
     response["targetScheduleId"] = schedule_id
+    if action == "adminAssign" and start > now:
+        # A future start: Granted, no schedule until it starts (pending.py).
+        response["status"] = "Granted"
+        response["completedDateTime"] = None
+        return response
     schedule: dict[str, Any] = {
         "id": schedule_id,
         "principalId": principal_id,

@@ -3,9 +3,10 @@
 Collection-level queries only, never one request per role (graph-pim.md §1): all directory-
 role policies with their rules in one filtered, paged query; all policy assignments; all
 eligibility and assignment schedules; all role assignments (to see assignments made outside
-PIM); then every principal in chunks of 1000 through ``getByIds`` with the properties lint
-needs; then the members of groups that hold roles. Independent queries run concurrently and
-every page is followed. The result is a snapshot (raw Graph objects).
+PIM); the schedule requests still in flight (future starts); then every principal in chunks
+of 1000 through ``getByIds`` with the properties lint needs; then the members of groups that
+hold roles. Independent queries run concurrently and every page is followed. The result is a
+snapshot (raw Graph objects).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
+from pim_gitops.outside import IN_FLIGHT
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
@@ -201,7 +203,23 @@ async def _collections(transport: GraphTransport) -> Any:
         _collection(transport, f"{DIR}/roleEligibilitySchedules", target="eligibility schedules"),
         _collection(transport, f"{DIR}/roleAssignmentSchedules", target="assignment schedules"),
         _collection(transport, f"{DIR}/roleAssignments", target="role assignments"),
+        _in_flight(transport, "roleEligibilityScheduleRequests", "eligibility requests"),
+        _in_flight(transport, "roleAssignmentScheduleRequests", "assignment requests"),
     )
+
+
+async def _in_flight(transport: GraphTransport, name: str, target: str) -> list[Any]:
+    """The ``adminAssign`` requests not yet done (a future start is ``Granted`` with no
+    schedule until it starts; ``outside.py``). Graph documents no ``$filter`` on ``status``,
+    so every request is read and only these are kept in the snapshot."""
+    rows = await _collection(transport, f"{DIR}/{name}", target=target)
+    return [
+        r
+        for r in rows
+        if isinstance(r, dict)
+        and r.get("status") in IN_FLIGHT
+        and str(r.get("action", "")).lower() == "adminassign"
+    ]
 
 
 async def fetch_snapshot(
@@ -216,9 +234,13 @@ async def fetch_snapshot(
         eligible,
         active,
         assignments,
+        eligible_requests,
+        active_requests,
     ) = await _collections(transport)
     holders = {
-        str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")
+        str(s["principalId"])
+        for s in (*eligible, *active, *assignments, *eligible_requests, *active_requests)
+        if s.get("principalId")
     }
     objects = await _principals(transport, sorted(holders | _approver_ids(policies)))
     groups = sorted(
@@ -240,6 +262,8 @@ async def fetch_snapshot(
             "roleEligibilitySchedules": eligible,
             "roleAssignmentSchedules": active,
             "roleAssignments": assignments,
+            "roleEligibilityScheduleRequests": eligible_requests,
+            "roleAssignmentScheduleRequests": active_requests,
             "directoryObjects": objects,
             "groupMembers": {
                 g: sorted(str(m["id"]) for m in members)
