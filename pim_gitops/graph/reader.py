@@ -211,8 +211,16 @@ async def _collections(transport: GraphTransport) -> Any:
 async def _in_flight(transport: GraphTransport, name: str, target: str) -> list[Any]:
     """The ``adminAssign`` requests not yet done (a future start is ``Granted`` with no
     schedule until it starts; ``outside.py``). Graph documents no ``$filter`` on ``status``,
-    so every request is read and only these are kept in the snapshot."""
-    rows = await _collection(transport, f"{DIR}/{name}", target=target)
+    so every request is read and only these are kept in the snapshot. App-only, listing
+    requests needs a write permission (``RoleManagement.ReadWrite.Directory``; eligibility
+    requests also ``RoleEligibilitySchedule.ReadWrite.Directory``: the v1.0 "List" pages), so
+    a read-only identity's 403 means "none seen", not a failed read (docs/real-tenant.md)."""
+    try:
+        rows = await _collection(transport, f"{DIR}/{name}", target=target)
+    except GraphError as exc:
+        if exc.status != 403:
+            raise
+        return []
     return [
         r
         for r in rows
