@@ -328,7 +328,7 @@ def test_removing_a_not_yet_started_assignment_cancels_its_request(
 
 def test_a_request_in_flight_is_neither_created_nor_removed(live: Live, tmp_path: Path) -> None:
     principal = user_id(live, "judy.compliance@contoso.com")
-    live.emulator.store.requests["assignment:in-flight-1"] = {
+    live.emulator.store.requests["eligibility:in-flight-1"] = {
         "id": "in-flight-1",
         "action": "adminAssign",
         "status": "PendingProvisioning",
@@ -345,3 +345,36 @@ def test_a_request_in_flight_is_neither_created_nor_removed(live: Live, tmp_path
     assert planned["summary"] == EMPTY
     (note,) = [w for w in planned["warnings"] if "in-flight-1" in w]
     assert "PendingProvisioning" in note and "nothing planned until it settles" in note
+
+
+def _in_flight_active(live: Live) -> None:
+    live.emulator.store.requests["assignment:in-flight-2"] = {
+        "id": "in-flight-2",
+        "action": "adminAssign",
+        "status": "PendingProvisioning",
+        "principalId": user_id(live, "judy.compliance@contoso.com"),
+        "roleDefinitionId": role_id(live, HELPDESK),
+        "directoryScopeId": "/",
+        "scheduleInfo": {"startDateTime": NOW, "expiration": {"type": "noExpiration"}},
+    }
+
+
+def test_requests_are_listed_only_with_the_documented_permissions(
+    live: Live, tmp_path: Path
+) -> None:
+    """App-only, Graph lists assignment requests only with RoleManagement.ReadWrite.Directory
+    (eligibility requests also with RoleEligibilitySchedule.ReadWrite.Directory): without
+    it the read goes on without them instead of failing."""
+    from pim_gitops.emulator.identity import APPLY_PERMISSIONS, Caller
+
+    _in_flight_active(live)
+    read_only = ("Directory.Read.All", "RoleManagement.Read.Directory")
+    for roles in (read_only, APPLY_PERMISSIONS):
+        live.sign_in(Caller(roles=(*roles, "RoleManagementPolicy.Read.Directory")))
+        out = export(live, tmp_path / "-".join(roles)[:40])
+        assert "judy.compliance" not in role_file(out, HELPDESK).read_text(encoding="utf-8")
+        assert plan(live, out)["summary"] == EMPTY
+    live.sign_in(Caller(roles=(*APPLY_PERMISSIONS, "RoleManagement.ReadWrite.Directory")))
+    out = export(live, tmp_path / "full")
+    assert "judy.compliance" in role_file(out, HELPDESK).read_text(encoding="utf-8")
+    assert plan(live, out)["summary"] == EMPTY

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
+from pim_gitops.emulator import pending
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
 from pim_gitops.emulator.holds import Holds
@@ -302,6 +303,7 @@ class Emulator:
             with self.stats.lock:
                 self.stats.by_route[f"{route_.method} {route_.template}"] += 1
             refusal = write_refusal(claims, route_.template, self.store) if write else None
+            refusal = refusal or pending.list_refusal(claims, method, route_.template)
             if refusal:
                 raise GraphFault(403, "Authorization_RequestDenied", refusal)
             store = self._replica(write)

@@ -139,3 +139,55 @@ def delete_role_assignment(store: Store, assignment_id: str) -> None:
                 and schedule.get("assignmentType", "Assigned") == "Assigned"
             ):
                 del store.assignment[sid]
+
+
+#: Who may list schedule requests (DC ``includes/permissions/rbacapplication-list-
+#: role{eligibility,assignment}schedulerequests-permissions.md``, v1.0): app-only, only
+#: write permissions; delegated, the read ones too.
+LIST_PERMISSIONS = {
+    "roleEligibilityScheduleRequests": (
+        frozenset(
+            {"RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"}
+        ),
+        frozenset(
+            {
+                "RoleEligibilitySchedule.Read.Directory",
+                "RoleEligibilitySchedule.ReadWrite.Directory",
+                "RoleManagement.Read.All",
+                "RoleManagement.Read.Directory",
+                "RoleManagement.ReadWrite.Directory",
+            }
+        ),
+    ),
+    "roleAssignmentScheduleRequests": (
+        frozenset({"RoleManagement.ReadWrite.Directory"}),
+        frozenset(
+            {
+                "RoleAssignmentSchedule.Read.Directory",
+                "RoleAssignmentSchedule.ReadWrite.Directory",
+                "RoleManagement.Read.All",
+                "RoleManagement.Read.Directory",
+                "RoleManagement.ReadWrite.Directory",
+            }
+        ),
+    ),
+}
+
+
+def list_refusal(claims: Mapping[str, Any] | None, method: str, template: str) -> str | None:
+    """Why the caller may not list these requests (``None``: it may)."""
+    name = template.rsplit("/", 1)[-1]
+    if claims is None or method != "GET" or name not in LIST_PERMISSIONS:
+        return None
+    app_only, delegated = LIST_PERMISSIONS[name]
+    idtyp = claims.get("idtyp")
+    if idtyp == "app" or (idtyp is None and not claims.get("scp")):
+        roles = claims.get("roles")
+        granted = {str(r) for r in roles} if isinstance(roles, list) else set()
+        needed = app_only
+    else:
+        granted, needed = set(str(claims.get("scp") or "").split()), delegated
+    if needed & granted:
+        return None
+    wanted = ", ".join(sorted(needed))
+    return f"Insufficient privileges to complete the operation. Needs one of {wanted}."
