@@ -31,7 +31,7 @@ from pim_gitops.graph.session import open_graph
 from pim_gitops.lint.engine import run_lint
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.render.plan import render_text
-from pim_gitops.snapshot import COLLECTIONS
+from pim_gitops.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
 from pim_gitops.tenantgen import synthetic_tenant
 from pim_gitops.workflow import load_desired, plan_against
 
@@ -53,7 +53,9 @@ def lower_bound(snapshot: dict[str, Any], principals: int, page: int = TOP) -> i
     largest page the reader asks for), one getByIds per 1,000 principals, one organization,
     and one for the authentication contexts when a live policy requires one on activation."""
     pages = sum(
-        math.ceil(max(len(snapshot[c]), 1) / page) for c in COLLECTIONS if c != "directoryObjects"
+        math.ceil(max(len(snapshot.get(c) or []), 1) / page)
+        for c in (*COLLECTIONS, *OPTIONAL_COLLECTIONS)
+        if c != "directoryObjects"
     )
     contexts = 1 if used(snapshot["roleManagementPolicies"]) else 0
     return pages + math.ceil(principals / 1000) + 1 + contexts  # + organization

@@ -92,6 +92,10 @@ def usable_principal(tenant: TenantState, principal_id: str) -> bool:
 
 
 def started(assignment: Assignment, now: datetime) -> bool:
+    """In effect at ``now``: a direct role assignment (made outside PIM) is; one whose
+    request is still ``Pending…`` is not, whatever its start (``outside.py``)."""
+    if assignment.request is not None and assignment.request[1] != "Granted":
+        return False
     return assignment.start is None or assignment.start <= now
 
 

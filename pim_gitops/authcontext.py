@@ -1,4 +1,4 @@
-"""Conditional Access authentication contexts named on activation (issue 17 item 12).
+"""Conditional Access authentication contexts named on activation.
 
 A policy's ``activation.authentication_context`` (the rule's ``claimValue``, e.g. ``c1``) must
 name a context the tenant has and has published: ``GET /identity/conditionalAccess/

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import over_policy
+from pim_gitops.outside import in_flight, in_flight_notes, outside_pim_problem, unreachable
 from pim_gitops.resolve import (
     Resolver,
     declared_principal,
@@ -188,8 +189,8 @@ def _removals(
     """Live assignments at scope ``/`` that no declaration names (authoritative mode)."""
     changes = []
     for current in live_of_role:
-        if current.key in declared or current.scope != "/":
-            continue
+        if current.key in declared or current.scope != "/" or in_flight(current, ""):
+            continue  # a request in flight is left to settle (noted by _assignment_changes)
         principal = resolver.tenant.principals.get(current.principal_id)
         if principal is None:
             continue  # a deleted principal: noted by _deleted_principals, never removed
@@ -226,16 +227,19 @@ def _declared_change(
     desired = Assignment(role.id, principal_id, item.scope, item.kind, end, start)
     base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
     over = over_policy(compiled, item, now)
+    where = f"{item.location}: {role.display_name}: {item.principal}"
     if current is None:
-        problem = _too_short_to_grant(item, role, end, now)
+        problem = outside_pim_problem(item.outside_pim, where) or _too_short_to_grant(
+            item, role, end, now
+        )
         if problem or over:
             return None, problem or f"{item.location}: {over}; Graph refuses to create it", None
         return _assignment_change(base, "create", role, desired, item, None, None), None, None
     same_start = start is None or same_instant(start, current.start)
-    if same_start and same_instant(end, current.end):
-        return None, None, f"{item.location}: {over}; {GRANDFATHERED}" if over else None
-    if over:
-        return None, f"{item.location}: {over}; Graph refuses to update it", None
+    if (note := in_flight(current, where)) or (same_start and same_instant(end, current.end)):
+        return None, None, note or (f"{item.location}: {over}; {GRANDFATHERED}" if over else None)
+    if (problem := unreachable(current, where)) or over:
+        return None, problem or f"{item.location}: {over}; Graph refuses to update it", None
     if item.duration is not None and not item.permanent and item.end is None:
         # Re-grant the declared length from now: Graph restarts an updated schedule at the
         # processing time, so "from creation" would never settle otherwise.
@@ -273,6 +277,7 @@ def _assignment_changes(
         notes += [note] if note else []
     if compiled.assignments_mode == "authoritative":
         changes += _removals(role, live_of_role, declared_keys, resolver)
+        notes += in_flight_notes(role.display_name, live_of_role, declared_keys)
     return changes, errors, notes
 
 

@@ -198,6 +198,21 @@ def _file_names(roles: list[RoleDefinition]) -> dict[str, str]:
 # --- the files -------------------------------------------------------------------------------
 
 
+def _schedule_entry(a: Assignment) -> dict[str, Any]:
+    """When an assignment runs; a request not provisioned yet keeps its (future) start, and
+    a direct role assignment is marked as made outside PIM (``outside.py``)."""
+    entry: dict[str, Any] = {}
+    if a.request is not None and a.start is not None:
+        entry["start"] = written_instant(a.start)
+    if a.end is None:
+        entry["permanent"] = True
+    else:
+        entry["expires"] = written_instant(a.end)
+    if a.outside_pim and a.kind == "active" and a.end is None:
+        entry["outside_pim"] = True
+    return entry
+
+
 def _assignment_lines(
     assignments: tuple[Assignment, ...], names: _Names
 ) -> tuple[list[str], dict[str, Any]]:
@@ -216,10 +231,7 @@ def _assignment_lines(
         for ref, a in rows:
             entry: dict[str, Any] = {"principal": ref}
             lines.append("    - " + line("principal", ref) + names.comment(a.principal_id))
-            if a.end is None:
-                entry["permanent"] = True
-            else:
-                entry["expires"] = written_instant(a.end)
+            entry.update(_schedule_entry(a))
             lines += ["      " + line(*item) for item in list(entry.items())[1:]]
             lines.append(JUSTIFICATION_NOTE)
             data[kind].append(entry)

@@ -224,6 +224,11 @@ class AssignmentSpec(Strict):
         None, description="How long it lasts, counted from creation; at least PT5M."
     )
     permanent: bool = Field(False, description="Never expires (only if the role policy allows).")
+    outside_pim: bool = Field(
+        False,
+        description="Made outside PIM: a direct role assignment the tenant holds (export "
+        "writes it; only on a permanent active assignment). pim-gitops creates through PIM only.",
+    )
     justification: str | None = None
     ticket: Ticket | str | None = None
     scope: Scope = Field(
@@ -276,6 +281,15 @@ def _check_schedule_length(spec: AssignmentSpec) -> None:
 class Assignments(Strict):
     eligible: tuple[AssignmentSpec, ...] = ()
     active: tuple[AssignmentSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _outside_pim_is_permanent_active(self) -> Assignments:
+        """A role assignment made outside PIM is active and has no end."""
+        if any(spec.outside_pim for spec in self.eligible):
+            raise ValueError("`outside_pim` is only for active assignments")
+        if any(spec.outside_pim and not spec.permanent for spec in self.active):
+            raise ValueError("`outside_pim: true` needs `permanent: true` (it has no end)")
+        return self
 
 
 class Waiver(Strict):

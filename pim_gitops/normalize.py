@@ -17,6 +17,7 @@ from typing import Any
 
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
+from pim_gitops.outside import IN_FLIGHT, held_outside_schedules, not_yet_scheduled
 from pim_gitops.policy_rules import PolicyScope, rules_of
 from pim_gitops.rawjson import RawObject
 from pim_gitops.state import (
@@ -135,6 +136,27 @@ def normalize_role(obj: Any) -> RoleDefinition:
     )
 
 
+def _window(obj: Any, r: RawObject) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of a schedule's or a request's ``scheduleInfo``; end ``None``: permanent."""
+    info = RawObject(obj.get("scheduleInfo") or {}, f"{r.what}, scheduleInfo")
+    expiration = RawObject(info.obj.get("expiration") or {}, f"{r.what}, expiration")
+    start = info.instant("startDateTime")
+    etype = (expiration.text("type", optional=True) or "noExpiration").lower()
+    if etype in ("noexpiration", "notspecified"):
+        return start, None
+    if etype == "afterdatetime":
+        end = expiration.instant("endDateTime")
+        if end is None:
+            raise r.fail("afterDateTime expiration without endDateTime")
+        return start, end
+    if etype == "afterduration":
+        seconds = expiration.duration("duration")
+        if seconds is None or start is None:
+            raise r.fail("afterDuration expiration needs a start and a duration")
+        return start, add_seconds(start, seconds)
+    raise r.fail(f"unknown expiration type {etype!r}")
+
+
 def normalize_schedule(obj: Any, kind: Kind, now: datetime) -> Assignment | None:
     """A schedule → ``Assignment``; ``None`` when it is not one to manage (expired, activated,
     inherited through a group, not yet provisioned)."""
@@ -150,28 +172,32 @@ def normalize_schedule(obj: Any, kind: Kind, now: datetime) -> Assignment | None
         return None
     if (r.text("status", optional=True) or "Provisioned") not in ("Provisioned", "Granted"):
         return None
-    info = RawObject(obj.get("scheduleInfo") or {}, f"{r.what}, scheduleInfo")
-    expiration = RawObject(info.obj.get("expiration") or {}, f"{r.what}, expiration")
-    start = info.instant("startDateTime")
-    etype = (expiration.text("type", optional=True) or "noExpiration").lower()
-    end: datetime | None
-    if etype in ("noexpiration", "notspecified"):
-        end = None
-    elif etype == "afterdatetime":
-        end = expiration.instant("endDateTime")
-        if end is None:
-            raise r.fail("afterDateTime expiration without endDateTime")
-    elif etype == "afterduration":
-        seconds = expiration.duration("duration")
-        if seconds is None or start is None:
-            raise r.fail("afterDuration expiration needs a start and a duration")
-        end = add_seconds(start, seconds)
-    else:
-        raise r.fail(f"unknown expiration type {etype!r}")
+    start, end = _window(obj, r)
     if end is not None and end <= now:
         return None
     outside = kind == "active" and obj.get("createdUsing") is None
     return Assignment(role_id, principal_id, scope, kind, end, start, schedule_id, outside)
+
+
+def normalize_request(obj: Any, kind: Kind, now: datetime) -> Assignment | None:
+    """An ``adminAssign`` request still in flight (``Granted`` with a future start, or
+    ``Pending…``) → the ``Assignment`` it will make, carrying ``request``; ``None`` for any
+    other request (done, failed, an activation, expired)."""
+    name = (
+        "roleEligibilityScheduleRequest" if kind == "eligible" else "roleAssignmentScheduleRequest"
+    )
+    r = RawObject(obj, name)
+    request_id = r.req("id")
+    r.what = f"{name} {request_id}"
+    status = r.text("status", optional=True) or ""
+    if status not in IN_FLIGHT or (r.text("action", optional=True) or "").lower() != "adminassign":
+        return None
+    start, end = _window(obj, r)
+    if end is not None and end <= now:
+        return None
+    scope = r.text("directoryScopeId", optional=True) or "/"
+    role_id, principal_id = r.req("roleDefinitionId"), r.req("principalId")
+    return Assignment(role_id, principal_id, scope, kind, end, start, request=(request_id, status))
 
 
 def normalize_role_assignment(obj: Any) -> DirectRoleAssignment:
@@ -222,6 +248,35 @@ def _policies(
     return policies, errors
 
 
+def _without_schedule(
+    snapshot: Mapping[str, Any],
+    scheduled: list[Assignment],
+    direct: list[DirectRoleAssignment],
+    now: datetime,
+) -> list[Assignment]:
+    """Assignments at ``/`` Graph holds with no schedule: requests in flight and role
+    assignments made outside PIM (``outside.py``)."""
+    requests: list[Assignment] = []
+    for kind, collection in (
+        ("eligible", "roleEligibilityScheduleRequests"),
+        ("active", "roleAssignmentScheduleRequests"),
+    ):
+        for raw in snapshot.get(collection) or []:
+            found = normalize_request(raw, kind, now)  # type: ignore[arg-type]
+            requests += [found] if found is not None and found.scope == "/" else []
+    pending = not_yet_scheduled(requests, scheduled)
+    covered = {
+        (
+            str(s.get("roleDefinitionId")),
+            str(s.get("principalId")),
+            s.get("directoryScopeId") or "/",
+        )
+        for s in snapshot.get("roleAssignmentSchedules") or []
+        if isinstance(s, Mapping)
+    } | {(a.role_id, a.principal_id, a.scope) for a in pending if a.kind == "active"}
+    return pending + held_outside_schedules(direct, covered)
+
+
 def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
     """A snapshot (or what the live reader collected, in the same shape) → ``TenantState``."""
     roles = {r.id: r for r in map(normalize_role, snapshot.get("roleDefinitions") or [])}
@@ -237,6 +292,10 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
             if assignment is None:
                 continue
             (managed if assignment.scope == "/" else scoped).append(assignment)
+    direct = sorted(
+        map(normalize_role_assignment, snapshot.get("roleAssignments") or []), key=lambda a: a.id
+    )
+    managed += _without_schedule(snapshot, managed + scoped, direct, now)
     principals = {p.id: p for p in map(normalize_principal, snapshot.get("directoryObjects") or [])}
     members = snapshot.get("groupMembers") or {}
     if not isinstance(members, Mapping):
@@ -248,12 +307,7 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         assignments=tuple(sorted(managed)),
         principals=principals,
         group_members={k: tuple(sorted(v)) for k, v in sorted(members.items())},
-        role_assignments=tuple(
-            sorted(
-                map(normalize_role_assignment, snapshot.get("roleAssignments") or []),
-                key=lambda a: a.id,
-            )
-        ),
+        role_assignments=tuple(direct),
         unmanaged_scoped=tuple(sorted(scoped)),
         policy_errors=dict(sorted(policy_errors.items())),
         authentication_contexts=availability(snapshot),

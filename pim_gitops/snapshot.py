@@ -35,8 +35,13 @@ COLLECTIONS = (
     "roleAssignments",
     "directoryObjects",
 )
-#: Read only when needed; absent means "not read" (``authcontext.py``).
-OPTIONAL_COLLECTIONS = ("authenticationContextClassReferences",)
+#: Collections a snapshot may lack: read only when needed (authentication contexts, see
+#: ``authcontext.py``; absent means "not read"), or written by older snapshots (requests).
+OPTIONAL_COLLECTIONS = (
+    "authenticationContextClassReferences",
+    "roleEligibilityScheduleRequests",
+    "roleAssignmentScheduleRequests",
+)
 
 
 def _sort_key(item: Any) -> str:
@@ -50,6 +55,9 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
+    for name in OPTIONAL_COLLECTIONS:
+        if name in out:
+            out[name] = sorted(out.get(name) or [], key=_sort_key)
     for policy in out["roleManagementPolicies"]:
         if isinstance(policy, dict) and isinstance(policy.get("rules"), list):
             policy["rules"] = sorted(policy["rules"], key=_sort_key)
@@ -184,6 +192,10 @@ def snapshot_schema() -> dict[str, Any]:
         "roleEligibilitySchedules": "GET /roleManagement/directory/roleEligibilitySchedules",
         "roleAssignmentSchedules": "GET /roleManagement/directory/roleAssignmentSchedules",
         "roleAssignments": "GET /roleManagement/directory/roleAssignments",
+        "roleEligibilityScheduleRequests": "GET /roleManagement/directory/"
+        "roleEligibilityScheduleRequests (adminAssign requests in flight only)",
+        "roleAssignmentScheduleRequests": "GET /roleManagement/directory/"
+        "roleAssignmentScheduleRequests (adminAssign requests in flight only)",
         "directoryObjects": "POST /directoryObjects/getByIds: users, groups, service "
         "principals with @odata.type",
         "authenticationContextClassReferences": "GET /identity/conditionalAccess/"

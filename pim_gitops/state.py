@@ -263,6 +263,11 @@ class Assignment:
     schedule_id: str | None = field(default=None, compare=False)
     #: Tenant side: made outside PIM (a direct role assignment; ``createdUsing`` is null).
     outside_pim: bool = field(default=False, compare=False)
+    #: Tenant side: the ``roleAssignments`` id of a direct assignment with no schedule.
+    direct_id: str | None = field(default=None, compare=False)
+    #: Tenant side: the request (id, status) of an assignment with no schedule yet (a future
+    #: start, or a request in flight; ``outside.py``).
+    request: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from pim_gitops.action import Action
 from pim_gitops.apply.reductions import reduction
-from pim_gitops.apply.requests import group_item, request_groups
+from pim_gitops.apply.requests import group_item, removal_without_schedule, request_groups
 from pim_gitops.apply.result import ApplyResult, OpResult
 from pim_gitops.apply.settle import (
     REAIM_CODES,
@@ -18,6 +18,7 @@ from pim_gitops.apply.settle import (
     activation_in_progress,
     outcome_code,
     outcome_message,
+    outcome_status,
     replication_pending,
     retryable,
     settle,
@@ -67,6 +68,16 @@ class _Phase:
         return [k for k in self.ops if k not in self.done]
 
 
+async def _settled(
+    transport: GraphTransport, op: ScheduleRequest, code: str | None, outcome: object
+) -> tuple[bool, Action | None]:
+    """``settle``, except for a removal of an assignment with no schedule to read back (a
+    direct role assignment, a request not yet started): only 404 means already gone."""
+    if removal_without_schedule(op, op.action):
+        return outcome_status(outcome) == 404, None
+    return await settle(transport, op, code)
+
+
 class Executor:
     def __init__(
         self,
@@ -81,7 +92,7 @@ class Executor:
         self.now = now
         self.listener = listener
         self.wait = wait or SettleWait(transport.sleep, transport.budget)
-        #: The first malformed answer seen: no later step is sent (issue 18).
+        #: The first malformed answer seen: no later step is sent.
         self.malformed: str | None = None
 
     def items(self, state: _Phase, keys: Sequence[str]) -> list[tuple[BatchItem, list[str]]]:
@@ -105,7 +116,7 @@ class Executor:
             if replication_pending(op, code):
                 state.lagging.add(key)  # re-sent after a wait, from the settle budget
                 return
-            adopted, next_action = await settle(self.transport, op, code)
+            adopted, next_action = await _settled(self.transport, op, code, outcome)
             if adopted:
                 message = "already in place (adopted after a read-back)"
                 state.done[key] = OpResult(op, "succeeded", message)

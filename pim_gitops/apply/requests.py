@@ -114,7 +114,30 @@ def schedule_body(op: ScheduleRequest, action: Action, now: datetime) -> dict[st
     return body
 
 
+def removal_without_schedule(op: ScheduleRequest, action: Action) -> bool:
+    """A removal of an assignment Graph holds with no schedule (``outside.py``)."""
+    live = op.live
+    return action is Action.DELETE and live is not None and live.id is None
+
+
+def _unscheduled_removal(op: ScheduleRequest, key: str) -> BatchItem:
+    """``DELETE …/roleAssignments/{id}`` ("Delete unifiedRoleAssignment") for one made
+    outside PIM; ``POST …ScheduleRequests/{id}/cancel`` (no body) for one not yet started."""
+    assert op.live is not None
+    if op.live.role_assignment_id is not None:
+        path = f"{DIRECTORY}/roleAssignments/{op.live.role_assignment_id}"
+        return BatchItem(
+            key, "DELETE", path, None, f"{op.role.name}: delete direct {op.principal.ref}"
+        )
+    path = f"{schedules_path(op.schedule)}ScheduleRequests/{op.live.request_id}/cancel"
+    return BatchItem(
+        key, "POST", path, None, f"{op.role.name}: cancel {op.schedule} {op.principal.ref}"
+    )
+
+
 def schedule_item(op: ScheduleRequest, action: Action, now: datetime, key: str) -> BatchItem:
+    if removal_without_schedule(op, action):
+        return _unscheduled_removal(op, key)
     return BatchItem(
         key,
         "POST",

@@ -84,6 +84,7 @@ def declare_assignment(
         ticket_number=number,
         ticket_system=system,
         location=source.value(("assignments", kind, index)),
+        outside_pim=spec.outside_pim,
     )
 
 
@@ -141,7 +142,7 @@ def _length(item: DeclaredAssignment, now: datetime) -> int | None:
 def over_policy(role: CompiledRole, item: DeclaredAssignment, now: datetime) -> str | None:
     """Why the role's own (desired) policy forbids this assignment, or None: permanent where
     permanence is not allowed, or longer than the maximum. Graph refuses to create or update
-    such an assignment but keeps one that already exists (grandfathered, issue 17 item 4);
+    such an assignment but keeps one that already exists (grandfathered);
     offline this is a warning, and the plan decides (``diff``)."""
     setting = f"{item.kind}_assignment"
     rules: AssignmentRules = getattr(role.settings, setting)

@@ -88,6 +88,8 @@ class DeclaredAssignment:
     ticket_number: str | None
     ticket_system: str | None
     location: Location
+    #: Declared ``outside_pim: true``: a direct role assignment the tenant holds.
+    outside_pim: bool = False
 
 
 @dataclass(frozen=True)

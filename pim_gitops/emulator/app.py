@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
+from pim_gitops.emulator import pending
 from pim_gitops.emulator.authcontexts import read_refusal
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
@@ -308,6 +309,7 @@ class Emulator:
                 if write
                 else read_refusal(claims, route_.template)
             )
+            refusal = refusal or pending.list_refusal(claims, method, route_.template)
             if refusal:
                 raise GraphFault(403, "Authorization_RequestDenied", refusal)
             unlicensed = licence_fault(route_.template, self.faults.config.no_p2_licence)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.emulator import odata
+from pim_gitops.emulator import odata, pending
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, not_found
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.semantics import instances, patch_rules, schedule_request
@@ -266,6 +266,8 @@ def list_role_assignments(ctx: Context, _: dict[str, str]) -> GraphReply:
 
 def _schedules(kind: str, name: str) -> Handler:
     def handler(ctx: Context, _: dict[str, str]) -> GraphReply:
+        with ctx.store.lock:
+            pending.provision_due(ctx.store, kind, ctx.now)
         items = list(ctx.store.schedules(kind).values())
         return _collection(
             ctx,
@@ -293,11 +295,60 @@ def _instances(kind: str, name: str) -> Handler:
 
 def _requests(kind: str, name: str) -> Handler:
     def handler(ctx: Context, _: dict[str, str]) -> GraphReply:
-        result = schedule_request(ctx.store, kind, ctx.body, ctx.now)
+        with ctx.store.lock:
+            pending.provision_due(ctx.store, kind, ctx.now)
+            result = schedule_request(ctx.store, kind, ctx.body, ctx.now)
+            pending.remember(ctx.store, kind, result)
         body = {"@odata.context": ctx.metadata(f"roleManagement/directory/{name}/$entity")}
         return GraphReply(201, body | result)
 
     return handler
+
+
+# --- requests in flight, cancel, direct role assignments ----------
+
+
+REQUEST_FILTERS = (*SCHEDULE_FILTERS, "status", "action")
+
+
+def _list_requests(kind: str, name: str) -> Handler:
+    def handler(ctx: Context, _: dict[str, str]) -> GraphReply:
+        with ctx.store.lock:
+            pending.provision_due(ctx.store, kind, ctx.now)
+            items = copy.deepcopy(pending.of_kind(ctx.store, kind))
+        return _collection(
+            ctx,
+            items,
+            f"roleManagement/directory/{name}",
+            REQUEST_FILTERS,
+            _principal_expander(ctx),
+        )
+
+    return handler
+
+
+def _cancel_request(kind: str) -> Handler:
+    def handler(ctx: Context, p: dict[str, str]) -> GraphReply:
+        pending.cancel(ctx.store, kind, p["id"])
+        return GraphReply(204, None)
+
+    return handler
+
+
+@route("DELETE", f"{DIRECTORY}/roleAssignments/{{id}}", write=True)
+def delete_role_assignment(ctx: Context, p: dict[str, str]) -> GraphReply:
+    pending.delete_role_assignment(ctx.store, p["id"])
+    return GraphReply(204, None)
+
+
+def _register_requests() -> None:
+    for kind, prefix in (("eligibility", "roleEligibility"), ("assignment", "roleAssignment")):
+        name = f"{prefix}ScheduleRequests"
+        route("GET", f"{DIRECTORY}/{name}")(_list_requests(kind, name))
+        route("POST", f"{DIRECTORY}/{name}/{{id}}/cancel", write=True)(_cancel_request(kind))
+
+
+_register_requests()
 
 
 for _kind, _prefix in (("eligibility", "roleEligibility"), ("assignment", "roleAssignment")):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from pim_gitops.emulator import pending
 from pim_gitops.emulator.errors import GraphFault, bad_request
 from pim_gitops.emulator.store import Store
 from pim_gitops.wire import (
@@ -337,7 +338,7 @@ def _find(store: Store, kind: str, role_id: str, principal_id: str, scope: str) 
 def _activated(store: Store, role_id: str, principal_id: str, scope: str) -> bool:
     """An activation in progress (an ``Activated`` assignment schedule) of the role by the
     principal: Graph then answers an admin assignment of a standing active assignment
-    ``RoleAssignmentExists`` though no ``Assigned`` schedule exists (issue 17 item 9, as
+    ``RoleAssignmentExists`` though no ``Assigned`` schedule exists (as
     reported by users of PIM tools; *assumption* that it holds until the activation ends)."""
     return any(
         s.get("roleDefinitionId") == role_id
@@ -374,13 +375,7 @@ def _write_role_assignment(store: Store, schedule: Mapping[str, Any], present: b
         str(schedule["roleDefinitionId"]), str(schedule["principalId"]), _scope_object(scope)
     )
     if present:
-        store.role_assignments[rid] = {
-            "id": rid,
-            "principalId": schedule["principalId"],
-            "roleDefinitionId": schedule["roleDefinitionId"],
-            "directoryScopeId": scope,
-            "resourceScope": scope,
-        }
+        pending.write_role_assignment(store, schedule)
     else:
         store.role_assignments.pop(rid, None)
 
@@ -449,6 +444,7 @@ def schedule_request(
     start, end, info = _schedule_window(body.get("scheduleInfo"), now)
     if action == "adminAssign" and (
         existing is not None
+        or pending.waiting(store, kind, role_id, principal_id, scope) is not None
         or (kind == "assignment" and _activated(store, role_id, principal_id, scope))
     ):
         raise bad_request("The Role assignment already exists.", "RoleAssignmentExists")
@@ -460,6 +456,11 @@ def schedule_request(
         return response
     schedule_id = existing or request_id
     response["targetScheduleId"] = schedule_id
+    if action == "adminAssign" and start > now:
+        # A future start: Granted, no schedule until it starts (pending.py).
+        response["status"] = "Granted"
+        response["completedDateTime"] = None
+        return response
     schedule: dict[str, Any] = {
         "id": schedule_id,
         "principalId": principal_id,

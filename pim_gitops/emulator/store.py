@@ -10,6 +10,10 @@ from typing import Any
 from pim_gitops.emulator.replication import Replication
 
 POLICY_PREFIX = "DirectoryRole_"
+REQUEST_COLLECTIONS = {
+    "eligibility": "roleEligibilityScheduleRequests",
+    "assignment": "roleAssignmentScheduleRequests",
+}
 
 
 def _by_id(items: list[Any]) -> dict[str, dict[str, Any]]:
@@ -61,7 +65,13 @@ class Store:
             self.group_members = {
                 k: list(v) for k, v in (snapshot.get("groupMembers") or {}).items()
             }
-            self.requests: dict[str, dict[str, Any]] = {}
+            #: Schedule requests by ``eligibility:<id>`` / ``assignment:<id>`` (``pending.py``).
+            self.requests: dict[str, dict[str, Any]] = {
+                f"{kind}:{row['id']}": copy.deepcopy(row)
+                for kind, name in REQUEST_COLLECTIONS.items()
+                for row in snapshot.get(name) or []
+                if isinstance(row, dict) and row.get("id")
+            }
             #: Writes not yet visible to reads, principals not yet known to PIM.
             self.replication = Replication()
 

@@ -3,9 +3,10 @@
 Collection-level queries only, never one request per role (graph-pim.md §1): all directory-
 role policies with their rules in one filtered, paged query; all policy assignments; all
 eligibility and assignment schedules; all role assignments (to see assignments made outside
-PIM); then every principal in chunks of 1000 through ``getByIds`` with the properties lint
-needs; then the members of groups that hold roles. Independent queries run concurrently and
-every page is followed. The result is a snapshot (raw Graph objects).
+PIM); the schedule requests still in flight (future starts); then every principal in chunks
+of 1000 through ``getByIds`` with the properties lint needs; then the members of groups that
+hold roles. Independent queries run concurrently and every page is followed. The result is a
+snapshot (raw Graph objects).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.graph.words import WORDS
+from pim_gitops.outside import IN_FLIGHT
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
@@ -202,6 +204,8 @@ async def _collections(transport: GraphTransport) -> Any:
         _collection(transport, f"{DIR}/roleEligibilitySchedules", target="eligibility schedules"),
         _collection(transport, f"{DIR}/roleAssignmentSchedules", target="assignment schedules"),
         _collection(transport, f"{DIR}/roleAssignments", target="role assignments"),
+        _in_flight(transport, "roleEligibilityScheduleRequests", "eligibility requests"),
+        _in_flight(transport, "roleAssignmentScheduleRequests", "assignment requests"),
     )
 
 
@@ -232,6 +236,27 @@ async def _contexts_in_use(
             raise
         return {}
 
+async def _in_flight(transport: GraphTransport, name: str, target: str) -> list[Any]:
+    """The ``adminAssign`` requests not yet done (a future start is ``Granted`` with no
+    schedule until it starts; ``outside.py``). Graph documents no ``$filter`` on ``status``,
+    so every request is read and only these are kept in the snapshot. App-only, listing
+    requests needs a write permission (``RoleManagement.ReadWrite.Directory``; eligibility
+    requests also ``RoleEligibilitySchedule.ReadWrite.Directory``: the v1.0 "List" pages), so
+    a read-only identity's 403 means "none seen", not a failed read (docs/real-tenant.md)."""
+    try:
+        rows = await _collection(transport, f"{DIR}/{name}", target=target)
+    except GraphError as exc:
+        if exc.status != 403:
+            raise
+        return []
+    return [
+        r
+        for r in rows
+        if isinstance(r, dict)
+        and r.get("status") in IN_FLIGHT
+        and str(r.get("action", "")).lower() == "adminassign"
+    ]
+
 
 async def fetch_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
@@ -245,9 +270,13 @@ async def fetch_snapshot(
         eligible,
         active,
         assignments,
+        eligible_requests,
+        active_requests,
     ) = await _collections(transport)
     holders = {
-        str(s["principalId"]) for s in (*eligible, *active, *assignments) if s.get("principalId")
+        str(s["principalId"])
+        for s in (*eligible, *active, *assignments, *eligible_requests, *active_requests)
+        if s.get("principalId")
     }
     objects = await _principals(transport, sorted(holders | _approver_ids(policies)))
     groups = sorted(
@@ -269,6 +298,8 @@ async def fetch_snapshot(
             "roleEligibilitySchedules": eligible,
             "roleAssignmentSchedules": active,
             "roleAssignments": assignments,
+            "roleEligibilityScheduleRequests": eligible_requests,
+            "roleAssignmentScheduleRequests": active_requests,
             "directoryObjects": objects,
             "groupMembers": {
                 g: sorted(str(m["id"]) for m in members)

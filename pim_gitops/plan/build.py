@@ -103,7 +103,13 @@ def _rule_patches(result: Diff, tenant: TenantState) -> list[RulePatch]:
 def live_schedule(live: Assignment | None) -> LiveSchedule | None:
     if live is None:
         return None
-    return LiveSchedule(id=live.schedule_id, start=live.start, end=live.end)
+    return LiveSchedule(
+        id=live.schedule_id,
+        start=live.start,
+        end=live.end,
+        role_assignment_id=live.direct_id,
+        request_id=live.request[0] if live.request else None,
+    )
 
 
 def _declared_duration(change: Change) -> int | None:

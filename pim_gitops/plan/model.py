@@ -127,6 +127,10 @@ class LiveSchedule(Frozen):
     id: str | None
     start: Instant | None
     end: Instant | None
+    #: With no schedule: the direct role assignment (made outside PIM) or the request not yet
+    #: provisioned; a removal deletes the one or cancels the other (``outside.py``).
+    role_assignment_id: str | None = None
+    request_id: str | None = None
 
 
 class ScheduleRequest(Frozen):

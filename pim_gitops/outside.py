@@ -1,0 +1,127 @@
+"""Assignments Graph holds without a PIM schedule.
+
+*Made outside PIM*: a ``roleAssignments`` row (``unifiedRoleAssignment``) is who holds a role
+now. Most direct assignments also show in ``roleAssignmentSchedules`` with ``createdUsing``
+null, but not all of them do; a row at ``/`` that no assignment schedule covers (neither an
+``Assigned`` one nor an activation) is a permanent active assignment made outside PIM. It is
+removed with ``DELETE /roleManagement/directory/roleAssignments/{id}`` ("Delete
+unifiedRoleAssignment", Graph v1.0), as PIM has no schedule of it to ``adminRemove``.
+
+*Not yet started*: an ``adminAssign`` with a future start is answered ``Granted`` and no
+schedule exists until it starts (microsoft-graph-docs-contrib#2145: the assignment "shows up
+only under Pending requests with a Granted status"); other requests wait in ``Pending…``.
+Such a request is the assignment as far as the plan goes (no create every run). A ``Granted``
+one is removed by cancelling it (``POST …ScheduleRequests/{id}/cancel``, documented for a
+request "whose status is Granted"; 400 otherwise); ``adminRemove`` finds no schedule to
+remove. A request in any other in-flight status is left to settle: nothing is planned.
+
+Pure functions; ``normalize`` interprets the payloads, ``diff`` calls the checks below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from pim_gitops.state import Assignment, DirectRoleAssignment
+
+#: Request statuses of a request not yet done (Graph v1.0 ``request`` resource: Canceled,
+#: Denied, Failed, Granted, PendingAdminDecision, PendingApproval, PendingProvisioning,
+#: PendingScheduleCreation, Provisioned, Revoked, ScheduleCreated).
+IN_FLIGHT = frozenset(
+    {
+        "Granted",
+        "PendingAdminDecision",
+        "PendingApproval",
+        "PendingProvisioning",
+        "PendingScheduleCreation",
+        "ScheduleCreated",
+    }
+)
+#: The one in-flight status Graph documents ``cancel`` for.
+CANCELABLE = "Granted"
+
+
+def held_outside_schedules(
+    rows: Iterable[DirectRoleAssignment], covered: set[tuple[str, str, str]]
+) -> list[Assignment]:
+    """The ``roleAssignments`` rows at ``/`` that no assignment schedule covers (``covered``:
+    (role, principal, scope) of every assignment schedule, whatever its type or status), as
+    permanent active assignments made outside PIM."""
+    found: dict[tuple[str, str], Assignment] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        if row.scope != "/" or (row.role_id, row.principal_id, row.scope) in covered:
+            continue
+        found.setdefault(
+            (row.role_id, row.principal_id),
+            Assignment(
+                row.role_id, row.principal_id, "/", "active", outside_pim=True, direct_id=row.id
+            ),
+        )
+    return list(found.values())
+
+
+def not_yet_scheduled(
+    requests: Iterable[Assignment], scheduled: Iterable[Assignment]
+) -> list[Assignment]:
+    """Requests in flight whose assignment no schedule shows yet, one per key (the first
+    by request id)."""
+    taken = {a.key for a in scheduled}
+    found: dict[tuple[str, str, str, str], Assignment] = {}
+    for a in sorted(requests, key=lambda a: a.request[0] if a.request else ""):
+        if a.key not in taken:
+            found.setdefault(a.key, a)
+    return list(found.values())
+
+
+def _what(current: Assignment, where: str) -> str:
+    return f"{where}: {current.kind} assignment"
+
+
+def unreachable(current: Assignment, where: str) -> str | None:
+    """Why a declaration that differs from ``current`` cannot be planned as an update, or
+    ``None`` when Graph can update it (it has a schedule)."""
+    if current.direct_id is not None:
+        return (
+            f"{_what(current, where)} was made outside PIM and has no PIM schedule to update; "
+            "to convert it to PIM, declare it eligible (plans the eligible create, then the "
+            "removal of the direct assignment) or remove it from the file, apply, and declare "
+            "the PIM assignment again"
+        )
+    if current.request is not None and current.request[1] == CANCELABLE:
+        return (
+            f"{_what(current, where)} has not started yet (request {current.request[0]} is "
+            "Granted, no schedule exists) and Graph cannot update it; remove it from the file "
+            "and apply (cancels the request), then declare it again"
+        )
+    return None
+
+
+def in_flight(current: Assignment, where: str) -> str | None:
+    """The plan note for an assignment whose request is still being processed (nothing is
+    planned for it until it settles), or ``None``."""
+    if current.request is None or current.request[1] == CANCELABLE:
+        return None
+    request_id, status = current.request
+    return (
+        f"{_what(current, where)}: request {request_id} is in flight ({status}); "
+        "nothing planned until it settles"
+    )
+
+
+def in_flight_notes(
+    role_name: str, live: Iterable[Assignment], declared: Collection[tuple[str, str, str, str]]
+) -> list[str]:
+    """The notes of in-flight assignments no declaration names (not removed: left to settle)."""
+    found = (in_flight(a, f"{role_name}: {a.principal_id}") for a in live if a.key not in declared)
+    return sorted(note for note in found if note)
+
+
+def outside_pim_problem(declared_outside: bool, where: str) -> str | None:
+    """A declaration marked ``outside_pim: true`` with no live counterpart: it describes a
+    direct role assignment that exists, and pim-gitops creates only through PIM."""
+    if not declared_outside:
+        return None
+    return (
+        f"{where}: declared as made outside PIM (`outside_pim: true`), but the tenant holds no "
+        "such role assignment; remove `outside_pim` to create it through PIM"
+    )
