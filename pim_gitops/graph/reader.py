@@ -236,6 +236,7 @@ async def _contexts_in_use(
             raise
         return {}
 
+
 async def _in_flight(transport: GraphTransport, name: str, target: str) -> list[Any]:
     """The ``adminAssign`` requests not yet done (a future start is ``Granted`` with no
     schedule until it starts; ``outside.py``). Graph documents no ``$filter`` on ``status``,
