@@ -153,7 +153,7 @@ async def complete_contexts(
 ) -> dict[str, Any]:
     """``snapshot`` with the tenant's contexts when a policy in ``desireds`` names one and
     the snapshot does not hold them yet (one request); a refused read raises ``refused``."""
-    from pim_gitops.graph.reader import fetch_authentication_contexts
+    from pim_gitops.graph.contexts import fetch_authentication_contexts
 
     wanted = [place for d in desireds for places in declared(d).values() for place in places]
     if not wanted or availability(snapshot) is not None:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
+from pim_gitops.graph.contexts import contexts_in_use
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.graph.words import WORDS
@@ -209,34 +210,6 @@ async def _collections(transport: GraphTransport) -> Any:
     )
 
 
-#: Conditional Access authentication contexts (``authcontext.py``): v1.0, ``$filter`` only.
-CONTEXTS_PATH = "identity/conditionalAccess/authenticationContextClassReferences"
-
-
-async def fetch_authentication_contexts(transport: GraphTransport) -> list[dict[str, Any]]:
-    """Every authentication context of the tenant (one request; paged if Graph pages)."""
-    found = await transport.get_all(CONTEXTS_PATH, target="authentication contexts")
-    return sorted((dict(c) for c in found), key=lambda c: str(c.get("id")))
-
-
-async def _contexts_in_use(
-    transport: GraphTransport, policies: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """``{authcontext.KEY: [...]}`` when the live policies require a context on activation,
-    so a snapshot carries what plan checks them against; nothing when none does, or when
-    the read is refused (a policy that names one reads them again, strictly)."""
-    from pim_gitops.authcontext import KEY, used
-
-    if not used(policies):
-        return {}
-    try:
-        return {KEY: await fetch_authentication_contexts(transport)}
-    except GraphError as exc:
-        if exc.status not in (401, 403):
-            raise
-        return {}
-
-
 async def _in_flight(transport: GraphTransport, name: str, target: str) -> list[Any]:
     """The ``adminAssign`` requests not yet done (a future start is ``Granted`` with no
     schedule until it starts; ``outside.py``). Graph documents no ``$filter`` on ``status``,
@@ -307,7 +280,7 @@ async def fetch_snapshot(
                 for g, members in zip(groups, member_lists, strict=True)
             },
             "policyReadErrors": dict(sorted(policy_errors.items())),
-            **await _contexts_in_use(transport, policies),
+            **await contexts_in_use(transport, policies),
         }
     )
 
