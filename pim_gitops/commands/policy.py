@@ -23,14 +23,10 @@ def validate_policies(
 ) -> int:
     """Load and compile the policy; print its summary (or JSON), warnings on stderr;
     ``show``: one role with where each value came from."""
-    from pim_gitops.compile import compile_policies
-    from pim_gitops.lint.config import check_overrides
-    from pim_gitops.lint.registry import catalogue
-    from pim_gitops.loader import load_policies
     from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
+    from pim_gitops.validation import validate_directory
 
-    desired = compile_policies(load_policies(directory), options.now)
-    check_overrides(desired, catalogue())  # lint.rules: unknown codes and options, located
+    desired = validate_directory(directory, options.now)  # every problem of the run at once
     for warning in desired.warnings:
         console.message(f"{warning.location}: warning: {warning.message}")
     if show is not None:
