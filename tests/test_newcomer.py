@@ -3,15 +3,26 @@ here is one thing that walk found wrong."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from pim_gitops.demo import SAMPLE_TENANT
+from pim_gitops.errors import PlanError
+from pim_gitops.export import export_repo
+from pim_gitops.normalize import normalize_tenant
+from pim_gitops.schemas import all_schemas
+from pim_gitops.state import TenantState
+from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder
+from pim_gitops.workflow import load_desired, plan_against
 
-from .conftest import ROOT
+from .conftest import ROOT, write
 
 
 def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -89,3 +100,82 @@ def test_snapshot_and_live_together_is_a_usage_error(command: str) -> None:
     assert "Usage:" in result.stderr
     assert "--snapshot and --live cannot be used together" in result.stderr
     assert result.stdout == ""
+
+
+# --- 2. custom roles by display name ----------------------------------------------------------
+
+
+def test_export_names_a_custom_role_and_show_finds_it(exported: Path) -> None:
+    text = (exported / "roles" / "contoso-tier1-support.yaml").read_text()
+    assert "\nrole: Contoso Tier1 Support  # custom role " in text
+    shown = _run("validate", str(exported), "--show", "Contoso Tier1 Support")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Contoso Tier1 Support (")
+
+
+def _two_custom_roles(first: str, second: str) -> TenantState:
+    builder = TenantBuilder("t", SAMPLE_NOW)
+    builder.add_role(CUSTOM_A, first, builtin=False)
+    builder.add_role(CUSTOM_B, second, builtin=False)
+    return normalize_tenant(builder.snapshot(), SAMPLE_NOW)
+
+
+CUSTOM_A = "11111111-1111-1111-1111-111111111111"
+CUSTOM_B = "22222222-2222-2222-2222-222222222222"
+
+
+def test_a_custom_role_name_that_is_not_unique_is_written_by_id() -> None:
+    files = export_repo(_two_custom_roles("Ops", "OPS"))
+    roles = sorted(text.splitlines()[1] for path, text in files.items() if "roles/" in path)
+    reason = "(custom role, by object id: 2 roles of the tenant have that name)"
+    assert roles == [f"role: {CUSTOM_A}  # Ops {reason}", f"role: {CUSTOM_B}  # OPS {reason}"]
+
+
+def test_a_custom_role_named_like_a_built_in_is_written_by_id() -> None:
+    files = export_repo(_two_custom_roles("Global Reader", "Ops"))
+    text = next(t for p, t in files.items() if p.startswith("roles/global-reader"))
+    assert f"role: {CUSTOM_A}  # Global Reader (custom role, by object id: a built-in" in text
+
+
+def test_a_role_name_two_roles_share_is_ambiguous_not_the_first(tmp_path: Path) -> None:
+    tenant = _two_custom_roles("Ops", "ops")
+    write(tmp_path / "pim.yaml", "tenant: t\n")
+    write(tmp_path / "roles" / "ops.yaml", "role: Ops\n")
+    desired = load_desired(str(tmp_path), SAMPLE_NOW)
+    with pytest.raises(PlanError, match="role 'Ops' is ambiguous: 2 roles have that name"):
+        plan_against(desired, tenant, SAMPLE_NOW)
+
+
+# --- 3. an export is a repository that works: schemas resolve, the hooks run ------------------
+
+
+def test_exported_schema_headers_resolve_to_the_generated_schemas(exported: Path) -> None:
+    schemas = all_schemas()
+    files = sorted(exported.rglob("*.yaml"))
+    assert len(files) == 32
+    for path in files:
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.partition("$schema=")[2]).resolve()
+        assert target.is_file(), (path, target)
+        schema = json.loads(target.read_text())
+        assert schema == schemas[target.name]
+        data = yaml.safe_load(path.read_text())
+        jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(data, default=str)))
+
+
+def test_the_pre_commit_hooks_run_on_a_fresh_export(exported: Path, tmp_path: Path) -> None:
+    """Each hook of .pre-commit-hooks.yaml, run as pre-commit runs it (entry + args, from the
+    repository root, the export in policies/): validate is clean; lint runs to its findings
+    (those of a fresh export are issue 19's) without an internal error."""
+    repo = tmp_path / "repo"
+    shutil.copytree(exported, repo / "policies")
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    outcome = {}
+    for hook_id, hook in sorted(hooks.items()):
+        command = hook["entry"].split()[1:] + list(hook["args"])
+        outcome[hook_id] = result = _run(*command, cwd=repo)
+        assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert outcome["pim-gitops-validate"].returncode == 0, outcome["pim-gitops-validate"].stderr
+    assert outcome["pim-gitops-lint"].returncode in (0, 1)
+    assert outcome["pim-gitops-lint"].stdout.rstrip().endswith("(preset default).")
