@@ -179,3 +179,38 @@ def test_the_pre_commit_hooks_run_on_a_fresh_export(exported: Path, tmp_path: Pa
     assert outcome["pim-gitops-validate"].returncode == 0, outcome["pim-gitops-validate"].stderr
     assert outcome["pim-gitops-lint"].returncode in (0, 1)
     assert outcome["pim-gitops-lint"].stdout.rstrip().endswith("(preset default).")
+
+
+# --- 5. findings about the tenant are located where they can be acted on ----------------------
+
+
+def test_a_finding_about_a_managed_role_points_at_its_file(exported: Path) -> None:
+    result = _run("lint", str(exported), "--snapshot", str(SAMPLE_TENANT))
+    ga = exported / "roles" / "global-administrator.yaml"
+    expected = f"  {ga}:2: ASG005 error: user:carol.it@contoso.com was assigned Global Admin"
+    assert any(line.startswith(expected) for line in result.stdout.splitlines())
+    assert f"{exported / 'pim.yaml'}:1:" not in result.stdout
+
+
+def test_a_finding_about_an_unmanaged_role_has_no_line(tmp_path: Path) -> None:
+    write(tmp_path / "pim.yaml", "tenant: t\n")
+    write(tmp_path / "roles" / "reader.yaml", "role: Global Reader\n")
+    text = _run("lint", str(tmp_path), "--snapshot", str(SAMPLE_TENANT))
+    tenant = tmp_path / "pim.yaml"
+    asg005 = [line for line in text.stdout.splitlines() if " ASG005 " in line]
+    assert asg005 == [
+        f"  {tenant}: ASG005 error: user:carol.it@contoso.com was assigned Global Administrator "
+        "outside PIM (a direct, standing role assignment) [MS.AAD.7.5v1]",
+        f"  {tenant}: ASG005 error: user:mallory.hybrid@contoso.com was assigned Hybrid Identity "
+        "Administrator outside PIM (a direct, standing role assignment) [MS.AAD.7.5v1]",
+    ]
+    sarif = json.loads(
+        _run("lint", str(tmp_path), "--snapshot", str(SAMPLE_TENANT), "--format", "sarif").stdout
+    )
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    located = [r["locations"][0]["physicalLocation"] for r in results if r["ruleId"] == "ASG005"]
+    assert located == [{"artifactLocation": {"uri": str(tenant)}}] * 2
+    github = _run("lint", str(tmp_path), "--snapshot", str(SAMPLE_TENANT), "--format", "github")
+    assert f"::error file={tenant},title=ASG005 " in github.stdout
