@@ -16,10 +16,12 @@ import yaml
 from pim_gitops.demo import SAMPLE_TENANT
 from pim_gitops.errors import PlanError
 from pim_gitops.export import export_repo
+from pim_gitops.graph.credentials import credential_error
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.schemas import all_schemas
 from pim_gitops.state import TenantState
 from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder
+from pim_gitops.wording import clauses, plural
 from pim_gitops.workflow import load_desired, plan_against
 
 from .conftest import ROOT, write
@@ -214,3 +216,51 @@ def test_a_finding_about_an_unmanaged_role_has_no_line(tmp_path: Path) -> None:
     assert located == [{"artifactLocation": {"uri": str(tenant)}}] * 2
     github = _run("lint", str(tmp_path), "--snapshot", str(SAMPLE_TENANT), "--format", "github")
     assert f"::error file={tenant},title=ASG005 " in github.stdout
+
+
+# --- 6. wording: counts in the right number, no ".;" -----------------------------------------
+
+
+@pytest.mark.parametrize(("count", "expected"), [(0, "0 files"), (1, "1 file"), (2, "2 files")])
+def test_plural_agrees_with_the_count(count: int, expected: str) -> None:
+    assert plural(count, "file") == expected
+    assert plural(1, "policy", "policies") == "1 policy"
+    assert plural(3, "policy", "policies") == "3 policies"
+
+
+def test_clauses_drop_the_full_stop_before_a_semicolon() -> None:
+    assert clauses("Service unavailable.", "gave up after 6 attempts") == (
+        "Service unavailable; gave up after 6 attempts"
+    )
+    assert clauses("wait...", "", "then retry") == "wait...; then retry"
+
+
+def test_a_credential_failure_has_no_full_stop_before_a_semicolon() -> None:
+    failure = RuntimeError("The tenant is not reachable.")
+    error = credential_error(failure, "EnvironmentCredential", "t")
+    assert ".;" not in str(error)
+    assert "could not get a token: The tenant is not reachable; check" in str(error)
+
+
+def test_one_role_and_one_assignment_are_singular(tmp_path: Path) -> None:
+    write(tmp_path / "pim.yaml", "tenant: t\n")
+    write(
+        tmp_path / "roles" / "reader.yaml",
+        "role: Global Reader\nassignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, expires: 2027-01-01}\n",
+    )
+    result = _run("validate", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Tenant t: 1 role managed, 1 assignment (1 eligible, 0 active)." in result.stdout
+    lint = _run("lint", str(tmp_path))
+    assert lint.stdout.rstrip().endswith("(preset default).")
+    assert "error(s)" not in lint.stdout and "warning(s)" not in lint.stdout
+
+
+def test_exporting_one_role_counts_its_files(tmp_path: Path) -> None:
+    out = tmp_path / "one"
+    result = _run(
+        "export", "--snapshot", str(SAMPLE_TENANT), "--out", str(out), "--roles", "Global Reader"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote 4 files to {out}\n"  # pim.yaml, the role, two schemas

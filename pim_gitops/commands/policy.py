@@ -10,6 +10,7 @@ from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.compile import DesiredState
 from pim_gitops.console import Console
 from pim_gitops.state import TenantState
+from pim_gitops.wording import plural
 
 
 def validate_policies(
@@ -119,7 +120,7 @@ def show_rules(console: Console, rule: str | None, docs_dir: str | None) -> int:
         pages = rules_docs()
         for name, text in sorted(pages.items()):
             (out / name).write_text(text, encoding="utf-8")
-        console.data(f"wrote {len(pages)} pages to {out}\n")
+        console.data(f"wrote {plural(len(pages), 'page')} to {out}\n")
         return ExitCode.OK
     if rule:
         found = list(iter_rules([rule]))
@@ -147,7 +148,7 @@ def export_tenant(
     tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     files = export_repo(tenant, roles or None)
     write_export(files, Path(out), force=force)
-    console.data(f"wrote {len(files)} files to {out}\n")
+    console.data(f"wrote {plural(len(files), 'file')} to {out}\n")
     return ExitCode.OK
 
 

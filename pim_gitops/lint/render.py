@@ -12,6 +12,7 @@ from pim_gitops.lint.docs import rule_help, rule_markdown, rules_docs
 from pim_gitops.lint.engine import Finding, LintResult
 from pim_gitops.lint.registry import Rule, catalogue
 from pim_gitops.lint.report import lint_report
+from pim_gitops.wording import plural
 
 __all__ = [
     "render_github",
@@ -42,7 +43,7 @@ def render_text(result: LintResult) -> str:
         )
     s = result.summary()
     lines.append(
-        f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info, "
+        f"{plural(s['error'], 'error')}, {plural(s['warning'], 'warning')}, {s['info']} info, "
         f"{s['waived']} waived (preset {result.preset})."
     )
     return "\n".join(lines) + "\n"
