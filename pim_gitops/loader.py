@@ -84,6 +84,8 @@ class PolicySet:
     errors: tuple[PolicyError, ...] = ()
     #: Template names read from an invalid tenant file (``None`` when it loaded or is absent).
     fallback_templates: frozenset[str] | None = None
+    #: The tenant file as read when it failed validation (its ``lint`` is still checked).
+    fallback_tenant: LoadedFile | None = None
 
 
 #: libyaml's parser when PyYAML was built with it (it is, on the common platforms): node
@@ -286,4 +288,5 @@ def load_policies(directory: str | Path) -> PolicySet:
         tuple(roles),
         tuple(errors),
         None if tenant is not None else _raw_template_names(tenant_loaded),
+        None if tenant is not None else tenant_loaded,
     )

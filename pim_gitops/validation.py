@@ -12,24 +12,43 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from pim_gitops.compile import DesiredState, compile_policies
 from pim_gitops.errors import PolicyError, PolicyErrors, PolicySchemaError
-from pim_gitops.loader import PolicySet, load_policies
+from pim_gitops.loader import PolicySet, SourceMap, load_policies
 from pim_gitops.model import LintSettings
 
 
-def _lint_rules_state(policy: PolicySet) -> DesiredState | None:
-    """Just enough of a desired state to check ``lint.rules`` (``None``: no tenant file)."""
-    tenant, source = policy.tenant, policy.tenant_source
-    if tenant is None or source is None:
+def _lint_section(policy: PolicySet) -> tuple[LintSettings, SourceMap] | None:
+    """The tenant file's ``lint`` and where its keys are; from the file as read when it
+    failed validation elsewhere (``None``: no tenant file, or its ``lint`` is invalid too,
+    which the file's own errors report)."""
+    if policy.tenant is not None and policy.tenant_source is not None:
+        return policy.tenant.lint or LintSettings(), policy.tenant_source
+    loaded = policy.fallback_tenant
+    raw = loaded.data.get("lint") if loaded is not None and isinstance(loaded.data, dict) else None
+    if loaded is None or not isinstance(raw, dict):
         return None
+    try:
+        return LintSettings.model_validate(raw), loaded.source
+    except ValidationError:
+        return None
+
+
+def _lint_rules_state(policy: PolicySet) -> DesiredState | None:
+    """Just enough of a desired state to check ``lint.rules`` (``None``: nothing to check)."""
+    found = _lint_section(policy)
+    if found is None:
+        return None
+    lint, source = found
     return DesiredState(
-        tenant=tenant.tenant,
+        tenant="",
         roles=(),
         break_glass=(),
         automation=(),
         apply_identity=None,
-        lint=tenant.lint or LintSettings(),
+        lint=lint,
         waivers=(),
         tenant_file=source.path,
         tenant_source=source,

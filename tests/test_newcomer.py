@@ -60,6 +60,7 @@ def test_validate_reports_every_error_in_one_run(policy_copy: Path) -> None:
     duplicate key and a schema error of the same file are reported with the first."""
     tenant = policy_copy / "pim.yaml"
     _edit(tenant, "tenant: contoso.onmicrosoft.com", "tenant: contoso.onmicrosoft.com\nbogus: 1")
+    _edit(tenant, "  preset: cisa", "  preset: cisa\n  rules:\n    XYZ999: {enabled: false}")
     reader = policy_copy / "roles" / "global-reader.yaml"
     reader.write_text(reader.read_text() + "role: x\nrole: y\nrolez: z\n")
     support = policy_copy / "roles" / "contoso-tier1-support.yaml"
@@ -73,6 +74,7 @@ def test_validate_reports_every_error_in_one_run(policy_copy: Path) -> None:
     assert located == sorted(located, key=lambda w: (w.split(":")[0], *map(int, w.split(":")[1:])))
     text = "\n".join(body)
     assert f"{tenant}:8:1: unknown key 'bogus'" in text
+    assert "lint.rules names an unknown rule 'XYZ999'" in text  # the broken file's lint too
     assert f"{support}:6:17: Contoso Tier1 Support: activation.max_duration PT30H" in text
     assert text.count(f"{reader}:") == 3
     assert "duplicate key 'role' (first defined at line 2)" in text
