@@ -129,6 +129,16 @@ def snapshot_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+def one_tenant_view(flags: dict[str, Any]) -> None:
+    """``--snapshot`` and ``--live`` name two different tenant views: refuse both at once
+    (a usage error, exit 1 like every usage error) rather than silently prefer one."""
+    if flags.get("snapshot_path") and flags.get("live"):
+        raise click.UsageError(
+            "--snapshot and --live cannot be used together: give --snapshot FILE for a "
+            "snapshot file or --live for the live tenant"
+        )
+
+
 def main() -> None:
     try:
         cli.main(prog_name="pim-gitops", standalone_mode=False)
@@ -314,6 +324,7 @@ def lint(obj: CliOptions, directory: str, **flags: Any) -> int:
     """Check the policy against best practice, CISA SCuBA MS.AAD.7 and CIS controls."""
     from pim_gitops.commands.policy import lint_policies
 
+    one_tenant_view(flags)
     return lint_policies(obj.console, obj.options, directory, **flags)
 
 
@@ -385,4 +396,5 @@ def report(obj: CliOptions, directory: str, **flags: Any) -> int:
     """The auditor's view: settings in plain words, holders, findings, drift, provenance."""
     from pim_gitops.commands.policy import write_report
 
+    one_tenant_view(flags)
     return write_report(obj.console, obj.options, directory, **flags)

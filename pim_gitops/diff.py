@@ -33,6 +33,7 @@ from pim_gitops.state import (
 )
 from pim_gitops.values import MIN_SCHEDULE_SECONDS
 from pim_gitops.wire import format_duration, format_instant
+from pim_gitops.wording import plural
 
 Action = Literal["create", "update", "delete"]
 #: The plan note for an over-policy assignment the tenant already holds as declared.
@@ -391,9 +392,13 @@ def _tightening_warnings(
             and (a.end is None or (a.start is not None and a.end - a.start > limit))
         ]
         if over:
+            held = plural(len(over), f"existing {kind} assignment")
+            verb, them, their = (
+                ("exceeds", "it", "its") if len(over) == 1 else ("exceed", "them", "their")
+            )
             warnings.append(
-                f"{role.display_name}: {len(over)} existing {kind} assignment(s) exceed the new "
-                f"maximum {format_duration(rules.max_duration)}; Graph leaves them, but their "
+                f"{role.display_name}: {held} {verb} the new maximum "
+                f"{format_duration(rules.max_duration)}; Graph leaves {them}, but {their} "
                 "next update or extension will fail"
             )
     return warnings

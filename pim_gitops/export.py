@@ -25,8 +25,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
-from pim_gitops.model import PrincipalRef
+from pim_gitops.model import PrincipalRef, RoleName
 from pim_gitops.resolve import Resolver
+from pim_gitops.roles import builtin_role_by_name
 from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
 from pim_gitops.wire import is_guid
 from pim_gitops.yamlwrite import (
@@ -49,6 +50,13 @@ UNMANAGED_NOTE = (
 JUSTIFICATION_NOTE = "      # justification: unknown (Graph does not keep it on schedules)"
 #: What the loader accepts as a principal (the model's own validators).
 _PRINCIPAL_REF: TypeAdapter[str] = TypeAdapter(PrincipalRef)
+#: What the loader accepts as a role file's ``role:``.
+_ROLE_NAME: TypeAdapter[str] = TypeAdapter(RoleName)
+#: The export carries the JSON Schemas its ``$schema`` headers name, under this folder of
+#: the policy directory (editors resolve a modeline path from the file that holds it).
+SCHEMA_DIR = "schemas"
+TENANT_SCHEMA = "policy-tenant.schema.json"
+ROLE_SCHEMA = "policy-role.schema.json"
 
 
 # --- names: how a principal or role is written -----------------------------------------------
@@ -258,7 +266,7 @@ def _selected_roles(tenant: TenantState, roles: list[str] | None) -> list[RoleDe
 
 def _tenant_file(tenant: TenantState, defaults: Flat, templates: dict[str, Flat]) -> str:
     head = (
-        "# yaml-language-server: $schema=../schemas/policy-tenant.schema.json\n"
+        schema_header("pim.yaml", TENANT_SCHEMA) + "\n"
         "# Exported by pim-gitops from the tenant's live PIM settings.\n"
     )
     body: dict[str, Any] = {"defaults": _nest(defaults)}
@@ -276,12 +284,8 @@ def _role_file(
     assignments: tuple[Assignment, ...],
     names: _Names,
 ) -> str:
-    role_ref = role.template_id if role.is_builtin else role.id
-    label = [safe_comment(role.display_name), "" if role.is_builtin else "(custom role)"]
-    lines = [
-        "# yaml-language-server: $schema=../../schemas/policy-role.schema.json",
-        line("role", role_ref) + eol(" ".join(filter(None, label))),
-    ]
+    role_ref, label = role_reference(role, names.tenant)
+    lines = [schema_header(path, ROLE_SCHEMA), line("role", role_ref) + eol(label)]
     data: dict[str, Any] = {"role": role_ref}
     if template:
         lines.append(line("template", template))
@@ -299,6 +303,53 @@ def _role_file(
                 f"{safe_comment(a.scope)} (scoped assignments are listed, never changed)"
             )
     return checked(path, "\n".join(lines) + "\n", data)
+
+
+def schema_header(path: str, schema: str) -> str:
+    """The modeline naming ``schema`` in the export's own ``schemas/``, relative to ``path``."""
+    up = "../" * path.count("/")
+    return f"# yaml-language-server: $schema={up}{SCHEMA_DIR}/{schema}"
+
+
+def schema_files() -> dict[str, str]:
+    """The policy-file schemas the headers point at, as ``pim-gitops schema`` writes them."""
+    from pim_gitops.schemas import all_schemas, render_schema
+
+    schemas = all_schemas()
+    return {f"{SCHEMA_DIR}/{n}": render_schema(schemas[n]) for n in (TENANT_SCHEMA, ROLE_SCHEMA)}
+
+
+def _name_problem(role: RoleDefinition, tenant: TenantState) -> str | None:
+    """Why a custom role's display name, written as ``role:``, would not find this role and
+    no other (``None``: it does). The loader must keep it verbatim, it must be no id and no
+    built-in role's name, and no other role may have it (``Resolver.role`` compares names
+    case-insensitively)."""
+    name = role.display_name
+    if not name or name != name.strip() or not name.isprintable():
+        return "the name is not one line of printable text"
+    if is_guid(name):
+        return "the name looks like an object id"
+    if builtin_role_by_name(name) is not None:
+        return "a built-in role has that name"
+    try:
+        _ROLE_NAME.validate_python(name)
+    except ValidationError:
+        return "the name is not a valid role reference"
+    same = sum(r.display_name.casefold() == name.casefold() for r in tenant.roles.values())
+    return None if same == 1 else f"{same} roles of the tenant have that name"
+
+
+def role_reference(role: RoleDefinition, tenant: TenantState) -> tuple[str, str]:
+    """How a role file names its role, and the comment beside it: a built-in by template id
+    (its name in the comment); a custom role by display name where that name reads back as
+    this role, else by object id with the name (and why) in the comment."""
+    name = safe_comment(role.display_name)
+    if role.is_builtin:
+        return role.template_id, name
+    problem = _name_problem(role, tenant)
+    if problem is None:
+        return role.display_name, f"custom role {role.id}"
+    return role.id, f"{name} (custom role, by object id: {problem})"
 
 
 def check_roles(tenant: TenantState, roles: list[str]) -> None:
@@ -322,7 +373,7 @@ def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str
     names = _Names(tenant, Resolver(tenant))
     per_role = {r.id: _settings_words(tenant.policies[r.id].settings, names) for r in selected}
     defaults, templates, chosen, deviations = _plan_layers(per_role)
-    files = {"pim.yaml": _tenant_file(tenant, defaults, templates)}
+    files = {"pim.yaml": _tenant_file(tenant, defaults, templates), **schema_files()}
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:
         if a.principal_id in tenant.principals:  # a deleted principal's lingering schedule

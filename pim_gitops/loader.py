@@ -9,16 +9,13 @@ Layout::
 
 from __future__ import annotations
 
-import difflib
-import types
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pim_gitops.errors import (
     Location,
@@ -28,6 +25,7 @@ from pim_gitops.errors import (
     PolicySyntaxError,
 )
 from pim_gitops.model import RoleFile, TenantFile
+from pim_gitops.schema_positions import validate_file
 
 MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 100_000
@@ -86,6 +84,8 @@ class PolicySet:
     errors: tuple[PolicyError, ...] = ()
     #: Template names read from an invalid tenant file (``None`` when it loaded or is absent).
     fallback_templates: frozenset[str] | None = None
+    #: The tenant file as read when it failed validation (its ``lint`` is still checked).
+    fallback_tenant: LoadedFile | None = None
 
 
 #: libyaml's parser when PyYAML was built with it (it is, on the common platforms): node
@@ -102,10 +102,14 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, loader: _SafeLoader, source: SourceMap) -> None:
+    def __init__(
+        self, loader: _SafeLoader, source: SourceMap, problems: list[PolicyError] | None
+    ) -> None:
         self.loader = loader
         self.source = source
         self.count = 0
+        #: Where duplicate keys are collected (the first value kept); ``None``: raise.
+        self.problems = problems
 
     def build(self, node: yaml.Node, path: YamlPath) -> Any:
         self.count += 1
@@ -147,17 +151,24 @@ class _Builder:
                 key = str(key)
             if key in result:
                 first = self.source.keys[(*path, key)]
-                raise PolicySyntaxError(
+                problem = PolicySyntaxError(
                     Location(self.source.path, *_mark(key_node)),
                     f"duplicate key {key!r} (first defined at line {first[0]})",
                 )
+                if self.problems is None:
+                    raise problem
+                self.problems.append(problem)
+                continue
             self.source.keys[(*path, key)] = _mark(key_node)
             result[key] = self.build(value_node, (*path, key))
         return result
 
 
-def parse_yaml(text: str, path: str) -> LoadedFile:
-    """Parse one YAML document, recording positions; raises ``PolicySyntaxError``."""
+def parse_yaml(text: str, path: str, problems: list[PolicyError] | None = None) -> LoadedFile:
+    """Parse one YAML document, recording positions; raises ``PolicySyntaxError``.
+
+    With ``problems``, a duplicate key is appended there (its first value kept) and parsing
+    goes on, so the rest of the file is still checked in the same run."""
     source = SourceMap(path)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise PolicySyntaxError(
@@ -168,7 +179,7 @@ def parse_yaml(text: str, path: str) -> LoadedFile:
         node = loader.get_single_node()
         if node is None:
             raise PolicySyntaxError(Location(path, 1, 1), "file is empty")
-        data = _Builder(loader, source).build(node, ())
+        data = _Builder(loader, source, problems).build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -181,127 +192,6 @@ def parse_yaml(text: str, path: str) -> LoadedFile:
     finally:
         loader.dispose()
     return LoadedFile(path, data, source)
-
-
-# --- pydantic errors → file positions -------------------------------------------------
-
-
-def _unwrap(annotation: Any) -> Any:
-    """The model (or dict/sequence marker) an annotation leads to."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _unwrap(arg)
-            if (isinstance(found, type) and issubclass(found, BaseModel)) or isinstance(
-                found, tuple
-            ):
-                return found
-        return None
-    if origin in (tuple, list):
-        return ("seq", typing.get_args(annotation)[0])
-    if origin is dict:
-        return ("map", typing.get_args(annotation)[1])
-    return annotation
-
-
-def _fields_at(model: type[BaseModel], path: YamlPath) -> list[str]:
-    current: Any = model
-    for part in path:
-        while isinstance(current, tuple):
-            current = _unwrap(current[1])
-            if isinstance(part, int) or current is None:
-                break
-        if isinstance(part, int):
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(part)
-            if info is None:
-                return []
-            current = _unwrap(info.annotation)
-            if isinstance(current, tuple) and current[0] == "map":
-                continue
-        else:
-            return []
-    while isinstance(current, tuple):
-        current = _unwrap(current[1])
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _data_path(data: Any, loc: tuple[Any, ...]) -> YamlPath:
-    """Keep the parts of a pydantic ``loc`` that address the data (drop union tags)."""
-    path: list[str | int] = []
-    current = data
-    for part in loc:
-        in_dict = isinstance(current, dict) and isinstance(part, str) and part in current
-        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
-        if in_dict or in_list:
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, dict) and isinstance(part, str):
-            # a key the data does not have (missing / extra): keep it as the last part
-            path.append(part)
-            current = None
-    return tuple(path)
-
-
-def _dotted(path: YamlPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def schema_errors(
-    exc: ValidationError, loaded: LoadedFile, model: type[BaseModel]
-) -> list[PolicyError]:
-    """Translate pydantic errors into located, deduplicated policy errors."""
-    seen: set[tuple[Location, str]] = set()
-    errors: list[PolicyError] = []
-    for err in exc.errors():
-        path = _data_path(loaded.data, tuple(err["loc"]))
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            key = str(path[-1]) if path else "?"
-            allowed = _fields_at(model, path[:-1])
-            message = f"unknown key {key!r}"
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            if close:
-                message += f"; did you mean {close[0]!r}?"
-            elif allowed:
-                message += f"; expected one of: {', '.join(sorted(allowed))}"
-            location = loaded.source.key(path)
-        elif kind == "missing":
-            where = _dotted(path[:-1]) or "top level"
-            message = f"missing required key {path[-1]!r} in {where}"
-            location = loaded.source.value(path[:-1])
-        else:
-            text = str(err["msg"]).removeprefix("Value error, ")
-            where = _dotted(path)
-            message = f"{where}: {text}" if where else text
-            location = loaded.source.value(path)
-        if (location, message) not in seen:
-            seen.add((location, message))
-            errors.append(PolicySchemaError(location, message))
-    # a union (e.g. ticket: str | {number}) yields one error per branch: keep the first per place
-    by_place: dict[Location, PolicyError] = {}
-    for error in errors:
-        by_place.setdefault(error.location, error)
-    return list(by_place.values())
-
-
-def validate_file(loaded: LoadedFile, model: type[M]) -> M:
-    if not isinstance(loaded.data, dict):
-        raise PolicyErrors(
-            [PolicySchemaError(loaded.source.value(()), "expected a mapping of keys at top level")]
-        )
-    try:
-        return model.model_validate(loaded.data)
-    except ValidationError as exc:
-        raise PolicyErrors(schema_errors(exc, loaded, model)) from exc
 
 
 # --- directory --------------------------------------------------------------------------
@@ -320,7 +210,7 @@ def role_files(root: Path) -> Iterator[Path]:
         yield from sorted(p for p in roles.rglob("*") if p.suffix in (".yaml", ".yml"))
 
 
-def _read(path: Path, shown: str) -> LoadedFile:
+def _read(path: Path, shown: str, problems: list[PolicyError]) -> LoadedFile:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -332,22 +222,25 @@ def _read(path: Path, shown: str) -> LoadedFile:
         raise PolicySyntaxError(Location(shown), "file is not UTF-8 text") from exc
     except OSError as exc:
         raise PolicySyntaxError(Location(shown), f"cannot read: {exc.strerror}") from exc
-    return parse_yaml(text, shown)
+    return parse_yaml(text, shown, problems)
 
 
 def _load_one(
     path: Path, shown: str, model: type[M], errors: list[PolicyError]
 ) -> tuple[M | None, LoadedFile | None]:
+    duplicates: list[PolicyError] = []
     try:
-        loaded = _read(path, shown)
+        loaded = _read(path, shown, duplicates)
     except PolicyError as exc:
         errors.append(exc)
         return None, None
+    errors.extend(duplicates)
     try:
-        return validate_file(loaded, model), loaded
+        validated = validate_file(loaded, model)
     except PolicyErrors as exc:
         errors.extend(exc.errors)
-    return None, loaded
+        return None, loaded
+    return (None, loaded) if duplicates else (validated, loaded)
 
 
 def _raw_template_names(loaded: LoadedFile | None) -> frozenset[str] | None:
@@ -395,4 +288,5 @@ def load_policies(directory: str | Path) -> PolicySet:
         tuple(roles),
         tuple(errors),
         None if tenant is not None else _raw_template_names(tenant_loaded),
+        None if tenant is not None else tenant_loaded,
     )

@@ -75,11 +75,14 @@ class Resolver:
     def role(self, compiled: CompiledRole) -> RoleDefinition | None:
         if compiled.ref.id:
             return self.tenant.role_by_template(compiled.ref.id)
-        name = (compiled.ref.display_name or compiled.ref.written).casefold()
-        for role in self.tenant.roles.values():
-            if role.display_name.casefold() == name:
-                return role
-        return None
+        matches = self.roles_named(compiled.ref.display_name or compiled.ref.written)
+        return matches[0] if len(matches) == 1 else None  # two roles of one name: neither
+
+    def roles_named(self, name: str) -> list[RoleDefinition]:
+        """The tenant's roles with this display name (case-insensitive), sorted by id."""
+        wanted = name.strip().casefold()
+        found = (r for r in self.tenant.roles.values() if r.display_name.casefold() == wanted)
+        return sorted(found, key=lambda r: r.id)
 
     def scope(self, scope: str) -> tuple[str, None] | tuple[None, str]:
         """A declared scope as Graph writes it (``/``, ``/administrativeUnits/<id>``), or an
@@ -145,6 +148,17 @@ def declared_principal(
     return found
 
 
+def _missing_role(compiled: CompiledRole, resolver: Resolver) -> str:
+    same = [] if compiled.ref.id else resolver.roles_named(compiled.ref.written)
+    if len(same) > 1:
+        ids = ", ".join(r.id for r in same)
+        return (
+            f"role {compiled.ref.label!r} is ambiguous: {len(same)} roles have that name "
+            f"({ids}); write the object id"
+        )
+    return f"role {compiled.ref.label!r} does not exist in the tenant"
+
+
 def managed_roles(
     desired: DesiredState, resolver: Resolver
 ) -> tuple[dict[int, RoleDefinition], list[str]]:
@@ -156,9 +170,7 @@ def managed_roles(
     for index, compiled in by_place:
         role = resolver.role(compiled)
         if role is None:
-            errors.append(
-                f"{compiled.location}: role {compiled.ref.label!r} does not exist in the tenant"
-            )
+            errors.append(f"{compiled.location}: {_missing_role(compiled, resolver)}")
             continue
         other = first.setdefault(role.id, compiled)
         if other is not compiled:

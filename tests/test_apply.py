@@ -64,8 +64,7 @@ def test_apply_converges_and_plans_nothing_after(live: Live) -> None:
     result = run(live.url, "apply", str(POLICIES), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert (
-        f"Apply: {writes} succeeded, 0 failed, 0 skipped; 0 change(s) not in effect"
-        in result.output
+        f"Apply: {writes} succeeded, 0 failed, 0 skipped; 0 changes not in effect" in result.output
     )
     assert remaining_plan(live).empty
     after = live.snapshot()

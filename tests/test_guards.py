@@ -181,7 +181,8 @@ def removals(count: int) -> Plan:
 def removals_message(count: int, cap: int) -> str:
     listed = ", ".join(f"User Administrator {ref(f'user{i}')} (removed)" for i in range(count))
     return (
-        f"max-removals: the plan reduces access {count} times (removals, nearer or new ends), "
+        f"max-removals: the plan reduces access {count} time{'' if count == 1 else 's'} "
+        "(removals, nearer or new ends), "
         f"more than --max-removals {cap}: {listed}"
     )
 

@@ -534,7 +534,7 @@ def test_golden_tightening_warning(tmp_path: Path) -> None:
     )
     plan = tiny_plan(tmp_path, {"sec.yaml": role}, tenant)
     # ann's eligibility spans 130 days (30 behind, 100 ahead), more than the new P30D.
-    assert len(plan.warnings) == 1 and "1 existing eligible assignment(s)" in plan.warnings[0]
+    assert len(plan.warnings) == 1 and "1 existing eligible assignment exceeds" in plan.warnings[0]
     check_golden("warning.txt", render_text(plan))
     check_golden("warning.md", render_markdown(plan))
 
@@ -598,7 +598,7 @@ def test_golden_markdown_truncation(tmp_path: Path) -> None:
     # out.
     short = render_markdown(plan, limit=500)
     assert len(short) <= 500 and short.count("<details>") == 1
-    assert "_Truncated: 2 more role section(s) not shown" in short
+    assert "_Truncated: 2 more role sections not shown" in short
     check_golden("truncated.md", short)
 
 

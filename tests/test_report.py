@@ -59,7 +59,7 @@ def test_markdown_report() -> None:
     # test_drift_count).
     state = normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
     plan = plan_against(load_desired(str(POLICIES), SAMPLE_NOW), state, SAMPLE_NOW)
-    assert plan.changes and f"Drift: {len(plan.changes)} difference(s)" in text
+    assert plan.changes and f"Drift: {len(plan.changes)} differences" in text
 
 
 def test_drift_count(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_drift_count(tmp_path: Path) -> None:
     args = ["--now", NOW, "report", str(tmp_path / "repo"), "--snapshot", str(snapshot)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert "Drift: 2 difference(s)" in result.output  # PT8H → PT4H, and the added ticket
+    assert "Drift: 2 differences" in result.output  # PT8H → PT4H, and the added ticket
     role.write_text("role: Global Reader\nassignments_mode: additive\n")
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output

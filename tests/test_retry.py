@@ -273,7 +273,8 @@ def test_server_errors_on_reads_say_the_budget_ran_out(clock: FakeClock) -> None
     error = info.value
     assert not isinstance(error, GraphThrottledError) and error.status == 503
     assert error.code == "serviceNotAvailable" and error.request_id == "req-3"
-    assert "Graph answered 503: Try later." in str(error) and "(2 retries /" in str(error)
+    assert "Graph answered 503: Try later; retry budget" in str(error)  # no ".;"
+    assert "(2 retries /" in str(error)
 
 
 def _batch_answer(plan: dict[int, dict[str, str] | None]) -> Callable[..., httpx.Response]:

@@ -70,7 +70,7 @@ def test_all_17_rules_are_in_the_table() -> None:
 
 
 def _model_paths(model: type[Any], prefix: str = "") -> set[str]:
-    from pim_gitops.loader import _unwrap
+    from pim_gitops.schema_positions import _unwrap
 
     paths = set()
     for name, info in model.model_fields.items():

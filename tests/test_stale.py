@@ -69,7 +69,7 @@ def test_a_changed_rule_is_named_with_the_changed_path(made: tuple[Plan, TenantS
     plan, state = made
     edited = with_rule(state, APP_ADMIN, ACTIVATION_EXPIRY, maximumDuration="PT3H")
     assert refusal(plan, edited) == [
-        "the plan is stale: 1 object(s) changed in the tenant since it was made; nothing was "
+        "the plan is stale: 1 object changed in the tenant since it was made; nothing was "
         "written. Make a new plan.",
         "  Application Administrator: update rule Expiration_EndUser_Assignment "
         '(role["Application Administrator"].activation.max_duration):',
@@ -109,7 +109,8 @@ def test_an_unreadable_policy_is_not_explained_as_a_change(made: tuple[Plan, Ten
     patches = [
         op for op in plan.operations if isinstance(op, RulePatch) and op.role.id == APP_ADMIN
     ]
-    assert lines[0].startswith(f"the plan is stale: {len(patches)} object(s) changed")
+    objects = "1 object" if len(patches) == 1 else f"{len(patches)} objects"
+    assert lines[0].startswith(f"the plan is stale: {objects} changed")
     assert lines[1:] == [
         line
         for op in patches
@@ -156,7 +157,7 @@ def test_each_stale_object_is_counted_and_listed(made: tuple[Plan, TenantState])
     removal = schedule_op(plan, Action.DELETE)
     edited = with_rule(state, APP_ADMIN, ACTIVATION_EXPIRY, maximumDuration="PT3H")
     lines = refusal(plan, without(edited, removal.key))
-    assert lines[0].startswith("the plan is stale: 2 object(s) changed")
+    assert lines[0].startswith("the plan is stale: 2 objects changed")
     assert sum(1 for line in lines if line.startswith("  ") and line.endswith(":")) == 2
 
 
@@ -186,7 +187,7 @@ def test_saved_plan_refused_after_a_portal_edit_names_the_path(live: Live, tmp_p
     result = CliRunner().invoke(cli, [*now, "apply", str(plan_file)])
 
     assert result.exit_code == 1
-    assert "the plan is stale: 1 object(s) changed" in result.output
+    assert "the plan is stale: 1 object changed" in result.output
     assert (
         "Global Administrator: update rule Expiration_EndUser_Assignment "
         '(role["Global Administrator"].activation.max_duration):'

@@ -30,6 +30,7 @@ from pim_gitops.plan import GuardFacts, Operation, Plan
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.state import Assignment, Kind, TenantState
 from pim_gitops.wire import format_instant
+from pim_gitops.wording import plural
 
 ROLE_NAMES = {
     GLOBAL_ADMINISTRATOR: "Global Administrator",
@@ -123,7 +124,8 @@ def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
     if len(found) > max_removals:
         listed = ", ".join(f"{op.role.name} {op.principal.ref} ({how})" for op, how in found)
         return [
-            f"max-removals: the plan reduces access {len(found)} times (removals, nearer or "
+            f"max-removals: the plan reduces access {plural(len(found), 'time')} (removals, "
+            "nearer or "
             f"new ends), more than --max-removals {max_removals}: {listed}"
         ]
     return []

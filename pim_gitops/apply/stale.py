@@ -18,6 +18,7 @@ from pim_gitops.plan import (
     schedule_fingerprint,
 )
 from pim_gitops.state import TenantState
+from pim_gitops.wording import plural
 
 
 def _live_rule(op: RulePatch, tenant: TenantState) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def check_stale(plan: Plan, tenant: TenantState) -> None:
         lines += [f"    {line}" for line in changed]
     if count:
         raise StalePlanError(
-            f"the plan is stale: {count} object(s) changed in the tenant since it was made; "
+            f"the plan is stale: {plural(count, 'object')} changed in the tenant since it was "
+            "made; "
             "nothing was written. Make a new plan.\n  " + "\n  ".join(lines)
         )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pim_gitops.commands import CommandOptions, ExitCode
 from pim_gitops.console import Console
+from pim_gitops.wording import plural
 
 if TYPE_CHECKING:
     from pim_gitops.apply import ApplyResult, Guards
@@ -264,7 +265,8 @@ async def show_requests(
     for item in items:
         body = json.dumps(item.body, indent=2, sort_keys=True, ensure_ascii=False)
         console.data(f"{item.method} /v1.0{item.url}  # {item.target}\n{body}\n\n")
-    console.message(f"dry run: {len(items)} request(s) would be sent; nothing was written")
+    sent = plural(len(items), "request")
+    console.message(f"dry run: {sent} would be sent; nothing was written")
 
 
 def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
@@ -283,8 +285,8 @@ def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
                 console.message(f"    {line}")
         console.data(
             f"Apply: {result.count('succeeded')} succeeded, {result.count('failed')} failed, "
-            f"{result.count('skipped')} skipped; {len(result.remaining)} change(s) not in effect "
-            "after read-back.\n"
+            f"{result.count('skipped')} skipped; {plural(len(result.remaining), 'change')} "
+            "not in effect after read-back.\n"
         )
     return ExitCode.OK if result.ok else ExitCode.ERROR
 

@@ -10,6 +10,7 @@ from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.compile import DesiredState
 from pim_gitops.console import Console
 from pim_gitops.state import TenantState
+from pim_gitops.wording import plural
 
 
 def validate_policies(
@@ -23,14 +24,10 @@ def validate_policies(
 ) -> int:
     """Load and compile the policy; print its summary (or JSON), warnings on stderr;
     ``show``: one role with where each value came from."""
-    from pim_gitops.compile import compile_policies
-    from pim_gitops.lint.config import check_overrides
-    from pim_gitops.lint.registry import catalogue
-    from pim_gitops.loader import load_policies
     from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
+    from pim_gitops.validation import validate_directory
 
-    desired = compile_policies(load_policies(directory), options.now)
-    check_overrides(desired, catalogue())  # lint.rules: unknown codes and options, located
+    desired = validate_directory(directory, options.now)  # every problem of the run at once
     for warning in desired.warnings:
         console.message(f"{warning.location}: warning: {warning.message}")
     if show is not None:
@@ -123,7 +120,7 @@ def show_rules(console: Console, rule: str | None, docs_dir: str | None) -> int:
         pages = rules_docs()
         for name, text in sorted(pages.items()):
             (out / name).write_text(text, encoding="utf-8")
-        console.data(f"wrote {len(pages)} pages to {out}\n")
+        console.data(f"wrote {plural(len(pages), 'page')} to {out}\n")
         return ExitCode.OK
     if rule:
         found = list(iter_rules([rule]))
@@ -151,7 +148,7 @@ def export_tenant(
     tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     files = export_repo(tenant, roles or None)
     write_export(files, Path(out), force=force)
-    console.data(f"wrote {len(files)} files to {out}\n")
+    console.data(f"wrote {plural(len(files), 'file')} to {out}\n")
     return ExitCode.OK
 
 

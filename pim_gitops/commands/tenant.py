@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.console import Console
 from pim_gitops.snapshot import snapshot_tenant
+from pim_gitops.wording import plural
 
 if TYPE_CHECKING:
     from pim_gitops.emulator.faults import FaultConfig
@@ -31,8 +32,10 @@ def write_tenant_snapshot(
     state = normalize_tenant(data, options.now)  # refuse to write what we could not read back
     write_snapshot(data, Path(out))
     console.data(
-        f"wrote {out}: {len(state.roles)} roles, {len(state.policies)} policies, "
-        f"{len(state.assignments)} assignments, {len(state.principals)} principals\n"
+        f"wrote {out}: {plural(len(state.roles), 'role')}, "
+        f"{plural(len(state.policies), 'policy', 'policies')}, "
+        f"{plural(len(state.assignments), 'assignment')}, "
+        f"{plural(len(state.principals), 'principal')}\n"
     )
     return ExitCode.OK
 

@@ -23,7 +23,13 @@ from pim_gitops.errors import (
 from pim_gitops.loader import PolicySet, SourceMap
 from pim_gitops.model import LintSettings, RoleFile
 
-from .checks import check_assignments, check_settings, declare_assignment
+from .checks import (
+    check_assignments,
+    check_everything,
+    check_settings,
+    declare_assignment,
+    role_declared,
+)
 from .merge import (
     SETTING_PATHS,
     Layer,
@@ -182,10 +188,11 @@ def _compile_roles(
             errors.append(PolicySchemaError(role.location, message))
             continue
         by_key[role.ref.key] = role
-        if policy.tenant is None:
-            continue  # inherited settings unknown: their checks would mislead
-        errors.extend(check_settings(role))
-        problems, notes = check_assignments(role, now)
+        # The tenant file failed: inherited settings are unknown, so only what the role
+        # file declares itself is checked (the rest would mislead).
+        known = check_everything if policy.tenant is not None else role_declared(role)
+        errors.extend(check_settings(role, known))
+        problems, notes = check_assignments(role, now, known)
         errors.extend(problems)
         warnings.extend(notes)
         compiled.append(role)

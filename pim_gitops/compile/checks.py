@@ -3,6 +3,7 @@ assignments the role's own policy forbids, the same principal declared twice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from pim_gitops.errors import PolicyError, PolicySchemaError
@@ -11,7 +12,7 @@ from pim_gitops.model import AssignmentSpec
 from pim_gitops.state import AssignmentRules, Kind
 from pim_gitops.wire import format_duration
 
-from .types import CompiledRole, DeclaredAssignment
+from .types import ENTRA_DEFAULT, ROLE_LAYER, CompiledRole, DeclaredAssignment
 
 #: The activation maximum Graph and the admin center accept: 30 minutes to 24 hours
 #: (docs/real-tenant.md, "Limits": the slider's lower end is 0.5 h, azure-docs#51581; the
@@ -19,11 +20,26 @@ from .types import CompiledRole, DeclaredAssignment
 MIN_ACTIVATION_SECONDS = 30 * 60
 MAX_ACTIVATION_SECONDS = 24 * 3600
 
+#: Which setting paths a check may rely on (all of them, unless the tenant file is broken).
+Known = Callable[[str], bool]
 
-def check_settings(role: CompiledRole) -> list[PolicyError]:
+
+def check_everything(path: str) -> bool:
+    return True
+
+
+def role_declared(role: CompiledRole) -> Known:
+    """The paths the role file itself declares: final whatever the (unreadable) layers
+    below say, so their checks still hold when the tenant file failed to load."""
+    return lambda path: role.sources.get(path, ENTRA_DEFAULT).layer == ROLE_LAYER
+
+
+def check_settings(role: CompiledRole, known: Known = check_everything) -> list[PolicyError]:
+    """Settings Graph would refuse; with ``known``, only those resting on known paths."""
     errors: list[PolicyError] = []
     act = role.settings.activation
-    if not MIN_ACTIVATION_SECONDS <= act.max_duration <= MAX_ACTIVATION_SECONDS:
+    duration_known = known("activation.max_duration")
+    if duration_known and not MIN_ACTIVATION_SECONDS <= act.max_duration <= MAX_ACTIVATION_SECONDS:
         errors.append(
             PolicySchemaError(
                 role.source_of("activation.max_duration"),
@@ -31,14 +47,15 @@ def check_settings(role: CompiledRole) -> list[PolicyError]:
                 "is outside what Graph accepts (PT30M to PT24H)",
             )
         )
-    if act.max_duration % 60:
+    if duration_known and act.max_duration % 60:
         errors.append(
             PolicySchemaError(
                 role.source_of("activation.max_duration"),
                 f"{role.ref.label}: activation.max_duration must be whole minutes",
             )
         )
-    if act.require_mfa and act.authentication_context:
+    both = known("activation.require") and known("activation.authentication_context")
+    if both and act.require_mfa and act.authentication_context:
         errors.append(
             PolicySchemaError(
                 role.source_of("activation.authentication_context"),
@@ -50,7 +67,7 @@ def check_settings(role: CompiledRole) -> list[PolicyError]:
         )
     for name in ("eligible_assignment", "active_assignment"):
         rules: AssignmentRules = getattr(role.settings, name)
-        if rules.max_duration == 0:
+        if known(f"{name}.max_duration") and rules.max_duration == 0:
             errors.append(
                 PolicySchemaError(
                     role.source_of(f"{name}.max_duration"),
@@ -98,9 +115,10 @@ def _principal_key(ref: str) -> str:
 
 
 def check_assignments(
-    role: CompiledRole, now: datetime
+    role: CompiledRole, now: datetime, known: Known = check_everything
 ) -> tuple[list[PolicyError], list[PolicyError]]:
-    """Each declared assignment against its role's compiled policy; returns (errors, warnings)."""
+    """Each declared assignment against its role's compiled policy; returns (errors, warnings).
+    With ``known``, the policy limits are checked only where the paths they use are known."""
     errors: list[PolicyError] = []
     warnings: list[PolicyError] = []
     seen: dict[tuple[str, str, str], DeclaredAssignment] = {}
@@ -116,7 +134,8 @@ def check_assignments(
             )
             continue
         seen[key] = item
-        over = over_policy(role, item, now)
+        limits = all(known(f"{item.kind}_assignment.{p}") for p in LIMIT_PATHS)
+        over = over_policy(role, item, now) if limits else None
         if over is not None:
             warnings.append(PolicySchemaError(item.location, over + GRANDFATHER_HINT, warning=True))
         if item.end is not None and item.end <= now:
@@ -129,6 +148,10 @@ def check_assignments(
                 )
             )
     return errors, warnings
+
+
+#: The settings ``over_policy`` reads, below ``eligible_assignment`` / ``active_assignment``.
+LIMIT_PATHS = ("allow_permanent", "max_duration")
 
 
 def _length(item: DeclaredAssignment, now: datetime) -> int | None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pim_gitops.errors import GraphAuthError
+from pim_gitops.wording import clauses
 
 #: A token is renewed this many seconds before it expires.
 RENEW_BEFORE_S = 300.0
@@ -101,7 +102,8 @@ def credential_error(exc: BaseException, credential: str, tenant: str | None) ->
             "AZURE_CLIENT_ID and AZURE_TENANT_ID (and a secret, certificate or workload "
             f"identity); azure-identity said: {_summary(text)}"
         )
-    return GraphAuthError(f"{where} could not get a token: {_summary(text)}; {_advice(text)}")
+    failed = f"{where} could not get a token: {_summary(text)}"
+    return GraphAuthError(clauses(failed, _advice(text)))
 
 
 def is_credential_failure(exc: BaseException) -> bool:
@@ -120,6 +122,9 @@ def tls_error(exc: BaseException, host: str) -> GraphAuthError | None:
     if not any(marker in text for marker in markers):
         return None
     return GraphAuthError(
-        f"the TLS connection to {host} failed: {_summary(text)}; check the system clock, and "
-        "whether a proxy intercepts TLS (its CA must be in SSL_CERT_FILE)"
+        clauses(
+            f"the TLS connection to {host} failed: {_summary(text)}",
+            "check the system clock, and whether a proxy intercepts TLS (its CA must be in "
+            "SSL_CERT_FILE)",
+        )
     )

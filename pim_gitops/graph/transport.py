@@ -55,6 +55,7 @@ from pim_gitops.graph.retry import RetryBudget as RetryBudget  # re-exported
 from pim_gitops.graph.retry import RetryPolicy as RetryPolicy
 from pim_gitops.graph.retry import Sleeper as Sleeper
 from pim_gitops.graph.retry import parse_retry_after as parse_retry_after
+from pim_gitops.wording import clauses
 
 #: Statuses worth re-sending a read on (502: a proxy or gateway in between, often HTML).
 RETRYABLE = frozenset({429, 502, 503, 504})
@@ -93,7 +94,7 @@ def _gave_up(
     failure: _Retryable, decision: Decision, method: str, url: str, target: str | None
 ) -> GraphError:
     """The error for a retryable failure that will not be retried: its cause and why not."""
-    message = f"{failure.message}; {decision.reason}"
+    message = clauses(failure.message, decision.reason)
     where: dict[str, Any] = {
         "method": method,
         "url": public_url(url),

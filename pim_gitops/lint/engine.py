@@ -48,6 +48,9 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 @dataclass(frozen=True)
 class Finding:
+    """One finding; ``line`` 0 when it is about the tenant and no line of policy says it
+    (``file`` is then the tenant file, and the message names the role and principal)."""
+
     rule: str
     name: str
     severity: Severity
@@ -60,6 +63,10 @@ class Finding:
     controls: tuple[str, ...] = ()
     #: The waiver's reason when an accepted exception covers this finding.
     waived: str | None = None
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.line, self.column if self.line else 0)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -144,6 +151,16 @@ class LintContext:
         from pim_gitops.roles import BUILTIN_ROLES
 
         return BUILTIN_ROLES.get(role_id, role_id)
+
+    def tenant_location(self, role_id: str | None = None) -> Location:
+        """Where a finding about the tenant (not about a line of policy) is shown: the
+        ``role:`` line of the role's file when the role is managed, else the tenant file
+        with no line (line 0: the message names the role and principal)."""
+        if role_id is not None:
+            for role in self.desired.roles:
+                if self.role_id(role) == role_id:
+                    return role.location
+        return Location(self.desired.tenant_file)
 
     def tenant_role(self, role_id: str) -> RoleDefinition | None:
         return self.tenant.role_by_template(role_id) if self.tenant else None

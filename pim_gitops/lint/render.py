@@ -9,9 +9,10 @@ from typing import Any
 
 from pim_gitops import __version__
 from pim_gitops.lint.docs import rule_help, rule_markdown, rules_docs
-from pim_gitops.lint.engine import LintResult
+from pim_gitops.lint.engine import Finding, LintResult
 from pim_gitops.lint.registry import Rule, catalogue
 from pim_gitops.lint.report import lint_report
+from pim_gitops.wording import plural
 
 __all__ = [
     "render_github",
@@ -33,9 +34,8 @@ def render_text(result: LintResult) -> str:
         for f in findings:
             waived = f" (waived: {f.waived})" if f.waived else ""
             controls = f" [{', '.join(f.controls)}]" if f.controls else ""
-            lines.append(
-                f"  {f.file}:{f.line}: {f.rule} {f.severity}: {f.message}{controls}{waived}"
-            )
+            where = f"{f.file}:{f.line}" if f.line else f.file
+            lines.append(f"  {where}: {f.rule} {f.severity}: {f.message}{controls}{waived}")
         lines.append("")
     if result.skipped:
         lines.append(
@@ -43,7 +43,7 @@ def render_text(result: LintResult) -> str:
         )
     s = result.summary()
     lines.append(
-        f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info, "
+        f"{plural(s['error'], 'error')}, {plural(s['warning'], 'warning')}, {s['info']} info, "
         f"{s['waived']} waived (preset {result.preset})."
     )
     return "\n".join(lines) + "\n"
@@ -71,6 +71,15 @@ def _sarif_rule(r: Rule) -> dict[str, Any]:
     }
 
 
+def _physical_location(f: Finding) -> dict[str, Any]:
+    """The file, and the line when there is one: a finding about the tenant that no line of
+    policy states has no ``region`` (SARIF 2.1.0 §3.29.5: the whole artifact)."""
+    found: dict[str, Any] = {"artifactLocation": {"uri": f.file}}
+    if f.line:
+        found["region"] = {"startLine": f.line, "startColumn": max(f.column, 1)}
+    return found
+
+
 def render_sarif(result: LintResult) -> str:
     rules = catalogue()
     index = {r.code: i for i, r in enumerate(rules)}
@@ -81,14 +90,7 @@ def render_sarif(result: LintResult) -> str:
             "ruleIndex": index[f.rule],
             "level": SARIF_LEVEL[f.severity],
             "message": {"text": f.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.file},
-                        "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
-                    }
-                }
-            ],
+            "locations": [{"physicalLocation": _physical_location(f)}],
             "properties": {"controls": list(f.controls), "role": f.role, "principal": f.principal},
         }
         if f.waived:
@@ -121,7 +123,6 @@ def render_github(result: LintResult) -> str:
         if f.waived:
             continue
         message = f.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        lines.append(
-            f"::{level[f.severity]} file={f.file},line={f.line},title={f.rule} {f.name}::{message}"
-        )
+        where = f"file={f.file},line={f.line}" if f.line else f"file={f.file}"
+        lines.append(f"::{level[f.severity]} {where},title={f.rule} {f.name}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -27,7 +27,13 @@ class LintFinding(_Frozen):
     severity: Severity
     message: str
     file: str
-    line: int = Field(ge=0)
+    #: 0 for a finding about the tenant that no line of policy states (``file`` is then the
+    #: tenant file; ``role`` and ``principal`` say what it is about).
+    line: int = Field(
+        ge=0,
+        description="1-based line; 0: about the tenant, no line of policy states it "
+        "(file is the tenant file, role and principal say what it is about).",
+    )
     role: str | None
     principal: str | None
     controls: tuple[str, ...]

@@ -6,6 +6,7 @@ from typing import Any
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState, settings_to_dict
 from pim_gitops.wire import format_duration, format_instant
+from pim_gitops.wording import plural
 
 
 def _assignment(item: DeclaredAssignment) -> dict[str, Any]:
@@ -55,8 +56,8 @@ def summarize_desired(desired: DesiredState, directory: str) -> str:
     counts = summary_counts(desired)
     unresolved = [r.ref.label for r in desired.roles if r.ref.id is None]
     lines = [
-        f"{directory}: valid. Tenant {desired.tenant}: {counts['roles']} roles managed, "
-        f"{counts['eligible'] + counts['active']} assignments "
+        f"{directory}: valid. Tenant {desired.tenant}: {plural(counts['roles'], 'role')} "
+        f"managed, {plural(counts['eligible'] + counts['active'], 'assignment')} "
         f"({counts['eligible']} eligible, {counts['active']} active).",
     ]
     if unresolved:
@@ -65,7 +66,7 @@ def summarize_desired(desired: DesiredState, directory: str) -> str:
             + ", ".join(sorted(unresolved))
         )
     if desired.warnings:
-        lines.append(f"{len(desired.warnings)} warning(s) on stderr.")
+        lines.append(f"{plural(len(desired.warnings), 'warning')} on stderr.")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pim_gitops.action import Action
 from pim_gitops.plan import Plan, plan_document
+from pim_gitops.wording import plural
 
 #: GitHub's limit on an issue or pull-request comment.
 GITHUB_COMMENT_LIMIT = 65_536
@@ -115,18 +116,15 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     for role, changes in _by_role(_changes(plan)):
         body = "\n".join(change_line(c) for c in changes)
         sections.append(
-            f"<details><summary><b>{role}</b> — {len(changes)} change(s)</summary>\n\n"
+            f"<details><summary><b>{role}</b> — {plural(len(changes), 'change')}</summary>\n\n"
             f"```diff\n{body}\n```\n</details>\n"
         )
     out = "\n".join(head) + "\n"
-    note = (
-        "\n_Truncated: {n} more role section(s) not shown; see the plan artifact or run "
-        "`pim-gitops plan` locally._\n"
-    )
+    note = "\n_Truncated: {n} not shown; see the plan artifact or run `pim-gitops plan` locally._\n"
     for index, section in enumerate(sections):
-        remaining = len(sections) - index
-        if len(out) + len(section) + len(note) + 20 > limit:
-            out += note.format(n=remaining)
+        truncated = note.format(n=plural(len(sections) - index, "more role section"))
+        if len(out) + len(section) + len(truncated) + 20 > limit:
+            out += truncated
             break
         out += section
     return out

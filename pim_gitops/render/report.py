@@ -16,6 +16,7 @@ from pim_gitops.lint.engine import Finding, LintResult
 from pim_gitops.plan import Plan
 from pim_gitops.state import ActivationSettings
 from pim_gitops.wire import format_duration, format_instant
+from pim_gitops.wording import plural
 
 
 @dataclass(frozen=True)
@@ -199,13 +200,13 @@ def render_markdown(
         )
     lines += [
         "",
-        f"Lint ({lint.preset}): {s['error']} error(s), {s['warning']} warning(s), "
-        f"{s['waived']} accepted exception(s).",
+        f"Lint ({lint.preset}): {plural(s['error'], 'error')}, "
+        f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}.",
         "",
     ]
     if plan is not None:
         lines += [
-            f"Drift: {'none' if plan.empty else str(len(plan.changes)) + ' difference(s)'}"
+            f"Drift: {'none' if plan.empty else plural(len(plan.changes), 'difference')}"
             " between the repository and the tenant.",
             "",
         ]
@@ -274,14 +275,14 @@ def render_html(
         f"{e(format_instant(now))}.</p>",
         "<table><tr><th>Role</th><th>Activation</th><th>Eligible</th><th>Active</th>"
         "<th>Open findings</th><th>Last change</th></tr>" + "".join(rows) + "</table>",
-        f"<p>Lint ({e(lint.preset)}): <span class=error>{s['error']} error(s)</span>, "
-        f"<span class=warning>{s['warning']} warning(s)</span>, {s['waived']} accepted "
-        "exception(s).</p>",
+        f"<p>Lint ({e(lint.preset)}): <span class=error>{plural(s['error'], 'error')}</span>, "
+        f"<span class=warning>{plural(s['warning'], 'warning')}</span>, "
+        f"{plural(s['waived'], 'accepted exception')}.</p>",
     ]
     if plan is not None:
         body.append(
-            f"<p>Drift: {'none' if plan.empty else len(plan.changes)} "
-            "difference(s) between the repository and the tenant.</p>"
+            f"<p>Drift: {'none' if plan.empty else plural(len(plan.changes), 'difference')} "
+            "between the repository and the tenant.</p>"
         )
     body.append(
         "<h2>Break-glass accounts</h2><ul>"

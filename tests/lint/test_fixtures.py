@@ -24,7 +24,8 @@ def _line(case: Path, f: Finding) -> str:
     path = Path(f.file).resolve().relative_to(case.resolve()).as_posix()
     controls = f" [{', '.join(f.controls)}]" if f.controls else ""
     waived = f" (waived: {f.waived})" if f.waived else ""
-    return f"{path}:{f.line}:{f.column}: {f.rule} {f.severity}: {f.message}{controls}{waived}"
+    where = f"{path}:{f.line}:{f.column}" if f.line else path  # line 0: about the tenant
+    return f"{where}: {f.rule} {f.severity}: {f.message}{controls}{waived}"
 
 
 def _findings(case: Path) -> list[Finding]:

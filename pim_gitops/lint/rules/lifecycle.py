@@ -88,7 +88,7 @@ def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
         name = ctx.role_named(a.role_id)
         yield ctx.finding(
             f"{ref} was assigned {name} outside PIM (a direct, standing role assignment)",
-            tenant_location(ctx),
+            tenant_location(ctx, a.role_id),
             role=name,
             principal=ref,
         )

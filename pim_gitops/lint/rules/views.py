@@ -31,8 +31,8 @@ class Holder:
     justification: str | None = None
 
 
-def tenant_location(ctx: LintContext) -> Location:
-    return Location(ctx.desired.tenant_file, 1, 1)
+def tenant_location(ctx: LintContext, role_id: str | None = None) -> Location:
+    return ctx.tenant_location(role_id)
 
 
 def holder_finding(
