@@ -7,13 +7,14 @@ number of assignments. Nothing here talks to Graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import over_policy
+from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
 from pim_gitops.outside import in_flight, in_flight_notes, outside_pim_problem, unreachable
 from pim_gitops.resolve import (
     Resolver,
@@ -24,16 +25,13 @@ from pim_gitops.resolve import (
 )
 from pim_gitops.state import (
     Assignment,
-    AssignmentRules,
     Leaf,
     RoleDefinition,
     RoleSettings,
     TenantState,
     settings_leaves,
 )
-from pim_gitops.values import MIN_SCHEDULE_SECONDS
-from pim_gitops.wire import format_duration, format_instant
-from pim_gitops.wording import plural
+from pim_gitops.wire import format_instant
 
 Action = Literal["create", "update", "delete"]
 #: The plan note for an over-policy assignment the tenant already holds as declared.
@@ -230,7 +228,7 @@ def _declared_change(
     over = over_policy(compiled, item, now)
     where = f"{item.location}: {role.display_name}: {item.principal}"
     if current is None:
-        problem = outside_pim_problem(item.outside_pim, where) or _too_short_to_grant(
+        problem = outside_pim_problem(item.outside_pim, where) or too_short_to_grant(
             item, role, end, now
         )
         if problem or over:
@@ -282,39 +280,6 @@ def _assignment_changes(
     return changes, errors, notes
 
 
-def _deleted_principals(
-    role: RoleDefinition, live_of_role: list[Assignment], tenant: TenantState
-) -> list[str]:
-    """Schedules of principals the directory no longer returns: Entra keeps them visible in
-    PIM for up to 7 days after the principal is deleted (Microsoft365DSC#5445) and a removal
-    request for them is refused; the plan shows them and changes nothing."""
-    return [
-        f"{role.display_name}: {a.kind} assignment of deleted principal {a.principal_id}: "
-        "the directory no longer returns it, PIM keeps its schedule for up to 7 days; "
-        "nothing planned"
-        for a in sorted(live_of_role, key=lambda a: (a.principal_id, a.kind, a.scope))
-        if a.scope == "/" and a.principal_id not in tenant.principals
-    ]
-
-
-def _too_short_to_grant(
-    item: DeclaredAssignment, role: RoleDefinition, end: datetime | None, now: datetime
-) -> str | None:
-    """A new grant must last five minutes from now (or from its later start): Graph
-    refuses shorter schedules."""
-    if end is None:
-        return None
-    begin = max(item.start or now, now)
-    left = int((end - begin).total_seconds())
-    if left >= MIN_SCHEDULE_SECONDS:
-        return None
-    return (
-        f"{item.location}: {role.display_name}: new {item.kind} assignment of {item.principal} "
-        f"would end {format_instant(end)}, {max(left, 0)}s after it starts; Graph refuses "
-        f"schedules shorter than {format_duration(MIN_SCHEDULE_SECONDS)}"
-    )
-
-
 # --- the diff -------------------------------------------------------------------------------
 
 
@@ -346,14 +311,14 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
             errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
         else:
             changes += _setting_changes(role, settings, policy.settings, tenant)
-            warnings += _tightening_warnings(role, settings, policy.settings, tenant.assignments)
+            warnings += tightening_warnings(role, settings, policy.settings, tenant.assignments)
         found, problems, notes = _assignment_changes(
             compiled, role, live, by_role.get(role.id, []), resolver, now
         )
         changes += found
         errors += problems
         warnings += notes
-        warnings += _deleted_principals(role, by_role.get(role.id, []), tenant)
+        warnings += deleted_principals(role, by_role.get(role.id, []), tenant)
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
@@ -366,39 +331,3 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         scoped,
         resolved_settings,
     )
-
-
-def _tightening_warnings(
-    role: RoleDefinition, want: RoleSettings, have: RoleSettings, live: Iterable[Assignment]
-) -> list[str]:
-    warnings = []
-    for kind, name in (("eligible", "eligible_assignment"), ("active", "active_assignment")):
-        rules: AssignmentRules = getattr(want, name)
-        before: AssignmentRules = getattr(have, name)
-        if rules.allow_permanent or (
-            not before.allow_permanent
-            and before.max_duration is not None
-            and rules.max_duration is not None
-            and rules.max_duration >= before.max_duration
-        ):
-            continue
-        assert rules.max_duration is not None
-        limit = timedelta(seconds=rules.max_duration)
-        over = [
-            a
-            for a in live
-            if a.role_id == role.id
-            and a.kind == kind
-            and (a.end is None or (a.start is not None and a.end - a.start > limit))
-        ]
-        if over:
-            held = plural(len(over), f"existing {kind} assignment")
-            verb, them, their = (
-                ("exceeds", "it", "its") if len(over) == 1 else ("exceed", "them", "their")
-            )
-            warnings.append(
-                f"{role.display_name}: {held} {verb} the new maximum "
-                f"{format_duration(rules.max_duration)}; Graph leaves {them}, but {their} "
-                "next update or extension will fail"
-            )
-    return warnings
