@@ -155,6 +155,26 @@ LOOKED_UP_SCHEMA = {
 }
 
 
+#: Where each collection of a snapshot comes from (the schema's descriptions).
+DESCRIPTIONS = {
+    "roleDefinitions": "GET /roleManagement/directory/roleDefinitions",
+    "roleManagementPolicies": "GET /policies/roleManagementPolicies?$expand=rules "
+    "(scopeId '/', scopeType DirectoryRole)",
+    "roleManagementPolicyAssignments": "GET /policies/roleManagementPolicyAssignments",
+    "roleEligibilitySchedules": "GET /roleManagement/directory/roleEligibilitySchedules",
+    "roleAssignmentSchedules": "GET /roleManagement/directory/roleAssignmentSchedules",
+    "roleAssignments": "GET /roleManagement/directory/roleAssignments",
+    "roleEligibilityScheduleRequests": "GET /roleManagement/directory/"
+    "roleEligibilityScheduleRequests (adminAssign requests in flight only)",
+    "roleAssignmentScheduleRequests": "GET /roleManagement/directory/"
+    "roleAssignmentScheduleRequests (adminAssign requests in flight only)",
+    "directoryObjects": "POST /directoryObjects/getByIds: users, groups, service "
+    "principals with @odata.type",
+    "authenticationContextClassReferences": "GET /identity/conditionalAccess/"
+    "authenticationContextClassReferences; absent when not read",
+}
+
+
 def snapshot_schema() -> dict[str, Any]:
     graph_object = {
         "type": "object",
@@ -184,27 +204,10 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
     }
-    descriptions = {
-        "roleDefinitions": "GET /roleManagement/directory/roleDefinitions",
-        "roleManagementPolicies": "GET /policies/roleManagementPolicies?$expand=rules "
-        "(scopeId '/', scopeType DirectoryRole)",
-        "roleManagementPolicyAssignments": "GET /policies/roleManagementPolicyAssignments",
-        "roleEligibilitySchedules": "GET /roleManagement/directory/roleEligibilitySchedules",
-        "roleAssignmentSchedules": "GET /roleManagement/directory/roleAssignmentSchedules",
-        "roleAssignments": "GET /roleManagement/directory/roleAssignments",
-        "roleEligibilityScheduleRequests": "GET /roleManagement/directory/"
-        "roleEligibilityScheduleRequests (adminAssign requests in flight only)",
-        "roleAssignmentScheduleRequests": "GET /roleManagement/directory/"
-        "roleAssignmentScheduleRequests (adminAssign requests in flight only)",
-        "directoryObjects": "POST /directoryObjects/getByIds: users, groups, service "
-        "principals with @odata.type",
-        "authenticationContextClassReferences": "GET /identity/conditionalAccess/"
-        "authenticationContextClassReferences; absent when not read",
-    }
     for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         properties[name] = {
             "type": "array",
-            "description": f"Raw Graph v1.0 objects from {descriptions[name]}",
+            "description": f"Raw Graph v1.0 objects from {DESCRIPTIONS[name]}",
             "items": graph_object,
         }
     return {

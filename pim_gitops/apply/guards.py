@@ -25,6 +25,8 @@ from pim_gitops.access import (
     principal_problem,
 )
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
+from pim_gitops.apply.tenant_guard import other_tenant as other_tenant
+from pim_gitops.apply.tenant_guard import tenant_names as tenant_names
 from pim_gitops.errors import GuardrailError
 from pim_gitops.plan import GuardFacts, Operation, Plan
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
@@ -108,14 +110,7 @@ def _ref(tenant: TenantState, principal_id: str) -> str:
     return principal.reference if principal else principal_id
 
 
-# --- the tenant ---------------------------------------------------------------------------
-
-
-def tenant_names(tenant: TenantState, organization: Mapping[str, Any]) -> set[str]:
-    """Every name the signed-in tenant answers to: its id and verified domains."""
-    names = {str(organization.get("id", "")).lower(), tenant.tenant_id.lower()}
-    names |= {str(d.get("name", "")).lower() for d in organization.get("verifiedDomains") or []}
-    return {n for n in names if n}
+# --- the tenant and the size of the plan ---------------------------------------------------
 
 
 def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
@@ -129,26 +124,6 @@ def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
             f"new ends), more than --max-removals {max_removals}: {listed}"
         ]
     return []
-
-
-def other_tenant(
-    plan: Plan, tenant: TenantState, organization: Mapping[str, Any], declared: str | None = None
-) -> list[str]:
-    """``declared`` is the tenant the policy repository names (default: the plan's)."""
-    problems = []
-    if plan.tenant_id and tenant.tenant_id and plan.tenant_id != tenant.tenant_id:
-        problems.append(
-            f"other-tenant: the plan was made for tenant {plan.tenant_id}, but this is "
-            f"{tenant.tenant_id} (--allow-other-tenant to override)"
-        )
-    wanted = (plan.guards.tenant if declared is None else declared).lower()
-    names = tenant_names(tenant, organization)
-    if wanted and wanted not in names:
-        problems.append(
-            f"other-tenant: the policy declares tenant {wanted!r}, but the signed-in "
-            f"tenant is {sorted(names)} (--allow-other-tenant)"
-        )
-    return problems
 
 
 # --- access floors ------------------------------------------------------------------------
