@@ -1,0 +1,85 @@
+"""Review 3: schedule requests in flight, as a real tenant can show them (issue 17, item 10).
+
+Each test asserts what should hold and is ``xfail(strict=True)`` while the finding stands,
+so it turns into a failure (to be un-marked) once the client is fixed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Live
+from tests.review3.helpers import (
+    BG2,
+    GA,
+    PAST,
+    export,
+    plan_json,
+    request_row,
+    save,
+    strip_ga,
+    take_snapshot,
+    with_break_glass,
+)
+
+
+def _bg2_mentioned(planned: dict[str, object]) -> list[str]:
+    notes = [*planned["refusals"], *planned["warnings"]]  # type: ignore[misc]
+    return [str(n) for n in notes if "bg2" in str(n)]
+
+
+def test_baseline_break_glass_without_ga_is_reported(live: Live, tmp_path: Path) -> None:
+    """Control: bg2 holds no Global Administrator; the plan says so (break-glass floor)."""
+    strip_ga(live, BG2)
+    out = with_break_glass(export(live, tmp_path))
+    snapshot = take_snapshot(live, tmp_path, out)
+    planned = plan_json(live, str(out), "--snapshot", str(save(tmp_path, snapshot)))
+    assert planned["summary"] == {"add": 0, "change": 0, "remove": 0}
+    assert _bg2_mentioned(planned), planned["warnings"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H1: a Granted adminAssign whose start has passed but which has no "
+    "schedule yet counts as usable permanent GA for the break-glass floor (access.started)",
+)
+def test_granted_request_without_schedule_is_not_break_glass_access(
+    live: Live, tmp_path: Path
+) -> None:
+    """Graph answers a future-start adminAssign ``Granted`` and provisions it at its start
+    by a background job; until the schedule shows (or if the request stays Granted), no
+    role assignment exists. The guards must not count it as standing access."""
+    strip_ga(live, BG2)
+    out = with_break_glass(export(live, tmp_path))
+    snapshot = take_snapshot(live, tmp_path, out)
+    snapshot["roleAssignmentScheduleRequests"] = [
+        request_row(live, "granted-bg2", GA, BG2, "Granted", PAST)
+    ]
+    planned = plan_json(live, str(out), "--snapshot", str(save(tmp_path, snapshot)))
+    # Today the guard reads "today: permanent" for bg2, who holds no role assignment at all.
+    mentioned = _bg2_mentioned(planned)
+    assert mentioned and not [n for n in mentioned if "today: permanent" in n], mentioned
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H1: a declared break-glass GA is 'satisfied' by an unprovisioned Granted "
+    "request; nothing is planned and nothing is said",
+)
+def test_declared_ga_is_not_satisfied_by_an_unprovisioned_request(
+    live: Live, tmp_path: Path
+) -> None:
+    strip_ga(live, BG2)
+    out = with_break_glass(export(live, tmp_path))
+    ga = next(p for p in (out / "roles").glob("*.yaml") if f"# {GA}" in p.read_text())
+    text = ga.read_text(encoding="utf-8")
+    entry = f"    - principal: user:{BG2}\n      permanent: true\n      justification: bg\n"
+    ga.write_text(text.replace("  active:\n", "  active:\n" + entry, 1), encoding="utf-8")
+    snapshot = take_snapshot(live, tmp_path, out)
+    snapshot["roleAssignmentScheduleRequests"] = [
+        request_row(live, "granted-bg2", GA, BG2, "Granted", PAST)
+    ]
+    planned = plan_json(live, str(out), "--snapshot", str(save(tmp_path, snapshot)))
+    # Either a create or a note that the assignment is still in flight: not silence.
+    assert planned["summary"]["add"] == 1 or any("granted-bg2" in w for w in planned["warnings"])
