@@ -147,3 +147,36 @@ def test_emulator_cancelled_assignment_request_is_canceled(live: Live) -> None:
     path = f"roleManagement/directory/roleAssignmentScheduleRequests/{created['id']}/cancel"
     assert live.http.post(path).status_code == 204
     assert live.emulator.store.requests[f"assignment:{created['id']}"]["status"] == "Canceled"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H8 (emulator leniency): v1.0 'Delete unifiedRoleAssignment' takes only "
+    "RoleManagement.ReadWrite.Directory; the emulator lets any schedule write permission "
+    "(even RoleEligibilitySchedule.ReadWrite.Directory) delete a direct role assignment, so "
+    "no test sees apply's 403 with the documented apply identity",
+)
+def test_emulator_delete_role_assignment_needs_role_management_write(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+
+    from tests.test_outside_pim import direct
+
+    direct(live, "Hybrid Identity Administrator", JUDY, "direct-9")
+    live.sign_in(
+        Caller(
+            object_id="0b7e6f1a-0000-4000-8000-00000000abcd",
+            roles=(
+                "Directory.Read.All",
+                "RoleManagement.Read.Directory",
+                "RoleEligibilitySchedule.ReadWrite.Directory",
+            ),
+        )
+    )
+    import httpx
+
+    token = httpx.get(f"{live.url}/_emulator/token").json()["access_token"]
+    response = httpx.delete(
+        f"{live.graph}/roleManagement/directory/roleAssignments/direct-9",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 403, response.text
