@@ -158,7 +158,6 @@ def test_emulator_cancelled_assignment_request_is_canceled(live: Live) -> None:
 )
 def test_emulator_delete_role_assignment_needs_role_management_write(live: Live) -> None:
     from pim_gitops.emulator.identity import Caller
-
     from tests.test_outside_pim import direct
 
     direct(live, "Hybrid Identity Administrator", JUDY, "direct-9")
