@@ -144,3 +144,36 @@ def test_full_permissions_see_and_cancel_the_future_grant(live: Live, tmp_path: 
 
     refused = run(live, "apply", str(out), "--auto-approve", "--max-removals", "0")
     assert refused.exit_code == 1 and "max-removals" in refused.output
+
+
+LATER = "2027-03-15T09:00:00Z"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H10: the advice for a not-yet-started (Granted) assignment whose "
+    "declaration changed is 'remove it from the file and apply (cancels the request)', but "
+    "an additive role never removes: following it plans nothing, so the error never clears",
+)
+def test_advice_for_a_granted_assignment_works_in_additive_mode(live: Live, tmp_path: Path) -> None:
+    from tests.test_outside_pim import _assign, drop_entry, role_file
+
+    request = _assign(live, FUTURE).json()  # Helpdesk Administrator, eligible, judy
+    out = export(live, tmp_path)
+    path = role_file(out, "Helpdesk Administrator")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        "assignments_mode: additive\n" + text if "assignments_mode" not in text else text,
+        encoding="utf-8",
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "assignments_mode: additive" in text
+    path.write_text(text.replace("2027-03-15", "2027-02-15"), encoding="utf-8")
+    from tests.test_real_graph import run
+
+    refused = run(live, "plan", str(out))
+    assert refused.exit_code == 1 and "remove it from the file and apply" in refused.output
+    drop_entry(path, "judy.compliance@contoso.com")  # the advice, step 1
+    planned = plan_json(live, str(out))
+    cancels = [o for o in planned["operations"] if o.get("live", {}).get("request_id")]
+    assert cancels and cancels[0]["live"]["request_id"] == request["id"], planned["summary"]
