@@ -1,0 +1,243 @@
+"""Review 3: real-tenant payload shapes the merge for issue 17 reads, over the emulator's
+snapshot with one object edited. ``xfail(strict=True)`` marks a finding that stands."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Live
+from tests.review3.helpers import (
+    GA,
+    PAST,
+    export,
+    request_row,
+    role_id,
+    run,
+    save,
+    take_snapshot,
+    user_id,
+)
+
+JUDY = "judy.compliance@contoso.com"
+EMPTY = {"add": 0, "change": 0, "remove": 0}
+
+
+def _summary(result: Any) -> Any:
+    assert result.exit_code in (0, 2), result.output
+    return json.loads(result.output[result.output.index("{") :])["summary"]
+
+
+def _base(live: Live, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    out = export(live, tmp_path)
+    return out, take_snapshot(live, tmp_path, out)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H4: one in-flight request with an afterDuration expiration and no "
+    "startDateTime (Graph's start is optional on create) aborts the whole read: plan and "
+    "export exit 1 for every role",
+)
+def test_one_in_flight_request_without_a_start_does_not_abort_the_read(
+    live: Live, tmp_path: Path
+) -> None:
+    out, snapshot = _base(live, tmp_path)
+    row = request_row(live, "no-start", "Helpdesk Administrator", JUDY, "PendingProvisioning", PAST)
+    row["scheduleInfo"] = {
+        "startDateTime": None,
+        "recurrence": None,
+        "expiration": {"type": "afterDuration", "duration": "P30D", "endDateTime": None},
+    }
+    snapshot["roleEligibilityScheduleRequests"] = [row]
+    path = save(tmp_path, snapshot)
+    assert _summary(run(live, "plan", str(out), "--snapshot", str(path), "--format", "json")) == (
+        EMPTY
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H5: a roleAssignments row with no directoryScopeId (an app scope, "
+    "appScopeId) is read as tenant-wide '/': planned for DELETE as a direct Global "
+    "Administrator and counted as tenant-wide access",
+)
+def test_an_app_scoped_role_assignment_is_not_tenant_wide(live: Live, tmp_path: Path) -> None:
+    out, snapshot = _base(live, tmp_path)
+    snapshot["roleAssignments"].append(
+        {
+            "id": "app-scoped-1",
+            "principalId": user_id(live, JUDY),
+            "roleDefinitionId": role_id(live, GA),
+            "appScopeId": "/some-app-scope",
+        }
+    )
+    path = save(tmp_path, snapshot)
+    assert _summary(run(live, "plan", str(out), "--snapshot", str(path), "--format", "json")) == (
+        EMPTY
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H6: export writes a live activation maximum outside PT30M..PT24H as it is "
+    "and validate/plan then reject the exported repository (export -> plan != 0); no "
+    "grandfathering as for item 4",
+)
+@pytest.mark.parametrize("value", ["PT25H", "PT20M"])
+def test_export_of_an_activation_maximum_outside_the_range_plans(
+    live: Live, tmp_path: Path, value: str
+) -> None:
+    _, snapshot = _base(live, tmp_path)
+    edited = copy.deepcopy(snapshot)
+    policy = edited["roleManagementPolicies"][0]
+    rule = next(r for r in policy["rules"] if r["id"] == "Expiration_EndUser_Assignment")
+    rule["maximumDuration"] = value
+    path = save(tmp_path, edited)
+    out = tmp_path / "again"
+    assert run(live, "export", "--snapshot", str(path), "--out", str(out)).exit_code == 0
+    assert _summary(run(live, "plan", str(out), "--snapshot", str(path), "--format", "json")) == (
+        EMPTY
+    )
+
+
+def test_an_activation_maximum_in_minutes_round_trips(live: Live, tmp_path: Path) -> None:
+    """Holds: Graph may spell 20.5 h as PT1230M (DanielChronlund/DCToolbox#50)."""
+    _, snapshot = _base(live, tmp_path)
+    rule = next(
+        r
+        for r in snapshot["roleManagementPolicies"][0]["rules"]
+        if r["id"] == "Expiration_EndUser_Assignment"
+    )
+    rule["maximumDuration"] = "PT1230M"
+    path = save(tmp_path, snapshot)
+    out = tmp_path / "again"
+    assert run(live, "export", "--snapshot", str(path), "--out", str(out)).exit_code == 0
+    assert _summary(run(live, "plan", str(out), "--snapshot", str(path), "--format", "json")) == (
+        EMPTY
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H7 (emulator fidelity): cancelling an active assignment request turns it "
+    "'Canceled' in Graph v1.0 (unifiedroleassignmentschedulerequest-cancel); the emulator "
+    "answers 'Revoked' (the eligibility page's word)",
+)
+def test_emulator_cancelled_assignment_request_is_canceled(live: Live) -> None:
+    created = live.http.post(
+        "roleManagement/directory/roleAssignmentScheduleRequests",
+        json={
+            "action": "adminAssign",
+            "principalId": user_id(live, JUDY),
+            "roleDefinitionId": role_id(live, "Helpdesk Administrator"),
+            "directoryScopeId": "/",
+            "justification": "later",
+            "scheduleInfo": {
+                "startDateTime": "2026-12-15T09:00:00Z",
+                "expiration": {"type": "noExpiration"},
+            },
+        },
+    ).json()
+    assert created["status"] == "Granted"
+    path = f"roleManagement/directory/roleAssignmentScheduleRequests/{created['id']}/cancel"
+    assert live.http.post(path).status_code == 204
+    assert live.emulator.store.requests[f"assignment:{created['id']}"]["status"] == "Canceled"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H8 (emulator leniency): v1.0 'Delete unifiedRoleAssignment' takes only "
+    "RoleManagement.ReadWrite.Directory; the emulator lets any schedule write permission "
+    "(even RoleEligibilitySchedule.ReadWrite.Directory) delete a direct role assignment, so "
+    "no test sees apply's 403 with the documented apply identity",
+)
+def test_emulator_delete_role_assignment_needs_role_management_write(live: Live) -> None:
+    from pim_gitops.emulator.identity import Caller
+    from tests.test_outside_pim import direct
+
+    direct(live, "Hybrid Identity Administrator", JUDY, "direct-9")
+    live.sign_in(
+        Caller(
+            object_id="0b7e6f1a-0000-4000-8000-00000000abcd",
+            roles=(
+                "Directory.Read.All",
+                "RoleManagement.Read.Directory",
+                "RoleEligibilitySchedule.ReadWrite.Directory",
+            ),
+        )
+    )
+    import httpx
+
+    token = httpx.get(f"{live.url}/_emulator/token").json()["access_token"]
+    response = httpx.delete(
+        f"{live.graph}/roleManagement/directory/roleAssignments/direct-9",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 403, response.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review3 H9: 'covered' takes every raw assignment schedule, whatever its status or "
+    "memberType, while normalize_schedule drops all but Provisioned/Granted Direct ones: a "
+    "direct Global Administrator whose mirror schedule has any other status (or an Inherited "
+    "row for the same user) vanishes from the state; authoritative mode neither removes nor "
+    "mentions it",
+)
+@pytest.mark.parametrize(
+    ("field", "value"), [("status", "PendingProvisioning"), ("memberType", "Inherited")]
+)
+def test_a_direct_ga_is_never_invisible(live: Live, tmp_path: Path, field: str, value: str) -> None:
+    out, snapshot = _base(live, tmp_path)
+    pid, gid = user_id(live, JUDY), role_id(live, GA)
+    snapshot["roleAssignments"].append(
+        {"id": "direct-ga", "principalId": pid, "roleDefinitionId": gid, "directoryScopeId": "/"}
+    )
+    snapshot["roleAssignmentSchedules"].append(
+        {
+            "id": "direct-ga",
+            "principalId": pid,
+            "roleDefinitionId": gid,
+            "directoryScopeId": "/",
+            "appScopeId": None,
+            "createdUsing": None,
+            "createdDateTime": None,
+            "modifiedDateTime": None,
+            "status": "Provisioned",
+            "assignmentType": "Assigned",
+            "memberType": "Direct",
+            "scheduleInfo": {
+                "startDateTime": None,
+                "recurrence": None,
+                "expiration": {"type": "noExpiration", "endDateTime": None, "duration": None},
+            },
+            field: value,
+        }
+    )
+    result = run(
+        live, "plan", str(out), "--snapshot", str(save(tmp_path, snapshot)), "--format", "json"
+    )
+    assert result.exit_code in (0, 2), result.output
+    planned = json.loads(result.output[result.output.index("{") :])
+    said = [w for w in planned["warnings"] if "judy" in w or pid in w]
+    assert planned["summary"]["remove"] == 1 or said, planned["warnings"]
+
+
+def test_control_a_direct_ga_with_a_provisioned_schedule_is_removed(
+    live: Live, tmp_path: Path
+) -> None:
+    """Holds: the same row with a Provisioned Direct schedule is planned for removal."""
+    out, snapshot = _base(live, tmp_path)
+    pid, gid = user_id(live, JUDY), role_id(live, GA)
+    snapshot["roleAssignments"].append(
+        {"id": "direct-ga", "principalId": pid, "roleDefinitionId": gid, "directoryScopeId": "/"}
+    )
+    result = run(
+        live, "plan", str(out), "--snapshot", str(save(tmp_path, snapshot)), "--format", "json"
+    )
+    assert _summary(result)["remove"] == 1
