@@ -92,9 +92,10 @@ def usable_principal(tenant: TenantState, principal_id: str) -> bool:
 
 
 def started(assignment: Assignment, now: datetime) -> bool:
-    """In effect at ``now``: a direct role assignment (made outside PIM) is; one whose
-    request is still ``Pending…`` is not, whatever its start (``outside.py``)."""
-    if assignment.request is not None and assignment.request[1] != "Granted":
+    """In effect at ``now``: a direct role assignment (made outside PIM) is; a request with
+    no schedule yet never is, whatever its status or start: until Graph provisions it, it
+    gives no access (``outside.py``)."""
+    if assignment.request is not None:
         return False
     return assignment.start is None or assignment.start <= now
 

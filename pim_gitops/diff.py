@@ -184,11 +184,12 @@ def _removals(
     live_of_role: list[Assignment],
     declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
     resolver: Resolver,
+    now: datetime,
 ) -> list[Change]:
     """Live assignments at scope ``/`` that no declaration names (authoritative mode)."""
     changes = []
     for current in live_of_role:
-        if current.key in declared or current.scope != "/" or in_flight(current, ""):
+        if current.key in declared or current.scope != "/" or in_flight(current, "", now):
             continue  # a request in flight is left to settle (noted by _assignment_changes)
         principal = resolver.tenant.principals.get(current.principal_id)
         if principal is None:
@@ -235,9 +236,11 @@ def _declared_change(
             return None, problem or f"{item.location}: {over}; Graph refuses to create it", None
         return _assignment_change(base, "create", role, desired, item, None, None), None, None
     same_start = start is None or same_instant(start, current.start)
-    if (note := in_flight(current, where)) or (same_start and same_instant(end, current.end)):
+    if (note := in_flight(current, where, now)) or (same_start and same_instant(end, current.end)):
         return None, None, note or (f"{item.location}: {over}; {GRANDFATHERED}" if over else None)
-    if (problem := unreachable(current, where)) or over:
+    if (
+        problem := unreachable(current, where, now, compiled.assignments_mode == "additive")
+    ) or over:
         return None, problem or f"{item.location}: {over}; Graph refuses to update it", None
     if item.duration is not None and not item.permanent and item.end is None:
         # Re-grant the declared length from now: Graph restarts an updated schedule at the
@@ -275,8 +278,8 @@ def _assignment_changes(
         errors += [error] if error else []
         notes += [note] if note else []
     if compiled.assignments_mode == "authoritative":
-        changes += _removals(role, live_of_role, declared_keys, resolver)
-        notes += in_flight_notes(role.display_name, live_of_role, declared_keys)
+        changes += _removals(role, live_of_role, declared_keys, resolver, now)
+        notes += in_flight_notes(role.display_name, live_of_role, declared_keys, now)
     return changes, errors, notes
 
 

@@ -136,11 +136,15 @@ def normalize_role(obj: Any) -> RoleDefinition:
     )
 
 
-def _window(obj: Any, r: RawObject) -> tuple[datetime | None, datetime | None]:
-    """(start, end) of a schedule's or a request's ``scheduleInfo``; end ``None``: permanent."""
+def _window(
+    obj: Any, r: RawObject, processed: datetime | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of a schedule's or a request's ``scheduleInfo``; end ``None``: permanent.
+    ``processed``: the start of a request that names none (Graph starts it when it processes
+    it; its ``createdDateTime`` is the closest known instant)."""
     info = RawObject(obj.get("scheduleInfo") or {}, f"{r.what}, scheduleInfo")
     expiration = RawObject(info.obj.get("expiration") or {}, f"{r.what}, expiration")
-    start = info.instant("startDateTime")
+    start = info.instant("startDateTime") or processed
     etype = (expiration.text("type", optional=True) or "noExpiration").lower()
     if etype in ("noexpiration", "notspecified"):
         return start, None
@@ -157,6 +161,16 @@ def _window(obj: Any, r: RawObject) -> tuple[datetime | None, datetime | None]:
     raise r.fail(f"unknown expiration type {etype!r}")
 
 
+def _scope(r: RawObject) -> str:
+    """The directory scope; a row scoped to an application only (``appScopeId``, no
+    ``directoryScopeId``) is not tenant-wide: ``app:<id>``, never managed."""
+    scope = r.text("directoryScopeId", optional=True)
+    if scope:
+        return scope
+    app = r.text("appScopeId", optional=True)
+    return f"app:{app}" if app and app != "/" else "/"
+
+
 def normalize_schedule(obj: Any, kind: Kind, now: datetime) -> Assignment | None:
     """A schedule → ``Assignment``; ``None`` when it is not one to manage (expired, activated,
     inherited through a group, not yet provisioned)."""
@@ -165,7 +179,7 @@ def normalize_schedule(obj: Any, kind: Kind, now: datetime) -> Assignment | None
     schedule_id = r.req("id")
     r.what = f"{name} {schedule_id}"
     role_id, principal_id = r.req("roleDefinitionId"), r.req("principalId")
-    scope = r.text("directoryScopeId", optional=True) or "/"
+    scope = _scope(r)
     if (r.text("memberType", optional=True) or "Direct") != "Direct":
         return None
     if kind == "active" and (r.text("assignmentType", optional=True) or "Assigned") != "Assigned":
@@ -192,12 +206,12 @@ def normalize_request(obj: Any, kind: Kind, now: datetime) -> Assignment | None:
     status = r.text("status", optional=True) or ""
     if status not in IN_FLIGHT or (r.text("action", optional=True) or "").lower() != "adminassign":
         return None
-    start, end = _window(obj, r)
+    start, end = _window(obj, r, r.instant("createdDateTime") or now)
     if end is not None and end <= now:
         return None
-    scope = r.text("directoryScopeId", optional=True) or "/"
     role_id, principal_id = r.req("roleDefinitionId"), r.req("principalId")
-    return Assignment(role_id, principal_id, scope, kind, end, start, request=(request_id, status))
+    request = (request_id, status)
+    return Assignment(role_id, principal_id, _scope(r), kind, end, start, request=request)
 
 
 def normalize_role_assignment(obj: Any) -> DirectRoleAssignment:
@@ -208,7 +222,7 @@ def normalize_role_assignment(obj: Any) -> DirectRoleAssignment:
         id=rid,
         role_id=r.req("roleDefinitionId"),
         principal_id=r.req("principalId"),
-        scope=r.text("directoryScopeId", optional=True) or "/",
+        scope=_scope(r),
     )
 
 
@@ -248,6 +262,18 @@ def _policies(
     return policies, errors
 
 
+def _activations(snapshot: Mapping[str, Any]) -> set[tuple[str, str, str]]:
+    """(role, principal, scope) of the running activations (``assignmentType: Activated``,
+    ``memberType: Direct``): their ``roleAssignments`` row is PIM's."""
+    found = set()
+    for raw in snapshot.get("roleAssignmentSchedules") or []:
+        r = RawObject(raw, "roleAssignmentSchedule")
+        activated = (r.text("assignmentType", optional=True) or "Assigned") == "Activated"
+        if activated and (r.text("memberType", optional=True) or "Direct") == "Direct":
+            found.add((r.req("roleDefinitionId"), r.req("principalId"), _scope(r)))
+    return found
+
+
 def _without_schedule(
     snapshot: Mapping[str, Any],
     scheduled: list[Assignment],
@@ -265,15 +291,11 @@ def _without_schedule(
             found = normalize_request(raw, kind, now)  # type: ignore[arg-type]
             requests += [found] if found is not None and found.scope == "/" else []
     pending = not_yet_scheduled(requests, scheduled)
+    # A row is PIM's when an active schedule kept above, a running activation or a request
+    # in flight explains it; a schedule of another member type or status does not.
     covered = {
-        (
-            str(s.get("roleDefinitionId")),
-            str(s.get("principalId")),
-            s.get("directoryScopeId") or "/",
-        )
-        for s in snapshot.get("roleAssignmentSchedules") or []
-        if isinstance(s, Mapping)
-    } | {(a.role_id, a.principal_id, a.scope) for a in pending if a.kind == "active"}
+        (a.role_id, a.principal_id, a.scope) for a in (*scheduled, *pending) if a.kind == "active"
+    } | _activations(snapshot)
     return pending + held_outside_schedules(direct, covered)
 
 

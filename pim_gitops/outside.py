@@ -21,6 +21,7 @@ Pure functions; ``normalize`` interprets the payloads, ``diff`` calls the checks
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from datetime import datetime
 
 from pim_gitops.state import Assignment, DirectRoleAssignment
 
@@ -77,31 +78,53 @@ def _what(current: Assignment, where: str) -> str:
     return f"{where}: {current.kind} assignment"
 
 
-def unreachable(current: Assignment, where: str) -> str | None:
+def _removal_advice(additive: bool) -> str:
+    """How to have a removal planned: an additive role never removes."""
+    if additive:
+        return (
+            "remove it from the file with the role set to `assignments_mode: authoritative` "
+            "(an additive role never removes) and apply"
+        )
+    return "remove it from the file and apply"
+
+
+def unreachable(
+    current: Assignment, where: str, now: datetime, additive: bool = False
+) -> str | None:
     """Why a declaration that differs from ``current`` cannot be planned as an update, or
     ``None`` when Graph can update it (it has a schedule)."""
     if current.direct_id is not None:
         return (
             f"{_what(current, where)} was made outside PIM and has no PIM schedule to update; "
             "to convert it to PIM, declare it eligible (plans the eligible create, then the "
-            "removal of the direct assignment) or remove it from the file, apply, and declare "
+            f"removal of the direct assignment) or {_removal_advice(additive)}, then declare "
             "the PIM assignment again"
         )
     if current.request is not None and current.request[1] == CANCELABLE:
+        if current.start is None or current.start <= now:
+            return None  # started but not provisioned: in_flight notes it
         return (
             f"{_what(current, where)} has not started yet (request {current.request[0]} is "
-            "Granted, no schedule exists) and Graph cannot update it; remove it from the file "
-            "and apply (cancels the request), then declare it again"
+            f"Granted, no schedule exists) and Graph cannot update it; "
+            f"{_removal_advice(additive)} (cancels the request), then declare it again"
         )
     return None
 
 
-def in_flight(current: Assignment, where: str) -> str | None:
+def in_flight(current: Assignment, where: str, now: datetime) -> str | None:
     """The plan note for an assignment whose request is still being processed (nothing is
     planned for it until it settles), or ``None``."""
-    if current.request is None or current.request[1] == CANCELABLE:
+    if current.request is None:
         return None
     request_id, status = current.request
+    if status == CANCELABLE:
+        if current.start is not None and current.start > now:
+            return None  # a future start: cancelable, and changes are planned against it
+        return (
+            f"{_what(current, where)}: request {request_id} was granted and its start has "
+            "passed, but Graph shows no schedule of it yet (not provisioned); it gives no "
+            "access until it does; nothing planned until it settles"
+        )
     return (
         f"{_what(current, where)}: request {request_id} is in flight ({status}); "
         "nothing planned until it settles"
@@ -109,10 +132,15 @@ def in_flight(current: Assignment, where: str) -> str | None:
 
 
 def in_flight_notes(
-    role_name: str, live: Iterable[Assignment], declared: Collection[tuple[str, str, str, str]]
+    role_name: str,
+    live: Iterable[Assignment],
+    declared: Collection[tuple[str, str, str, str]],
+    now: datetime,
 ) -> list[str]:
     """The notes of in-flight assignments no declaration names (not removed: left to settle)."""
-    found = (in_flight(a, f"{role_name}: {a.principal_id}") for a in live if a.key not in declared)
+    found = (
+        in_flight(a, f"{role_name}: {a.principal_id}", now) for a in live if a.key not in declared
+    )
     return sorted(note for note in found if note)
 
 

@@ -10,8 +10,8 @@ assignments. Sources in ``docs/emulator.md``.
   starts (microsoft-graph-docs-contrib#2145: "shows up only under Pending requests with a
   Granted status"); from its start on, a read provisions it (schedule id = request id).
 - ``POST …ScheduleRequests/{id}/cancel`` (no body) answers 204 and turns a ``Granted``
-  request ``Revoked`` ("After calling this action, the status of the cancelled … request
-  changes to Revoked"); a request in any other status answers 400.
+  eligibility request ``Revoked`` and an assignment request ``Canceled`` (the two v1.0
+  ``cancel`` pages word it so); a request in any other status answers 400.
 - ``DELETE /roleManagement/directory/roleAssignments/{id}`` answers 204 and removes the role
   assignment and the ``Assigned`` schedule that mirrors it (*assumption*: the assignment is
   gone, so its schedule is too); an unknown id answers 404.
@@ -109,7 +109,8 @@ def write_role_assignment(store: Store, schedule: Mapping[str, Any]) -> None:
 
 
 def cancel(store: Store, kind: str, request_id: str) -> None:
-    """``cancel``: only a ``Granted`` request; it becomes ``Revoked`` and never provisions."""
+    """``cancel``: only a ``Granted`` request; it becomes ``Revoked`` (eligibility) or
+    ``Canceled`` (assignment) and never provisions."""
     with store.lock:
         row = store.requests.get(key(kind, request_id))
         if row is None:
@@ -120,7 +121,10 @@ def cancel(store: Store, kind: str, request_id: str) -> None:
                 f"The request {request_id} is {row.get('status')} and cannot be cancelled.",
                 "RequestNotCancelable",
             )
-        row["status"] = "Revoked"
+        # Graph v1.0: a cancelled eligibility request "changes to Revoked"
+        # (unifiedroleeligibilityschedulerequest-cancel), an assignment request "changes to
+        # Canceled" (unifiedroleassignmentschedulerequest-cancel).
+        row["status"] = "Canceled" if kind == "assignment" else "Revoked"
 
 
 def delete_role_assignment(store: Store, assignment_id: str) -> None:

@@ -37,12 +37,6 @@ def _base(live: Live, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     return out, take_snapshot(live, tmp_path, out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3 H4: one in-flight request with an afterDuration expiration and no "
-    "startDateTime (Graph's start is optional on create) aborts the whole read: plan and "
-    "export exit 1 for every role",
-)
 def test_one_in_flight_request_without_a_start_does_not_abort_the_read(
     live: Live, tmp_path: Path
 ) -> None:
@@ -60,12 +54,6 @@ def test_one_in_flight_request_without_a_start_does_not_abort_the_read(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3 H5: a roleAssignments row with no directoryScopeId (an app scope, "
-    "appScopeId) is read as tenant-wide '/': planned for DELETE as a direct Global "
-    "Administrator and counted as tenant-wide access",
-)
 def test_an_app_scoped_role_assignment_is_not_tenant_wide(live: Live, tmp_path: Path) -> None:
     out, snapshot = _base(live, tmp_path)
     snapshot["roleAssignments"].append(
@@ -122,12 +110,6 @@ def test_an_activation_maximum_in_minutes_round_trips(live: Live, tmp_path: Path
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3 H7 (emulator fidelity): cancelling an active assignment request turns it "
-    "'Canceled' in Graph v1.0 (unifiedroleassignmentschedulerequest-cancel); the emulator "
-    "answers 'Revoked' (the eligibility page's word)",
-)
 def test_emulator_cancelled_assignment_request_is_canceled(live: Live) -> None:
     created = live.http.post(
         "roleManagement/directory/roleAssignmentScheduleRequests",
@@ -181,14 +163,6 @@ def test_emulator_delete_role_assignment_needs_role_management_write(live: Live)
     assert response.status_code == 403, response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3 H9: 'covered' takes every raw assignment schedule, whatever its status or "
-    "memberType, while normalize_schedule drops all but Provisioned/Granted Direct ones: a "
-    "direct Global Administrator whose mirror schedule has any other status (or an Inherited "
-    "row for the same user) vanishes from the state; authoritative mode neither removes nor "
-    "mentions it",
-)
 @pytest.mark.parametrize(
     ("field", "value"), [("status", "PendingProvisioning"), ("memberType", "Inherited")]
 )

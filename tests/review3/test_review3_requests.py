@@ -39,11 +39,6 @@ def test_baseline_break_glass_without_ga_is_reported(live: Live, tmp_path: Path)
     assert _bg2_mentioned(planned), planned["warnings"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3 H1: a Granted adminAssign whose start has passed but which has no "
-    "schedule yet counts as usable permanent GA for the break-glass floor (access.started)",
-)
 def test_granted_request_without_schedule_is_not_break_glass_access(
     live: Live, tmp_path: Path
 ) -> None:
@@ -62,11 +57,6 @@ def test_granted_request_without_schedule_is_not_break_glass_access(
     assert mentioned and not [n for n in mentioned if "today: permanent" in n], mentioned
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3 H1: a declared break-glass GA is 'satisfied' by an unprovisioned Granted "
-    "request; nothing is planned and nothing is said",
-)
 def test_declared_ga_is_not_satisfied_by_an_unprovisioned_request(
     live: Live, tmp_path: Path
 ) -> None:
@@ -149,12 +139,6 @@ def test_full_permissions_see_and_cancel_the_future_grant(live: Live, tmp_path: 
 LATER = "2027-03-15T09:00:00Z"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3 H10: the advice for a not-yet-started (Granted) assignment whose "
-    "declaration changed is 'remove it from the file and apply (cancels the request)', but "
-    "an additive role never removes: following it plans nothing, so the error never clears",
-)
 def test_advice_for_a_granted_assignment_works_in_additive_mode(live: Live, tmp_path: Path) -> None:
     from tests.test_outside_pim import _assign, drop_entry, role_file
 
@@ -172,8 +156,11 @@ def test_advice_for_a_granted_assignment_works_in_additive_mode(live: Live, tmp_
     from tests.test_real_graph import run
 
     refused = run(live, "plan", str(out))
-    assert refused.exit_code == 1 and "remove it from the file and apply" in refused.output
+    assert refused.exit_code == 1 and "assignments_mode: authoritative" in refused.output
     drop_entry(path, "judy.compliance@contoso.com")  # the advice, step 1
+    assert plan_json(live, str(out))["summary"]["remove"] == 0  # additive: no removal
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("assignments_mode: additive", "assignments_mode: authoritative"))
     planned = plan_json(live, str(out))
     cancels = [o for o in planned["operations"] if o.get("live", {}).get("request_id")]
     assert cancels and cancels[0]["live"]["request_id"] == request["id"], planned["summary"]
