@@ -1,4 +1,4 @@
-"""Review 3 (issue 17 merge): shared set-up for the reproductions over the emulator."""
+"""Shared set-up for the odd-tenant tests over the emulator."""
 
 from __future__ import annotations
 

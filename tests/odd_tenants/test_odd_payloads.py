@@ -1,5 +1,5 @@
-"""Review 3: real-tenant payload shapes the merge for issue 17 reads, over the emulator's
-snapshot with one object edited. ``xfail(strict=True)`` marks a finding that stands."""
+"""Real-tenant payload shapes over the emulator's snapshot with one object edited.
+``xfail(strict=True)`` marks a known gap, with its reason."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Live
-from tests.review3.helpers import (
+from tests.odd_tenants.helpers import (
     GA,
     PAST,
     export,
@@ -72,7 +72,7 @@ def test_an_app_scoped_role_assignment_is_not_tenant_wide(live: Live, tmp_path: 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="review3 H6: export writes a live activation maximum outside PT30M..PT24H as it is "
+    reason="export writes a live activation maximum outside PT30M..PT24H as it is "
     "and validate/plan then reject the exported repository (export -> plan != 0); no "
     "grandfathering as for item 4",
 )
@@ -133,7 +133,7 @@ def test_emulator_cancelled_assignment_request_is_canceled(live: Live) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="review3 H8 (emulator leniency): v1.0 'Delete unifiedRoleAssignment' takes only "
+    reason="v1.0 'Delete unifiedRoleAssignment' takes only "
     "RoleManagement.ReadWrite.Directory; the emulator lets any schedule write permission "
     "(even RoleEligibilitySchedule.ReadWrite.Directory) delete a direct role assignment, so "
     "no test sees apply's 403 with the documented apply identity",

@@ -1,7 +1,5 @@
-"""Review 3: schedule requests in flight, as a real tenant can show them (issue 17, item 10).
-
-Each test asserts what should hold and is ``xfail(strict=True)`` while the finding stands,
-so it turns into a failure (to be un-marked) once the client is fixed."""
+"""Schedule requests in flight, as a real tenant can show them. ``xfail(strict=True)``
+marks a known gap, with its reason."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Live
-from tests.review3.helpers import (
+from tests.odd_tenants.helpers import (
     BG2,
     GA,
     PAST,
@@ -80,14 +78,14 @@ FUTURE = "2026-12-15T09:00:00Z"
 
 @pytest.mark.xfail(
     strict=True,
-    reason="review3 H2: a 403 on listing schedule requests is silently 'none seen': the "
+    reason="a 403 on listing schedule requests is silently 'none seen': the "
     "documented apply identity (APPLY_PERMISSIONS) cannot list active requests, and a "
     "future-start Global Administrator grant outside the repository plans as 'No changes' "
     "with no warning",
 )
 def test_unreadable_requests_are_said_in_the_plan(live: Live, tmp_path: Path) -> None:
     from pim_gitops.emulator.identity import APPLY_PERMISSIONS, Caller
-    from tests.review3.helpers import role_id, user_id
+    from tests.odd_tenants.helpers import role_id, user_id
 
     out = export(live, tmp_path)
     granted = live.http.post(
@@ -113,7 +111,7 @@ def test_full_permissions_see_and_cancel_the_future_grant(live: Live, tmp_path: 
     """Control (holds): with RoleManagement.ReadWrite.Directory the same grant is planned
     for cancellation in authoritative mode and counted as a removal."""
     from pim_gitops.emulator.identity import APPLY_PERMISSIONS, Caller
-    from tests.review3.helpers import role_id, user_id
+    from tests.odd_tenants.helpers import role_id, user_id
 
     out = export(live, tmp_path)
     live.http.post(
