@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
-from pim_gitops.compile.checks import over_policy
+from pim_gitops.compile.checks import activation_out_of_range, over_policy
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
 from pim_gitops.outside import in_flight, in_flight_notes, outside_pim_problem, unreachable
 from pim_gitops.resolve import (
@@ -313,7 +313,11 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
             reason = tenant.policy_errors.get(role.id, "no PIM policy found")
             errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
         else:
-            changes += _setting_changes(role, settings, policy.settings, tenant)
+            found_settings = _setting_changes(role, settings, policy.settings, tenant)
+            changes += found_settings
+            out_of_range = activation_out_of_range(compiled)
+            if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
+                errors.append(f"{out_of_range.location}: {out_of_range.message}")
             warnings += tightening_warnings(role, settings, policy.settings, tenant.assignments)
         found, problems, notes = _assignment_changes(
             compiled, role, live, by_role.get(role.id, []), resolver, now

@@ -1,12 +1,14 @@
-"""Issue 17 item 13: the limits Graph puts on a policy, encoded where the user sees them.
+"""The limits Graph puts on a policy, encoded where the user sees them.
 
 The activation maximum: 30 minutes to 24 hours (docs/real-tenant.md, "Limits"). Boundaries
-at exactly PT30M and PT24H pass; one minute past either end is a located validate error, and
-the emulator refuses the same PATCH.
+at exactly PT30M and PT24H pass; one minute past either end is a located validate warning
+(the tenant may already hold it) and a plan error when the plan would write it, and the
+emulator refuses the same PATCH.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,12 +18,15 @@ from typing import Any
 import pytest
 
 from pim_gitops.compile import compile_policies
-from pim_gitops.errors import PolicyErrors
+from pim_gitops.errors import PlanError
 from pim_gitops.loader import load_policies
+from pim_gitops.normalize import normalize_tenant
+from pim_gitops.plan.build import build_plan
 from tests.conftest import NOW, POLICIES, ROOT, Live, write
 
 TENANT = "tenant: contoso.onmicrosoft.com\n"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+SAMPLE = ROOT / "pim_gitops" / "demo" / "tenant.json"
 
 
 def _compile(tmp_path: Path, duration: str) -> Any:
@@ -42,15 +47,37 @@ def test_activation_maximum_at_either_end_of_the_range_is_accepted(
 
 
 @pytest.mark.parametrize("duration", ["PT29M", "PT24H1M"])
-def test_activation_maximum_one_minute_outside_the_range_is_a_located_error(
+def test_activation_maximum_one_minute_outside_the_range_is_a_located_warning_offline(
     tmp_path: Path, duration: str
 ) -> None:
-    with pytest.raises(PolicyErrors) as info:
-        _compile(tmp_path, duration)
-    (error,) = info.value.errors
-    assert "outside what Graph accepts (PT30M to PT24H)" in error.message
-    where = error.location
+    """Offline, validate cannot know whether the tenant already holds the value."""
+    desired = _compile(tmp_path, duration)
+    (warning,) = [w for w in desired.warnings if "activation.max_duration" in w.message]
+    assert "outside what Graph accepts (PT30M to PT24H)" in warning.message
+    where = warning.location
     assert where.path.endswith("reader.yaml") and (where.line, where.col) == (3, 17)
+
+
+@pytest.mark.parametrize("duration", ["PT29M", "PT24H1M"])
+def test_a_plan_that_writes_an_activation_maximum_outside_the_range_is_refused(
+    tmp_path: Path, duration: str
+) -> None:
+    desired = _compile(tmp_path, duration)
+    tenant = normalize_tenant(json.loads(SAMPLE.read_text(encoding="utf-8")), NOW)
+    with pytest.raises(PlanError) as info:
+        build_plan(desired, tenant, NOW)
+    assert "reader.yaml:3:17" in str(info.value)
+    assert "outside what Graph accepts (PT30M to PT24H)" in str(info.value)
+
+
+@pytest.mark.parametrize("duration", ["PT30M", "PT24H"])
+def test_a_plan_that_writes_an_activation_maximum_at_either_end_is_made(
+    tmp_path: Path, duration: str
+) -> None:
+    desired = _compile(tmp_path, duration)
+    tenant = normalize_tenant(json.loads(SAMPLE.read_text(encoding="utf-8")), NOW)
+    plan = build_plan(desired, tenant, NOW)
+    assert any(c.address.endswith("activation.max_duration") for c in plan.changes)
 
 
 def _patch_activation(live: Live, duration: str) -> Any:

@@ -24,6 +24,7 @@ from pim_gitops.loader import PolicySet, SourceMap
 from pim_gitops.model import LintSettings, RoleFile
 
 from .checks import (
+    activation_out_of_range,
     check_assignments,
     check_everything,
     check_settings,
@@ -192,6 +193,9 @@ def _compile_roles(
         # file declares itself is checked (the rest would mislead).
         known = check_everything if policy.tenant is not None else role_declared(role)
         errors.extend(check_settings(role, known))
+        out_of_range = activation_out_of_range(role)
+        if out_of_range is not None and known("activation.max_duration"):
+            warnings.append(out_of_range)
         problems, notes = check_assignments(role, now, known)
         errors.extend(problems)
         warnings.extend(notes)

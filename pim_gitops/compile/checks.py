@@ -34,19 +34,28 @@ def role_declared(role: CompiledRole) -> Known:
     return lambda path: role.sources.get(path, ENTRA_DEFAULT).layer == ROLE_LAYER
 
 
+def activation_out_of_range(role: CompiledRole) -> PolicyError | None:
+    """An activation maximum outside PT30M to PT24H: Graph refuses to write it, but a tenant
+    may already hold one (set before the range, or by another client), as it may hold
+    assignments a tightened policy no longer allows. So it is a validate warning, and a plan
+    error only when the plan would write it (``diff``)."""
+    seconds = role.settings.activation.max_duration
+    if MIN_ACTIVATION_SECONDS <= seconds <= MAX_ACTIVATION_SECONDS:
+        return None
+    return PolicySchemaError(
+        role.source_of("activation.max_duration"),
+        f"{role.ref.label}: activation.max_duration {format_duration(seconds)} is outside what "
+        "Graph accepts (PT30M to PT24H): a plan that writes it is refused; a tenant that "
+        "already holds it keeps it",
+        warning=True,
+    )
+
+
 def check_settings(role: CompiledRole, known: Known = check_everything) -> list[PolicyError]:
     """Settings Graph would refuse; with ``known``, only those resting on known paths."""
     errors: list[PolicyError] = []
     act = role.settings.activation
     duration_known = known("activation.max_duration")
-    if duration_known and not MIN_ACTIVATION_SECONDS <= act.max_duration <= MAX_ACTIVATION_SECONDS:
-        errors.append(
-            PolicySchemaError(
-                role.source_of("activation.max_duration"),
-                f"{role.ref.label}: activation.max_duration {format_duration(act.max_duration)} "
-                "is outside what Graph accepts (PT30M to PT24H)",
-            )
-        )
     if duration_known and act.max_duration % 60:
         errors.append(
             PolicySchemaError(

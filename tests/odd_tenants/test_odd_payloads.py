@@ -70,12 +70,6 @@ def test_an_app_scoped_role_assignment_is_not_tenant_wide(live: Live, tmp_path: 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export writes a live activation maximum outside PT30M..PT24H as it is "
-    "and validate/plan then reject the exported repository (export -> plan != 0); no "
-    "grandfathering as for item 4",
-)
 @pytest.mark.parametrize("value", ["PT25H", "PT20M"])
 def test_export_of_an_activation_maximum_outside_the_range_plans(
     live: Live, tmp_path: Path, value: str
