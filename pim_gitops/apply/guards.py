@@ -26,8 +26,8 @@ from pim_gitops.access import (
 )
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
 from pim_gitops.apply.tenant_guard import other_tenant as other_tenant
-from pim_gitops.apply.undeclared import undeclared_break_glass
 from pim_gitops.apply.tenant_guard import tenant_names as tenant_names
+from pim_gitops.apply.undeclared import undeclared_break_glass
 from pim_gitops.errors import GuardrailError
 from pim_gitops.plan import GuardFacts, Operation, Plan
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR

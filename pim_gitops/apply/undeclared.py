@@ -37,9 +37,16 @@ ADVICE = (
 Findings = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-def _lasts(rows: Iterable[Assignment], tenant: TenantState, who: str, now: datetime) -> str:
+def _end(
+    rows: Iterable[Assignment], tenant: TenantState, who: str, now: datetime
+) -> datetime | None:
+    """Until when ``who``'s active Global Administrator access at ``/`` is usable."""
     found = holders(rows, GLOBAL_ADMINISTRATOR, ("active",), principal_id=who)
-    end = lasts_until(found, tenant, now)
+    return lasts_until(found, tenant, now)
+
+
+def _when(rows: Iterable[Assignment], tenant: TenantState, who: str, now: datetime) -> str:
+    end = _end(rows, tenant, who, now)
     if end is None:
         problem = principal_problem(tenant, who)
         return f"no usable access ({problem})" if problem else "no usable access"
@@ -51,7 +58,7 @@ def permanent_holders(rows: Iterable[Assignment], tenant: TenantState, now: date
     ``/`` (started at ``now``, the principal usable), sorted."""
     listed = list(rows)
     ids = {a.principal_id for a in holders(listed, GLOBAL_ADMINISTRATOR, ("active",))}
-    return sorted(pid for pid in ids if _lasts(listed, tenant, pid, now) == "permanent")
+    return sorted(pid for pid in ids if _end(listed, tenant, pid, now) == FOREVER)
 
 
 def _ref(tenant: TenantState, principal_id: str) -> str:
@@ -78,7 +85,7 @@ def undeclared_break_glass(
     if reduced:
         listed = "; ".join(
             f"{_ref(tenant, pid)} (today: permanent; after the plan: "
-            f"{_lasts(after, later, pid, window.now)})"
+            f"{_when(after, later, pid, window.now)})"
             for pid in reduced
         )
         problems.append(
