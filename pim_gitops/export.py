@@ -1,10 +1,10 @@
 """Tenant → a policy repository a human would write (bootstrap).
 
-The most common value of each setting becomes the default; a template is made only where
-at least three roles share the same deviations; each role file holds only what differs.
-Roles and principals are written by immutable id or unambiguous reference with the display
-name alongside. Output is deterministic: exporting twice gives identical bytes, and planning
-the export against the same tenant shows no changes.
+The most common value of each setting becomes the default; a template is made only where at
+least three roles share the same deviations; each role file holds only what differs. Roles and
+principals are written by immutable id or unambiguous reference with the display name
+alongside; ``pim.yaml`` proposes ``break_glass:`` (``export_guards.py``). Output is
+deterministic: exporting twice gives identical bytes; planning it shows no changes.
 
 Tenant strings are hostile input (a group named ``Ops #1``, a display name with a newline):
 every value reaches the YAML text through one serializer (``_Dumper``), never by string
@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
+from pim_gitops.export_guards import guard_block
 from pim_gitops.model import PrincipalRef, RoleName
 from pim_gitops.resolve import Resolver
 from pim_gitops.roles import builtin_role_by_name
@@ -43,7 +44,8 @@ from pim_gitops.yamlwrite import (
 MIN_TEMPLATE_ROLES = 3
 #: Role file names are cut to this many characters (before ``.yaml``).
 SLUG_LIMIT = 60
-UNMANAGED_NOTE = (
+EXPORTED_NOTE = (
+    "# Exported by pim-gitops from the tenant's live PIM settings.\n"
     "# Not managed by policy files (kept from the live rules on every write): approval\n"
     "# stages' timeout, escalation and approver justification, extension approval.\n"
 )
@@ -264,16 +266,14 @@ def _selected_roles(tenant: TenantState, roles: list[str] | None) -> list[RoleDe
     )
 
 
-def _tenant_file(tenant: TenantState, defaults: Flat, templates: dict[str, Flat]) -> str:
-    head = (
-        schema_header("pim.yaml", TENANT_SCHEMA) + "\n"
-        "# Exported by pim-gitops from the tenant's live PIM settings.\n"
-    )
+def _tenant_file(names: _Names, defaults: Flat, templates: dict[str, Flat]) -> str:
+    tenant, head = names.tenant.tenant_id, schema_header("pim.yaml", TENANT_SCHEMA) + "\n"
     body: dict[str, Any] = {"defaults": _nest(defaults)}
     if templates:
         body["templates"] = {name: _nest(flat) for name, flat in templates.items()}
-    text = head + UNMANAGED_NOTE + line("tenant", tenant.tenant_id) + "\n" + dump(body)
-    return checked("pim.yaml", text, {"tenant": tenant.tenant_id, **body})
+    guards, declared = guard_block(names.tenant, names.written, names.comment)
+    text = head + EXPORTED_NOTE + line("tenant", tenant) + "\n" + guards + dump(body)
+    return checked("pim.yaml", text, {"tenant": tenant, **declared, **body})
 
 
 def _role_file(
@@ -373,7 +373,7 @@ def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str
     names = _Names(tenant, Resolver(tenant))
     per_role = {r.id: _settings_words(tenant.policies[r.id].settings, names) for r in selected}
     defaults, templates, chosen, deviations = _plan_layers(per_role)
-    files = {"pim.yaml": _tenant_file(tenant, defaults, templates), **schema_files()}
+    files = {"pim.yaml": _tenant_file(names, defaults, templates), **schema_files()}
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:
         if a.principal_id in tenant.principals:  # a deleted principal's lingering schedule

@@ -67,6 +67,14 @@ def line(key: str, value: Any) -> str:
     return text[:-1]
 
 
+def item(value: Any) -> str:
+    """``- value``, a block sequence's entry as the serializer writes it, on one line."""
+    text = dump({"x": [value]})
+    if text.count("\n") != 2 or not text.startswith("x:\n- "):
+        raise ExportError(f"{safe_comment(repr(value))} cannot be written on one line")
+    return text.split("\n")[1]
+
+
 def written_instant(moment: datetime) -> datetime:
     """The instant as written (UTC, whole seconds), for the read-back check."""
     return moment.astimezone(UTC).replace(microsecond=0)

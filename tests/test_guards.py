@@ -521,7 +521,8 @@ def test_check_guards_raises_with_every_problem_and_passes_a_clean_plan() -> Non
     assert message.startswith("refusing to apply; nothing was written:\n  ")
     assert all(flag in message for flag in ALL_GUARDS.values())
     assert message.count("\n  ") == len(ALL_GUARDS)  # one line per problem
-    check_guards(plan(remove(GA, ALICE)), tenant(held(GA, ALICE)), Guards(), ORGANIZATION, NOW)
+    clean = plan(remove(GA, ALICE), break_glass=(BG1,))
+    check_guards(clean, tenant(held(GA, ALICE), held(GA, BG1)), Guards(), ORGANIZATION, NOW)
 
 
 # --- the identity and groups (issue 16 review) ---------------------------------------------

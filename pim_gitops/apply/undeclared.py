@@ -1,0 +1,123 @@
+"""The guard for a policy that declares no ``break_glass:`` (``undeclared-break-glass``).
+
+The break-glass guard protects the accounts ``pim.yaml`` names; with none named it would
+protect nothing, and a role file edited to drop the emergency accounts would remove them. So
+until ``break_glass:`` is declared, the tool fails closed: every principal holding Global
+Administrator as a usable permanent active assignment (directory-wide, started, the principal
+usable: ``pim_gitops.access``) is treated as a possible emergency account. A plan is refused
+when, with ``break_glass:`` undeclared,
+
+* it reduces the Global Administrator access of such a holder (removes it, makes it expire,
+  moves its start later: what ``reductions.py`` counts), or
+* it leaves Global Administrator with no usable permanent active holder at all, now or at the
+  guard horizon, where there was one before.
+
+Like every guard, it refuses only what the plan worsens: a tenant with no permanent Global
+Administrator today gets a warning when the plan touches the role, and is not refused.
+``--allow-break-glass-change`` overrides it; declaring ``break_glass:`` replaces it with the
+break-glass guard over exactly the declared accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from pim_gitops.access import FOREVER, Window, holders, lasts_until, principal_problem
+from pim_gitops.roles import GLOBAL_ADMINISTRATOR
+from pim_gitops.state import Assignment, TenantState
+from pim_gitops.wire import format_instant
+
+GUARD = "undeclared-break-glass"
+ADVICE = (
+    "declare your emergency access accounts under break_glass: in pim.yaml (apply then "
+    "guards exactly those), or pass --allow-break-glass-change to override"
+)
+#: The access guards' two findings: what refuses the plan, what it only warns about.
+Findings = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _end(
+    rows: Iterable[Assignment], tenant: TenantState, who: str, now: datetime
+) -> datetime | None:
+    """Until when ``who``'s active Global Administrator access at ``/`` is usable."""
+    found = holders(rows, GLOBAL_ADMINISTRATOR, ("active",), principal_id=who)
+    return lasts_until(found, tenant, now)
+
+
+def _when(rows: Iterable[Assignment], tenant: TenantState, who: str, now: datetime) -> str:
+    end = _end(rows, tenant, who, now)
+    if end is None:
+        problem = principal_problem(tenant, who)
+        return f"no usable access ({problem})" if problem else "no usable access"
+    return "permanent" if end == FOREVER else f"usable until {format_instant(end)}"
+
+
+def permanent_holders(rows: Iterable[Assignment], tenant: TenantState, now: datetime) -> list[str]:
+    """The principals with a usable permanent active Global Administrator assignment at
+    ``/`` (started at ``now``, the principal usable), sorted."""
+    listed = list(rows)
+    ids = {a.principal_id for a in holders(listed, GLOBAL_ADMINISTRATOR, ("active",))}
+    return sorted(pid for pid in ids if _end(listed, tenant, pid, now) == FOREVER)
+
+
+def _ref(tenant: TenantState, principal_id: str) -> str:
+    principal = tenant.principals.get(principal_id)
+    return principal.reference if principal else principal_id
+
+
+def undeclared_break_glass(
+    tenant: TenantState,
+    later: TenantState,
+    after: Sequence[Assignment],
+    break_glass: Sequence[str],
+    window: Window,
+) -> Findings:
+    """The guard of the module docstring: ``tenant`` before, ``after`` the assignments once
+    the plan is done (judged by ``later``'s principals: the first read's for a plan, the
+    read-back's after a run)."""
+    if break_glass:
+        return (), ()
+    before = permanent_holders(tenant.assignments, tenant, window.now)
+    remaining = permanent_holders(after, later, window.now)
+    reduced = [pid for pid in before if pid not in remaining]
+    problems: list[str] = []
+    if reduced:
+        listed = "; ".join(
+            f"{_ref(tenant, pid)} (today: permanent; after the plan: "
+            f"{_when(after, later, pid, window.now)})"
+            for pid in reduced
+        )
+        problems.append(
+            f"{GUARD}: pim.yaml declares no break_glass:, so every permanent active Global "
+            f"Administrator is guarded as a possible emergency access account; the plan "
+            f"reduces the access of {listed}; {ADVICE}"
+        )
+    if before and not remaining:
+        today = ", ".join(_ref(tenant, p) for p in before)
+        problems.append(
+            f"{GUARD}: pim.yaml declares no break_glass:, and the plan leaves Global "
+            "Administrator with no usable permanent active holder, now or at "
+            f"{format_instant(window.until)} (today: {today}); "
+            f"{ADVICE}"
+        )
+    return tuple(problems), _warnings(tenant, after, before)
+
+
+def _warnings(
+    tenant: TenantState, after: Sequence[Assignment], before: list[str]
+) -> tuple[str, ...]:
+    """With no permanent holder today, a plan that changes Global Administrator's
+    assignments is told so (it does not worsen it, so it is not refused)."""
+    touched = set(holders(tenant.assignments, GLOBAL_ADMINISTRATOR)) != set(
+        holders(after, GLOBAL_ADMINISTRATOR)
+    )
+    if before or not touched:
+        return ()
+    return (
+        f"{GUARD}: pim.yaml declares no break_glass: and Global Administrator has no usable "
+        "permanent active holder; already so before this plan, which does not worsen it",
+    )
+
+
+__all__ = ["permanent_holders", "undeclared_break_glass"]
