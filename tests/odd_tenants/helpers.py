@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,10 @@ def strip_ga(live: Live, upn: str) -> None:
 
 
 def with_break_glass(out: Path) -> Path:
-    with (out / "pim.yaml").open("a", encoding="utf-8") as f:
-        f.write(f"break_glass:\n  - user:{BG1}\n  - user:{BG2}\n")
+    """Declare both break-glass accounts, in place of whatever export proposed."""
+    path = out / "pim.yaml"
+    text = re.sub(r"(?m)^#? ?break_glass:.*\n(?:(?:#? *- |#   ).*\n)*", "", path.read_text("utf-8"))
+    path.write_text(text + f"break_glass:\n  - user:{BG1}\n  - user:{BG2}\n", encoding="utf-8")
     return out
 
 
