@@ -1,0 +1,152 @@
+"""One phase of apply (apply/evaluate.py), answer by answer: a write with no definite answer
+is read back and adopted, never blindly re-sent; a lost create is re-sent; a create that
+exists is re-aimed as an update; a definite refusal fails at once; a replication 404 waits;
+no answer at all ends as unsettled. Graph is a recorded ``httpx`` handler."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from pim_gitops.action import Action
+from pim_gitops.apply.evaluate import SETTLE_ROUNDS, Executor, SilentListener
+from pim_gitops.apply.result import OpResult
+from pim_gitops.apply.settle import SettleWait
+from pim_gitops.plan import ScheduleRequest
+from tests.test_guards import NOW, tenant
+from tests.test_network import Fake, page, run, transport_for
+from tests.test_retry import FakeClock
+from tests.test_settle import create, row
+
+#: Answers to the n-th write (status, Graph error code); the last one repeats.
+Answers = list[tuple[int, str | None]]
+
+
+class Graph:
+    """Answers ``$batch`` writes from ``answers`` and schedule reads from ``rows()``."""
+
+    def __init__(self, answers: Answers, rows: Callable[[int], list[dict[str, Any]]]) -> None:
+        self.answers = answers
+        self.rows = rows
+        self.writes: list[dict[str, Any]] = []
+        self.reads = 0
+        self.fake = Fake(self.answer)
+
+    def answer(self, n: int, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            self.reads += 1
+            return page(self.rows(len(self.writes)))
+        inner = json.loads(request.content)["requests"]
+        self.writes += [r["body"] for r in inner]
+        status, code = self.answers[min(len(self.writes), len(self.answers)) - 1]
+        body = {"error": {"code": code, "message": f"{code} says no"}} if code else {}
+        responses = [{"id": r["id"], "status": status, "headers": {}, "body": body} for r in inner]
+        return httpx.Response(200, json={"responses": responses})
+
+
+def phase(
+    graph: Graph, op: ScheduleRequest, wait_total: float = 120.0
+) -> tuple[OpResult, list[float]]:
+    clock = FakeClock()
+    t = transport_for(graph.fake, clock=clock)
+    wait = SettleWait(clock.sleep, max_total_s=wait_total)
+    executor = Executor(t, tenant(), NOW, SilentListener(), wait)
+    (result,) = run(t, executor.run_phase([op]))
+    return result, clock.waits
+
+
+def nothing(_: int) -> list[dict[str, Any]]:
+    return []
+
+
+def in_place(_: int) -> list[dict[str, Any]]:
+    return [row()]
+
+
+def test_a_create_with_a_lost_answer_already_in_place_is_adopted_not_resent() -> None:
+    graph = Graph([(504, "GatewayTimeout")], in_place)
+    result, _ = phase(graph, create())
+    assert (result.status, result.message) == (
+        "succeeded",
+        "already in place (adopted after a read-back)",
+    )
+    assert len(graph.writes) == 1 and graph.reads == 1
+
+
+def test_a_create_with_a_lost_answer_not_in_place_is_sent_again() -> None:
+    graph = Graph([(504, "GatewayTimeout"), (201, None)], nothing)
+    result, _ = phase(graph, create())
+    assert result.status == "succeeded" and result.message == ""
+    assert [w["action"] for w in graph.writes] == ["adminAssign", "adminAssign"]
+
+
+def test_a_create_that_exists_with_another_end_is_resent_as_an_update() -> None:
+    def elsewhere(_: int) -> list[dict[str, Any]]:
+        return [row(NOW + timedelta(days=90))]
+
+    graph = Graph([(400, "RoleAssignmentExists"), (201, None)], elsewhere)
+    result, _ = phase(graph, create())
+    assert result.status == "succeeded"
+    assert [w["action"] for w in graph.writes] == ["adminAssign", "adminUpdate"]
+
+
+def test_a_definite_refusal_fails_at_once_with_graphs_words() -> None:
+    graph = Graph([(400, "PolicyViolation")], in_place)
+    result, _ = phase(graph, create())
+    assert (result.status, result.code, result.message) == (
+        "failed",
+        "PolicyViolation",
+        "PolicyViolation says no",
+    )
+    assert len(graph.writes) == 1 and graph.reads == 0
+
+
+def test_a_write_never_answered_definitely_is_unsettled_after_the_rounds() -> None:
+    graph = Graph([(503, "serviceNotAvailable")], nothing)
+    result, _ = phase(graph, create())
+    assert (result.status, result.code) == ("failed", "Unsettled")
+    assert result.message == (
+        f"no definite answer from Graph (after {SETTLE_ROUNDS} rounds); the next run will converge"
+    )
+    assert len(graph.writes) == SETTLE_ROUNDS
+
+
+def test_a_replication_404_is_resent_after_a_wait_without_using_up_the_rounds() -> None:
+    answers: Answers = [(404, "SubjectNotFound")] * (SETTLE_ROUNDS + 1) + [(201, None)]
+    graph = Graph(answers, nothing)
+    result, waits = phase(graph, create())
+    assert result.status == "succeeded"
+    assert len(graph.writes) == SETTLE_ROUNDS + 2
+    assert waits == [1, 2, 4, 8]
+
+
+def test_a_replication_404_past_the_settle_budget_fails_saying_so() -> None:
+    graph = Graph([(404, "RoleNotFound")], nothing)
+    result, waits = phase(graph, create(), wait_total=3.0)
+    assert waits == [1, 2]
+    assert (result.status, result.code) == ("failed", "ReplicationPending")
+    assert result.message.startswith("PIM does not know the principal or role yet (Graph still")
+    assert "after waiting 3 s for replication" in result.message
+
+
+def test_an_active_create_refused_during_an_activation_waits_for_it_to_end() -> None:
+    def activated(_: int) -> list[dict[str, Any]]:
+        return [row(assignmentType="Activated")]
+
+    graph = Graph([(400, "RoleAssignmentExists")], activated)
+    result, _ = phase(graph, create())
+    assert (result.status, result.code) == ("failed", "ActivationInProgress")
+    assert result.message.startswith("waits for the activation to end")
+    assert len(graph.writes) == 1
+
+
+def test_a_removal_of_what_is_already_gone_succeeds() -> None:
+    from tests.test_settle import delete
+
+    graph = Graph([(404, "ResourceNotFound")], nothing)
+    result, _ = phase(graph, delete())
+    assert result.status == "succeeded" and result.operation.action is Action.DELETE
