@@ -73,7 +73,7 @@ SEEDED = (
         "pim_gitops/apply/evaluate.py",
         "            if adopted:\n",
         "            if False:\n",
-        T + "test_evaluate.py::"
+        T + "apply/test_evaluate.py::"
         "test_a_create_with_a_lost_answer_already_in_place_is_adopted_not_resent",
     ),
     Seeded(

@@ -20,7 +20,7 @@ from pim_gitops.plan import ScheduleRequest
 from tests.test_guards import NOW, tenant
 from tests.test_network import Fake, page, run, transport_for
 from tests.test_retry import FakeClock
-from tests.test_settle import create, row
+from tests.apply.test_settle import create, row
 
 #: Answers to the n-th write (status, Graph error code); the last one repeats.
 Answers = list[tuple[int, str | None]]
@@ -145,7 +145,7 @@ def test_an_active_create_refused_during_an_activation_waits_for_it_to_end() -> 
 
 
 def test_a_removal_of_what_is_already_gone_succeeds() -> None:
-    from tests.test_settle import delete
+    from tests.apply.test_settle import delete
 
     graph = Graph([(404, "ResourceNotFound")], nothing)
     result, _ = phase(graph, delete())
