@@ -16,11 +16,13 @@ from pim_gitops.action import Action
 from pim_gitops.apply.evaluate import SETTLE_ROUNDS, Executor, SilentListener
 from pim_gitops.apply.result import OpResult
 from pim_gitops.apply.settle import SettleWait
+from pim_gitops.graph.retry import RetryBudget, RetryPolicy
 from pim_gitops.plan import ScheduleRequest
-from tests.test_guards import NOW, tenant
+from pim_gitops.wire import format_instant
+from tests.apply.test_settle import create, row
+from tests.test_guards import GA, NOW, request, tenant
 from tests.test_network import Fake, page, run, transport_for
 from tests.test_retry import FakeClock
-from tests.apply.test_settle import create, row
 
 #: Answers to the n-th write (status, Graph error code); the last one repeats.
 Answers = list[tuple[int, str | None]]
@@ -44,19 +46,47 @@ class Graph:
         self.writes += [r["body"] for r in inner]
         status, code = self.answers[min(len(self.writes), len(self.answers)) - 1]
         body = {"error": {"code": code, "message": f"{code} says no"}} if code else {}
-        responses = [{"id": r["id"], "status": status, "headers": {}, "body": body} for r in inner]
+        responses = [
+            {
+                "id": r["id"],
+                "status": status,
+                "headers": {"Request-Id": f"w-{len(self.writes)}"},
+                "body": body,
+            }
+            for r in inner
+        ]
         return httpx.Response(200, json={"responses": responses})
 
 
-def phase(
-    graph: Graph, op: ScheduleRequest, wait_total: float = 120.0
-) -> tuple[OpResult, list[float]]:
+class Recorder(SilentListener):
+    """A listener keeping what apply reports."""
+
+    def __init__(self) -> None:
+        self.done: list[OpResult] = []
+
+    def operation_done(self, result: OpResult) -> None:
+        self.done.append(result)
+
+
+def phases(
+    graph: Graph, ops: list[ScheduleRequest], wait_total: float | None = 120.0, **limits: Any
+) -> tuple[list[OpResult], list[float], Recorder]:
     clock = FakeClock()
     t = transport_for(graph.fake, clock=clock)
-    wait = SettleWait(clock.sleep, max_total_s=wait_total)
-    executor = Executor(t, tenant(), NOW, SilentListener(), wait)
-    (result,) = run(t, executor.run_phase([op]))
-    return result, clock.waits
+    if limits:
+        t.budget = RetryBudget(RetryPolicy(**limits), clock=clock)
+    wait = None if wait_total is None else SettleWait(clock.sleep, max_total_s=wait_total)
+    listener = Recorder()
+    executor = Executor(t, tenant(), NOW, listener, wait)
+    results: list[OpResult] = run(t, executor.run_phase(ops))
+    return results, clock.waits, listener
+
+
+def phase(
+    graph: Graph, op: ScheduleRequest, wait_total: float | None = 120.0
+) -> tuple[OpResult, list[float]]:
+    (result,), waits, _ = phases(graph, [op], wait_total)
+    return result, waits
 
 
 def nothing(_: int) -> list[dict[str, Any]]:
@@ -150,3 +180,52 @@ def test_a_removal_of_what_is_already_gone_succeeds() -> None:
     graph = Graph([(404, "ResourceNotFound")], nothing)
     result, _ = phase(graph, delete())
     assert result.status == "succeeded" and result.operation.action is Action.DELETE
+
+
+def test_each_operation_of_a_phase_gets_its_own_result_in_order_with_graphs_request_id() -> None:
+    ops = [create(), request(Action.CREATE, GA, "bob", end=create().end)]
+    graph = Graph([(201, None)], nothing)
+    results, _, listener = phases(graph, ops)
+    assert [(r.operation, r.status, r.request_id) for r in results] == [
+        (ops[0], "succeeded", "w-2"),
+        (ops[1], "succeeded", "w-2"),
+    ]
+    assert listener.done == results
+
+
+def test_a_refusal_carries_graphs_request_id() -> None:
+    result, _ = phase(Graph([(400, "PolicyViolation")], nothing), create())
+    assert result.request_id == "w-1"
+
+
+def test_a_redirect_answer_inside_the_batch_is_no_success() -> None:
+    result, _ = phase(Graph([(300, None)], nothing), create())
+    assert result.status == "failed"
+
+
+def test_a_write_from_now_is_sent_with_the_apply_time_as_its_start() -> None:
+    op = create().model_copy(update={"start": None, "duration": 86400})
+    graph = Graph([(201, None)], nothing)
+    phase(graph, op)
+    (body,) = graph.writes
+    assert body["scheduleInfo"]["startDateTime"] == format_instant(NOW)
+    assert body["scheduleInfo"]["expiration"]["endDateTime"] == format_instant(
+        NOW + timedelta(days=1)
+    )
+
+
+def test_without_a_settle_wait_given_the_transports_sleep_and_budget_are_used() -> None:
+    answers: Answers = [(404, "SubjectNotFound"), (201, None)]
+    result, waits = phase(Graph(answers, nothing), create(), wait_total=None)
+    assert result.status == "succeeded" and waits == [1]
+
+
+def test_the_first_send_needs_no_retry_and_a_resend_does() -> None:
+    graph = Graph([(504, "GatewayTimeout"), (201, None)], nothing)
+    (result,), _, _ = phases(graph, [create()], max_retries=0)
+    assert len(graph.writes) == 1
+    assert (result.status, result.code) == ("failed", "Unsettled")
+    assert result.message == (
+        "no definite answer from Graph (retry budget exhausted (0 retries / 900 s)); "
+        "the next run will converge"
+    )
