@@ -45,6 +45,8 @@ class Graph:
         inner = json.loads(request.content)["requests"]
         self.writes += [r["body"] for r in inner]
         status, code = self.answers[min(len(self.writes), len(self.answers)) - 1]
+        if status < 0:  # a malformed $batch answer: no response for the request
+            return httpx.Response(200, json={"responses": []})
         body = {"error": {"code": code, "message": f"{code} says no"}} if code else {}
         responses = [
             {
@@ -229,3 +231,28 @@ def test_the_first_send_needs_no_retry_and_a_resend_does() -> None:
         "no definite answer from Graph (retry budget exhausted (0 retries / 900 s)); "
         "the next run will converge"
     )
+
+
+def two_steps(answers: Answers) -> tuple[list[tuple[str, str | None]], Graph]:
+    """A create (phase 3), then a removal (phase 4), through ``execute``."""
+    from pim_gitops.apply.evaluate import execute
+    from tests.apply.test_settle import delete
+    from tests.test_guards import plan
+
+    graph = Graph(answers, nothing)
+    t = transport_for(graph.fake, clock=FakeClock())
+    made = plan(request(Action.CREATE, GA, "bob", end=create().end), delete())
+    result = run(t, execute(t, made, tenant(), NOW, SilentListener()))
+    return [(r.status, r.code) for r in result.results], graph
+
+
+def test_after_a_malformed_answer_no_later_step_is_sent() -> None:
+    results, graph = two_steps([(-1, None)])
+    assert results == [("failed", None), ("skipped", "MalformedAnswer")]
+    assert [w["action"] for w in graph.writes] == ["adminAssign"]
+
+
+def test_a_definite_refusal_does_not_stop_the_later_steps() -> None:
+    results, graph = two_steps([(400, "PolicyViolation"), (404, "ResourceNotFound")])
+    assert results == [("failed", "PolicyViolation"), ("succeeded", None)]
+    assert [w["action"] for w in graph.writes] == ["adminAssign", "adminRemove"]
