@@ -105,3 +105,18 @@ def test_read_settled_returns_the_last_read_once_the_wait_is_spent() -> None:
     settled = asyncio.run(read_settled(read, [create], tenant(), wait))
     assert not shows(settled, create)
     assert (count, clock.waits) == (3, [1, 2])
+
+
+def test_a_failed_write_the_read_back_shows_is_confirmed_keeping_graphs_answer() -> None:
+    from pim_gitops.apply.run import confirm_by_read_back
+
+    op = request(Action.CREATE, GA, "alice", end=LATER)
+    failed = OpResult(op, "failed", "", "GatewayTimeout", "req-9")
+    (confirmed,) = confirm_by_read_back([failed], missing=set())
+    assert confirmed == OpResult(
+        op,
+        "succeeded",
+        "in effect on read-back (Graph answered: GatewayTimeout)",
+        "GatewayTimeout",
+        "req-9",
+    )
