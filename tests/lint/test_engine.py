@@ -5,6 +5,7 @@ overrides and the located ``lint.rules`` errors; and the text the registry gener
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -149,3 +150,28 @@ def test_rule_help_text() -> None:
         "Options: days (default by preset), strict (default false)\n"
         "Needs a tenant view: yes"
     )
+
+
+def test_how_each_waiver_was_used_is_recorded_in_file_order(tmp_path: Path) -> None:
+    from pim_gitops.lint.waivers import apply_waivers
+
+    pim = PIM + (
+        "waivers:\n  - {rule: ASG007, role: Global Reader, reason: old, expires: 2020-01-01}\n"
+    )
+    role = READER + (
+        "waivers:\n"
+        "  - {rule: ASG007, reason: onboarding, expires: 2027-01-01}\n"
+        "  - {rule: ACT002, reason: never needed, expires: 2027-01-01}\n"
+    )
+    files = {"pim.yaml": pim, "roles/reader.yaml": role}
+    desired = load_desired(str(write_repo(tmp_path, files)), NOW).state
+    findings = [f for f in lint_repo(tmp_path, None).findings if f.rule == "ASG007"]
+    unwaived = [replace(f, waived=None) for f in findings]
+    marked, uses = apply_waivers(unwaived, desired, NOW)
+    assert {f.waived for f in marked} == {"onboarding"}
+    assert [(u.waiver.reason, u.role, u.expired, u.used) for u in uses] == [
+        ("old", "Global Reader", True, False),
+        ("onboarding", "Global Reader", False, True),
+        ("never needed", "Global Reader", False, False),
+    ]
+    assert [u.where.line for u in uses] == [3, 1, 1]
