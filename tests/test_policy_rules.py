@@ -202,3 +202,28 @@ def test_notification_level_none_reads_as_null_and_writes_back() -> None:
     leaves = spec.read(RawObject(rule, "rule"))
     assert leaves["notifications.activated.admin.critical_only"] is None
     assert spec.write(rule, leaves)["notificationLevel"] == "None"
+
+
+def test_keeping_mfa_while_changing_other_requirements_relaxes() -> None:
+    mfa = "activation.require"
+    rule_mfa = "Enablement_EndUser_Assignment"
+    assert _phase(rule_mfa, {mfa: ("mfa",)}, {mfa: ("mfa", "ticket")}) is Phase.RELAX
+    assert _phase(rule_mfa, {mfa: ("justification",)}, {mfa: ("ticket",)}) is Phase.RELAX
+
+
+def test_changing_the_authentication_context_relaxes() -> None:
+    context = "activation.authentication_context"
+    rule = "AuthenticationContext_EndUser_Assignment"
+    assert _phase(rule, {context: "c1"}, {context: "c2"}) is Phase.RELAX
+
+
+def test_a_ticket_requirement_set_live_on_admin_assignments_is_kept() -> None:
+    spec = rule_by_id(SCOPE, "Enablement_Admin_Assignment")
+    live = copy.deepcopy(LIVE["Enablement_Admin_Assignment"])
+    want: dict[str, Leaf] = {"active_assignment.require": ("mfa",)}
+    live["enabledRules"] = ["Justification", "Ticketing"]
+    assert spec.write(live, want)["enabledRules"] == ["MultiFactorAuthentication", "Ticketing"]
+    live["enabledRules"] = ["Justification"]
+    assert spec.write(live, want)["enabledRules"] == ["MultiFactorAuthentication"]
+    live.pop("enabledRules")
+    assert spec.write(live, want)["enabledRules"] == ["MultiFactorAuthentication"]
