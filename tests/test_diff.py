@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pim_gitops.diff import TOLERANCE, Diff, changed_paths, diff, same_instant
+from pim_gitops.diff import GRANDFATHERED, TOLERANCE, Diff, changed_paths, diff, same_instant
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.tenantgen import TenantBuilder
 from pim_gitops.wire import format_instant
@@ -241,3 +241,114 @@ def test_changes_are_sorted_settings_first_then_assignments_by_address(tmp_path:
         f'role["{SEC}"].eligible["user:cid@contoso.com"]',
     ]
     assert result.unmanaged_roles == ("Privileged Role Administrator",)
+
+
+# --- more of the differ's paths -----------------------------------------------------------------
+
+
+def test_approvers_are_shown_as_the_references_a_policy_file_uses(tmp_path: Path) -> None:
+    tenant = tiny_tenant(SEC)
+    role = (
+        "activation:\n  approval:\n    required: true\n"
+        "    approvers: [user:ben@contoso.com, user:ann@contoso.com]\n"
+    )
+    result = diff_of(tmp_path, role, tenant)
+    by_path = {c.path: c for c in result.changes}
+    approvers = by_path["activation.approval.approvers"]
+    assert (approvers.before, approvers.after) == (
+        [],
+        ["user:ann@contoso.com", "user:ben@contoso.com"],
+    )
+    assert (
+        by_path["activation.approval.required"].before,
+        by_path["activation.approval.required"].after,
+    ) == (False, True)
+
+
+def test_a_future_start_is_planned_and_a_start_of_now_is_not(tmp_path: Path) -> None:
+    later = NOW + timedelta(days=1)
+    for start, expected in ((later, later), (NOW, None)):
+        role = (
+            "assignments:\n  eligible:\n"
+            f"    - {{principal: user:cid@contoso.com, start: {format_instant(start)}, "
+            "duration: P30D}\n"
+        )
+        (change,) = diff_of(tmp_path / str(expected is None), role, tiny_tenant(SEC)).changes
+        assert change.desired is not None and change.desired.start == expected
+
+
+def test_each_declaration_is_judged_after_an_ended_or_unresolvable_one(tmp_path: Path) -> None:
+    role = (
+        "assignments:\n  eligible:\n"
+        f"    - {{principal: user:ann@contoso.com, expires: {format_instant(NOW)}}}\n"
+        "    - {principal: user:nobody@contoso.com, duration: P30D}\n"
+        "    - {principal: user:cid@contoso.com, duration: P30D}\n"
+    )
+    result = diff_of(tmp_path, role, tiny_tenant(SEC))
+    assert assignment_changes(result) == [("create", "user:cid@contoso.com")]
+    assert len(result.errors) == 1 and "nobody@contoso.com" in result.errors[0]
+
+
+def test_a_permanent_declaration_of_a_schedule_that_ends_is_an_update_to_permanent(
+    tmp_path: Path,
+) -> None:
+    tenant = tiny_tenant(SEC)
+    rule = tenant.rule(SEC_ID, "Expiration_Admin_Eligibility")
+    rule.update({"isExpirationRequired": False})
+    tenant.grant("eligible", SEC_ID, uid("ben"), days_left=10)
+    role = "assignments:\n  eligible:\n    - {principal: user:ben@contoso.com, permanent: true}\n"
+    (change,) = diff_of(tmp_path, role, tenant).changes
+    assert change.action == "update" and change.desired is not None
+    assert change.desired.end is None and change.after == {"end": "permanent"}
+
+
+def test_held_assignments_the_policy_no_longer_allows_are_kept_with_a_note_each(
+    tmp_path: Path,
+) -> None:
+    tenant = tenant_with_maximum(30, {})
+    for name in ("ann", "ben"):
+        tenant.grant("eligible", SEC_ID, uid(name), days_ago=1, days_left=None)
+    role = (
+        "assignments:\n  eligible:\n"
+        "    - {principal: user:ann@contoso.com, permanent: true}\n"
+        "    - {principal: user:ben@contoso.com, permanent: true}\n"
+    )
+    result = diff_of(
+        tmp_path,
+        "eligible_assignment: {allow_permanent: false, max_duration: P30D}\n" + role,
+        tenant,
+    )
+    assert assignment_changes(result) == [] and result.errors == ()
+    notes = [w for w in result.warnings if "grandfathered" in w]
+    assert len(notes) == 2
+    assert all(w.endswith(GRANDFATHERED) for w in notes)
+
+
+def test_an_update_the_policy_does_not_allow_is_an_error(tmp_path: Path) -> None:
+    tenant = tenant_with_maximum(30, {"ann": (1, 10)})
+    role = "assignments:\n  eligible:\n    - {principal: user:ann@contoso.com, permanent: true}\n"
+    result = diff_of(
+        tmp_path,
+        "eligible_assignment: {allow_permanent: false, max_duration: P30D}\n" + role,
+        tenant,
+    )
+    assert assignment_changes(result) == []
+    assert len(result.errors) == 1 and result.errors[0].endswith("Graph refuses to update it")
+
+
+def test_removals_go_on_past_a_deleted_principal_and_deleted_ones_are_listed_sorted(
+    tmp_path: Path,
+) -> None:
+    tenant = tiny_tenant(SEC)
+    tenant.grant("eligible", SEC_ID, "00000000-0000-0000-0000-00000000dead", days_left=30)
+    tenant.grant("eligible", SEC_ID, "00000000-0000-0000-0000-00000000beef", days_left=30)
+    tenant.grant("eligible", SEC_ID, uid("ann"), days_left=30)
+    result = diff_of(tmp_path, "", tenant)
+    assert assignment_changes(result) == [("delete", "user:ann@contoso.com")]
+    removal = next(c for c in result.changes if c.action == "delete")
+    assert (removal.path, removal.live is not None) == ("eligible", True)
+    deleted = [w.split(" deleted principal ")[1].split(":")[0] for w in result.warnings]
+    assert deleted == [
+        "00000000-0000-0000-0000-00000000beef",
+        "00000000-0000-0000-0000-00000000dead",
+    ]
