@@ -13,6 +13,7 @@ from pim_gitops.errors import SnapshotError
 from pim_gitops.normalize import (
     normalize_principal,
     normalize_role,
+    normalize_role_assignment,
     normalize_rules,
     normalize_schedule,
     normalize_tenant,
@@ -226,3 +227,54 @@ def test_an_unprefixed_odata_type_matches_its_rule() -> None:
     spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, "Expiration_Admin_Eligibility")
     rule(rules, spec.id)["@odata.type"] = spec.odata_type.lstrip("#")
     assert normalize_rules(rules, "x") == normalize_rules(default_rules(), "x")
+
+
+def refusal(read: Any) -> str:
+    with pytest.raises(SnapshotError) as caught:
+        read()
+    return str(caught.value)
+
+
+SCHEDULE = {"id": "s1", "roleDefinitionId": "r1", "principalId": "p1"}
+
+
+def test_malformed_objects_are_refused_naming_the_object() -> None:
+    assert refusal(lambda: normalize_principal({})) == "directory object: missing 'id'"
+    assert refusal(lambda: normalize_principal({"id": "p1", "mail": 5})) == (
+        "directory object p1: 'mail' must be a string, got 5"
+    )
+    assert refusal(lambda: normalize_role_assignment({})) == "roleAssignment: missing 'id'"
+    bad_scope = {"id": "ra1", "roleDefinitionId": "r", "principalId": "p", "directoryScopeId": 5}
+    assert refusal(lambda: normalize_role_assignment(bad_scope)) == (
+        "roleAssignment ra1: 'directoryScopeId' must be a string, got 5"
+    )
+    assert refusal(lambda: normalize_schedule({}, "active", NOW)) == (
+        "roleAssignmentSchedule: missing 'id'"
+    )
+    typed = SCHEDULE | {"scheduleInfo": {"expiration": {"type": 5}}}
+    assert refusal(lambda: normalize_schedule(typed, "active", NOW)) == (
+        "roleAssignmentSchedule s1, expiration: 'type' must be a string, got 5"
+    )
+    no_end = SCHEDULE | {"scheduleInfo": {"expiration": {"type": "afterDateTime"}}}
+    assert refusal(lambda: normalize_schedule(no_end, "eligible", NOW)) == (
+        "roleEligibilitySchedule s1: afterDateTime expiration without endDateTime"
+    )
+    no_start = SCHEDULE | {"scheduleInfo": {"expiration": {"type": "afterDuration"}}}
+    assert refusal(lambda: normalize_schedule(no_start, "eligible", NOW)) == (
+        "roleEligibilitySchedule s1: afterDuration expiration needs a start and a duration"
+    )
+
+
+def test_a_direct_role_assignment_is_read_with_its_scope_defaulting_to_the_root() -> None:
+    raw = {"id": "ra1", "roleDefinitionId": "r1", "principalId": "p1"}
+    found = normalize_role_assignment(raw)
+    assert (found.id, found.role_id, found.principal_id, found.scope) == ("ra1", "r1", "p1", "/")
+    scoped = normalize_role_assignment(raw | {"directoryScopeId": "/administrativeUnits/a"})
+    assert scoped.scope == "/administrativeUnits/a"
+
+
+def test_a_principals_mail_and_sync_state_are_read() -> None:
+    principal = normalize_principal(
+        {"id": "p1", "mail": "a@contoso.com", "onPremisesSyncEnabled": True}
+    )
+    assert (principal.mail, principal.on_premises_sync_enabled) == ("a@contoso.com", True)
