@@ -4,7 +4,6 @@ unifiedrolemanagementpolicyrule.md), as rows of the policy-rule table."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from pim_gitops.policy_rules.approval import approval_spec
@@ -21,6 +20,7 @@ from pim_gitops.policy_rules.spec import (
     PropertyDoc,
     RuleSpec,
     always_relax,
+    bind,
     merge_values,
 )
 from pim_gitops.rawjson import RawObject
@@ -138,9 +138,9 @@ def _assignment_specs(name: str, level: str) -> list[RuleSpec]:  # pragma: no mu
             id=f"Expiration_Admin_{level}",
             kind="Expiration",
             paths=(f"{name}.allow_permanent", f"{name}.max_duration"),
-            read=partial(read_expiration, name),
-            write=partial(write_expiration, name),
-            phase=partial(expiration_phase, name),
+            read=bind(read_expiration, name),
+            write=bind(write_expiration, name),
+            phase=bind(expiration_phase, name),
             docs=(
                 PropertyDoc("isExpirationRequired", f"{name}.allow_permanent", note=inverted),
                 PropertyDoc(
@@ -156,9 +156,9 @@ def _assignment_specs(name: str, level: str) -> list[RuleSpec]:  # pragma: no mu
             id=f"Enablement_Admin_{level}",
             kind="Enablement",
             paths=(f"{name}.require",),
-            read=partial(read_admin_require, name),
-            write=partial(write_admin_require, name),
-            phase=partial(admin_require_phase, name),
+            read=bind(read_admin_require, name),
+            write=bind(write_admin_require, name),
+            phase=bind(admin_require_phase, name),
             docs=(
                 PropertyDoc(
                     "enabledRules",

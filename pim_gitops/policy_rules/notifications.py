@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from pim_gitops.policy_rules.common import COMMON_DOCS, NOTIFICATION_LEVELS
-from pim_gitops.policy_rules.spec import Leaves, PropertyDoc, RuleSpec, always_relax, merge_values
+from pim_gitops.policy_rules.spec import (
+    Leaves,
+    PropertyDoc,
+    RuleSpec,
+    always_relax,
+    bind,
+    merge_values,
+)
 from pim_gitops.rawjson import RawObject
 from pim_gitops.state import NOTIFICATION_EVENTS, NOTIFICATION_RECIPIENTS, Leaf, words_of
 
@@ -87,8 +93,8 @@ def notification_specs() -> list[RuleSpec]:  # pragma: no mutate block
                         f"{prefix}.recipients",
                         f"{prefix}.critical_only",
                     ),
-                    read=partial(read_notification, prefix),
-                    write=partial(write_notification, prefix),
+                    read=bind(read_notification, prefix),
+                    write=bind(write_notification, prefix),
                     phase=always_relax,
                     docs=_notification_docs(prefix) + COMMON_DOCS,
                 )
