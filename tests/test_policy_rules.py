@@ -202,3 +202,88 @@ def test_notification_level_none_reads_as_null_and_writes_back() -> None:
     leaves = spec.read(RawObject(rule, "rule"))
     assert leaves["notifications.activated.admin.critical_only"] is None
     assert spec.write(rule, leaves)["notificationLevel"] == "None"
+
+
+def test_keeping_mfa_while_changing_other_requirements_relaxes() -> None:
+    mfa = "activation.require"
+    rule_mfa = "Enablement_EndUser_Assignment"
+    assert _phase(rule_mfa, {mfa: ("mfa",)}, {mfa: ("mfa", "ticket")}) is Phase.RELAX
+    assert _phase(rule_mfa, {mfa: ("justification",)}, {mfa: ("ticket",)}) is Phase.RELAX
+
+
+def test_changing_the_authentication_context_relaxes() -> None:
+    context = "activation.authentication_context"
+    rule = "AuthenticationContext_EndUser_Assignment"
+    assert _phase(rule, {context: "c1"}, {context: "c2"}) is Phase.RELAX
+
+
+def test_a_ticket_requirement_set_live_on_admin_assignments_is_kept() -> None:
+    spec = rule_by_id(SCOPE, "Enablement_Admin_Assignment")
+    live = copy.deepcopy(LIVE["Enablement_Admin_Assignment"])
+    want: dict[str, Leaf] = {"active_assignment.require": ("mfa",)}
+    live["enabledRules"] = ["Justification", "Ticketing"]
+    assert spec.write(live, want)["enabledRules"] == ["MultiFactorAuthentication", "Ticketing"]
+    live["enabledRules"] = ["Justification"]
+    assert spec.write(live, want)["enabledRules"] == ["MultiFactorAuthentication"]
+    live.pop("enabledRules")
+    assert spec.write(live, want)["enabledRules"] == ["MultiFactorAuthentication"]
+
+
+def approval_rule(*approvers: dict[str, Any]) -> dict[str, Any]:
+    rule = copy.deepcopy(LIVE["Approval_EndUser_Assignment"])
+    rule["setting"]["isApprovalRequired"] = True
+    rule["setting"]["approvalStages"][0]["primaryApprovers"] = list(approvers)
+    return rule
+
+
+def read_approvers(rule: dict[str, Any]) -> Leaf:
+    spec = rule_by_id(SCOPE, "Approval_EndUser_Assignment")
+    return spec.read(RawObject(rule, "rule"))["activation.approval.approvers"]
+
+
+def test_approvers_in_every_spelling_graph_uses() -> None:
+    rule = approval_rule(
+        {"@odata.type": "#microsoft.graph.singleUser", "userId": "u1"},
+        {"@odata.type": "#microsoft.graph.singleUser", "id": "u2"},
+        {"@odata.type": "#microsoft.graph.groupMembers", "groupId": "g1"},
+        {"@odata.type": "#microsoft.graph.groupMembers", "id": "g2"},
+        {"@odata.type": "singleUser", "userId": "u3"},
+        {"@odata.type": "#microsoft.graph.connectedOrganizationMembers", "id": "o1"},
+        {"userId": "u4"},
+    )
+    assert read_approvers(rule) == (
+        "connectedOrganizationMembers",
+        "group:g1",
+        "group:g2",
+        "unknown",
+        "user:u1",
+        "user:u2",
+        "user:u3",
+    )
+
+
+def test_an_approver_without_an_id_is_refused_naming_its_stage() -> None:
+    rule = approval_rule({"@odata.type": "#microsoft.graph.singleUser"})
+    with pytest.raises(Exception, match=r"rule, setting, stage #0, approver: missing 'id'"):
+        read_approvers(rule)
+
+
+def test_approval_on_is_written_as_one_stage_in_single_stage_mode() -> None:
+    spec = rule_by_id(SCOPE, "Approval_EndUser_Assignment")
+    live = copy.deepcopy(LIVE["Approval_EndUser_Assignment"])
+    stage = live["setting"]["approvalStages"][0]
+    live["setting"]["approvalStages"] = [stage, copy.deepcopy(stage)]
+    live["setting"]["approvalMode"] = "Serial"
+    want: dict[str, Leaf] = {
+        "activation.approval.required": True,
+        "activation.approval.approvers": (USER,),
+    }
+    setting = spec.write(live, want)["setting"]
+    assert setting["approvalMode"] == "SingleStage"
+    assert len(setting["approvalStages"]) == 1
+    assert setting["approvalStages"][0]["primaryApprovers"] == [
+        {"@odata.type": "#microsoft.graph.singleUser", "userId": USER.split(":")[1]}
+    ]
+    bare = {k: v for k, v in live.items() if k != "setting"}
+    written = spec.write(bare, want)["setting"]
+    assert written["isApprovalRequired"] is True and len(written["approvalStages"]) == 1

@@ -62,7 +62,7 @@ def _write_approval(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
 
 
 # long: a data table, one row a property
-def _approval_docs() -> tuple[PropertyDoc, ...]:
+def _approval_docs() -> tuple[PropertyDoc, ...]:  # pragma: no mutate block
     stage = "setting.approvalStages[]"
     kept = "kept from the live rule."
     escalation = (
@@ -141,7 +141,7 @@ def _approval_docs() -> tuple[PropertyDoc, ...]:
     )
 
 
-def approval_spec() -> RuleSpec:
+def approval_spec() -> RuleSpec:  # pragma: no mutate block
     return RuleSpec(
         id="Approval_EndUser_Assignment",
         kind="Approval",

@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from pim_gitops.policy_rules.common import COMMON_DOCS, NOTIFICATION_LEVELS
-from pim_gitops.policy_rules.spec import Leaves, PropertyDoc, RuleSpec, always_relax, merge_values
+from pim_gitops.policy_rules.spec import (
+    Leaves,
+    PropertyDoc,
+    RuleSpec,
+    always_relax,
+    bind,
+    merge_values,
+)
 from pim_gitops.rawjson import RawObject
 from pim_gitops.state import NOTIFICATION_EVENTS, NOTIFICATION_RECIPIENTS, Leaf, words_of
 
@@ -21,41 +28,35 @@ EVENT_TARGETS = {
 # --- notifications --------------------------------------------------------------------------
 
 
-def _read_notification(prefix: str) -> Any:
-    def read(rule: RawObject) -> dict[str, Leaf]:
-        level = rule.text("notificationLevel", optional=True) or "All"
-        levels = {v: k for k, v in NOTIFICATION_LEVELS.items()}
-        if level not in levels:
-            raise rule.fail(f"unknown notificationLevel {level!r}")
-        recipients = {r.strip().lower() for r in rule.strings("notificationRecipients")}
-        return {
-            f"{prefix}.default_recipients": rule.flag("isDefaultRecipientsEnabled", True),
-            f"{prefix}.recipients": tuple(sorted(r for r in recipients if r)),
-            f"{prefix}.critical_only": levels[level],
-        }
-
-    return read
+def read_notification(prefix: str, rule: RawObject) -> dict[str, Leaf]:
+    level = rule.text("notificationLevel", optional=True) or "All"
+    levels = {v: k for k, v in NOTIFICATION_LEVELS.items()}
+    if level not in levels:
+        raise rule.fail(f"unknown notificationLevel {level!r}")
+    recipients = {r.strip().lower() for r in rule.strings("notificationRecipients")}
+    return {
+        f"{prefix}.default_recipients": rule.flag("isDefaultRecipientsEnabled", True),
+        f"{prefix}.recipients": tuple(sorted(r for r in recipients if r)),
+        f"{prefix}.critical_only": levels[level],
+    }
 
 
-def _write_notification(prefix: str) -> Any:
-    def write(live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
-        critical = want[f"{prefix}.critical_only"]
-        recipients = words_of(want[f"{prefix}.recipients"])
-        return merge_values(
-            live,
-            {
-                "notificationLevel": NOTIFICATION_LEVELS[
-                    critical if critical is None else bool(critical)
-                ],
-                "isDefaultRecipientsEnabled": bool(want[f"{prefix}.default_recipients"]),
-                "notificationRecipients": list(recipients),
-            },
-        )
-
-    return write
+def write_notification(prefix: str, live: Mapping[str, Any], want: Leaves) -> dict[str, Any]:
+    critical = want[f"{prefix}.critical_only"]
+    recipients = words_of(want[f"{prefix}.recipients"])
+    return merge_values(
+        live,
+        {
+            "notificationLevel": NOTIFICATION_LEVELS[
+                critical if critical is None else bool(critical)
+            ],
+            "isDefaultRecipientsEnabled": bool(want[f"{prefix}.default_recipients"]),
+            "notificationRecipients": list(recipients),
+        },
+    )
 
 
-def _notification_docs(prefix: str) -> tuple[PropertyDoc, ...]:
+def _notification_docs(prefix: str) -> tuple[PropertyDoc, ...]:  # pragma: no mutate block
     return (
         PropertyDoc("notificationType", reason="Only `Email` exists."),
         PropertyDoc(
@@ -78,7 +79,7 @@ def _notification_docs(prefix: str) -> tuple[PropertyDoc, ...]:
     )
 
 
-def notification_specs() -> list[RuleSpec]:
+def notification_specs() -> list[RuleSpec]:  # pragma: no mutate block
     specs = []
     for event in NOTIFICATION_EVENTS:
         for who in NOTIFICATION_RECIPIENTS:
@@ -92,8 +93,8 @@ def notification_specs() -> list[RuleSpec]:
                         f"{prefix}.recipients",
                         f"{prefix}.critical_only",
                     ),
-                    read=_read_notification(prefix),
-                    write=_write_notification(prefix),
+                    read=bind(read_notification, prefix),
+                    write=bind(write_notification, prefix),
                     phase=always_relax,
                     docs=_notification_docs(prefix) + COMMON_DOCS,
                 )

@@ -6,7 +6,8 @@ import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from pim_gitops.rawjson import RawObject
 from pim_gitops.state import Leaf
@@ -65,6 +66,18 @@ def merge_values(live: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str
     body.pop("@odata.context", None)
     body.update(copy.deepcopy(dict(values)))
     return body
+
+
+T = TypeVar("T")
+
+
+def bind(function: Callable[..., T], prefix: str) -> partial[T]:  # pragma: no mutate block
+    """``function`` with its first argument (a row's policy-file path prefix) bound and its
+    docstring kept: ``docs/settings-map.md`` shows the phase functions' docstrings. Called
+    while the table is built, at import (so not mutated: docs/quality.md)."""
+    bound = partial(function, prefix)
+    bound.__doc__ = function.__doc__
+    return bound
 
 
 def always_relax(before: Leaves, after: Leaves) -> Phase:
