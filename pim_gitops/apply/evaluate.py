@@ -10,7 +10,12 @@ from typing import Protocol
 
 from pim_gitops.action import Action
 from pim_gitops.apply.reductions import reduction
-from pim_gitops.apply.requests import group_item, removal_without_schedule, request_groups
+from pim_gitops.apply.requests import (
+    already_requested,
+    group_item,
+    removal_without_schedule,
+    request_groups,
+)
 from pim_gitops.apply.result import ApplyResult, OpResult
 from pim_gitops.apply.settle import (
     REAIM_CODES,
@@ -128,6 +133,11 @@ class Executor:
                     "the next apply after it ends creates it"
                 )
                 state.done[key] = OpResult(op, "failed", message, "ActivationInProgress")
+                return
+            if code == "RoleAssignmentExists" and (
+                message := already_requested(op, self.tenant, self.now)
+            ):
+                state.done[key] = OpResult(op, "succeeded", message)
                 return
             if next_action is not None:
                 state.action[key] = next_action

@@ -153,3 +153,16 @@ def request_item(
     if isinstance(op, RulePatch):
         return rule_item(op, tenant, key)
     return schedule_item(op, action or op.action, now, key)
+
+
+def already_requested(op: ScheduleRequest, tenant: TenantState, now: datetime) -> str | None:
+    """The result message of a create that starts later answered ``RoleAssignmentExists``
+    while its requests could not be listed: the not-yet-started request exists (Graph keeps
+    it only as a request), so the create is done; ``None`` otherwise."""
+    why = tenant.unlisted_requests.get(op.schedule)
+    if op.action is not Action.CREATE or why is None or op.start is None or op.start <= now:
+        return None
+    return (
+        f"already requested: Graph answered RoleAssignmentExists for the assignment starting "
+        f"{format_instant(op.start)}, which this identity cannot list ({why})"
+    )
