@@ -66,7 +66,9 @@ def test_narrow_permissions_say_requests_are_unlisted_and_future_start_unverifia
     applied = run(live, "apply", str(out), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert "not in effect" not in applied.output.replace("0 changes not in effect", "")
-    assert "accepted by Graph" in applied.output and "starts at 2026-12-15T09:00:00Z" in applied.output
+    assert (
+        "accepted by Graph" in applied.output and "starts at 2026-12-15T09:00:00Z" in applied.output
+    )
     assert "not verifiable without RoleManagement.ReadWrite.Directory" in applied.output
     assert live.emulator.sleeps == [] if hasattr(live.emulator, "sleeps") else True
     again = run(live, "apply", str(out), "--auto-approve")
@@ -79,3 +81,87 @@ def test_the_documented_apply_permissions_see_a_future_start(live: Live, tmp_pat
     applied = run(live, "apply", str(out), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert plan(live, out)["summary"] == EMPTY
+
+
+def test_a_duration_counts_from_a_future_start_in_plan_and_write(
+    live: Live, tmp_path: Path
+) -> None:
+    out = _future_active(live, tmp_path, "duration: P30D")
+    text = run(live, "plan", str(out))
+    assert text.exit_code == 0, text.output
+    assert "2026-12-15T09:00:00Z → 2027-01-14T09:00:00Z" in text.output
+    markdown = run(live, "plan", str(out), "--format", "markdown")
+    assert "2026-12-15T09:00:00Z → 2027-01-14T09:00:00Z" in markdown.output
+    (change,) = [c for c in plan(live, out)["changes"] if c["action"] == "create"]
+    assert change["after"] == {"start": FUTURE, "end": "2027-01-14T09:00:00Z"}
+    assert run(live, "apply", str(out), "--auto-approve").exit_code == 0
+    (request,) = [
+        r for r in live.emulator.store.requests.values() if r.get("justification") == "starts later"
+    ]
+    assert request["scheduleInfo"]["expiration"]["endDateTime"].startswith("2027-01-14T09:00:00")
+    assert plan(live, out)["summary"] == EMPTY
+
+
+def test_removing_a_direct_assignment_is_labelled_and_needs_role_management_write(
+    live: Live, tmp_path: Path
+) -> None:
+    direct(live, HYBRID, JUDY)
+    out = export(live, tmp_path)
+    drop_entry(role_file(out, HYBRID), JUDY)
+    text = run(live, "plan", str(out))
+    assert "(was permanent; made outside PIM; removed by DELETE roleAssignments)" in text.output
+    live.sign_in(Caller(roles=NARROW))
+    refused = run(live, "apply", str(out), "--auto-approve")
+    assert refused.exit_code == 1, refused.output
+    assert "direct-1" in live.emulator.store.role_assignments
+    assert "RoleManagement.ReadWrite.Directory" in refused.output
+    live.sign_in(Caller())
+    applied = run(live, "apply", str(out), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "ok      Hybrid Identity Administrator: delete direct role assignment" in applied.output
+    assert "adminRemove" not in applied.output
+    assert "direct-1" not in live.emulator.store.role_assignments
+
+
+def set_activation(out: Path, value: str) -> None:
+    """Give the helpdesk role's file an activation maximum."""
+    path = role_file(out, HELPDESK)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [line for line in lines if "max_duration" not in line and line != "activation:\n"]
+    lines.insert(2, f"activation:\n  max_duration: {value}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _saved_plan(live: Live, tmp_path: Path) -> tuple[Path, Path]:
+    out = export(live, tmp_path)
+    set_activation(out, "PT3H")
+    saved = tmp_path / "plan.json"
+    made = run(live, "plan", str(out), "--out", str(saved))
+    assert made.exit_code == 0 and "1 to change" in made.output, made.output
+    return out, saved
+
+
+def test_re_applying_an_applied_plan_is_nothing_to_do(live: Live, tmp_path: Path) -> None:
+    out, saved = _saved_plan(live, tmp_path)
+    first = run(live, "apply", str(saved), "--policy", str(out), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    again = run(live, "apply", str(saved), "--policy", str(out), "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert "this plan is already in effect: nothing to do" in again.output
+    assert "root[" not in again.output
+
+
+def test_a_stale_plan_says_what_changed_in_policy_paths(live: Live, tmp_path: Path) -> None:
+    out, saved = _saved_plan(live, tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    for f in out.rglob("*"):
+        if f.is_file():
+            (other / f.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
+            (other / f.relative_to(out)).write_bytes(f.read_bytes())
+    set_activation(other, "PT5H")
+    assert run(live, "apply", str(other), "--auto-approve").exit_code == 0
+    stale = run(live, "apply", str(saved), "--policy", str(out), "--auto-approve")
+    assert stale.exit_code == 1, stale.output
+    assert "activation.max_duration: PT8H → PT5H" in stale.output, stale.output
+    assert "root[" not in stale.output

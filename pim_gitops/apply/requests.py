@@ -126,13 +126,9 @@ def _unscheduled_removal(op: ScheduleRequest, key: str) -> BatchItem:
     assert op.live is not None
     if op.live.role_assignment_id is not None:
         path = f"{DIRECTORY}/roleAssignments/{op.live.role_assignment_id}"
-        return BatchItem(
-            key, "DELETE", path, None, f"{op.role.name}: delete direct {op.principal.ref}"
-        )
+        return BatchItem(key, "DELETE", path, None, op.label)
     path = f"{schedules_path(op.schedule)}ScheduleRequests/{op.live.request_id}/cancel"
-    return BatchItem(
-        key, "POST", path, None, f"{op.role.name}: cancel {op.schedule} {op.principal.ref}"
-    )
+    return BatchItem(key, "POST", path, None, op.label)
 
 
 def schedule_item(op: ScheduleRequest, action: Action, now: datetime, key: str) -> BatchItem:

@@ -79,6 +79,16 @@ def not_in_effect(plan: Plan, tenant: TenantState) -> list[Operation]:
     return [op for op in plan.operations if not in_effect(op, tenant, assignments)]
 
 
+#: What apply says of a saved plan whose every write the tenant already shows.
+ALREADY_IN_EFFECT = "this plan is already in effect: nothing to do"
+
+
+def already_in_effect(plan: Plan, tenant: TenantState) -> bool:
+    """Does the tenant already hold what every operation of the plan writes (a plan file
+    applied before)? Then it is not stale: there is nothing to write."""
+    return bool(plan.operations) and not not_in_effect(plan, tenant)
+
+
 def expected_in_effect(results: Sequence[OpResult]) -> list[Operation]:
     """The operations a read should show: those Graph accepted. Refused, skipped and
     unanswered ones are not waited for (an unanswered write may never have happened)."""
