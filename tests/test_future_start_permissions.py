@@ -4,9 +4,7 @@ emulator with the real client."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from pim_gitops.emulator.identity import Caller
 from tests.conftest import Live

@@ -159,8 +159,8 @@ def apply_saved_plan(
     desired = load_desired(policy, options.now)
 
     async def go(transport: GraphTransport) -> ApplyResult | None:
-        from pim_gitops.apply.trust import trusted_facts, trusted_plan
         from pim_gitops.apply import ApplyResult
+        from pim_gitops.apply.trust import trusted_facts, trusted_plan
         from pim_gitops.apply.verify import ALREADY_IN_EFFECT, already_in_effect
         from pim_gitops.workflow import plan_against, read_tenant
 
