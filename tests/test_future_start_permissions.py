@@ -4,6 +4,7 @@ emulator with the real client."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pim_gitops.emulator.identity import Caller
@@ -163,3 +164,11 @@ def test_a_stale_plan_says_what_changed_in_policy_paths(live: Live, tmp_path: Pa
     assert stale.exit_code == 1, stale.output
     assert "activation.max_duration: PT8H → PT5H" in stale.output, stale.output
     assert "root[" not in stale.output
+
+
+def test_snapshot_says_how_many_principals_it_looked_up(live: Live, tmp_path: Path) -> None:
+    out = export(live, tmp_path)
+    result = run(live, "snapshot", "--out", str(tmp_path / "s.json"), "--policy", str(out))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"looked up \d+ principals named in \S+", result.output), result.output
+    assert "principals policies names" not in result.output
