@@ -81,8 +81,9 @@ def _problem(claim: str, known: Mapping[str, bool]) -> str | None:
         unpublished = f"; not published: {', '.join(hidden)}" if hidden else ""
         return (
             f"{SETTING} {claim!r} is not an authentication context of this tenant "
-            f"(published: {published}{unpublished}); create it in Entra (Conditional Access > Authentication "
-            "contexts) and target it with a Conditional Access policy, or name an existing one"
+            f"(published: {published}{unpublished}); create it in Entra (Conditional Access > "
+            "Authentication contexts) and target it with a Conditional Access policy, or name "
+            "an existing one"
         )
     if not known[claim]:
         return (

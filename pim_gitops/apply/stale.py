@@ -63,20 +63,28 @@ def _shown(value: Any) -> str:
 
 def _rule_difference(op: RulePatch, now_rule: dict[str, Any]) -> list[str]:
     """The change of a rule in the policy file's paths (``activation.max_duration: PT8H →
-    PT4H``); in Graph's properties when no path shows it (an unmanaged property)."""
-    raw = explain_difference(op.live_rule, now_rule)
+    PT4H``), then the changed Graph properties no path shows (unmanaged ones)."""
     spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
-    try:
-        was = spec.read(RawObject(op.live_rule, f"rule {op.rule_id}"))
-        now = spec.read(RawObject(now_rule, f"rule {op.rule_id}"))
-    except SnapshotError:
-        return raw
-    paths = [
+
+    def read(rule: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return dict(spec.read(RawObject(rule, f"rule {op.rule_id}")))
+        except SnapshotError:
+            return None
+
+    was, now = read(op.live_rule), read(now_rule)
+    if was is None or now is None:
+        return explain_difference(op.live_rule, now_rule)
+    lines = [
         f"{path}: {_shown(_listed(was.get(path)))} → {_shown(_listed(now.get(path)))}"
         for path in spec.paths
         if was.get(path) != now.get(path)
     ]
-    return paths or [f"Graph property {line}" for line in raw]
+    for key in sorted(set(op.live_rule) | set(now_rule)):
+        before, after = op.live_rule.get(key), now_rule.get(key)
+        if DeepDiff(before, after, ignore_order=True) and read({**op.live_rule, key: after}) == was:
+            lines.append(f"Graph property {key}: {_shown(before)} → {_shown(after)}")
+    return lines
 
 
 def _listed(value: Any) -> Any:
