@@ -172,3 +172,28 @@ def test_snapshot_says_how_many_principals_it_looked_up(live: Live, tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert re.search(r"looked up \d+ principals named in \S+", result.output), result.output
     assert "principals policies names" not in result.output
+
+
+def test_not_in_effect_after_read_back_exits_non_zero(live: Live, tmp_path: Path) -> None:
+    """A write Graph accepted that the read-back does not show fails the run (exit 1)."""
+    import io
+
+    from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
+    from pim_gitops.commands.applying import report_apply
+    from pim_gitops.console import PlainConsole
+    from pim_gitops.normalize import normalize_tenant
+    from pim_gitops.workflow import load_desired, plan_against
+    from tests.conftest import NOW
+
+    out = _future_active(live, tmp_path)
+    tenant = normalize_tenant(live.snapshot(), NOW)
+    planned = plan_against(load_desired(str(out), NOW), tenant, NOW)
+    (op,) = planned.operations
+    result = ApplyResult([OpResult(op, "succeeded")], [NotInEffect(op, ("why",))])
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = report_apply(
+        PlainConsole(stdout, stderr, io.StringIO(), interactive=False), result, "text"
+    )
+    assert code == 1
+    assert f"not in effect after read-back: {op.label}" in stderr.getvalue() + stdout.getvalue()
+    assert "1 change not in effect after read-back" in stdout.getvalue()
