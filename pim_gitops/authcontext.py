@@ -76,11 +76,14 @@ def availability(snapshot: Mapping[str, Any]) -> dict[str, bool] | None:
 
 def _problem(claim: str, known: Mapping[str, bool]) -> str | None:
     if claim not in known:
-        names = ", ".join(sorted(known)) or "none"
+        published = ", ".join(sorted(c for c, ok in known.items() if ok)) or "none"
+        hidden = sorted(c for c, ok in known.items() if not ok)
+        unpublished = f"; not published: {', '.join(hidden)}" if hidden else ""
         return (
             f"{SETTING} {claim!r} is not an authentication context of this tenant "
-            f"(it has: {names}); create it in Entra (Conditional Access > Authentication "
-            "contexts) and target it with a Conditional Access policy, or name an existing one"
+            f"(published: {published}{unpublished}); create it in Entra (Conditional Access > "
+            "Authentication contexts) and target it with a Conditional Access policy, or name "
+            "an existing one"
         )
     if not known[claim]:
         return (

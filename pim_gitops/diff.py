@@ -15,7 +15,14 @@ from typing import Any, Literal
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import activation_out_of_range, over_policy
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
-from pim_gitops.outside import in_flight, in_flight_notes, outside_pim_problem, unreachable
+from pim_gitops.outside import (
+    in_flight,
+    in_flight_notes,
+    may_already_exist,
+    outside_pim_problem,
+    unlisted_notes,
+    unreachable,
+)
 from pim_gitops.resolve import (
     Resolver,
     declared_principal,
@@ -39,6 +46,8 @@ GRANDFATHERED = (
     "it exists in the tenant as declared (grandfathered): Graph keeps it, but any update "
     "will be refused; replace it with an assignment the policy allows"
 )
+#: The plan's mark on the removal of a role assignment made outside PIM with no schedule.
+DIRECT_REMOVAL = "made outside PIM; removed by DELETE roleAssignments"
 #: Instants closer than this are the same (Graph stores 7-digit fractions; we send seconds).
 TOLERANCE = timedelta(seconds=60)
 
@@ -137,7 +146,10 @@ def _desired_end(
     if item.end is not None:
         return item.end
     if item.duration is not None:
-        begin = live.start if live is not None and live.start is not None else now
+        # From the schedule's start: the live one's, else the declared future start (as
+        # apply sends it), else now.
+        later = item.start if item.start is not None and item.start > now else None
+        begin = live.start if live is not None and live.start is not None else later or now
         return begin + timedelta(seconds=item.duration)
     return None
 
@@ -151,6 +163,12 @@ def same_instant(a: datetime | None, b: datetime | None) -> bool:
 
 def _when(value: datetime | None) -> str:
     return "permanent" if value is None else format_instant(value)
+
+
+def _span(desired: Assignment) -> dict[str, str]:
+    """An assignment's end, and its start when it starts later (``start → end`` in a plan)."""
+    span = {"end": _when(desired.end)}
+    return span | ({"start": format_instant(desired.start)} if desired.start else {})
 
 
 def _assignment_change(
@@ -169,7 +187,7 @@ def _assignment_change(
         role.display_name,
         "assignment",
         before=before,
-        after={"end": _when(desired.end)},
+        after=_span(desired),
         path=desired.kind,
         principal_id=desired.principal_id,
         principal_ref=item.principal,
@@ -202,7 +220,8 @@ def _removals(
                 role.id,
                 role.display_name,
                 "assignment",
-                before={"end": _when(current.end)},
+                before={"end": _when(current.end)}
+                | ({"note": DIRECT_REMOVAL} if current.direct_id is not None else {}),
                 after=None,
                 path=current.kind,
                 principal_id=current.principal_id,
@@ -245,7 +264,7 @@ def _declared_change(
     if item.duration is not None and not item.permanent and item.end is None:
         # Re-grant the declared length from now: Graph restarts an updated schedule at the
         # processing time, so "from creation" would never settle otherwise.
-        regrant = now + timedelta(seconds=item.duration)
+        regrant = (start or now) + timedelta(seconds=item.duration)
         desired = Assignment(role.id, principal_id, item.scope, item.kind, regrant, start)
     before = {"end": _when(current.end)}
     return _assignment_change(base, "update", role, desired, item, before, current), None, None
@@ -274,6 +293,11 @@ def _assignment_changes(
         key: tuple[str, str, str, str] = (role.id, found.id, item.scope, item.kind)
         declared_keys[key] = item
         change, error, note = _declared_change(compiled, role, item, found.id, live.get(key), now)
+        if change and change.action == "create" and change.desired and change.desired.start:
+            unlisted = resolver.tenant.unlisted_requests
+            if item.kind in unlisted:
+                where = f"{item.location}: {role.display_name}: {item.principal}"
+                note = may_already_exist(where, item.kind, change.desired.start, unlisted)
         changes += [change] if change else []
         errors += [error] if error else []
         notes += [note] if note else []
@@ -296,6 +320,7 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     warnings: list[str] = []
     managed: set[str] = set()
     resolved_settings: dict[str, RoleSettings] = {}
+    warnings += unlisted_notes(tenant.unlisted_requests)
     roles, errors = managed_roles(desired, resolver)
     errors += resolve_guard_refs(desired, resolver).errors
     for index, compiled in enumerate(desired.roles):

@@ -17,9 +17,15 @@ from typing import Any
 
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
-from pim_gitops.outside import IN_FLIGHT, held_outside_schedules, not_yet_scheduled
+from pim_gitops.outside import (
+    IN_FLIGHT,
+    held_outside_schedules,
+    not_yet_scheduled,
+    unlisted_requests,
+)
 from pim_gitops.policy_rules import PolicyScope, rules_of
 from pim_gitops.rawjson import RawObject
+from pim_gitops.snapshot import REQUEST_READ_ERRORS
 from pim_gitops.state import (
     Assignment,
     DirectRoleAssignment,
@@ -333,4 +339,5 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         unmanaged_scoped=tuple(sorted(scoped)),
         policy_errors=dict(sorted(policy_errors.items())),
         authentication_contexts=availability(snapshot),
+        unlisted_requests=unlisted_requests(snapshot.get(REQUEST_READ_ERRORS) or {}),
     )

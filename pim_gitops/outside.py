@@ -20,10 +20,11 @@ Pure functions; ``normalize`` interprets the payloads, ``diff`` calls the checks
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
 from pim_gitops.state import Assignment, DirectRoleAssignment
+from pim_gitops.wire import format_instant
 
 #: Request statuses of a request not yet done (Graph v1.0 ``request`` resource: Canceled,
 #: Denied, Failed, Granted, PendingAdminDecision, PendingApproval, PendingProvisioning,
@@ -38,6 +39,18 @@ IN_FLIGHT = frozenset(
         "ScheduleCreated",
     }
 )
+#: Who may list a request collection app-only (v1.0 "List roleEligibilityScheduleRequests",
+#: "List roleAssignmentScheduleRequests"): write permissions only.
+LIST_NEEDS = {
+    "roleEligibilityScheduleRequests": "RoleEligibilitySchedule.ReadWrite.Directory or "
+    "RoleManagement.ReadWrite.Directory",
+    "roleAssignmentScheduleRequests": "RoleManagement.ReadWrite.Directory",
+}
+#: A request collection by the kind of assignment it makes, and its name in words.
+REQUEST_COLLECTIONS = {
+    "eligible": ("roleEligibilityScheduleRequests", "eligibility requests"),
+    "active": ("roleAssignmentScheduleRequests", "assignment requests"),
+}
 #: The one in-flight status Graph documents ``cancel`` for.
 CANCELABLE = "Granted"
 
@@ -152,4 +165,35 @@ def outside_pim_problem(declared_outside: bool, where: str) -> str | None:
     return (
         f"{where}: declared as made outside PIM (`outside_pim: true`), but the tenant holds no "
         "such role assignment; remove `outside_pim` to create it through PIM"
+    )
+
+
+# --- request collections that could not be listed ---------------------------------------------
+
+
+def unlisted_requests(errors: Mapping[str, str]) -> dict[str, str]:
+    """``requestReadErrors`` (collection → why) by the kind of assignment it makes."""
+    return {
+        kind: str(errors[name])
+        for kind, (name, _) in sorted(REQUEST_COLLECTIONS.items())
+        if name in errors
+    }
+
+
+def unlisted_notes(unlisted: Mapping[str, str]) -> list[str]:
+    """The plan notes of request collections the read could not list."""
+    words = {"eligible": "eligible assignments", "active": "assignments"}
+    return [
+        f"cannot list {REQUEST_COLLECTIONS[kind][1]} ({why}): {words[kind]} scheduled to "
+        "start later are invisible"
+        for kind, why in sorted(unlisted.items())
+    ]
+
+
+def may_already_exist(where: str, kind: str, start: datetime, unlisted: Mapping[str, str]) -> str:
+    """The plan note of a create that starts later while its requests could not be listed."""
+    return (
+        f"{where}: the {kind} assignment starting {format_instant(start)} may already exist "
+        f"(Graph keeps a not-yet-started one only as a request, and {REQUEST_COLLECTIONS[kind][1]} "
+        f"could not be listed: {unlisted[kind]}); apply reports it as accepted if Graph says so"
     )

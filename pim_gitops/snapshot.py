@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 FORMAT = "pim-gitops.tenant-snapshot/v1"
 #: The policy references a ``snapshot --policy DIR`` looked up in the tenant.
 LOOKED_UP = "lookedUpReferences"
+#: Request collections the reader could not list (collection name → why), e.g. a 403 for an
+#: identity without the write permission listing needs app-only; absent when all were read.
+REQUEST_READ_ERRORS = "requestReadErrors"
 
 COLLECTIONS = (
     "roleDefinitions",
@@ -100,6 +103,13 @@ def _check_maps(data: Mapping[str, Any], origin: str) -> None:
     errors = data.get("policyReadErrors", {})
     if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
         raise SnapshotError(f"{origin}: 'policyReadErrors' maps policy ids to messages")
+    unlisted = data.get(REQUEST_READ_ERRORS, {})
+    if not isinstance(unlisted, dict) or not all(
+        k in OPTIONAL_COLLECTIONS[1:] and isinstance(v, str) for k, v in unlisted.items()
+    ):
+        raise SnapshotError(
+            f"{origin}: {REQUEST_READ_ERRORS!r} maps request collections to messages"
+        )
     members = data.get("groupMembers", {})
     if not isinstance(members, dict) or not all(isinstance(v, list) for v in members.values()):
         raise SnapshotError(f"{origin}: 'groupMembers' maps group ids to lists of member ids")
@@ -197,6 +207,15 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
         LOOKED_UP: LOOKED_UP_SCHEMA,
+        REQUEST_READ_ERRORS: {
+            "type": "object",
+            "description": "Request collections (roleEligibilityScheduleRequests, "
+            "roleAssignmentScheduleRequests) that could not be listed, with the reason (a 403: "
+            "app-only listing needs a write permission); their requests in flight, e.g. "
+            "assignments scheduled to start later, are not in this snapshot.",
+            "propertyNames": {"enum": list(OPTIONAL_COLLECTIONS[1:])},
+            "additionalProperties": {"type": "string"},
+        },
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "

@@ -361,6 +361,9 @@ class TenantState:
     looked_up: frozenset[str] | None = None
     #: Authentication context id → published (``isAvailable``); ``None``: not read.
     authentication_contexts: Mapping[str, bool] | None = None
+    #: Kinds (``eligible``/``active``) whose schedule requests could not be listed, with why
+    #: (``requestReadErrors``): their not-yet-started assignments are invisible.
+    unlisted_requests: Mapping[str, str] = field(default_factory=dict)
 
     def role_by_template(self, template_id: str) -> RoleDefinition | None:
         for role in self.roles.values():

@@ -64,7 +64,8 @@ def test_apply_converges_and_plans_nothing_after(live: Live) -> None:
     result = run(live.url, "apply", str(POLICIES), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert (
-        f"Apply: {writes} succeeded, 0 failed, 0 skipped; 0 changes not in effect" in result.output
+        f"Apply: {writes} writes (one per policy rule or assignment): {writes} succeeded, "
+        "0 failed, 0 skipped; 0 changes not in effect" in result.output
     )
     assert remaining_plan(live).empty
     after = live.snapshot()

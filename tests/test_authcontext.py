@@ -52,9 +52,9 @@ def test_a_context_the_tenant_does_not_have_is_a_located_plan_error(
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert WHERE in result.output
-    assert "'c9' is not an authentication context of this tenant (it has: c1, c2)" in (
-        result.output
-    )
+    assert (
+        "'c9' is not an authentication context of this tenant (published: c1; not published: c2)"
+    ) in (result.output)
     assert context_reads(live) == 1 and live.stats()["writes"] == 0
 
 

@@ -104,7 +104,10 @@ def test_plain_console_apply_has_no_control_codes(live: Live) -> None:
     assert len(failed) == 2 and all("GroupNotRoleAssignable" in line for line in failed)
     assert all("request-id " in line for line in failed)
     assert streams.phase_lines()[0] == "phase 1: switch off policy controls (1)"
-    assert "Apply: 83 succeeded, 2 failed" in streams.out.getvalue()
+    assert (
+        "Apply: 85 writes (one per policy rule or assignment): 83 succeeded, 2 failed"
+        in streams.out.getvalue()
+    )
 
 
 def test_terminal_console_colours_the_plan_and_lists_only_failures(live: Live) -> None:

@@ -1151,7 +1151,7 @@ def test_the_token_endpoint_issues_a_token_for_the_configured_caller(live: Live)
     claims = _claims(issued["access_token"])
     assert claims["oid"] == oid("sp", APPLY_APP_ID) and claims["appid"] == APPLY_APP_ID
     assert claims["idtyp"] == "app" and "scp" not in claims
-    assert "RoleAssignmentSchedule.ReadWrite.Directory" in claims["roles"]
+    assert "RoleManagement.ReadWrite.Directory" in claims["roles"]
     assert claims["tid"] == live.emulator.store.tenant_id
     assert claims["exp"] - claims["iat"] == 3600
     user = {"object_id": ALICE, "kind": "user", "scopes": ["RoleManagement.ReadWrite.Directory"]}

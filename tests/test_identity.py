@@ -129,7 +129,7 @@ def test_whoami_a_service_principal_holding_pra(live: Live) -> None:
     assert identity.display_name == "pim-gitops apply"
     assert identity.tenant_id == live.emulator.store.tenant_id
     assert identity.directory_roles == (PRIVILEGED_ROLE_ADMINISTRATOR,)
-    assert "RoleAssignmentSchedule.ReadWrite.Directory" in identity.application_permissions
+    assert "RoleManagement.ReadWrite.Directory" in identity.application_permissions
     assert identity.delegated_scopes == ()
 
 

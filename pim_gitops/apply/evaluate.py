@@ -10,7 +10,12 @@ from typing import Protocol
 
 from pim_gitops.action import Action
 from pim_gitops.apply.reductions import reduction
-from pim_gitops.apply.requests import group_item, removal_without_schedule, request_groups
+from pim_gitops.apply.requests import (
+    already_requested,
+    group_item,
+    removal_without_schedule,
+    request_groups,
+)
 from pim_gitops.apply.result import ApplyResult, OpResult
 from pim_gitops.apply.settle import (
     REAIM_CODES,
@@ -103,6 +108,19 @@ class Executor:
             for group in request_groups(todo)
         ]
 
+    async def _exists(self, op: ScheduleRequest) -> OpResult | None:
+        """The result of a create answered ``RoleAssignmentExists`` with no schedule to adopt:
+        an activation in progress, or a not-yet-started request this identity cannot list."""
+        if await activation_in_progress(self.transport, op):
+            message = (
+                "waits for the activation to end: the principal has activated this role, "
+                "and Graph refuses a standing assignment until that activation ends; "
+                "the next apply after it ends creates it"
+            )
+            return OpResult(op, "failed", message, "ActivationInProgress")
+        requested = already_requested(op, self.tenant, self.now)
+        return OpResult(op, "succeeded", requested) if requested else None
+
     async def _judge(self, state: _Phase, key: str, outcome: object) -> None:
         """Record the outcome of one send, or leave it for the next round."""
         op = state.ops[key]
@@ -121,13 +139,8 @@ class Executor:
                 message = "already in place (adopted after a read-back)"
                 state.done[key] = OpResult(op, "succeeded", message)
                 return
-            if code == "RoleAssignmentExists" and await activation_in_progress(self.transport, op):
-                message = (
-                    "waits for the activation to end: the principal has activated this role, "
-                    "and Graph refuses a standing assignment until that activation ends; "
-                    "the next apply after it ends creates it"
-                )
-                state.done[key] = OpResult(op, "failed", message, "ActivationInProgress")
+            if code == "RoleAssignmentExists" and (found := await self._exists(op)):
+                state.done[key] = found
                 return
             if next_action is not None:
                 state.action[key] = next_action

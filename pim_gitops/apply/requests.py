@@ -126,13 +126,9 @@ def _unscheduled_removal(op: ScheduleRequest, key: str) -> BatchItem:
     assert op.live is not None
     if op.live.role_assignment_id is not None:
         path = f"{DIRECTORY}/roleAssignments/{op.live.role_assignment_id}"
-        return BatchItem(
-            key, "DELETE", path, None, f"{op.role.name}: delete direct {op.principal.ref}"
-        )
+        return BatchItem(key, "DELETE", path, None, op.label)
     path = f"{schedules_path(op.schedule)}ScheduleRequests/{op.live.request_id}/cancel"
-    return BatchItem(
-        key, "POST", path, None, f"{op.role.name}: cancel {op.schedule} {op.principal.ref}"
-    )
+    return BatchItem(key, "POST", path, None, op.label)
 
 
 def schedule_item(op: ScheduleRequest, action: Action, now: datetime, key: str) -> BatchItem:
@@ -153,3 +149,16 @@ def request_item(
     if isinstance(op, RulePatch):
         return rule_item(op, tenant, key)
     return schedule_item(op, action or op.action, now, key)
+
+
+def already_requested(op: ScheduleRequest, tenant: TenantState, now: datetime) -> str | None:
+    """The result message of a create that starts later answered ``RoleAssignmentExists``
+    while its requests could not be listed: the not-yet-started request exists (Graph keeps
+    it only as a request), so the create is done; ``None`` otherwise."""
+    why = tenant.unlisted_requests.get(op.schedule)
+    if op.action is not Action.CREATE or why is None or op.start is None or op.start <= now:
+        return None
+    return (
+        f"already requested: Graph answered RoleAssignmentExists for the assignment starting "
+        f"{format_instant(op.start)}, which this identity cannot list ({why})"
+    )

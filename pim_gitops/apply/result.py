@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from pim_gitops.plan import Operation
+from pim_gitops.wording import plural
 
 Status = Literal["succeeded", "failed", "skipped"]
 
@@ -73,6 +74,18 @@ class ApplyResult:
     #: Guards broken in the tenant as read back, against the read before the first write
     #: (a concurrent change in the window no re-read can close).
     access_lost: list[str] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        """The closing line, counting what it counts: writes (one rule or one assignment
+        request each), not the plan's changes (one per setting or assignment)."""
+        if not self.results and not self.remaining:
+            return "Apply: nothing written."
+        ok, failed, skipped = (self.count(s) for s in ("succeeded", "failed", "skipped"))
+        return (
+            f"Apply: {plural(len(self.results), 'write')} (one per policy rule or assignment): "
+            f"{ok} succeeded, {failed} failed, {skipped} skipped; "
+            f"{plural(len(self.remaining), 'change')} not in effect after read-back."
+        )
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)

@@ -18,6 +18,7 @@ from pim_gitops.apply.verify import (
     explain_not_in_effect,
     not_in_effect,
     read_settled,
+    unverifiable,
 )
 from pim_gitops.errors import GuardrailError, StalePlanError
 from pim_gitops.graph.batch import BatchItem
@@ -138,12 +139,17 @@ async def apply_plan(
     recheck = rechecker(transport, plan, now, guards, trusted, wait, state)
     result = await execute(transport, plan, state, now, listener, recheck, wait)
     result.notes.append(note)
-    after = await read_settled(
-        live_reader(transport, now), expected_in_effect(result.results), state, wait
-    )
+    accepted = expected_in_effect(result.results)
+    unseen = {id(op): why for op in accepted if (why := unverifiable(op, state, now))}
+    expected = [op for op in accepted if id(op) not in unseen]
+    after = await read_settled(live_reader(transport, now), expected, state, wait)
     if wait.spent:
         result.notes.append(f"waited {wait.spent:g} s for Graph to replicate the writes")
-    missing = not_in_effect(plan, after)
+    # A create that starts later is invisible to an identity that cannot list its requests:
+    # reported as accepted, not as "not in effect" (it would never show before its start).
+    hidden = {id(op): why for op in accepted if (why := unverifiable(op, after, now))}
+    result.notes += list(hidden.values())
+    missing = [op for op in not_in_effect(plan, after) if id(op) not in hidden]
     result.remaining = [NotInEffect(op, tuple(explain_not_in_effect(op, after))) for op in missing]
     result.results = confirm_by_read_back(result.results, {id(op) for op in missing})
     # Graph has no transactions: another apply (or the portal) may have reduced access in

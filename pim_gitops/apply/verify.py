@@ -9,16 +9,17 @@ accepted shows, or the settle budget (``settle.SettleWait``) is spent."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pim_gitops.action import Action
 from pim_gitops.apply.result import OpResult
 from pim_gitops.apply.settle import SettleWait
 from pim_gitops.apply.stale import explain_difference
 from pim_gitops.diff import changed_paths, same_instant
-from pim_gitops.plan import Operation, Plan, RulePatch
+from pim_gitops.plan import Operation, Plan, RulePatch, ScheduleRequest
 from pim_gitops.policy_rules import PolicyScope, rule_by_id
 from pim_gitops.state import Assignment, TenantState, settings_leaves
+from pim_gitops.wire import format_instant
 
 AssignmentIndex = Mapping[tuple[str, str, str, str], Assignment]
 
@@ -54,10 +55,38 @@ def explain_not_in_effect(op: Operation, tenant: TenantState) -> list[str]:
     return explain_difference(dict(live), spec.write(live, op.want))
 
 
+def unverifiable(op: Operation, tenant: TenantState, now: datetime) -> str | None:
+    """Why a create that starts later cannot be seen by this identity (its request collection
+    could not be listed, and Graph makes no schedule before the start), or ``None``."""
+    if not isinstance(op, ScheduleRequest) or op.action is not Action.CREATE:
+        return None
+    why = tenant.unlisted_requests.get(op.schedule)
+    if why is None or op.start is None or op.start <= now:
+        return None
+    if any(a.key == op.key for a in tenant.assignments):
+        return None
+    need = why.partition("needs ")[2] or "a permission to list requests"
+    return (
+        f"{op.label}: accepted by Graph, starts at {format_instant(op.start)}; not verifiable "
+        f"without {need} (Graph keeps it only as a request until it starts, and listing "
+        f"requests answered {why.partition(';')[0]})"
+    )
+
+
 def not_in_effect(plan: Plan, tenant: TenantState) -> list[Operation]:
     """The plan's operations whose changes the tenant does not show after the apply."""
     assignments = {a.key: a for a in tenant.assignments}
     return [op for op in plan.operations if not in_effect(op, tenant, assignments)]
+
+
+#: What apply says of a saved plan whose every write the tenant already shows.
+ALREADY_IN_EFFECT = "this plan is already in effect: nothing to do"
+
+
+def already_in_effect(plan: Plan, tenant: TenantState) -> bool:
+    """Does the tenant already hold what every operation of the plan writes (a plan file
+    applied before)? Then it is not stale: there is nothing to write."""
+    return bool(plan.operations) and not not_in_effect(plan, tenant)
 
 
 def expected_in_effect(results: Sequence[OpResult]) -> list[Operation]:

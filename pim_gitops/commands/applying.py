@@ -159,10 +159,14 @@ def apply_saved_plan(
     desired = load_desired(policy, options.now)
 
     async def go(transport: GraphTransport) -> ApplyResult | None:
+        from pim_gitops.apply import ApplyResult
         from pim_gitops.apply.trust import trusted_facts, trusted_plan
+        from pim_gitops.apply.verify import ALREADY_IN_EFFECT, already_in_effect
         from pim_gitops.workflow import plan_against, read_tenant
 
         snapshot, state = await read_tenant(transport, desired.state, options.now)
+        if already_in_effect(plan, state):  # applied before: not stale, nothing to write
+            return ApplyResult(notes=[ALREADY_IN_EFFECT])
         replan = plan_against(desired, state, options.now)
         facts = trusted_facts(plan, desired.hash, replan, state)
         current, chosen = (snapshot, state), trusted_plan(plan, replan)
@@ -283,11 +287,7 @@ def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
             console.message(f"not in effect after read-back: {missing.operation.label}")
             for line in missing.why:
                 console.message(f"    {line}")
-        console.data(
-            f"Apply: {result.count('succeeded')} succeeded, {result.count('failed')} failed, "
-            f"{result.count('skipped')} skipped; {plural(len(result.remaining), 'change')} "
-            "not in effect after read-back.\n"
-        )
+        console.data(result.summary_line() + "\n")
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 

@@ -68,8 +68,9 @@ def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str
         r for r in refs if isinstance(Resolver(snapshot_tenant(data, now)).principal(r), str)
     ]
     console.message(
-        f"read the tenant in {requests} Graph requests; looked up the {len(refs)} principals "
-        f"{policy} names" + (f" ({len(missing)} not in the tenant)" if missing else "")
+        f"read the tenant in {requests} Graph requests; looked up "
+        f"{plural(len(refs), 'principal')} named in {policy}"
+        + (f" ({len(missing)} not in the tenant)" if missing else "")
     )
     return data
 

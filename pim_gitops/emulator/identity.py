@@ -31,14 +31,13 @@ CallerKind = Literal["servicePrincipal", "user"]
 #: The bundled sample tenant's apply service principal (``tenantgen.APPLY_APP_ID``).
 SAMPLE_APPLY_APP_ID = "5b4b2a3c-7d1e-4f60-9a8b-0c1d2e3f4a5b"
 SAMPLE_APPLY_OBJECT_ID = "7b0c92d1-d778-516b-a77c-42ff73a1969a"
-#: The application permissions ``docs/permissions.md`` lists for apply.
+#: The application permissions ``docs/permissions.md`` lists for apply: the two writes
+#: (``RoleManagement.ReadWrite.Directory`` covers schedule requests, listing them app-only and
+#: ``DELETE roleAssignments/{id}``) and the reads they do not cover.
 APPLY_PERMISSIONS = (
     "AuthenticationContext.Read.All",
     "Directory.Read.All",
-    "RoleAssignmentSchedule.ReadWrite.Directory",
-    "RoleEligibilitySchedule.ReadWrite.Directory",
-    "RoleManagement.Read.Directory",
-    "RoleManagementPolicy.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
     "RoleManagementPolicy.ReadWrite.Directory",
 )
 #: Azure CLI's client id: the app a signed-in user's delegated token is usually issued to.

@@ -14,7 +14,8 @@ assignments. Sources in ``docs/emulator.md``.
   ``cancel`` pages word it so); a request in any other status answers 400.
 - ``DELETE /roleManagement/directory/roleAssignments/{id}`` answers 204 and removes the role
   assignment and the ``Assigned`` schedule that mirrors it (*assumption*: the assignment is
-  gone, so its schedule is too); an unknown id answers 404.
+  gone, so its schedule is too); an unknown id answers 404; a caller without
+  ``RoleManagement.ReadWrite.Directory`` 403 (v1.0 "Delete unifiedRoleAssignment").
 """
 
 from __future__ import annotations
@@ -178,19 +179,36 @@ LIST_PERMISSIONS = {
 }
 
 
+#: ``DELETE …/roleAssignments/{id}`` (v1.0 "Delete unifiedRoleAssignment"): the one
+#: permission Graph names, delegated and application alike (no schedule permission covers it).
+DELETE_ROLE_ASSIGNMENT = frozenset({"RoleManagement.ReadWrite.Directory"})
+
+
+def _granted(claims: Mapping[str, Any]) -> tuple[bool, set[str]]:
+    """(app-only?, the permissions the token carries: ``roles`` app-only, ``scp`` else)."""
+    idtyp = claims.get("idtyp")
+    if idtyp == "app" or (idtyp is None and not claims.get("scp")):
+        roles = claims.get("roles")
+        return True, {str(r) for r in roles} if isinstance(roles, list) else set()
+    return False, set(str(claims.get("scp") or "").split())
+
+
 def list_refusal(claims: Mapping[str, Any] | None, method: str, template: str) -> str | None:
-    """Why the caller may not list these requests (``None``: it may)."""
+    """Why the caller may not list these requests, or delete a role assignment (``None``:
+    it may). A writing directory role does not stand in for the permission here."""
+    if claims is not None and method == "DELETE" and template.endswith("roleAssignments/{id}"):
+        if DELETE_ROLE_ASSIGNMENT & _granted(claims)[1]:
+            return None
+        return (
+            "Insufficient privileges to complete the operation. Needs "
+            "RoleManagement.ReadWrite.Directory."
+        )
     name = template.rsplit("/", 1)[-1]
     if claims is None or method != "GET" or name not in LIST_PERMISSIONS:
         return None
     app_only, delegated = LIST_PERMISSIONS[name]
-    idtyp = claims.get("idtyp")
-    if idtyp == "app" or (idtyp is None and not claims.get("scp")):
-        roles = claims.get("roles")
-        granted = {str(r) for r in roles} if isinstance(roles, list) else set()
-        needed = app_only
-    else:
-        granted, needed = set(str(claims.get("scp") or "").split()), delegated
+    is_app, granted = _granted(claims)
+    needed = app_only if is_app else delegated
     if needed & granted:
         return None
     wanted = ", ".join(sorted(needed))

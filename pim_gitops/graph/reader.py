@@ -22,8 +22,8 @@ from pim_gitops.graph.contexts import contexts_in_use
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.graph.words import WORDS
-from pim_gitops.outside import IN_FLIGHT
-from pim_gitops.snapshot import FORMAT, canonical_snapshot
+from pim_gitops.outside import IN_FLIGHT, LIST_NEEDS
+from pim_gitops.snapshot import FORMAT, REQUEST_READ_ERRORS, canonical_snapshot
 from pim_gitops.wire import format_instant, is_guid
 
 DIR = "roleManagement/directory"
@@ -210,26 +210,29 @@ async def _collections(transport: GraphTransport) -> Any:
     )
 
 
-async def _in_flight(transport: GraphTransport, name: str, target: str) -> list[Any]:
+async def _in_flight(
+    transport: GraphTransport, name: str, target: str
+) -> tuple[list[Any], str | None]:
     """The ``adminAssign`` requests not yet done (a future start is ``Granted`` with no
-    schedule until it starts; ``outside.py``). Graph documents no ``$filter`` on ``status``,
-    so every request is read and only these are kept in the snapshot. App-only, listing
-    requests needs a write permission (``RoleManagement.ReadWrite.Directory``; eligibility
-    requests also ``RoleEligibilitySchedule.ReadWrite.Directory``: the v1.0 "List" pages), so
-    a read-only identity's 403 means "none seen", not a failed read (docs/real-tenant.md)."""
+    schedule until it starts; ``outside.py``), and why the collection could not be listed.
+    Graph documents no ``$filter`` on ``status``, so every request is read and only these are
+    kept. App-only, listing requests needs a write permission (``LIST_NEEDS``): a 403 is
+    recorded (``requestReadErrors``), so the plan says what it cannot see, instead of
+    failing the read or taking it silently as "none"."""
     try:
         rows = await _collection(transport, f"{DIR}/{name}", target=target)
     except GraphError as exc:
         if exc.status != 403:
             raise
-        return []
-    return [
+        return [], f"403; needs {LIST_NEEDS[name]}"
+    kept = [
         r
         for r in rows
         if isinstance(r, dict)
         and r.get("status") in IN_FLIGHT
         and str(r.get("action", "")).lower() == "adminassign"
     ]
+    return kept, None
 
 
 async def fetch_snapshot(
@@ -244,9 +247,17 @@ async def fetch_snapshot(
         eligible,
         active,
         assignments,
-        eligible_requests,
-        active_requests,
+        (eligible_requests, eligible_unlisted),
+        (active_requests, active_unlisted),
     ) = await _collections(transport)
+    unlisted = {
+        name: why
+        for name, why in (
+            ("roleEligibilityScheduleRequests", eligible_unlisted),
+            ("roleAssignmentScheduleRequests", active_unlisted),
+        )
+        if why
+    }
     holders = {
         str(s["principalId"])
         for s in (*eligible, *active, *assignments, *eligible_requests, *active_requests)
@@ -280,6 +291,7 @@ async def fetch_snapshot(
                 for g, members in zip(groups, member_lists, strict=True)
             },
             "policyReadErrors": dict(sorted(policy_errors.items())),
+            **({REQUEST_READ_ERRORS: unlisted} if unlisted else {}),
             **await contexts_in_use(transport, policies),
         }
     )

@@ -171,8 +171,19 @@ class ScheduleRequest(Frozen):
         return (self.role.id, self.principal.id, self.scope, self.schedule)
 
     @property
+    def label_verb(self) -> str:
+        """What the write does: a removal of an assignment with no schedule is no
+        ``adminRemove`` (``outside.py``): a DELETE of the role assignment, or a cancel."""
+        live = self.live
+        if self.action is Action.DELETE and live is not None and live.id is None:
+            if live.role_assignment_id is not None:
+                return "delete direct role assignment"
+            return f"cancel {self.schedule}"
+        return f"{self.action.graph_action} {self.schedule}"
+
+    @property
     def label(self) -> str:
-        return f"{self.role.name}: {self.action.graph_action} {self.schedule} {self.principal.ref}"
+        return f"{self.role.name}: {self.label_verb} {self.principal.ref}"
 
 
 Operation = Annotated[RulePatch | ScheduleRequest, Field(discriminator="op")]

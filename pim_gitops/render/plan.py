@@ -20,8 +20,10 @@ COLOUR = {"create": "green", "update": "yellow", "delete": "red"}
 def _value(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, dict) and set(value) == {"end"}:
-        return str(value["end"])
+    if isinstance(value, dict) and "end" in value and set(value) <= {"end", "start", "note"}:
+        # An assignment: its end, ``start → end`` when it starts later, and a mark.
+        span = f"{value['start']} → {value['end']}" if "start" in value else str(value["end"])
+        return f"{span}; {value['note']}" if "note" in value else span
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
