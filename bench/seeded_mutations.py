@@ -1,4 +1,4 @@
-"""The 22 seeded mutations of issue 15, each against the named test that must kill it.
+"""The 22 seeded mutations (docs/quality.md), each against the named test that must kill it.
 
 mutmut cannot reach some of them (the lint rules are decorated functions, which mutmut 3
 never mutates; constants at module level are not mutated either), so each is applied here by

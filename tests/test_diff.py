@@ -158,8 +158,8 @@ def test_a_maximum_at_least_as_long_as_the_live_one_does_not_warn(
     assert bool(result.warnings) is warned
     if warned:
         assert result.warnings == (
-            f"{SEC}: 1 existing eligible assignment(s) exceed the new maximum P29D; Graph "
-            "leaves them, but their next update or extension will fail",
+            f"{SEC}: 1 existing eligible assignment exceeds the new maximum P29D; Graph "
+            "leaves it, but its next update or extension will fail",
         )
 
 
@@ -172,7 +172,7 @@ def test_the_warning_counts_longer_and_permanent_holders_of_that_kind_only(
     # ann spans exactly 20 days (not over), ben 21, cid is permanent; ann's active is another kind.
     result = diff_of(tmp_path, eligible_policy(20), tenant)
     assert len(result.warnings) == 1
-    assert "2 existing eligible assignment(s) exceed the new maximum P20D" in result.warnings[0]
+    assert "2 existing eligible assignments exceed the new maximum P20D" in result.warnings[0]
 
 
 def test_allowing_permanence_never_warns(tmp_path: Path) -> None:

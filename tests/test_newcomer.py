@@ -64,7 +64,7 @@ def test_validate_reports_every_error_in_one_run(policy_copy: Path) -> None:
     reader = policy_copy / "roles" / "global-reader.yaml"
     reader.write_text(reader.read_text() + "role: x\nrole: y\nrolez: z\n")
     support = policy_copy / "roles" / "contoso-tier1-support.yaml"
-    _edit(support, "max_duration: PT8H", "max_duration: PT30H")
+    _edit(support, "max_duration: PT8H", "max_duration: PT8H30S")
     result = _run("validate", str(policy_copy))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -75,7 +75,7 @@ def test_validate_reports_every_error_in_one_run(policy_copy: Path) -> None:
     text = "\n".join(body)
     assert f"{tenant}:8:1: unknown key 'bogus'" in text
     assert "lint.rules names an unknown rule 'XYZ999'" in text  # the broken file's lint too
-    assert f"{support}:6:17: Contoso Tier1 Support: activation.max_duration PT30H" in text
+    assert f"{support}:6:17: Contoso Tier1 Support: activation.max_duration must be whole" in text
     assert text.count(f"{reader}:") == 3
     assert "duplicate key 'role' (first defined at line 2)" in text
     assert "unknown key 'rolez'" in text

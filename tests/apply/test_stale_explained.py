@@ -18,10 +18,7 @@ def test_a_set_in_another_order_is_no_change() -> None:
 
 
 def test_changed_and_added_values_are_shown() -> None:
-    assert explain_difference({"a": 1}, {"a": 2, "b": "x"}) == [
-        "Item root['b'] (\"x\") added to dictionary.",
-        "Value of root['a'] changed from 1 to 2.",
-    ]
+    assert explain_difference({"a": 1}, {"a": 2, "b": "x"}) == ["a: 1 → 2", "b: (none) → x"]
 
 
 def test_created_and_removed() -> None:

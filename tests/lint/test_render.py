@@ -30,20 +30,20 @@ RESULT = LintResult((INFO, ERROR, WAIVED), ("ASG005",), "cisa")
 def test_text_groups_by_file_and_ends_with_the_totals() -> None:
     assert render_text(RESULT) == (
         "pim.yaml\n"
-        "  pim.yaml:0: NTF001 info: 50% off\r\nsecond line\n"
+        "  pim.yaml: NTF001 info: 50% off\r\nsecond line\n"
         "\n"
         "roles/ga.yaml\n"
         "  roles/ga.yaml:3: ACT001 error: MFA is off [MS.AAD.7.4v1, CIS 5.3]\n"
         "  roles/ga.yaml:9: GEN005 warning: waiver unused (waived: phone queue)\n"
         "\n"
         "skipped (need a tenant view: --snapshot or --live): ASG005\n"
-        "1 error(s), 0 warning(s), 1 info, 1 waived (preset cisa).\n"
+        "1 error, 0 warnings, 1 info, 1 waived (preset cisa).\n"
     )
 
 
 def test_text_of_a_clean_result_is_only_the_totals() -> None:
     clean = LintResult((), (), "default")
-    assert render_text(clean) == "0 error(s), 0 warning(s), 0 info, 0 waived (preset default).\n"
+    assert render_text(clean) == "0 errors, 0 warnings, 0 info, 0 waived (preset default).\n"
 
 
 def test_summary_and_blocking_count_waived_findings_apart() -> None:
@@ -54,7 +54,7 @@ def test_summary_and_blocking_count_waived_findings_apart() -> None:
 
 def test_github_annotations_escape_the_message_and_leave_waived_findings_out() -> None:
     assert render_github(RESULT) == (
-        "::notice file=pim.yaml,line=0,title=NTF001 no-alert::50%25 off%0D%0Asecond line\n"
+        "::notice file=pim.yaml,title=NTF001 no-alert::50%25 off%0D%0Asecond line\n"
         "::error file=roles/ga.yaml,line=3,title=ACT001 activation-without-mfa::MFA is off\n"
     )
     assert render_github(LintResult((WAIVED,), (), "cisa")) == ""
@@ -103,8 +103,8 @@ def test_sarif_results() -> None:
         },
     }
     assert info["level"] == "note" and waived["level"] == "warning"
-    region = info["locations"][0]["physicalLocation"]["region"]
-    assert region == {"startLine": 1, "startColumn": 1}  # SARIF lines and columns start at 1
+    # A finding at no line (line 0) has no region: SARIF lines and columns start at 1.
+    assert "region" not in info["locations"][0]["physicalLocation"]
     assert waived["suppressions"] == [{"kind": "inSource", "justification": "phone queue"}]
     assert "suppressions" not in error
 

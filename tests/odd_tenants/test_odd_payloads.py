@@ -125,13 +125,6 @@ def test_emulator_cancelled_assignment_request_is_canceled(live: Live) -> None:
     assert live.emulator.store.requests[f"assignment:{created['id']}"]["status"] == "Canceled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="v1.0 'Delete unifiedRoleAssignment' takes only "
-    "RoleManagement.ReadWrite.Directory; the emulator lets any schedule write permission "
-    "(even RoleEligibilitySchedule.ReadWrite.Directory) delete a direct role assignment, so "
-    "no test sees apply's 403 with the documented apply identity",
-)
 def test_emulator_delete_role_assignment_needs_role_management_write(live: Live) -> None:
     from pim_gitops.emulator.identity import Caller
     from tests.test_outside_pim import direct
