@@ -381,3 +381,50 @@ def test_requests_are_listed_only_with_the_documented_permissions(
     out = export(live, tmp_path / "full")
     assert "judy.compliance" in role_file(out, HELPDESK).read_text(encoding="utf-8")
     assert plan(live, out)["summary"] == EMPTY
+
+
+def test_export_then_plan_is_empty_on_a_tenant_with_every_odd_thing_at_once(
+    live: Live, tmp_path: Path
+) -> None:
+    """Grandfathered permanent assignments, direct role assignments with and without a
+    schedule, a deleted principal whose schedule lingers, an activation in progress, a
+    future-start request and a ``groupMembers`` approver given by ``id``, all in one tenant:
+    export, then plan, is 0 changes."""
+    from tests.test_real_graph import GLOBAL_ADMIN, NOAH, grandfather
+
+    grandfather(live)
+    direct(live, HYBRID, "judy.compliance@contoso.com")  # Carol and Mallory: with a schedule
+    assert _assign(live, FUTURE).json()["status"] == "Granted"
+    policy = live.emulator.store.policy_for_role(GLOBAL_ADMIN)
+    assert policy is not None
+    rule = next(r for r in policy["rules"] if r["id"] == "Approval_EndUser_Assignment")
+    rule["setting"]["isApprovalRequired"] = True
+    group = next(
+        oid
+        for oid, o in sorted(live.emulator.store.objects.items())
+        if o.get("@odata.type") == "#microsoft.graph.group" and o.get("isAssignableToRole")
+    )
+    rule["setting"]["approvalStages"][0]["primaryApprovers"] = [
+        {"@odata.type": "#microsoft.graph.groupMembers", "id": group, "isBackup": False}
+    ]
+    live.emulator.store.assignment["activation-odd"] = {
+        "id": "activation-odd",
+        "principalId": user_id(live, "judy.compliance@contoso.com"),
+        "roleDefinitionId": role_id(live, "Security Reader"),
+        "directoryScopeId": "/",
+        "memberType": "Direct",
+        "assignmentType": "Activated",
+        "status": "Provisioned",
+        "scheduleInfo": {
+            "startDateTime": "2026-11-24T08:30:00Z",
+            "expiration": {"type": "afterDateTime", "endDateTime": "2026-11-24T10:30:00Z"},
+        },
+    }
+    assert live.http.delete(f"users/{NOAH}").status_code == 204
+    out = export(live, tmp_path)
+    validate = run(live, "validate", str(out))
+    assert validate.exit_code == 0, validate.output
+    planned = plan(live, out)
+    assert planned["summary"] == EMPTY, planned["changes"]
+    warnings = "\n".join(planned["warnings"])
+    assert f"deleted principal {NOAH}" in warnings and "grandfathered" in warnings
