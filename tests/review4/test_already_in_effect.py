@@ -1,0 +1,45 @@
+"""Review 4, item 2: "this plan is already in effect: nothing to do" is decided before the
+trust and stale checks (commands/applying.py). These pin what that path lets through."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Live
+from tests.test_future_start_permissions import _saved_plan, set_activation
+from tests.test_real_graph import run
+
+
+def _applied(live: Live, tmp_path: Path) -> tuple[Path, Path]:
+    out, saved = _saved_plan(live, tmp_path)
+    first = run(live, "apply", str(saved), "--policy", str(out), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    return out, saved
+
+
+def test_an_old_plan_exits_0_while_the_repository_asks_for_more(
+    live: Live, tmp_path: Path
+) -> None:
+    """The repository changed after the plan was applied: the tenant no longer matches it,
+    yet applying the old file exits 0 "nothing to do" instead of "stale/untrusted plan"."""
+    out, saved = _applied(live, tmp_path)
+    set_activation(out, "PT4H")  # the repository now asks for PT4H; the tenant holds PT3H
+    fresh = run(live, "plan", str(out))
+    assert "1 to change" in fresh.output, fresh.output  # the tenant differs from the repo
+    again = run(live, "apply", str(saved), "--policy", str(out), "--auto-approve")
+    # expected: refused (exit 1) as made from another version of the policy
+    assert again.exit_code == 1, again.output
+
+
+def test_a_foreign_edited_plan_file_skips_every_trust_check(live: Live, tmp_path: Path) -> None:
+    """desired_hash, tenant_id and the declared tenant all edited: exit 0, no refusal."""
+    out, saved = _applied(live, tmp_path)
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["desired_hash"] = "0" * 64
+    data["tenant_id"] = "11111111-1111-1111-1111-111111111111"
+    data["guards"]["tenant"] = "someone-else.onmicrosoft.com"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    again = run(live, "apply", str(edited), "--policy", str(out), "--auto-approve")
+    assert "untrusted-plan" in again.output and again.exit_code == 1, again.output

@@ -1,0 +1,44 @@
+"""Review 4, item 4: ``RoleAssignmentExists`` on a future-start create is counted as done
+("already requested") when this identity cannot list requests (apply/requests.py
+``already_requested``), and the read-back calls it unverifiable. The answer says *an*
+assignment is requested, not *this one*: a changed start or end is reported as applied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pim_gitops.emulator.identity import Caller
+from tests.conftest import Live
+from tests.test_future_start_permissions import FUTURE, HELPDESK, NARROW, _future_active
+from tests.test_outside_pim import role_file
+from tests.test_real_graph import run
+
+LATER_START = "2027-01-20T09:00:00Z"
+
+
+def _requests(live: Live) -> list[dict[str, object]]:
+    return [
+        r for r in live.emulator.store.requests.values() if r.get("justification") == "starts later"
+    ]
+
+
+def test_a_moved_start_is_reported_applied_though_the_old_request_stands(
+    live: Live, tmp_path: Path
+) -> None:
+    live.sign_in(Caller(roles=NARROW))
+    out = _future_active(live, tmp_path)
+    assert run(live, "apply", str(out), "--auto-approve").exit_code == 0
+    path = role_file(out, HELPDESK)
+    # the repository postpones the access (and lengthens it): Judy must not get it on FUTURE
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace(FUTURE, LATER_START)
+        .replace("2027-03-15T09:00:00Z", "2027-06-15T09:00:00Z"),
+        encoding="utf-8",
+    )
+    again = run(live, "apply", str(out), "--auto-approve")
+    (request,) = _requests(live)  # only the first request exists: the second was refused
+    info = request["scheduleInfo"]
+    assert isinstance(info, dict) and str(info["startDateTime"]).startswith(FUTURE[:19])
+    # expected: not a success; Graph refused the write and the tenant still grants on FUTURE
+    assert again.exit_code != 0, again.output
