@@ -18,9 +18,7 @@ def _applied(live: Live, tmp_path: Path) -> tuple[Path, Path]:
     return out, saved
 
 
-def test_an_old_plan_exits_0_while_the_repository_asks_for_more(
-    live: Live, tmp_path: Path
-) -> None:
+def test_an_old_plan_exits_0_while_the_repository_asks_for_more(live: Live, tmp_path: Path) -> None:
     """The repository changed after the plan was applied: the tenant no longer matches it,
     yet applying the old file exits 0 "nothing to do" instead of "stale/untrusted plan"."""
     out, saved = _applied(live, tmp_path)

@@ -12,9 +12,7 @@ from tests.test_guards import GA, NOW, ORGANIZATION, TENANT, held, plan, remove
 
 
 def _user(pid: str, upn: str) -> Principal:
-    return Principal(
-        pid, "user", user_principal_name=upn, user_type="Member", account_enabled=True
-    )
+    return Principal(pid, "user", user_principal_name=upn, user_type="Member", account_enabled=True)
 
 
 def test_custom_domain_break_glass_accounts_lose_the_guard_once_export_declares() -> None:

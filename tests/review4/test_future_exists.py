@@ -42,3 +42,22 @@ def test_a_moved_start_is_reported_applied_though_the_old_request_stands(
     assert isinstance(info, dict) and str(info["startDateTime"]).startswith(FUTURE[:19])
     # expected: not a success; Graph refused the write and the tenant still grants on FUTURE
     assert again.exit_code != 0, again.output
+
+
+def test_a_dropped_future_start_is_never_cancelled_and_apply_exits_0(
+    live: Live, tmp_path: Path
+) -> None:
+    """The repository revokes the future access before it starts; the identity cannot list
+    requests, so nothing is planned, apply exits 0 and the request still grants on FUTURE
+    (the plan only warns that future starts are invisible)."""
+    from tests.test_future_start_permissions import JUDY
+    from tests.test_outside_pim import drop_entry
+
+    live.sign_in(Caller(roles=NARROW))
+    out = _future_active(live, tmp_path)
+    assert run(live, "apply", str(out), "--auto-approve").exit_code == 0
+    drop_entry(role_file(out, HELPDESK), JUDY)
+    again = run(live, "apply", str(out), "--auto-approve")
+    assert [r.get("status") for r in _requests(live)] == ["Granted"]  # still grants on FUTURE
+    # expected: apply does not report success while it cannot tell it revoked nothing
+    assert again.exit_code != 0, again.output
