@@ -41,3 +41,32 @@ def test_a_foreign_edited_plan_file_skips_every_trust_check(live: Live, tmp_path
     edited.write_text(json.dumps(data), encoding="utf-8")
     again = run(live, "apply", str(edited), "--policy", str(out), "--auto-approve")
     assert "untrusted-plan" in again.output and again.exit_code == 1, again.output
+
+
+def test_a_saved_plan_that_postpones_a_start_is_already_in_effect(
+    live: Live, tmp_path: Path
+) -> None:
+    """verify.in_effect compares the end only: a trusted, fresh plan whose one write moves an
+    active assignment's start later (same end) is "already in effect" and never written."""
+    from tests.test_future_start_permissions import FUTURE, HELPDESK, JUDY
+    from tests.test_outside_pim import add_entry, drop_entry, export, role_file
+
+    out = export(live, tmp_path)
+    path = role_file(out, HELPDESK)
+    add_entry(path, "active", JUDY, "expires: 2027-03-15T09:00:00Z", "justification: now")
+    assert run(live, "apply", str(out), "--auto-approve").exit_code == 0
+    drop_entry(path, JUDY)
+    add_entry(
+        path,
+        "active",
+        JUDY,
+        f"start: {FUTURE}",
+        "expires: 2027-03-15T09:00:00Z",
+        "justification: later",
+    )
+    saved = tmp_path / "postpone.json"
+    made = run(live, "plan", str(out), "--out", str(saved))
+    assert made.exit_code == 0 and "1 to change" in made.output, made.output
+    applied = run(live, "apply", str(saved), "--policy", str(out), "--auto-approve")
+    assert "1 to change" in run(live, "plan", str(out)).output  # Judy still holds it now
+    assert "already in effect" not in applied.output, applied.output
