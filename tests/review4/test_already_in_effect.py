@@ -46,8 +46,8 @@ def test_a_foreign_edited_plan_file_skips_every_trust_check(live: Live, tmp_path
 def test_a_saved_plan_that_postpones_a_start_is_already_in_effect(
     live: Live, tmp_path: Path
 ) -> None:
-    """verify.in_effect compares the end only: a trusted, fresh plan whose one write moves an
-    active assignment's start later (same end) is "already in effect" and never written."""
+    """A trusted, fresh plan whose one write moves an active assignment's start later (same
+    end) is not "already in effect" (verify.in_effect compares the start too): it is written."""
     from tests.test_future_start_permissions import FUTURE, HELPDESK, JUDY
     from tests.test_outside_pim import add_entry, drop_entry, export, role_file
 
@@ -68,5 +68,6 @@ def test_a_saved_plan_that_postpones_a_start_is_already_in_effect(
     made = run(live, "plan", str(out), "--out", str(saved))
     assert made.exit_code == 0 and "1 to change" in made.output, made.output
     applied = run(live, "apply", str(saved), "--policy", str(out), "--auto-approve")
-    assert "1 to change" in run(live, "plan", str(out)).output  # Judy still holds it now
     assert "already in effect" not in applied.output, applied.output
+    assert applied.exit_code == 0, applied.output  # written: the start moved
+    assert "No changes" in run(live, "plan", str(out)).output  # and the next plan agrees
