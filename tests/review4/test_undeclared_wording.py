@@ -18,3 +18,4 @@ def test_removing_every_eligible_global_admin_is_not_called_harmless() -> None:
     (warning,) = [w for w in verdict.warnings if w.startswith("undeclared-break-glass:")]
     # expected: the warning does not claim the plan leaves things as they were
     assert "does not worsen it" not in warning, warning
+    assert "the plan removes Global Administrator from" in warning, warning
