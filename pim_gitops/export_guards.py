@@ -12,8 +12,10 @@
 
 When some candidates have a user principal name on ``*.onmicrosoft.com`` (Microsoft's advice
 for emergency access accounts: not tied to a federated or custom domain), only those are
-proposed; otherwise every candidate is. They are written as real YAML under a comment asking
-the reader to confirm them, because apply then guards exactly these accounts. With none, a
+proposed; otherwise every candidate is. They are written commented out, under a comment
+asking the reader to confirm them and uncomment the block: declaring ``break_glass:`` makes
+apply guard exactly these accounts and switches off its fail-closed guard over every
+permanent Global Administrator (``apply/undeclared.py``), so a guess must not. With none, a
 comment stub says what to declare (and that, until then, apply refuses any plan that
 reduces a permanent Global Administrator's access: ``apply/undeclared.py``).
 
@@ -33,13 +35,14 @@ from pim_gitops.yamlwrite import item
 
 #: The domain Microsoft recommends for emergency access accounts.
 ONMICROSOFT = ".onmicrosoft.com"
-CONFIRM = "# proposed by export: confirm these are your emergency access accounts"
+CONFIRM = "# proposed by export: confirm these are your emergency access accounts, then uncomment"
 BREAK_GLASS_NOTE = (
     CONFIRM + "\n"
     "# (cloud-only, enabled member users holding Global Administrator as a permanent active\n"
     "# assignment; only those on *.onmicrosoft.com when there are any). apply refuses a plan\n"
     "# that takes their access away (--allow-break-glass-change overrides it). Remove an\n"
-    "# account that is not one, add one that is missing.\n"
+    "# account that is not one, add one that is missing. Until break_glass: is declared,\n"
+    "# apply refuses any plan that reduces a permanent active Global Administrator's access.\n"
 )
 NO_BREAK_GLASS_NOTE = (
     "# break_glass: export found no cloud-only, enabled member user holding Global\n"
@@ -94,9 +97,11 @@ def guard_block(
     accounts = sorted(((written(p), p) for p in proposed_break_glass(tenant)), key=lambda r: r[0])
     if not accounts:
         return NO_BREAK_GLASS_NOTE + APPLY_IDENTITY_NOTE, {}
-    lines = [item(ref) + comment(p.id) for ref, p in accounts]
-    text = BREAK_GLASS_NOTE + "break_glass:\n" + "\n".join(lines) + "\n" + APPLY_IDENTITY_NOTE
-    return text, {"break_glass": [ref for ref, _ in accounts]}
+    # Commented out: declaring break_glass: switches the fail-closed undeclared-break-glass
+    # guard off, so only a person who confirmed the accounts may declare them.
+    lines = ["#   " + item(ref) + comment(p.id) for ref, p in accounts]
+    text = BREAK_GLASS_NOTE + "# break_glass:\n" + "\n".join(lines) + "\n" + APPLY_IDENTITY_NOTE
+    return text, {}
 
 
 __all__ = ["guard_block", "proposed_break_glass"]

@@ -180,13 +180,26 @@ def unlisted_requests(errors: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+#: How a plan note of a request collection the read could not list begins and ends.
+UNLISTED_NOTE = ("cannot list ", " scheduled to start later are invisible")
+
+
 def unlisted_notes(unlisted: Mapping[str, str]) -> list[str]:
     """The plan notes of request collections the read could not list."""
     words = {"eligible": "eligible assignments", "active": "assignments"}
     return [
-        f"cannot list {REQUEST_COLLECTIONS[kind][1]} ({why}): {words[kind]} scheduled to "
-        "start later are invisible"
+        f"{UNLISTED_NOTE[0]}{REQUEST_COLLECTIONS[kind][1]} ({why}): {words[kind]}{UNLISTED_NOTE[1]}"
         for kind, why in sorted(unlisted.items())
+    ]
+
+
+def unlisted_collections(warnings: Iterable[str]) -> list[str]:
+    """The request collections a plan's notes say could not be listed."""
+    start, end = UNLISTED_NOTE
+    return [
+        w.removeprefix(start).partition(" (")[0]
+        for w in warnings
+        if w.startswith(start) and w.endswith(end)
     ]
 
 
@@ -195,5 +208,5 @@ def may_already_exist(where: str, kind: str, start: datetime, unlisted: Mapping[
     return (
         f"{where}: the {kind} assignment starting {format_instant(start)} may already exist "
         f"(Graph keeps a not-yet-started one only as a request, and {REQUEST_COLLECTIONS[kind][1]} "
-        f"could not be listed: {unlisted[kind]}); apply reports it as accepted if Graph says so"
+        f"could not be listed: {unlisted[kind]}); apply reports it as not verified if Graph says so"
     )

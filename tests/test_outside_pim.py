@@ -218,6 +218,13 @@ def test_removing_a_direct_assignment_with_a_schedule_is_an_admin_remove(
     assert op["live"]["role_assignment_id"] is None
 
 
+def uncomment_break_glass(out: Path) -> None:
+    """What a person does after confirming export's proposal: uncomment ``break_glass:``."""
+    path = out / "pim.yaml"
+    text = path.read_text(encoding="utf-8").replace("# break_glass:\n", "break_glass:\n")
+    path.write_text(text.replace("\n#   - user:", "\n  - user:"), encoding="utf-8")
+
+
 def test_a_direct_assignment_counts_as_access_for_the_guards(live: Live, tmp_path: Path) -> None:
     """Break glass whose Global Administrator is only a direct role assignment: removing it
     leaves them without access, which apply refuses."""
@@ -230,11 +237,12 @@ def test_a_direct_assignment_counts_as_access_for_the_guards(live: Live, tmp_pat
             del store.assignment[sid]
     direct(live, "Global Administrator", "bg2@contoso.onmicrosoft.com", "direct-bg2")
     out = export(live, tmp_path)
-    proposed = (out / "pim.yaml").read_text().split("break_glass:\n", 1)[1].splitlines()[:2]
+    proposed = (out / "pim.yaml").read_text().split("# break_glass:\n", 1)[1].splitlines()[:2]
     assert [p.split("  #")[0] for p in proposed] == [  # export proposes both, bg2 held directly
-        "- user:bg1@contoso.onmicrosoft.com",
-        "- user:bg2@contoso.onmicrosoft.com",
+        "#   - user:bg1@contoso.onmicrosoft.com",
+        "#   - user:bg2@contoso.onmicrosoft.com",
     ]
+    uncomment_break_glass(out)  # a person confirms the proposal
     kept = plan(live, out)
     assert kept["summary"] == EMPTY
     assert not [r for r in kept["refusals"] if "bg2" in r], kept["refusals"]

@@ -39,7 +39,7 @@ from tests.test_guards import (
     request,
     tenant,
 )
-from tests.test_outside_pim import drop_entry, export, role_file
+from tests.test_outside_pim import drop_entry, export, role_file, uncomment_break_glass
 from tests.test_real_graph import run
 
 GUARD = "undeclared-break-glass"
@@ -194,15 +194,18 @@ def _sample() -> TenantState:
     return normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
 
 
-def test_the_sample_export_declares_its_break_glass_accounts_with_a_comment_to_confirm() -> None:
+def test_the_sample_export_proposes_its_break_glass_accounts_commented_out_to_confirm() -> None:
     text = export_repo(_sample())["pim.yaml"]
     data = yaml.safe_load(text)
-    assert data["break_glass"] == [
-        "user:bg1@contoso.onmicrosoft.com",
-        "user:bg2@contoso.onmicrosoft.com",
-    ]
-    before = text.split("break_glass:\n", 1)[0]
-    assert CONFIRM in before.splitlines()[-5:]
+    # commented out: declaring them would switch the fail-closed guard off before a person
+    # confirmed them
+    assert "break_glass" not in data
+    assert (
+        "# break_glass:\n#   - user:bg1@contoso.onmicrosoft.com  # Break Glass 1\n"
+        "#   - user:bg2@contoso.onmicrosoft.com  # Break Glass 2\n"
+    ) in text
+    before = text.split("# break_glass:\n", 1)[0]
+    assert CONFIRM in before.splitlines()[-7:]
     assert "# apply_identity: sp:" in text and "apply_identity" not in data
 
 
@@ -226,7 +229,7 @@ def _drop_break_glass(pim: Path) -> None:
     kept = [
         line
         for line in pim.read_text(encoding="utf-8").splitlines(keepends=True)
-        if line != "break_glass:\n" and not line.startswith("- user:bg")
+        if line != "break_glass:\n" and not line.lstrip().startswith("- user:bg")
     ]
     pim.write_text("".join(kept), encoding="utf-8")
 
@@ -235,6 +238,8 @@ def test_removing_both_break_glass_accounts_is_refused_with_or_without_the_propo
     live: Live, tmp_path: Path
 ) -> None:
     out = export(live, tmp_path)
+    uncomment_break_glass(out)  # a person confirms export's proposal
+    assert "\nbreak_glass:\n  - user:bg1@" in (out / "pim.yaml").read_text(encoding="utf-8")
     ga = role_file(out, "Global Administrator")
     for upn in ("bg1@contoso.onmicrosoft.com", "bg2@contoso.onmicrosoft.com"):
         drop_entry(ga, upn)

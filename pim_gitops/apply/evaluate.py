@@ -110,7 +110,8 @@ class Executor:
 
     async def _exists(self, op: ScheduleRequest) -> OpResult | None:
         """The result of a create answered ``RoleAssignmentExists`` with no schedule to adopt:
-        an activation in progress, or a not-yet-started request this identity cannot list."""
+        an activation in progress, or a not-yet-started request this identity cannot list (not
+        verified: it may hold other values, so the run fails)."""
         if await activation_in_progress(self.transport, op):
             message = (
                 "waits for the activation to end: the principal has activated this role, "
@@ -119,7 +120,7 @@ class Executor:
             )
             return OpResult(op, "failed", message, "ActivationInProgress")
         requested = already_requested(op, self.tenant, self.now)
-        return OpResult(op, "succeeded", requested) if requested else None
+        return OpResult(op, "failed", requested, "RoleAssignmentExists") if requested else None
 
     async def _judge(self, state: _Phase, key: str, outcome: object) -> None:
         """Record the outcome of one send, or leave it for the next round."""

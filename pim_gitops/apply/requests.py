@@ -153,12 +153,15 @@ def request_item(
 
 def already_requested(op: ScheduleRequest, tenant: TenantState, now: datetime) -> str | None:
     """The result message of a create that starts later answered ``RoleAssignmentExists``
-    while its requests could not be listed: the not-yet-started request exists (Graph keeps
-    it only as a request), so the create is done; ``None`` otherwise."""
+    while its requests could not be listed: *a* request for the assignment exists (Graph
+    keeps it only as a request), perhaps with other values, so the create is not verified;
+    ``None`` otherwise."""
     why = tenant.unlisted_requests.get(op.schedule)
     if op.action is not Action.CREATE or why is None or op.start is None or op.start <= now:
         return None
+    need = why.partition("needs ")[2] or "RoleManagement.ReadWrite.Directory"
     return (
-        f"already requested: Graph answered RoleAssignmentExists for the assignment starting "
-        f"{format_instant(op.start)}, which this identity cannot list ({why})"
+        f"not verified: Graph answered RoleAssignmentExists for the assignment starting "
+        f"{format_instant(op.start)}: a request for this assignment already exists, possibly "
+        f"with other values; listing requests needs {need} to check"
     )

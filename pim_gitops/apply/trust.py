@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from pim_gitops.apply.guards import refusal
 from pim_gitops.apply.stale import check_stale
+from pim_gitops.apply.verify import already_in_effect
 from pim_gitops.diff import same_instant
 from pim_gitops.plan import GuardFacts, Operation, Plan, RulePatch, ScheduleRequest
 from pim_gitops.state import TenantState
@@ -65,9 +66,9 @@ def trusted_plan(plan: Plan, replan: Plan) -> Plan:
     return replan.model_copy(update={"operations": operations, "changes": changes})
 
 
-def file_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
-    """Why a plan file must not be applied with the repository (and the live read) that
-    ``replan`` was made from."""
+def identity_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
+    """Why a plan file was not made from this repository for its tenant: another version of
+    the policy, no tenant id, another declared tenant. Checked even when it is in effect."""
     problems = []
     if not plan.desired_hash or plan.desired_hash != repository_hash:
         problems.append(
@@ -82,6 +83,13 @@ def file_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
             f"untrusted-plan: the plan declares tenant {plan.guards.tenant!r}, the policy "
             f"repository {replan.guards.tenant!r}"
         )
+    return problems
+
+
+def file_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
+    """Why a plan file must not be applied with the repository (and the live read) that
+    ``replan`` was made from."""
+    problems = identity_problems(plan, repository_hash, replan)
     extra = unrequested(plan, replan.operations)
     if extra and not problems:
         problems.append(
@@ -109,3 +117,15 @@ def trusted_facts(
     if problems:
         raise refusal(problems)
     return replan.guards
+
+
+def in_effect_and_trusted(
+    plan: Plan, repository_hash: str, replan: Plan, tenant: TenantState
+) -> bool:
+    """Is ``plan`` a file made from this repository for this tenant whose every write the
+    tenant already shows (applied before: nothing to do)? A file that is not is refused
+    (``identity_problems``) before anything is said about it being in effect."""
+    problems = identity_problems(plan, repository_hash, replan)
+    if problems:
+        raise refusal(problems)
+    return plan.tenant_id == tenant.tenant_id and already_in_effect(plan, tenant)

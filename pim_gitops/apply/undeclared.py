@@ -108,16 +108,23 @@ def _warnings(
     tenant: TenantState, after: Sequence[Assignment], before: list[str]
 ) -> tuple[str, ...]:
     """With no permanent holder today, a plan that changes Global Administrator's
-    assignments is told so (it does not worsen it, so it is not refused)."""
-    touched = set(holders(tenant.assignments, GLOBAL_ADMINISTRATOR)) != set(
-        holders(after, GLOBAL_ADMINISTRATOR)
+    assignments is told so (not refused: no permanent holder is lost). It "does not worsen
+    it" only when every principal holding Global Administrator still holds it after."""
+    was, will = (
+        holders(tenant.assignments, GLOBAL_ADMINISTRATOR),
+        holders(after, GLOBAL_ADMINISTRATOR),
     )
-    if before or not touched:
+    if before or set(was) == set(will):
         return ()
-    return (
+    lost = sorted({a.principal_id for a in was} - {a.principal_id for a in will})
+    head = (
         f"{GUARD}: pim.yaml declares no break_glass: and Global Administrator has no usable "
-        "permanent active holder; already so before this plan, which does not worsen it",
+        "permanent active holder; already so before this plan, "
     )
+    if not lost:
+        return (head + "which does not worsen it",)
+    removed = ", ".join(_ref(tenant, pid) for pid in lost)
+    return (head + f"and the plan removes Global Administrator from {removed}",)
 
 
 __all__ = ["permanent_holders", "undeclared_break_glass"]

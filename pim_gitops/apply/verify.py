@@ -36,6 +36,8 @@ def in_effect(op: Operation, tenant: TenantState, assignments: AssignmentIndex) 
         return live is None
     if live is None:
         return False
+    if op.start is not None and not same_instant(op.start, live.start):
+        return False  # as the differ judges a later ``start:`` (diff.py ``same_start``)
     if op.duration is not None and live.start is not None:
         # As the differ judges a ``duration:``: counted from the schedule's start.
         return same_instant(live.end, live.start + timedelta(seconds=op.duration))

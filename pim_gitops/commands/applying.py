@@ -160,14 +160,14 @@ def apply_saved_plan(
 
     async def go(transport: GraphTransport) -> ApplyResult | None:
         from pim_gitops.apply import ApplyResult
-        from pim_gitops.apply.trust import trusted_facts, trusted_plan
-        from pim_gitops.apply.verify import ALREADY_IN_EFFECT, already_in_effect
+        from pim_gitops.apply.trust import in_effect_and_trusted, trusted_facts, trusted_plan
+        from pim_gitops.apply.verify import ALREADY_IN_EFFECT
         from pim_gitops.workflow import plan_against, read_tenant
 
         snapshot, state = await read_tenant(transport, desired.state, options.now)
-        if already_in_effect(plan, state):  # applied before: not stale, nothing to write
-            return ApplyResult(notes=[ALREADY_IN_EFFECT])
         replan = plan_against(desired, state, options.now)
+        if in_effect_and_trusted(plan, desired.hash, replan, state):  # applied before
+            return ApplyResult(notes=[ALREADY_IN_EFFECT])
         facts = trusted_facts(plan, desired.hash, replan, state)
         current, chosen = (snapshot, state), trusted_plan(plan, replan)
         return await run_apply(

@@ -8,6 +8,7 @@ from itertools import groupby
 from typing import Any
 
 from pim_gitops.action import Action
+from pim_gitops.outside import unlisted_collections
 from pim_gitops.plan import Plan, plan_document
 from pim_gitops.wording import plural
 
@@ -40,6 +41,11 @@ def _changes(plan: Plan) -> list[dict[str, Any]]:
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     if not (s.add or s.change or s.remove):
+        if unlisted := unlisted_collections(plan.warnings):
+            return (
+                f"No changes found, but requests could not be listed ({', '.join(unlisted)}): "
+                "assignments scheduled to start later are not compared."
+            )
         return "No changes. The tenant matches the policy."
     return f"Plan: {s.add} to add, {s.change} to change, {s.remove} to remove."
 

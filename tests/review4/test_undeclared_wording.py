@@ -1,0 +1,21 @@
+"""Review 4, item 1 (eligible-only Global Administrator): the undeclared guard's warning says
+the plan "does not worsen it" while the plan removes every path to Global Administrator."""
+
+from __future__ import annotations
+
+from pim_gitops.apply.guards import plan_refusals
+from tests.test_guards import ALICE, BOB, GA, NOW, PRA, held, plan, remove, tenant
+
+
+def test_removing_every_eligible_global_admin_is_not_called_harmless() -> None:
+    before = tenant(
+        held(GA, ALICE, "eligible"), held(GA, BOB, "eligible"), held(PRA, BOB, "eligible")
+    )
+    verdict = plan_refusals(
+        plan(remove(GA, ALICE, "eligible"), remove(GA, BOB, "eligible")), before, NOW
+    )
+    assert verdict.problems == ()  # by design: only permanent active holders are guarded
+    (warning,) = [w for w in verdict.warnings if w.startswith("undeclared-break-glass:")]
+    # expected: the warning does not claim the plan leaves things as they were
+    assert "does not worsen it" not in warning, warning
+    assert "the plan removes Global Administrator from" in warning, warning
