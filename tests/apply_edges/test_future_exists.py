@@ -1,7 +1,6 @@
-"""Review 4, item 4: ``RoleAssignmentExists`` on a future-start create is counted as done
-(it was: "already requested") when this identity cannot list requests (apply/requests.py
-``already_requested``), and the read-back calls it unverifiable. The answer says *an*
-assignment is requested, not *this one*: a changed start or end is reported as applied."""
+"""``RoleAssignmentExists`` on a future-start create, for an identity that cannot list
+requests: *a* request exists, maybe with other values, so it is not verified and fails the
+run; an empty plan with unlisted requests does not claim the tenant matches."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Review 4, item 1: export wrote ``break_glass:`` as a real declaration. Declaring it
-switches the fail-closed ``undeclared-break-glass`` guard off, so the export's guess
-(``*.onmicrosoft.com`` preferred) decided which permanent Global Administrators stay
-guarded, before anyone confirmed it. Export now writes the proposal commented out."""
+"""Export proposes ``break_glass:`` commented out: the fail-closed ``undeclared-break-glass``
+guard stays on until a person confirms which accounts are the emergency ones."""
 
 from __future__ import annotations
 

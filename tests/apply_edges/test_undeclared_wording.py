@@ -1,5 +1,5 @@
-"""Review 4, item 1 (eligible-only Global Administrator): the undeclared guard's warning says
-the plan "does not worsen it" while the plan removes every path to Global Administrator."""
+"""The undeclared-break-glass warning says a plan "does not worsen it" only when every
+Global Administrator holder keeps the role."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Review 4, item 2: "this plan is already in effect: nothing to do" is decided before the
-trust and stale checks (commands/applying.py). These pin what that path lets through."""
+"""A saved plan whose writes are all in effect is "nothing to do" only once the plan file
+is trusted (commands/applying.py, apply/trust.py); a later start counts as a change."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Review 4, item 5: postponing a started assignment (same end, start later), applied from
-the policy directory: does the read-back agree with the next plan?"""
+"""Postponing a started assignment (same end, a later start), applied from the policy
+directory: the read-back agrees with the next plan."""
 
 from __future__ import annotations
 
