@@ -55,7 +55,8 @@ def lower_bound(snapshot: dict[str, Any], principals: int, page: int = TOP) -> i
     pages = sum(
         math.ceil(max(len(snapshot.get(c) or []), 1) / page)
         for c in (*COLLECTIONS, *OPTIONAL_COLLECTIONS)
-        if c != "directoryObjects"
+        # principals by getByIds, contexts only when used: both counted below
+        if c not in ("directoryObjects", "authenticationContextClassReferences")
     )
     contexts = 1 if used(snapshot["roleManagementPolicies"]) else 0
     return pages + math.ceil(principals / 1000) + 1 + contexts  # + organization
