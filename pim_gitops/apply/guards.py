@@ -183,14 +183,25 @@ def _reduced(
 ) -> list[str]:
     """The principals of a role whose usable access the plan shortens or ends."""
     later, after = _side(tenant, side)
-    ids = {a.principal_id for a in holders(tenant.assignments, role_id) if a.principal_id != skip}
-    kinds: tuple[Kind, ...] = ("eligible", "active")
+    # The role's rows once, by principal: a tenant holds thousands of assignments.
+    before_rows, after_rows = (
+        _by_principal(tenant.assignments, role_id),
+        _by_principal(after, role_id),
+    )
     return sorted(
         _ref(tenant, pid)
-        for pid in ids
-        if _key(_lasts(after, later, role_id, kinds, window.now, pid))
-        < _key(_lasts(tenant.assignments, tenant, role_id, kinds, window.now, pid))
+        for pid in before_rows
+        if pid != skip
+        and _key(lasts_until(after_rows.get(pid, []), later, window.now))
+        < _key(lasts_until(before_rows[pid], tenant, window.now))
     )
+
+
+def _by_principal(rows: Iterable[Assignment], role_id: str) -> dict[str, list[Assignment]]:
+    grouped: dict[str, list[Assignment]] = {}
+    for a in holders(rows, role_id):
+        grouped.setdefault(a.principal_id, []).append(a)
+    return grouped
 
 
 def _unusable(tenant: TenantState, after: list[Assignment], role_id: str) -> list[str]:

@@ -56,9 +56,13 @@ def _when(rows: Iterable[Assignment], tenant: TenantState, who: str, now: dateti
 def permanent_holders(rows: Iterable[Assignment], tenant: TenantState, now: datetime) -> list[str]:
     """The principals with a usable permanent active Global Administrator assignment at
     ``/`` (started at ``now``, the principal usable), sorted."""
-    listed = list(rows)
-    ids = {a.principal_id for a in holders(listed, GLOBAL_ADMINISTRATOR, ("active",))}
-    return sorted(pid for pid in ids if _end(listed, tenant, pid, now) == FOREVER)
+    # The role's rows once, by principal: a tenant holds thousands of assignments.
+    by_principal: dict[str, list[Assignment]] = {}
+    for a in holders(rows, GLOBAL_ADMINISTRATOR, ("active",)):
+        by_principal.setdefault(a.principal_id, []).append(a)
+    return sorted(
+        pid for pid, own in by_principal.items() if lasts_until(own, tenant, now) == FOREVER
+    )
 
 
 def _ref(tenant: TenantState, principal_id: str) -> str:
