@@ -125,6 +125,19 @@ def lasts_until(
     return max(ends) if ends else None
 
 
+def holders_by_principal(
+    assignments: Iterable[Assignment],
+    role_id: str,
+    kinds: tuple[Kind, ...] = ("eligible", "active"),
+) -> dict[str, list[Assignment]]:
+    """``holders`` of a role grouped by principal, in one pass: the guards judge each holder,
+    and a tenant holds thousands of assignments."""
+    grouped: dict[str, list[Assignment]] = {}
+    for a in holders(assignments, role_id, kinds):
+        grouped.setdefault(a.principal_id, []).append(a)
+    return grouped
+
+
 def holders(
     assignments: Iterable[Assignment],
     role_id: str,

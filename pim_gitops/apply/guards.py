@@ -20,6 +20,7 @@ from pim_gitops.access import (
     Window,
     acting_as,
     holders,
+    holders_by_principal,
     lasts_until,
     only_through,
     principal_problem,
@@ -183,11 +184,8 @@ def _reduced(
 ) -> list[str]:
     """The principals of a role whose usable access the plan shortens or ends."""
     later, after = _side(tenant, side)
-    # The role's rows once, by principal: a tenant holds thousands of assignments.
-    before_rows, after_rows = (
-        _by_principal(tenant.assignments, role_id),
-        _by_principal(after, role_id),
-    )
+    before_rows = holders_by_principal(tenant.assignments, role_id)
+    after_rows = holders_by_principal(after, role_id)
     return sorted(
         _ref(tenant, pid)
         for pid in before_rows
@@ -195,13 +193,6 @@ def _reduced(
         and _key(lasts_until(after_rows.get(pid, []), later, window.now))
         < _key(lasts_until(before_rows[pid], tenant, window.now))
     )
-
-
-def _by_principal(rows: Iterable[Assignment], role_id: str) -> dict[str, list[Assignment]]:
-    grouped: dict[str, list[Assignment]] = {}
-    for a in holders(rows, role_id):
-        grouped.setdefault(a.principal_id, []).append(a)
-    return grouped
 
 
 def _unusable(tenant: TenantState, after: list[Assignment], role_id: str) -> list[str]:

@@ -23,7 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from pim_gitops.access import FOREVER, Window, holders, lasts_until, principal_problem
+from pim_gitops.access import (
+    FOREVER,
+    Window,
+    holders,
+    holders_by_principal,
+    lasts_until,
+    principal_problem,
+)
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.state import Assignment, TenantState
 from pim_gitops.wire import format_instant
@@ -56,10 +63,7 @@ def _when(rows: Iterable[Assignment], tenant: TenantState, who: str, now: dateti
 def permanent_holders(rows: Iterable[Assignment], tenant: TenantState, now: datetime) -> list[str]:
     """The principals with a usable permanent active Global Administrator assignment at
     ``/`` (started at ``now``, the principal usable), sorted."""
-    # The role's rows once, by principal: a tenant holds thousands of assignments.
-    by_principal: dict[str, list[Assignment]] = {}
-    for a in holders(rows, GLOBAL_ADMINISTRATOR, ("active",)):
-        by_principal.setdefault(a.principal_id, []).append(a)
+    by_principal = holders_by_principal(rows, GLOBAL_ADMINISTRATOR, ("active",))
     return sorted(
         pid for pid, own in by_principal.items() if lasts_until(own, tenant, now) == FOREVER
     )
