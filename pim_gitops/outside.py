@@ -180,27 +180,19 @@ def unlisted_requests(errors: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-#: How a plan note of a request collection the read could not list begins and ends.
-UNLISTED_NOTE = ("cannot list ", " scheduled to start later are invisible")
-
-
 def unlisted_notes(unlisted: Mapping[str, str]) -> list[str]:
     """The plan notes of request collections the read could not list."""
     words = {"eligible": "eligible assignments", "active": "assignments"}
     return [
-        f"{UNLISTED_NOTE[0]}{REQUEST_COLLECTIONS[kind][1]} ({why}): {words[kind]}{UNLISTED_NOTE[1]}"
+        f"cannot list {REQUEST_COLLECTIONS[kind][1]} ({why}): {words[kind]} scheduled to start "
+        "later are invisible"
         for kind, why in sorted(unlisted.items())
     ]
 
 
-def unlisted_collections(warnings: Iterable[str]) -> list[str]:
-    """The request collections a plan's notes say could not be listed."""
-    start, end = UNLISTED_NOTE
-    return [
-        w.removeprefix(start).partition(" (")[0]
-        for w in warnings
-        if w.startswith(start) and w.endswith(end)
-    ]
+def unlisted_collections(unlisted: Mapping[str, str]) -> tuple[str, ...]:
+    """The request collections, in words, the read could not list (by assignment kind)."""
+    return tuple(REQUEST_COLLECTIONS[kind][1] for kind in sorted(unlisted))
 
 
 def may_already_exist(where: str, kind: str, start: datetime, unlisted: Mapping[str, str]) -> str:

@@ -12,6 +12,7 @@ from pim_gitops.authcontext import context_problems
 from pim_gitops.compile import DesiredState
 from pim_gitops.diff import Change, Diff, diff
 from pim_gitops.errors import PlanError
+from pim_gitops.outside import unlisted_collections
 from pim_gitops.plan.model import (
     AssignmentChange,
     GuardFacts,
@@ -196,6 +197,7 @@ def build_plan(
         operations=tuple(operations),
         warnings=result.warnings + tuple(context_warnings),
         unmanaged_roles=result.unmanaged_roles,
+        unlisted_requests=unlisted_collections(tenant.unlisted_requests),
         unmanaged_scoped=tuple(
             ScopedAssignment(
                 role_id=a.role_id, principal_id=a.principal_id, scope=a.scope, kind=a.kind

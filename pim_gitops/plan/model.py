@@ -236,6 +236,9 @@ class Plan(Frozen):
     warnings: tuple[str, ...] = ()
     unmanaged_roles: tuple[str, ...] = ()
     unmanaged_scoped: tuple[ScopedAssignment, ...] = ()
+    #: Request collections (in words) the read could not list: assignments scheduled to
+    #: start later were not compared (``outside.py``).
+    unlisted_requests: tuple[str, ...] = ()
     guards: GuardFacts = GuardFacts()
     #: What apply with the default guards would refuse, found when the plan was made
     #: (shown as "apply will refuse: …"; apply checks again and never reads these).

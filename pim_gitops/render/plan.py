@@ -8,7 +8,6 @@ from itertools import groupby
 from typing import Any
 
 from pim_gitops.action import Action
-from pim_gitops.outside import unlisted_collections
 from pim_gitops.plan import Plan, plan_document
 from pim_gitops.wording import plural
 
@@ -41,9 +40,10 @@ def _changes(plan: Plan) -> list[dict[str, Any]]:
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     if not (s.add or s.change or s.remove):
-        if unlisted := unlisted_collections(plan.warnings):
+        if plan.unlisted_requests:
             return (
-                f"No changes found, but requests could not be listed ({', '.join(unlisted)}): "
+                "No changes found, but requests could not be listed "
+                f"({', '.join(plan.unlisted_requests)}): "
                 "assignments scheduled to start later are not compared."
             )
         return "No changes. The tenant matches the policy."
