@@ -139,6 +139,7 @@ def normalize_role(obj: Any) -> RoleDefinition:
         display_name=r.req("displayName"),
         is_builtin=r.flag("isBuiltIn", False),
         is_enabled=r.flag("isEnabled", True),
+        is_privileged=r.optional_flag("isPrivileged"),
     )
 
 

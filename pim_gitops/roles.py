@@ -61,6 +61,20 @@ BUILTIN_ROLES: Final = MappingProxyType(
         "11451d60-acb2-45eb-a7d6-43d0f0125c13": "Windows 365 Administrator",
         "be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
         "8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
+        "db506228-d27e-4b7d-95e5-295956d6615f": "Agent ID Administrator",
+        "ecb2c6bf-0ab6-418e-bd87-7986f8d63bbe": "Attribute Provisioning Administrator",
+        "422218e4-db15-4ef9-bbe0-8afb41546d79": "Attribute Provisioning Reader",
+        "25a516ed-2fa0-40ea-a2d0-12923a21473a": "Authentication Extensibility Administrator",
+        "aaf43236-0c0d-4d5f-883a-6955382ac081": "B2C IEF Keyset Administrator",
+        "59d46f88-662b-457b-bceb-5c3809e5908f": "Lifecycle Workflows Administrator",
+        "4ba39ca4-527c-499a-b93d-d9b492c50246": "Partner Tier1 Support",
+        "e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8": "Partner Tier2 Support",
+        "7495fdc4-34c4-4d15-a289-98788ce399fd": "Azure Information Protection Administrator",
+        "5c4f9dcd-47dc-4cf7-8c9a-9e4207cbfc91": "Customer LockBox Access Approver",
+        "a9ea8996-122f-4c74-9520-8edcd192826c": "Fabric Administrator",
+        "74ef975b-6605-40af-a5d2-b9539d836353": "Kaizala Administrator",
+        "9f06204d-73c1-4d4c-880a-6edb90606fd8": "Microsoft Entra Joined Device Local Administrator",
+        "75941009-915a-4869-abe7-691bff18279e": "Skype for Business Administrator",
     }
 )
 

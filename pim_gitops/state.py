@@ -285,6 +285,8 @@ class RoleDefinition:
     display_name: str
     is_builtin: bool
     is_enabled: bool = True
+    #: Microsoft's ``isPrivileged`` mark, when the reader got it.
+    is_privileged: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

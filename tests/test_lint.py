@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pim_gitops.cli import cli
 from pim_gitops.demo import SAMPLE_TENANT
-from pim_gitops.lint.engine import catalogue, run_lint
+from pim_gitops.lint.engine import View, catalogue, run_lint
 from pim_gitops.lint.render import render_github, render_json, render_sarif, rules_docs
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.snapshot import read_snapshot
@@ -61,10 +61,11 @@ def lint(
     tenant: bool = True,
     preset: str | None = None,
     now: datetime = NOW,
+    views: tuple[View, ...] = ("policy",),
 ) -> set[tuple[str, str | None, str | None]]:
     desired = load_desired(str(directory), now).state
     state = normalize_tenant(snapshot or read_snapshot(SAMPLE_TENANT), now) if tenant else None
-    result = run_lint(desired, state, now, preset=preset)
+    result = run_lint(desired, state, now, preset=preset, views=views)
     return {(f.rule, f.role, f.principal) for f in result.findings if f.waived is None}
 
 

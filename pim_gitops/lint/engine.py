@@ -1,7 +1,9 @@
-"""The lint engine: the registered rules run over the compiled policy (and, when given, a
-view of the tenant), presets, per-rule overrides and waivers. Rules of the ``waivers`` phase
+"""The lint engine: the registered rules run over the compiled policy (the policy view) and,
+when a tenant is given, over the tenant as it is (the posture view: ``registry.View``), with
+presets, rule selection, per-rule overrides and waivers. Rules of the ``waivers`` phase
 (GEN004, GEN005) run last, over the waivers as applied to the other rules' findings; the
-same overrides apply to every rule."""
+same overrides apply to every rule. A finding that a shared line (``defaults``, a template)
+causes for several roles is reported once, naming the roles (``collapse``)."""
 
 from __future__ import annotations
 
@@ -12,18 +14,23 @@ from typing import Any
 
 from pim_gitops.compile import CompiledRole, DesiredState
 from pim_gitops.errors import LintConfigError, Location
+from pim_gitops.lint.collapse import collapse
 from pim_gitops.lint.config import check_overrides
+from pim_gitops.lint.privileged import privileged_set
 from pim_gitops.lint.registry import (
     PRESETS,
+    VIEWS,
     Option,
     OptionValue,
     Rule,
     Severity,
+    View,
     catalogue,
     iter_rules,
     rule,
 )
-from pim_gitops.lint.waivers import WaiverUse, apply_waivers
+from pim_gitops.lint.selection import Selection
+from pim_gitops.lint.waivers import BaselineWaiver, WaiverUse, apply_waivers
 from pim_gitops.model import RuleOverride
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import Principal, RoleDefinition, TenantState
@@ -37,6 +44,7 @@ __all__ = [
     "Option",
     "Rule",
     "Severity",
+    "View",
     "catalogue",
     "iter_rules",
     "rule",
@@ -63,6 +71,11 @@ class Finding:
     controls: tuple[str, ...] = ()
     #: The waiver's reason when an accepted exception covers this finding.
     waived: str | None = None
+    view: View = "policy"
+    #: The message without its ``"<role>: "`` subject (findings about one role's setting).
+    detail: str | None = None
+    #: The roles a finding reported once for a shared line covers (``role`` is then None).
+    roles: tuple[str, ...] = ()
 
     @property
     def location(self) -> Location:
@@ -70,6 +83,7 @@ class Finding:
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
+            VIEWS.index(self.view),
             self.file,
             self.line,
             self.rule,
@@ -92,6 +106,9 @@ class LintContext:
     options: Mapping[str, OptionValue]
     resolver: Resolver | None = None
     waivers: tuple[WaiverUse, ...] = ()
+    view: View = "policy"
+    #: Template ids of the privileged-role set (``lint.privileged_roles``).
+    privileged: frozenset[str] = frozenset()
 
     def _value(self, name: str) -> OptionValue | None:
         declared = self.rule.option(name)  # KeyError: the rule reads an undeclared option
@@ -102,11 +119,15 @@ class LintContext:
 
     def integer(self, name: str, by_preset: int = 0) -> int:
         value = self._value(name)
-        return by_preset if value is None else int(value)
+        return by_preset if not isinstance(value, int) else int(value)
 
     def seconds(self, name: str, by_preset: str = "PT0S") -> int:
         value = self._value(name)
         return parse_duration(by_preset if value is None else str(value))
+
+    def names(self, name: str) -> tuple[str, ...]:
+        value = self._value(name)
+        return tuple(value) if isinstance(value, list | tuple) else ()
 
     def finding(
         self,
@@ -117,8 +138,10 @@ class LintContext:
         principal: str | None = None,
         controls: tuple[str, ...] | None = None,
         severity: Severity | None = None,
+        detail: str | None = None,
     ) -> Finding:
-        """A finding of this context's rule (its default severity and controls unless given)."""
+        """A finding of this context's rule in this context's view (its default severity and
+        controls unless given)."""
         return Finding(
             self.rule.code,
             self.rule.name,
@@ -130,6 +153,8 @@ class LintContext:
             role,
             principal,
             self.rule.controls if controls is None else controls,
+            view=self.view,
+            detail=detail,
         )
 
     def role_id(self, compiled: CompiledRole) -> str | None:
@@ -162,6 +187,11 @@ class LintContext:
                     return role.location
         return Location(self.desired.tenant_file)
 
+    def tenant_role_id(self, template_id: str) -> str | None:
+        """The tenant's object id of a built-in role (``None`` without a tenant view)."""
+        found = self.tenant_role(template_id)
+        return found.id if found is not None else None
+
     def tenant_role(self, role_id: str) -> RoleDefinition | None:
         return self.tenant.role_by_template(role_id) if self.tenant else None
 
@@ -171,6 +201,10 @@ class LintResult:
     findings: tuple[Finding, ...]
     skipped: tuple[str, ...]
     preset: str
+    #: The views linted: ``policy``, and ``posture`` when a tenant was given.
+    views: tuple[View, ...] = ("policy",)
+    #: The privileged-role set the rules used (``cisa``, ``cis``, ``microsoft``, ``custom``).
+    privileged_roles: str = "cisa"
 
     @property
     def blocking(self) -> list[Finding]:
@@ -196,18 +230,28 @@ class _Run:
     preset: str
     overrides: Mapping[str, RuleOverride]
     resolver: Resolver | None
+    privileged: frozenset[str]
 
-    def enabled(self, item: Rule) -> bool:
+    def by_preset(self, item: Rule) -> bool:
         override = self.overrides.get(item.code)
         if override is not None and override.enabled is not None:
             return override.enabled
         return self.preset in item.presets
 
-    def run(self, item: Rule, waivers: tuple[WaiverUse, ...] = ()) -> Iterator[Finding]:
+    def run(self, item: Rule, view: View, waivers: tuple[WaiverUse, ...] = ()) -> Iterator[Finding]:
         override = self.overrides.get(item.code)
         options = dict(override.options or {}) if override is not None else {}
         ctx = LintContext(
-            self.desired, self.tenant, self.preset, self.now, item, options, self.resolver, waivers
+            self.desired,
+            self.tenant,
+            self.preset,
+            self.now,
+            item,
+            options,
+            self.resolver,
+            waivers,
+            view,
+            self.privileged,
         )
         severity = override.severity if override is not None else None
         for finding in item.check(ctx):
@@ -221,29 +265,49 @@ def _chosen_preset(desired: DesiredState, preset: str | None) -> str:
     return chosen
 
 
+def _chosen_views(tenant: TenantState | None, views: tuple[View, ...] | None) -> tuple[View, ...]:
+    if views is None:
+        return VIEWS if tenant is not None else ("policy",)
+    if "posture" in views and tenant is None:
+        raise LintConfigError("the posture view lints the tenant: give --snapshot or --live")
+    return tuple(v for v in VIEWS if v in views)
+
+
 def run_lint(
     desired: DesiredState,
     tenant: TenantState | None,
     now: datetime,
     *,
     preset: str | None = None,
+    selection: Selection | None = None,
+    views: tuple[View, ...] | None = None,
+    baseline: tuple[BaselineWaiver, ...] = (),
 ) -> LintResult:
-    """Lint the policy; raises ``LintConfigError`` (located) for a bad ``lint.rules``."""
+    """Lint the policy (and the tenant as it is, when given); raises ``LintConfigError``
+    (located) for a bad ``lint`` section or selection."""
     rules = catalogue()
     check_overrides(desired, rules)
+    chosen = _chosen_preset(desired, preset)
+    set_name, privileged = privileged_set(desired, tenant, chosen)
     resolver = Resolver(tenant) if tenant is not None else None
-    run = _Run(desired, tenant, now, _chosen_preset(desired, preset), desired.lint.rules, resolver)
+    run = _Run(desired, tenant, now, chosen, desired.lint.rules, resolver, privileged)
+    picked = (selection or Selection()).over(desired.lint).chosen(rules, run.by_preset)
+    active = [r for r in rules if r.code in picked]
+    shown = _chosen_views(tenant, views)
     findings: list[Finding] = []
     skipped: list[str] = []
-    active = [r for r in rules if run.enabled(r)]
     for item in active:
-        if item.needs_tenant and tenant is None:
+        if item.phase != "policy":
+            continue
+        views_run = [v for v in shown if v in item.views]
+        if tenant is None and (item.needs_tenant or not views_run):
             skipped.append(item.code)
-        elif item.phase == "policy":
-            findings.extend(run.run(item))
-    findings, uses = apply_waivers(findings, desired, now)
+            continue
+        for view in views_run:
+            findings.extend(run.run(item, view))
+    findings, uses = apply_waivers(findings, desired, now, baseline)
     for item in active:
         if item.phase == "waivers":
-            findings.extend(run.run(item, uses))
-    unique = sorted(set(findings), key=Finding.sort_key)
-    return LintResult(tuple(unique), tuple(skipped), run.preset)
+            findings.extend(run.run(item, "policy", uses))
+    unique = sorted(set(collapse(findings)), key=Finding.sort_key)
+    return LintResult(tuple(unique), tuple(skipped), chosen, shown, set_name)

@@ -9,7 +9,12 @@ of raw Graph objects with every built-in role at Entra's defaults::
     service_principals: {appId: display name}
     assignments:
       - {role: display name, principal: user:UPN | group:name | sp:appId,
-         kind: eligible | active, outside_pim: bool, days_left: int | null}
+         kind: eligible | active, outside_pim: bool, days_left: int | null, days_ago: int}
+    policies:   # the live role policy, as Graph rule objects merged over Entra's defaults
+      display name: {rule id: {property: value}}
+
+For example ``policies: {Global Administrator: {Approval_EndUser_Assignment: {setting:
+{isApprovalRequired: true}}}}``.
 """
 
 from __future__ import annotations
@@ -68,6 +73,23 @@ def _add_principals(t: TenantBuilder, facts: Mapping[str, Any]) -> None:
         t.add(service_principal(app_id, name))
 
 
+def _merge(into: dict[str, Any], patch: Mapping[str, Any]) -> None:
+    for key, value in patch.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _set_policies(t: TenantBuilder, policies: Mapping[str, Any]) -> None:
+    for name, rules in policies.items():
+        template = builtin_role_by_name(name)
+        if template is None:
+            raise ValueError(f"unknown built-in role {name!r}")
+        for rule_id, patch in (rules or {}).items():
+            _merge(t.rule(template, rule_id), patch)
+
+
 def tenant_snapshot(facts: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """A snapshot of raw Graph objects holding exactly the facts given."""
     t = TenantBuilder(EXAMPLE_TENANT_ID, now)
@@ -83,6 +105,8 @@ def tenant_snapshot(facts: Mapping[str, Any], now: datetime) -> dict[str, Any]:
             template,
             _principal_id(grant["principal"]),
             days_left=grant.get("days_left"),
+            days_ago=grant.get("days_ago", 30),
             via_pim=not grant.get("outside_pim", False),
         )
+    _set_policies(t, facts.get("policies") or {})
     return t.snapshot()

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from pim_gitops.lint.engine import Finding, LintContext
 
 Severity = Literal["error", "warning", "info"]
-OptionValue = bool | int | str
-OptionKind = Literal["flag", "integer", "duration"]
+OptionValue = bool | int | str | tuple[str, ...]
+OptionKind = Literal["flag", "integer", "duration", "names"]
 PRESETS = ("default", "cisa", "cis", "strict")
 FAMILIES = {
     "ACT": "activation",
@@ -27,6 +27,11 @@ FAMILIES = {
 }
 #: When a rule runs: over the policy (and tenant), or over the waivers once they are applied.
 Phase = Literal["policy", "waivers"]
+#: What a finding is about. ``policy``: the repository, offline, as apply will make the
+#: tenant (managed roles). ``posture``: the tenant as it is now (a snapshot or the live
+#: tenant), every role, managed or not; the baselines' control ids describe this view.
+View = Literal["policy", "posture"]
+VIEWS: tuple[View, ...] = ("policy", "posture")
 
 Check = Callable[["LintContext"], Iterable["Finding"]]
 
@@ -48,6 +53,9 @@ class Option:
         if self.kind == "integer":
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
             return None if ok else "expected a whole number, 0 or more"
+        if self.kind == "names":
+            ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+            return None if ok else "expected a list of names"
         if not isinstance(value, str):
             return "expected an ISO 8601 duration such as PT8H or P365D"
         try:
@@ -62,6 +70,8 @@ class Option:
             return "by preset"
         if isinstance(self.default, bool):
             return "true" if self.default else "false"
+        if isinstance(self.default, tuple):
+            return "[" + ", ".join(self.default) + "]"
         return str(self.default)
 
 
@@ -77,6 +87,10 @@ def duration(name: str, default: str | None, help: str) -> Option:
     return Option(name, "duration", default, help)
 
 
+def names(name: str, default: tuple[str, ...] | None, help: str) -> Option:
+    return Option(name, "names", default, help)
+
+
 @dataclass(frozen=True)
 class Rule:
     """A registered rule: metadata, documentation (from the docstring) and its check."""
@@ -88,12 +102,15 @@ class Rule:
     doc: RuleDoc
     #: CISA SCuBA ids (``MS.AAD.7.4v1``) this rule decides, exactly as the baseline words them.
     scuba: tuple[str, ...] = ()
-    #: CIS Microsoft 365 Foundations Benchmark (v4.0.0) recommendation ids.
+    #: CIS Microsoft 365 Foundations Benchmark (v5.0.0) recommendation ids.
     cis: tuple[str, ...] = ()
     presets: tuple[str, ...] = PRESETS
+    #: The policy view needs tenant facts (principals' attributes); the posture view
+    #: always has them.
     needs_tenant: bool = False
     options: tuple[Option, ...] = ()
     phase: Phase = "policy"
+    views: tuple[View, ...] = VIEWS
 
     @property
     def family(self) -> str:
@@ -137,7 +154,9 @@ def _validate_options(code: str, options: Iterable[Option]) -> None:
             raise ValueError(f"{code}: option {option.name}: bad default {option.default!r}")
 
 
-def _validate(code: str, name: str, severity: str, presets: Iterable[str]) -> None:
+def _validate(
+    code: str, name: str, severity: str, presets: Iterable[str], views: Iterable[str]
+) -> None:
     if code[:3] not in FAMILIES or len(code) != 6 or not code[3:].isdigit():
         raise ValueError(f"rule code {code!r}: a family prefix ({', '.join(FAMILIES)}) + 3 digits")
     if not name or name != name.lower() or " " in name:
@@ -147,6 +166,8 @@ def _validate(code: str, name: str, severity: str, presets: Iterable[str]) -> No
     unknown = sorted(set(presets) - set(PRESETS))
     if unknown:
         raise ValueError(f"{code}: unknown presets {unknown}")
+    if not views or set(views) - set(VIEWS):
+        raise ValueError(f"{code}: views must be some of {VIEWS}, not {tuple(views)}")
 
 
 class Registry:
@@ -190,10 +211,14 @@ def rule(
     needs_tenant: bool = False,
     options: tuple[Option, ...] = (),
     phase: Phase = "policy",
+    views: tuple[View, ...] = VIEWS,
     registry: Registry = REGISTRY,
 ) -> Callable[[Check], Check]:
-    """Register the decorated check as rule ``code``; its docstring is the documentation."""
-    _validate(code, name, severity, presets)
+    """Register a check as rule ``code``; its docstring is the documentation. The rule
+    modules call it after the function (``rule(code=...)(check)``) rather than as a
+    decorator: mutmut does not mutate decorated functions, and every threshold of a rule
+    must be mutated (``make mutate``)."""
+    _validate(code, name, severity, presets, views)
     _validate_references(code, scuba, cis)
     _validate_options(code, options)
 
@@ -201,7 +226,18 @@ def rule(
         doc = parse_rule_doc(code, check.__doc__)
         registry.add(
             Rule(
-                code, name, severity, check, doc, scuba, cis, presets, needs_tenant, options, phase
+                code,
+                name,
+                severity,
+                check,
+                doc,
+                scuba,
+                cis,
+                presets,
+                needs_tenant,
+                options,
+                phase,
+                views,
             )
         )
         return check

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class BaselineWaiver:
+    """A waiver of the baseline file (``lint.baseline``), where it is written."""
+
+    waiver: Waiver
+    where: Location
+
+
+@dataclass(frozen=True)
 class WaiverUse:
     waiver: Waiver
     #: The role the waiver covers (its file's role, or ``role:`` of a tenant-file waiver).
@@ -38,24 +46,32 @@ def _covers(waiver: Waiver, role: str | None, finding: Finding) -> bool:
     )
 
 
-def _waivers(desired: DesiredState) -> list[tuple[Waiver, str | None, Location]]:
+def _waivers(
+    desired: DesiredState, baseline: tuple[BaselineWaiver, ...]
+) -> list[tuple[Waiver, str | None, Location]]:
     source = desired.tenant_source
     tenant = [
         source.value(("waivers", i)) if source else Location(desired.tenant_file, 1, 1)
         for i in range(len(desired.waivers))
     ]
-    return [(w, w.role, at) for w, at in zip(desired.waivers, tenant, strict=True)] + [
-        (w, role.ref.label, role.location) for role in desired.roles for w in role.waivers
-    ]
+    return (
+        [(w, w.role, at) for w, at in zip(desired.waivers, tenant, strict=True)]
+        + [(w, role.ref.label, role.location) for role in desired.roles for w in role.waivers]
+        + [(b.waiver, b.waiver.role, b.where) for b in baseline]
+    )
 
 
 def apply_waivers(
-    findings: list[Finding], desired: DesiredState, now: datetime
+    findings: list[Finding],
+    desired: DesiredState,
+    now: datetime,
+    baseline: tuple[BaselineWaiver, ...] = (),
 ) -> tuple[list[Finding], tuple[WaiverUse, ...]]:
-    """The findings with waived ones marked, and how each waiver was used (in file order)."""
+    """The findings with waived ones marked, and how each waiver was used (in file order;
+    the baseline file's last)."""
     out = list(findings)
     uses: list[WaiverUse] = []
-    for waiver, role, where in _waivers(desired):
+    for waiver, role, where in _waivers(desired, baseline):
         if waiver.expires < now.date():
             uses.append(WaiverUse(waiver, role, where, expired=True, used=False))
             continue

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pim_gitops.lint.engine import LintResult, run_lint
+from pim_gitops.lint.engine import LintResult, View, run_lint
 from pim_gitops.lint.examples import tenant_snapshot
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.tenantgen import SAMPLE_NOW
@@ -23,7 +23,15 @@ def write_repo(root: Path, files: Mapping[str, str]) -> Path:
     return root
 
 
-def lint_repo(root: Path, facts: Mapping[str, Any] | None) -> LintResult:
+def lint_repo(
+    root: Path, facts: Mapping[str, Any] | None, views: tuple[View, ...] | None = None
+) -> LintResult:
     desired = load_desired(str(root), NOW).state
     tenant = None if facts is None else normalize_tenant(tenant_snapshot(facts, NOW), NOW)
-    return run_lint(desired, tenant, NOW)
+    return run_lint(desired, tenant, NOW, views=views)
+
+
+def case_view(case: Path) -> tuple[View, ...]:
+    """The view a fixture case lints: ``posture-*`` cases the tenant as it is, the others
+    the repository."""
+    return ("posture",) if case.name.startswith("posture-") else ("policy",)

@@ -14,7 +14,7 @@ import yaml
 
 from pim_gitops.lint.engine import Finding
 from pim_gitops.lint.registry import catalogue
-from tests.lint.helpers import lint_repo
+from tests.lint.helpers import case_view, lint_repo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p for p in FIXTURES.glob("*/*/*") if p.is_dir() and p.parent.name != "roles")
@@ -32,7 +32,7 @@ def _findings(case: Path) -> list[Finding]:
     code = case.parent.parent.name
     facts_file = case / "tenant.yaml"
     facts = yaml.safe_load(facts_file.read_text()) or {} if facts_file.is_file() else None
-    return [f for f in lint_repo(case, facts).findings if f.rule == code]
+    return [f for f in lint_repo(case, facts, case_view(case)).findings if f.rule == code]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.relative_to(FIXTURES).as_posix() for c in CASES])

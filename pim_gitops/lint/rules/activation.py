@@ -6,20 +6,13 @@ from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import duration, flag, rule
-from pim_gitops.lint.rules.views import managed
-from pim_gitops.roles import HIGHLY_PRIVILEGED
+from pim_gitops.lint.rules.views import configured, role_finding
 from pim_gitops.wire import format_duration
 
 #: ACT002 in the strict preset: the longest activation of a highly privileged role.
 STRICT_PRIVILEGED_ACTIVATION = 4 * 3600
 
 
-@rule(
-    code="ACT001",
-    name="activation-requirements",
-    severity="error",
-    options=(flag("ticket", True, "Flag a missing ticket requirement (as a warning)."),),
-)
 def activation_requirements(ctx: LintContext) -> Iterator[Finding]:
     """Activation requires MFA (or an authentication context), a justification and a ticket
 
@@ -56,41 +49,29 @@ def activation_requirements(ctx: LintContext) -> Iterator[Finding]:
       require: [mfa, justification, ticket]
     ```
     """
-    for role, _ in managed(ctx):
-        act = role.settings.activation
-        where = role.source_of("activation.require")
+    for subject, settings in configured(ctx):
+        act = settings.activation
         missing = []
         if not act.require_mfa and not act.authentication_context:
             missing.append("MFA or an authentication context")
         if not act.require_justification:
             missing.append("a justification")
         if missing:
-            yield ctx.finding(
-                f"{role.ref.label}: activation does not require {' and '.join(missing)}",
-                where,
-                role=role.ref.label,
-            )
+            text = f"activation does not require {' and '.join(missing)}"
+            yield role_finding(ctx, subject, text, "activation.require")
         if not act.require_ticket and ctx.flag("ticket"):
-            yield ctx.finding(
-                f"{role.ref.label}: activation does not require a ticket",
-                where,
-                role=role.ref.label,
-                severity="warning",
-            )
+            text = "activation does not require a ticket"
+            yield role_finding(ctx, subject, text, "activation.require", severity="warning")
 
 
-@rule(
-    code="ACT002",
-    name="activation-duration",
-    severity="warning",
-    options=(
-        duration(
-            "max",
-            "PT8H",
-            "The longest activation; in strict, highly privileged roles get at most PT4H.",
-        ),
-    ),
-)
+rule(
+    code="ACT001",
+    name="activation-requirements",
+    severity="error",
+    options=(flag("ticket", True, "Flag a missing ticket requirement (as a warning)."),),
+)(activation_requirements)
+
+
 def activation_duration(ctx: LintContext) -> Iterator[Finding]:
     """Activation lasts at most 8 hours (4 for highly privileged roles in strict)
 
@@ -126,22 +107,33 @@ def activation_duration(ctx: LintContext) -> Iterator[Finding]:
       max_duration: PT4H
     ```
     """
-    for role, template in managed(ctx):
+    for subject, settings in configured(ctx):
         limit = ctx.seconds("max")
-        if ctx.preset == "strict" and template in HIGHLY_PRIVILEGED:
+        if ctx.preset == "strict" and subject.template_id in ctx.privileged:
             limit = min(limit, STRICT_PRIVILEGED_ACTIVATION)
-        lasts = role.settings.activation.max_duration
+        lasts = settings.activation.max_duration
         if lasts > limit:
-            yield ctx.finding(
-                f"{role.ref.label}: activation lasts up to "
-                f"{format_duration(lasts)}, more than "
-                f"{format_duration(limit)}",
-                role.source_of("activation.max_duration"),
-                role=role.ref.label,
+            text = (
+                f"activation lasts up to {format_duration(lasts)}, "
+                f"more than {format_duration(limit)}"
             )
+            yield role_finding(ctx, subject, text, "activation.max_duration")
 
 
-@rule(code="ACT003", name="mfa-breaks-automation", severity="warning")
+rule(
+    code="ACT002",
+    name="activation-duration",
+    severity="warning",
+    options=(
+        duration(
+            "max",
+            "PT8H",
+            "The longest activation; in strict, highly privileged roles get at most PT4H.",
+        ),
+    ),
+)(activation_duration)
+
+
 def mfa_breaks_automation(ctx: LintContext) -> Iterator[Finding]:
     """Admin-side MFA requirements do not block the CI apply identity
 
@@ -179,13 +171,17 @@ def mfa_breaks_automation(ctx: LintContext) -> Iterator[Finding]:
       require: [justification]
     ```
     """
-    for role, _ in managed(ctx):
+    for subject, settings in configured(ctx):
         for name in ("eligible_assignment", "active_assignment"):
-            if getattr(role.settings, name).require_mfa:
-                yield ctx.finding(
-                    f"{role.ref.label}: {name} requires MFA, which app-only apply (CI) cannot "
-                    "satisfy: Graph answers RoleAssignmentRequestPolicyValidationFailed "
-                    '["MfaRule"]; assign from an interactive session or drop the requirement',
-                    role.source_of(f"{name}.require"),
-                    role=role.ref.label,
+            if getattr(settings, name).require_mfa:
+                text = (
+                    f"{name} requires MFA, which app-only apply (CI) cannot satisfy: Graph "
+                    'answers RoleAssignmentRequestPolicyValidationFailed ["MfaRule"]; assign '
+                    "from an interactive session or drop the requirement"
                 )
+                yield role_finding(ctx, subject, text, f"{name}.require")
+
+
+rule(code="ACT003", name="mfa-breaks-automation", severity="warning", views=("policy",))(
+    mfa_breaks_automation
+)

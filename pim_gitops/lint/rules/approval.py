@@ -5,32 +5,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
-from pim_gitops.compile import CompiledRole
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import integer, rule
-from pim_gitops.lint.rules.views import Holder, holders, managed, tenant_location, users_of
-from pim_gitops.roles import GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED, PRIVILEGED_ROLE_ADMINISTRATOR
+from pim_gitops.lint.rules.views import (
+    Holder,
+    Subject,
+    approver,
+    configured,
+    holders,
+    role_finding,
+    users_of,
+)
+from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.state import TenantState
 
 
 def _approval_needed(ctx: LintContext, template: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether activating the role must need approval, and the controls a role that does
+    not violates: Global Administrator (MS.AAD.7.6v1, CIS 5.3.4) and Privileged Role
+    Administrator (CIS 5.3.5) in every preset; every privileged role in strict."""
     if template == GLOBAL_ADMINISTRATOR:
-        return True, ("CIS 5.3.4",) if ctx.preset == "cis" else ("MS.AAD.7.6v1",)
-    if template == PRIVILEGED_ROLE_ADMINISTRATOR and ctx.preset in ("cis", "strict"):
-        return True, ("CIS 5.3.5",) if ctx.preset == "cis" else ()
-    if template in HIGHLY_PRIVILEGED and ctx.preset == "strict":
-        return True, ()
-    return False, ()
+        return True, ("MS.AAD.7.6v1", "CIS 5.3.4")
+    if template == PRIVILEGED_ROLE_ADMINISTRATOR:
+        return True, ("CIS 5.3.5",)
+    return ctx.preset == "strict" and template in ctx.privileged, ()
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="APR001",
-    name="approval-required",
-    severity="error",
-    scuba=("MS.AAD.7.6v1",),
-    cis=("5.3.4", "5.3.5"),
-)
 def approval_required(ctx: LintContext) -> Iterator[Finding]:
     """Activating Global Administrator requires approval (and more roles in cis/strict)
 
@@ -73,34 +73,27 @@ def approval_required(ctx: LintContext) -> Iterator[Finding]:
         approvers: [group:PIM Tier0 Approvers]
     ```
     """
-    seen_ga = False
-    for role, template in managed(ctx):
-        needed, controls = _approval_needed(ctx, template)
-        seen_ga |= template == GLOBAL_ADMINISTRATOR
-        if needed and not role.settings.activation.approval_required:
-            yield ctx.finding(
-                f"{role.ref.label}: activation does not require approval",
-                role.source_of("activation.approval"),
-                role=role.ref.label,
-                controls=controls,
-            )
-    if not seen_ga and ctx.tenant is not None:
-        ga_role = ctx.tenant_role(GLOBAL_ADMINISTRATOR)
-        policy = ctx.tenant.policies.get(ga_role.id) if ga_role else None
-        if policy is not None and not policy.settings.activation.approval_required:
-            yield ctx.finding(
-                "Global Administrator (not managed here): activation does not require approval",
-                tenant_location(ctx),
-                role="Global Administrator",
-                controls=("CIS 5.3.4",) if ctx.preset == "cis" else ("MS.AAD.7.6v1",),
-            )
+    for subject, settings in configured(ctx):
+        needed, controls = _approval_needed(ctx, subject.template_id)
+        if needed and not settings.activation.approval_required:
+            text = "activation does not require approval"
+            yield role_finding(ctx, subject, text, "activation.approval", controls=controls)
+
+
+rule(
+    code="APR001",
+    name="approval-required",
+    severity="error",
+    scuba=("MS.AAD.7.6v1",),
+    cis=("5.3.4", "5.3.5"),
+)(approval_required)
 
 
 def _approver_users(ctx: LintContext, tenant: TenantState, approvers: Iterable[str]) -> set[str]:
     """The users who can approve: groups expanded; service principals and unknowns left out."""
     users: set[str] = set()
     for ref in approvers:
-        p = ctx.principal(ref)
+        p = approver(ctx, ref)
         if p is None or p.type == "servicePrincipal":
             continue
         if p.type == "group":
@@ -111,39 +104,33 @@ def _approver_users(ctx: LintContext, tenant: TenantState, approvers: Iterable[s
 
 
 def _approver_findings(
-    ctx: LintContext, tenant: TenantState, role: CompiledRole, every: list[Holder]
+    ctx: LintContext, tenant: TenantState, subject: Subject, every: list[Holder]
 ) -> Iterator[Finding]:
     """Approvers that are service principals; eligible people who are their only approver."""
-    approvers = role.settings.activation.approvers
+    assert subject.settings is not None
+    approvers = subject.settings.activation.approvers
     for ref in approvers:
-        p = ctx.principal(ref)
+        p = approver(ctx, ref)
         if p is not None and p.type == "servicePrincipal":
-            yield ctx.finding(
-                f"{role.ref.label}: {ref} is a service principal and cannot approve",
-                role.source_of("activation.approval"),
-                role=role.ref.label,
-                principal=ref,
-            )
+            text = f"{p.reference} is a service principal and cannot approve"
+            yield role_finding(ctx, subject, text, "activation.approval", principal=p.reference)
     approver_users = _approver_users(ctx, tenant, approvers)
-    role_id = ctx.role_id(role)
     for h in every:
-        if h.role_id != role_id or h.kind != "eligible" or h.principal is None:
+        if h.role_id != subject.role_id or h.kind != "eligible" or h.principal is None:
             continue
-        people = users_of(ctx, [h])
-        for person in sorted(people):
+        for person in sorted(users_of(ctx, [h])):
             if approver_users and approver_users <= {person}:
                 p = tenant.principals.get(person)
                 who = p.reference if p else person
                 yield ctx.finding(
-                    f"{role.ref.label}: {who} is eligible and the only "
+                    f"{subject.name}: {who} is eligible and the only "
                     "approver; nobody can approve their activation",
                     h.where,
-                    role=role.ref.label,
+                    role=subject.name,
                     principal=who,
                 )
 
 
-@rule(code="APR002", name="approvers", severity="error")
 def approvers(ctx: LintContext) -> Iterator[Finding]:
     """Approvers are named, can approve, and are not the only approver of themselves
 
@@ -184,30 +171,23 @@ def approvers(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     every = holders(ctx)
-    for role, _ in managed(ctx):
-        act = role.settings.activation
+    for subject, settings in configured(ctx):
+        act = settings.activation
         if not act.approval_required:
             continue
         if not act.approvers:
-            yield ctx.finding(
-                f"{role.ref.label}: approval is required but no approvers are "
-                "named; Entra falls back to Privileged Role and Global "
-                "Administrators",
-                role.source_of("activation.approval"),
-                role=role.ref.label,
-                severity="warning",
+            text = (
+                "approval is required but no approvers are named; Entra falls back to "
+                "Privileged Role and Global Administrators"
             )
+            yield role_finding(ctx, subject, text, "activation.approval", severity="warning")
         elif ctx.tenant is not None:
-            yield from _approver_findings(ctx, ctx.tenant, role, every)
+            yield from _approver_findings(ctx, ctx.tenant, subject, every)
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="APR003",
-    name="approvers-reviewed",
-    severity="warning",
-    options=(integer("days", 90, "The longest time since the approver list's review."),),
-)
+rule(code="APR002", name="approvers", severity="error")(approvers)
+
+
 def approvers_reviewed(ctx: LintContext) -> Iterator[Finding]:
     """Approver lists are reviewed at least every 90 days
 
@@ -250,22 +230,23 @@ def approvers_reviewed(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     max_age = timedelta(days=ctx.integer("days"))
-    for role, _ in managed(ctx):
-        act = role.settings.activation
-        if not act.approval_required or not act.approvers:
+    for subject, settings in configured(ctx):
+        act = settings.activation
+        if subject.compiled is None or not act.approval_required or not act.approvers:
             continue
-        where = role.source_of("activation.approval.approvers")
-        reviewed = role.approvers_reviewed
+        setting = "activation.approval.approvers"
+        reviewed = subject.compiled.approvers_reviewed
         if reviewed is None:
-            yield ctx.finding(
-                f"{role.ref.label}: the approver list has no reviewed: date",
-                where,
-                role=role.ref.label,
-            )
+            yield role_finding(ctx, subject, "the approver list has no reviewed: date", setting)
         elif ctx.now.date() - reviewed > max_age:
-            yield ctx.finding(
-                f"{role.ref.label}: approvers were last reviewed on {reviewed}, "
-                f"more than {max_age.days} days ago",
-                where,
-                role=role.ref.label,
-            )
+            text = f"approvers were last reviewed on {reviewed}, more than {max_age.days} days ago"
+            yield role_finding(ctx, subject, text, setting)
+
+
+rule(
+    code="APR003",
+    name="approvers-reviewed",
+    severity="warning",
+    options=(integer("days", 90, "The longest time since the approver list's review."),),
+    views=("policy",),
+)(approvers_reviewed)

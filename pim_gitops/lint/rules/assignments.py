@@ -9,12 +9,11 @@ from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import integer, rule
 from pim_gitops.lint.rules.views import (
     exempt_refs,
-    ga_role,
-    highly_privileged,
+    ga_where,
     holder_finding,
     holders,
+    privileged,
     template_of,
-    tenant_location,
     users_of,
 )
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
@@ -24,8 +23,6 @@ GA_COUNT = {"cis": (2, 4)}
 GA_COUNT_DEFAULT = (2, 8)
 
 
-# long: the docstring is the rule's documentation page
-@rule(code="ASG001", name="no-permanent-active", severity="error", scuba=("MS.AAD.7.4v1",))
 def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     """No permanent active assignments except break-glass and declared service accounts
 
@@ -74,7 +71,7 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     for h in holders(ctx):
         if h.kind != "active" or not h.permanent or h.ref.lower() in exempt:
             continue
-        if highly_privileged(ctx, h.role_id):
+        if privileged(ctx, h.role_id):
             message = f"{h.ref} has a permanent active {h.role_name} assignment; use "
             yield holder_finding(ctx, h, message + "an eligible assignment")
         else:
@@ -82,18 +79,11 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
             yield holder_finding(ctx, h, message, controls=(), severity="warning")
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="ASG002",
-    name="global-admin-count",
-    severity="error",
-    scuba=("MS.AAD.7.1v1",),
-    cis=("1.1.3",),
-    options=(
-        integer("min", None, "Fewest users holding Global Administrator (by preset: 2)."),
-        integer("max", None, "Most users holding Global Administrator (by preset: 8, cis 4)."),
-    ),
+rule(code="ASG001", name="no-permanent-active", severity="error", scuba=("MS.AAD.7.4v1",))(
+    no_permanent_active
 )
+
+
 def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     """Between two and eight users hold Global Administrator (CIS: two to four)
 
@@ -149,14 +139,26 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     ga = [h for h in holders(ctx) if template_of(ctx, h.role_id) == GLOBAL_ADMINISTRATOR]
     count = len(users_of(ctx, ga))
     if not low <= count <= high:
-        role = ga_role(ctx)
         yield ctx.finding(
             f"{count} users hold Global Administrator (eligible or active); "
             f"between {low} and {high} expected",
-            role.location if role else tenant_location(ctx),
+            ga_where(ctx),
             role="Global Administrator",
             controls=("CIS 1.1.3",) if ctx.preset == "cis" else ("MS.AAD.7.1v1",),
         )
+
+
+rule(
+    code="ASG002",
+    name="global-admin-count",
+    severity="error",
+    scuba=("MS.AAD.7.1v1",),
+    cis=("1.1.3",),
+    options=(
+        integer("min", None, "Fewest users holding Global Administrator (by preset: 2)."),
+        integer("max", None, "Most users holding Global Administrator (by preset: 8, cis 4)."),
+    ),
+)(global_admin_count)
 
 
 def _score_detail(ga: int, others: int) -> str:
@@ -165,15 +167,6 @@ def _score_detail(ga: int, others: int) -> str:
     return f"least-privilege score {ga}/{others} = {ga / others:.2f}"
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="ASG003",
-    name="finer-grained-roles",
-    severity="error",
-    scuba=("MS.AAD.7.2v1",),
-    presets=("cisa", "strict"),
-    needs_tenant=True,
-)
 def finer_grained_roles(ctx: LintContext) -> Iterator[Finding]:
     """More users hold finer-grained privileged roles than Global Administrator
 
@@ -253,30 +246,30 @@ def finer_grained_roles(ctx: LintContext) -> Iterator[Finding]:
         [
             h
             for h, flag in zip(every, is_ga, strict=True)
-            if not flag and highly_privileged(ctx, h.role_id)
+            if not flag and privileged(ctx, h.role_id)
         ],
     )
     others -= ga
     if ga and len(ga) > len(others):
-        role = ga_role(ctx)
         yield ctx.finding(
             f"{len(ga)} users hold Global Administrator and {len(others)} hold only other highly "
             f"privileged roles ({_score_detail(len(ga), len(others))}, should be 1 or less); "
             "use finer-grained roles",
-            role.location if role else tenant_location(ctx),
+            ga_where(ctx),
             role="Global Administrator",
         )
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="ASG004",
-    name="cloud-only-privileged",
+rule(
+    code="ASG003",
+    name="finer-grained-roles",
     severity="error",
-    scuba=("MS.AAD.7.3v1",),
-    cis=("1.1.1",),
+    scuba=("MS.AAD.7.2v1",),
+    presets=("cisa", "strict"),
     needs_tenant=True,
-)
+)(finer_grained_roles)
+
+
 def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     """Highly privileged roles are held by cloud-only member accounts
 
@@ -335,7 +328,7 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     """
     exempt = exempt_refs(ctx)
     for h in holders(ctx):
-        if not highly_privileged(ctx, h.role_id) or h.principal is None:
+        if not privileged(ctx, h.role_id) or h.principal is None:
             continue
         p = h.principal
         if p.type == "user" and (p.on_premises_sync_enabled or p.on_premises_immutable_id):
@@ -356,3 +349,13 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
                 controls=(),
                 severity="warning",
             )
+
+
+rule(
+    code="ASG004",
+    name="cloud-only-privileged",
+    severity="error",
+    scuba=("MS.AAD.7.3v1",),
+    cis=("1.1.1",),
+    needs_tenant=True,
+)(cloud_only_privileged)

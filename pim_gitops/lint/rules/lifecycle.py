@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import duration, rule
 from pim_gitops.lint.rules.views import (
-    highly_privileged,
+    configured,
     holder_finding,
     holders,
-    managed,
-    tenant_location,
+    privileged,
+    role_finding,
 )
-from pim_gitops.roles import HIGHLY_PRIVILEGED
 from pim_gitops.wire import format_duration
 
 #: ASG006: the longest eligible assignment of a highly privileged role, by preset.
@@ -22,14 +21,6 @@ ELIGIBLE_MAX = {"strict": "P90D"}
 ELIGIBLE_MAX_DEFAULT = "P365D"
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="ASG005",
-    name="assigned-outside-pim",
-    severity="error",
-    scuba=("MS.AAD.7.5v1",),
-    needs_tenant=True,
-)
 def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
     """Highly privileged roles are assigned only through PIM
 
@@ -79,29 +70,24 @@ def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
       - {role: Global Administrator, principal: user:carol@contoso.com, kind: eligible}
     ```
     """
-    assert ctx.tenant is not None
-    for a in ctx.tenant.assignments:
-        if not a.outside_pim or not highly_privileged(ctx, a.role_id):
-            continue
-        p = ctx.tenant.principals.get(a.principal_id)
-        ref = p.reference if p else a.principal_id
-        name = ctx.role_named(a.role_id)
-        yield ctx.finding(
-            f"{ref} was assigned {name} outside PIM (a direct, standing role assignment)",
-            tenant_location(ctx, a.role_id),
-            role=name,
-            principal=ref,
-        )
+    for h in holders(ctx):
+        if h.outside_pim and privileged(ctx, h.role_id):
+            text = (
+                f"{h.ref} was assigned {h.role_name} outside PIM "
+                "(a direct, standing role assignment)"
+            )
+            yield holder_finding(ctx, h, text)
 
 
-@rule(
-    code="ASG006",
-    name="eligible-expiry",
-    severity="warning",
-    options=(
-        duration("max", None, "Longest eligible assignment (by preset: P365D, strict P90D)."),
-    ),
-)
+rule(
+    code="ASG005",
+    name="assigned-outside-pim",
+    severity="error",
+    scuba=("MS.AAD.7.5v1",),
+    views=("posture",),
+)(assigned_outside_pim)
+
+
 def eligible_expiry(ctx: LintContext) -> Iterator[Finding]:
     """Eligible assignments of highly privileged roles expire
 
@@ -136,28 +122,31 @@ def eligible_expiry(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     limit = ctx.seconds("max", ELIGIBLE_MAX.get(ctx.preset, ELIGIBLE_MAX_DEFAULT))
-    for role, template in managed(ctx):
-        if template not in HIGHLY_PRIVILEGED:
+    for subject, settings in configured(ctx):
+        if subject.template_id not in ctx.privileged:
             continue
-        rules = role.settings.eligible_assignment
-        where = role.source_of("eligible_assignment")
+        rules = settings.eligible_assignment
         if rules.allow_permanent:
-            yield ctx.finding(
-                f"{role.ref.label}: permanent eligible assignments are allowed",
-                where,
-                role=role.ref.label,
-            )
+            text = "permanent eligible assignments are allowed"
+            yield role_finding(ctx, subject, text, "eligible_assignment")
         elif rules.max_duration is not None and rules.max_duration > limit:
-            yield ctx.finding(
-                f"{role.ref.label}: eligible assignments may last "
-                f"{format_duration(rules.max_duration)}, more than "
-                f"{format_duration(limit)}",
-                where,
-                role=role.ref.label,
+            text = (
+                f"eligible assignments may last {format_duration(rules.max_duration)}, more "
+                f"than {format_duration(limit)}"
             )
+            yield role_finding(ctx, subject, text, "eligible_assignment")
 
 
-@rule(code="ASG007", name="assignment-justification", severity="warning")
+rule(
+    code="ASG006",
+    name="eligible-expiry",
+    severity="warning",
+    options=(
+        duration("max", None, "Longest eligible assignment (by preset: P365D, strict P90D)."),
+    ),
+)(eligible_expiry)
+
+
 def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
     """Every assignment says why it exists
 
@@ -194,13 +183,17 @@ def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     for h in holders(ctx):
-        if h.declared and not (h.justification or "").strip():
+        if h.declared and not h.adopted and not (h.justification or "").strip():
             yield holder_finding(
                 ctx, h, f"{h.role_name}: the {h.kind} assignment of {h.ref} has no justification"
             )
 
 
-@rule(code="ASG008", name="stale-assignment", severity="warning")
+rule(code="ASG007", name="assignment-justification", severity="warning", views=("policy",))(
+    assignment_justification
+)
+
+
 def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
     """No declared assignment has already expired
 
@@ -246,7 +239,11 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
             )
 
 
-@rule(code="ASG009", name="disabled-holder", severity="warning", needs_tenant=True)
+rule(code="ASG008", name="stale-assignment", severity="warning", views=("policy",))(
+    stale_assignment
+)
+
+
 def disabled_holder(ctx: LintContext) -> Iterator[Finding]:
     """Disabled accounts hold no roles
 
@@ -302,3 +299,6 @@ def disabled_holder(ctx: LintContext) -> Iterator[Finding]:
                 h,
                 f"{h.ref} is disabled but holds {h.role_name} ({h.kind}); remove the assignment",
             )
+
+
+rule(code="ASG009", name="disabled-holder", severity="warning", needs_tenant=True)(disabled_holder)

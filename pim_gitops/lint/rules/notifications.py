@@ -4,34 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pim_gitops.compile import CompiledRole
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import flag, rule
-from pim_gitops.lint.rules.views import managed
-from pim_gitops.roles import GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED
+from pim_gitops.lint.rules.views import configured, role_finding
+from pim_gitops.roles import GLOBAL_ADMINISTRATOR
+from pim_gitops.state import RoleSettings
 
 
-def _has_admin_alert(role: CompiledRole, event: str, defaults_count: bool) -> bool:
-    note = role.settings.notification(event, "admin")
+def _has_admin_alert(settings: RoleSettings, event: str, defaults_count: bool) -> bool:
+    note = settings.notification(event, "admin")
     if note.level == "None":
         return False
     return bool(note.recipients) or (defaults_count and note.default_recipients)
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="NTF001",
-    name="privileged-alerts",
-    severity="error",
-    scuba=("MS.AAD.7.7v1", "MS.AAD.7.8v1", "MS.AAD.7.9v1"),
-    options=(
-        flag(
-            "default_recipients_count",
-            False,
-            "Count Entra's default recipients as an alert to the security team.",
-        ),
-    ),
-)
 def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
     """Assignments and activations of highly privileged roles alert the security team
 
@@ -75,24 +61,39 @@ def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     defaults_count = ctx.flag("default_recipients_count")
-    for role, template in managed(ctx):
-        if template not in HIGHLY_PRIVILEGED:
+    for subject, settings in configured(ctx):
+        if subject.template_id not in ctx.privileged:
             continue
         for event, label in (("eligible_assigned", "eligible"), ("active_assigned", "active")):
-            if not _has_admin_alert(role, event, defaults_count):
-                yield ctx.finding(
-                    f"{role.ref.label}: {label} assignment alerts go to no "
-                    "recipient beyond the defaults",
-                    role.source_of(f"notifications.{event}"),
-                    role=role.ref.label,
-                    controls=("MS.AAD.7.7v1",),
+            if not _has_admin_alert(settings, event, defaults_count):
+                text = f"{label} assignment alerts go to no recipient beyond the defaults"
+                yield role_finding(
+                    ctx, subject, text, f"notifications.{event}", controls=("MS.AAD.7.7v1",)
                 )
-        if not _has_admin_alert(role, "activated", defaults_count):
-            control = "MS.AAD.7.8v1" if template == GLOBAL_ADMINISTRATOR else "MS.AAD.7.9v1"
-            yield ctx.finding(
-                f"{role.ref.label}: activation alerts go to no recipient beyond the defaults",
-                role.source_of("notifications.activated"),
-                role=role.ref.label,
+        if not _has_admin_alert(settings, "activated", defaults_count):
+            ga = subject.template_id == GLOBAL_ADMINISTRATOR
+            control = "MS.AAD.7.8v1" if ga else "MS.AAD.7.9v1"
+            text = "activation alerts go to no recipient beyond the defaults"
+            yield role_finding(
+                ctx,
+                subject,
+                text,
+                "notifications.activated",
                 controls=(control,),
-                severity="error" if template == GLOBAL_ADMINISTRATOR else "warning",
+                severity="error" if ga else "warning",
             )
+
+
+rule(
+    code="NTF001",
+    name="privileged-alerts",
+    severity="error",
+    scuba=("MS.AAD.7.7v1", "MS.AAD.7.8v1", "MS.AAD.7.9v1"),
+    options=(
+        flag(
+            "default_recipients_count",
+            False,
+            "Count Entra's default recipients as an alert to the security team.",
+        ),
+    ),
+)(privileged_alerts)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pim_gitops.errors import Location
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import integer, rule
-from pim_gitops.lint.rules.views import ga_role
+from pim_gitops.lint.rules.views import ga_subject
 from pim_gitops.state import Principal
 
 
@@ -29,13 +29,6 @@ def _break_glass_account(
         )
 
 
-# long: the docstring is the rule's documentation page
-@rule(
-    code="GEN001",
-    name="break-glass-accounts",
-    severity="error",
-    options=(integer("count", 2, "How many break-glass accounts are declared, exactly."),),
-)
 def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
     """Exactly two cloud-only break-glass accounts hold Global Administrator permanently
 
@@ -91,7 +84,8 @@ def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
             where,
             role="Global Administrator",
         )
-    ga = ga_role(ctx)
+    found = ga_subject(ctx)
+    ga = found.compiled if found is not None else None
     standing = (
         {}
         if ga is None
@@ -111,8 +105,15 @@ def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
             yield from _break_glass_account(ctx, ref, p, ctx.desired.break_glass_location(index))
 
 
-# long: the docstring is the rule's documentation page
-@rule(code="GEN002", name="unresolved-principal", severity="error", needs_tenant=True)
+rule(
+    code="GEN001",
+    name="break-glass-accounts",
+    severity="error",
+    options=(integer("count", 2, "How many break-glass accounts are declared, exactly."),),
+    views=("policy",),
+)(break_glass_accounts)
+
+
 def unresolved_principal(ctx: LintContext) -> Iterator[Finding]:
     """Every principal named exists in the tenant
 
@@ -177,7 +178,15 @@ def unresolved_principal(ctx: LintContext) -> Iterator[Finding]:
                 )
 
 
-@rule(code="GEN004", name="expired-waiver", severity="warning", phase="waivers")
+rule(
+    code="GEN002",
+    name="unresolved-principal",
+    severity="error",
+    needs_tenant=True,
+    views=("policy",),
+)(unresolved_principal)
+
+
 def expired_waiver(ctx: LintContext) -> Iterator[Finding]:
     """Waivers have not expired
 
@@ -225,7 +234,9 @@ def expired_waiver(ctx: LintContext) -> Iterator[Finding]:
             )
 
 
-@rule(code="GEN005", name="unused-waiver", severity="warning", phase="waivers")
+rule(code="GEN004", name="expired-waiver", severity="warning", phase="waivers")(expired_waiver)
+
+
 def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
     """Every waiver matches a finding
 
@@ -269,3 +280,6 @@ def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
                 use.where,
                 role=use.role,
             )
+
+
+rule(code="GEN005", name="unused-waiver", severity="warning", phase="waivers")(unused_waiver)

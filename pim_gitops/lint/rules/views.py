@@ -1,22 +1,53 @@
-"""What the rules share: who holds which role (declared or live), which roles are managed
-and which of them are highly privileged."""
+"""What the rules see, in each view (``registry.View``):
+
+* **policy**: the managed roles as the repository declares them, which is what apply makes
+  of the tenant: the compiled settings, the declared assignments, and, for a role in
+  ``assignments_mode: additive``, the live assignments apply leaves in place;
+* **posture**: the tenant as it is now, every role: the live policy and the live
+  assignments (requests not yet in effect give no access and are left out).
+
+A rule is written once over ``subjects`` (roles and their settings) and ``holders`` (who
+holds which role) and runs in each view it declares; the engine labels its findings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from pim_gitops.compile import CompiledRole
 from pim_gitops.errors import Location
 from pim_gitops.lint.engine import Finding, LintContext, Severity
-from pim_gitops.roles import GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED
-from pim_gitops.state import Principal
+from pim_gitops.roles import GLOBAL_ADMINISTRATOR
+from pim_gitops.state import Assignment, Principal, RoleSettings
+from pim_gitops.wire import is_guid
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A role as one view sees it."""
+
+    role_id: str
+    template_id: str
+    name: str
+    #: ``None`` in the posture view when the role's policy could not be read.
+    settings: RoleSettings | None
+    #: The role's file when the repository manages it.
+    compiled: CompiledRole | None
+    where: Location
+    view: str
+
+    def at(self, setting: str) -> Location:
+        """Where a finding about ``setting`` is shown: the line that declares it (policy
+        view), else the role's file or, for an unmanaged role, the tenant file."""
+        if self.view == "policy" and self.compiled is not None:
+            return self.compiled.source_of(setting)
+        return self.where
 
 
 @dataclass(frozen=True)
 class Holder:
-    """Someone who holds (or will hold, once applied) a role at directory scope."""
+    """Someone who holds (policy view: will hold, once applied) a role at directory scope."""
 
     role_id: str
     role_name: str
@@ -29,10 +60,11 @@ class Holder:
     declared: bool
     outside_pim: bool = False
     justification: str | None = None
-
-
-def tenant_location(ctx: LintContext, role_id: str | None = None) -> Location:
-    return ctx.tenant_location(role_id)
+    start: datetime | None = None
+    #: Declared with ``adopted:``: taken over from the tenant by an export.
+    adopted: bool = False
+    #: Declared as a duration from creation (seconds), when it was.
+    duration: int | None = None
 
 
 def holder_finding(
@@ -49,53 +81,27 @@ def holder_finding(
     )
 
 
-def holders(ctx: LintContext) -> list[Holder]:
-    """Declared assignments of managed roles; live ones of unmanaged roles (tenant view)."""
-    out: list[Holder] = []
-    managed: set[str] = set()
-    for role in ctx.desired.roles:
-        role_id = ctx.role_id(role) or role.ref.key
-        managed.add(role_id)
-        for item in role.assignments:
-            if item.scope != "/":
-                continue
-            out.append(
-                Holder(
-                    role_id,
-                    role.ref.label,
-                    item.kind,
-                    item.principal,
-                    ctx.principal(item.principal),
-                    item.permanent,
-                    item.end,
-                    item.location,
-                    True,
-                    justification=item.justification,
-                )
-            )
-    if ctx.tenant is not None:
-        live_outside = {
-            (a.role_id, a.principal_id) for a in ctx.tenant.assignments if a.outside_pim
-        }
-        for a in ctx.tenant.assignments:
-            if a.role_id in managed or a.scope != "/":
-                continue
-            p = ctx.tenant.principals.get(a.principal_id)
-            out.append(
-                Holder(
-                    a.role_id,
-                    ctx.role_named(a.role_id),
-                    a.kind,
-                    p.reference if p else a.principal_id,
-                    p,
-                    a.permanent,
-                    a.end,
-                    tenant_location(ctx),
-                    False,
-                    (a.role_id, a.principal_id) in live_outside,
-                )
-            )
-    return out
+def role_finding(
+    ctx: LintContext,
+    subject: Subject,
+    text: str,
+    setting: str,
+    *,
+    principal: str | None = None,
+    controls: tuple[str, ...] | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding about one role's setting: ``"<role>: <text>"`` at the setting's place.
+    Roles sharing the line (a ``defaults`` or template value) are reported once (engine)."""
+    return ctx.finding(
+        f"{subject.name}: {text}",
+        subject.at(setting),
+        role=subject.name,
+        principal=principal,
+        controls=controls,
+        severity=severity,
+        detail=text,
+    )
 
 
 def template_of(ctx: LintContext, role_id: str) -> str:
@@ -103,8 +109,139 @@ def template_of(ctx: LintContext, role_id: str) -> str:
     return role.template_id if role else role_id
 
 
-def highly_privileged(ctx: LintContext, role_id: str) -> bool:
-    return template_of(ctx, role_id) in HIGHLY_PRIVILEGED
+def privileged(ctx: LintContext, role_id: str) -> bool:
+    """In the configured privileged-role set (``lint.privileged_roles``)."""
+    return template_of(ctx, role_id) in ctx.privileged
+
+
+def _managed_subjects(ctx: LintContext) -> list[Subject]:
+    out = []
+    for role in ctx.desired.roles:
+        role_id = ctx.role_id(role) or role.ref.key
+        out.append(
+            Subject(
+                role_id,
+                template_of(ctx, role_id),
+                role.ref.label,
+                role.settings,
+                role,
+                role.location,
+                "policy",
+            )
+        )
+    return out
+
+
+def _live_subjects(ctx: LintContext) -> list[Subject]:
+    tenant = ctx.tenant
+    if tenant is None:
+        return []
+    managed = {ctx.role_id(r): r for r in ctx.desired.roles}
+    held = {a.role_id for a in live_assignments(ctx)}
+    out = []
+    for role_id, role in tenant.roles.items():
+        if not (role_id in held or role_id in managed or role.template_id in ctx.privileged):
+            continue
+        policy = tenant.policies.get(role_id)
+        out.append(
+            Subject(
+                role_id,
+                role.template_id,
+                role.display_name,
+                policy.settings if policy else None,
+                managed.get(role_id),
+                ctx.tenant_location(role_id),
+                "posture",
+            )
+        )
+    return sorted(out, key=lambda s: (s.name.casefold(), s.role_id))
+
+
+def subjects(ctx: LintContext) -> list[Subject]:
+    """The roles of this view: managed ones (policy); in the posture view every role that is
+    managed, held by someone or in the privileged-role set."""
+    return _live_subjects(ctx) if ctx.view == "posture" else _managed_subjects(ctx)
+
+
+def configured(ctx: LintContext) -> list[tuple[Subject, RoleSettings]]:
+    """``subjects`` whose settings are known (a posture role whose policy could not be read
+    is reported by the reader, not judged here)."""
+    return [(s, s.settings) for s in subjects(ctx) if s.settings is not None]
+
+
+def live_assignments(ctx: LintContext) -> list[Assignment]:
+    """The tenant's directory-wide assignments that give access (no pending requests)."""
+    if ctx.tenant is None:
+        return []
+    return [a for a in ctx.tenant.assignments if a.scope == "/" and a.request is None]
+
+
+def _live_holder(ctx: LintContext, a: Assignment, where: Location) -> Holder:
+    assert ctx.tenant is not None
+    p = ctx.tenant.principals.get(a.principal_id)
+    return Holder(
+        a.role_id,
+        ctx.role_named(a.role_id),
+        a.kind,
+        p.reference if p else a.principal_id,
+        p,
+        a.permanent,
+        a.end,
+        where,
+        False,
+        a.outside_pim,
+        start=a.start,
+    )
+
+
+def _declared_holders(ctx: LintContext, role: CompiledRole, role_id: str) -> list[Holder]:
+    return [
+        Holder(
+            role_id,
+            role.ref.label,
+            item.kind,
+            item.principal,
+            ctx.principal(item.principal),
+            item.permanent,
+            item.end,
+            item.location,
+            True,
+            item.outside_pim,
+            item.justification,
+            item.start,
+            getattr(item, "adopted", None) is not None,
+            item.duration,
+        )
+        for item in role.assignments
+        if item.scope == "/"
+    ]
+
+
+def _kept_live(ctx: LintContext, role: CompiledRole, role_id: str) -> list[Holder]:
+    """Live assignments of an additive role that the repository does not declare: apply
+    leaves them, so they are part of what the tenant will be."""
+    if role.assignments_mode != "additive":
+        return []
+    declared = set()
+    for item in role.assignments:
+        p = ctx.principal(item.principal)
+        declared.add((p.id if p else item.principal.lower(), item.kind))
+    return [
+        _live_holder(ctx, a, role.location)
+        for a in live_assignments(ctx)
+        if a.role_id == role_id and (a.principal_id, a.kind) not in declared
+    ]
+
+
+def holders(ctx: LintContext) -> list[Holder]:
+    """Who holds which role in this view (see the module docstring)."""
+    if ctx.view == "posture":
+        return [_live_holder(ctx, a, ctx.tenant_location(a.role_id)) for a in live_assignments(ctx)]
+    out: list[Holder] = []
+    for role in ctx.desired.roles:
+        role_id = ctx.role_id(role) or role.ref.key
+        out += _declared_holders(ctx, role, role_id) + _kept_live(ctx, role, role_id)
+    return out
 
 
 def users_of(ctx: LintContext, holder_list: Iterable[Holder]) -> set[str]:
@@ -121,16 +258,28 @@ def users_of(ctx: LintContext, holder_list: Iterable[Holder]) -> set[str]:
     return users
 
 
-def managed(ctx: LintContext) -> Iterator[tuple[CompiledRole, str]]:
-    for role in ctx.desired.roles:
-        yield role, template_of(ctx, ctx.role_id(role) or "")
+def approver(ctx: LintContext, ref: str) -> Principal | None:
+    """An approver: a reference of the policy (``group:PIM Tier0 Approvers``) or, as the
+    live policy names them, ``user:<object id>`` / ``group:<object id>``."""
+    kind, _, value = ref.partition(":")
+    if ctx.tenant is not None and kind in ("user", "group") and is_guid(value):
+        return ctx.tenant.principals.get(value.lower()) or ctx.tenant.principals.get(value)
+    return ctx.principal(ref)
 
 
-def ga_role(ctx: LintContext) -> CompiledRole | None:
-    for role, template in managed(ctx):
-        if template == GLOBAL_ADMINISTRATOR:
-            return role
+def ga_subject(ctx: LintContext) -> Subject | None:
+    for s in subjects(ctx):
+        if s.template_id == GLOBAL_ADMINISTRATOR:
+            return s
     return None
+
+
+def ga_where(ctx: LintContext) -> Location:
+    """Where a finding about Global Administrator as a whole is shown in this view."""
+    found = ga_subject(ctx)
+    if found is not None:
+        return found.where
+    return ctx.tenant_location(ctx.tenant_role_id(GLOBAL_ADMINISTRATOR))
 
 
 def exempt_refs(ctx: LintContext) -> set[str]:
@@ -138,3 +287,14 @@ def exempt_refs(ctx: LintContext) -> set[str]:
     refs = {r.lower() for r in ctx.desired.break_glass}
     refs |= {p.lower() for p, _ in ctx.desired.automation}
     return refs
+
+
+def is_exempt(ctx: LintContext, h: Holder) -> bool:
+    """``h`` is a declared break-glass or automation account (by reference or, with a
+    tenant, by the object it resolves to)."""
+    refs = exempt_refs(ctx)
+    if h.ref.lower() in refs:
+        return True
+    if h.principal is None:
+        return False
+    return any((p := ctx.principal(r)) is not None and p.id == h.principal.id for r in refs)
