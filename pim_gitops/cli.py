@@ -318,10 +318,34 @@ def apply(obj: CliOptions, target: str, policy: str, horizon: str, **flags: Any)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text"
 )
+@click.option(
+    "--view",
+    type=click.Choice(["policy", "posture", "all"]),
+    default=None,
+    help="policy: the repository (what apply makes of the tenant); posture: the tenant as it "
+    "is now (needs --snapshot or --live). Default: both with a tenant view, else policy.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Run only these rules (codes, prefixes "
+    "such as ASG, names, ALL; comma-separated or repeated).",
+)
+@click.option("--extend-select", multiple=True, metavar="RULES", help="Run these rules as well.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
+@click.option(
+    "--baseline",
+    "baseline_out",
+    type=click.Path(dir_okay=False),
+    help="Write today's findings to FILE as waivers (reason and expiry to fill in), then "
+    "read it from pim.yaml with `lint: {baseline: FILE}`.",
+)
 @click.pass_obj
 @handle_errors
 def lint(obj: CliOptions, directory: str, **flags: Any) -> int:
-    """Check the policy against best practice, CISA SCuBA MS.AAD.7 and CIS controls."""
+    """Check the policy and the tenant against best practice, CISA SCuBA MS.AAD.7 and CIS
+    Microsoft 365 Foundations (v5.0.0). Exit 1 on an error of the views shown."""
     from pim_gitops.commands.policy import lint_policies
 
     one_tenant_view(flags)

@@ -9,6 +9,7 @@ from pathlib import Path
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.compile import DesiredState
 from pim_gitops.console import Console
+from pim_gitops.lint.registry import View
 from pim_gitops.state import TenantState
 from pim_gitops.wording import plural
 
@@ -60,6 +61,20 @@ def write_schema_files(console: Console, out: str) -> int:
     return ExitCode.OK
 
 
+#: ``lint --view``: ``all`` without a tenant view is refused by ``run_lint`` (posture needs one).
+LINT_VIEWS: dict[str, tuple[View, ...]] = {
+    "policy": ("policy",),
+    "posture": ("posture",),
+    "all": ("policy", "posture"),
+}
+
+
+def _rule_words(given: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--select A,B --select C`` as ``(A, B, C)``; ``None`` when not given."""
+    words = tuple(w.strip() for item in given for w in item.split(",") if w.strip())
+    return words or None
+
+
 def lint_policies(
     console: Console,
     options: CommandOptions,
@@ -69,18 +84,45 @@ def lint_policies(
     live: bool,
     preset: str | None,
     fmt: str,
+    view: str | None = None,
+    select: tuple[str, ...] = (),
+    extend_select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    baseline_out: str | None = None,
 ) -> int:
-    """Lint the policy (with tenant facts from a snapshot or the live tenant if asked);
-    exit 1 on blocking findings."""
+    """Lint the policy (and the tenant as it is, from a snapshot or live, if asked); exit 1
+    on blocking findings of the views shown; ``--baseline`` writes them as waivers."""
+    from pim_gitops.lint.baseline import baseline_path, baseline_yaml, read_baseline
     from pim_gitops.lint.engine import run_lint
     from pim_gitops.lint.render import render_github, render_json, render_sarif, render_text
+    from pim_gitops.lint.selection import Selection
     from pim_gitops.workflow import load_desired
 
     desired = load_desired(directory, options.now).state
     tenant = None
     if snapshot_path or live:
         tenant = _tenant_for(console, options, desired, snapshot_path)
-    result = run_lint(desired, tenant, options.now, preset=preset)
+    path = baseline_path(directory, desired)
+    baseline = () if path is None or baseline_out else read_baseline(path, str(path))
+    selection = Selection(_rule_words(select), _rule_words(ignore), _rule_words(extend_select))
+    views = LINT_VIEWS[view or ("all" if tenant is not None else "policy")]
+    result = run_lint(
+        desired,
+        tenant,
+        options.now,
+        preset=preset,
+        selection=selection,
+        views=views,
+        baseline=baseline,
+    )
+    if baseline_out:
+        Path(baseline_out).write_text(baseline_yaml(result.findings, options.now), "utf-8")
+        unwaived = [f for f in result.findings if f.waived is None]
+        console.message(
+            f"wrote {plural(len(unwaived), 'finding')} as waivers to {baseline_out}; fill in "
+            "each reason and expiry, and read it with `lint: {baseline: FILE}` in pim.yaml"
+        )
+        return ExitCode.OK
     render = {
         "text": render_text,
         "json": render_json,

@@ -27,16 +27,35 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
+#: How each view is introduced in text output.
+VIEW_TITLES = {
+    "policy": "Policy: the repository (what the tenant will be once applied)",
+    "posture": "Posture: the tenant as it is now",
+}
+
+
+def _text_line(f: Finding) -> str:
+    waived = f" (waived: {f.waived})" if f.waived else ""
+    controls = f" [{', '.join(f.controls)}]" if f.controls else ""
+    where = f"{f.file}:{f.line}" if f.line else f.file
+    return f"  {where}: {f.rule} {f.severity}: {f.message}{controls}{waived}"
+
+
+def _view_summary(findings: list[Finding]) -> str:
+    errors = sum(1 for f in findings if f.severity == "error" and not f.waived)
+    warnings = sum(1 for f in findings if f.severity == "warning" and not f.waived)
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
 def render_text(result: LintResult) -> str:
     lines: list[str] = []
-    for file, findings in groupby(result.findings, key=lambda f: f.file):
-        lines.append(file)
-        for f in findings:
-            waived = f" (waived: {f.waived})" if f.waived else ""
-            controls = f" [{', '.join(f.controls)}]" if f.controls else ""
-            where = f"{f.file}:{f.line}" if f.line else f.file
-            lines.append(f"  {where}: {f.rule} {f.severity}: {f.message}{controls}{waived}")
-        lines.append("")
+    for view in result.views:
+        shown = [f for f in result.findings if f.view == view]
+        lines += [f"{VIEW_TITLES[view]}: {_view_summary(shown)}", ""]
+        for file, findings in groupby(shown, key=lambda f: f.file):
+            lines.append(file)
+            lines += [_text_line(f) for f in findings]
+            lines.append("")
     if result.skipped:
         lines.append(
             f"skipped (need a tenant view: --snapshot or --live): {', '.join(result.skipped)}"
@@ -44,7 +63,8 @@ def render_text(result: LintResult) -> str:
     s = result.summary()
     lines.append(
         f"{plural(s['error'], 'error')}, {plural(s['warning'], 'warning')}, {s['info']} info, "
-        f"{s['waived']} waived (preset {result.preset})."
+        f"{s['waived']} waived (preset {result.preset}, privileged roles "
+        f"{result.privileged_roles})."
     )
     return "\n".join(lines) + "\n"
 
@@ -91,7 +111,13 @@ def render_sarif(result: LintResult) -> str:
             "level": SARIF_LEVEL[f.severity],
             "message": {"text": f.message},
             "locations": [{"physicalLocation": _physical_location(f)}],
-            "properties": {"controls": list(f.controls), "role": f.role, "principal": f.principal},
+            "properties": {
+                "controls": list(f.controls),
+                "role": f.role,
+                "roles": list(f.roles),
+                "principal": f.principal,
+                "view": f.view,
+            },
         }
         if f.waived:
             item["suppressions"] = [{"kind": "inSource", "justification": f.waived}]
@@ -124,5 +150,6 @@ def render_github(result: LintResult) -> str:
             continue
         message = f.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         where = f"file={f.file},line={f.line}" if f.line else f"file={f.file}"
-        lines.append(f"::{level[f.severity]} {where},title={f.rule} {f.name}::{message}")
+        title = f"{f.rule} {f.name} ({f.view})"
+        lines.append(f"::{level[f.severity]} {where},title={title}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")

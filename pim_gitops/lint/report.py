@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pim_gitops.lint.engine import Finding, LintResult, Severity
+from pim_gitops.lint.engine import Finding, LintResult, Severity, View
 
 #: The presets ``lint --preset`` accepts (``engine.PRESETS``).
 Preset = Literal["default", "cisa", "cis", "strict"]
@@ -39,6 +39,15 @@ class LintFinding(_Frozen):
     controls: tuple[str, ...]
     #: The waiver's reason when an accepted exception covers this finding.
     waived: str | None
+    view: View = Field(
+        description="policy: the repository, what apply makes of the tenant; posture: the "
+        "tenant as it is now (snapshot or live)."
+    )
+    roles: tuple[str, ...] = Field(
+        (),
+        description="A finding of one shared line (defaults, a template) reported once: the "
+        "roles it affects (role is then null).",
+    )
 
 
 class LintSummary(_Frozen):
@@ -52,6 +61,10 @@ class LintSummary(_Frozen):
 
 class LintReport(_Frozen):
     preset: Preset
+    #: The views linted, in order.
+    views: tuple[View, ...]
+    #: The privileged-role set the rules judged (cisa, cis, microsoft, microsoft+cisa, custom).
+    privileged_roles: str
     findings: tuple[LintFinding, ...]
     #: Rules that need a tenant view (``--snapshot`` or ``--live``) and had none.
     skipped: tuple[str, ...]
@@ -70,12 +83,16 @@ def lint_finding(finding: Finding) -> LintFinding:
         principal=finding.principal,
         controls=finding.controls,
         waived=finding.waived,
+        view=finding.view,
+        roles=finding.roles,
     )
 
 
 def lint_report(result: LintResult) -> LintReport:
     return LintReport(
         preset=result.preset,  # validated: one of engine.PRESETS
+        views=result.views,
+        privileged_roles=result.privileged_roles,
         findings=tuple(lint_finding(f) for f in result.findings),
         skipped=result.skipped,
         summary=LintSummary(**result.summary()),

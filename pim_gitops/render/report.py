@@ -141,11 +141,7 @@ def build_sections(
                     _assignment_words(role, "active"),
                 ],
                 holders=sorted(holders),
-                findings=[
-                    f
-                    for f in lint.findings
-                    if (f.role or "").casefold() == role.ref.label.casefold()
-                ],
+                findings=[f for f in lint.findings if _about(f, role.ref.label)],
                 drift=drift,
                 provenance=provenance.get(role.file),
             )
@@ -154,8 +150,7 @@ def build_sections(
 
 
 def _other_findings(lint: LintResult, sections: list[RoleSection]) -> list[Finding]:
-    names = {sec.name.casefold() for sec in sections}
-    return [f for f in lint.findings if (f.role or "").casefold() not in names]
+    return [f for f in lint.findings if not any(_about(f, sec.name) for sec in sections)]
 
 
 def _counts(sec: RoleSection) -> tuple[int, int, int]:
@@ -167,8 +162,37 @@ def _counts(sec: RoleSection) -> tuple[int, int, int]:
     )
 
 
+#: How a finding's view is named in the report.
+VIEW_WORDS = {"policy": "repository", "posture": "tenant now"}
+
+
 def _status(finding: Finding) -> str:
-    return f"accepted: {finding.waived}" if finding.waived else finding.severity
+    """Severity (or the accepted exception) and the view: ``error, tenant now``."""
+    status = f"accepted: {finding.waived}" if finding.waived else finding.severity
+    return f"{status}, {VIEW_WORDS[finding.view]}"
+
+
+def view_lines(lint: LintResult) -> list[str]:
+    """One line per view linted: what it judges and its open findings."""
+    lines = []
+    for view in lint.views:
+        open_ = [f for f in lint.findings if f.view == view and f.waived is None]
+        errors = sum(1 for f in open_ if f.severity == "error")
+        what = (
+            "the repository, what the tenant will be once applied"
+            if view == "policy"
+            else "the tenant as it is now"
+        )
+        lines.append(
+            f"{VIEW_WORDS[view].capitalize()} ({what}): {plural(errors, 'error')}, "
+            f"{plural(len(open_) - errors, 'other finding')}."
+        )
+    return lines
+
+
+def _about(finding: Finding, role: str) -> bool:
+    wanted = role.casefold()
+    return any((r or "").casefold() == wanted for r in (finding.role, *finding.roles))
 
 
 def render_markdown(
@@ -203,6 +227,8 @@ def render_markdown(
         f"Lint ({lint.preset}): {plural(s['error'], 'error')}, "
         f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}.",
         "",
+        *[f"- {line}" for line in view_lines(lint)],
+        "",
     ]
     if plan is not None:
         lines += [
@@ -226,9 +252,8 @@ def render_markdown(
             lines += ["| Kind | Principal | Until |", "|---|---|---|"]
             lines += [f"| {k} | {p} | {u} |" for k, p, u in sec.holders] + [""]
         for f in sec.findings:
-            status = f"accepted: {f.waived}" if f.waived else f.severity
             lines.append(
-                f"- **{f.rule}** ({status}): {f.message}"
+                f"- **{f.rule}** ({_status(f)}): {f.message}"
                 + (f" [{', '.join(f.controls)}]" if f.controls else "")
             )
         if sec.drift:
@@ -278,6 +303,7 @@ def render_html(
         f"<p>Lint ({e(lint.preset)}): <span class=error>{plural(s['error'], 'error')}</span>, "
         f"<span class=warning>{plural(s['warning'], 'warning')}</span>, "
         f"{plural(s['waived'], 'accepted exception')}.</p>",
+        "<ul>" + "".join(f"<li>{e(line)}</li>" for line in view_lines(lint)) + "</ul>",
     ]
     if plan is not None:
         body.append(
@@ -295,7 +321,7 @@ def render_html(
             "<h2>Findings outside the managed roles</h2><ul>"
             + "".join(
                 f"<li class={'accepted' if f.waived else e(f.severity)}><b>{e(f.rule)}</b> "
-                f"{e(f.severity)}: {e(f.message)}</li>"
+                f"{e(_status(f))}: {e(f.message)}</li>"
                 for f in others
             )
             + "</ul>"
@@ -317,7 +343,7 @@ def render_html(
                 "<ul>"
                 + "".join(
                     f"<li class={'accepted' if f.waived else e(f.severity)}><b>{e(f.rule)}</b> "
-                    f"{e('accepted: ' + f.waived if f.waived else f.severity)}: {e(f.message)}</li>"
+                    f"{e(_status(f))}: {e(f.message)}</li>"
                     for f in sec.findings
                 )
                 + "</ul>"
