@@ -23,6 +23,7 @@ import click
 from pim_gitops import __version__
 from pim_gitops.commands import CommandOptions, describe_error
 from pim_gitops.commands.applying import apply_options
+from pim_gitops.commands.lint_options import lint_options
 from pim_gitops.console import Console, make_console
 from pim_gitops.errors import PimGitopsError
 
@@ -314,33 +315,7 @@ def apply(obj: CliOptions, target: str, policy: str, horizon: str, **flags: Any)
 @directory_argument
 @snapshot_option("Tenant facts from a snapshot file.")
 @click.option("--live", is_flag=True, help="Tenant facts from the live tenant (Graph).")
-@click.option("--preset", type=click.Choice(["default", "cisa", "cis", "strict"]))
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text"
-)
-@click.option(
-    "--view",
-    type=click.Choice(["policy", "posture", "all"]),
-    default=None,
-    help="policy: the repository (what apply makes of the tenant); posture: the tenant as it "
-    "is now (needs --snapshot or --live). Default: both with a tenant view, else policy.",
-)
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="RULES",
-    help="Run only these rules (codes, prefixes "
-    "such as ASG, names, ALL; comma-separated or repeated).",
-)
-@click.option("--extend-select", multiple=True, metavar="RULES", help="Run these rules as well.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
-@click.option(
-    "--baseline",
-    "baseline_out",
-    type=click.Path(dir_okay=False),
-    help="Write today's findings to FILE as waivers (reason and expiry to fill in), then "
-    "read it from pim.yaml with `lint: {baseline: FILE}`.",
-)
+@lint_options
 @click.pass_obj
 @handle_errors
 def lint(obj: CliOptions, directory: str, **flags: Any) -> int:

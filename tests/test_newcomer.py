@@ -182,7 +182,7 @@ def test_the_pre_commit_hooks_run_on_a_fresh_export(exported: Path, tmp_path: Pa
         assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert outcome["pim-gitops-validate"].returncode == 0, outcome["pim-gitops-validate"].stderr
     assert outcome["pim-gitops-lint"].returncode in (0, 1)
-    assert outcome["pim-gitops-lint"].stdout.rstrip().endswith("(preset default).")
+    assert outcome["pim-gitops-lint"].stdout.rstrip().endswith("(preset default, privileged roles cisa).")
 
 
 # --- 5. findings about the tenant are located where they can be acted on ----------------------
@@ -255,7 +255,7 @@ def test_one_role_and_one_assignment_are_singular(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Tenant t: 1 role managed, 1 assignment (1 eligible, 0 active)." in result.stdout
     lint = _run("lint", str(tmp_path))
-    assert lint.stdout.rstrip().endswith("(preset default).")
+    assert lint.stdout.rstrip().endswith("(preset default, privileged roles cisa).")
     assert "error(s)" not in lint.stdout and "warning(s)" not in lint.stdout
 
 

@@ -51,8 +51,12 @@ def test_markdown_report() -> None:
     assert text.startswith("# PIM report")
     assert "| Global Administrator | activation up to 1 hour, requires MFA" in text
     assert "- user:bg1@contoso.onmicrosoft.com" in text
+    # Both views are named, with their own counts.
+    assert "- Repository (the repository, what the tenant will be once applied): " in text
+    assert "- Tenant now (the tenant as it is now): " in text
     assert (
-        "**ASG005** (error): user:carol.it@contoso.com was assigned Global Administrator "
+        "**ASG005** (error, tenant now): user:carol.it@contoso.com was assigned Global "
+        "Administrator "
         "outside PIM" in text
     )
     # One difference per change `plan` finds on the same inputs (counted on a tiny tenant in

@@ -172,6 +172,30 @@ def _status(finding: Finding) -> str:
     return f"{status}, {VIEW_WORDS[finding.view]}"
 
 
+def _lint_block(lint: LintResult) -> list[str]:
+    """The report's lint summary in markdown: the totals, then one line per view."""
+    s = lint.summary()
+    return [
+        f"Lint ({lint.preset}): {plural(s['error'], 'error')}, "
+        f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}.",
+        "",
+        *[f"- {line}" for line in view_lines(lint)],
+        "",
+    ]
+
+
+def _html_lint(lint: LintResult) -> str:
+    """The report's lint summary in HTML: the totals, then one line per view."""
+    e = html.escape
+    s = lint.summary()
+    return (
+        f"<p>Lint ({e(lint.preset)}): <span class=error>{plural(s['error'], 'error')}</span>, "
+        f"<span class=warning>{plural(s['warning'], 'warning')}</span>, "
+        f"{plural(s['waived'], 'accepted exception')}.</p>"
+        "<ul>" + "".join(f"<li>{e(line)}</li>" for line in view_lines(lint)) + "</ul>"
+    )
+
+
 def view_lines(lint: LintResult) -> list[str]:
     """One line per view linted: what it judges and its open findings."""
     lines = []
@@ -202,7 +226,6 @@ def render_markdown(
     plan: Plan | None,
     now: datetime,
 ) -> str:
-    s = lint.summary()
     lines = [
         "# PIM report",
         "",
@@ -222,14 +245,7 @@ def render_markdown(
             f"| {sec.name} | {sec.settings[0]} | {eligible} | {active} | "
             f"{open_findings} | {change} |"
         )
-    lines += [
-        "",
-        f"Lint ({lint.preset}): {plural(s['error'], 'error')}, "
-        f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}.",
-        "",
-        *[f"- {line}" for line in view_lines(lint)],
-        "",
-    ]
+    lines += ["", *_lint_block(lint)]
     if plan is not None:
         lines += [
             f"Drift: {'none' if plan.empty else plural(len(plan.changes), 'difference')}"
@@ -281,7 +297,6 @@ def render_html(
     now: datetime,
 ) -> str:
     e = html.escape
-    s = lint.summary()
     rows = []
     for sec in sections:
         eligible, active, open_findings = _counts(sec)
@@ -300,10 +315,7 @@ def render_html(
         f"{e(format_instant(now))}.</p>",
         "<table><tr><th>Role</th><th>Activation</th><th>Eligible</th><th>Active</th>"
         "<th>Open findings</th><th>Last change</th></tr>" + "".join(rows) + "</table>",
-        f"<p>Lint ({e(lint.preset)}): <span class=error>{plural(s['error'], 'error')}</span>, "
-        f"<span class=warning>{plural(s['warning'], 'warning')}</span>, "
-        f"{plural(s['waived'], 'accepted exception')}.</p>",
-        "<ul>" + "".join(f"<li>{e(line)}</li>" for line in view_lines(lint)) + "</ul>",
+        _html_lint(lint),
     ]
     if plan is not None:
         body.append(
