@@ -57,16 +57,17 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _entries(findings: Iterable[Finding]) -> list[tuple[str, str | None, str | None, str]]:
-    """(rule, role, principal, message) of each unwaived finding, one per role of a finding
-    reported once for several roles; sorted, without repeats."""
-    seen: set[tuple[str, str | None, str | None, str]] = set()
+def _entries(findings: Iterable[Finding]) -> dict[tuple[str, str, str], list[str]]:
+    """(rule, role, principal) → the messages of the unwaived findings it covers (a waiver
+    matches by those three, so one waiver per triple; a finding reported once for several
+    roles gives one per role), sorted."""
+    found: dict[tuple[str, str, str], set[str]] = {}
     for f in findings:
         if f.waived is not None or f.rule in ("GEN004", "GEN005"):
             continue
         for role in f.roles or (f.role,):
-            seen.add((f.rule, role, f.principal, f.message))
-    return sorted(seen, key=lambda e: (e[0], e[1] or "", e[2] or "", e[3]))
+            found.setdefault((f.rule, role or "", f.principal or ""), set()).add(f.message)
+    return {key: sorted(found[key]) for key in sorted(found)}
 
 
 def baseline_yaml(findings: Iterable[Finding], now: datetime) -> str:
@@ -81,8 +82,8 @@ def baseline_yaml(findings: Iterable[Finding], now: datetime) -> str:
         "# with `lint: {baseline: <this file>}`. Unused waivers are reported (GEN005).",
         "waivers:" if entries else "waivers: []",
     ]
-    for rule_code, role, principal, message in entries:
-        lines.append(f"  # {message}")
+    for (rule_code, role, principal), messages in entries.items():
+        lines += [f"  # {message}" for message in messages]
         lines.append(f"  - rule: {rule_code}")
         if role:
             lines.append(f"    role: {_quoted(role)}")

@@ -1,0 +1,277 @@
+"""The two views (policy: the repository; posture: the tenant as it is), the privileged-role
+sets, rule selection, findings of a shared line reported once, and the baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pim_gitops.cli import cli
+from pim_gitops.errors import LintConfigError
+from pim_gitops.lint.baseline import baseline_yaml, read_baseline
+from pim_gitops.lint.engine import Finding, run_lint
+from pim_gitops.lint.examples import tenant_snapshot
+from pim_gitops.lint.privileged import (
+    CIS_PIM_ROLES,
+    MICROSOFT_PRIVILEGED,
+    SCUBA_HIGHLY_PRIVILEGED,
+)
+from pim_gitops.lint.selection import Selection
+from pim_gitops.normalize import normalize_tenant
+from pim_gitops.roles import builtin_role_by_name
+from pim_gitops.workflow import load_desired
+from tests.lint.helpers import NOW, lint_repo, write_repo
+
+PIM = "tenant: contoso.onmicrosoft.com\n"
+EXCHANGE = "role: Exchange Administrator\n"
+TEAMS = "role: Teams Administrator\n"
+# A live permanent active Teams Administrator and an eligible Exchange Administrator.
+FACTS: dict[str, Any] = {
+    "users": {"ann@contoso.com": {}, "ben@contoso.com": {}},
+    "assignments": [
+        {
+            "role": "Teams Administrator",
+            "principal": "user:ann@contoso.com",
+            "kind": "active",
+            "days_left": None,
+        },
+        {
+            "role": "Exchange Administrator",
+            "principal": "user:ben@contoso.com",
+            "kind": "eligible",
+            "days_left": 20,
+        },
+    ],
+}
+
+
+def codes(findings: tuple[Finding, ...], view: str, rule: str) -> set[str | None]:
+    return {f.role for f in findings if f.view == view and f.rule == rule and not f.waived}
+
+
+def test_without_a_tenant_only_the_policy_view_runs(tmp_path: Path) -> None:
+    result = lint_repo(write_repo(tmp_path, {"pim.yaml": PIM}), None)
+    assert result.views == ("policy",)
+    assert {f.view for f in result.findings} <= {"policy"}
+
+
+def test_the_posture_view_needs_a_tenant(tmp_path: Path) -> None:
+    with pytest.raises(LintConfigError, match="posture view lints the tenant"):
+        lint_repo(write_repo(tmp_path, {"pim.yaml": PIM}), None, ("posture",))
+
+
+def test_posture_judges_roles_the_repository_does_not_manage(tmp_path: Path) -> None:
+    """A live permanent active Teams Administrator: the posture view reports it although no
+    file names the role; the policy view does not (the repository does not decide it)."""
+    root = write_repo(tmp_path, {"pim.yaml": PIM + "lint: {privileged_roles: cis}\n"})
+    result = lint_repo(root, FACTS)
+    assert codes(result.findings, "posture", "ASG001") == {"Teams Administrator"}
+    assert codes(result.findings, "policy", "ASG001") == set()
+    found = next(f for f in result.findings if f.rule == "ASG001" and f.view == "posture")
+    assert (found.file, found.line) == (str(root / "pim.yaml"), 0)  # no line says it
+
+
+def test_a_posture_finding_of_a_managed_role_points_at_its_file(tmp_path: Path) -> None:
+    files = {"pim.yaml": PIM + "lint: {privileged_roles: cis}\n", "roles/teams.yaml": TEAMS}
+    root = write_repo(tmp_path, files)
+    found = [
+        f for f in lint_repo(root, FACTS).findings if f.rule == "ASG001" and f.view == "posture"
+    ]
+    assert [(Path(f.file).name, f.line) for f in found] == [("teams.yaml", 1)]
+
+
+def test_additive_roles_keep_live_holders_in_the_policy_view(tmp_path: Path) -> None:
+    """In ``assignments_mode: additive`` apply leaves undeclared live assignments: they are
+    part of what the tenant will be, so the policy view judges them; authoritative removes
+    them, so it does not."""
+    pim = PIM + "lint: {privileged_roles: cis}\n"
+    additive = write_repo(
+        tmp_path / "a", {"pim.yaml": pim, "roles/t.yaml": TEAMS + "assignments_mode: additive\n"}
+    )
+    authoritative = write_repo(tmp_path / "b", {"pim.yaml": pim, "roles/t.yaml": TEAMS})
+    assert codes(lint_repo(additive, FACTS).findings, "policy", "ASG001") == {"Teams Administrator"}
+    assert codes(lint_repo(authoritative, FACTS).findings, "policy", "ASG001") == set()
+
+
+def test_privileged_role_sets_by_preset_and_by_name(tmp_path: Path) -> None:
+    teams = builtin_role_by_name("Teams Administrator")
+    exchange = builtin_role_by_name("Exchange Administrator")
+    assert len(SCUBA_HIGHLY_PRIVILEGED) == 8 and len(CIS_PIM_ROLES) == 24
+    assert len(MICROSOFT_PRIVILEGED) == 29
+    assert teams in CIS_PIM_ROLES and teams not in SCUBA_HIGHLY_PRIVILEGED
+    assert exchange not in MICROSOFT_PRIVILEGED  # Microsoft does not label it; strict adds it
+    for preset, name in (("default", "cisa"), ("cis", "cis"), ("strict", "microsoft+cisa")):
+        root = write_repo(tmp_path / preset, {"pim.yaml": PIM + f"lint: {{preset: {preset}}}\n"})
+        assert lint_repo(root, None).privileged_roles == name
+    named = PIM + "lint: {privileged_roles: [Teams Administrator]}\n"
+    result = lint_repo(write_repo(tmp_path / "named", {"pim.yaml": named}), FACTS)
+    assert result.privileged_roles == "custom"
+    # Teams Administrator is privileged here; its permanent holder is an error, and carries
+    # CIS 5.3.1 (its list has the role) but not MS.AAD.7.4v1 (SCuBA's eight do not).
+    found = [f for f in result.findings if f.rule == "ASG001" and f.view == "posture"]
+    assert [(f.severity, "MS.AAD.7.4v1" in f.controls) for f in found] == [("error", False)]
+
+
+def test_an_unknown_privileged_role_name_is_an_error_with_a_tenant(tmp_path: Path) -> None:
+    pim = PIM + "lint: {privileged_roles: [Teams Adminstrator]}\n"
+    with pytest.raises(LintConfigError, match="Teams Adminstrator"):
+        lint_repo(write_repo(tmp_path, {"pim.yaml": pim}), FACTS)
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        (Selection(select=("ASG001",)), {"ASG001"}),
+        (Selection(select=("asg00",)), {f"ASG00{i}" for i in range(1, 10)}),
+        (Selection(select=("no-permanent-active",)), {"ASG001"}),
+        (Selection(select=("ASG",), ignore=("ASG001",)), None),  # every ASG but ASG001
+        (Selection(select=("ASG001",), extend_select=("NTF",)), {"ASG001", "NTF001"}),
+    ],
+)
+def test_selection_like_ruff(
+    tmp_path: Path, selection: Selection, expected: set[str] | None
+) -> None:
+    from pim_gitops.lint.registry import catalogue
+
+    rules = catalogue()
+    picked = selection.chosen(rules, lambda r: True)
+    if expected is None:
+        every_asg = {r.code for r in rules if r.code.startswith("ASG")}
+        assert picked == every_asg - {"ASG001"} and "ASG002" in picked
+    else:
+        assert picked == expected
+
+
+def test_selection_all_and_the_preset(tmp_path: Path) -> None:
+    from pim_gitops.lint.registry import catalogue
+
+    rules = catalogue()
+    assert Selection(select=("ALL",)).chosen(rules, lambda r: False) == {r.code for r in rules}
+    only_preset = Selection().chosen(rules, lambda r: r.code == "ACT001")
+    assert only_preset == {"ACT001"}
+    assert Selection(ignore=("ACT001",)).chosen(rules, lambda r: r.code == "ACT001") == set()
+
+
+def test_an_unknown_selector_is_an_error() -> None:
+    from pim_gitops.lint.registry import catalogue
+
+    with pytest.raises(LintConfigError, match="'XYZ' names no rule"):
+        Selection(ignore=("XYZ",)).chosen(catalogue(), lambda r: True)
+
+
+def test_the_command_line_selection_replaces_the_file_s(tmp_path: Path) -> None:
+    pim = PIM + "lint: {select: [ACT001]}\n"
+    desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": pim})), NOW).state
+    from_file = Selection().over(desired.lint)
+    assert from_file.select == ("ACT001",)
+    assert Selection(select=("NTF",)).over(desired.lint).select == ("NTF",)
+
+
+DEFAULTS_NO_TICKET = PIM + "defaults:\n  activation:\n    require: [mfa, justification]\n"
+
+
+def test_a_finding_of_a_shared_defaults_line_is_reported_once(tmp_path: Path) -> None:
+    files = {
+        "pim.yaml": DEFAULTS_NO_TICKET,
+        "roles/a.yaml": "role: Exchange Administrator\n",
+        "roles/b.yaml": "role: Teams Administrator\n",
+        "roles/c.yaml": "role: Global Reader\nactivation:\n  require: [mfa, justification]\n",
+    }
+    result = lint_repo(write_repo(tmp_path, files), None)
+    tickets = [f for f in result.findings if f.rule == "ACT001" and "ticket" in f.message]
+    shared = [f for f in tickets if Path(f.file).name == "pim.yaml"]
+    own = [f for f in tickets if Path(f.file).name == "c.yaml"]
+    assert len(shared) == 1 and shared[0].role is None
+    assert shared[0].roles == ("Exchange Administrator", "Teams Administrator")
+    assert shared[0].message == (
+        "activation does not require a ticket (2 roles: Exchange Administrator, "
+        "Teams Administrator)"
+    )
+    # The role that says it in its own file is reported there, on its own.
+    assert [f.role for f in own] == ["Global Reader"]
+
+
+def test_one_role_on_a_shared_line_is_not_merged(tmp_path: Path) -> None:
+    files = {"pim.yaml": DEFAULTS_NO_TICKET, "roles/a.yaml": "role: Exchange Administrator\n"}
+    result = lint_repo(write_repo(tmp_path, files), None)
+    found = [f for f in result.findings if f.rule == "ACT001" and "ticket" in f.message]
+    assert [(f.role, f.roles) for f in found] == [("Exchange Administrator", ())]
+
+
+def test_the_baseline_waives_today_s_findings_and_reports_them_unused_once_fixed(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "pim.yaml": DEFAULTS_NO_TICKET,
+        "roles/a.yaml": "role: Exchange Administrator\n",
+        "roles/b.yaml": "role: Teams Administrator\n",
+    }
+    root = write_repo(tmp_path, files)
+    before = lint_repo(root, None)
+    assert [f for f in before.findings if f.waived is None]
+    text = baseline_yaml(before.findings, NOW)
+    assert yaml.safe_load(text)["waivers"]
+    (root / "baseline.yaml").write_text(text, encoding="utf-8")
+    waivers = read_baseline(root / "baseline.yaml", "baseline.yaml")
+    # One waiver per role of the finding reported once for both roles.
+    assert {(w.waiver.rule, w.waiver.role) for w in waivers} >= {
+        ("ACT001", "Exchange Administrator"),
+        ("ACT001", "Teams Administrator"),
+    }
+    desired = load_desired(str(root), NOW).state
+    after = run_lint(desired, None, NOW, baseline=waivers)
+    assert [f for f in after.findings if f.waived is None] == []
+    # Fix the defaults: the ticket waivers now cover nothing, and GEN005 says so.
+    (root / "pim.yaml").write_text(
+        PIM + "defaults:\n  activation:\n    require: [mfa, justification, ticket]\n",
+        encoding="utf-8",
+    )
+    fixed = run_lint(load_desired(str(root), NOW).state, None, NOW, baseline=waivers)
+    unused = {f.message for f in fixed.findings if f.rule == "GEN005" and f.waived is None}
+    assert any("ACT001" in m for m in unused), unused
+
+
+def test_a_bad_baseline_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "b.yaml").write_text("waivers:\n  - {rule: ACT001}\n", encoding="utf-8")
+    with pytest.raises(LintConfigError, match=r"b\.yaml:2"):
+        read_baseline(tmp_path / "b.yaml", "b.yaml")
+    with pytest.raises(LintConfigError, match="cannot read the lint baseline"):
+        read_baseline(tmp_path / "missing.yaml", "missing.yaml")
+
+
+def test_cli_baseline_round_trip_and_views(tmp_path: Path) -> None:
+    files = {"pim.yaml": DEFAULTS_NO_TICKET, "roles/a.yaml": "role: Exchange Administrator\n"}
+    root = write_repo(tmp_path, files)
+    runner = CliRunner()
+    args = ["--now", "2026-12-01", "lint", str(root)]
+    wrote = runner.invoke(cli, [*args, "--baseline", str(root / "lint-baseline.yaml")])
+    assert wrote.exit_code == 0, wrote.output
+    (root / "pim.yaml").write_text(
+        DEFAULTS_NO_TICKET + "lint: {baseline: lint-baseline.yaml}\n", encoding="utf-8"
+    )
+    quiet = runner.invoke(cli, [*args, "--format", "json"])
+    assert quiet.exit_code == 0, quiet.output
+    report = yaml.safe_load(quiet.output)
+    assert report["summary"]["waived"] >= 1
+    assert {f["view"] for f in report["findings"]} == {"policy"}
+    refused = runner.invoke(cli, [*args, "--view", "posture"])
+    assert refused.exit_code != 0 and "posture view lints the tenant" in refused.output
+
+
+def test_pending_requests_give_no_access_in_the_posture_view(tmp_path: Path) -> None:
+    """A live assignment that is only a request (granted, starting later) is left out."""
+    snapshot = tenant_snapshot(FACTS, NOW)
+    state = normalize_tenant(snapshot, NOW)
+    desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": PIM})), NOW).state
+    from dataclasses import replace
+
+    pending = tuple(
+        replace(a, request=("Granted", "r1")) if a.kind == "active" else a
+        for a in state.assignments
+    )
+    result = run_lint(desired, replace(state, assignments=pending), NOW, views=("posture",))
+    assert codes(result.findings, "posture", "ASG001") == set()
