@@ -1,5 +1,5 @@
 """``pim-gitops demo``: the whole loop against the bundled sample tenant on the built-in
-emulator — validate, lint, plan, apply, plan again with no changes.
+emulator — validate, lint, plan, apply, plan again with no changes, and the posture after.
 
 Each step calls the function its command calls (``pim_gitops.commands``), with the same
 console: the demo never goes through the CLI module."""
@@ -67,6 +67,20 @@ def demo_steps(console: Console, options: CommandOptions, directory: str) -> lis
             ("plan", directory, "--detailed-exitcode"),
             lambda: show_plan(console, options, directory, detailed_exitcode=True),
         ),
+        Step(
+            ("lint", directory, "--live", "--view", "posture"),
+            lambda: lint_policies(
+                console,
+                options,
+                directory,
+                snapshot_path=None,
+                live=True,
+                preset=None,
+                fmt="text",
+                view="posture",
+            ),
+            may_fail=True,
+        ),
     ]
 
 
@@ -99,7 +113,7 @@ def run_demo(console: Console, directory: str) -> int:
             code = run_step(console, step)
             if step.may_fail:
                 # The sample tenant has planted problems (pim_gitops/demo/planted-defects.json);
-                # the plan fixes those in managed roles.
+                # the plan fixes those in managed roles, the last posture shows what is left.
                 console.data(
                     "(lint findings are expected here: "
                     "see pim_gitops/demo/planted-defects.json)\n\n"
