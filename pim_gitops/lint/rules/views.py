@@ -160,7 +160,9 @@ def _live_subjects(ctx: LintContext) -> list[Subject]:
 def subjects(ctx: LintContext) -> list[Subject]:
     """The roles of this view: managed ones (policy); in the posture view every role that is
     managed, held by someone or in the privileged-role set."""
-    return _live_subjects(ctx) if ctx.view == "posture" else _managed_subjects(ctx)
+    if ctx.view == "posture":
+        return ctx.memo(("subjects", "posture"), lambda: _live_subjects(ctx))
+    return ctx.memo(("subjects", "policy"), lambda: _managed_subjects(ctx))
 
 
 def configured(ctx: LintContext) -> list[tuple[Subject, RoleSettings]]:
@@ -171,9 +173,13 @@ def configured(ctx: LintContext) -> list[tuple[Subject, RoleSettings]]:
 
 def live_assignments(ctx: LintContext) -> list[Assignment]:
     """The tenant's directory-wide assignments that give access (no pending requests)."""
-    if ctx.tenant is None:
+    tenant = ctx.tenant
+    if tenant is None:
         return []
-    return [a for a in ctx.tenant.assignments if a.scope == "/" and a.request is None]
+    return ctx.memo(
+        "live assignments",
+        lambda: [a for a in tenant.assignments if a.scope == "/" and a.request is None],
+    )
 
 
 def _live_holder(ctx: LintContext, a: Assignment, where: Location) -> Holder:
@@ -234,7 +240,12 @@ def _kept_live(ctx: LintContext, role: CompiledRole, role_id: str) -> list[Holde
 
 
 def holders(ctx: LintContext) -> list[Holder]:
-    """Who holds which role in this view (see the module docstring)."""
+    """Who holds which role in this view (see the module docstring); computed once per run
+    and view."""
+    return ctx.memo(("holders", ctx.view), lambda: _holders(ctx))
+
+
+def _holders(ctx: LintContext) -> list[Holder]:
     if ctx.view == "posture":
         return [_live_holder(ctx, a, ctx.tenant_location(a.role_id)) for a in live_assignments(ctx)]
     out: list[Holder] = []
