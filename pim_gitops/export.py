@@ -3,8 +3,10 @@
 The most common value of each setting becomes the default; a template is made only where at
 least three roles share the same deviations; each role file holds only what differs. Roles and
 principals are written by immutable id or unambiguous reference with the display name
-alongside; ``pim.yaml`` proposes ``break_glass:`` (``export_guards.py``). Output is
-deterministic: exporting twice gives identical bytes; planning it shows no changes.
+alongside; ``pim.yaml`` declares the ``break_glass:`` it proposes, to confirm
+(``export_guards.py``); every assignment is marked ``adopted:`` on the export's date. Output
+is deterministic: exporting twice at one ``now`` gives identical bytes; planning it shows no
+changes.
 
 Tenant strings are hostile input (a group named ``Ops #1``, a display name with a newline):
 every value reaches the YAML text through one serializer (``_Dumper``), never by string

@@ -35,8 +35,9 @@ def round_trip(snapshot: dict[str, Any], tmp: Path, now: Any = SAMPLE_NOW) -> An
 
 
 def test_golden_export_of_the_sample_tenant(tmp_path: Path) -> None:
-    """Reviewed like code: regenerate with `pim-gitops export --snapshot
-    pim_gitops/demo/tenant.json --out tests/golden/export --force` and read the diff."""
+    """Reviewed like code: regenerate with `pim-gitops --now 2026-11-24T09:00:00Z export
+    --snapshot pim_gitops/demo/tenant.json --out tests/golden/export --force` and read the
+    diff."""
     files = export_repo(normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW), now=SAMPLE_NOW)
     golden = {str(p.relative_to(GOLDEN)): p.read_text() for p in GOLDEN.rglob("*.yaml")}
     assert {k: v for k, v in files.items() if k.endswith(".yaml")} == golden
