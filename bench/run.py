@@ -184,7 +184,7 @@ def bench_plan(assignments: int) -> dict[str, Any]:
     snapshot = tenant(assignments)
     state = normalize_tenant(snapshot, NOW)
     with tempfile.TemporaryDirectory() as tmp:
-        write_export(export_repo(state), Path(tmp), force=True)
+        write_export(export_repo(state, now=NOW), Path(tmp), force=True)
         # 10% of the schedules disappear from the tenant: the plan re-creates them.
         snapshot["roleEligibilitySchedules"] = snapshot["roleEligibilitySchedules"][
             len(snapshot["roleEligibilitySchedules"]) // 10 :

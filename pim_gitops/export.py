@@ -3,8 +3,10 @@
 The most common value of each setting becomes the default; a template is made only where at
 least three roles share the same deviations; each role file holds only what differs. Roles and
 principals are written by immutable id or unambiguous reference with the display name
-alongside; ``pim.yaml`` proposes ``break_glass:`` (``export_guards.py``). Output is
-deterministic: exporting twice gives identical bytes; planning it shows no changes.
+alongside; ``pim.yaml`` declares the ``break_glass:`` it proposes, to confirm
+(``export_guards.py``); every assignment is marked ``adopted:`` on the export's date. Output
+is deterministic: exporting twice at one ``now`` gives identical bytes; planning it shows no
+changes.
 
 Tenant strings are hostile input (a group named ``Ops #1``, a display name with a newline):
 every value reaches the YAML text through one serializer (``_Dumper``), never by string
@@ -19,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +29,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
 from pim_gitops.export_guards import guard_block
-from pim_gitops.model import PrincipalRef, RoleName
+from pim_gitops.export_roles import check_roles, role_reference
+from pim_gitops.model import PrincipalRef
 from pim_gitops.resolve import Resolver
-from pim_gitops.roles import builtin_role_by_name
 from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
 from pim_gitops.wire import is_guid
 from pim_gitops.yamlwrite import (
@@ -52,8 +55,6 @@ EXPORTED_NOTE = (
 JUSTIFICATION_NOTE = "      # justification: unknown (Graph does not keep it on schedules)"
 #: What the loader accepts as a principal (the model's own validators).
 _PRINCIPAL_REF: TypeAdapter[str] = TypeAdapter(PrincipalRef)
-#: What the loader accepts as a role file's ``role:``.
-_ROLE_NAME: TypeAdapter[str] = TypeAdapter(RoleName)
 #: The export carries the JSON Schemas its ``$schema`` headers name, under this folder of
 #: the policy directory (editors resolve a modeline path from the file that holds it).
 SCHEMA_DIR = "schemas"
@@ -224,9 +225,11 @@ def _schedule_entry(a: Assignment) -> dict[str, Any]:
 
 
 def _assignment_lines(
-    assignments: tuple[Assignment, ...], names: _Names
+    assignments: tuple[Assignment, ...], names: _Names, adopted: date
 ) -> tuple[list[str], dict[str, Any]]:
-    """The ``assignments:`` block and the data it holds (both empty without assignments)."""
+    """The ``assignments:`` block and the data it holds (both empty without assignments);
+    each assignment is marked ``adopted:`` on the export's date (Graph keeps no
+    justification of it, so lint asks for none)."""
     lines = ["assignments:"]
     data: dict[str, list[dict[str, Any]]] = {}
     for kind in ("eligible", "active"):
@@ -242,6 +245,7 @@ def _assignment_lines(
             entry: dict[str, Any] = {"principal": ref}
             lines.append("    - " + line("principal", ref) + names.comment(a.principal_id))
             entry.update(_schedule_entry(a))
+            entry["adopted"] = adopted
             lines += ["      " + line(*item) for item in list(entry.items())[1:]]
             lines.append(JUSTIFICATION_NOTE)
             data[kind].append(entry)
@@ -266,12 +270,12 @@ def _selected_roles(tenant: TenantState, roles: list[str] | None) -> list[RoleDe
     )
 
 
-def _tenant_file(names: _Names, defaults: Flat, templates: dict[str, Flat]) -> str:
+def _tenant_file(names: _Names, defaults: Flat, templates: dict[str, Flat], now: datetime) -> str:
     tenant, head = names.tenant.tenant_id, schema_header("pim.yaml", TENANT_SCHEMA) + "\n"
     body: dict[str, Any] = {"defaults": _nest(defaults)}
     if templates:
         body["templates"] = {name: _nest(flat) for name, flat in templates.items()}
-    guards, declared = guard_block(names.tenant, names.written, names.comment)
+    guards, declared = guard_block(names.tenant, names.written, names.comment, now)
     text = head + EXPORTED_NOTE + line("tenant", tenant) + "\n" + guards + dump(body)
     return checked("pim.yaml", text, {"tenant": tenant, **declared, **body})
 
@@ -283,6 +287,7 @@ def _role_file(
     deviations: Flat,
     assignments: tuple[Assignment, ...],
     names: _Names,
+    adopted: date,
 ) -> str:
     role_ref, label = role_reference(role, names.tenant)
     lines = [schema_header(path, ROLE_SCHEMA), line("role", role_ref) + eol(label)]
@@ -293,7 +298,7 @@ def _role_file(
     if deviations:
         lines.append(dump(_nest(deviations)).rstrip("\n"))
         data.update(_nest(deviations))
-    block, held = _assignment_lines(assignments, names)
+    block, held = _assignment_lines(assignments, names, adopted)
     lines += block
     data.update(held)
     for a in names.tenant.unmanaged_scoped:
@@ -319,61 +324,17 @@ def schema_files() -> dict[str, str]:
     return {f"{SCHEMA_DIR}/{n}": render_schema(schemas[n]) for n in (TENANT_SCHEMA, ROLE_SCHEMA)}
 
 
-def _name_problem(role: RoleDefinition, tenant: TenantState) -> str | None:
-    """Why a custom role's display name, written as ``role:``, would not find this role and
-    no other (``None``: it does). The loader must keep it verbatim, it must be no id and no
-    built-in role's name, and no other role may have it (``Resolver.role`` compares names
-    case-insensitively)."""
-    name = role.display_name
-    if not name or name != name.strip() or not name.isprintable():
-        return "the name is not one line of printable text"
-    if is_guid(name):
-        return "the name looks like an object id"
-    if builtin_role_by_name(name) is not None:
-        return "a built-in role has that name"
-    try:
-        _ROLE_NAME.validate_python(name)
-    except ValidationError:
-        return "the name is not a valid role reference"
-    same = sum(r.display_name.casefold() == name.casefold() for r in tenant.roles.values())
-    return None if same == 1 else f"{same} roles of the tenant have that name"
-
-
-def role_reference(role: RoleDefinition, tenant: TenantState) -> tuple[str, str]:
-    """How a role file names its role, and the comment beside it: a built-in by template id
-    (its name in the comment); a custom role by display name where that name reads back as
-    this role, else by object id with the name (and why) in the comment."""
-    name = safe_comment(role.display_name)
-    if role.is_builtin:
-        return role.template_id, name
-    problem = _name_problem(role, tenant)
-    if problem is None:
-        return role.display_name, f"custom role {role.id}"
-    return role.id, f"{name} (custom role, by object id: {problem})"
-
-
-def check_roles(tenant: TenantState, roles: list[str]) -> None:
-    """``--roles`` that name no role with a PIM policy are an error, with a suggestion."""
-    import difflib
-
-    names = sorted({r.display_name for r in tenant.roles.values() if r.id in tenant.policies})
-    known = {n.casefold() for n in names}
-    known |= {key.casefold() for r in tenant.roles.values() for key in (r.id, r.template_id)}
-    for role in roles:
-        if role.casefold() not in known:
-            close = difflib.get_close_matches(role, names, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ExportError(f"--roles {role!r}: no role with a PIM policy has that name{hint}")
-
-
-def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str, str]:
-    """The files of a policy repository (relative path → text)."""
+def export_repo(
+    tenant: TenantState, roles: list[str] | None = None, *, now: datetime
+) -> dict[str, str]:
+    """The files of a policy repository (relative path → text), its assignments marked
+    adopted on ``now``'s date (UTC)."""
     check_roles(tenant, roles or [])
     selected = _selected_roles(tenant, roles)
     names = _Names(tenant, Resolver(tenant))
     per_role = {r.id: _settings_words(tenant.policies[r.id].settings, names) for r in selected}
     defaults, templates, chosen, deviations = _plan_layers(per_role)
-    files = {"pim.yaml": _tenant_file(names, defaults, templates), **schema_files()}
+    files = {"pim.yaml": _tenant_file(names, defaults, templates, now), **schema_files()}
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:
         if a.principal_id in tenant.principals:  # a deleted principal's lingering schedule
@@ -387,6 +348,7 @@ def export_repo(tenant: TenantState, roles: list[str] | None = None) -> dict[str
             deviations[role.id],
             tuple(by_role.get(role.id, ())),
             names,
+            now.astimezone(UTC).date(),
         )
     return files
 

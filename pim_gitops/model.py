@@ -231,6 +231,13 @@ class AssignmentSpec(Strict):
     )
     justification: str | None = None
     ticket: Ticket | str | None = None
+    adopted: CalendarDate | None = Field(
+        None,
+        description="The date the repository adopted this assignment from the tenant (export "
+        "writes it). Graph keeps no justification of an existing assignment, so lint's "
+        '"no justification" rule (ASG007) applies only to assignments declared without it. '
+        "Never sent to Graph and never part of the plan.",
+    )
     scope: Scope = Field(
         "/",
         description="Directory scope: '/' (the whole tenant), 'administrative_unit:<name or "

@@ -30,14 +30,15 @@ GOLDEN = ROOT / "tests" / "golden" / "export"
 
 def round_trip(snapshot: dict[str, Any], tmp: Path, now: Any = SAMPLE_NOW) -> Any:
     state = normalize_tenant(snapshot, now)
-    write_export(export_repo(state), tmp, force=True)
+    write_export(export_repo(state, now=now), tmp, force=True)
     return plan_against(load_desired(str(tmp), now), state, now)
 
 
 def test_golden_export_of_the_sample_tenant(tmp_path: Path) -> None:
-    """Reviewed like code: regenerate with `pim-gitops export --snapshot
-    pim_gitops/demo/tenant.json --out tests/golden/export --force` and read the diff."""
-    files = export_repo(normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW))
+    """Reviewed like code: regenerate with `pim-gitops --now 2026-11-24T09:00:00Z export
+    --snapshot pim_gitops/demo/tenant.json --out tests/golden/export --force` and read the
+    diff."""
+    files = export_repo(normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW), now=SAMPLE_NOW)
     golden = {str(p.relative_to(GOLDEN)): p.read_text() for p in GOLDEN.rglob("*.yaml")}
     assert {k: v for k, v in files.items() if k.endswith(".yaml")} == golden
     assert sorted(k for k in files if not k.endswith(".yaml")) == [
@@ -48,7 +49,7 @@ def test_golden_export_of_the_sample_tenant(tmp_path: Path) -> None:
 
 def test_export_twice_is_identical() -> None:
     state = normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
-    assert export_repo(state) == export_repo(state)
+    assert export_repo(state, now=SAMPLE_NOW) == export_repo(state, now=SAMPLE_NOW)
 
 
 def test_round_trip_sample_tenant(tmp_path: Path) -> None:
@@ -96,14 +97,14 @@ def test_refuses_a_non_empty_directory(tmp_path: Path) -> None:
 
 def test_templates_only_for_three_or_more_roles() -> None:
     snapshot = read_snapshot(SAMPLE_TENANT)
-    files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW))
+    files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW), now=SAMPLE_NOW)
     assert "templates:" not in files["pim.yaml"]
     policies = snapshot["roleManagementPolicies"][:3]
     for policy in policies:
         for rule in policy["rules"]:
             if rule["id"] == "Expiration_EndUser_Assignment":
                 rule["maximumDuration"] = "PT3H"
-    files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW))
+    files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW), now=SAMPLE_NOW)
     assert "templates:\n  shared-1:" in files["pim.yaml"]
     assert sum("template: shared-1" in text for text in files.values()) == 3
 
@@ -206,7 +207,7 @@ def test_builder_helpers_are_used_consistently() -> None:
     u = builder.add(user("x@contoso.com", "X"))
     builder.grant("eligible", "11111111-1111-1111-1111-111111111111", g, days_left=30)
     builder.grant("active", "11111111-1111-1111-1111-111111111111", u, days_left=5)
-    files = export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW))
+    files = export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW), now=SAMPLE_NOW)
     text = files["roles/custom-ops.yaml"]
     assert "role: Custom Ops  # custom role 11111111-1111-1111-1111-111111111111" in text
     assert "principal: group:Ops Team" in text and "principal: user:x@contoso.com" in text
@@ -266,7 +267,7 @@ def assert_round_trip(snapshot: dict[str, Any], tmp: Path) -> dict[str, str]:
     """Export → load → plan shows no change, and each role file declares exactly the live
     assignments of its role (no entry lost, none injected)."""
     state = normalize_tenant(snapshot, SAMPLE_NOW)
-    files = export_repo(state)
+    files = export_repo(state, now=SAMPLE_NOW)
     write_export(files, tmp, force=True)
     desired = load_desired(str(tmp), SAMPLE_NOW)
     plan = plan_against(desired, state, SAMPLE_NOW)
@@ -326,7 +327,7 @@ def test_a_principal_that_cannot_be_named_is_refused() -> None:
     odd = builder.add(user("a b@x", "Odd\nName") | {"id": "not-an-id"})
     builder.grant("eligible", GLOBAL_ADMINISTRATOR, odd, days_left=30)
     with pytest.raises(ExportError, match=r"'not-an-id' \(Odd Name\) can be written neither"):
-        export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW))
+        export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW), now=SAMPLE_NOW)
 
 
 def test_a_name_yaml_cannot_hold_is_refused_not_written() -> None:
@@ -337,7 +338,7 @@ def test_a_name_yaml_cannot_hold_is_refused_not_written() -> None:
     odd = builder.add(group("odd") | {"displayName": "Ops\ud800"})
     builder.grant("eligible", GLOBAL_ADMINISTRATOR, odd, days_left=30)
     with pytest.raises(ExportError, match=r"administrator\.yaml: the exported text does not"):
-        export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW))
+        export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW), now=SAMPLE_NOW)
 
 
 @pytest.mark.parametrize(
@@ -357,7 +358,7 @@ def test_role_file_names_are_unique_and_never_empty(
     builder = TenantBuilder("t", SAMPLE_NOW)
     builder.add_role(CUSTOM, names[0], builtin=False)
     builder.add_role("22222222-2222-2222-2222-222222222222", names[1], builtin=False)
-    exported = export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW))
+    exported = export_repo(normalize_tenant(builder.snapshot(), SAMPLE_NOW), now=SAMPLE_NOW)
     roles = {p for p in exported if p.startswith("roles/")}
     assert {p.removeprefix("roles/").removesuffix(".yaml") for p in roles} == files
 
@@ -453,5 +454,7 @@ def test_round_trip_hostile_names(
 def test_export_of_a_role_that_does_not_exist_is_an_error_with_a_suggestion() -> None:
     state = normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
     with pytest.raises(ExportError, match="did you mean 'Global Administrator'"):
-        export_repo(state, ["Global Admin"])
-    assert export_repo(state, ["global administrator"])  # names in any case still work
+        export_repo(state, ["Global Admin"], now=SAMPLE_NOW)
+    assert export_repo(
+        state, ["global administrator"], now=SAMPLE_NOW
+    )  # names in any case still work

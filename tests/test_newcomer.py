@@ -129,14 +129,14 @@ CUSTOM_B = "22222222-2222-2222-2222-222222222222"
 
 
 def test_a_custom_role_name_that_is_not_unique_is_written_by_id() -> None:
-    files = export_repo(_two_custom_roles("Ops", "OPS"))
+    files = export_repo(_two_custom_roles("Ops", "OPS"), now=SAMPLE_NOW)
     roles = sorted(text.splitlines()[1] for path, text in files.items() if "roles/" in path)
     reason = "(custom role, by object id: 2 roles of the tenant have that name)"
     assert roles == [f"role: {CUSTOM_A}  # Ops {reason}", f"role: {CUSTOM_B}  # OPS {reason}"]
 
 
 def test_a_custom_role_named_like_a_built_in_is_written_by_id() -> None:
-    files = export_repo(_two_custom_roles("Global Reader", "Ops"))
+    files = export_repo(_two_custom_roles("Global Reader", "Ops"), now=SAMPLE_NOW)
     text = next(t for p, t in files.items() if p.startswith("roles/global-reader"))
     assert f"role: {CUSTOM_A}  # Global Reader (custom role, by object id: a built-in" in text
 

@@ -16,7 +16,7 @@ from pim_gitops.apply import Guards, guard_problems
 from pim_gitops.apply.guards import access_change_verdict, plan_refusals
 from pim_gitops.demo import SAMPLE_TENANT
 from pim_gitops.export import export_repo, write_export
-from pim_gitops.export_guards import CONFIRM, proposed_break_glass
+from pim_gitops.export_guards import CONFIRM, UNGUARDED, proposed_break_glass
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.snapshot import read_snapshot
 from pim_gitops.state import Assignment, Principal, TenantState
@@ -194,18 +194,24 @@ def _sample() -> TenantState:
     return normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
 
 
-def test_the_sample_export_proposes_its_break_glass_accounts_commented_out_to_confirm() -> None:
-    text = export_repo(_sample())["pim.yaml"]
+def test_the_sample_export_declares_its_break_glass_accounts_under_a_comment_to_confirm() -> None:
+    text = export_repo(_sample(), now=SAMPLE_NOW)["pim.yaml"]
     data = yaml.safe_load(text)
-    # commented out: declaring them would switch the fail-closed guard off before a person
-    # confirmed them
-    assert "break_glass" not in data
+    # declared (a first run sees its emergency accounts), under a comment asking to confirm
+    assert data["break_glass"] == [
+        "user:bg1@contoso.onmicrosoft.com",
+        "user:bg2@contoso.onmicrosoft.com",
+    ]
     assert (
-        "# break_glass:\n#   - user:bg1@contoso.onmicrosoft.com  # Break Glass 1\n"
-        "#   - user:bg2@contoso.onmicrosoft.com  # Break Glass 2\n"
+        "\nbreak_glass:\n  - user:bg1@contoso.onmicrosoft.com  # Break Glass 1\n"
+        "  - user:bg2@contoso.onmicrosoft.com  # Break Glass 2\n"
     ) in text
-    before = text.split("# break_glass:\n", 1)[0]
-    assert CONFIRM in before.splitlines()[-7:]
+    before = text.split("\nbreak_glass:\n", 1)[0].splitlines()
+    assert CONFIRM in before[-8:]
+    assert any("Remove an account that is" in line for line in before[-8:])
+    # Carol It holds Global Administrator permanently too: declaring the list lifts the
+    # fail-closed guard over her, and the comment says so by name
+    assert before[-1] == UNGUARDED + "user:carol.it@contoso.com (Carol It)"
     assert "# apply_identity: sp:" in text and "apply_identity" not in data
 
 
@@ -215,7 +221,7 @@ def test_with_no_candidate_the_export_writes_a_stub_and_still_round_trips(tmp_pa
         state,
         assignments=tuple(a for a in state.assignments if not (a.role_id == GA and a.end is None)),
     )
-    files = export_repo(state)
+    files = export_repo(state, now=SAMPLE_NOW)
     assert "break_glass" not in yaml.safe_load(files["pim.yaml"])
     assert "# break_glass:\n# - user:bg1@contoso.onmicrosoft.com\n" in files["pim.yaml"]
     write_export(files, tmp_path, force=True)

@@ -188,7 +188,7 @@ def export_tenant(
     from pim_gitops.normalize import normalize_tenant
 
     tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
-    files = export_repo(tenant, roles or None)
+    files = export_repo(tenant, roles or None, now=options.now)
     write_export(files, Path(out), force=force)
     console.data(f"wrote {plural(len(files), 'file')} to {out}\n")
     return ExitCode.OK

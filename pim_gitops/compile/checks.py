@@ -111,6 +111,7 @@ def declare_assignment(
         ticket_system=system,
         location=source.value(("assignments", kind, index)),
         outside_pim=spec.outside_pim,
+        adopted=spec.adopted,
     )
 
 

@@ -90,6 +90,9 @@ class DeclaredAssignment:
     location: Location
     #: Declared ``outside_pim: true``: a direct role assignment the tenant holds.
     outside_pim: bool = False
+    #: Declared ``adopted: <date>``: taken over from the tenant (by export) on that date;
+    #: a marker for lint only, never compared with the tenant.
+    adopted: date | None = None
 
 
 @dataclass(frozen=True)
