@@ -215,7 +215,7 @@ def _declared_holders(ctx: LintContext, role: CompiledRole, role_id: str) -> lis
             item.outside_pim,
             item.justification,
             item.start,
-            getattr(item, "adopted", None) is not None,
+            item.adopted is not None,
             item.duration,
         )
         for item in role.assignments
