@@ -51,3 +51,35 @@ def collapse(findings: Iterable[Finding]) -> list[Finding]:
         message = f"{first.detail} ({plural(len(roles), 'role')}: {', '.join(roles)})"
         out.append(replace(first, message=message, role=None, roles=tuple(roles)))
     return out
+
+
+def _same_problem(posture: Finding, policy: Finding) -> bool:
+    if (posture.rule, posture.principal, posture.severity) != (
+        policy.rule,
+        policy.principal,
+        policy.severity,
+    ):
+        return False
+    roles = {r.casefold() for r in (policy.role, *policy.roles) if r}
+    if (posture.role or "").casefold() not in roles:
+        return False
+    return (posture.detail or posture.message) == (policy.detail or policy.message)
+
+
+def fold_posture(findings: list[Finding]) -> tuple[list[Finding], int]:
+    """With both views shown, a posture finding that the policy view also makes (the same
+    rule, role, principal and problem: the repository keeps it) is shown once, in the policy
+    view, at its line; the rest of the posture is what apply would change and what the
+    repository does not manage. Returns the findings and how many were folded."""
+    policy = [f for f in findings if f.view == "policy"]
+    by_rule: dict[str, list[Finding]] = {}
+    for f in policy:
+        by_rule.setdefault(f.rule, []).append(f)
+    kept: list[Finding] = []
+    folded = 0
+    for f in findings:
+        if f.view == "posture" and any(_same_problem(f, p) for p in by_rule.get(f.rule, ())):
+            folded += 1
+        else:
+            kept.append(f)
+    return kept, folded

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pim_gitops.compile import CompiledRole, DesiredState
 from pim_gitops.errors import LintConfigError, Location
-from pim_gitops.lint.collapse import collapse
+from pim_gitops.lint.collapse import collapse, fold_posture
 from pim_gitops.lint.config import check_overrides
 from pim_gitops.lint.privileged import privileged_set
 from pim_gitops.lint.registry import (
@@ -223,6 +223,9 @@ class LintResult:
     views: tuple[View, ...] = ("policy",)
     #: The privileged-role set the rules used (``cisa``, ``cis``, ``microsoft``, ``custom``).
     privileged_roles: str = "cisa"
+    #: Posture findings shown in the policy view instead (the same problem, which the
+    #: repository keeps: ``collapse.fold_posture``).
+    folded: int = 0
 
     @property
     def blocking(self) -> list[Finding]:
@@ -330,4 +333,7 @@ def run_lint(
         if item.phase == "waivers":
             findings.extend(run.run(item, "policy", uses))
     unique = sorted(set(collapse(findings)), key=Finding.sort_key)
-    return LintResult(tuple(unique), tuple(skipped), chosen, shown, set_name)
+    folded = 0
+    if len(shown) == len(VIEWS):
+        unique, folded = fold_posture(unique)
+    return LintResult(tuple(unique), tuple(skipped), chosen, shown, set_name, folded)

@@ -51,7 +51,12 @@ def render_text(result: LintResult) -> str:
     lines: list[str] = []
     for view in result.views:
         shown = [f for f in result.findings if f.view == view]
-        lines += [f"{VIEW_TITLES[view]}: {_view_summary(shown)}", ""]
+        also = (
+            f" (and {plural(result.folded, 'finding')} the repository keeps, shown above)"
+            if view == "posture" and result.folded
+            else ""
+        )
+        lines += [f"{VIEW_TITLES[view]}: {_view_summary(shown)}{also}", ""]
         for file, findings in groupby(shown, key=lambda f: f.file):
             lines.append(file)
             lines += [_text_line(f) for f in findings]

@@ -66,6 +66,9 @@ class LintReport(_Frozen):
     #: The privileged-role set the rules judged (cisa, cis, microsoft, microsoft+cisa, custom).
     privileged_roles: str
     findings: tuple[LintFinding, ...]
+    #: Posture findings the policy view also makes (the repository keeps the problem): shown
+    #: once, in the policy view.
+    folded: int = Field(ge=0)
     #: Rules that need a tenant view (``--snapshot`` or ``--live``) and had none.
     skipped: tuple[str, ...]
     summary: LintSummary
@@ -93,6 +96,7 @@ def lint_report(result: LintResult) -> LintReport:
         preset=result.preset,  # validated: one of engine.PRESETS
         views=result.views,
         privileged_roles=result.privileged_roles,
+        folded=result.folded,
         findings=tuple(lint_finding(f) for f in result.findings),
         skipped=result.skipped,
         summary=LintSummary(**result.summary()),
