@@ -17,7 +17,7 @@ def _hint(word: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-def _locate(desired: DesiredState, path: tuple[str, ...], *, value: bool = False) -> Location:
+def _locate(desired: DesiredState, path: tuple[str | int, ...], *, value: bool = False) -> Location:
     source = desired.tenant_source
     if source is None:
         return Location(desired.tenant_file, 1, 1)
@@ -47,10 +47,26 @@ def _option_problems(
             )
 
 
+def _selector_problems(desired: DesiredState, rules: list[Rule]) -> Iterator[tuple[Location, str]]:
+    """A ``lint.select`` / ``extend_select`` / ``ignore`` entry that names no rule."""
+    from pim_gitops.lint.selection import matches
+
+    for key in ("select", "extend_select", "ignore"):
+        for index, word in enumerate(getattr(desired.lint, key) or ()):
+            if not any(matches(word, r) for r in rules):
+                yield (
+                    _locate(desired, ("lint", key, index), value=True),
+                    f"lint.{key}: {word!r} names no rule (a code such as ASG001, a prefix "
+                    "such as ASG, a rule name, or ALL)"
+                    + _hint(word.upper(), [r.code for r in rules]),
+                )
+
+
 def override_problems(desired: DesiredState, rules: Iterable[Rule]) -> list[tuple[Location, str]]:
-    """Every problem of ``lint.rules``, located, sorted by place."""
+    """Every problem of ``lint.rules`` and of the rule selection, located, sorted by place."""
+    rules = list(rules)
     by_code = {r.code: r for r in rules}
-    problems: list[tuple[Location, str]] = []
+    problems: list[tuple[Location, str]] = list(_selector_problems(desired, rules))
     for code, override in desired.lint.rules.items():
         item = by_code.get(code)
         if item is None:

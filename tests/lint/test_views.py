@@ -275,3 +275,12 @@ def test_pending_requests_give_no_access_in_the_posture_view(tmp_path: Path) -> 
     )
     result = run_lint(desired, replace(state, assignments=pending), NOW, views=("posture",))
     assert codes(result.findings, "posture", "ASG001") == set()
+
+
+def test_validate_reports_a_selector_that_names_no_rule_at_its_line(tmp_path: Path) -> None:
+    pim = PIM + "lint:\n  select: [ACT]\n  ignore: [ASG0001]\n"
+    root = write_repo(tmp_path, {"pim.yaml": pim})
+    result = CliRunner().invoke(cli, ["--now", "2026-12-01", "validate", str(root)])
+    assert result.exit_code != 0
+    assert f"{root / 'pim.yaml'}:4:12: lint.ignore: 'ASG0001' names no rule" in result.output
+    assert "lint.select" not in result.output  # ACT is a prefix of rules
