@@ -127,6 +127,14 @@ class Rule:
         return self.scuba + tuple(f"CIS {c}" for c in self.cis)
 
     @property
+    def tenant_view(self) -> Literal["yes", "partly", "no"]:
+        """Whether the rule needs a tenant view: ``yes`` (``needs_tenant``, or it runs in
+        the posture view only), ``partly`` (``needs_tenant_for``) or ``no``."""
+        if self.needs_tenant or (self.phase == "policy" and "policy" not in self.views):
+            return "yes"
+        return "partly" if self.needs_tenant_for else "no"
+
+    @property
     def title(self) -> str:
         return self.doc.title
 

@@ -56,19 +56,19 @@ def unresolved_principal(ctx: LintContext) -> Iterator[Finding]:
     """
     assert ctx.resolver is not None
     for role in ctx.desired.roles:
+        role_id = ctx.role_id(role)
+        name = ctx.role_named(role_id) if role_id else role.ref.label  # custom: display name
         for item in role.assignments:
             found = ctx.resolver.principal(item.principal)
             if isinstance(found, str):
-                yield ctx.finding(
-                    found, item.location, role=role.ref.label, principal=item.principal
-                )
+                yield ctx.finding(found, item.location, role=name, principal=item.principal)
         for ref in role.settings.activation.approvers:
             found = ctx.resolver.principal(ref)
             if isinstance(found, str):
                 yield ctx.finding(
                     f"approver {found}",
                     role.source_of("activation.approval"),
-                    role=role.ref.label,
+                    role=name,
                     principal=ref,
                 )
 
