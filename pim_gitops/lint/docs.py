@@ -4,6 +4,8 @@ listing and the help text SARIF carries."""
 
 from __future__ import annotations
 
+import textwrap
+
 from pim_gitops.lint.references import CIS_VERSION_NOTE, control
 from pim_gitops.lint.registry import PRESETS, Rule, catalogue
 
@@ -112,9 +114,10 @@ Every example is linted by `tests/lint/test_examples.py` as of {EXAMPLES_NOW}: t
 *Example* must raise the rule, *Use instead* must not. Each YAML block is a whole file,
 named by its first line; files not shown are those of the smallest repository,
 a `pim.yaml` holding only `tenant: contoso.onmicrosoft.com`. A `# tenant` block lists the
-tenant facts a rule reads (users with `synced`, `guest`, `enabled`; `groups` with their
-members; `service_principals`; `assignments` with `role`, `principal`, `kind`,
-`outside_pim`); rules that need a tenant view are run against it.
+tenant facts a rule reads (users with `synced`, `guest`, `enabled`, `immutable_id`;
+`groups` with their members; `service_principals`; `assignments` with `role`, `principal`,
+`kind`, `outside_pim`, `days_left`; live `policies`); rules that need a tenant view are run
+against it.
 
 Each page says the views a rule runs in (*policy*: the repository as apply will make the
 tenant; *posture*: the tenant as it is, with `--snapshot` or `--live`), whether it needs a
@@ -151,7 +154,8 @@ def rules_docs() -> dict[str, str]:
         f"{', '.join(r.controls) or '—'} |"
         for r in rules
     )
-    head = _INDEX_HEAD.format(EXAMPLES_NOW=EXAMPLES_NOW, CIS_VERSION_NOTE=CIS_VERSION_NOTE)
+    note = textwrap.fill(CIS_VERSION_NOTE, width=92)
+    head = _INDEX_HEAD.format(EXAMPLES_NOW=EXAMPLES_NOW, CIS_VERSION_NOTE=note)
     pages["README.md"] = head + rows + "\n"
     return pages
 

@@ -4,9 +4,10 @@ numbering (unchanged in v6.0.x). A rule can cite only an id listed here (``regis
 fails at import otherwise), and its generated page quotes the text of every id it cites.
 
 The SCuBA texts are quoted from the baseline as shipped in ScubaGear 1.8.0. The CIS texts
-are the benchmark's titles and the sentences of its description, audit or remediation that
-a rule decides, as published by CIS's own automation content (the CIS PDF is licensed and
-not quoted at length)."""
+are the recommendation titles and the sentences of description, audit or remediation that a
+rule decides, quoted from published copies of the benchmark text (Maester's CIS v6.0.1 test
+documentation; Tenable's and monkey365's v4.0.0/v5.0.0 audit items), the CIS PDF itself
+being licensed."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ CIS_URL = "https://www.cisecurity.org/benchmark/microsoft_365"
 #: Which CIS version the ids follow, and why (shown in docs/rules/README.md).
 CIS_VERSION = "v5.0.0"
 CIS_VERSION_NOTE = (
-    "CIS ids follow the CIS Microsoft 365 Foundations Benchmark v5.0.0 numbering: 5.3.5 "
-    "(approval for Privileged Role Administrator) first appears in v5.0.0, and the numbers "
-    "1.1.1-1.1.4 and 5.3.1-5.3.5 are unchanged in v6.0.x (Maester tags its tests "
-    "`CIS M365 v6.0.1` with the same ids), so a finding's id reads the same against either."
+    "CIS ids follow the CIS Microsoft 365 Foundations Benchmark v5.0.0 numbering: every id "
+    "cited (5.3.5, approval for Privileged Role Administrator, included) is a v5.0.0 "
+    "recommendation, and the numbers 1.1.1-1.1.4 and 5.3.1-5.3.5 are unchanged in v6.0.x "
+    "(Maester's CIS tests, tagged `CIS M365 v6.0.1`, use the same ids), so an id reads the "
+    "same against either version. The v6.0.x text itself was not available to compare word "
+    "by word."
 )
 
 
@@ -70,8 +73,11 @@ _KNOWN = (
     _scuba(
         4,
         "Permanent active role assignments SHALL NOT be allowed for highly privileged roles. "
-        "(Exceptions: emergency access accounts; service accounts that cannot activate a "
-        "role; a group enrolled in PIM for Groups.)",
+        "... Note: Exceptions to this policy are: Emergency access accounts that need "
+        "perpetual access to the tenant in the rare event of system degradation or other "
+        "scenarios. Some types of service accounts that require a user account with "
+        "privileged roles; since these accounts are used by software programs, they cannot "
+        "perform role activation.",
     ),
     _scuba(
         5,
