@@ -180,3 +180,16 @@ def test_rule_help_says_a_partial_tenant_need() -> None:
     assert rule_help(registry.rules()[0]).endswith(
         "Needs a tenant view: partly, for the cloud-only part"
     )
+
+
+def test_pim_gitops_rules_lists_views_and_controls_and_shows_a_page() -> None:
+    from click.testing import CliRunner
+
+    from pim_gitops.cli import cli
+
+    listing = CliRunner().invoke(cli, ["rules"]).output
+    line = next(x for x in listing.splitlines() if x.startswith("GEN001"))
+    assert line.split()[1:4] == ["break-glass-accounts", "error", "policy+posture"]
+    assert "[CIS 1.1.2]" in line
+    page = CliRunner().invoke(cli, ["rules", "GEN001"]).output
+    assert "- Views: policy, posture" in page and CONTROLS["CIS 1.1.2"].text in page

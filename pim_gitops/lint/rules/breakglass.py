@@ -190,7 +190,8 @@ def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
     least two), and names, as info, a live permanent active Global Administrator that has
     every mark of an emergency account (a cloud-only member user on `*.onmicrosoft.com`)
     but is not declared (an undeclared standing Global Administrator is otherwise ASG001's
-    finding, and apply's undeclared break-glass guard refuses to remove one).
+    finding; while no `break_glass:` is declared at all, apply's undeclared-break-glass
+    guard treats every such holder as a possible emergency account).
 
     The member-user, enabled and cloud-only checks read the tenant: without a tenant view
     (`--snapshot` or `--live`) only the count, the domain of a `user:` UPN, the kind of a
