@@ -205,6 +205,16 @@ def test_unresolved_principal(tmp_path: Path) -> None:
     )
 
 
+def test_unresolved_principal_names_a_custom_role_by_its_display_name(tmp_path: Path) -> None:
+    from pim_gitops.tenantgen import CUSTOM_ROLE_ID
+
+    tier1 = f"role: {CUSTOM_ROLE_ID}\nassignments:\n  eligible:\n" + (
+        "    - {principal: user:nobody@contoso.com, duration: P30D, justification: ops}\n"
+    )
+    found = lint(repo(tmp_path, tier1=tier1))
+    assert ("GEN002", "Contoso Tier1 Support", "user:nobody@contoso.com") in found
+
+
 @pytest.mark.parametrize(
     ("preset", "role", "expected"),
     [

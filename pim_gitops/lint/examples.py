@@ -4,7 +4,7 @@ An example's YAML blocks are whole files over ``BASE_FILES``; a ``# tenant`` blo
 fixture's ``tenant.yaml``) lists the tenant facts a rule reads, built here into a snapshot
 of raw Graph objects with every built-in role at Entra's defaults::
 
-    users: {UPN: {synced: bool, guest: bool, enabled: bool}}
+    users: {UPN: {synced: bool, guest: bool, enabled: bool, immutable_id: str | null}}
     groups: {display name: [member UPN, ...]}
     service_principals: {appId: display name}
     assignments:
@@ -58,15 +58,16 @@ def _principal_id(ref: str) -> str:
 def _add_principals(t: TenantBuilder, facts: Mapping[str, Any]) -> None:
     for upn, traits in (facts.get("users") or {}).items():
         traits = traits or {}
-        t.add(
-            user(
-                upn,
-                upn.split("@")[0],
-                guest=bool(traits.get("guest", False)),
-                synced=bool(traits.get("synced", False)),
-                enabled=bool(traits.get("enabled", True)),
-            )
+        obj = user(
+            upn,
+            upn.split("@")[0],
+            guest=bool(traits.get("guest", False)),
+            synced=bool(traits.get("synced", False)),
+            enabled=bool(traits.get("enabled", True)),
         )
+        if "immutable_id" in traits:  # federated without sync, or synced without one
+            obj["onPremisesImmutableId"] = traits["immutable_id"]
+        t.add(obj)
     for name, members in (facts.get("groups") or {}).items():
         t.members[t.add(group(name))] = [oid("user", m.lower()) for m in members or ()]
     for app_id, name in (facts.get("service_principals") or {}).items():

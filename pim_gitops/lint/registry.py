@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pim_gitops.lint.docstring import RuleDoc, parse_rule_doc
+from pim_gitops.lint.references import CONTROLS
 from pim_gitops.wire import DurationError, parse_duration
 
 if TYPE_CHECKING:
@@ -102,7 +103,8 @@ class Rule:
     doc: RuleDoc
     #: CISA SCuBA ids (``MS.AAD.7.4v1``) this rule decides, exactly as the baseline words them.
     scuba: tuple[str, ...] = ()
-    #: CIS Microsoft 365 Foundations Benchmark (v5.0.0) recommendation ids.
+    #: CIS Microsoft 365 Foundations Benchmark recommendation ids, v5.0.0 numbering
+    #: (unchanged in v6.0.x); every id is one of ``references.CONTROLS``.
     cis: tuple[str, ...] = ()
     presets: tuple[str, ...] = PRESETS
     #: The policy view needs tenant facts (principals' attributes); the posture view
@@ -111,6 +113,10 @@ class Rule:
     options: tuple[Option, ...] = ()
     phase: Phase = "policy"
     views: tuple[View, ...] = VIEWS
+    #: The part of the rule that reads tenant facts, when only a part does (the rest runs
+    #: offline): without a tenant view that part is not run and the rule is listed under
+    #: ``skipped``. Shown on the rule's page.
+    needs_tenant_for: str = ""
 
     @property
     def family(self) -> str:
@@ -119,6 +125,14 @@ class Rule:
     @property
     def controls(self) -> tuple[str, ...]:
         return self.scuba + tuple(f"CIS {c}" for c in self.cis)
+
+    @property
+    def tenant_view(self) -> Literal["yes", "partly", "no"]:
+        """Whether the rule needs a tenant view: ``yes`` (``needs_tenant``, or it runs in
+        the posture view only), ``partly`` (``needs_tenant_for``) or ``no``."""
+        if self.needs_tenant or (self.phase == "policy" and "policy" not in self.views):
+            return "yes"
+        return "partly" if self.needs_tenant_for else "no"
 
     @property
     def title(self) -> str:
@@ -143,6 +157,14 @@ def _validate_references(code: str, scuba: Iterable[str], cis: Iterable[str]) ->
     bad = [s for s in scuba if not _SCUBA.fullmatch(s)] + [c for c in cis if not _CIS.fullmatch(c)]
     if bad:
         raise ValueError(f"{code}: control references must be like MS.AAD.7.4v1 or 1.1.1: {bad}")
+    unknown = [s for s in scuba if s not in CONTROLS] + [
+        c for c in cis if f"CIS {c}" not in CONTROLS
+    ]
+    if unknown:
+        raise ValueError(
+            f"{code}: unknown control ids {unknown}: a rule cites only the published controls "
+            "of lint/references.py (SCuBA MS.AAD.7.1v1-7.9v1, CIS v5.0.0 1.1.1-1.1.4, 5.3.1-5.3.5)"
+        )
 
 
 def _validate_options(code: str, options: Iterable[Option]) -> None:
@@ -212,6 +234,7 @@ def rule(
     options: tuple[Option, ...] = (),
     phase: Phase = "policy",
     views: tuple[View, ...] = VIEWS,
+    needs_tenant_for: str = "",
     registry: Registry = REGISTRY,
 ) -> Callable[[Check], Check]:
     """Register a check as rule ``code``; its docstring is the documentation. The rule
@@ -238,6 +261,7 @@ def rule(
                 options,
                 phase,
                 views,
+                needs_tenant_for,
             )
         )
         return check

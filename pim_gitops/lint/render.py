@@ -90,7 +90,7 @@ def _sarif_rule(r: Rule) -> dict[str, Any]:
         "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
         "properties": {
             "tags": ["security", r.family, *r.controls],
-            "needsTenantView": r.needs_tenant,
+            "needsTenantView": r.tenant_view == "yes",
             "options": {o.name: o.default for o in r.options},
         },
     }

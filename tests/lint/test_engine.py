@@ -122,10 +122,12 @@ def listing_line(code: str) -> str:
 
 def test_the_rules_listing_shows_controls_options_and_tenant_need_only_when_present() -> None:
     assert listing_line("ACT003") == (
-        "ACT003  mfa-breaks-automation      warning  "
+        "ACT003  mfa-breaks-automation      warning  policy         "
         "Admin-side MFA requirements do not block the CI apply identity"
     )
-    assert listing_line("GEN001").endswith("permanently  (count=2)")
+    assert listing_line("GEN001").endswith(
+        "permanently  [CIS 1.1.2]  (needs tenant view in part; count=2)"
+    )
     assert listing_line("ASG002").endswith(
         "  [MS.AAD.7.1v1, CIS 1.1.3]  (min=by preset max=by preset)"
     )

@@ -128,6 +128,6 @@ def test_sarif_driver_describes_every_rule_from_the_registry() -> None:
         assert meta["defaultConfiguration"] == {"level": levels[r.severity]}
         assert meta["properties"] == {
             "tags": ["security", r.family, *r.controls],
-            "needsTenantView": r.needs_tenant,
+            "needsTenantView": r.tenant_view == "yes",
             "options": {o.name: o.default for o in r.options},
         }

@@ -146,7 +146,8 @@ def mfa_breaks_automation(ctx: LintContext) -> Iterator[Finding]:
 
     An app-only token carries no MFA claim, so every assignment request made by the CI apply
     identity fails: Graph answers `RoleAssignmentRequestPolicyValidationFailed ["MfaRule"]`
-    (graph-pim.md §7, microsoft-graph-docs-contrib#2302).
+    (https://github.com/microsoftgraph/msgraph-sdk-powershell/issues/1808,
+    https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/2302).
 
     ## How to fix
 

@@ -1,119 +1,15 @@
-"""GEN, structure: break-glass accounts, unresolved principals, and the waivers themselves
-(GEN004, GEN005 run in the waivers phase, over how each waiver was used)."""
+"""GEN, structure: unresolved principals and the waivers themselves (GEN004, GEN005 run in
+the waivers phase, over how each waiver was used). GEN001 is in ``breakglass.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pim_gitops.errors import Location
 from pim_gitops.lint.engine import Finding, LintContext
-from pim_gitops.lint.registry import integer, rule
-from pim_gitops.lint.rules.views import ga_subject
-from pim_gitops.state import Principal
+from pim_gitops.lint.registry import rule
 
 
-def _break_glass_account(
-    ctx: LintContext, ref: str, p: Principal, where: Location
-) -> Iterator[Finding]:
-    ga = "Global Administrator"
-    if p.type != "user" or p.user_type == "Guest":
-        message = f"break-glass account {ref} must be a member user, not a {p.user_type or p.type}"
-        yield ctx.finding(message, where, role=ga, principal=ref)
-    if p.on_premises_sync_enabled or p.on_premises_immutable_id:
-        yield ctx.finding(
-            f"break-glass account {ref} must be cloud-only (it is synced or "
-            "federated from on-premises)",
-            where,
-            role=ga,
-            principal=ref,
-        )
-
-
-def break_glass_accounts(ctx: LintContext) -> Iterator[Finding]:
-    """Exactly two cloud-only break-glass accounts hold Global Administrator permanently
-
-    ## What it checks
-
-    `break_glass:` lists exactly `count` (2) accounts; each is declared as a permanent
-    active Global Administrator in the role file; with a tenant view, each is a cloud-only
-    member user.
-
-    ## Why
-
-    Emergency-access accounts keep the tenant reachable when PIM, MFA or federation fail.
-    Microsoft recommends two, cloud-only, permanently active.
-
-    ## How to fix
-
-    Declare two accounts under `break_glass:` and give each a permanent active Global
-    Administrator assignment in the role file.
-
-    ## Example
-
-    ```yaml
-    # pim.yaml
-    tenant: contoso.onmicrosoft.com
-    break_glass: [user:bg1@contoso.onmicrosoft.com]
-    ```
-
-    ## Use instead
-
-    ```yaml
-    # pim.yaml
-    tenant: contoso.onmicrosoft.com
-    break_glass: [user:bg1@contoso.onmicrosoft.com, user:bg2@contoso.onmicrosoft.com]
-    ```
-
-    ```yaml
-    # roles/global-administrator.yaml
-    role: Global Administrator
-    active_assignment: {allow_permanent: true}
-    assignments:
-      active:
-        - {principal: user:bg1@contoso.onmicrosoft.com, permanent: true, justification: bg}
-        - {principal: user:bg2@contoso.onmicrosoft.com, permanent: true, justification: bg}
-    ```
-    """
-    expected = ctx.integer("count")
-    declared = ctx.desired.break_glass
-    source = ctx.desired.tenant_source
-    where = source.key(("break_glass",)) if source else Location(ctx.desired.tenant_file, 1, 1)
-    if len(declared) != expected:
-        yield ctx.finding(
-            f"{len(declared)} break-glass account(s) declared; exactly {expected} expected",
-            where,
-            role="Global Administrator",
-        )
-    found = ga_subject(ctx)
-    ga = found.compiled if found is not None else None
-    standing = (
-        {}
-        if ga is None
-        else {a.principal.lower(): a for a in ga.assignments if a.kind == "active" and a.permanent}
-    )
-    for index, ref in enumerate(declared):
-        if ref.lower() not in standing:
-            yield ctx.finding(
-                f"break-glass account {ref} is not declared as a permanent "
-                "active Global Administrator",
-                ga.location if ga else where,
-                role="Global Administrator",
-                principal=ref,
-            )
-        p = ctx.principal(ref)
-        if p is not None:
-            yield from _break_glass_account(ctx, ref, p, ctx.desired.break_glass_location(index))
-
-
-rule(
-    code="GEN001",
-    name="break-glass-accounts",
-    severity="error",
-    options=(integer("count", 2, "How many break-glass accounts are declared, exactly."),),
-    views=("policy",),
-)(break_glass_accounts)
-
-
+# long: the docstring is the rule's documentation page; the body is 18 lines
 def unresolved_principal(ctx: LintContext) -> Iterator[Finding]:
     """Every principal named exists in the tenant
 
@@ -161,19 +57,19 @@ def unresolved_principal(ctx: LintContext) -> Iterator[Finding]:
     """
     assert ctx.resolver is not None
     for role in ctx.desired.roles:
+        role_id = ctx.role_id(role)
+        name = ctx.role_named(role_id) if role_id else role.ref.label  # custom: display name
         for item in role.assignments:
             found = ctx.resolver.principal(item.principal)
             if isinstance(found, str):
-                yield ctx.finding(
-                    found, item.location, role=role.ref.label, principal=item.principal
-                )
+                yield ctx.finding(found, item.location, role=name, principal=item.principal)
         for ref in role.settings.activation.approvers:
             found = ctx.resolver.principal(ref)
             if isinstance(found, str):
                 yield ctx.finding(
                     f"approver {found}",
                     role.source_of("activation.approval"),
-                    role=role.ref.label,
+                    role=name,
                     principal=ref,
                 )
 
