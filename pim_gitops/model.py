@@ -331,8 +331,9 @@ class LintSettings(Strict):
         "else cisa.",
     )
     select: tuple[str, ...] | None = Field(
-        None, description="Rules to run (codes, prefixes such as ASG, names, ALL): replaces "
-        "the preset's choice."
+        None,
+        description="Rules to run (codes, prefixes such as ASG, names, ALL): replaces "
+        "the preset's choice.",
     )
     extend_select: tuple[str, ...] | None = Field(None, description="Rules to run as well.")
     ignore: tuple[str, ...] | None = Field(None, description="Rules not to run.")

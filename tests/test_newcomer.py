@@ -182,7 +182,11 @@ def test_the_pre_commit_hooks_run_on_a_fresh_export(exported: Path, tmp_path: Pa
         assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert outcome["pim-gitops-validate"].returncode == 0, outcome["pim-gitops-validate"].stderr
     assert outcome["pim-gitops-lint"].returncode in (0, 1)
-    assert outcome["pim-gitops-lint"].stdout.rstrip().endswith("(preset default, privileged roles cisa).")
+    assert (
+        outcome["pim-gitops-lint"]
+        .stdout.rstrip()
+        .endswith("(preset default, privileged roles cisa).")
+    )
 
 
 # --- 5. findings about the tenant are located where they can be acted on ----------------------
