@@ -25,10 +25,38 @@ WAIVED = Finding(
 )
 INFO = Finding("NTF001", "no-alert", "info", "50% off\r\nsecond line", "pim.yaml", 0, 0)
 RESULT = LintResult((INFO, ERROR, WAIVED), ("ASG005",), "cisa")
+#: The tenant as it is: a permanent holder of a role without a file (line 0), and a finding
+#: reported once for two roles.
+LIVE = Finding(
+    "ASG001",
+    "no-permanent-active",
+    "error",
+    "user:a@contoso.com is permanent",
+    "pim.yaml",
+    0,
+    0,
+    role="Teams Administrator",
+    principal="user:a@contoso.com",
+    view="posture",
+)
+SHARED = Finding(
+    "ACT001",
+    "activation-requirements",
+    "warning",
+    "no ticket (2 roles: A, B)",
+    "pim.yaml",
+    7,
+    3,
+    detail="no ticket",
+    roles=("A", "B"),
+)
+BOTH = LintResult((SHARED, LIVE), (), "cisa", ("policy", "posture"), "cis", folded=2)
 
 
 def test_text_groups_by_file_and_ends_with_the_totals() -> None:
     assert render_text(RESULT) == (
+        "Policy: the repository (what the tenant will be once applied): 1 error, 0 warnings\n"
+        "\n"
         "pim.yaml\n"
         "  pim.yaml: NTF001 info: 50% off\r\nsecond line\n"
         "\n"
@@ -37,13 +65,34 @@ def test_text_groups_by_file_and_ends_with_the_totals() -> None:
         "  roles/ga.yaml:9: GEN005 warning: waiver unused (waived: phone queue)\n"
         "\n"
         "skipped (need a tenant view: --snapshot or --live): ASG005\n"
-        "1 error, 0 warnings, 1 info, 1 waived (preset cisa).\n"
+        "1 error, 0 warnings, 1 info, 1 waived (preset cisa, privileged roles cisa).\n"
+    )
+
+
+def test_text_names_each_view_and_what_the_policy_view_holds_for_the_posture() -> None:
+    assert render_text(BOTH) == (
+        "Policy: the repository (what the tenant will be once applied): 0 errors, 1 warning\n"
+        "\n"
+        "pim.yaml\n"
+        "  pim.yaml:7: ACT001 warning: no ticket (2 roles: A, B)\n"
+        "\n"
+        "Posture: the tenant as it is now: 1 error, 0 warnings (and 2 findings the "
+        "repository keeps, shown above)\n"
+        "\n"
+        "pim.yaml\n"
+        "  pim.yaml: ASG001 error: user:a@contoso.com is permanent\n"
+        "\n"
+        "1 error, 1 warning, 0 info, 0 waived (preset cisa, privileged roles cis).\n"
     )
 
 
 def test_text_of_a_clean_result_is_only_the_totals() -> None:
     clean = LintResult((), (), "default")
-    assert render_text(clean) == "0 errors, 0 warnings, 0 info, 0 waived (preset default).\n"
+    assert render_text(clean) == (
+        "Policy: the repository (what the tenant will be once applied): 0 errors, 0 warnings\n"
+        "\n"
+        "0 errors, 0 warnings, 0 info, 0 waived (preset default, privileged roles cisa).\n"
+    )
 
 
 def test_summary_and_blocking_count_waived_findings_apart() -> None:
@@ -54,9 +103,11 @@ def test_summary_and_blocking_count_waived_findings_apart() -> None:
 
 def test_github_annotations_escape_the_message_and_leave_waived_findings_out() -> None:
     assert render_github(RESULT) == (
-        "::notice file=pim.yaml,title=NTF001 no-alert::50%25 off%0D%0Asecond line\n"
-        "::error file=roles/ga.yaml,line=3,title=ACT001 activation-without-mfa::MFA is off\n"
+        "::notice file=pim.yaml,title=NTF001 no-alert (policy)::50%25 off%0D%0Asecond line\n"
+        "::error file=roles/ga.yaml,line=3,title=ACT001 activation-without-mfa (policy)::"
+        "MFA is off\n"
     )
+    assert "title=ASG001 no-permanent-active (posture)::" in render_github(BOTH)
     assert render_github(LintResult((WAIVED,), (), "cisa")) == ""
 
 
@@ -75,8 +126,20 @@ def test_json_report() -> None:
         "principal": None,
         "controls": ["MS.AAD.7.4v1", "CIS 5.3"],
         "waived": None,
+        "view": "policy",
+        "roles": [],
     }
     assert data["findings"][2]["waived"] == "phone queue"
+    both = json.loads(render_json(BOTH))
+    assert (both["views"], both["privileged_roles"], both["folded"]) == (
+        ["policy", "posture"],
+        "cis",
+        2,
+    )
+    assert [(f["view"], f["role"], f["roles"]) for f in both["findings"]] == [
+        ("policy", None, ["A", "B"]),
+        ("posture", "Teams Administrator", []),
+    ]
 
 
 def test_sarif_results() -> None:
@@ -99,7 +162,9 @@ def test_sarif_results() -> None:
         "properties": {
             "controls": ["MS.AAD.7.4v1", "CIS 5.3"],
             "role": "Global Administrator",
+            "roles": [],
             "principal": None,
+            "view": "policy",
         },
     }
     assert info["level"] == "note" and waived["level"] == "warning"
