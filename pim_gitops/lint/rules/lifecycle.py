@@ -104,9 +104,10 @@ def eligible_expiry(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    A highly privileged role does not allow permanent eligible assignments, and its
-    `eligible_assignment.max_duration` is at most `max` (P365D, P90D in strict); exactly
-    the limit passes.
+    A role of the privileged-role set does not allow permanent eligible assignments, and
+    its `eligible_assignment.max_duration` is at most `max` (P365D, P90D in strict);
+    exactly the limit passes. The policy view judges the role files, the posture view the
+    live policy of every privileged role, managed or not.
 
     ## Why
 
@@ -163,7 +164,10 @@ def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    Every declared assignment has a non-blank `justification:`.
+    Every declared assignment has a non-blank `justification:`, except those marked
+    `adopted:` (taken over from the tenant by an export: Graph does not keep an
+    assignment's justification, so an exported one has none to write). Policy view only,
+    for the same reason: the tenant shows no justification to judge.
 
     ## Why
 
@@ -210,7 +214,8 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    No declared assignment ends at or before now.
+    No declared assignment ends at or before now (exactly now counts as expired). Policy
+    view only: Entra removes an assignment when it expires, so the tenant holds none.
 
     ## Why
 
