@@ -40,6 +40,7 @@ def permanent_active_controls(template_id: str) -> tuple[str, ...]:
     return scuba + (("CIS 5.3.1",) if template_id in CIS_PIM_ROLES else ())
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     """No permanent active assignments except break-glass, automation and PIM groups
 
@@ -178,6 +179,7 @@ def _cloud_only_findings(ctx: LintContext, h: Holder) -> Iterator[Finding]:
             )
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     """Privileged and administrative roles are held by cloud-only accounts
 

@@ -175,6 +175,7 @@ rule(
 )(global_admin_count)
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def cis_global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     """Between two and four users hold Global Administrator (CIS)
 
@@ -264,6 +265,7 @@ def _score_detail(ga: int, others: int) -> str:
     return f"least-privilege score {ga}/{others} = {ga / others:.2f}"
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def finer_grained_roles(ctx: LintContext) -> Iterator[Finding]:
     """More users hold finer-grained privileged roles than Global Administrator
 

@@ -51,6 +51,7 @@ def assignment_length(ctx: LintContext, h: Holder) -> int | None:
     return int((h.end - (h.start or ctx.now)).total_seconds())
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     """Guests' and vendors' assignments end within a month
 

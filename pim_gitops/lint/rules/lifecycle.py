@@ -23,6 +23,7 @@ ELIGIBLE_MAX = {"strict": "P90D"}
 ELIGIBLE_MAX_DEFAULT = "P365D"
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
     """Highly privileged roles are assigned only through PIM
 
