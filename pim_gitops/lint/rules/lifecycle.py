@@ -97,6 +97,7 @@ rule(
     severity="error",
     scuba=("MS.AAD.7.5v1",),
     views=("posture",),
+    needs_tenant=True,  # posture only: nothing to judge without the tenant
 )(assigned_outside_pim)
 
 
