@@ -52,7 +52,9 @@ def _member_users(ctx: LintContext, group_id: str) -> set[str] | None:
 def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
     """The distinct users behind ``holder_list`` as SCuBA and CIS count them: users assigned
     directly and through a group (expanded to its member users when the tenant lists them,
-    else counted as one); service principals are not users and are not counted."""
+    else counted as one); service principals are not users and are not counted. One level
+    is all there is: a role-assignable group cannot have groups as members. Members of a
+    group through PIM for Groups eligibility are not in the tenant view (not counted)."""
     users: set[str] = set()
     unexpanded: set[str] = set()
     for h in holder_list:
