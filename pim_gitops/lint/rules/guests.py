@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import duration, names, rule
-from pim_gitops.lint.rules.views import Holder, holder_finding, holders
+from pim_gitops.lint.rules.views import Holder, holders
+from pim_gitops.state import Principal
 from pim_gitops.wire import format_duration
 
 #: The marker Entra puts in a guest's user principal name (``alice_fabrikam.com#EXT#@...``).
@@ -15,23 +16,32 @@ GUEST_MARKER = "#ext#"
 OUTSIDER_MAX = "P30D"
 
 
-def _upn(h: Holder) -> str | None:
-    if h.principal is not None:
-        if h.principal.type != "user":
-            return None
-        return (h.principal.user_principal_name or "").casefold()
-    kind, _, value = h.ref.partition(":")
-    return value.casefold() if kind.lower() == "user" else None
+def _users(ctx: LintContext, h: Holder) -> list[tuple[str, Principal | None, str]]:
+    """The users behind a holder: (reference, principal when known, how it holds the role):
+    itself, or each member user of a group the tenant lists the members of."""
+    p = h.principal
+    if p is None:
+        kind = h.ref.partition(":")[0].lower()
+        return [(h.ref, None, "")] if kind == "user" else []
+    if p.type == "user":
+        return [(h.ref, p, "")]
+    if p.type != "group" or ctx.tenant is None:
+        return []
+    members = (ctx.tenant.principals.get(m) for m in ctx.tenant.group_members.get(p.id, ()))
+    return [
+        (m.reference, m, f" (member of {h.ref})")
+        for m in members
+        if m is not None and m.type == "user"
+    ]
 
 
-def outsider(ctx: LintContext, h: Holder) -> str | None:
-    """``"guest"`` or ``"vendor"`` when ``h`` is a user of either kind: a guest by its
-    ``userType`` (tenant view) or the ``#EXT#`` marker of its UPN (offline too); a vendor by
-    a UPN in one of the domains of the option ``vendors`` (or a subdomain of one)."""
-    upn = _upn(h)
-    if upn is None:
-        return None
-    if (h.principal is not None and h.principal.user_type == "Guest") or GUEST_MARKER in upn:
+def outsider(ctx: LintContext, ref: str, user: Principal | None) -> str | None:
+    """``"guest"`` or ``"vendor"`` for a user of either kind: a guest by its ``userType``
+    (tenant view) or the ``#EXT#`` marker of its UPN (offline too); a vendor by a UPN in one
+    of the domains of the option ``vendors`` (or a subdomain of one)."""
+    upn = (user.user_principal_name or "") if user is not None else ref.partition(":")[2]
+    upn = upn.casefold()
+    if (user is not None and user.user_type == "Guest") or GUEST_MARKER in upn:
         return "guest"
     domain = upn.rpartition("@")[2]
     for vendor in ctx.names("vendors"):
@@ -68,7 +78,8 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
 
     Every role counts, not only the privileged set: a guest or vendor with any directory
     role is an outsider holding standing access to the tenant, and the one-month grant is
-    about who the holder is, not what the role can do. Groups are not expanded.
+    about who the holder is, not what the role can do. A group holding a role is judged
+    by its member users when the tenant view lists them.
 
     ## Why
 
@@ -108,19 +119,20 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     """
     limit = ctx.seconds("max")
     for h in holders(ctx):
-        who = outsider(ctx, h)
-        if who is None:
-            continue
         length = assignment_length(ctx, h)
         if length is not None and length <= limit:
             continue
         span = "with no end" if length is None else f"for {format_duration(length)}"
-        yield holder_finding(
-            ctx,
-            h,
-            f"{who} {h.ref} holds {h.role_name} ({h.kind}) {span}; a guest's or vendor's "
-            f"assignment should end within {format_duration(limit)}",
-        )
+        for ref, user, via in _users(ctx, h):
+            who = outsider(ctx, ref, user)
+            if who is not None:
+                yield ctx.finding(
+                    f"{who} {ref}{via} holds {h.role_name} ({h.kind}) {span}; a guest's or "
+                    f"vendor's assignment should end within {format_duration(limit)}",
+                    h.where,
+                    role=h.role_name,
+                    principal=ref,
+                )
 
 
 rule(
