@@ -128,9 +128,7 @@ def test_the_rules_listing_shows_controls_options_and_tenant_need_only_when_pres
     assert listing_line("GEN001").endswith(
         "permanently  [CIS 1.1.2]  (needs tenant view in part; count=2)"
     )
-    assert listing_line("ASG002").endswith(
-        "  [MS.AAD.7.1v1, CIS 1.1.3]  (min=by preset max=by preset)"
-    )
+    assert listing_line("ASG002").endswith("  [MS.AAD.7.1v1]  (min=2 max=8)")
     assert listing_line("ASG003").endswith("  [MS.AAD.7.2v1]  (needs tenant view)")
     assert listing_line("APR001").endswith("[MS.AAD.7.6v1, CIS 5.3.4, CIS 5.3.5]")
 

@@ -93,7 +93,7 @@ def test_rules_lists_every_rule_with_options_and_tenant_need() -> None:
     assert sorted(lines) == [r.code for r in catalogue()]
     assert "max=PT8H" in lines["ACT002"] and "needs tenant view" not in lines["ACT002"]
     assert "needs tenant view" in lines["ASG004"]
-    assert "min=by preset max=by preset" in lines["ASG002"]
+    assert "min=2 max=8" in lines["ASG002"]
 
 
 @pytest.mark.parametrize("query", ["ACT002", "act002", "activation-duration"])

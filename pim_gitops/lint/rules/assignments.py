@@ -1,50 +1,82 @@
-"""ASG001–ASG004: who holds the highly privileged roles (ASG005–ASG009, how assignments
-were made, how long they last and when they go stale, are in ``lifecycle.py``)."""
+"""ASG001 and ASG004: who may hold a role and how: no standing privilege, cloud-only accounts
+(``ga_count.py`` counts the Global Administrators; ``lifecycle.py`` has how assignments were
+made, how long they last and when they go stale; ``guests.py`` the guests' and vendors')."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
-from pim_gitops.lint.registry import integer, rule
+from pim_gitops.lint.privileged import CIS_PIM_ROLES, SCUBA_HIGHLY_PRIVILEGED
+from pim_gitops.lint.registry import names, rule
 from pim_gitops.lint.rules.views import (
+    Holder,
     exempt_refs,
-    ga_where,
     holder_finding,
     holders,
+    is_exempt,
     privileged,
     template_of,
-    users_of,
 )
-from pim_gitops.roles import GLOBAL_ADMINISTRATOR
+from pim_gitops.state import Principal
 
-#: ASG002: SCuBA MS.AAD.7.1v1 allows two to eight Global Administrators, CIS 1.1.3 two to four.
-GA_COUNT = {"cis": (2, 4)}
-GA_COUNT_DEFAULT = (2, 8)
+GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 
 
+def _enrolled_group(ctx: LintContext, h: Holder) -> bool:
+    """``h`` is a group listed under the ASG001 option ``pim_groups`` (enrolled in PIM for
+    Groups: its members activate their membership there)."""
+    listed = {n.casefold().removeprefix("group:") for n in ctx.names("pim_groups")}
+    kind, _, name = h.ref.partition(":")
+    if h.principal is not None and h.principal.type == "group":
+        return h.principal.display_name.casefold() in listed or h.principal.id in listed
+    return kind.lower() == "group" and name.casefold() in listed
+
+
+def permanent_active_controls(template_id: str) -> tuple[str, ...]:
+    """The controls a permanent active assignment of the role violates: SCuBA 7.4 for its
+    eight highly privileged roles, CIS 5.3.1 for the 24 roles it lists."""
+    scuba = ("MS.AAD.7.4v1",) if template_id in SCUBA_HIGHLY_PRIVILEGED else ()
+    return scuba + (("CIS 5.3.1",) if template_id in CIS_PIM_ROLES else ())
+
+
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
-    """No permanent active assignments except break-glass and declared service accounts
+    """No permanent active assignments except break-glass, automation and PIM groups
 
     ## What it checks
 
-    No principal holds a permanent active assignment, except the `break_glass:` accounts
-    and the service accounts declared under `automation:`. For a highly privileged role
-    this is an error; for any other role a warning.
+    No principal holds an active assignment with no end (a role assignment made outside
+    PIM, which has no schedule at all, included), except the `break_glass:` accounts, the
+    service accounts declared under `automation:` and the groups listed in the option
+    `pim_groups` (groups enrolled in PIM for Groups; the tenant view does not say which
+    groups are enrolled, so the repository does).
+
+    The finding carries MS.AAD.7.4v1 for SCuBA's eight highly privileged roles and CIS 5.3.1
+    for the 24 roles CIS lists (an error); a role of the configured privileged set in
+    neither list is an error without a control id; any other role a warning.
 
     ## Why
 
     > MS.AAD.7.4v1: Permanent active role assignments SHALL NOT be allowed for highly
     > privileged roles.
 
-    The baseline excepts emergency-access accounts and service accounts that need a
-    perpetual assignment. Standing privilege is always exposed; PIM's value is just-in-time
-    activation.
+    SCuBA's exceptions: "Emergency access accounts that require perpetual active
+    assignment. Service accounts that require perpetual active assignment. If using PIM for
+    Groups, a group that is enrolled in PIM is allowed to have a perpetual active assignment
+    to a role because activation is handled by PIM for Groups." Its check: "Verify there are
+    no users or groups with a value of Permanent in the End time column."
+
+    CIS 5.3.1 (*Ensure 'Privileged Identity Management' is used to manage roles*): "Inspect
+    at a minimum the following sensitive roles to ensure the members are Eligible and not
+    Permanent" (24 roles, from Application Administrator to User Administrator). CIS names
+    no exception; the same accounts are exempt here, as the accounts a tenant must keep
+    standing (CIS 1.1.2 asks for two emergency accounts holding Global Administrator).
 
     ## How to fix
 
-    Make the assignment eligible with an expiry, or list the service account under
-    `automation:` with a reason.
+    Make the assignment eligible with an expiry, list the service account under
+    `automation:` with a reason, or the PIM-for-Groups group under `pim_groups`.
 
     ## Example
 
@@ -67,226 +99,121 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
         - {principal: user:carol@contoso.com, duration: P90D, justification: ops}
     ```
     """
-    exempt = exempt_refs(ctx)
     for h in holders(ctx):
-        if h.kind != "active" or not h.permanent or h.ref.lower() in exempt:
+        if h.kind != "active" or not h.permanent or is_exempt(ctx, h) or _enrolled_group(ctx, h):
             continue
-        if privileged(ctx, h.role_id):
-            message = f"{h.ref} has a permanent active {h.role_name} assignment; use "
-            yield holder_finding(ctx, h, message + "an eligible assignment")
+        how = " made outside PIM" if h.outside_pim else ""
+        text = f"{h.ref} has a permanent active {h.role_name} assignment{how}"
+        controls = permanent_active_controls(template_of(ctx, h.role_id))
+        if controls or privileged(ctx, h.role_id):
+            yield holder_finding(ctx, h, f"{text}; use an eligible assignment", controls=controls)
         else:
-            message = f"{h.ref} has a permanent active {h.role_name} assignment"
-            yield holder_finding(ctx, h, message, controls=(), severity="warning")
-
-
-rule(code="ASG001", name="no-permanent-active", severity="error", scuba=("MS.AAD.7.4v1",))(
-    no_permanent_active
-)
-
-
-def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
-    """Between two and eight users hold Global Administrator (CIS: two to four)
-
-    ## What it checks
-
-    The distinct users holding Global Administrator, eligible or active, are between `min`
-    and `max` inclusive: 2 to 8, or 2 to 4 in the cis preset. Groups are expanded to their
-    members when the tenant view lists them.
-
-    ## Why
-
-    > MS.AAD.7.1v1: A minimum of two users and a maximum of eight users SHALL be
-    > provisioned with the Global Administrator role.
-
-    CIS 1.1.3: *Ensure that between two and four global admins are designated*. Fewer than
-    two risks lockout; many widen the attack surface.
-
-    ## How to fix
-
-    Move people to finer-grained roles, or add a second administrator.
-
-    ## Example
-
-    ```yaml
-    # roles/global-administrator.yaml
-    role: Global Administrator
-    assignments:
-      eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u3@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u4@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u5@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u6@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u7@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u8@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u9@contoso.com, duration: P30D, justification: ops}
-    ```
-
-    ## Use instead
-
-    ```yaml
-    # roles/global-administrator.yaml
-    role: Global Administrator
-    assignments:
-      eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
-    ```
-    """
-    low, high = GA_COUNT.get(ctx.preset, GA_COUNT_DEFAULT)
-    low, high = ctx.integer("min", low), ctx.integer("max", high)
-    ga = [h for h in holders(ctx) if template_of(ctx, h.role_id) == GLOBAL_ADMINISTRATOR]
-    count = len(users_of(ctx, ga))
-    if not low <= count <= high:
-        yield ctx.finding(
-            f"{count} users hold Global Administrator (eligible or active); "
-            f"between {low} and {high} expected",
-            ga_where(ctx),
-            role="Global Administrator",
-            controls=("CIS 1.1.3",) if ctx.preset == "cis" else ("MS.AAD.7.1v1",),
-        )
+            yield holder_finding(ctx, h, text, controls=(), severity="warning")
 
 
 rule(
-    code="ASG002",
-    name="global-admin-count",
+    code="ASG001",
+    name="no-permanent-active",
     severity="error",
-    scuba=("MS.AAD.7.1v1",),
-    cis=("1.1.3",),
+    scuba=("MS.AAD.7.4v1",),
+    cis=("5.3.1",),
     options=(
-        integer("min", None, "Fewest users holding Global Administrator (by preset: 2)."),
-        integer("max", None, "Most users holding Global Administrator (by preset: 8, cis 4)."),
+        names(
+            "pim_groups",
+            (),
+            "Groups enrolled in PIM for Groups (by name), allowed a permanent active "
+            "assignment (SCuBA 7.4).",
+        ),
     ),
-)(global_admin_count)
+)(no_permanent_active)
 
 
-def _score_detail(ga: int, others: int) -> str:
-    if not others:
-        return "all privileged users are Global Administrators"
-    return f"least-privilege score {ga}/{others} = {ga / others:.2f}"
+def _accounts(ctx: LintContext, h: Holder) -> list[tuple[Principal, str]]:
+    """The accounts behind a holder, each with how it holds the role: itself, or the member
+    users of a group the tenant lists the members of (``" (member of group:X)"``)."""
+    p = h.principal
+    if p is None:
+        return []
+    if p.type != "group" or ctx.tenant is None:
+        return [(p, "")]
+    members = (ctx.tenant.principals.get(m) for m in ctx.tenant.group_members.get(p.id, ()))
+    return [(m, f" (member of {h.ref})") for m in members if m is not None and m.type == "user"]
 
 
-def finer_grained_roles(ctx: LintContext) -> Iterator[Finding]:
-    """More users hold finer-grained privileged roles than Global Administrator
-
-    ## What it checks
-
-    ScubaGear's least-privilege score: the users holding Global Administrator divided by
-    the users holding other highly privileged roles but not Global Administrator is at
-    most 1 (equal counts pass). Only in the cisa and strict presets.
-
-    ## Why
-
-    > MS.AAD.7.2v1: Privileged users SHALL be provisioned with finer-grained roles instead
-    > of Global Administrator.
-
-    ## How to fix
-
-    Give administrators the narrowest role that does the job.
-
-    ## Example
-
-    ```yaml
-    # pim.yaml
-    tenant: contoso.onmicrosoft.com
-    lint: {preset: cisa}
-    ```
-
-    ```yaml
-    # roles/global-administrator.yaml
-    role: Global Administrator
-    assignments:
-      eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
-    ```
-
-    ```yaml
-    # tenant
-    users: {u1@contoso.com: {}, u2@contoso.com: {}}
-    ```
-
-    ## Use instead
-
-    ```yaml
-    # pim.yaml
-    tenant: contoso.onmicrosoft.com
-    lint: {preset: cisa}
-    ```
-
-    ```yaml
-    # roles/global-administrator.yaml
-    role: Global Administrator
-    assignments:
-      eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
-    ```
-
-    ```yaml
-    # roles/exchange-administrator.yaml
-    role: Exchange Administrator
-    assignments:
-      eligible:
-        - {principal: user:u3@contoso.com, duration: P30D, justification: mail}
-        - {principal: user:u4@contoso.com, duration: P30D, justification: mail}
-    ```
-
-    ```yaml
-    # tenant
-    users: {u1@contoso.com: {}, u2@contoso.com: {}, u3@contoso.com: {}, u4@contoso.com: {}}
-    ```
-    """
-    every = holders(ctx)
-    is_ga = [template_of(ctx, h.role_id) == GLOBAL_ADMINISTRATOR for h in every]
-    ga = users_of(ctx, [h for h, flag in zip(every, is_ga, strict=True) if flag])
-    others = users_of(
-        ctx,
-        [
-            h
-            for h, flag in zip(every, is_ga, strict=True)
-            if not flag and privileged(ctx, h.role_id)
-        ],
-    )
-    others -= ga
-    if ga and len(ga) > len(others):
-        yield ctx.finding(
-            f"{len(ga)} users hold Global Administrator and {len(others)} hold only other highly "
-            f"privileged roles ({_score_detail(len(ga), len(others))}, should be 1 or less); "
-            "use finer-grained roles",
-            ga_where(ctx),
-            role="Global Administrator",
-        )
+def cis_administrative(ctx: LintContext, h: Holder) -> bool:
+    """A role CIS 1.1.1's audit script treats as administrative: its name contains
+    "Administrator", or it is Global Reader."""
+    return "administrator" in h.role_name.casefold() or template_of(ctx, h.role_id) == GLOBAL_READER
 
 
-rule(
-    code="ASG003",
-    name="finer-grained-roles",
-    severity="error",
-    scuba=("MS.AAD.7.2v1",),
-    presets=("cisa", "strict"),
-    needs_tenant=True,
-)(finer_grained_roles)
+def _not_cloud_only(ctx: LintContext, h: Holder, user: Principal) -> tuple[list[str], list[str]]:
+    """The attributes that make ``user`` not cloud-only, and the controls this breaks for
+    ``h``'s role (7.3: onPremisesImmutableId, SCuBA's eight; 1.1.1: onPremisesSyncEnabled,
+    administrative roles)."""
+    attributes: list[str] = []
+    controls: list[str] = []
+    if user.on_premises_immutable_id:
+        attributes.append("onPremisesImmutableId is set")
+        if template_of(ctx, h.role_id) in SCUBA_HIGHLY_PRIVILEGED:
+            controls.append("MS.AAD.7.3v1")
+    if user.on_premises_sync_enabled:
+        attributes.append("onPremisesSyncEnabled is true")
+        if cis_administrative(ctx, h):
+            controls.append("CIS 1.1.1")
+    return attributes, controls
 
 
+def _cloud_only_findings(ctx: LintContext, h: Holder) -> Iterator[Finding]:
+    for user, via in _accounts(ctx, h):
+        if user.type != "user":
+            continue
+        attributes, controls = _not_cloud_only(ctx, h, user)
+        if attributes and (controls or privileged(ctx, h.role_id)):
+            yield ctx.finding(
+                f"{user.reference}{via} holds {h.role_name} but is not cloud-only "
+                f"({', '.join(attributes)}); use a cloud-only account",
+                h.where,
+                role=h.role_name,
+                principal=user.reference,
+                controls=tuple(controls),
+            )
+
+
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
-    """Highly privileged roles are held by cloud-only member accounts
+    """Privileged and administrative roles are held by cloud-only accounts
 
     ## What it checks
 
-    No holder of a highly privileged role is a user synced or federated from on-premises,
-    or a guest; a service principal holding one must be declared under `automation:` (a
-    warning otherwise).
+    No user holding a role, directly or as a member of a group holding it, eligible or
+    active, is synced or federated from on-premises:
+
+    * MS.AAD.7.3v1: a holder of one of SCuBA's eight highly privileged roles whose
+      `onPremisesImmutableId` is set (the attribute SCuBA names);
+    * CIS 1.1.1: a holder of an administrative role whose `onPremisesSyncEnabled` is true
+      (the attribute CIS names). CIS does not list the administrative roles; as CIS's own
+      audit script does, every role whose name contains "Administrator", and Global
+      Reader, count. (The research behind this rule could not read the benchmark's audit
+      text that defines them.)
+    * a holder of another role in the configured privileged set with either attribute: an
+      error with no control id.
+
+    A service principal holding a privileged role must be declared under `automation:` (a
+    warning otherwise). Guests are not judged here: neither control covers them (ASG011
+    bounds how long guests and vendors hold a role).
 
     ## Why
 
     > MS.AAD.7.3v1: Privileged users SHALL be provisioned cloud-only accounts separate from
     > an on-premises directory or other federated identity providers.
 
-    CIS 1.1.1: *Ensure Administrative accounts are cloud-only*. A compromised on-premises
-    directory or federation provider must not lead to tenant compromise; guests are
-    outside your control.
+    SCuBA lists "users assigned via group membership" and eligible ones with the direct
+    holders, then: "Review the output field named OnPremisesImmutableId. If this field
+    contains a data value, it means that the user is not cloud-only."
+
+    CIS 1.1.1, *Ensure Administrative accounts are cloud-only*: "Ensure administrative
+    accounts are not On-premises sync enabled." A compromised on-premises directory or
+    federation provider must not lead to tenant compromise.
 
     ## How to fix
 
@@ -328,19 +255,14 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     """
     exempt = exempt_refs(ctx)
     for h in holders(ctx):
-        if not privileged(ctx, h.role_id) or h.principal is None:
-            continue
+        yield from _cloud_only_findings(ctx, h)
         p = h.principal
-        if p.type == "user" and (p.on_premises_sync_enabled or p.on_premises_immutable_id):
-            yield holder_finding(
-                ctx,
-                h,
-                f"{h.ref} holds {h.role_name} but is synced or federated from "
-                "on-premises; use a cloud-only account",
-            )
-        elif p.type == "user" and p.user_type == "Guest":
-            yield holder_finding(ctx, h, f"{h.ref} is a guest and holds {h.role_name}")
-        elif p.type == "servicePrincipal" and h.ref.lower() not in exempt:
+        if (
+            p is not None
+            and p.type == "servicePrincipal"
+            and privileged(ctx, h.role_id)
+            and h.ref.lower() not in exempt
+        ):
             yield holder_finding(
                 ctx,
                 h,

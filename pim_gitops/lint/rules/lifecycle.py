@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
+from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import duration, rule
 from pim_gitops.lint.rules.views import (
     configured,
@@ -13,6 +14,7 @@ from pim_gitops.lint.rules.views import (
     holders,
     privileged,
     role_finding,
+    template_of,
 )
 from pim_gitops.wire import format_duration
 
@@ -21,21 +23,30 @@ ELIGIBLE_MAX = {"strict": "P90D"}
 ELIGIBLE_MAX_DEFAULT = "P365D"
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
     """Highly privileged roles are assigned only through PIM
 
     ## What it checks
 
     The tenant has no assignment of a highly privileged role made directly (outside PIM),
-    whether or not the repository manages the role.
+    whether or not the repository manages the role: an assignment schedule PIM did not
+    create, or a role assignment with no schedule at all. Break-glass accounts are not
+    exempt. The finding carries MS.AAD.7.5v1 for SCuBA's eight highly privileged roles; a
+    role of the configured privileged set outside them is an error without a control id.
 
     ## Why
 
     > MS.AAD.7.5v1: Provisioning users to highly privileged roles SHALL NOT occur outside
     > of a PAM system.
 
-    A direct assignment bypasses PIM's expiry, approval and alerts, and is standing and
-    permanent.
+    SCuBA: "If it contains a value of -, this indicates the respective user/group was
+    assigned to that role outside of Microsoft Entra ID PIM. If the role was assigned
+    outside of Microsoft Entra ID PIM, delete the assignment and recreate it using
+    Microsoft Entra ID PIM." Unlike 7.4, 7.5 lists no exceptions, so an emergency account
+    assigned outside PIM fails it too (ScubaGear has none either: cisagov/ScubaGear#2393,
+    asking for one, is open). A direct assignment bypasses PIM's expiry, approval and
+    alerts, and is standing and permanent (ASG001 reports it as well, under 7.4).
 
     ## How to fix
 
@@ -71,12 +82,13 @@ def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     for h in holders(ctx):
-        if h.outside_pim and privileged(ctx, h.role_id):
+        scuba = template_of(ctx, h.role_id) in SCUBA_HIGHLY_PRIVILEGED
+        if h.outside_pim and (scuba or privileged(ctx, h.role_id)):
             text = (
                 f"{h.ref} was assigned {h.role_name} outside PIM "
                 "(a direct, standing role assignment)"
             )
-            yield holder_finding(ctx, h, text)
+            yield holder_finding(ctx, h, text, controls=("MS.AAD.7.5v1",) if scuba else ())
 
 
 rule(
@@ -85,6 +97,7 @@ rule(
     severity="error",
     scuba=("MS.AAD.7.5v1",),
     views=("posture",),
+    needs_tenant=True,  # posture only: nothing to judge without the tenant
 )(assigned_outside_pim)
 
 
@@ -93,9 +106,10 @@ def eligible_expiry(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    A highly privileged role does not allow permanent eligible assignments, and its
-    `eligible_assignment.max_duration` is at most `max` (P365D, P90D in strict); exactly
-    the limit passes.
+    A role of the privileged-role set does not allow permanent eligible assignments, and
+    its `eligible_assignment.max_duration` is at most `max` (P365D, P90D in strict);
+    exactly the limit passes. The policy view judges the role files, the posture view the
+    live policy of every privileged role, managed or not.
 
     ## Why
 
@@ -152,7 +166,10 @@ def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    Every declared assignment has a non-blank `justification:`.
+    Every declared assignment has a non-blank `justification:`, except those marked
+    `adopted:` (taken over from the tenant by an export: Graph does not keep an
+    assignment's justification, so an exported one has none to write). Policy view only,
+    for the same reason: the tenant shows no justification to judge.
 
     ## Why
 
@@ -199,7 +216,8 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    No declared assignment ends at or before now.
+    No declared assignment ends at or before now (exactly now counts as expired). Policy
+    view only: Entra removes an assignment when it expires, so the tenant holds none.
 
     ## Why
 
