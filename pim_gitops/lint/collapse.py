@@ -63,6 +63,11 @@ def _same_problem(posture: Finding, policy: Finding) -> bool:
     roles = {r.casefold() for r in (policy.role, *policy.roles) if r}
     if (posture.role or "").casefold() not in roles:
         return False
+    if posture.detail is None and posture.principal is not None:
+        # About one holder: the same rule, role and principal is the same problem, though
+        # the declared and the live assignment may measure it differently (an exported
+        # expiry counted from today, the live one from its start).
+        return True
     return (posture.detail or posture.message) == (policy.detail or policy.message)
 
 
