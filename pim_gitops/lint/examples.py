@@ -14,7 +14,8 @@ of raw Graph objects with every built-in role at Entra's defaults::
       display name: {rule id: {property: value}}
 
 For example ``policies: {Global Administrator: {Approval_EndUser_Assignment: {setting:
-{isApprovalRequired: true}}}}``.
+{isApprovalRequired: true}}}}``; ``policies: {Global Administrator: null}``: the tenant has no
+readable policy for the role.
 """
 
 from __future__ import annotations
@@ -87,7 +88,12 @@ def _set_policies(t: TenantBuilder, policies: Mapping[str, Any]) -> None:
         template = builtin_role_by_name(name)
         if template is None:
             raise ValueError(f"unknown built-in role {name!r}")
-        for rule_id, patch in (rules or {}).items():
+        if rules is None:  # the role's policy cannot be read
+            link = next(x for x in t.links if x["roleDefinitionId"] == template)
+            t.links.remove(link)
+            t.policies = [p for p in t.policies if p["id"] != link["policyId"]]
+            continue
+        for rule_id, patch in rules.items():
             _merge(t.rule(template, rule_id), patch)
 
 

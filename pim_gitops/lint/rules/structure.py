@@ -1,5 +1,6 @@
-"""GEN, structure: unresolved principals and the waivers themselves (GEN004, GEN005 run in
-the waivers phase, over how each waiver was used). GEN001 is in ``breakglass.py``."""
+"""GEN, structure: unresolved principals, roles whose live policy cannot be judged, and the
+waivers themselves (GEN004, GEN005 run in the waivers phase, over how each waiver was used).
+GEN001 is in ``breakglass.py``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import rule
+from pim_gitops.lint.rules.views import privileged, subjects
 
 
 # long: the docstring is the rule's documentation page; the body is 18 lines
@@ -179,3 +181,73 @@ def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
 
 
 rule(code="GEN005", name="unused-waiver", severity="warning", phase="waivers")(unused_waiver)
+
+
+def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
+    """Every role the posture judges has a policy that could be read
+
+    ## What it checks
+
+    In the posture view, every role that is managed, held or privileged has a PIM policy
+    the reader could read. One that has none (Graph refused it, or the tenant has no policy
+    linked to the role) cannot be judged: an error for a role of the privileged set, a
+    warning for the others. The reason the reader recorded is in the message.
+
+    ## Why
+
+    A posture that skipped the roles it could not read would pass them: the settings rules
+    (activation, approval, alerts) say nothing about a role whose settings are unknown. The
+    tool fails closed: "not judged" is a finding, not a pass.
+
+    ## How to fix
+
+    Grant the reader `RoleManagementPolicy.Read.Directory` (docs/permissions.md) and read
+    again; if the tenant really has no policy for the role, open PIM's settings of the role
+    once in the portal (Entra creates it).
+
+    ## Example
+
+    ```yaml
+    # pim.yaml
+    tenant: contoso.onmicrosoft.com
+    ```
+
+    ```yaml
+    # tenant
+    policies:
+      Global Administrator: null
+    ```
+
+    ## Use instead
+
+    ```yaml
+    # pim.yaml
+    tenant: contoso.onmicrosoft.com
+    ```
+
+    ```yaml
+    # tenant
+    policies: {}
+    ```
+    """
+    assert ctx.tenant is not None
+    for subject in subjects(ctx):
+        if subject.settings is not None:
+            continue
+        reason = ctx.tenant.policy_errors.get(subject.role_id, "no PIM policy found")
+        yield ctx.finding(
+            f"{subject.name}: the role's PIM policy could not be read ({reason}); its "
+            "settings are not judged",
+            subject.where,
+            role=subject.name,
+            severity="error" if privileged(ctx, subject.role_id) else "warning",
+        )
+
+
+rule(
+    code="GEN003",
+    name="unjudged-role",
+    severity="error",
+    needs_tenant=True,
+    views=("posture",),
+)(unjudged_role)
