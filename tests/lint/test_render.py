@@ -129,5 +129,8 @@ def test_sarif_driver_describes_every_rule_from_the_registry() -> None:
         assert meta["properties"] == {
             "tags": ["security", r.family, *r.controls],
             "needsTenantView": r.needs_tenant,
-            "options": {o.name: o.default for o in r.options},
+            "options": {
+                o.name: list(o.default) if isinstance(o.default, tuple) else o.default
+                for o in r.options
+            },
         }

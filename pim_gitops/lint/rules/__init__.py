@@ -6,7 +6,8 @@ carries a control id only when it violates exactly that control as the baseline 
 
 from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its family's rules)
     activation,  # ACT
-    approval,  # APR
+    approval,  # APR001, APR003
+    approvers,  # APR002, APR004
     assignments,  # ASG001-ASG004
     lifecycle,  # ASG005-ASG009
     notifications,  # NTF
