@@ -26,6 +26,7 @@ def _ticket_error(ctx: LintContext) -> bool:
     return ctx.preset == "strict" if chosen is None else bool(chosen)
 
 
+# long: the docstring is the rule's documentation; the code is short
 def activation_requirements(ctx: LintContext) -> Iterator[Finding]:
     """Every activation requires MFA (or an authentication context), a justification and a ticket
 
@@ -119,6 +120,7 @@ def _limit(ctx: LintContext, template: str, tier0: frozenset[str]) -> int:
     return limit
 
 
+# long: the docstring is the rule's documentation; the code is short
 def activation_duration(ctx: LintContext) -> Iterator[Finding]:
     """Activation lasts at most 1 hour for tier-0 roles, 2 for privileged ones, 8 for others
 

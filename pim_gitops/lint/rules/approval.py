@@ -17,6 +17,7 @@ from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 ALWAYS = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
 
 
+# long: the docstring is the rule's documentation; the code is short
 def approval_required(ctx: LintContext) -> Iterator[Finding]:
     """Activating Global and Privileged Role Administrator requires approval
 

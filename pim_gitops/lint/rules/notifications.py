@@ -57,6 +57,7 @@ def _alerts(ctx: LintContext, subject: Subject, settings: RoleSettings) -> Itera
         )
 
 
+# long: the docstring is the rule's documentation; the code is short
 def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
     """Assignments and activations of privileged roles alert a named recipient
 
