@@ -92,6 +92,14 @@ def test_an_account_whose_state_is_unknown_is_not_counted(tmp_path: Path) -> Non
     assert [f.severity for f in _findings(root, tenant, "APR004")] == ["error"]
 
 
+def test_a_member_whose_state_is_unknown_is_not_counted(tmp_path: Path) -> None:
+    tenant = _tenant()
+    bob = oid("user", "bob@contoso.com")
+    principals = {**tenant.principals, bob: replace(tenant.principals[bob], account_enabled=None)}
+    [count] = _findings(_repo(tmp_path), replace(tenant, principals=principals), "APR004")
+    assert "1 usable approver, fewer than 2" in count.message
+
+
 def test_offline_a_group_is_a_warning_that_says_why(tmp_path: Path) -> None:
     result = lint_repo(_repo(tmp_path), None)
     [count] = [f for f in result.findings if f.rule == "APR004"]

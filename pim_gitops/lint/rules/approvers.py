@@ -273,8 +273,8 @@ def approver_count(ctx: LintContext) -> Iterator[Finding]:
     approvers can give it: 2 pass, 1 fails. A usable approver is an existing, enabled user;
     a group counts by its enabled member users (a group of two enabled members counts 2,
     of one enabled and one disabled member 1); service principals, disabled or unknown
-    users, nested groups and empty groups count for nothing, and a user named twice (also
-    through a group) once. An error, also when the tenant view cannot say (a group whose
+    users, empty groups and nested groups (not expanded: fail closed) count for nothing,
+    and a user named twice (also through a group) once. An error, also when the tenant view cannot say (a group whose
     members it does not list counts nobody: fail closed).
 
     Without a tenant view (offline policy lint) a named `user:` counts one and a group
