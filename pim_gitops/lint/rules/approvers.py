@@ -274,8 +274,8 @@ def approver_count(ctx: LintContext) -> Iterator[Finding]:
     a group counts by its enabled member users (a group of two enabled members counts 2,
     of one enabled and one disabled member 1); service principals, disabled or unknown
     users, empty groups and nested groups (not expanded: fail closed) count for nothing,
-    and a user named twice (also through a group) once. An error, also when the tenant view cannot say (a group whose
-    members it does not list counts nobody: fail closed).
+    and a user named twice (also through a group) once. An error, also when the tenant
+    view cannot say (a group whose members it does not list counts nobody: fail closed).
 
     Without a tenant view (offline policy lint) a named `user:` counts one and a group
     cannot be counted: when the count falls short only for want of the group's members the
