@@ -278,7 +278,7 @@ def approver_count(ctx: LintContext) -> Iterator[Finding]:
     view cannot say (a group whose members it does not list counts nobody: fail closed).
 
     Without a tenant view (offline policy lint) a named `user:` counts one and a group
-    cannot be counted: when the count falls short only for want of the group's members the
+    cannot be counted: when the count falls short and a group could make up for it, the
     finding is a warning saying so; lint with `--snapshot` or `--live` to decide it.
 
     With approval required but no approver named, Entra falls back to the active Global
