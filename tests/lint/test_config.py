@@ -58,7 +58,7 @@ def test_a_misspelled_option_is_located(tmp_path: Path) -> None:
     message = _error(tmp_path, block)
     assert message == (
         f"{tmp_path / 'pim.yaml'}:5:17: lint.rules.ACT002: unknown option 'maximum' "
-        "(options: max); did you mean max?"
+        "(options: max, privileged, tier0, tier0_roles); did you mean max?"
     )
 
 

@@ -8,12 +8,13 @@ holds the texts."""
 
 from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its family's rules)
     activation,  # ACT
-    approval,  # APR
+    approval,  # APR001, APR003
+    approvers,  # APR002, APR004
     assignments,  # ASG001, ASG004
     breakglass,  # GEN001
     ga_count,  # ASG002, ASG003, ASG010
     guests,  # ASG011
     lifecycle,  # ASG005-ASG009
     notifications,  # NTF
-    structure,  # GEN002, GEN004, GEN005
+    structure,  # GEN002, GEN003, GEN004, GEN005
 )

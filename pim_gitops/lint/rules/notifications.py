@@ -4,38 +4,98 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pim_gitops.lint.engine import Finding, LintContext
-from pim_gitops.lint.registry import flag, rule
-from pim_gitops.lint.rules.views import configured, role_finding
+from pim_gitops.lint.engine import Finding, LintContext, Severity
+from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
+from pim_gitops.lint.registry import rule
+from pim_gitops.lint.rules.judged import with_roles
+from pim_gitops.lint.rules.views import Subject, role_finding
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.state import RoleSettings
 
+#: The assignment alerts MS.AAD.7.7 reads: (event, label). ``eligible_assigned.admin`` is
+#: Graph's ``Notification_Admin_Admin_Eligibility``, ``active_assigned.admin``
+#: ``Notification_Admin_Admin_Assignment``, ``activated.admin``
+#: ``Notification_Admin_EndUser_Assignment`` (7.8, 7.9).
+ASSIGNMENT_ALERTS = (
+    ("eligible_assigned", "eligible-assignment"),
+    ("active_assigned", "active-assignment"),
+)
 
-def _has_admin_alert(settings: RoleSettings, event: str, defaults_count: bool) -> bool:
+
+def _no_alert(settings: RoleSettings, event: str, label: str) -> str | None:
+    """Why the event's admin notification alerts nobody in particular (``None``: it names
+    a recipient). Entra's default recipients never count, as in ScubaGear."""
     note = settings.notification(event, "admin")
     if note.level == "None":
-        return False
-    return bool(note.recipients) or (defaults_count and note.default_recipients)
+        return f"{label} alerts are turned off (notification level None)"
+    if not note.recipients:
+        return f"{label} alerts name no recipient (Entra's default recipients do not count)"
+    return None
 
 
+def _activation(subject: Subject) -> tuple[tuple[str, ...], Severity]:
+    """The control an activation alert of this role decides, and how serious it is."""
+    if subject.template_id == GLOBAL_ADMINISTRATOR:
+        return ("MS.AAD.7.8v1",), "error"
+    if subject.template_id in SCUBA_HIGHLY_PRIVILEGED:
+        return ("MS.AAD.7.9v1",), "warning"
+    return (), "warning"
+
+
+def _alerts(ctx: LintContext, subject: Subject, settings: RoleSettings) -> Iterator[Finding]:
+    scuba = subject.template_id in SCUBA_HIGHLY_PRIVILEGED
+    for event, label in ASSIGNMENT_ALERTS:
+        why = _no_alert(settings, event, label)
+        if why is not None:
+            controls: tuple[str, ...] = ("MS.AAD.7.7v1",) if scuba else ()
+            yield role_finding(ctx, subject, why, f"notifications.{event}", controls=controls)
+    why = _no_alert(settings, "activated", "activation")
+    if why is not None:
+        controls, severity = _activation(subject)
+        yield role_finding(
+            ctx, subject, why, "notifications.activated", controls=controls, severity=severity
+        )
+
+
+# long: the docstring is the rule's documentation; the code is short
 def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
-    """Assignments and activations of highly privileged roles alert the security team
+    """Assignments and activations of privileged roles alert a named recipient
 
     ## What it checks
 
-    For every managed highly privileged role, the admin notifications of eligible and
-    active assignments and of activation go to a named recipient (Entra's default
-    recipients alone count only with the option `default_recipients_count: true`).
-    Activation alerts are an error for Global Administrator, a warning for the others.
+    ScubaGear's checks, to the letter, for SCuBA's eight highly privileged roles whatever
+    privileged set is configured (in the posture view whether or not the repository manages
+    them or anyone holds them), and the same checks without a control id for the other
+    roles of the configured set (`lint.privileged_roles`):
+
+    - MS.AAD.7.7v1 (error): the admin notifications of eligible and of active assignment
+      (Graph rules `Notification_Admin_Admin_Eligibility`, `Notification_Admin_Admin_Assignment`)
+      name at least one recipient;
+    - MS.AAD.7.8v1 (error): Global Administrator's activation alert
+      (`Notification_Admin_EndUser_Assignment`) names a recipient;
+    - MS.AAD.7.9v1 (warning, a SHOULD): so does that of the other seven roles.
+
+    Entra's default recipients never count: ScubaGear does not read
+    `isDefaultRecipientsEnabled`, it requires a non-empty `notificationRecipients` (the old
+    option `default_recipients_count` is gone: accept a role's defaults with a waiver, which
+    keeps the finding and its control visible). A notification at level `None` sends
+    nothing and fails too (stricter than ScubaGear, which does not read the level; the
+    baseline asks that assignments "trigger an alert"). ScubaGear also applies these checks
+    to the member settings of PIM-for-Groups groups that hold the roles: those policies are
+    not read, so they are not checked.
 
     ## Why
 
-    > MS.AAD.7.7v1: Eligible and Active highly privileged role assignments SHALL trigger an
+    > MS.AAD.7.7v1: Eligible and active highly privileged role assignments SHALL trigger an
     > alert.
     >
     > MS.AAD.7.8v1: User activation of the Global Administrator role SHALL trigger an alert.
     >
     > MS.AAD.7.9v1: User activation of other highly privileged roles SHOULD trigger an alert.
+
+    The baseline's instructions put the security monitoring mailbox under **Additional
+    recipients** for each of these alerts; its rationale: "Send assignment alerts to enable
+    the security monitoring team to detect compromise attempts."
 
     ## How to fix
 
@@ -46,7 +106,8 @@ def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
     ```yaml
     # roles/global-administrator.yaml
     role: Global Administrator
-    notifications: {}
+    notifications:
+      activated: {admin: {recipients: [secops@contoso.com]}}
     ```
 
     ## Use instead
@@ -60,28 +121,9 @@ def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
       activated: {admin: {recipients: [secops@contoso.com]}}
     ```
     """
-    defaults_count = ctx.flag("default_recipients_count")
-    for subject, settings in configured(ctx):
-        if subject.template_id not in ctx.privileged:
-            continue
-        for event, label in (("eligible_assigned", "eligible"), ("active_assigned", "active")):
-            if not _has_admin_alert(settings, event, defaults_count):
-                text = f"{label} assignment alerts go to no recipient beyond the defaults"
-                yield role_finding(
-                    ctx, subject, text, f"notifications.{event}", controls=("MS.AAD.7.7v1",)
-                )
-        if not _has_admin_alert(settings, "activated", defaults_count):
-            ga = subject.template_id == GLOBAL_ADMINISTRATOR
-            control = "MS.AAD.7.8v1" if ga else "MS.AAD.7.9v1"
-            text = "activation alerts go to no recipient beyond the defaults"
-            yield role_finding(
-                ctx,
-                subject,
-                text,
-                "notifications.activated",
-                controls=(control,),
-                severity="error" if ga else "warning",
-            )
+    for subject, settings in with_roles(ctx, SCUBA_HIGHLY_PRIVILEGED):
+        if subject.template_id in SCUBA_HIGHLY_PRIVILEGED or subject.template_id in ctx.privileged:
+            yield from _alerts(ctx, subject, settings)
 
 
 rule(
@@ -89,11 +131,4 @@ rule(
     name="privileged-alerts",
     severity="error",
     scuba=("MS.AAD.7.7v1", "MS.AAD.7.8v1", "MS.AAD.7.9v1"),
-    options=(
-        flag(
-            "default_recipients_count",
-            False,
-            "Count Entra's default recipients as an alert to the security team.",
-        ),
-    ),
 )(privileged_alerts)

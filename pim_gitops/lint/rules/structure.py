@@ -157,7 +157,7 @@ def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
     ```yaml
     # roles/exchange-administrator.yaml
     role: Exchange Administrator
-    activation: {max_duration: PT4H}
+    activation: {max_duration: PT2H}
     waivers:
       - {rule: ACT002, reason: night shift migration, expires: 2027-03-31}
     ```
@@ -167,7 +167,7 @@ def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
     ```yaml
     # roles/exchange-administrator.yaml
     role: Exchange Administrator
-    activation: {max_duration: PT4H}
+    activation: {max_duration: PT2H}
     ```
     """
     for use in ctx.waivers:
