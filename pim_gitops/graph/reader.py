@@ -5,7 +5,7 @@ role policies with their rules in one filtered, paged query; all policy assignme
 eligibility and assignment schedules; all role assignments (to see assignments made outside
 PIM); the schedule requests still in flight (future starts); then every principal in chunks
 of 1000 through ``getByIds`` with the properties lint needs; then the members of groups that
-hold roles. Independent queries run concurrently and every page is followed. The result is a
+hold roles or approve. Independent queries run concurrently and every page is followed. The result is a
 snapshot (raw Graph objects).
 """
 
@@ -263,11 +263,15 @@ async def fetch_snapshot(
         for s in (*eligible, *active, *assignments, *eligible_requests, *active_requests)
         if s.get("principalId")
     }
-    objects = await _principals(transport, sorted(holders | _approver_ids(policies)))
+    approvers = _approver_ids(policies)
+    objects = await _principals(transport, sorted(holders | approvers))
+    # The members of groups that hold a role (who has access) and of approver groups (who
+    # can approve: lint counts a group's enabled members, APR002/APR004).
     groups = sorted(
         str(o["id"])
         for o in objects
-        if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders
+        if str(o.get("@odata.type", "")).endswith(".group")
+        and str(o["id"]) in holders | approvers
     )
     member_lists = await _members(transport, groups)
     objects += await _member_objects(transport, objects, member_lists)
