@@ -4,9 +4,9 @@ Collection-level queries only, never one request per role (graph-pim.md §1): al
 role policies with their rules in one filtered, paged query; all policy assignments; all
 eligibility and assignment schedules; all role assignments (to see assignments made outside
 PIM); the schedule requests still in flight (future starts); then every principal in chunks
-of 1000 through ``getByIds`` with the properties lint needs; then the members of groups that
-hold roles or approve. Independent queries run concurrently and every page is followed. The result is a
-snapshot (raw Graph objects).
+
+
+
 """
 
 from __future__ import annotations
@@ -270,8 +270,7 @@ async def fetch_snapshot(
     groups = sorted(
         str(o["id"])
         for o in objects
-        if str(o.get("@odata.type", "")).endswith(".group")
-        and str(o["id"]) in holders | approvers
+        if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders | approvers
     )
     member_lists = await _members(transport, groups)
     objects += await _member_objects(transport, objects, member_lists)
