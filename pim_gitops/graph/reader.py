@@ -4,9 +4,9 @@ Collection-level queries only, never one request per role (graph-pim.md §1): al
 role policies with their rules in one filtered, paged query; all policy assignments; all
 eligibility and assignment schedules; all role assignments (to see assignments made outside
 PIM); the schedule requests still in flight (future starts); then every principal in chunks
-
-
-
+of 1000 through ``getByIds`` with the properties lint needs; then the members of groups that
+hold roles or approve. Independent queries run concurrently and every page is followed. The
+result is a snapshot (raw Graph objects).
 """
 
 from __future__ import annotations
