@@ -74,11 +74,24 @@ def rules_of(findings: set[tuple[str, str | None, str | None]]) -> set[str]:
 
 
 def test_sample_tenant_findings_are_exactly_the_planted_defects() -> None:
+    """Both views of the sample tenant: the manifest says why each finding is there."""
     manifest = json.loads((ROOT / "pim_gitops" / "demo" / "planted-defects.json").read_text())
     expected = {
-        (i["rule"], i["role"], i["principal"]) for i in manifest["tenant"] + manifest["policy"]
+        (view, i["rule"], role, i["principal"])
+        for view in ("policy", "posture")
+        for i in manifest[view]
+        for role in i["roles"]
     }
-    assert lint(POLICIES) == expected
+    desired = load_desired(str(POLICIES), NOW).state
+    result = run_lint(desired, normalize_tenant(read_snapshot(SAMPLE_TENANT), NOW), NOW)
+    found = {
+        (f.view, f.rule, role, f.principal)
+        for f in result.findings
+        if f.waived is None
+        for role in (f.roles or (f.role,))
+    }
+    assert found == expected
+    assert all(i["why"] for view in ("policy", "posture") for i in manifest[view])
 
 
 def test_a_clean_repo_has_no_tenant_independent_findings(tmp_path: Path) -> None:

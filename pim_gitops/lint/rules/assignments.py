@@ -41,6 +41,18 @@ def permanent_active_controls(template_id: str) -> tuple[str, ...]:
 
 
 # long: the docstring is the rule's documentation page (quoted control, tested examples)
+def _instead(h: Holder) -> str:
+    """What to do instead: a service principal cannot be made eligible (PIM refuses it:
+    Microsoft's deployment plan), so it is declared under ``automation:`` or given an
+    assignment that ends."""
+    if h.principal is not None and h.principal.type == "servicePrincipal":
+        return (
+            "a service principal cannot be eligible: give it an active assignment that ends, "
+            "or declare it under automation: with a reason"
+        )
+    return "use an eligible assignment"
+
+
 def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     """No permanent active assignments except break-glass, automation and PIM groups
 
@@ -106,7 +118,7 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
         text = f"{h.ref} has a permanent active {h.role_name} assignment{how}"
         controls = permanent_active_controls(template_of(ctx, h.role_id))
         if controls or privileged(ctx, h.role_id):
-            yield holder_finding(ctx, h, f"{text}; use an eligible assignment", controls=controls)
+            yield holder_finding(ctx, h, f"{text}; {_instead(h)}", controls=controls)
         else:
             yield holder_finding(ctx, h, text, controls=(), severity="warning")
 
