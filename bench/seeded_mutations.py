@@ -1,7 +1,7 @@
 """The 22 seeded mutations (docs/quality.md), each against the named test that must kill it.
 
-mutmut cannot reach some of them (the lint rules are decorated functions, which mutmut 3
-never mutates; constants at module level are not mutated either), so each is applied here by
+mutmut cannot reach some of them (constants at module level and rule options' defaults are
+not mutated: mutmut 3 mutates only inside functions), so each is applied here by
 hand to a copy of the tree, the named test is run, and the mutation counts as killed when
 that test fails. Usage: ``python bench/seeded_mutations.py [words of one mutation]`` (all
 of them take about three minutes); prints a
@@ -86,9 +86,9 @@ SEEDED = (
     ),
     Seeded(
         "lint: ASG002 minimum 2 → 3",
-        "pim_gitops/lint/rules/assignments.py",
-        "GA_COUNT_DEFAULT = (2, 8)",
-        "GA_COUNT_DEFAULT = (3, 8)",
+        "pim_gitops/lint/rules/ga_count.py",
+        "SCUBA_GA_RANGE = (2, 8)",
+        "SCUBA_GA_RANGE = (3, 8)",
         T + "lint/test_fixtures.py",
     ),
     Seeded(
@@ -106,15 +106,15 @@ SEEDED = (
         T + "lint/test_fixtures.py",
     ),
     Seeded(
-        "lint: ACT002 strict 4 h → 5 h",
+        "lint: ACT002 tier 0 one hour → 90 minutes",
         "pim_gitops/lint/rules/activation.py",
-        "STRICT_PRIVILEGED_ACTIVATION = 4 * 3600",
-        "STRICT_PRIVILEGED_ACTIVATION = 5 * 3600",
+        'duration("tier0", "PT1H",',
+        'duration("tier0", "PT90M",',
         T + "lint/test_fixtures.py",
     ),
     Seeded(
         "lint: GEN001 `!=` → `<` (a third break-glass account not flagged)",
-        "pim_gitops/lint/rules/structure.py",
+        "pim_gitops/lint/rules/breakglass.py",
         "if len(declared) != expected:",
         "if len(declared) < expected:",
         T + "lint/test_fixtures.py",
