@@ -329,6 +329,6 @@ def test_demo_runs_the_whole_loop() -> None:
     result = CliRunner().invoke(cli, ["demo"])
     assert result.exit_code == 0, result.output
     steps = [line for line in result.output.splitlines() if line.startswith("$ pim-gitops")]
-    assert [s.split()[2] for s in steps] == ["validate", "lint", "plan", "apply", "plan"]
+    assert [s.split()[2] for s in steps] == ["validate", "lint", "plan", "apply", "plan", "lint"]
     assert "No changes. The tenant matches the policy." in result.output
     assert result.output.rstrip().endswith("the tenant now matches the policy repository.")

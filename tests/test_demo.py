@@ -27,7 +27,7 @@ def test_demo_runs_without_importing_the_cli() -> None:
     lines = result.stdout.splitlines()
     assert lines[-1] == "CLI False EXIT 0", result.stdout[-2000:] + result.stderr
     steps = [line.split()[2] for line in lines if line.startswith("$ pim-gitops")]
-    assert steps == ["validate", "lint", "plan", "apply", "plan"]
+    assert steps == ["validate", "lint", "plan", "apply", "plan", "lint"]
     assert (
         "Apply: 85 writes (one per policy rule or assignment): 85 succeeded, 0 failed, 0 skipped"
         in result.stdout

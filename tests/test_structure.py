@@ -39,8 +39,7 @@ MODULE_ALLOWLIST: dict[str, int] = {}
 
 # (module path, qualified function name) → length in lines today (decorators excluded).
 FUNCTION_ALLOWLIST: dict[tuple[str, str], int] = {
-    ("render/report.py", "render_html"): 85,
-    ("render/report.py", "render_markdown"): 64,
+    ("render/report.py", "render_html"): 82,
 }
 
 

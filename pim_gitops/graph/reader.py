@@ -235,6 +235,16 @@ async def _in_flight(
     return kept, None
 
 
+def _groups_to_expand(objects: list[dict[str, Any]], wanted: set[str]) -> list[str]:
+    """The groups whose members are read: those that hold a role (who has access) and the
+    approver groups (who can approve: lint counts a group's enabled members)."""
+    return sorted(
+        str(o["id"])
+        for o in objects
+        if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in wanted
+    )
+
+
 async def fetch_snapshot(
     transport: GraphTransport, *, now: datetime, tenant_id: str = ""
 ) -> dict[str, Any]:
@@ -263,15 +273,9 @@ async def fetch_snapshot(
         for s in (*eligible, *active, *assignments, *eligible_requests, *active_requests)
         if s.get("principalId")
     }
-    approvers = _approver_ids(policies)
-    objects = await _principals(transport, sorted(holders | approvers))
-    # The members of groups that hold a role (who has access) and of approver groups (who
-    # can approve: lint counts a group's enabled members, APR002/APR004).
-    groups = sorted(
-        str(o["id"])
-        for o in objects
-        if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in holders | approvers
-    )
+    wanted = holders | _approver_ids(policies)
+    objects = await _principals(transport, sorted(wanted))
+    groups = _groups_to_expand(objects, wanted)
     member_lists = await _members(transport, groups)
     objects += await _member_objects(transport, objects, member_lists)
     return canonical_snapshot(

@@ -53,6 +53,7 @@ def _instead(h: Holder) -> str:
     return "use an eligible assignment"
 
 
+# long: the docstring is the rule's documentation page
 def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     """No permanent active assignments except break-glass, automation and PIM groups
 
