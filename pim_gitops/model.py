@@ -307,6 +307,12 @@ class Waiver(Strict):
     expires: CalendarDate
     role: str | None = Field(None, description="Role (tenant-file waivers only).")
     principal: PrincipalRef | None = None
+    finding: str | None = Field(
+        None,
+        description="The finding's message (without the role's name): the waiver covers only "
+        "that finding of the rule, so a new, different problem of the same rule and role is "
+        "still reported. `lint --baseline` writes it.",
+    )
 
 
 class AutomationAccount(Strict):

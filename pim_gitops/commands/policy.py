@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.compile import DesiredState
 from pim_gitops.console import Console
 from pim_gitops.lint.registry import View
+
+if TYPE_CHECKING:
+    from pim_gitops.lint.engine import LintResult
 from pim_gitops.state import TenantState
 from pim_gitops.wording import plural
 
@@ -92,7 +96,7 @@ def lint_policies(
 ) -> int:
     """Lint the policy (and the tenant as it is, from a snapshot or live, if asked); exit 1
     on blocking findings of the views shown; ``--baseline`` writes them as waivers."""
-    from pim_gitops.lint.baseline import baseline_path, baseline_yaml, read_baseline
+    from pim_gitops.lint.baseline import baseline_path, read_baseline
     from pim_gitops.lint.engine import run_lint
     from pim_gitops.lint.render import render_github, render_json, render_sarif, render_text
     from pim_gitops.lint.selection import Selection
@@ -116,13 +120,7 @@ def lint_policies(
         baseline=baseline,
     )
     if baseline_out:
-        Path(baseline_out).write_text(baseline_yaml(result.findings, options.now), "utf-8")
-        unwaived = [f for f in result.findings if f.waived is None]
-        console.message(
-            f"wrote {plural(len(unwaived), 'finding')} as waivers to {baseline_out}; fill in "
-            "each reason and expiry, and read it with `lint: {baseline: FILE}` in pim.yaml"
-        )
-        return ExitCode.OK
+        return _write_baseline(console, options, result, Path(baseline_out))
     render = {
         "text": render_text,
         "json": render_json,
@@ -131,6 +129,24 @@ def lint_policies(
     }[fmt]
     console.data(render(result))
     return ExitCode.ERROR if result.blocking else ExitCode.OK
+
+
+def _write_baseline(
+    console: Console, options: CommandOptions, result: LintResult, out: Path
+) -> int:
+    """``lint --baseline FILE``: today's findings as waivers; a waiver FILE already has for
+    a finding still there keeps its reason and expiry."""
+    from pim_gitops.lint.baseline import baseline_yaml, read_baseline
+
+    existing = [b.waiver for b in read_baseline(out, str(out))] if out.exists() else []
+    text, count, new = baseline_yaml(result.findings, options.now, existing)
+    out.write_text(text, "utf-8")
+    console.message(
+        f"wrote {plural(count, 'waiver')} to {out} ({new} new, {count - new} kept as they "
+        "were); replace each new waiver's TODO reason with why it is accepted, and read the "
+        "file with `lint: {baseline: FILE}` in pim.yaml"
+    )
+    return ExitCode.OK
 
 
 def _tenant_for(

@@ -53,42 +53,63 @@ def read_baseline(path: Path, shown: str) -> tuple[BaselineWaiver, ...]:
     )
 
 
+#: The reason a new baseline waiver starts with; GEN006 reports the waivers that still have it.
+PLACEHOLDER = "TODO: say why this is accepted"
+
+Key = tuple[str, str, str, str]
+
+
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _entries(findings: Iterable[Finding]) -> dict[tuple[str, str, str], list[str]]:
-    """(rule, role, principal) → the messages of the unwaived findings it covers (a waiver
-    matches by those three, so one waiver per triple; a finding reported once for several
-    roles gives one per role), sorted."""
-    found: dict[tuple[str, str, str], set[str]] = {}
+def _key(w: Waiver) -> Key:
+    return (w.rule, (w.role or "").casefold(), (w.principal or "").casefold(), w.finding or "")
+
+
+def _entries(findings: Iterable[Finding]) -> dict[Key, tuple[str, str, str, str]]:
+    """One waiver per unwaived finding and role (a waiver names one role; a finding reported
+    once for several roles gives one per role), keyed like ``_key``: (rule, role,
+    principal, the finding's message without the role's name)."""
+    found: dict[Key, tuple[str, str, str, str]] = {}
     for f in findings:
-        if f.waived is not None or f.rule in ("GEN004", "GEN005"):
+        if f.waived is not None or f.rule in ("GEN004", "GEN005", "GEN006"):
             continue
+        text = f.detail or f.message
         for role in f.roles or (f.role,):
-            found.setdefault((f.rule, role or "", f.principal or ""), set()).add(f.message)
-    return {key: sorted(found[key]) for key in sorted(found)}
+            key = (f.rule, (role or "").casefold(), (f.principal or "").casefold(), text)
+            found.setdefault(key, (f.rule, role or "", f.principal or "", text))
+    return dict(sorted(found.items()))
 
 
-def baseline_yaml(findings: Iterable[Finding], now: datetime) -> str:
-    """The baseline file for these findings: one waiver each, under a comment with the
-    finding's message."""
+def baseline_yaml(
+    findings: Iterable[Finding], now: datetime, existing: Iterable[Waiver] = ()
+) -> tuple[str, int, int]:
+    """The baseline file for these findings, one waiver each (``finding:`` names exactly the
+    finding it covers); a waiver of ``existing`` (the file as it was) that still covers a
+    finding keeps its reason and expiry. Returns the text, how many waivers it holds and how
+    many of them are new."""
     expires = (now + timedelta(days=BASELINE_DAYS)).date().isoformat()
+    kept = {_key(w): w for w in existing}
     entries = _entries(findings)
     lines = [
-        f"# Lint baseline written by `pim-gitops lint --baseline` on {now:%Y-%m-%d}: the",
-        "# findings of that day, accepted for now. For each waiver, write why it is accepted",
-        "# (or fix the problem and delete the waiver) and set an expiry; read it from pim.yaml",
-        "# with `lint: {baseline: <this file>}`. Unused waivers are reported (GEN005).",
+        "# Lint baseline written by `pim-gitops lint --baseline`: findings accepted for now.",
+        f"# For each waiver, replace the {PLACEHOLDER!r} reason with why it is accepted (or",
+        "# fix the problem and delete the waiver) and check the expiry; read it from pim.yaml",
+        "# with `lint: {baseline: <this file>}`. Running --baseline again keeps what you wrote.",
         "waivers:" if entries else "waivers: []",
     ]
-    for (rule_code, role, principal), messages in entries.items():
-        lines += [f"  # {message}" for message in messages]
+    new = 0
+    for key, (rule_code, role, principal, text) in entries.items():
+        old = kept.get(key)
+        new += old is None
         lines.append(f"  - rule: {rule_code}")
         if role:
             lines.append(f"    role: {_quoted(role)}")
         if principal:
             lines.append(f"    principal: {_quoted(principal)}")
-        lines.append(f"    reason: {_quoted('baseline ' + f'{now:%Y-%m-%d}' + ': say why')}")
-        lines.append(f"    expires: {expires}")
-    return "\n".join(lines) + "\n"
+        lines.append(f"    finding: {_quoted(text)}")
+        reason = old.reason if old is not None else f"{PLACEHOLDER} (baseline of {now:%Y-%m-%d})"
+        lines.append(f"    reason: {_quoted(reason)}")
+        lines.append(f"    expires: {old.expires if old is not None else expires}")
+    return "\n".join(lines) + "\n", len(entries), new

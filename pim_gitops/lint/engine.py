@@ -296,6 +296,33 @@ def _chosen_views(tenant: TenantState | None, views: tuple[View, ...] | None) ->
     return tuple(v for v in VIEWS if v in views)
 
 
+def _judged(
+    uses: tuple[WaiverUse, ...],
+    ran: set[str],
+    shown: tuple[View, ...],
+    managed: set[str],
+) -> tuple[WaiverUse, ...]:
+    """Mark the waivers whose rule did not look where the waiver's finding would be: the
+    rule was not selected or was skipped for want of a tenant view, or the view that judges
+    it was not shown (a posture-only rule, or a role without a file, needs the posture
+    view). That such a waiver covered nothing says nothing, so GEN005 keeps quiet."""
+    rules = {r.code: r for r in catalogue()}
+    out = []
+    for use in uses:
+        item = rules.get(use.waiver.rule)
+        views = [v for v in item.views if v in shown] if item is not None else []
+        unmanaged = use.role is not None and use.role.casefold() not in managed
+        judged = (
+            item is not None
+            and item.code in ran
+            and bool(views)
+            and ("policy" in item.views or "posture" in shown)
+            and not (unmanaged and "posture" in item.views and "posture" not in shown)
+        )
+        out.append(use if judged else replace(use, judged=False))
+    return tuple(out)
+
+
 def run_lint(
     desired: DesiredState,
     tenant: TenantState | None,
@@ -331,6 +358,8 @@ def run_lint(
         for view in views_run:
             findings.extend(run.run(item, view))
     findings, uses = apply_waivers(findings, desired, now, baseline)
+    ran = {r.code for r in active} - set(skipped)
+    uses = _judged(uses, ran, shown, {r.ref.label.casefold() for r in desired.roles})
     for item in active:
         if item.phase == "waivers":
             findings.extend(run.run(item, "policy", uses))

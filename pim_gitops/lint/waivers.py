@@ -34,12 +34,17 @@ class WaiverUse:
     expired: bool
     #: Whether it covered at least one finding (never, when expired).
     used: bool
+    #: Whether its rule ran in every view it judges, so that "covered nothing" is known
+    #: (a rule skipped for want of a tenant view, or not selected, tells nothing).
+    judged: bool = True
 
 
 def _covers(waiver: Waiver, role: str | None, finding: Finding) -> bool:
     if finding.rule != waiver.rule or finding.waived is not None:
         return False
     if role and (finding.role or "").casefold() != role.casefold():
+        return False
+    if waiver.finding is not None and waiver.finding != (finding.detail or finding.message):
         return False
     return not (
         waiver.principal and (finding.principal or "").casefold() != waiver.principal.casefold()

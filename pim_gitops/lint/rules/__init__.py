@@ -11,6 +11,7 @@ from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its fa
     approval,  # APR001, APR003
     approvers,  # APR002, APR004
     assignments,  # ASG001, ASG004
+    baselined,  # GEN006
     breakglass,  # GEN001
     ga_count,  # ASG002, ASG003, ASG010
     guests,  # ASG011

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import rule
 from pim_gitops.lint.rules.views import privileged, subjects
+from pim_gitops.model import Waiver
 
 
 # long: the docstring is the rule's documentation page; the body is 18 lines
@@ -85,6 +86,12 @@ rule(
 )(unresolved_principal)
 
 
+def _covering(w: Waiver, role: str | None) -> str:
+    """What a waiver is of, in words: ``ACT001 for Global Reader, user:a@contoso.com``."""
+    about = [x for x in (role, w.principal) if x]
+    return w.rule + (f" for {', '.join(about)}" if about else "")
+
+
 def expired_waiver(ctx: LintContext) -> Iterator[Finding]:
     """Waivers have not expired
 
@@ -125,8 +132,8 @@ def expired_waiver(ctx: LintContext) -> Iterator[Finding]:
         if use.expired:
             w = use.waiver
             yield ctx.finding(
-                f"the waiver of {w.rule} ({w.reason!r}) expired on {w.expires}; "
-                "renew it or fix the finding",
+                f"the waiver of {_covering(w, use.role)} ({w.reason!r}) expired on "
+                f"{w.expires}; renew it or fix the finding",
                 use.where,
                 role=use.role,
             )
@@ -171,10 +178,11 @@ def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     for use in ctx.waivers:
-        if not use.expired and not use.used:
+        if not use.expired and not use.used and use.judged:
             w = use.waiver
             yield ctx.finding(
-                f"the waiver of {w.rule} ({w.reason!r}) matches no finding; remove it",
+                f"the waiver of {_covering(w, use.role)} ({w.reason!r}) matches no finding; "
+                "remove it",
                 use.where,
                 role=use.role,
             )
