@@ -52,8 +52,9 @@ def test_markdown_report() -> None:
     assert "| Global Administrator | activation up to 1 hour, requires MFA" in text
     assert "- user:bg1@contoso.onmicrosoft.com" in text
     # Both views are named, with their own counts.
-    assert "- Repository (the repository, what the tenant will be once applied): " in text
-    assert "- Tenant now (the tenant as it is now): " in text
+    assert "- Repository (what the tenant will be once applied): " in text
+    assert "- Tenant now (as it is): " in text
+    assert "of them the repository keeps)." in text
     assert (
         "**ASG005** (error, tenant now): user:carol.it@contoso.com was assigned Global "
         "Administrator "

@@ -71,20 +71,27 @@ def _same_problem(posture: Finding, policy: Finding) -> bool:
     return (posture.detail or posture.message) == (policy.detail or policy.message)
 
 
-def fold_posture(findings: list[Finding]) -> tuple[list[Finding], int]:
+def fold_posture(findings: list[Finding]) -> tuple[list[Finding], tuple[Finding, ...], int]:
     """With both views shown, a posture finding that the policy view also makes (the same
     rule, role, principal and problem: the repository keeps it) is shown once, in the policy
     view, at its line; the rest of the posture is what apply would change and what the
-    repository does not manage. Returns the findings and how many were folded."""
+    repository does not manage. Returns the findings shown, the posture findings folded, and
+    how many policy findings they fold into."""
     policy = [f for f in findings if f.view == "policy"]
     by_rule: dict[str, list[Finding]] = {}
     for f in policy:
         by_rule.setdefault(f.rule, []).append(f)
     kept: list[Finding] = []
-    folded = 0
+    folded: list[Finding] = []
+    into: set[Finding] = set()
     for f in findings:
-        if f.view == "posture" and any(_same_problem(f, p) for p in by_rule.get(f.rule, ())):
-            folded += 1
-        else:
+        match = next(
+            (p for p in by_rule.get(f.rule, ()) if f.view == "posture" and _same_problem(f, p)),
+            None,
+        )
+        if match is None:
             kept.append(f)
-    return kept, folded
+        else:
+            folded.append(f)
+            into.add(match)
+    return kept, tuple(folded), len(into)

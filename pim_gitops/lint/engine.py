@@ -225,7 +225,9 @@ class LintResult:
     privileged_roles: str = "cisa"
     #: Posture findings shown in the policy view instead (the same problem, which the
     #: repository keeps: ``collapse.fold_posture``).
-    folded: int = 0
+    folded: tuple[Finding, ...] = ()
+    #: How many policy findings the folded ones are (each the same problem, kept).
+    folded_into: int = 0
 
     @property
     def blocking(self) -> list[Finding]:
@@ -364,7 +366,8 @@ def run_lint(
         if item.phase == "waivers":
             findings.extend(run.run(item, "policy", uses))
     unique = sorted(set(collapse(findings)), key=Finding.sort_key)
-    folded = 0
+    folded: tuple[Finding, ...] = ()
+    into = 0
     if len(shown) == len(VIEWS):
-        unique, folded = fold_posture(unique)
-    return LintResult(tuple(unique), tuple(skipped), chosen, shown, set_name, folded)
+        unique, folded, into = fold_posture(unique)
+    return LintResult(tuple(unique), tuple(skipped), chosen, shown, set_name, folded, into)

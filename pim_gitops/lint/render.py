@@ -52,7 +52,8 @@ def render_text(result: LintResult) -> str:
     for view in result.views:
         shown = [f for f in result.findings if f.view == view]
         also = (
-            f" (and {plural(result.folded, 'finding')} the repository keeps, shown above)"
+            f"; and {plural(result.folded_into, 'problem')} of the policy view above, which "
+            "the repository keeps"
             if view == "posture" and result.folded
             else ""
         )

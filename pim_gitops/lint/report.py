@@ -69,6 +69,8 @@ class LintReport(_Frozen):
     #: Posture findings the policy view also makes (the repository keeps the problem): shown
     #: once, in the policy view.
     folded: int = Field(ge=0)
+    #: How many policy findings those are (a shared line counts once).
+    folded_into: int = Field(ge=0)
     #: Rules that need a tenant view (``--snapshot`` or ``--live``) and had none.
     skipped: tuple[str, ...]
     summary: LintSummary
@@ -96,7 +98,8 @@ def lint_report(result: LintResult) -> LintReport:
         preset=result.preset,  # validated: one of engine.PRESETS
         views=result.views,
         privileged_roles=result.privileged_roles,
-        folded=result.folded,
+        folded=len(result.folded),
+        folded_into=result.folded_into,
         findings=tuple(lint_finding(f) for f in result.findings),
         skipped=result.skipped,
         summary=LintSummary(**result.summary()),

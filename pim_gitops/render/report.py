@@ -197,19 +197,19 @@ def _html_lint(lint: LintResult) -> str:
 
 
 def view_lines(lint: LintResult) -> list[str]:
-    """One line per view linted: what it judges and its open findings."""
+    """One line per view linted and its open findings; the tenant's count includes the
+    problems the policy view shows for it (folded: the repository keeps them)."""
     lines = []
     for view in lint.views:
-        open_ = [f for f in lint.findings if f.view == view and f.waived is None]
-        errors = sum(1 for f in open_ if f.severity == "error")
-        what = (
-            "the repository, what the tenant will be once applied"
-            if view == "policy"
-            else "the tenant as it is now"
-        )
+        shown = [f for f in lint.findings if f.view == view and f.waived is None]
+        folded = [f for f in lint.folded if f.waived is None] if view == "posture" else []
+        every = shown + folded
+        errors = sum(1 for f in every if f.severity == "error")
+        what = "what the tenant will be once applied" if view == "policy" else "as it is"
+        kept = f" ({len(folded)} of them the repository keeps)" if folded else ""
         lines.append(
             f"{VIEW_WORDS[view].capitalize()} ({what}): {plural(errors, 'error')}, "
-            f"{plural(len(open_) - errors, 'other finding')}."
+            f"{plural(len(every) - errors, 'other finding')}{kept}."
         )
     return lines
 

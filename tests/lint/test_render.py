@@ -50,7 +50,31 @@ SHARED = Finding(
     detail="no ticket",
     roles=("A", "B"),
 )
-BOTH = LintResult((SHARED, LIVE), (), "cisa", ("policy", "posture"), "cis", folded=2)
+FOLDED = (
+    Finding(
+        "ACT001",
+        "activation-requirements",
+        "warning",
+        "A: no ticket",
+        "roles/a.yaml",
+        1,
+        role="A",
+        detail="no ticket",
+        view="posture",
+    ),
+    Finding(
+        "ACT001",
+        "activation-requirements",
+        "warning",
+        "B: no ticket",
+        "roles/b.yaml",
+        1,
+        role="B",
+        detail="no ticket",
+        view="posture",
+    ),
+)
+BOTH = LintResult((SHARED, LIVE), (), "cisa", ("policy", "posture"), "cis", FOLDED, 1)
 
 
 def test_text_groups_by_file_and_ends_with_the_totals() -> None:
@@ -76,8 +100,8 @@ def test_text_names_each_view_and_what_the_policy_view_holds_for_the_posture() -
         "pim.yaml\n"
         "  pim.yaml:7: ACT001 warning: no ticket (2 roles: A, B)\n"
         "\n"
-        "Posture: the tenant as it is now: 1 error, 0 warnings (and 2 findings the "
-        "repository keeps, shown above)\n"
+        "Posture: the tenant as it is now: 1 error, 0 warnings; and 1 problem of the policy "
+        "view above, which the repository keeps\n"
         "\n"
         "pim.yaml\n"
         "  pim.yaml: ASG001 error: user:a@contoso.com is permanent\n"
@@ -131,10 +155,11 @@ def test_json_report() -> None:
     }
     assert data["findings"][2]["waived"] == "phone queue"
     both = json.loads(render_json(BOTH))
-    assert (both["views"], both["privileged_roles"], both["folded"]) == (
+    assert (both["views"], both["privileged_roles"], both["folded"], both["folded_into"]) == (
         ["policy", "posture"],
         "cis",
         2,
+        1,
     )
     assert [(f["view"], f["role"], f["roles"]) for f in both["findings"]] == [
         ("policy", None, ["A", "B"]),
