@@ -42,18 +42,24 @@ def _activation(subject: Subject) -> tuple[tuple[str, ...], Severity]:
     return (), "warning"
 
 
+def _recipients(event: str) -> str:
+    """The setting a finding about an event's alert points at: its recipients, what to fix
+    (the role's file when no layer declares them)."""
+    return f"notifications.{event}.admin.recipients"
+
+
 def _alerts(ctx: LintContext, subject: Subject, settings: RoleSettings) -> Iterator[Finding]:
     scuba = subject.template_id in SCUBA_HIGHLY_PRIVILEGED
     for event, label in ASSIGNMENT_ALERTS:
         why = _no_alert(settings, event, label)
         if why is not None:
             controls: tuple[str, ...] = ("MS.AAD.7.7v1",) if scuba else ()
-            yield role_finding(ctx, subject, why, f"notifications.{event}", controls=controls)
+            yield role_finding(ctx, subject, why, _recipients(event), controls=controls)
     why = _no_alert(settings, "activated", "activation")
     if why is not None:
         controls, severity = _activation(subject)
         yield role_finding(
-            ctx, subject, why, "notifications.activated", controls=controls, severity=severity
+            ctx, subject, why, _recipients("activated"), controls=controls, severity=severity
         )
 
 
