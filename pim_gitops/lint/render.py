@@ -58,8 +58,10 @@ def render_text(result: LintResult) -> str:
             else ""
         )
         lines += [f"{VIEW_TITLES[view]}: {_view_summary(shown)}{also}", ""]
-        for file, findings in groupby(shown, key=lambda f: f.file):
-            lines.append(file)
+        for file, group in groupby(shown, key=lambda f: f.file):
+            findings = list(group)
+            unfiled = view == "posture" and not any(f.line for f in findings)
+            lines.append(f"{file} (roles without a file)" if unfiled else file)
             lines += [_text_line(f) for f in findings]
             lines.append("")
     if result.skipped:

@@ -103,7 +103,7 @@ def test_text_names_each_view_and_what_the_policy_view_holds_for_the_posture() -
         "Posture: the tenant as it is now: 1 error, 0 warnings; and 1 problem of the policy "
         "view above, which the repository keeps\n"
         "\n"
-        "pim.yaml\n"
+        "pim.yaml (roles without a file)\n"
         "  pim.yaml: ASG001 error: user:a@contoso.com is permanent\n"
         "\n"
         "1 error, 1 warning, 0 info, 0 waived (preset cisa, privileged roles cis).\n"
