@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -348,6 +349,14 @@ class LintSettings(Strict):
         description="A waivers file written by `lint --baseline FILE` (relative to this "
         "file): accepted findings of the day the repository was adopted.",
     )
+
+    @field_validator("select", "extend_select", "ignore", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``select: ASG, NTF001`` as the list ``[ASG, NTF001]``, as on the command line."""
+        if isinstance(value, str):
+            return tuple(w.strip() for w in value.split(",") if w.strip())
+        return value
 
 
 class TenantFile(Strict):

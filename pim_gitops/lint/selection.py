@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from difflib import get_close_matches
 
 from pim_gitops.errors import LintConfigError
 from pim_gitops.lint.registry import Rule
@@ -23,9 +24,11 @@ def _pick(selectors: Iterable[str], rules: list[Rule], flag: str) -> set[str]:
     for selector in selectors:
         found = {r.code for r in rules if matches(selector, r)}
         if not found:
+            close = get_close_matches(selector.strip().upper(), [r.code for r in rules], n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
             raise LintConfigError(
                 f"{flag}: {selector!r} names no rule (a code such as ASG001, a prefix such "
-                "as ASG, a rule name, or ALL; see `pim-gitops rules`)"
+                f"as ASG, a rule name, or ALL; see `pim-gitops rules`){hint}"
             )
         picked |= found
     return picked

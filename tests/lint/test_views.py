@@ -337,3 +337,13 @@ def test_a_waiver_is_not_unused_where_its_rule_did_not_look(tmp_path: Path) -> N
     assert "GEN005" not in {f.rule for f in policy_only.findings}
     both = run_lint(desired, tenant, NOW)
     assert "GEN005" in {f.rule for f in both.findings}
+
+
+def test_a_selector_typo_gets_a_hint_and_a_string_is_a_list(tmp_path: Path) -> None:
+    from pim_gitops.lint.registry import catalogue
+
+    with pytest.raises(LintConfigError, match="did you mean ASG001"):
+        Selection(select=("ASG0001",)).chosen(catalogue(), lambda r: True)
+    pim = PIM + "lint: {select: 'ASG001, NTF'}\n"
+    desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": pim})), NOW).state
+    assert desired.lint.select == ("ASG001", "NTF")
