@@ -6,6 +6,7 @@ its expiry."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from pim_gitops.compile import DesiredState
 from pim_gitops.errors import LintConfigError, PolicyError, PolicyErrors
 from pim_gitops.lint.engine import Finding
-from pim_gitops.lint.waivers import BaselineWaiver
+from pim_gitops.lint.waivers import PLACEHOLDER, BaselineWaiver
 from pim_gitops.loader import parse_yaml
 from pim_gitops.model import Strict, Waiver
 from pim_gitops.schema_positions import validate_file
@@ -53,14 +54,14 @@ def read_baseline(path: Path, shown: str) -> tuple[BaselineWaiver, ...]:
     )
 
 
-#: The reason a new baseline waiver starts with; GEN006 reports the waivers that still have it.
-PLACEHOLDER = "TODO: say why this is accepted"
 
 Key = tuple[str, str, str, str]
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML double-quoted scalar: a JSON string is one, with every control character (a
+    newline in a tenant's display name) escaped, so no text of the tenant can end it."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _key(w: Waiver) -> Key:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pim_gitops.lint.baseline import PLACEHOLDER
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import rule
-from pim_gitops.lint.waivers import WaiverUse
+from pim_gitops.lint.waivers import PLACEHOLDER, WaiverUse
 from pim_gitops.wording import plural
 
 
@@ -18,6 +17,8 @@ def placeholder_reason(ctx: LintContext) -> Iterator[Finding]:
 
     No waiver's reason is still the placeholder `lint --baseline` writes ("TODO: say why
     this is accepted"). One finding per file, at its first such waiver, with the count.
+    Such a waiver quiets warnings only: an error it names stays open until a reason is
+    written (nobody has accepted it yet).
 
     ## Why
 
