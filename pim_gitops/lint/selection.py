@@ -15,7 +15,10 @@ from pim_gitops.model import LintSettings
 
 
 def matches(selector: str, item: Rule) -> bool:
+    """An empty selector matches nothing (it would otherwise prefix every code)."""
     word = selector.strip()
+    if not word:
+        return False
     return word.upper() == "ALL" or item.code.startswith(word.upper()) or item.name == word
 
 

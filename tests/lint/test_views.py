@@ -365,3 +365,42 @@ def test_a_selector_typo_gets_a_hint_and_a_string_is_a_list(tmp_path: Path) -> N
     pim = PIM + "lint: {select: 'ASG001, NTF'}\n"
     desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": pim})), NOW).state
     assert desired.lint.select == ("ASG001", "NTF")
+
+
+def test_an_empty_selector_is_an_error_not_every_rule(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"pim.yaml": PIM + "lint: {ignore: ['']}\n"})
+    with pytest.raises(LintConfigError, match="names no rule"):
+        lint_repo(root, None)
+
+
+def test_a_group_under_automation_keeps_its_permanent_assignment_reported(
+    tmp_path: Path,
+) -> None:
+    """SCuBA excuses service accounts, not groups: a group's standing Global Administrator
+    is standing access for every member."""
+    pim = PIM + "automation:\n  - {principal: 'group:Ops', reason: runbooks}\n"
+    facts = {
+        "users": {"ann@contoso.com": {}},
+        "groups": {"Ops": ["ann@contoso.com"]},
+        "assignments": [
+            {
+                "role": "Global Administrator",
+                "principal": "group:Ops",
+                "kind": "active",
+                "days_left": None,
+            }
+        ],
+    }
+    result = lint_repo(write_repo(tmp_path, {"pim.yaml": pim}), facts, ("posture",))
+    assert [f.principal for f in result.findings if f.rule == "ASG001"] == ["group:Ops"]
+
+
+def test_an_unreadable_global_administrator_policy_blocks_whatever_the_set(
+    tmp_path: Path,
+) -> None:
+    pim = PIM + "lint: {privileged_roles: [Teams Administrator]}\n"
+    facts = {"policies": {"Global Administrator": None}}
+    result = lint_repo(write_repo(tmp_path, {"pim.yaml": pim}), facts, ("posture",))
+    assert [(f.role, f.severity) for f in result.findings if f.rule == "GEN003"] == [
+        ("Global Administrator", "error")
+    ]

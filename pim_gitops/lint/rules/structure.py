@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
+from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import rule
-from pim_gitops.lint.rules.views import privileged, subjects
+from pim_gitops.lint.rules.views import privileged, subjects, template_of
 from pim_gitops.model import Waiver
 
 
@@ -191,6 +192,12 @@ def unused_waiver(ctx: LintContext) -> Iterator[Finding]:
 rule(code="GEN005", name="unused-waiver", severity="warning", phase="waivers")(unused_waiver)
 
 
+def _must_judge(ctx: LintContext, role_id: str) -> bool:
+    """A role whose unread policy blocks: the configured privileged set and, whatever that
+    set is, SCuBA's eight (7.6 and 7.8 are about Global Administrator's policy)."""
+    return privileged(ctx, role_id) or template_of(ctx, role_id) in SCUBA_HIGHLY_PRIVILEGED
+
+
 def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
     """Every role the posture judges has a policy that could be read
 
@@ -239,7 +246,7 @@ def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     assert ctx.tenant is not None
-    for subject in subjects(ctx):
+    for subject in subjects(ctx, scuba_roles=True):
         if subject.settings is not None:
             continue
         reason = ctx.tenant.policy_errors.get(subject.role_id, "no PIM policy found")
@@ -248,7 +255,7 @@ def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
             "settings are not judged",
             subject.where,
             role=subject.name,
-            severity="error" if privileged(ctx, subject.role_id) else "warning",
+            severity="error" if _must_judge(ctx, subject.role_id) else "warning",
         )
 
 

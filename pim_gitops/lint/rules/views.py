@@ -18,6 +18,7 @@ from datetime import datetime
 from pim_gitops.compile import CompiledRole
 from pim_gitops.errors import Location
 from pim_gitops.lint.engine import Finding, LintContext, Severity
+from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.state import Assignment, Principal, RoleSettings
 from pim_gitops.wire import is_guid
@@ -132,7 +133,7 @@ def _managed_subjects(ctx: LintContext) -> list[Subject]:
     return out
 
 
-def _live_subjects(ctx: LintContext) -> list[Subject]:
+def _live_subjects(ctx: LintContext, scuba_roles: bool) -> list[Subject]:
     tenant = ctx.tenant
     if tenant is None:
         return []
@@ -140,7 +141,12 @@ def _live_subjects(ctx: LintContext) -> list[Subject]:
     held = {a.role_id for a in live_assignments(ctx)}
     out = []
     for role_id, role in tenant.roles.items():
-        if not (role_id in held or role_id in managed or role.template_id in ctx.privileged):
+        if not (
+            role_id in held
+            or role_id in managed
+            or role.template_id in ctx.privileged
+            or (scuba_roles and role.template_id in SCUBA_HIGHLY_PRIVILEGED)
+        ):
             continue
         policy = tenant.policies.get(role_id)
         out.append(
@@ -157,11 +163,14 @@ def _live_subjects(ctx: LintContext) -> list[Subject]:
     return sorted(out, key=lambda s: (s.name.casefold(), s.role_id))
 
 
-def subjects(ctx: LintContext) -> list[Subject]:
+def subjects(ctx: LintContext, *, scuba_roles: bool = False) -> list[Subject]:
     """The roles of this view: managed ones (policy); in the posture view every role that is
-    managed, held by someone or in the privileged-role set."""
+    managed, held by someone or in the privileged-role set, and SCuBA's eight for a rule
+    that enforces SCuBA (or with ``scuba_roles``): the baseline judges those whatever set
+    is configured."""
     if ctx.view == "posture":
-        return ctx.memo(("subjects", "posture"), lambda: _live_subjects(ctx))
+        scuba = scuba_roles or bool(ctx.rule.scuba)
+        return ctx.memo(("subjects", "posture", scuba), lambda: _live_subjects(ctx, scuba))
     return ctx.memo(("subjects", "policy"), lambda: _managed_subjects(ctx))
 
 
@@ -302,7 +311,13 @@ def exempt_refs(ctx: LintContext) -> set[str]:
 
 def is_exempt(ctx: LintContext, h: Holder) -> bool:
     """``h`` is a declared break-glass or automation account (by reference or, with a
-    tenant, by the object it resolves to)."""
+    tenant, by the object it resolves to). A group never is: SCuBA's exceptions are
+    emergency access accounts and service accounts, and a group's standing assignment is
+    standing access for every member (a PIM-enrolled group is ASG001's ``pim_groups``)."""
+    if h.ref.lower().startswith("group:") or (
+        h.principal is not None and h.principal.type == "group"
+    ):
+        return False
     refs = exempt_refs(ctx)
     if h.ref.lower() in refs:
         return True
