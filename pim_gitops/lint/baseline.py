@@ -54,7 +54,6 @@ def read_baseline(path: Path, shown: str) -> tuple[BaselineWaiver, ...]:
     )
 
 
-
 Key = tuple[str, str, str, str]
 
 

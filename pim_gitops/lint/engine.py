@@ -228,6 +228,11 @@ class LintResult:
     folded: tuple[Finding, ...] = ()
     #: How many policy findings the folded ones are (each the same problem, kept).
     folded_into: int = 0
+    #: Rules the preset runs that this run did not (``--ignore``, ``--select``,
+    #: ``lint.rules.<CODE>.enabled: false``): "0 errors" is then not "checked".
+    not_run: tuple[str, ...] = ()
+    #: Rules whose severity ``lint.rules`` changed, with the severity they report at.
+    severities: tuple[tuple[str, str], ...] = ()
 
     @property
     def blocking(self) -> list[Finding]:
@@ -370,4 +375,18 @@ def run_lint(
     into = 0
     if len(shown) == len(VIEWS):
         unique, folded, into = fold_posture(unique)
-    return LintResult(tuple(unique), tuple(skipped), chosen, shown, set_name, folded, into)
+    not_run = tuple(sorted({r.code for r in rules if chosen in r.presets} - picked))
+    severities = tuple(
+        sorted((code, o.severity) for code, o in desired.lint.rules.items() if o.severity)
+    )
+    return LintResult(
+        tuple(unique),
+        tuple(skipped),
+        chosen,
+        shown,
+        set_name,
+        folded,
+        into,
+        not_run,
+        severities,
+    )

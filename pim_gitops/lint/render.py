@@ -68,6 +68,14 @@ def render_text(result: LintResult) -> str:
         lines.append(
             f"skipped (need a tenant view: --snapshot or --live): {', '.join(result.skipped)}"
         )
+    if result.not_run:
+        lines.append(
+            "not run (turned off by --select/--ignore or lint settings): "
+            + ", ".join(result.not_run)
+        )
+    if result.severities:
+        changed = ", ".join(f"{code} reports as {level}" for code, level in result.severities)
+        lines.append(f"severity changed by lint.rules: {changed}")
     s = result.summary()
     lines.append(
         f"{plural(s['error'], 'error')}, {plural(s['warning'], 'warning')}, {s['info']} info, "

@@ -71,6 +71,10 @@ class LintReport(_Frozen):
     folded: int = Field(ge=0)
     #: How many policy findings those are (a shared line counts once).
     folded_into: int = Field(ge=0)
+    #: Rules the preset runs that this run did not (--select, --ignore, lint settings).
+    not_run: tuple[str, ...]
+    #: Rule code → the severity ``lint.rules`` set for it.
+    severities: dict[str, Severity]
     #: Rules that need a tenant view (``--snapshot`` or ``--live``) and had none.
     skipped: tuple[str, ...]
     summary: LintSummary
@@ -100,6 +104,8 @@ def lint_report(result: LintResult) -> LintReport:
         privileged_roles=result.privileged_roles,
         folded=len(result.folded),
         folded_into=result.folded_into,
+        not_run=result.not_run,
+        severities=dict(result.severities),
         findings=tuple(lint_finding(f) for f in result.findings),
         skipped=result.skipped,
         summary=LintSummary(**result.summary()),

@@ -180,6 +180,7 @@ def _lint_block(lint: LintResult) -> list[str]:
         f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}.",
         "",
         *[f"- {line}" for line in view_lines(lint)],
+        *([f"- Not run (turned off): {', '.join(lint.not_run)}."] if lint.not_run else []),
         "",
     ]
 

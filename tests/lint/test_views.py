@@ -404,3 +404,18 @@ def test_an_unreadable_global_administrator_policy_blocks_whatever_the_set(
     assert [(f.role, f.severity) for f in result.findings if f.rule == "GEN003"] == [
         ("Global Administrator", "error")
     ]
+
+
+def test_what_was_turned_off_is_said(tmp_path: Path) -> None:
+    """ "0 errors" with ASG001 ignored is not "no permanent GA": the result says so."""
+    pim = PIM + "lint:\n  ignore: [ASG001]\n  rules:\n    ASG002: {severity: info}\n"
+    result = lint_repo(write_repo(tmp_path, {"pim.yaml": pim}), None)
+    assert "ASG001" in result.not_run and "ASG002" not in result.not_run
+    assert result.severities == (("ASG002", "info"),)
+    from pim_gitops.lint.render import render_json, render_text
+
+    text = render_text(result)
+    assert "not run (turned off by --select/--ignore or lint settings): ASG001" in text
+    assert "severity changed by lint.rules: ASG002 reports as info" in text
+    data = yaml.safe_load(render_json(result))
+    assert data["not_run"] == ["ASG001"] and data["severities"] == {"ASG002": "info"}
