@@ -282,19 +282,33 @@ def test_cli_baseline_round_trip_and_views(tmp_path: Path) -> None:
     assert refused.exit_code != 0 and "posture view lints the tenant" in refused.output
 
 
-def test_pending_requests_give_no_access_in_the_posture_view(tmp_path: Path) -> None:
-    """A live assignment that is only a request (granted, starting later) is left out."""
-    snapshot = tenant_snapshot(FACTS, NOW)
-    state = normalize_tenant(snapshot, NOW)
-    desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": PIM})), NOW).state
+def test_requests_in_flight_are_judged_and_said_so(tmp_path: Path) -> None:
+    """A permanent active assignment that is only a request (granted, starting later) is
+    the tenant's problem already: reported, saying it is not yet in effect; a request for
+    what an assignment already gives is not reported twice."""
     from dataclasses import replace
 
-    pending = tuple(
-        replace(a, request=("Granted", "r1")) if a.kind == "active" else a
+    state = normalize_tenant(tenant_snapshot(FACTS, NOW), NOW)
+    desired = load_desired(
+        str(write_repo(tmp_path, {"pim.yaml": PIM + "lint: {privileged_roles: cis}\n"})), NOW
+    ).state
+    active = [a for a in state.assignments if a.kind == "active"]
+    only_asked = tuple(
+        replace(a, request=("r1", "Granted")) if a.kind == "active" else a
         for a in state.assignments
     )
-    result = run_lint(desired, replace(state, assignments=pending), NOW, views=("posture",))
-    assert codes(result.findings, "posture", "ASG001") == set()
+    result = run_lint(desired, replace(state, assignments=only_asked), NOW, views=("posture",))
+    found = [f for f in result.findings if f.rule == "ASG001"]
+    assert [f.message.endswith("(requested, Granted: not yet in effect)") for f in found] == [True]
+    both = (*state.assignments, replace(active[0], request=("r2", "Granted")))
+    twice = run_lint(desired, replace(state, assignments=both), NOW, views=("posture",))
+    assert len([f for f in twice.findings if f.rule == "ASG001"]) == 1
+    unlisted = replace(state, unlisted_requests={"roleAssignmentScheduleRequests": "403"})
+    gen003 = run_lint(desired, unlisted, NOW, views=("posture",))
+    assert [f.message for f in gen003.findings if f.rule == "GEN003"] == [
+        "the tenant's roleAssignmentScheduleRequests could not be listed (403): assignments "
+        "that start later or await approval are not judged"
+    ]
 
 
 def test_validate_reports_a_selector_that_names_no_rule_at_its_line(tmp_path: Path) -> None:

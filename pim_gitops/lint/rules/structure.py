@@ -204,7 +204,8 @@ def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
     ## What it checks
 
     In the posture view, every role that is managed, held or privileged has a PIM policy
-    the reader could read. One that has none (Graph refused it, or the tenant has no policy
+    the reader could read, and the schedule requests in flight could be listed (else the
+    assignments that start later or await approval are not judged: a warning). One that has none (Graph refused it, or the tenant has no policy
     linked to the role) cannot be judged: an error for a role of the privileged set, a
     warning for the others. The reason the reader recorded is in the message.
 
@@ -256,6 +257,13 @@ def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
             subject.where,
             role=subject.name,
             severity="error" if _must_judge(ctx, subject.role_id) else "warning",
+        )
+    for collection, why in sorted(ctx.tenant.unlisted_requests.items()):
+        yield ctx.finding(
+            f"the tenant's {collection} could not be listed ({why}): assignments that start "
+            "later or await approval are not judged",
+            ctx.tenant_location(),
+            severity="warning",
         )
 
 

@@ -4,7 +4,7 @@
   of the tenant: the compiled settings, the declared assignments, and, for a role in
   ``assignments_mode: additive``, the live assignments apply leaves in place;
 * **posture**: the tenant as it is now, every role: the live policy and the live
-  assignments (requests not yet in effect give no access and are left out).
+  assignments, with the requests in flight (a future start, awaiting approval), said so.
 
 A rule is written once over ``subjects`` (roles and their settings) and ``holders`` (who
 holds which role) and runs in each view it declares; the engine labels its findings."""
@@ -66,6 +66,8 @@ class Holder:
     adopted: bool = False
     #: Declared as a duration from creation (seconds), when it was.
     duration: int | None = None
+    #: Live: a request in flight (its status), not yet an assignment.
+    requested: str | None = None
 
 
 def holder_finding(
@@ -76,7 +78,10 @@ def holder_finding(
     controls: tuple[str, ...] | None = None,
     severity: Severity | None = None,
 ) -> Finding:
-    """A finding about one holder: at the holder's place, naming its role and principal."""
+    """A finding about one holder: at the holder's place, naming its role and principal (and
+    saying when it is a request in flight, not yet in effect)."""
+    if h.requested:
+        message += f" (requested, {h.requested}: not yet in effect)"
     return ctx.finding(
         message, h.where, role=h.role_name, principal=h.ref, controls=controls, severity=severity
     )
@@ -181,14 +186,22 @@ def configured(ctx: LintContext) -> list[tuple[Subject, RoleSettings]]:
 
 
 def live_assignments(ctx: LintContext) -> list[Assignment]:
-    """The tenant's directory-wide assignments that give access (no pending requests)."""
+    """The tenant's directory-wide assignments, with the requests in flight."""
     tenant = ctx.tenant
     if tenant is None:
         return []
-    return ctx.memo(
-        "live assignments",
-        lambda: [a for a in tenant.assignments if a.scope == "/" and a.request is None],
-    )
+    return ctx.memo("live assignments", lambda: _in_effect_or_asked(tenant.assignments))
+
+
+def _in_effect_or_asked(assignments: Iterable[Assignment]) -> list[Assignment]:
+    """Directory-wide assignments, and the requests in flight (a future start, awaiting
+    approval) for what no assignment gives yet: a permanent Global Administrator scheduled
+    for tomorrow is the tenant's problem today."""
+    found = [a for a in assignments if a.scope == "/"]
+    given = {(a.role_id, a.principal_id, a.kind) for a in found if a.request is None}
+    return [
+        a for a in found if a.request is None or (a.role_id, a.principal_id, a.kind) not in given
+    ]
 
 
 def _live_holder(ctx: LintContext, a: Assignment, where: Location) -> Holder:
@@ -206,6 +219,7 @@ def _live_holder(ctx: LintContext, a: Assignment, where: Location) -> Holder:
         False,
         a.outside_pim,
         start=a.start,
+        requested=a.request[1] if a.request else None,
     )
 
 
