@@ -433,3 +433,42 @@ def test_what_was_turned_off_is_said(tmp_path: Path) -> None:
     assert "severity changed by lint.rules: ASG002 reports as info" in text
     data = yaml.safe_load(render_json(result))
     assert data["not_run"] == ["ASG001"] and data["severities"] == {"ASG002": "info"}
+
+
+def test_unresolvable_global_administrators_count_toward_too_many_only(tmp_path: Path) -> None:
+    """Two users and seven holders the tenant cannot resolve: perhaps nine users, too many
+    for MS.AAD.7.1v1; one user and seven unresolved is too few (they may be deleted)."""
+    from dataclasses import replace
+
+    from pim_gitops.state import Assignment
+
+    def tenant_with(users: int) -> Any:
+        facts = {
+            "users": {f"u{i}@contoso.com": {} for i in range(users)},
+            "assignments": [
+                {
+                    "role": "Global Administrator",
+                    "principal": f"user:u{i}@contoso.com",
+                    "kind": "eligible",
+                    "days_left": 20,
+                }
+                for i in range(users)
+            ],
+        }
+        state = normalize_tenant(tenant_snapshot(facts, NOW), NOW)
+        ga = next(r.id for r in state.roles.values() if r.display_name == "Global Administrator")
+        ghosts = tuple(
+            Assignment(ga, f"00000000-0000-4000-8000-00000000000{i}", "/", "eligible")
+            for i in range(7)
+        )
+        return replace(state, assignments=(*state.assignments, *ghosts))
+
+    desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": PIM})), NOW).state
+    two = run_lint(desired, tenant_with(2), NOW, views=("posture",))
+    [found] = [f for f in two.findings if f.rule == "ASG002"]
+    assert found.message.startswith("9 users hold Global Administrator")
+    one = run_lint(desired, tenant_with(1), NOW, views=("posture",))
+    [low] = [f for f in one.findings if f.rule == "ASG002"]
+    assert low.message.startswith("1 user holds Global Administrator")
+    three = run_lint(desired, tenant_with(1), NOW, views=("posture",))
+    assert three.findings == one.findings

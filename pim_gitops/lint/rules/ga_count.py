@@ -27,6 +27,9 @@ class UserCount:
 
     users: frozenset[str]
     unexpanded: tuple[str, ...]
+    #: Holders the tenant view cannot resolve (an object id it has no object for: deleted,
+    #: or not read): perhaps users. They count toward too many, never toward enough.
+    unresolved: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.users)
@@ -57,8 +60,12 @@ def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
     group through PIM for Groups eligibility are not in the tenant view (not counted)."""
     users: set[str] = set()
     unexpanded: set[str] = set()
+    unresolved: set[str] = set()
     for h in holder_list:
         kind = _kind(h)
+        if h.principal is None and ":" not in h.ref:
+            unresolved.add(h.ref)
+            continue
         if kind == "group":
             members = _member_users(ctx, h.principal.id) if h.principal is not None else None
             if members is None:
@@ -68,7 +75,7 @@ def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
                 users |= members
         elif kind == "user":
             users.add(h.principal.id if h.principal is not None else h.ref.lower())
-    return UserCount(frozenset(users), tuple(sorted(unexpanded)))
+    return UserCount(frozenset(users), tuple(sorted(unexpanded)), tuple(sorted(unresolved)))
 
 
 def _ga_holders(ctx: LintContext) -> list[Holder]:
@@ -85,9 +92,17 @@ def _count_finding(
     """The finding of a count outside ``low..high`` (inclusive). A lower bound above
     ``high`` is certain; one below ``low`` only says the count is unknown (a warning)."""
     count = len(found)
-    if low <= count <= high:
+    most = count + len(found.unresolved)
+    if low <= count and most <= high:
         return
+    if count >= low:  # too many only with the holders nobody can resolve
+        count = most
     text = f"{_holds(count)} Global Administrator (eligible or active)"
+    if found.unresolved:
+        text += (
+            f", counting {plural(len(found.unresolved), 'holder')} the tenant view cannot "
+            f"resolve ({', '.join(found.unresolved)}) only toward too many"
+        )
     severity: Severity | None = None
     if found.unexpanded:
         groups = ", ".join(found.unexpanded)

@@ -203,11 +203,12 @@ def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    In the posture view, every role that is managed, held or privileged has a PIM policy
-    the reader could read, and the schedule requests in flight could be listed (else the
-    assignments that start later or await approval are not judged: a warning). One that has none (Graph refused it, or the tenant has no policy
-    linked to the role) cannot be judged: an error for a role of the privileged set, a
-    warning for the others. The reason the reader recorded is in the message.
+    In the posture view, every role that is managed, held, privileged or one of SCuBA's
+    eight has a PIM policy the reader could read. One that has none (Graph refused it, or
+    the tenant has no policy linked to the role) cannot be judged: an error for a role of
+    the privileged set or of SCuBA's eight, a warning for the others; the reason the reader
+    recorded is in the message. Request collections that could not be listed are a warning
+    too: the assignments that start later or await approval are then not judged.
 
     ## Why
 
