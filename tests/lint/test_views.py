@@ -472,3 +472,32 @@ def test_unresolvable_global_administrators_count_toward_too_many_only(tmp_path:
     assert low.message.startswith("1 user holds Global Administrator")
     three = run_lint(desired, tenant_with(1), NOW, views=("posture",))
     assert three.findings == one.findings
+
+
+def test_a_ga_group_whose_members_are_unknown_is_not_a_cloud_only_pass(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    facts = {
+        "groups": {"GA Team": []},
+        "assignments": [
+            {
+                "role": "Global Administrator",
+                "principal": "group:GA Team",
+                "kind": "eligible",
+                "days_left": 20,
+            }
+        ],
+    }
+    state = normalize_tenant(tenant_snapshot(facts, NOW), NOW)
+    group = next(p for p in state.principals.values() if p.type == "group")
+    unknown = replace(
+        state, group_members={k: v for k, v in state.group_members.items() if k != group.id}
+    )
+    desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": PIM})), NOW).state
+    result = run_lint(desired, unknown, NOW, views=("posture",))
+    assert [f.message for f in result.findings if f.rule == "ASG004"] == [
+        "group:GA Team holds Global Administrator, and the tenant view does not list its "
+        "members: whether they are cloud-only is not known"
+    ]
+    known = run_lint(desired, state, NOW, views=("posture",))
+    assert not [f for f in known.findings if f.rule == "ASG004"]

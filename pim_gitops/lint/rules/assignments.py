@@ -153,6 +153,18 @@ def _accounts(ctx: LintContext, h: Holder) -> list[tuple[Principal, str]]:
     return [(m, f" (member of {h.ref})") for m in members if m is not None and m.type == "user"]
 
 
+def _members_unknown(ctx: LintContext, h: Holder) -> bool:
+    """A group holder whose members no tenant view lists (the cloud-only check cannot look
+    at them: said, not passed)."""
+    p = h.principal
+    return (
+        ctx.tenant is not None
+        and p is not None
+        and p.type == "group"
+        and p.id not in ctx.tenant.group_members
+    )
+
+
 def cis_administrative(ctx: LintContext, h: Holder) -> bool:
     """A role CIS 1.1.1's audit script treats as administrative: its name contains
     "Administrator", or it is Global Reader."""
@@ -270,6 +282,17 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     for h in holders(ctx):
         yield from _cloud_only_findings(ctx, h)
         p = h.principal
+        if _members_unknown(ctx, h) and (
+            privileged(ctx, h.role_id) or template_of(ctx, h.role_id) in SCUBA_HIGHLY_PRIVILEGED
+        ):
+            yield holder_finding(
+                ctx,
+                h,
+                f"{h.ref} holds {h.role_name}, and the tenant view does not list its members: "
+                "whether they are cloud-only is not known",
+                controls=(),
+                severity="warning",
+            )
         if (
             p is not None
             and p.type == "servicePrincipal"
