@@ -54,9 +54,9 @@ def collapse(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _same_problem(posture: Finding, policy: Finding) -> bool:
-    if (posture.rule, posture.principal, posture.severity) != (
+    if (posture.rule, (posture.principal or "").casefold(), posture.severity) != (
         policy.rule,
-        policy.principal,
+        (policy.principal or "").casefold(),
         policy.severity,
     ):
         return False

@@ -99,7 +99,7 @@ def test_gen001_offline_checks_what_it_can_and_says_the_rest_was_skipped(tmp_pat
     offline = lint_repo(write_repo(tmp_path, {"pim.yaml": pim}), None)
     assert "GEN001" in offline.skipped
     messages = [f.message for f in offline.findings if f.rule == "GEN001"]
-    assert "1 break-glass account(s) declared; exactly 2 expected" in messages
+    assert "1 break-glass account declared; exactly 2 expected" in messages
     assert any("*.onmicrosoft.com domain" in m for m in messages)
     facts = {"users": {"bg1@contoso.com": {}}}
     assert "GEN001" not in lint_repo(tmp_path, facts).skipped

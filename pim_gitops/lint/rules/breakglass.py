@@ -11,6 +11,7 @@ from pim_gitops.lint.registry import integer, rule
 from pim_gitops.lint.rules.views import Holder, ga_where, holders, template_of
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.state import Principal
+from pim_gitops.wording import plural
 
 GA = "Global Administrator"
 Controls = tuple[str, ...]
@@ -122,7 +123,8 @@ def _count(ctx: LintContext, resolved: int) -> Iterator[Finding]:
     if ctx.view == "posture":
         if resolved < CIS_ACCOUNTS:
             yield ctx.finding(
-                f"{resolved} declared break-glass account(s) exist in the tenant; "
+                f"{plural(resolved, 'declared break-glass account')} "
+                f"{'exists' if resolved == 1 else 'exist'} in the tenant; "
                 f"at least {CIS_ACCOUNTS} are needed",
                 ga_where(ctx),
                 role=GA,
@@ -132,7 +134,7 @@ def _count(ctx: LintContext, resolved: int) -> Iterator[Finding]:
     expected = ctx.integer("count")
     if len(declared) != expected:
         yield ctx.finding(
-            f"{len(declared)} break-glass account(s) declared; exactly {expected} expected",
+            f"{plural(len(declared), 'break-glass account')} declared; exactly {expected} expected",
             where,
             role=GA,
             controls=CIS_112 if len(declared) < CIS_ACCOUNTS else NO_CONTROL,
