@@ -501,3 +501,26 @@ def test_a_ga_group_whose_members_are_unknown_is_not_a_cloud_only_pass(tmp_path:
     ]
     known = run_lint(desired, state, NOW, views=("posture",))
     assert not [f for f in known.findings if f.rule == "ASG004"]
+
+
+def test_a_permanent_assignment_on_an_administrative_unit_is_still_permanent(
+    tmp_path: Path,
+) -> None:
+    """MS.AAD.7.4v1 names no scope: a standing User Administrator over an administrative
+    unit is a standing assignment of the role, reported with its scope."""
+    from dataclasses import replace
+
+    from pim_gitops.state import Assignment
+
+    state = normalize_tenant(tenant_snapshot({"users": {"ann@contoso.com": {}}}, NOW), NOW)
+    ua = next(r.id for r in state.roles.values() if r.display_name == "User Administrator")
+    ann = next(p.id for p in state.principals.values() if p.type == "user")
+    au = Assignment(ua, ann, "/administrativeUnits/1f6c7a52-0000-4000-8000-000000000001", "active")
+    tenant = replace(state, unmanaged_scoped=(au,))
+    desired = load_desired(str(write_repo(tmp_path, {"pim.yaml": PIM})), NOW).state
+    result = run_lint(desired, tenant, NOW, views=("posture",))
+    [found] = [f for f in result.findings if f.rule == "ASG001"]
+    assert "MS.AAD.7.4v1" in found.controls
+    assert found.message.endswith(
+        "(scope /administrativeUnits/1f6c7a52-0000-4000-8000-000000000001)"
+    )

@@ -16,6 +16,7 @@ from pim_gitops.lint.rules.views import (
     holders,
     is_exempt,
     privileged,
+    scoped_holders,
     template_of,
 )
 from pim_gitops.state import Principal
@@ -112,7 +113,7 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
         - {principal: user:carol@contoso.com, duration: P90D, justification: ops}
     ```
     """
-    for h in holders(ctx):
+    for h in [*holders(ctx), *scoped_holders(ctx)]:
         if h.kind != "active" or not h.permanent or is_exempt(ctx, h) or _enrolled_group(ctx, h):
             continue
         how = " made outside PIM" if h.outside_pim else ""

@@ -12,10 +12,10 @@ holds which role) and runs in each view it declares; the engine labels its findi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pim_gitops.compile import CompiledRole
+from pim_gitops.compile import CompiledRole, DeclaredAssignment
 from pim_gitops.errors import Location
 from pim_gitops.lint.engine import Finding, LintContext, Severity
 from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
@@ -68,6 +68,9 @@ class Holder:
     duration: int | None = None
     #: Live: a request in flight (its status), not yet an assignment.
     requested: str | None = None
+    #: The scope: ``/`` (directory-wide) for ``holders``; an administrative unit or an
+    #: object for ``scoped_holders``.
+    scope: str = "/"
 
 
 def holder_finding(
@@ -80,6 +83,8 @@ def holder_finding(
 ) -> Finding:
     """A finding about one holder: at the holder's place, naming its role and principal (and
     saying when it is a request in flight, not yet in effect)."""
+    if h.scope != "/":
+        message += f" (scope {h.scope})"
     if h.requested:
         message += f" (requested, {h.requested}: not yet in effect)"
     return ctx.finding(
@@ -223,26 +228,30 @@ def _live_holder(ctx: LintContext, a: Assignment, where: Location) -> Holder:
     )
 
 
+def _declared_holder(
+    ctx: LintContext, role: CompiledRole, role_id: str, item: DeclaredAssignment
+) -> Holder:
+    return Holder(
+        role_id,
+        role.ref.label,
+        item.kind,
+        item.principal,
+        ctx.principal(item.principal),
+        item.permanent,
+        item.end,
+        item.location,
+        True,
+        item.outside_pim,
+        item.justification,
+        item.start,
+        item.adopted is not None,
+        item.duration,
+    )
+
+
 def _declared_holders(ctx: LintContext, role: CompiledRole, role_id: str) -> list[Holder]:
     return [
-        Holder(
-            role_id,
-            role.ref.label,
-            item.kind,
-            item.principal,
-            ctx.principal(item.principal),
-            item.permanent,
-            item.end,
-            item.location,
-            True,
-            item.outside_pim,
-            item.justification,
-            item.start,
-            item.adopted is not None,
-            item.duration,
-        )
-        for item in role.assignments
-        if item.scope == "/"
+        _declared_holder(ctx, role, role_id, item) for item in role.assignments if item.scope == "/"
     ]
 
 
@@ -275,6 +284,32 @@ def _holders(ctx: LintContext) -> list[Holder]:
     for role in ctx.desired.roles:
         role_id = ctx.role_id(role) or role.ref.key
         out += _declared_holders(ctx, role, role_id) + _kept_live(ctx, role, role_id)
+    return out
+
+
+def scoped_holders(ctx: LintContext) -> list[Holder]:
+    """Who holds a role at a narrower scope than the directory (an administrative unit, an
+    application): declared (policy view) or live (posture view). A standing assignment there
+    is still a standing assignment of the role (MS.AAD.7.4v1 names no scope)."""
+    return ctx.memo(("scoped holders", ctx.view), lambda: _scoped(ctx))
+
+
+def _scoped(ctx: LintContext) -> list[Holder]:
+    if ctx.view == "posture":
+        if ctx.tenant is None:
+            return []
+        live = [a for a in ctx.tenant.assignments if a.scope != "/"]
+        live += list(ctx.tenant.unmanaged_scoped)
+        return [
+            replace(_live_holder(ctx, a, ctx.tenant_location(a.role_id)), scope=a.scope)
+            for a in live
+        ]
+    out: list[Holder] = []
+    for role in ctx.desired.roles:
+        role_id = ctx.role_id(role) or role.ref.key
+        for item in role.assignments:
+            if item.scope != "/":
+                out.append(replace(_declared_holder(ctx, role, role_id, item), scope=item.scope))
     return out
 
 
