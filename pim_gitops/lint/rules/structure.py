@@ -198,6 +198,7 @@ def _must_judge(ctx: LintContext, role_id: str) -> bool:
     return privileged(ctx, role_id) or template_of(ctx, role_id) in SCUBA_HIGHLY_PRIVILEGED
 
 
+# long: the docstring is the rule's documentation page
 def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
     """Every role the posture judges has a policy that could be read
 
