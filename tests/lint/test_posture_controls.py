@@ -110,3 +110,40 @@ def test_a_permanent_service_principal_is_told_what_it_can_do_instead(tmp_path: 
         "a service principal cannot be eligible: give it an active assignment that ends, "
         "or declare it under automation: with a reason"
     )
+
+
+def test_a_group_enrolled_in_pim_for_groups_may_hold_a_role_permanently(tmp_path: Path) -> None:
+    """SCuBA's note: "a group that is enrolled in PIM is allowed to have a perpetual active
+    assignment". The repository names the enrolled groups (``pim_groups``); another group,
+    or a user of the same name, is not excused."""
+    facts = {
+        "users": {"ann@contoso.com": {}},
+        "groups": {"Tier0 PIM": ["ann@contoso.com"], "Ops": ["ann@contoso.com"]},
+        "assignments": [
+            {"role": GA, "principal": "group:Tier0 PIM", "kind": "active", "days_left": None},
+            {"role": GA, "principal": "group:Ops", "kind": "active", "days_left": None},
+        ],
+    }
+    pim = PIM + "  rules:\n    ASG001: {options: {pim_groups: [Tier0 PIM]}}\n"
+    pim = pim.replace("lint: {preset: cisa}\n", "lint:\n  preset: cisa\n")
+    result = lint_repo(write_repo(tmp_path, {"pim.yaml": pim}), facts, ("posture",))
+    assert [f.principal for f in result.findings if f.rule == "ASG001"] == ["group:Ops"]
+
+
+def test_an_eligible_group_whose_only_member_is_the_only_approver_is_reported(
+    tmp_path: Path,
+) -> None:
+    """Nobody can approve the member's activation: approvers cannot approve themselves,
+    and the group is expanded to find that out."""
+    ga = (
+        "role: Global Administrator\nactivation:\n  approval:\n    required: true\n"
+        "    approvers: [user:ann@contoso.com]\n"
+        "assignments:\n  eligible:\n    - {principal: group:GA Team, duration: P30D}\n"
+    )
+    facts = {"users": {"ann@contoso.com": {}}, "groups": {"GA Team": ["ann@contoso.com"]}}
+    result = lint_repo(
+        write_repo(tmp_path, {"pim.yaml": PIM, "roles/ga.yaml": ga}), facts, ("policy",)
+    )
+    assert any(f.rule == "APR002" and "the only approver" in f.message for f in result.findings), [
+        f.message for f in result.findings if f.rule == "APR002"
+    ]
