@@ -224,3 +224,10 @@ def test_sarif_driver_describes_every_rule_from_the_registry() -> None:
                 for o in r.options
             },
         }
+
+
+def test_summary_counts_every_finding_of_a_severity() -> None:
+    two = LintResult((ERROR, LIVE, SHARED, WAIVED), (), "cisa")
+    assert two.summary() == {"error": 2, "warning": 1, "info": 0, "waived": 1}
+    waived_twice = LintResult((WAIVED, WAIVED), (), "cisa")
+    assert waived_twice.summary()["waived"] == 2
