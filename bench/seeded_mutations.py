@@ -1,4 +1,4 @@
-"""The 22 seeded mutations (docs/quality.md), each against the named test that must kill it.
+"""The 26 seeded mutations (docs/quality.md), each against the named test that must kill it.
 
 mutmut cannot reach some of them (constants at module level and rule options' defaults are
 not mutated: mutmut 3 mutates only inside functions), so each is applied here by
@@ -124,6 +124,34 @@ SEEDED = (
         "pim_gitops/lint/waivers.py",
         "if waiver.expires < now.date():",
         "if waiver.expires <= now.date():",
+        T + "lint/test_fixtures.py",
+    ),
+    Seeded(
+        "lint: APR004 two approvers → one",
+        "pim_gitops/lint/rules/approvers.py",
+        'integer("min", 2,',
+        'integer("min", 1,',
+        T + "lint/test_fixtures.py",
+    ),
+    Seeded(
+        "lint: ASG010 CIS maximum 4 → 5 Global Administrators",
+        "pim_gitops/lint/rules/ga_count.py",
+        "CIS_GA_RANGE = (2, 4)",
+        "CIS_GA_RANGE = (2, 5)",
+        T + "lint/test_fixtures.py",
+    ),
+    Seeded(
+        "lint: ASG011 a guest's month P30D → P31D",
+        "pim_gitops/lint/rules/guests.py",
+        'OUTSIDER_MAX = "P30D"',
+        'OUTSIDER_MAX = "P31D"',
+        T + "lint/test_fixtures.py",
+    ),
+    Seeded(
+        "lint: GEN007 a waiver's year P365D → P366D",
+        "pim_gitops/lint/rules/baselined.py",
+        'duration("max", "P365D",',
+        'duration("max", "P366D",',
         T + "lint/test_fixtures.py",
     ),
     Seeded(
