@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext, Severity
 from pim_gitops.lint.registry import Option, duration, flag, names, rule
-from pim_gitops.lint.rules.judged import role_templates, with_roles
+from pim_gitops.lint.rules.judged import role_templates
 from pim_gitops.lint.rules.views import configured, role_finding
 from pim_gitops.wire import format_duration
 
@@ -177,7 +177,7 @@ def activation_duration(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     tier0 = role_templates(ctx, "tier0_roles")
-    for subject, settings in with_roles(ctx, tier0):
+    for subject, settings in configured(ctx, also=tier0):
         limit = _limit(ctx, subject.template_id, tier0)
         lasts = settings.activation.max_duration
         if lasts > limit:

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import integer, rule
 from pim_gitops.lint.rules.approvers import approval_needed
-from pim_gitops.lint.rules.judged import with_roles
 from pim_gitops.lint.rules.views import configured, role_finding
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 
@@ -78,7 +77,7 @@ def approval_required(ctx: LintContext) -> Iterator[Finding]:
         approvers: [group:PIM Tier0 Approvers]
     ```
     """
-    for subject, settings in with_roles(ctx, ALWAYS):
+    for subject, settings in configured(ctx, also=ALWAYS):
         needed, controls = approval_needed(ctx, subject.template_id)
         if needed and not settings.activation.approval_required:
             text = "activation does not require approval"

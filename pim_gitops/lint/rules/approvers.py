@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pim_gitops.errors import Location
 from pim_gitops.lint.engine import Finding, LintContext, Severity
 from pim_gitops.lint.registry import integer, names, rule
-from pim_gitops.lint.rules.judged import role_templates, with_roles
+from pim_gitops.lint.rules.judged import role_templates
 from pim_gitops.lint.rules.views import (
     Subject,
     approver,
@@ -340,7 +340,7 @@ def approver_count(ctx: LintContext) -> Iterator[Finding]:
     """
     minimum = ctx.integer("min")
     templates = role_templates(ctx, "roles")
-    for subject, settings in with_roles(ctx, templates):
+    for subject, settings in configured(ctx, also=templates):
         if subject.template_id not in templates:
             continue
         act = settings.activation

@@ -1,53 +1,11 @@
-"""The roles a rule judges whatever privileged-role set is configured, and role names given
-as rule options.
-
-In the posture view ``views.subjects`` holds the roles that are managed, held, or in the
-configured set. A rule that decides a control over a fixed list of roles (SCuBA's eight for
-MS.AAD.7.7-7.9, Global and Privileged Role Administrator for CIS 5.3.4/5.3.5) must see those
-roles' live policy even when nobody holds them and the configured set leaves them out:
-``with_roles`` adds them (posture view only; the policy view judges what the repository
-manages)."""
+"""Role names given as rule options, as template ids (a rule passes them to
+``views.configured(ctx, also=...)`` to judge those roles whatever set is configured)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from pim_gitops.errors import LintConfigError, Location
 from pim_gitops.lint.engine import LintContext
-from pim_gitops.lint.rules.views import Subject, configured
 from pim_gitops.roles import builtin_role_by_name
-from pim_gitops.state import RoleSettings
-
-
-def _extra(ctx: LintContext, templates: frozenset[str], have: set[str]) -> list[Subject]:
-    if ctx.view != "posture" or ctx.tenant is None:
-        return []
-    out = []
-    for role in ctx.tenant.roles.values():
-        policy = ctx.tenant.policies.get(role.id)
-        if role.template_id not in templates or role.id in have or policy is None:
-            continue
-        out.append(
-            Subject(
-                role_id=role.id,
-                template_id=role.template_id,
-                name=role.display_name,
-                settings=policy.settings,
-                compiled=None,
-                where=ctx.tenant_location(role.id),
-                view="posture",
-            )
-        )
-    return out
-
-
-def with_roles(ctx: LintContext, templates: Iterable[str]) -> list[tuple[Subject, RoleSettings]]:
-    """``configured(ctx)`` and, in the posture view, the roles of ``templates`` it lacks."""
-    found = configured(ctx)
-    have = {s.role_id for s, _ in found}
-    extra = _extra(ctx, frozenset(templates), have)
-    both = found + [(s, s.settings) for s in extra if s.settings is not None]
-    return sorted(both, key=lambda pair: (pair[0].name.casefold(), pair[0].role_id))
 
 
 def role_templates(ctx: LintContext, option: str) -> frozenset[str]:

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pim_gitops.lint.engine import Finding, LintContext, Severity
 from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import rule
-from pim_gitops.lint.rules.judged import with_roles
-from pim_gitops.lint.rules.views import Subject, role_finding
+from pim_gitops.lint.rules.views import Subject, configured, role_finding
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.state import RoleSettings
 
@@ -127,7 +126,7 @@ def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
       activated: {admin: {recipients: [secops@contoso.com]}}
     ```
     """
-    for subject, settings in with_roles(ctx, SCUBA_HIGHLY_PRIVILEGED):
+    for subject, settings in configured(ctx, also=SCUBA_HIGHLY_PRIVILEGED):
         if subject.template_id in SCUBA_HIGHLY_PRIVILEGED or subject.template_id in ctx.privileged:
             yield from _alerts(ctx, subject, settings)
 

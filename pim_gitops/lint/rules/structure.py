@@ -249,7 +249,7 @@ def unjudged_role(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     assert ctx.tenant is not None
-    for subject in subjects(ctx, scuba_roles=True):
+    for subject in subjects(ctx, also=SCUBA_HIGHLY_PRIVILEGED):
         if subject.settings is not None:
             continue
         reason = ctx.tenant.policy_errors.get(subject.role_id, "no PIM policy found")

@@ -143,7 +143,7 @@ def _managed_subjects(ctx: LintContext) -> list[Subject]:
     return out
 
 
-def _live_subjects(ctx: LintContext, scuba_roles: bool) -> list[Subject]:
+def _live_subjects(ctx: LintContext, also: frozenset[str]) -> list[Subject]:
     tenant = ctx.tenant
     if tenant is None:
         return []
@@ -155,7 +155,7 @@ def _live_subjects(ctx: LintContext, scuba_roles: bool) -> list[Subject]:
             role_id in held
             or role_id in managed
             or role.template_id in ctx.privileged
-            or (scuba_roles and role.template_id in SCUBA_HIGHLY_PRIVILEGED)
+            or role.template_id in also
         ):
             continue
         policy = tenant.policies.get(role_id)
@@ -173,21 +173,22 @@ def _live_subjects(ctx: LintContext, scuba_roles: bool) -> list[Subject]:
     return sorted(out, key=lambda s: (s.name.casefold(), s.role_id))
 
 
-def subjects(ctx: LintContext, *, scuba_roles: bool = False) -> list[Subject]:
+def subjects(ctx: LintContext, *, also: Iterable[str] = ()) -> list[Subject]:
     """The roles of this view: managed ones (policy); in the posture view every role that is
-    managed, held by someone or in the privileged-role set, and SCuBA's eight for a rule
-    that enforces SCuBA (or with ``scuba_roles``): the baseline judges those whatever set
-    is configured."""
+    managed, held by someone or in the privileged-role set, and the roles of ``also``
+    (template ids) that a rule judges whatever set is configured: SCuBA's eight for every
+    rule that enforces SCuBA, Global and Privileged Role Administrator for CIS 5.3.4/5.3.5,
+    a rule's own ``roles`` option."""
     if ctx.view == "posture":
-        scuba = scuba_roles or bool(ctx.rule.scuba)
-        return ctx.memo(("subjects", "posture", scuba), lambda: _live_subjects(ctx, scuba))
+        fixed = frozenset(also) | (SCUBA_HIGHLY_PRIVILEGED if ctx.rule.scuba else frozenset())
+        return ctx.memo(("subjects", "posture", fixed), lambda: _live_subjects(ctx, fixed))
     return ctx.memo(("subjects", "policy"), lambda: _managed_subjects(ctx))
 
 
-def configured(ctx: LintContext) -> list[tuple[Subject, RoleSettings]]:
+def configured(ctx: LintContext, *, also: Iterable[str] = ()) -> list[tuple[Subject, RoleSettings]]:
     """``subjects`` whose settings are known (a posture role whose policy could not be read
-    is reported by the reader, not judged here)."""
-    return [(s, s.settings) for s in subjects(ctx) if s.settings is not None]
+    is GEN003's finding, not judged here)."""
+    return [(s, s.settings) for s in subjects(ctx, also=also) if s.settings is not None]
 
 
 def live_assignments(ctx: LintContext) -> list[Assignment]:
