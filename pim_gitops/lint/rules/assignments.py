@@ -15,6 +15,7 @@ from pim_gitops.lint.rules.views import (
     holder_finding,
     holders,
     is_exempt,
+    member_users,
     privileged,
     scoped_holders,
     template_of,
@@ -150,8 +151,7 @@ def _accounts(ctx: LintContext, h: Holder) -> list[tuple[Principal, str]]:
         return []
     if p.type != "group" or ctx.tenant is None:
         return [(p, "")]
-    members = (ctx.tenant.principals.get(m) for m in ctx.tenant.group_members.get(p.id, ()))
-    return [(m, f" (member of {h.ref})") for m in members if m is not None and m.type == "user"]
+    return [(m, f" (member of {h.ref})") for m in member_users(ctx, p)]
 
 
 def _members_unknown(ctx: LintContext, h: Holder) -> bool:

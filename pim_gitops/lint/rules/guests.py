@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import duration, names, rule
-from pim_gitops.lint.rules.views import Holder, holders
+from pim_gitops.lint.rules.views import Holder, holders, member_users
 from pim_gitops.state import Principal
 from pim_gitops.wire import format_duration
 
@@ -25,14 +25,9 @@ def _users(ctx: LintContext, h: Holder) -> list[tuple[str, Principal | None, str
         return [(h.ref, None, "")] if kind == "user" else []
     if p.type == "user":
         return [(h.ref, p, "")]
-    if p.type != "group" or ctx.tenant is None:
+    if p.type != "group":
         return []
-    members = (ctx.tenant.principals.get(m) for m in ctx.tenant.group_members.get(p.id, ()))
-    return [
-        (m.reference, m, f" (member of {h.ref})")
-        for m in members
-        if m is not None and m.type == "user"
-    ]
+    return [(m.reference, m, f" (member of {h.ref})") for m in member_users(ctx, p)]
 
 
 def outsider(ctx: LintContext, ref: str, user: Principal | None) -> str | None:

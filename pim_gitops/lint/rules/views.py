@@ -314,6 +314,19 @@ def _scoped(ctx: LintContext) -> list[Holder]:
     return out
 
 
+def member_users(ctx: LintContext, group: Principal) -> list[Principal]:
+    """The member users of a group, as the tenant view lists them (none when it does not:
+    ``group.id not in tenant.group_members`` tells the two apart)."""
+    if ctx.tenant is None:
+        return []
+    principals = ctx.tenant.principals
+    return [
+        p
+        for m in ctx.tenant.group_members.get(group.id, ())
+        if (p := principals.get(m)) is not None and p.type == "user"
+    ]
+
+
 def users_of(ctx: LintContext, holder_list: Iterable[Holder]) -> set[str]:
     """Distinct users behind holders, expanding role-assignable groups when the tenant
     says who their members are; an unexpandable group counts as one."""
