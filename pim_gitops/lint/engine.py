@@ -305,6 +305,7 @@ def _chosen_views(tenant: TenantState | None, views: tuple[View, ...] | None) ->
 
 def _judged(
     uses: tuple[WaiverUse, ...],
+    rules: list[Rule],
     ran: set[str],
     shown: tuple[View, ...],
     managed: set[str],
@@ -313,10 +314,10 @@ def _judged(
     rule was not selected or was skipped for want of a tenant view, or the view that judges
     it was not shown (a posture-only rule, or a role without a file, needs the posture
     view). That such a waiver covered nothing says nothing, so GEN005 keeps quiet."""
-    rules = {r.code: r for r in catalogue()}
+    by_code = {r.code: r for r in rules}
     out = []
     for use in uses:
-        item = rules.get(use.waiver.rule)
+        item = by_code.get(use.waiver.rule)
         views = [v for v in item.views if v in shown] if item is not None else []
         unmanaged = use.role is not None and use.role.casefold() not in managed
         judged = (
@@ -366,7 +367,7 @@ def run_lint(
             findings.extend(run.run(item, view))
     findings, uses = apply_waivers(findings, desired, now, baseline)
     ran = {r.code for r in active} - set(skipped)
-    uses = _judged(uses, ran, shown, {r.ref.label.casefold() for r in desired.roles})
+    uses = _judged(uses, rules, ran, shown, {r.ref.label.casefold() for r in desired.roles})
     for item in active:
         if item.phase == "waivers":
             findings.extend(run.run(item, "policy", uses))
