@@ -14,6 +14,7 @@ from pathlib import Path
 from pim_gitops.compile import DesiredState
 from pim_gitops.errors import LintConfigError, PolicyError, PolicyErrors
 from pim_gitops.lint.engine import Finding
+from pim_gitops.lint.registry import catalogue
 from pim_gitops.lint.waivers import PLACEHOLDER, BaselineWaiver
 from pim_gitops.loader import parse_yaml
 from pim_gitops.model import Strict, Waiver
@@ -63,21 +64,23 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _key(w: Waiver) -> Key:
-    return (w.rule, (w.role or "").casefold(), (w.principal or "").casefold(), w.finding or "")
+def _key(rule: str, role: str | None, principal: str | None, finding: str | None) -> Key:
+    """What a waiver is matched by: rule, role and principal in any case, and the finding."""
+    return (rule, (role or "").casefold(), (principal or "").casefold(), finding or "")
 
 
 def _entries(findings: Iterable[Finding]) -> dict[Key, tuple[str, str, str, str]]:
     """One waiver per unwaived finding and role (a waiver names one role; a finding reported
     once for several roles gives one per role), keyed like ``_key``: (rule, role,
     principal, the finding's message without the role's name)."""
+    about_waivers = {r.code for r in catalogue() if r.phase == "waivers"}
     found: dict[Key, tuple[str, str, str, str]] = {}
     for f in findings:
-        if f.waived is not None or f.rule in ("GEN004", "GEN005", "GEN006"):
+        if f.waived is not None or f.rule in about_waivers:
             continue
         text = f.detail or f.message
         for role in f.roles or (f.role,):
-            key = (f.rule, (role or "").casefold(), (f.principal or "").casefold(), text)
+            key = _key(f.rule, role, f.principal, text)
             found.setdefault(key, (f.rule, role or "", f.principal or "", text))
     return dict(sorted(found.items()))
 
@@ -90,7 +93,7 @@ def baseline_yaml(
     finding keeps its reason and expiry. Returns the text, how many waivers it holds and how
     many of them are new."""
     expires = (now + timedelta(days=BASELINE_DAYS)).date().isoformat()
-    kept = {_key(w): w for w in existing}
+    kept = {_key(w.rule, w.role, w.principal, w.finding): w for w in existing}
     entries = _entries(findings)
     lines = [
         "# Lint baseline written by `pim-gitops lint --baseline`: findings accepted for now.",

@@ -524,3 +524,17 @@ def test_a_permanent_assignment_on_an_administrative_unit_is_still_permanent(
     assert found.message.endswith(
         "(scope /administrativeUnits/1f6c7a52-0000-4000-8000-000000000001)"
     )
+
+
+def test_the_baseline_never_waives_the_findings_about_waivers(tmp_path: Path) -> None:
+    """GEN004-GEN007 judge the waivers themselves: a baseline of them would waive its own
+    reminders (a year-long waiver accepting "lasts more than a year")."""
+    files = {
+        "pim.yaml": PIM,
+        "roles/r.yaml": "role: Global Reader\nactivation: {require: [mfa, justification]}\n"
+        "waivers:\n  - {rule: ACT001, reason: read-only role, expires: 2999-12-31}\n",
+    }
+    result = lint_repo(write_repo(tmp_path, files), None)
+    assert "GEN007" in {f.rule for f in result.findings}
+    text, _, _ = baseline_yaml(result.findings, NOW)
+    assert "GEN007" not in text
