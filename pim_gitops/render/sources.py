@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePath
 
 from pim_gitops.compile import (
     ENTRA_DEFAULT,
@@ -131,12 +132,21 @@ def describe_role_sources(role: CompiledRole) -> dict[str, object]:
     }
 
 
+def _by_file(desired: DesiredState, written: str) -> CompiledRole | None:
+    """The role whose file is ``written``: its path, name or stem (``global-administrator``)."""
+    for role in desired.roles:
+        path = PurePath(role.file)
+        if written in (role.file, path.name, path.stem):
+            return role
+    return None
+
+
 def find_shown_role(desired: DesiredState, role: str) -> CompiledRole:
-    """The managed role ``--show`` names (display name in any case, or id).
+    """The managed role ``--show`` names (display name in any case, id, or its file).
 
     Raises ``UnresolvedReferenceError`` naming the closest managed role when none matches.
     """
-    found = desired.find_role(role)
+    found = desired.find_role(role) or _by_file(desired, role)
     if found is not None:
         return found
     names = sorted({r.ref.label for r in desired.roles}, key=str.casefold)
