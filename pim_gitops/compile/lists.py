@@ -70,8 +70,8 @@ LIST_FIELDS: tuple[ListField, ...] = (
     ListField(
         "settings.activation.approval.approvers",
         Combine.REPLACES,
-        "a role's approvers replace the template's; `approvers: []` routes requests to Entra's "
-        "default approvers",
+        "a role's approvers replace the template's; with approval on, `approvers: []` leaves "
+        "approving to Entra's default approvers",
         linted=True,
     ),
     ListField(
