@@ -160,3 +160,16 @@ def test_show_names_one_role_by_name_template_id_or_file(named: str) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Global Administrator (62e90394-")
     assert result.stdout.count("  file: ") == 1 and result.stderr == ""
+
+
+def test_show_says_which_inherited_list_a_value_replaced(tmp_path: Path) -> None:
+    path = "notifications.activated.admin.recipients"
+    root = _repo(tmp_path, path, ["secops@contoso.com"])
+    args = ["--now", "2026-12-01", "validate", str(root), "--show", "Global Reader"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.stdout.splitlines() if x.strip().startswith(path)]
+    assert line.split()[1] == "[secops@contoso.com]"
+    assert line.endswith(
+        f"; replaces {root / 'pim.yaml'}:14:11 (templates.tier0), dropping helpdesk@contoso.com"
+    )

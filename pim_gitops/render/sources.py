@@ -70,14 +70,22 @@ def _why(role: CompiledRole, path: str, value: object) -> str:
     return ""
 
 
+def _source(role: CompiledRole, path: str) -> str:
+    """Where a value came from, and the inherited list it replaced when it dropped items."""
+    source = role.sources.get(path, ENTRA_DEFAULT)
+    replaced = [r for r in role.replaced_lists if r.path == path and r.by == source]
+    if not replaced:
+        return str(source)
+    item = replaced[-1]
+    return f"{source}; replaces {item.replaced}, dropping {', '.join(item.dropped)}"
+
+
 def setting_lines(role: CompiledRole) -> list[SettingLine]:
     """The role's settings, sorted by path."""
     values = _effective_values(role)
     return [
         SettingLine(
-            path,
-            _words(values[path]) + _why(role, path, values[path]),
-            str(role.sources.get(path, ENTRA_DEFAULT)),
+            path, _words(values[path]) + _why(role, path, values[path]), _source(role, path)
         )
         for path in sorted(values)
     ]
