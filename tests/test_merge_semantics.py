@@ -173,3 +173,12 @@ def test_show_says_which_inherited_list_a_value_replaced(tmp_path: Path) -> None
     assert line.endswith(
         f"; replaces {root / 'pim.yaml'}:14:11 (templates.tier0), dropping helpdesk@contoso.com"
     )
+
+
+def test_show_given_a_directory_says_to_put_the_directory_first() -> None:
+    args = ["--now", "2026-12-01", "validate", "--show", str(POLICIES)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr.rstrip().endswith(
+        f"({POLICIES} is a directory: `validate {POLICIES} --show` shows its roles)"
+    )

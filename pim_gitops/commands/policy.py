@@ -10,6 +10,7 @@ from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.commands.validate_options import SHOW_EVERY_ROLE
 from pim_gitops.compile import CompiledRole, DesiredState
 from pim_gitops.console import Console
+from pim_gitops.errors import UnresolvedReferenceError
 from pim_gitops.lint.registry import View
 
 if TYPE_CHECKING:
@@ -75,7 +76,13 @@ def _shown_roles(desired: DesiredState, show: str) -> tuple[CompiledRole, ...]:
 
     if show == SHOW_EVERY_ROLE:
         return desired.roles
-    return (find_shown_role(desired, show),)
+    try:
+        return (find_shown_role(desired, show),)
+    except UnresolvedReferenceError as exc:
+        if not Path(show).is_dir():
+            raise
+        hint = f"{exc.message} ({show} is a directory: `validate {show} --show` shows its roles)"
+        raise UnresolvedReferenceError(exc.location, hint) from exc
 
 
 def _how_long(desired: DesiredState, text: str) -> str:
