@@ -142,3 +142,13 @@ def test_other_errors_are_documents_with_their_message(
     assert data["errors"] == [
         {"kind": kind, "file": None, "line": 0, "column": 0, "message": message}
     ]
+
+
+def test_warnings_are_in_the_document_of_a_valid_policy(policy_copy: Path) -> None:
+    reader = policy_copy / "roles" / "global-reader.yaml"
+    past = "    - {principal: user:old@contoso.com, expires: 2026-01-01, justification: gone}\n"
+    reader.write_text(reader.read_text().replace("  eligible:\n", "  eligible:\n" + past))
+    data = _document(_validate(str(policy_copy), "--format", "json"), 0)
+    assert data["valid"] is True
+    ((file, line, message),) = [(w["file"], w["line"], w["message"]) for w in data["warnings"]]
+    assert (file, line) == (str(reader), 9) and "2026-01-01" in message
