@@ -27,16 +27,17 @@ def replaced_inherited_list(ctx: LintContext) -> Iterator[Finding]:
     whole, never merged, so those items are dropped: the finding names the inherited list's
     `file:line` and each dropped item. A list that keeps every inherited item (and adds
     others) is not reported, and neither is an explicit `null` or `[]` (they say "none of
-    the inherited ones" in so many words). A
-    template's list is reported once, at the template, naming the roles that use it. A
-    `require` list is replaced the same way, but a dropped `mfa` or `ticket` is the
-    finding of its own rule (ACT001), so it is not reported here.
+    the inherited ones" in so many words). A template's list is reported once, at the
+    template, naming the roles that use it. A `require` list is replaced the same way, but
+    a dropped `mfa` or `ticket` is the finding of its own rule (ACT001), so it is not
+    reported here.
 
     ## Why
 
     Someone who adds `recipients: [helpdesk@contoso.com]` to a role expects a helpdesk copy
     of the alert, not that the security team's address from `defaults` stops receiving it.
-    Nothing else in `validate` or the plan says that the inherited address is gone.
+    Neither `validate`'s summary nor the plan says that the inherited address is gone (the
+    plan shows the new list, not why it lost an address).
 
     ## How to fix
 
