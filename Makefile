@@ -43,6 +43,7 @@ schemas: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/pim-gitops rules --docs docs/rules
 	$(BIN)/python -m pim_gitops.render.settings_map docs/settings-map.md
+	$(BIN)/python -m pim_gitops.render.merge_table docs/policy-reference.md
 
 sample-tenant: $(STAMP)
 	$(BIN)/python -c "from pim_gitops.tenantgen import write_sample_tenant; write_sample_tenant()"
