@@ -109,9 +109,7 @@ def setting_change_words(path: str, tenant: Any, repo: Any) -> str:
         return f"set in the tenant to {tenant}"
     if kind == "text" and tenant in (None, ""):
         return f"cleared in the tenant (was {repo})"
-    return (
-        f"changed in the tenant from {value_words(path, repo)} to {value_words(path, tenant)}"
-    )
+    return f"changed in the tenant from {value_words(path, repo)} to {value_words(path, tenant)}"
 
 
 def _span(value: dict[str, str]) -> str:
