@@ -327,5 +327,5 @@ def render_markdown(document: Document) -> str:
     return markdown_of(document)
 
 
-def render_html(document: Document, *, script: str = "") -> str:
-    return html_of(document, script=script)
+def render_html(document: Document) -> str:
+    return html_of(document)

@@ -63,17 +63,16 @@ def _toc(document: Document) -> str:
     return f'<nav class="toc"><b>Contents</b><ul>{items}</ul></nav>'
 
 
-def render_html(document: Document, *, script: str = "") -> str:
-    """The page; ``script`` is inlined at the end of the body (a test measures the layout)."""
+def render_html(document: Document) -> str:
+    """The page: one self-contained file (no script, no external resource)."""
     title = html.escape(document.title)
     parts = [
         f"<h1>{title}</h1><p class=muted>{html.escape(document.subtitle)}</p>",
         _toc(document),
         *[_section(s) for s in document.sections],
     ]
-    tail = f"<script>{script}</script>" if script else ""
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{CSS}</style></head><body>" + "\n".join(parts) + tail + "</body></html>\n"
+        f"<style>{CSS}</style></head><body>" + "\n".join(parts) + "</body></html>\n"
     )
