@@ -14,14 +14,15 @@ h1{font-size:1.6rem;margin:0 0 .3rem} h2{font-size:1.25rem;margin:1.8rem 0 .4rem
 border-bottom:1px solid #d0d7de;padding-bottom:.2rem} h3{font-size:1.05rem;margin:1.4rem 0 .3rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;table-layout:auto}
 th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;
-overflow-wrap:anywhere;word-break:break-word}
+overflow-wrap:break-word}
 th{background:#f6f8fa} td.pass{background:#dafbe1;color:#116329;font-weight:600}
 td.fail{background:#ffebe9;color:#b42318;font-weight:600}
 td.warn{background:#fff8c5;color:#7d4e00;font-weight:600}
 .muted{color:#57606a} li{overflow-wrap:anywhere} p{overflow-wrap:anywhere}
 nav.toc{border:1px solid #d0d7de;background:#f6f8fa;padding:.5rem 1rem;margin:1rem 0}
-nav.toc ul{margin:.2rem 0;padding-left:1.2rem} nav.toc li.sub{margin-left:1.2rem}
-table.controls td:first-child{white-space:nowrap}
+nav.toc ul{margin:.2rem 0;padding-left:1.2rem;columns:2} nav.toc li{break-inside:avoid}
+nav.toc li.sub{margin-left:1.2rem} table.controls td:nth-child(-n+4){white-space:nowrap}
+table.controls td:nth-child(2){white-space:normal;min-width:12rem}
 a{color:#0969da;text-decoration:none}
 @media print{body{margin:1cm} h2,h3{break-after:avoid} tr{break-inside:avoid}
 nav.toc{break-after:page} a{color:inherit}}
