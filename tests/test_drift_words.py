@@ -108,3 +108,16 @@ def test_drift_command_words_the_tenant_change() -> None:
         "repository" in result.output
     )
     assert "→" not in result.output
+
+
+def test_drift_text_uses_the_same_words() -> None:
+    args = ["--now", "2026-11-24T09:00:00Z", "drift", str(POLICIES), "--format", "text"]
+    result = CliRunner().invoke(cli, [*args, "--snapshot", str(SAMPLE_TENANT)])
+    assert result.exit_code == 2, result.output
+    assert 'role "Global Administrator" (policy last modified 2026-10-15T09:00:00Z by Portal ' in (
+        result.output
+    )
+    assert "  activation.max_duration: raised in the tenant from 1 hour to 2 hours; " in (
+        result.output
+    )
+    assert "  eligible user:grace.identity@contoso.com: in the repository" in result.output

@@ -169,6 +169,14 @@ def drift_by_role(plan: Plan, modified: Modified) -> list[tuple[str, str, list[D
     return out
 
 
+def drift_total(plan: Plan) -> str:
+    s = plan.summary
+    return (
+        f"Drift: {s.add} missing from the tenant, {s.change} changed there, "
+        f"{s.remove} only in the tenant."
+    )
+
+
 def render_drift(plan: Plan, policies: Modified) -> str:
     """A drift report (markdown) for an issue body: per role, what changed in the tenant
     against the repository, with who last modified the role's policy when Graph says so."""
@@ -184,9 +192,19 @@ def render_drift(plan: Plan, policies: Modified) -> str:
         when = modified_words(role_id, policies)
         lines.append(f"#### {role}" + (f" — policy {when}" if when else ""))
         lines += ["", *[f"- `{d.subject}`: {d.words}" for d in items], ""]
-    s = plan.summary
-    lines.append(
-        f"Drift: {s.add} missing from the tenant, {s.change} changed there, "
-        f"{s.remove} only in the tenant."
-    )
+    lines.append(drift_total(plan))
+    return "\n".join(lines) + "\n"
+
+
+def render_drift_text(plan: Plan, policies: Modified) -> str:
+    """The same words as ``render_drift``, as plain text for a terminal or a log."""
+    if plan.empty:
+        return "No drift: the tenant matches the policy repository.\n"
+    lines = []
+    for role, role_id, items in drift_by_role(plan, policies):
+        when = modified_words(role_id, policies)
+        lines.append(f'role "{role}"' + (f" (policy {when})" if when else ""))
+        lines += [f"  {d.subject}: {d.words}" for d in items]
+        lines.append("")
+    lines.append(drift_total(plan))
     return "\n".join(lines) + "\n"
