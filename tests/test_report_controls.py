@@ -157,8 +157,16 @@ def test_custom_role_written_as_a_guid_is_named(tmp_path: Path) -> None:
     write_snapshot(tenant.snapshot(), snapshot)
     repo = tmp_path / "repo"
     write(repo / "pim.yaml", "tenant: contoso.onmicrosoft.com\n")
-    write(repo / "roles" / "desk.yaml", f"role: {CUSTOM}\nassignments_mode: additive\n")
+    write(
+        repo / "roles" / "desk.yaml",
+        f"role: {CUSTOM}\nassignments_mode: additive\nactivation: {{max_duration: PT2H}}\n",
+    )
     markdown, html = reports(repo, snapshot, tmp_path)
+    # Its drift is found by the role's id, whatever name the file gives it.
+    assert (
+        "| activation.max_duration | 8 hours | 2 hours | raised in the tenant from 2 hours to "
+        "8 hours |" in markdown.split("### Contoso Password Desk")[1]
+    )
     assert "### Contoso Password Desk" in markdown
     assert "<h3>Contoso Password Desk</h3>" in html
     assert "[Contoso Password Desk](#role-contoso-password-desk)" in markdown

@@ -196,13 +196,12 @@ def _summary(inputs: ReportInputs) -> Section:
 
 
 def _counts(view: RoleView, inputs: ReportInputs) -> tuple[int, int]:
+    """Eligible and active holders: the tenant's, or the declared ones offline."""
     if inputs.tenant is not None and view.role_id is not None:
-        found = holders(inputs.tenant.assignments, view.role_id)
+        kinds = [a.kind for a in holders(inputs.tenant.assignments, view.role_id)]
     else:
-        found = list(view.role.assignments)  # type: ignore[arg-type]
-    return sum(1 for a in found if a.kind == "eligible"), sum(
-        1 for a in found if a.kind == "active"
-    )
+        kinds = [a.kind for a in view.role.assignments]
+    return kinds.count("eligible"), kinds.count("active")
 
 
 def _overview_row(view: RoleView, inputs: ReportInputs) -> tuple[Cell, ...]:

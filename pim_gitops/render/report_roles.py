@@ -91,6 +91,8 @@ def role_changes(plan: Plan | None, view: RoleView) -> list[dict[str, Any]]:
     if plan is None:
         return []
     changes: list[dict[str, Any]] = plan_document(plan)["changes"]
+    if view.role_id is not None:
+        return [c for c in changes if c["role"]["id"] == view.role_id]
     return [c for c in changes if c["role"]["name"].casefold() == view.name.casefold()]
 
 
