@@ -196,3 +196,22 @@ def test_waivers_with_reason_owner_and_expiry(tmp_path: Path) -> None:
         in (section)
     )
     assert "No ticket system for read-only roles" in html
+
+
+def test_baseline_waivers_are_listed(tmp_path: Path) -> None:
+    """The lint baseline's waivers are accepted exceptions too; one whose reason is still the
+    placeholder covers warnings only, and the report says so."""
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(POLICIES, repo)
+    args = ["--now", NOW, "lint", str(repo), "--snapshot", str(SAMPLE_TENANT)]
+    written = CliRunner().invoke(cli, [*args, "--baseline", str(repo / "baseline.yaml")])
+    assert written.exit_code == 0, written.output
+    with (repo / "pim.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("  baseline: baseline.yaml\n")
+    markdown, _ = reports(repo, SAMPLE_TENANT, tmp_path)
+    assert "| APR001 | Global Administrator | — | TODO: say why this is accepted" in markdown
+    assert "covers 0; no reason yet, so an error stays open" in markdown
+    assert md_controls(markdown)["MS.AAD.7.9v1"][2] == "accepted"  # warnings only, waived
+    assert md_controls(markdown)["MS.AAD.7.6v1"][2] == "fail"  # the error stays open
