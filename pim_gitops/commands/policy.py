@@ -269,6 +269,7 @@ def write_report(
     out: str | None,
 ) -> int:
     """The auditor's report (markdown or HTML), to stdout or ``out``."""
+    from pim_gitops.lint.baseline import baseline_path, read_baseline
     from pim_gitops.lint.engine import run_lint
     from pim_gitops.render import report as rep
     from pim_gitops.workflow import load_desired, plan_against
@@ -279,11 +280,24 @@ def write_report(
     if snapshot_path or live:
         tenant = _tenant_for(console, options, desired.state, snapshot_path)
         plan = plan_against(desired, tenant, now)
-    lint_result = run_lint(desired.state, tenant, now)
-    provenance = rep.git_provenance([r.file for r in desired.state.roles])
-    sections = rep.build_sections(desired.state, lint_result, plan, now, provenance)
-    render = rep.render_html if fmt == "html" else rep.render_markdown
-    text = render(desired.state, lint_result, sections, plan, now)
+    path = baseline_path(directory, desired.state)
+    baseline = read_baseline(path, str(path)) if path is not None else ()
+    lint_result = run_lint(desired.state, tenant, now, baseline=baseline)
+    baseline_file = str(path) if path is not None else ""
+    files = [r.file for r in desired.state.roles] + [desired.state.tenant_file]
+    provenance = rep.git_provenance(files + ([baseline_file] if baseline_file else []))
+    inputs = rep.ReportInputs(
+        desired.state,
+        lint_result,
+        tenant,
+        plan,
+        now,
+        provenance,
+        tuple(b.waiver for b in baseline),
+        baseline_file,
+    )
+    document = rep.build_report(inputs)
+    text = rep.render_html(document) if fmt == "html" else rep.render_markdown(document)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         console.message(f"wrote {out}")
