@@ -1,7 +1,9 @@
 """Tenant → a policy repository a human would write (bootstrap).
 
-The most common value of each setting becomes the default; a template is made only where at
-least three roles share the same deviations; each role file holds only what differs. Roles and
+Settings are layered as a human would write them (``export_layers.py``): nothing equal to
+what the compiler assumes when a key is absent (Entra's defaults), no ``null``; ``defaults``
+hold what most roles share beyond Entra's defaults, a template (named from what it holds) what
+at least three roles share where it saves lines, and each role file only what differs. Roles and
 principals are written by immutable id or unambiguous reference with the display name
 alongside; ``pim.yaml`` declares the ``break_glass:`` it proposes, to confirm
 (``export_guards.py``); every assignment is marked ``adopted:`` on the export's date. Output
@@ -135,7 +137,9 @@ def _settings_words(settings: RoleSettings, names: _Names) -> Flat:
 def _entra_words(names: _Names) -> Flat:
     """What the compiler assumes where a policy says nothing: Entra's defaults, and, for an
     assignment that must expire but names no maximum, Entra's maximum."""
-    longest = {(kind, "max_duration"): format_duration(s) for kind, s in ENTRA_DEFAULT_MAX.items()}
+    longest: Flat = {
+        (kind, "max_duration"): format_duration(s) for kind, s in ENTRA_DEFAULT_MAX.items()
+    }
     return {**_settings_words(ENTRA_DEFAULT_SETTINGS, names), **longest}
 
 

@@ -24,13 +24,19 @@ from pim_gitops.workflow import load_desired, plan_against
 from pim_gitops.yamlwrite import COMMENT_LIMIT, safe_comment
 from tests.conftest import ROOT, Live
 from tests.test_conformance import DOCS_NOW, docs_tenant
+from tests.test_export_human import nones
 
 GOLDEN = ROOT / "tests" / "golden" / "export"
 
 
 def round_trip(snapshot: dict[str, Any], tmp: Path, now: Any = SAMPLE_NOW) -> Any:
+    """Export, check that no file holds a ``null``, and plan the export against the tenant."""
     state = normalize_tenant(snapshot, now)
-    write_export(export_repo(state, now=now), tmp, force=True)
+    files = export_repo(state, now=now)
+    for name, text in files.items():
+        if name.endswith(".yaml"):
+            assert list(nones(yaml.safe_load(text))) == [], name
+    write_export(files, tmp, force=True)
     return plan_against(load_desired(str(tmp), now), state, now)
 
 
