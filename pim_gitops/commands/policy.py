@@ -247,10 +247,12 @@ def export_tenant(
     roles: list[str],
     force: bool,
 ) -> int:
-    """Write a policy repository describing the tenant (a plan against it is empty)."""
-    from pim_gitops.export import export_repo, write_export
+    """Write a policy repository describing the tenant (a plan against it is empty); a
+    non-empty ``out`` is refused before the tenant is read."""
+    from pim_gitops.export import check_target, export_repo, write_export
     from pim_gitops.normalize import normalize_tenant
 
+    check_target(Path(out), force=force)
     tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     files = export_repo(tenant, roles or None, now=options.now)
     write_export(files, Path(out), force=force)
