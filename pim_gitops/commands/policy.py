@@ -40,7 +40,7 @@ def validate_policies(
     if fmt == "json":
         console.data(json.dumps(describe_desired(desired), indent=2, sort_keys=True) + "\n")
         return ExitCode.OK
-    console.data(summarize_desired(desired, directory) + "\n")
+    console.human(summarize_desired(desired, directory) + "\n")
     if show_all:
         console.data(show_desired(desired) + "\n")
     return ExitCode.OK
@@ -127,7 +127,7 @@ def lint_policies(
         "sarif": render_sarif,
         "github": render_github,
     }[fmt]
-    console.data(render(result))
+    (console.human if fmt == "text" else console.data)(render(result))
     return ExitCode.ERROR if result.blocking else ExitCode.OK
 
 
@@ -206,7 +206,7 @@ def export_tenant(
     tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     files = export_repo(tenant, roles or None, now=options.now)
     write_export(files, Path(out), force=force)
-    console.data(f"wrote {plural(len(files), 'file')} to {out}\n")
+    console.human(f"wrote {plural(len(files), 'file')} to {out}\n")
     return ExitCode.OK
 
 
