@@ -2,8 +2,9 @@
 
 A line under ``role "Global Administrator"`` names what changes relative to the role, never
 the role again: ``~ activation.max_duration: PT8H → PT2H``, ``+ eligible user
-alice@contoso.com: 2027-01-01T00:00:00Z``. Lines fit ``TEXT_WIDTH`` columns; a longer one
-wraps at a space with its continuation indented under the change. ``role_change_lines`` gives
+alice@contoso.com: 2027-01-01T00:00:00Z``. Change lines fit ``TEXT_WIDTH`` columns; a longer
+one wraps at a space with its continuation indented under the change (the notes below the
+changes, warnings and refusals, stay one line each). ``role_change_lines`` gives
 the markdown view the same lines (without the text view's indentation).
 """
 
@@ -151,8 +152,8 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
     lines: list[str] = []
     for role, changes in by_role(plan_document(plan)["changes"]):
         lines += _role_block(role, changes, colour)
+    # Notes stay one line each (a terminal wraps prose; grep finds a refusal whole).
     for note in [*_notes(plan, verbose), summary_line(plan)]:
         style = next((s for prefix, s in NOTE_STYLE if note.startswith(prefix)), "bold")
-        for part in fit(note, TEXT_WIDTH):
-            lines.append(f"[{style}]{_escape(part)}[/]" if colour else part)
+        lines.append(f"[{style}]{_escape(note)}[/]" if colour else note)
     return "\n".join(lines) + "\n"
