@@ -24,7 +24,7 @@ from pim_gitops import __version__
 from pim_gitops.commands import CommandOptions, describe_error
 from pim_gitops.commands.applying import apply_options
 from pim_gitops.commands.lint_options import lint_options
-from pim_gitops.console import COLOR_CHOICES, ColorChoice, Console, make_console
+from pim_gitops.console import ColorChoice, Console, color_option, make_console
 from pim_gitops.errors import PimGitopsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,8 +51,8 @@ def _parse_now(value: str | None) -> datetime:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 date or instant") from exc
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(message, err=True)
+def _fail(message: str, code: int = 1, console: Console | None = None) -> NoReturn:
+    (console.error if console else lambda text: click.echo(text, err=True))(message)
     sys.exit(code)
 
 
@@ -69,10 +69,7 @@ def handle_errors(func: Callable[..., int]) -> Callable[..., None]:
         except PimGitopsError as exc:
             if debug:
                 traceback.print_exc()
-            if found is not None:  # red on a terminal
-                found.console.error(describe_error(exc))
-                sys.exit(exc.exit_code)
-            _fail(describe_error(exc), exc.exit_code)
+            _fail(describe_error(exc), exc.exit_code, found.console if found else None)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -112,28 +109,13 @@ def handle_errors(func: Callable[..., int]) -> Callable[..., None]:
     metavar="ID",
     help="Entra tenant id to sign in to (env PIM_GITOPS_TENANT_ID, else AZURE_TENANT_ID).",
 )
-@click.option(
-    "--color",
-    "--colour",
-    "color",
-    type=click.Choice(COLOR_CHOICES),
-    default="auto",
-    show_default=True,
-    help="Colour and live progress: auto (a terminal, unless NO_COLOR or CI is set), "
-    "always (even then), never.",
-)
+@color_option
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    debug: bool,
-    now: str | None,
-    graph_url: str | None,
-    tenant_id: str | None,
-    color: ColorChoice,
-) -> None:
+def cli(ctx: click.Context, /, debug: bool, now: str | None, **run: Any) -> None:
     """Policy-as-code and a GitOps reconciler for Microsoft Entra PIM."""
+    color: ColorChoice = run.pop("color")
     console = make_console(sys.stdout, sys.stderr, sys.stdin, os.environ, color)
-    options = CommandOptions(now=_parse_now(now), graph_url=graph_url, tenant_id=tenant_id)
+    options = CommandOptions(now=_parse_now(now), **run)  # graph_url, tenant_id
     ctx.obj = CliOptions(console=console, options=options, debug=debug)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO, TypeVar
 
 if TYPE_CHECKING:
     from rich.console import Console as RichConsole
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pim_gitops.apply import OpResult
     from pim_gitops.policy_rules import Phase
 
+F = TypeVar("F", bound=Callable[..., Any])
 #: ``--color``: ``auto`` (a terminal, no ``NO_COLOR``, no ``CI``), ``always`` or ``never``.
 ColorChoice = Literal["auto", "always", "never"]
 COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
@@ -312,6 +313,22 @@ def _progress_bar(console: RichConsole) -> Progress:
         transient=False,
         auto_refresh=False,
     )
+
+
+def color_option(func: F) -> F:
+    """The CLI group's ``--color auto|always|never`` option (``--colour`` too)."""
+    import click
+
+    return click.option(
+        "--color",
+        "--colour",
+        "color",
+        type=click.Choice(COLOR_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Colour and live progress: auto (a terminal, unless NO_COLOR or CI is set), "
+        "always (even then), never.",
+    )(func)
 
 
 def colour_wanted(stdout: TextIO, environ: Mapping[str, str], color: ColorChoice) -> bool:
