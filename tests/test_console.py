@@ -55,6 +55,8 @@ def screen_text(raw: str) -> str:
             line = rows[row].ljust(col)
             rows[row], col = line[:col] + text + line[col + len(text) :], col + len(text)
     return "\n".join(rows)
+
+
 REPORT = re.compile(r"^  (ok|FAILED|skipped) ")
 
 
@@ -316,3 +318,43 @@ def test_no_terminal_and_no_auto_approve_is_a_usage_error(live: Live) -> None:
     with pytest.raises(click.UsageError, match="pass --auto-approve"):
         apply_target(Streams().plain(), options(live), str(POLICIES), guards=Guards())
     assert live.stats()["writes"] == 0
+
+
+# --- what the terminal colours -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "style"),
+    [
+        ("  policies/pim.yaml:32: ACT002 warning: lasts long", "[yellow]warning[/]"),
+        ("  policies/pim.yaml: ASG001 error: standing access", "[bold red]error[/]"),
+        ("policies/pim.yaml:3:1: warning: unknown key", "[yellow]warning[/]"),
+        ("policies/pim.yaml:32:21: 'PT4Q' is not an ISO 8601 duration", "[red]"),
+        ("1 error found.", "[bold red]"),
+        ("error: the tenant refused", "[bold red]"),
+        ("policies: valid. Tenant contoso.onmicrosoft.com: 11 roles managed", "[green]"),
+        ("wrote 12 files to out", "[green]"),
+        ("Apply: 3 writes (x): 3 succeeded, 0 failed, 0 skipped; 0 changes not in", "[bold green]"),
+        ("Apply: 3 writes (x): 2 succeeded, 0 failed, 1 skipped; 0 changes not in", "[bold yel"),
+        ("Apply: 3 writes (x): 2 succeeded, 1 failed, 0 skipped; 0 changes not in", "[bold red]"),
+        ("Apply: 3 writes (x): 3 succeeded, 0 failed, 0 skipped; 1 change not in", "[bold red]"),
+        ("access lost in the tenant as read back: last-pra-path", "[bold red]"),
+    ],
+)
+def test_the_terminal_colours_diagnostics_verdicts_and_summaries(line: str, style: str) -> None:
+    from rich.text import Text
+
+    from pim_gitops.render.highlight import highlight_line
+
+    marked = highlight_line(line)
+    assert style in marked
+    assert Text.from_markup(marked).plain == line  # the same words as the plain text
+
+
+def test_text_that_looks_like_markup_is_printed_as_it_is() -> None:
+    from rich.text import Text
+
+    from pim_gitops.render.highlight import highlight
+
+    text = '[code Conflict, request-id 1] [bold]not a style[/]\nrole "[x]"'
+    assert Text.from_markup(highlight(text)).plain == text

@@ -157,6 +157,7 @@ def run_pim_gitops(args: list[str], env: dict[str, str], *, tty: bool) -> str:
 
 LINT = ["lint", "policies"]
 VALIDATE = ["validate", "policies"]
+PLAN = ["plan", "policies", "--snapshot", "pim_gitops/demo/tenant.json"]
 
 
 @pytest.mark.parametrize(
@@ -171,13 +172,15 @@ VALIDATE = ["validate", "policies"]
         (["--color", "always", *LINT], {}, False, True),
         (["--color", "always", *LINT], {"NO_COLOR": "1", "CI": "true"}, True, True),
         (["--color", "never", *LINT], {}, True, False),
+        (PLAN, {}, True, True),
+        (PLAN, {"NO_COLOR": "1"}, True, False),
     ],
 )
 def test_colour_on_a_terminal_plain_elsewhere(
     args: list[str], env: dict[str, str], tty: bool, coloured: bool
 ) -> None:
     shown = run_pim_gitops(args, env, tty=tty)
-    assert "warning" in shown or "valid." in shown, shown
+    assert any(word in shown for word in ("warning", "valid.", "Plan: ")), shown
     assert bool(ANSI.search(shown)) is coloured, shown
 
 

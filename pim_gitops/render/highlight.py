@@ -28,8 +28,11 @@ LINE_STYLE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(Policy|Posture): "), "bold"),
     (re.compile(r"^\S+\.ya?ml( \(roles without a file\))?$"), "bold underline"),
     (re.compile(r"^\S+: valid\. "), "green"),
-    (re.compile(r"^(wrote |Apply: .*: \d+ succeeded, 0 failed, 0 skipped; 0 changes )"), "green"),
-    (re.compile(r"^Apply: "), "bold red"),
+    (re.compile(r"^wrote "), "green"),
+    (re.compile(r"^Apply: .*: \d+ succeeded, 0 failed, 0 skipped; 0 changes "), "bold green"),
+    (re.compile(r"^Apply: .*: \d+ succeeded, 0 failed, \d+ skipped; 0 changes "), "bold yellow"),
+    (re.compile(r"^Apply: nothing written\.$"), "bold"),
+    (re.compile(r"^(Apply: |access lost in the tenant|not in effect after read-back)"), "bold red"),
     (re.compile(r"^\d+ errors?, \d+ warnings?, "), "bold"),
 )
 
