@@ -290,7 +290,9 @@ class TerminalConsole:
 def _rich(stream: TextIO, force_terminal: bool | None) -> RichConsole:
     from rich.console import Console as RichConsole
 
-    return RichConsole(file=stream, highlight=False, soft_wrap=True, force_terminal=force_terminal)
+    return RichConsole(
+        file=stream, highlight=False, soft_wrap=True, emoji=False, force_terminal=force_terminal
+    )
 
 
 def _progress_bar(console: RichConsole) -> Progress:
