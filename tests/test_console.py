@@ -356,5 +356,8 @@ def test_text_that_looks_like_markup_is_printed_as_it_is() -> None:
 
     from pim_gitops.render.highlight import highlight
 
-    text = '[code Conflict, request-id 1] [bold]not a style[/]\nrole "[x]"'
-    assert Text.from_markup(highlight(text)).plain == text
+    text = '[code Conflict, request-id 1] [bold]not a style[/]\nrole "[x]" :fire:'
+    assert Text.from_markup(highlight(text), emoji=False).plain == text
+    out = io.StringIO()
+    TerminalConsole(out, io.StringIO(), interactive=False, force_terminal=True).human(text)
+    assert CSI.sub("", out.getvalue()) == text  # no emoji either
