@@ -25,7 +25,7 @@ from pim_gitops.commands import CommandOptions, describe_error
 from pim_gitops.commands.applying import apply_options
 from pim_gitops.commands.lint_options import lint_options
 from pim_gitops.commands.validate_options import validate_options
-from pim_gitops.console import Console, make_console
+from pim_gitops.console import ColorChoice, Console, color_option, make_console
 from pim_gitops.errors import PimGitopsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,8 +52,8 @@ def _parse_now(value: str | None) -> datetime:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 date or instant") from exc
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(message, err=True)
+def _fail(message: str, code: int = 1, console: Console | None = None) -> NoReturn:
+    (console.error if console else lambda text: click.echo(text, err=True))(message)
     sys.exit(code)
 
 
@@ -70,7 +70,7 @@ def handle_errors(func: Callable[..., int]) -> Callable[..., None]:
         except PimGitopsError as exc:
             if debug:
                 traceback.print_exc()
-            _fail(describe_error(exc), exc.exit_code)
+            _fail(describe_error(exc), exc.exit_code, found.console if found else None)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -110,13 +110,13 @@ def handle_errors(func: Callable[..., int]) -> Callable[..., None]:
     metavar="ID",
     help="Entra tenant id to sign in to (env PIM_GITOPS_TENANT_ID, else AZURE_TENANT_ID).",
 )
+@color_option
 @click.pass_context
-def cli(
-    ctx: click.Context, debug: bool, now: str | None, graph_url: str | None, tenant_id: str | None
-) -> None:
+def cli(ctx: click.Context, /, debug: bool, now: str | None, **run: Any) -> None:
     """Policy-as-code and a GitOps reconciler for Microsoft Entra PIM."""
-    console = make_console(sys.stdout, sys.stderr, sys.stdin, os.environ)
-    options = CommandOptions(now=_parse_now(now), graph_url=graph_url, tenant_id=tenant_id)
+    color: ColorChoice = run.pop("color")
+    console = make_console(sys.stdout, sys.stderr, sys.stdin, os.environ, color)
+    options = CommandOptions(now=_parse_now(now), **run)  # graph_url, tenant_id
     ctx.obj = CliOptions(console=console, options=options, debug=debug)
 
 

@@ -162,5 +162,5 @@ def test_the_window_between_the_re_read_and_the_removal_write_remains(
     # The next plan of either repository restores a holder.
     again = cli_run(live.url, "plan", str(repo_a))
     assert again.exit_code == 0, again.output
-    restored = f'+ role["Privileged Role Administrator"].eligible["user:{b_drops}@contoso.com"]'
+    restored = f'role "Privileged Role Administrator"\n  + eligible user {b_drops}@contoso.com: '
     assert restored in again.output and "Plan: 1 to add, 0 to change, 0 to remove." in again.output

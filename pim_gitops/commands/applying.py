@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pim_gitops.commands import CommandOptions, ExitCode
-from pim_gitops.console import Console
+from pim_gitops.console import APPROVE_DETAIL, APPROVE_QUESTION, Console
 from pim_gitops.wording import plural
 
 if TYPE_CHECKING:
@@ -222,8 +222,9 @@ def confirm_and_apply(
         return ExitCode.OK
     if not console.interactive:
         raise click.UsageError("not a terminal: pass --auto-approve to apply")
-    if not console.confirm("Apply these changes?"):
-        raise click.Abort()
+    if not console.confirm(APPROVE_QUESTION, APPROVE_DETAIL):
+        console.error("Apply cancelled.")  # Terraform's words and exit code
+        return ExitCode.ERROR
     return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt, policy=directory)
 
 
@@ -287,7 +288,7 @@ def report_apply(console: Console, result: ApplyResult, fmt: str) -> int:
             console.message(f"not in effect after read-back: {missing.operation.label}")
             for line in missing.why:
                 console.message(f"    {line}")
-        console.data(result.summary_line() + "\n")
+        console.human(result.summary_line() + "\n")
     return ExitCode.OK if result.ok else ExitCode.ERROR
 
 

@@ -43,7 +43,7 @@ def validate_policies(
         return _show_role(console, desired, show)
     from pim_gitops.render.desired import show_desired, summarize_desired
 
-    console.data(summarize_desired(desired, directory) + "\n")
+    console.human(summarize_desired(desired, directory) + "\n")
     if show_all:
         text = show_desired(desired) + "\n"
         console.data(text)
@@ -175,7 +175,7 @@ def lint_policies(
         "sarif": render_sarif,
         "github": render_github,
     }[fmt]
-    console.data(render(result))
+    (console.human if fmt == "text" else console.data)(render(result))
     return ExitCode.ERROR if result.blocking else ExitCode.OK
 
 
@@ -256,7 +256,7 @@ def export_tenant(
     tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     files = export_repo(tenant, roles or None, now=options.now)
     write_export(files, Path(out), force=force)
-    console.data(f"wrote {plural(len(files), 'file')} to {out}\n")
+    console.human(f"wrote {plural(len(files), 'file')} to {out}\n")
     return ExitCode.OK
 
 

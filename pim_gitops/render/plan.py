@@ -7,28 +7,17 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from pim_gitops.action import Action
 from pim_gitops.plan import Plan, plan_document
+
+# Plan text lives in render/plan_text.py; re-exported here for the renderers that use it.
+from pim_gitops.render.plan_text import COLOUR as COLOUR
+from pim_gitops.render.plan_text import SYMBOL as SYMBOL
+from pim_gitops.render.plan_text import change_line as change_line
+from pim_gitops.render.plan_text import render_text as render_text
 from pim_gitops.wording import plural
 
 #: GitHub's limit on an issue or pull-request comment.
 GITHUB_COMMENT_LIMIT = 65_536
-SYMBOL = {action.value: action.symbol for action in Action}
-COLOUR = {"create": "green", "update": "yellow", "delete": "red"}
-
-
-def _value(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, dict) and "end" in value and set(value) <= {"end", "start", "note"}:
-        # An assignment: its end, ``start → end`` when it starts later, and a mark.
-        span = f"{value['start']} → {value['end']}" if "start" in value else str(value["end"])
-        return f"{span}; {value['note']}" if "note" in value else span
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
 
 
 def _changes(plan: Plan) -> list[dict[str, Any]]:
@@ -50,57 +39,10 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {s.add} to add, {s.change} to change, {s.remove} to remove."
 
 
-def change_line(change: dict[str, Any]) -> str:
-    action = change["action"]
-    if action == "update":
-        detail = f"{_value(change['before'])} → {_value(change['after'])}"
-    elif action == "create":
-        detail = _value(change["after"])
-    else:
-        detail = f"(was {_value(change['before'])})"
-    origin = {
-        "drift": "  (reverts drift: the tenant differs from the base too)",
-        "pull-request": "  (this change)",
-    }.get(change.get("origin", ""), "")
-    return f"{SYMBOL[action]} {change['address']}: {detail}{origin}"
-
-
 def _by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     return [
         (name, list(items)) for name, items in groupby(changes, key=lambda c: c["role"]["name"])
     ]
-
-
-def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> str:
-    """Terraform-like text; rich markup when ``colour`` (the CLI prints it through rich)."""
-    lines: list[str] = []
-    for role, changes in _by_role(_changes(plan)):
-        lines.append(f'role "{role}"')
-        for change in changes:
-            text = "  " + change_line(change)
-            if colour:
-                from rich.markup import escape
-
-                text = f"[{COLOUR[change['action']]}]{escape(text)}[/]"
-            lines.append(text)
-        lines.append("")
-    for warning in plan.warnings:
-        lines.append(f"warning: {warning}")
-    for problem in plan.refusals:
-        lines.append(f"apply will refuse: {problem}")
-    if verbose:
-        if plan.unmanaged_roles:
-            lines.append(
-                f"unmanaged roles ({len(plan.unmanaged_roles)}, untouched): "
-                + ", ".join(plan.unmanaged_roles)
-            )
-        for item in plan.unmanaged_scoped:
-            lines.append(
-                f"unmanaged scoped assignment (never removed): {item.kind} "
-                f"{item.principal_id} on {item.role_id} at {item.scope}"
-            )
-    lines.append(summary_line(plan))
-    return "\n".join(lines) + "\n"
 
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:

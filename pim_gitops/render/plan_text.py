@@ -1,0 +1,159 @@
+"""A plan as Terraform-like text: one heading per role, its changes nested under it.
+
+A line under ``role "Global Administrator"`` names what changes relative to the role, never
+the role again: ``~ activation.max_duration: PT8H → PT2H``, ``+ eligible user
+alice@contoso.com: 2027-01-01T00:00:00Z``. Change lines fit ``TEXT_WIDTH`` columns; a longer
+one wraps at a space with its continuation indented under the change (the notes below the
+changes, warnings and refusals, stay one line each). ``role_change_lines`` gives
+the markdown view the same lines (without the text view's indentation).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from typing import Any
+
+from pim_gitops.action import Action
+from pim_gitops.plan import Plan, plan_document
+
+SYMBOL = {action.value: action.symbol for action in Action}
+COLOUR = {"create": "green", "update": "yellow", "delete": "red"}
+#: The width plan text fits: a 120-column terminal, GitHub's PR file view.
+TEXT_WIDTH = 120
+#: How far a wrapped line's continuation is indented, relative to its change's symbol.
+CONTINUATION = "    "
+#: How a note under the plan is coloured, by how it starts (else bold: the summary).
+NOTE_STYLE = (
+    ("warning:", "yellow"),
+    ("apply will refuse:", "bold red"),
+    ("unmanaged", "dim"),
+)
+ORIGIN = {
+    "drift": "(reverts drift: the tenant differs from the base too)",
+    "pull-request": "(this change)",
+}
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict) and "end" in value and set(value) <= {"end", "start", "note"}:
+        # An assignment: its end, ``start → end`` when it starts later, and a mark.
+        span = f"{value['start']} → {value['end']}" if "start" in value else str(value["end"])
+        return f"{span}; {value['note']}" if "note" in value else span
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def _detail(change: dict[str, Any]) -> str:
+    """What the change does to the value, and (``plan --base``) where it comes from."""
+    action = change["action"]
+    if action == "update":
+        detail = f"{_value(change['before'])} → {_value(change['after'])}"
+    elif action == "create":
+        detail = _value(change["after"])
+    else:
+        detail = f"(was {_value(change['before'])})"
+    origin = ORIGIN.get(change.get("origin") or "")
+    return f"{detail}  {origin}" if origin else detail
+
+
+def change_line(change: dict[str, Any]) -> str:
+    """One change with its full address (``~ role["X"].activation.max_duration: …``)."""
+    return f"{SYMBOL[change['action']]} {change['address']}: {_detail(change)}"
+
+
+def relative_address(change: dict[str, Any]) -> str:
+    """The change's address below its role: the setting's path (``activation.max_duration``),
+    or the schedule and the principal (``eligible user alice@contoso.com``)."""
+    if change.get("kind") == "assignment":
+        kind, _, name = change["principal"]["ref"].partition(":")
+        return f"{change['schedule']} {kind} {name}" if name else f"{change['schedule']} {kind}"
+    return str(change["path"])
+
+
+def nested_line(change: dict[str, Any]) -> str:
+    """One change as it reads under its role's heading (``~ activation.max_duration: …``)."""
+    return f"{SYMBOL[change['action']]} {relative_address(change)}: {_detail(change)}"
+
+
+def fit(line: str, width: int | None) -> list[str]:
+    """``line`` as it fits ``width`` columns: wrapped at spaces (never inside a value's word),
+    continuation lines indented under the change; unchanged when it fits or ``width`` is
+    ``None``."""
+    if width is None or len(line) <= width:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    return textwrap.wrap(
+        line,
+        width=width,
+        initial_indent="",
+        subsequent_indent=indent + CONTINUATION,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def role_change_lines(changes: Sequence[dict[str, Any]], *, width: int | None = None) -> list[str]:
+    """The lines of one role's changes (plan-document dicts), as they read under the role's
+    heading, each starting with its symbol (a ``diff`` block colours them); wrapped to
+    ``width`` when given. The markdown view uses it for its per-role sections."""
+    return [part for change in changes for part in fit(nested_line(change), width)]
+
+
+def by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The plan document's changes (sorted by address) grouped by role name."""
+    return [
+        (name, list(items)) for name, items in groupby(changes, key=lambda c: c["role"]["name"])
+    ]
+
+
+def _role_block(role: str, changes: list[dict[str, Any]], colour: bool) -> list[str]:
+    heading = f'role "{role}"'
+    lines = [f"[bold]{_escape(heading)}[/]" if colour else heading]
+    for change in changes:
+        for part in fit("  " + nested_line(change), TEXT_WIDTH):
+            lines.append(f"[{COLOUR[change['action']]}]{_escape(part)}[/]" if colour else part)
+    return [*lines, ""]
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _notes(plan: Plan, verbose: bool) -> list[str]:
+    lines = [f"warning: {warning}" for warning in plan.warnings]
+    lines += [f"apply will refuse: {problem}" for problem in plan.refusals]
+    if verbose and plan.unmanaged_roles:
+        lines.append(
+            f"unmanaged roles ({len(plan.unmanaged_roles)}, untouched): "
+            + ", ".join(plan.unmanaged_roles)
+        )
+    if verbose:
+        lines += [
+            f"unmanaged scoped assignment (never removed): {item.kind} "
+            f"{item.principal_id} on {item.role_id} at {item.scope}"
+            for item in plan.unmanaged_scoped
+        ]
+    return lines
+
+
+def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> str:
+    """Terraform-like text; rich markup when ``colour`` (the CLI prints it through rich)."""
+    from pim_gitops.render.plan import summary_line
+
+    lines: list[str] = []
+    for role, changes in by_role(plan_document(plan)["changes"]):
+        lines += _role_block(role, changes, colour)
+    # Notes stay one line each (a terminal wraps prose; grep finds a refusal whole).
+    for note in [*_notes(plan, verbose), summary_line(plan)]:
+        style = next((s for prefix, s in NOTE_STYLE if note.startswith(prefix)), "bold")
+        lines.append(f"[{style}]{_escape(note)}[/]" if colour else note)
+    return "\n".join(lines) + "\n"
