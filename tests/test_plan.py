@@ -578,7 +578,10 @@ def test_golden_refusal(tmp_path: Path) -> None:
     roles = {"ga.yaml": "role: Global Administrator\nactive_assignment: {allow_permanent: true}\n"}
     plan = tiny_plan(tmp_path, roles, tenant, pim)
     assert plan.summary == Summary(add=0, change=0, remove=1)
-    assert len(plan.refusals) == 1 and plan.refusals[0].startswith("break-glass:")
+    assert [r.guard for r in plan.refusals] == ["break-glass"] and plan.refused == plan.refusals
+    assert plan.refusals[0].override == (
+        "allowed only with --allow-break-glass-change / PIM_GITOPS_ALLOW=break-glass-change"
+    )
     check_golden("refusal.txt", render_text(plan))
     check_golden("refusal.md", render_markdown(plan))
 
@@ -616,7 +619,7 @@ def test_golden_json_of_a_two_operation_plan(
     assert [op.op for op in plan.operations] == ["patch_rule", "schedule"]
     text = render_json(plan)
     data = json.loads(text)
-    assert data["format_version"] == FORMAT_VERSION == 2
+    assert data["format_version"] == FORMAT_VERSION == 3
     assert data["summary"] == {"add": 1, "change": 1, "remove": 0}
     create = next(c for c in data["changes"] if c["action"] == "create")
     assert {"address", "action", "before", "after", "role", "principal"} <= set(create)

@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import Any
 
 from pim_gitops.action import Action
-from pim_gitops.plan import Plan, plan_document
+from pim_gitops.plan import Plan, Refusal, plan_document
 from pim_gitops.wording import plural
 
 #: GitHub's limit on an issue or pull-request comment.
@@ -50,6 +50,35 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {s.add} to add, {s.change} to change, {s.remove} to remove."
 
 
+def refusal_line(refusal: Refusal) -> str:
+    """``apply will refuse: …`` with what would allow it, or ``allowed by …``."""
+    if refusal.allowed_by is not None:
+        return f"allowed by {refusal.allowed_by} (apply would refuse otherwise): {refusal.message}"
+    lifts = refusal.override or "no override lifts it"
+    return f"apply will refuse: {refusal.message} ({lifts})"
+
+
+#: Longest refusal message a markdown block shows (a removal cap lists every reduction).
+REFUSAL_CHARS = 4_000
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars] + f"… ({len(text) - chars} more characters)"
+
+
+def refusal_markdown(refusal: Refusal, *, chars: int = REFUSAL_CHARS) -> str:
+    """One refusal as a GitHub alert: CAUTION when apply would refuse, WARNING when the
+    run's overrides allow it."""
+    message = _cut(refusal.message, chars)
+    if refusal.allowed_by is not None:
+        return (
+            f"> [!WARNING]\n> **allowed by {refusal.allowed_by}** (apply would refuse "
+            f"otherwise): {message}\n"
+        )
+    lifts = refusal.override or "no override lifts it"
+    return f"> [!CAUTION]\n> **apply will refuse:** {message} ({lifts})\n"
+
+
 def change_line(change: dict[str, Any]) -> str:
     action = change["action"]
     if action == "update":
@@ -86,8 +115,7 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
         lines.append("")
     for warning in plan.warnings:
         lines.append(f"warning: {warning}")
-    for problem in plan.refusals:
-        lines.append(f"apply will refuse: {problem}")
+    lines += [refusal_line(r) for r in plan.refusals]
     if verbose:
         if plan.unmanaged_roles:
             lines.append(
@@ -103,11 +131,23 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """A PR comment: summary table first, one collapsible section per role, under the limit."""
+TRUNCATED = "see the plan artifact or run `pim-gitops plan` locally"
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    limit: int = GITHUB_COMMENT_LIMIT,
+    refusals: bool = True,
+    title: str = "### pim-gitops plan",
+    more: str = TRUNCATED,
+) -> str:
+    """The plan in markdown: summary table first, the refusals (unless the PR comment shows
+    them above: ``render.comment``), one collapsible section per role, under ``limit``;
+    ``more`` says where the sections cut off are."""
     s = plan.summary
     head = [
-        "### pim-gitops plan",
+        title,
         "",
         "| add | change | remove |",
         "|---:|---:|---:|",
@@ -117,9 +157,9 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
         "",
     ]
     for warning in plan.warnings:
-        head.append(f"> [!WARNING]\n> {warning}\n")
-    for problem in plan.refusals:
-        head.append(f"> [!CAUTION]\n> **apply will refuse:** {problem}\n")
+        head.append(f"> [!WARNING]\n> {_cut(warning, REFUSAL_CHARS)}\n")
+    if refusals:
+        head += [refusal_markdown(r) for r in plan.refusals]
     sections = []
     for role, changes in _by_role(_changes(plan)):
         body = "\n".join(change_line(c) for c in changes)
@@ -128,9 +168,9 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             f"```diff\n{body}\n```\n</details>\n"
         )
     out = "\n".join(head) + "\n"
-    note = "\n_Truncated: {n} not shown; see the plan artifact or run `pim-gitops plan` locally._\n"
     for index, section in enumerate(sections):
-        truncated = note.format(n=plural(len(sections) - index, "more role section"))
+        cut = plural(len(sections) - index, "more role section")
+        truncated = f"\n_Truncated: {cut} not shown; {more}._\n"
         if len(out) + len(section) + len(truncated) + 20 > limit:
             out += truncated
             break
