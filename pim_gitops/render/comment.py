@@ -90,7 +90,9 @@ def _header(plan: Plan, context: CommentContext) -> list[str]:
     tenant = f"`{plan.tenant_id}`" if plan.tenant_id else "unknown"
     if context.tenant_name:
         tenant = f"{context.tenant_name[:200]} ({tenant})"
-    commits = f"`{context.base or '?'}` → `{context.head or '?'}`"
+    commits = "not known (no git checkout)"
+    if context.base or context.head:
+        commits = f"`{context.base or '?'}` → `{context.head or '?'}`"
     if plan.refused:
         verdict = f"**Apply would refuse this plan** ({plural(len(plan.refused), 'refusal')})."
     else:
