@@ -201,3 +201,40 @@ def test_plan_help_documents_the_exit_codes() -> None:
     applied = CliRunner().invoke(cli, ["apply", "--help"])
     for flag in ("--max-removals", "--guard-horizon", "--allow-self-lockout"):
         assert flag in shown.output and flag in applied.output
+
+
+# --- the refusals as data, at the removal cap's boundaries ----------------------------------
+
+
+def test_a_cap_above_the_default_shows_the_reductions_as_allowed_by_it() -> None:
+    from pim_gitops.apply import Guards
+    from pim_gitops.apply.refusals import judge_plan
+    from tests.test_guards import NOW as GUARD_NOW
+    from tests.test_guards import removals, tenant
+
+    made = removals(12)
+    by_env = Guards(max_removals=12, max_removals_by="PIM_GITOPS_MAX_REMOVALS=12")
+    (shown,), _ = judge_plan(made, tenant(), GUARD_NOW, by_env)
+    # Judged against the default cap (10), so the run's higher cap shows, never hides it.
+    assert (shown.guard, shown.allowed_by) == ("max-removals", "PIM_GITOPS_MAX_REMOVALS=12")
+    assert "more than --max-removals 10" in shown.message
+    (refused,), _ = judge_plan(made, tenant(), GUARD_NOW, Guards(max_removals=11))
+    assert refused.allowed_by is None
+    assert refused.override == ("allowed only with --max-removals 12 / PIM_GITOPS_MAX_REMOVALS=12")
+    # A cap below the default refuses what the default would let through.
+    (lower,), _ = judge_plan(removals(3), tenant(), GUARD_NOW, Guards(max_removals=2))
+    assert lower.allowed_by is None and "more than --max-removals 2" in lower.message
+    assert judge_plan(removals(3), tenant(), GUARD_NOW, Guards(max_removals=3))[0] == ()
+
+
+def test_every_guard_message_names_a_guard_the_override_table_knows() -> None:
+    from pim_gitops.apply import Guards
+    from pim_gitops.apply.guards import guard_problems
+    from pim_gitops.apply.overrides import GUARD_ALLOWS, MAX_REMOVALS, guard_of
+    from tests.test_guards import NOW as GUARD_NOW
+    from tests.test_guards import ORGANIZATION, breaking_everything
+
+    made, before = breaking_everything()
+    problems = guard_problems(made, before, Guards(max_removals=2), ORGANIZATION, GUARD_NOW)
+    assert len(problems) >= 5
+    assert {guard_of(p) for p in problems} <= {*GUARD_ALLOWS, MAX_REMOVALS}
