@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -238,3 +239,33 @@ def test_every_guard_message_names_a_guard_the_override_table_knows() -> None:
     problems = guard_problems(made, before, Guards(max_removals=2), ORGANIZATION, GUARD_NOW)
     assert len(problems) >= 5
     assert {guard_of(p) for p in problems} <= {*GUARD_ALLOWS, MAX_REMOVALS}
+
+
+# --- apply judges again: refusals in a plan file are never read ------------------------------
+
+
+def live_cli(url: str, *args: str, env: dict[str, str] | None = None) -> Result:
+    from pim_gitops.tenantgen import SAMPLE_NOW as NOW_
+    from pim_gitops.wire import format_instant
+
+    command = ["--now", format_instant(NOW_), "--graph-url", url, *args]
+    return CliRunner().invoke(cli, command, env={**CLEAN, **(env or {})})
+
+
+def test_apply_refuses_a_plan_file_whose_refusals_were_removed(
+    live: Any, without_bg2: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    planned = live_cli(live.url, "plan", str(without_bg2), "--out", str(saved))
+    assert "apply will refuse: break-glass:" in planned.output, planned.output
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    saved.write_text(json.dumps({**data, "refusals": []}), encoding="utf-8")
+    applied = live_cli(live.url, "apply", str(saved), "--policy", str(without_bg2))
+    assert applied.exit_code == 1, applied.output
+    assert "refusing to apply; nothing was written" in applied.output
+    assert "break-glass: break-glass account user:bg2@" in applied.output
+    assert live.stats()["writes"] == 0
+    # The variable an admin set lifts it for apply too.
+    env = {"PIM_GITOPS_ALLOW": "break-glass-change"}
+    allowed = live_cli(live.url, "apply", str(saved), "--policy", str(without_bg2), env=env)
+    assert allowed.exit_code == 0, allowed.output
