@@ -151,3 +151,44 @@ def test_huge_warnings_still_fit() -> None:
     text = render_comment(plan, CommentContext())
     assert len(text) <= GITHUB_COMMENT_LIMIT and "> [!CAUTION]" in text
     assert "_Plan cut; run `pim-gitops show plan.json` for the full plan._" in text
+
+
+def _git(repo: object, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@x", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def test_base_and_head_come_from_git_and_the_workflows_variables(tmp_path: object) -> None:
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    from pim_gitops.commands.plan_comment import commits
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = Path(str(tmp_path))
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "a.txt").write_text("a")
+    _git(repo, "add", "a.txt")
+    _git(repo, "commit", "-qm", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / "a.txt").write_text("b")
+    _git(repo, "commit", "-qam", "head")
+    head = _git(repo, "rev-parse", "HEAD")
+    assert commits(str(repo), "main~1", {}) == (base[:7], head[:7])
+    # In a workflow: the checked-out commit is GITHUB_SHA, the base branch GITHUB_BASE_REF.
+    env = {"GITHUB_SHA": "fedcba9876543210", "GITHUB_BASE_REF": "main"}
+    assert commits(str(repo), None, env) == ("main", "fedcba9")
+    # A base that is a directory is named as given.
+    outside = repo / "base-dir"
+    outside.mkdir()
+    assert commits(str(outside), str(outside), {})[0] == str(outside)

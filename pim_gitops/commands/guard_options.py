@@ -33,10 +33,10 @@ MIN_HORIZON_SECONDS = 3600
 GUARD_FLAGS = ("max_removals", "horizon", *(f"allow_{n.replace('-', '_')}" for n in ALLOW_NAMES))
 
 _HELP = {
-    "break-glass-change": "Let a plan reduce a break-glass account's access.",
-    "no-pra-eligible": "Let a plan leave no Privileged Role Administrator path but apply's.",
-    "other-tenant": "Apply to a tenant other than the plan's or the policy's.",
-    "self-lockout": "Let a plan take the apply identity's own writing role.",
+    "break-glass-change": "Let a plan reduce a break-glass account's access",
+    "no-pra-eligible": "Let a plan leave no Privileged Role Administrator path but apply's",
+    "other-tenant": "Apply to a tenant other than the plan's or the policy's",
+    "self-lockout": "Let a plan take the apply identity's own writing role",
 }
 
 
@@ -63,7 +63,7 @@ def _options() -> list[Callable[[F], F]]:
             click.option(
                 allow_flag(name),
                 is_flag=True,
-                help=f"{_HELP[name]} (or {ALLOW_ENV}={name}; names comma-separated)",
+                help=f"{_HELP[name]} (env {ALLOW_ENV}={name}, comma-separated names).",
             )
             for name in ALLOW_NAMES
         ),
