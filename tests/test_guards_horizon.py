@@ -606,9 +606,8 @@ def test_an_existing_violation_warns_and_unrelated_changes_apply(
 
 
 def test_refusals_are_rendered_in_text_and_markdown() -> None:
-    from pim_gitops.render.plan import render_markdown, render_text
-
     from pim_gitops.plan import Refusal
+    from pim_gitops.render.plan import render_markdown, render_text
 
     lost = Refusal(guard="break-glass", message="break-glass: lost", override="by a flag")
     shown = plan(remove(ga("bg1"))).model_copy(update={"refusals": (lost,)})

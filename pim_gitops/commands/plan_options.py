@@ -46,7 +46,8 @@ _OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--lint",
         is_flag=True,
-        help="Also lint the policy view over the tenant state the plan read (text, markdown).",
+        help="Also lint the policy view over the tenant state the plan read (text, markdown; "
+        "the exit code stays the plan's: gate on `pim-gitops lint`).",
     ),
 ]
 

@@ -82,7 +82,7 @@ def plan_hash(plan: Plan) -> str:
 def _full_plan(context: CommentContext) -> str:
     run = context.run_url()
     if run is not None:
-        return f"the full plan is in the run's artifacts: {run}"
+        return f"the full plan is in [the run's artifacts]({run}) (`pim-gitops show plan.json`)"
     return "run `pim-gitops show plan.json` for the full plan"
 
 
@@ -131,7 +131,7 @@ def _refusals(plan: Plan) -> tuple[list[str], int]:
 def _finding_line(finding: Finding, context: CommentContext) -> str:
     path = context.shown_path(finding.file)
     where = f"{path}:{finding.line}" if finding.line else path
-    url = context.blob_url(path, finding.line)
+    url = None if posixpath.isabs(path) else context.blob_url(path, finding.line)
     shown = f"[`{where}`]({url})" if url else f"`{where}`"
     return f"- **{finding.severity}** {finding.rule} {shown}: {finding.message}"
 
@@ -165,12 +165,13 @@ def _lint(result: LintResult, context: CommentContext) -> tuple[list[str], int]:
 def _footer(cut_refusals: int, cut_findings: int, context: CommentContext) -> str:
     parts = []
     if cut_refusals:
-        parts.append(plural(cut_refusals, "more refusal"))
+        parts.append(f"{plural(cut_refusals, 'more refusal')} not shown; {_full_plan(context)}")
     if cut_findings:
-        parts.append(plural(cut_findings, "more lint finding"))
-    if not parts:
-        return ""
-    return f"\n_Cut to fit a comment: {', '.join(parts)} not shown; {_full_plan(context)}._\n"
+        parts.append(
+            f"{plural(cut_findings, 'more lint finding')} not shown (`pim-gitops lint` lists "
+            "them all)"
+        )
+    return "".join(f"\n_Cut to fit a comment: {part}._\n" for part in parts)
 
 
 def render_comment(
