@@ -200,3 +200,10 @@ def test_a_finding_outside_the_repository_is_never_linked() -> None:
     context = CommentContext(root="/elsewhere", environ=GITHUB)
     text = render_comment(big_plan(1, 1), context, lint_of([finding(4)]))
     assert "- **warning** ACT001 `/repo/policies/roles/role-4.yaml:7`: Role 4" in text
+
+
+def test_a_relative_path_is_named_from_the_repository_root() -> None:
+    context = CommentContext(root="/repo", cwd="/repo/sub", environ=GITHUB)
+    relative = Finding("ACT001", "n", "warning", "m", "policies/roles/x.yaml", 3)
+    text = render_comment(big_plan(1, 1), context, lint_of([relative]))
+    assert "[`sub/policies/roles/x.yaml:3`](" in text and "/sub/policies/roles/x.yaml#L3)" in text

@@ -55,7 +55,12 @@ def comment_context(
     root = _git(directory, "rev-parse", "--show-toplevel") or os.getcwd()
     found_base, head = commits(directory, base, environ)
     return CommentContext(
-        tenant_name=tenant_name, base=found_base, head=head, root=root, environ=dict(environ)
+        tenant_name=tenant_name,
+        base=found_base,
+        head=head,
+        root=root,
+        environ=dict(environ),
+        cwd=os.getcwd(),
     )
 
 

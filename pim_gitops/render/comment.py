@@ -44,6 +44,8 @@ class CommentContext:
     head: str | None = None
     root: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
+    #: The directory relative file paths are relative to (the run's working directory).
+    cwd: str | None = None
 
     def _github(self, *names: str) -> list[str] | None:
         values = [self.environ.get(n, "").rstrip("/") for n in names]
@@ -66,6 +68,8 @@ class CommentContext:
     def shown_path(self, path: str) -> str:
         """``path`` relative to the repository root, with ``/`` (as GitHub names blobs)."""
         path = path.replace("\\", "/")
+        if self.cwd and not posixpath.isabs(path):
+            path = posixpath.normpath(posixpath.join(self.cwd.replace("\\", "/"), path))
         if self.root and posixpath.isabs(path):
             root = self.root.replace("\\", "/")
             if path.startswith(root.rstrip("/") + "/"):
