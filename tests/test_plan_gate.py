@@ -23,7 +23,18 @@ from tests.conftest import POLICIES
 NOW = "2026-11-24T09:00:00Z"
 OVERRIDE = "allowed only with --allow-break-glass-change / PIM_GITOPS_ALLOW=break-glass-change"
 #: What the CI environment of the runner may set and the tests must not inherit.
-CLEAN = {"PIM_GITOPS_ALLOW": "", "PIM_GITOPS_MAX_REMOVALS": "", "GITHUB_SHA": ""}
+CLEAN = {
+    name: ""
+    for name in (
+        "PIM_GITOPS_ALLOW",
+        "PIM_GITOPS_MAX_REMOVALS",
+        "GITHUB_SHA",
+        "GITHUB_BASE_REF",
+        "GITHUB_SERVER_URL",
+        "GITHUB_REPOSITORY",
+        "GITHUB_RUN_ID",
+    )
+}
 
 
 def plan_cli(directory: Path | str, *args: str, env: dict[str, str] | None = None) -> Result:
