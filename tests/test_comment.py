@@ -207,3 +207,14 @@ def test_a_relative_path_is_named_from_the_repository_root() -> None:
     relative = Finding("ACT001", "n", "warning", "m", "policies/roles/x.yaml", 3)
     text = render_comment(big_plan(1, 1), context, lint_of([relative]))
     assert "[`sub/policies/roles/x.yaml:3`](" in text and "/sub/policies/roles/x.yaml#L3)" in text
+
+
+def test_the_verdict_line_says_refused_allowed_or_clear() -> None:
+    allowed = BREAK_GLASS.model_copy(update={"allowed_by": "PIM_GITOPS_ALLOW"})
+    refused = render_comment(big_plan(1, 1), CommentContext())
+    assert "**Apply would refuse this plan** (1 refusal)." in refused
+    let_through = render_comment(big_plan(1, 1, (allowed,)), CommentContext())
+    assert "only by the run's overrides (1 refusal allowed)." in let_through
+    assert "No guard refuses this plan." in render_comment(big_plan(1, 1, ()), CommentContext())
+    saved = render_comment(big_plan(1, 1), CommentContext(saved=True))
+    assert "A saved plan: its refusals as recorded when it was made" in saved

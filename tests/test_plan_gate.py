@@ -191,6 +191,8 @@ def test_show_reproduces_the_plans_text_and_hash(without_bg2: Path, tmp_path: Pa
     hash_line = next(line for line in markdown.splitlines() if line.startswith("| Plan hash"))
     assert hash_line in shown_md.stdout.splitlines()
     assert "### Lint" not in shown_md.stdout
+    assert "A saved plan: its refusals as recorded" in shown_md.stdout
+    assert "A saved plan" not in markdown
 
 
 def test_plan_lint_puts_the_policy_views_findings_in_the_comment(without_bg2: Path) -> None:

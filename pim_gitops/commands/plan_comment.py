@@ -51,7 +51,11 @@ def comment_context(
     base: str | None,
     environ: Mapping[str, str],
     tenant_name: str | None = None,
+    *,
+    saved: bool = False,
 ) -> CommentContext:
+    """The comment's context: git's view of ``directory`` and the CI environment;
+    ``saved``: rendered from a plan file (``show``)."""
     root = _git(directory, "rev-parse", "--show-toplevel") or os.getcwd()
     found_base, head = commits(directory, base, environ)
     return CommentContext(
@@ -61,6 +65,7 @@ def comment_context(
         root=root,
         environ=dict(environ),
         cwd=os.getcwd(),
+        saved=saved,
     )
 
 

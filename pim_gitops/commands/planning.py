@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from pim_gitops.graph.transport import GraphTransport
     from pim_gitops.lint.engine import LintResult
     from pim_gitops.plan import Plan
+    from pim_gitops.render.comment import CommentContext
     from pim_gitops.state import TenantState
     from pim_gitops.workflow import Desired
 
@@ -167,8 +169,11 @@ def show_plan(
         from pim_gitops.commands.plan_comment import lint_plan_state
 
         found = lint_plan_state(done.desired.state, done.state, options.now, directory)
+    from pim_gitops.commands.plan_comment import comment_context
+
     env = os.environ if environ is None else environ
-    _print_plan(console, plan, fmt, verbose, found, (directory, base, env, done.tenant_name))
+    context = partial(comment_context, directory, base, env, done.tenant_name)
+    _print_plan(console, plan, fmt, verbose, found, context)
     return plan_exit_code(plan) if detailed_exitcode else ExitCode.OK
 
 
@@ -200,19 +205,18 @@ def _print_plan(
     fmt: str,
     verbose: bool,
     lint: LintResult | None,
-    where: tuple[str, str | None, Mapping[str, str], str | None],
+    context: Callable[[], CommentContext],
 ) -> None:
+    """The plan in ``fmt``; markdown is the PR comment, whose ``context`` (git, the CI
+    environment) is read only then."""
     from pim_gitops.render.plan import render_json, render_text
 
     if fmt == "json":
         console.data(render_json(plan))
     elif fmt == "markdown":
-        from pim_gitops.commands.plan_comment import comment_context
         from pim_gitops.render.comment import render_comment
 
-        directory, base, environ, tenant_name = where
-        context = comment_context(directory, base, environ, tenant_name)
-        console.data(render_comment(plan, context, lint))
+        console.data(render_comment(plan, context(), lint))
     else:
         console.show(lambda colour: render_text(plan, colour=colour, verbose=verbose))
         if lint is not None:
@@ -229,9 +233,12 @@ def show_saved_plan(
     from pim_gitops.plan import load_plan
 
     plan = load_plan(path)
+    from pim_gitops.commands.plan_comment import comment_context
+
     env = os.environ if environ is None else environ
-    where = (os.path.dirname(os.path.abspath(path)), None, env, None)
-    _print_plan(console, plan, fmt, False, None, where)
+    here = os.path.dirname(os.path.abspath(path))
+    context = partial(comment_context, here, None, env, saved=True)
+    _print_plan(console, plan, fmt, False, None, context)
     return ExitCode.OK
 
 

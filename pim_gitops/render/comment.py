@@ -46,6 +46,8 @@ class CommentContext:
     environ: Mapping[str, str] = field(default_factory=dict)
     #: The directory relative file paths are relative to (the run's working directory).
     cwd: str | None = None
+    #: Rendered from a saved plan file (``show``), not from this run's read.
+    saved: bool = False
 
     def _github(self, *names: str) -> list[str] | None:
         values = [self.environ.get(n, "").rstrip("/") for n in names]
@@ -97,10 +99,21 @@ def _header(plan: Plan, context: CommentContext) -> list[str]:
     commits = "not known (no git checkout)"
     if context.base or context.head:
         commits = f"`{context.base or '?'}` → `{context.head or '?'}`"
+    allowed = len(plan.refusals) - len(plan.refused)
     if plan.refused:
         verdict = f"**Apply would refuse this plan** ({plural(len(plan.refused), 'refusal')})."
+    elif allowed:
+        verdict = (
+            f"Apply would let this plan through only by the run's overrides "
+            f"({plural(allowed, 'refusal')} allowed)."
+        )
     else:
-        verdict = "Apply's guards pass this plan."
+        verdict = "No guard refuses this plan."
+    if context.saved:
+        verdict += (
+            " _(A saved plan: its refusals as recorded when it was made; apply judges every "
+            "guard again.)_"
+        )
     return [
         MARKER,
         "## pim-gitops plan",
