@@ -151,6 +151,7 @@ def show_plan(
     ``base`` marks each change as from the pull request or reverting drift."""
     from pim_gitops.apply import Guards
     from pim_gitops.apply.refusals import with_guards
+    from pim_gitops.commands.plan_comment import comment_context, lint_plan_state
     from pim_gitops.plan import dump_plan
 
     if lint and fmt == "json":
@@ -164,13 +165,9 @@ def show_plan(
     if out:
         Path(out).write_text(dump_plan(plan), encoding="utf-8")
         console.message(f"saved the plan to {out}")
-    found = None
-    if lint:
-        from pim_gitops.commands.plan_comment import lint_plan_state
-
-        found = lint_plan_state(done.desired.state, done.state, options.now, directory)
-    from pim_gitops.commands.plan_comment import comment_context
-
+    found = (
+        lint_plan_state(done.desired.state, done.state, options.now, directory) if lint else None
+    )
     env = os.environ if environ is None else environ
     context = partial(comment_context, directory, base, env, done.tenant_name)
     _print_plan(console, plan, fmt, verbose, found, context)
