@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck dupes pytest schemas sample-tenant docs bench mutate sweep clean
+.PHONY: screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,24 @@ schemas: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/pim-gitops rules --docs docs/rules
 	$(BIN)/python -m pim_gitops.render.settings_map docs/settings-map.md
+	$(BIN)/python -m pim_gitops.render.merge_table docs/policy-reference.md
+
+# The report of the sample tenant as docs/ shows it (not part of `make test`): the HTML in
+# headless Chromium at a print-like width, the top of the page and one role's section.
+CHROMIUM ?= chromium
+SHOT_DIR := $(shell mktemp -d -u /tmp/pim-report.XXXXXX)
+SHOT     := $(CHROMIUM) --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir=$(SHOT_DIR)/profile --window-size=1000,1300
+screenshots: $(STAMP)
+	mkdir -p $(SHOT_DIR)
+	$(BIN)/pim-gitops --now 2026-11-24T09:00:00Z report policies \
+		--snapshot pim_gitops/demo/tenant.json --format html --out $(SHOT_DIR)/report.html
+	$(SHOT) --screenshot=docs/report-screenshot.png file://$(SHOT_DIR)/report.html
+	sed 's|</head>|<style>body>*{display:none}#role-global-administrator{display:block}</style></head>|' \
+		$(SHOT_DIR)/report.html > $(SHOT_DIR)/role.html
+	$(SHOT) --screenshot=docs/report-role-screenshot.png file://$(SHOT_DIR)/role.html
+	rm -rf $(SHOT_DIR)
 
 sample-tenant: $(STAMP)
 	$(BIN)/python -c "from pim_gitops.tenantgen import write_sample_tenant; write_sample_tenant()"

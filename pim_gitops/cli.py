@@ -27,6 +27,7 @@ from pim_gitops.commands.applying import apply_command, apply_options
 from pim_gitops.commands.lint_options import lint_options
 from pim_gitops.commands.plan_options import PLAN_EPILOG, plan_options
 from pim_gitops.commands.planning import plan_command, show_saved_plan
+from pim_gitops.commands.validate_options import validate_options
 from pim_gitops.console import Console, make_console
 from pim_gitops.errors import PimGitopsError
 
@@ -158,9 +159,7 @@ def main() -> None:
 
 @cli.command()
 @directory_argument
-@click.option("--show", metavar="ROLE", help="Print one role with where each value came from.")
-@click.option("--show-all", is_flag=True, help="Print the fully resolved settings of every role.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@validate_options
 @click.pass_obj
 @handle_errors
 def validate(obj: CliOptions, directory: str, show: str | None, show_all: bool, fmt: str) -> int:

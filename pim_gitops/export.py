@@ -1,7 +1,9 @@
 """Tenant → a policy repository a human would write (bootstrap).
 
-The most common value of each setting becomes the default; a template is made only where at
-least three roles share the same deviations; each role file holds only what differs. Roles and
+Settings are layered as a human would write them (``export_layers.py``): nothing equal to
+what the compiler assumes when a key is absent (Entra's defaults), no ``null``; ``defaults``
+hold what most roles share beyond Entra's defaults, a template (named from what it holds) what
+at least three roles share where it saves lines, and each role file only what differs. Roles and
 principals are written by immutable id or unambiguous reference with the display name
 alongside; ``pim.yaml`` declares the ``break_glass:`` it proposes, to confirm
 (``export_guards.py``); every assignment is marked ``adopted:`` on the export's date. Output
@@ -18,7 +20,6 @@ compared with the data it was written from before it is returned.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,11 +30,20 @@ from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
 from pim_gitops.export_guards import guard_block
+from pim_gitops.export_layers import Flat, flatten, nest, plan_layers
 from pim_gitops.export_roles import check_roles, role_reference
 from pim_gitops.model import PrincipalRef
 from pim_gitops.resolve import Resolver
-from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
-from pim_gitops.wire import is_guid
+from pim_gitops.state import (
+    ENTRA_DEFAULT_MAX,
+    ENTRA_DEFAULT_SETTINGS,
+    Assignment,
+    Principal,
+    RoleDefinition,
+    RoleSettings,
+    TenantState,
+)
+from pim_gitops.wire import format_duration, is_guid
 from pim_gitops.yamlwrite import (
     ExportError,
     checked,
@@ -44,7 +54,6 @@ from pim_gitops.yamlwrite import (
     written_instant,
 )
 
-MIN_TEMPLATE_ROLES = 3
 #: Role file names are cut to this many characters (before ``.yaml``).
 SLUG_LIMIT = 60
 EXPORTED_NOTE = (
@@ -110,83 +119,28 @@ class _Names:
         return eol(name)
 
 
-Flat = dict[tuple[str, ...], Any]
-
-
-def _flatten(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Flat:
-    out: Flat = {}
-    for key, value in data.items():
-        path = (*prefix, key)
-        if isinstance(value, Mapping) and value:
-            out.update(_flatten(value, path))
-        else:
-            out[path] = value
-    return out
-
-
-def _nest(flat: Flat) -> dict[str, Any]:
-    root: dict[str, Any] = {}
-    for path, value in sorted(flat.items()):
-        node = root
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = value
-    return root
-
-
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def _settings_words(settings: RoleSettings, names: _Names) -> Flat:
+    """A role's settings as the flat policy words it would write alone (no ``None``)."""
     words = settings_to_dict(settings)
     approval = words["activation"]["approval"]
     if approval.get("approvers"):
         approval["approvers"] = sorted(names.reference(a) for a in approval["approvers"])
-    if words["activation"].get("authentication_context") is None:
-        words["activation"].pop("authentication_context")
     for name in ("eligible_assignment", "active_assignment"):
         if words[name]["allow_permanent"]:
             words[name].pop("max_duration", None)
     for event in words["notifications"].values():
         for item in event.values():
             item.pop("level", None)
-    return _flatten(words)
+    return flatten(words)
 
 
-def _plan_layers(
-    per_role: dict[str, Flat],
-) -> tuple[Flat, dict[str, Flat], dict[str, str | None], dict[str, Flat]]:
-    """Defaults (most common value per setting), templates (≥3 roles sharing deviations),
-    each role's template and remaining deviations."""
-    paths = sorted({p for flat in per_role.values() for p in flat})
-    defaults: Flat = {}
-    for path in paths:
-        counts = Counter(_frozen(flat.get(path)) for flat in per_role.values())
-        value, _ = max(counts.items(), key=lambda kv: (kv[1], repr(kv[0])))
-        defaults[path] = list(value) if isinstance(value, tuple) else value
-    deviations = {
-        role: {p: v for p, v in flat.items() if _frozen(v) != _frozen(defaults.get(p))}
-        for role, flat in per_role.items()
+def _entra_words(names: _Names) -> Flat:
+    """What the compiler assumes where a policy says nothing: Entra's defaults, and, for an
+    assignment that must expire but names no maximum, Entra's maximum."""
+    longest: Flat = {
+        (kind, "max_duration"): format_duration(s) for kind, s in ENTRA_DEFAULT_MAX.items()
     }
-    groups: dict[tuple[Any, ...], list[str]] = {}
-    for role, dev in deviations.items():
-        if dev:
-            key = tuple(sorted((p, _frozen(v)) for p, v in dev.items()))
-            groups.setdefault(key, []).append(role)
-    templates: dict[str, Flat] = {}
-    chosen: dict[str, str | None] = dict.fromkeys(per_role)
-    for index, (key, roles) in enumerate(
-        sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    ):
-        if len(roles) < MIN_TEMPLATE_ROLES:
-            continue
-        name = f"shared-{index + 1}"
-        templates[name] = {p: list(v) if isinstance(v, tuple) else v for p, v in key}
-        for role in roles:
-            chosen[role] = name
-            deviations[role] = {}
-    return defaults, templates, chosen, deviations
+    return {**_settings_words(ENTRA_DEFAULT_SETTINGS, names), **longest}
 
 
 def _slug(name: str) -> str:
@@ -272,11 +226,13 @@ def _selected_roles(tenant: TenantState, roles: list[str] | None) -> list[RoleDe
 
 def _tenant_file(names: _Names, defaults: Flat, templates: dict[str, Flat], now: datetime) -> str:
     tenant, head = names.tenant.tenant_id, schema_header("pim.yaml", TENANT_SCHEMA) + "\n"
-    body: dict[str, Any] = {"defaults": _nest(defaults)}
+    body: dict[str, Any] = {"defaults": nest(defaults)} if defaults else {}
     if templates:
-        body["templates"] = {name: _nest(flat) for name, flat in templates.items()}
+        body["templates"] = {name: nest(flat) for name, flat in templates.items()}
     guards, declared = guard_block(names.tenant, names.written, names.comment, now)
-    text = head + EXPORTED_NOTE + line("tenant", tenant) + "\n" + guards + dump(body)
+    text = (
+        head + EXPORTED_NOTE + line("tenant", tenant) + "\n" + guards + (dump(body) if body else "")
+    )
     return checked("pim.yaml", text, {"tenant": tenant, **declared, **body})
 
 
@@ -296,8 +252,8 @@ def _role_file(
         lines.append(line("template", template))
         data["template"] = template
     if deviations:
-        lines.append(dump(_nest(deviations)).rstrip("\n"))
-        data.update(_nest(deviations))
+        lines.append(dump(nest(deviations)).rstrip("\n"))
+        data.update(nest(deviations))
     block, held = _assignment_lines(assignments, names, adopted)
     lines += block
     data.update(held)
@@ -333,8 +289,11 @@ def export_repo(
     selected = _selected_roles(tenant, roles)
     names = _Names(tenant, Resolver(tenant))
     per_role = {r.id: _settings_words(tenant.policies[r.id].settings, names) for r in selected}
-    defaults, templates, chosen, deviations = _plan_layers(per_role)
-    files = {"pim.yaml": _tenant_file(names, defaults, templates, now), **schema_files()}
+    layers = plan_layers(per_role, _entra_words(names))
+    files = {
+        "pim.yaml": _tenant_file(names, layers.defaults, layers.templates, now),
+        **schema_files(),
+    }
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:
         if a.principal_id in tenant.principals:  # a deleted principal's lingering schedule
@@ -344,8 +303,8 @@ def export_repo(
         files[paths[role.id]] = _role_file(
             paths[role.id],
             role,
-            chosen[role.id],
-            deviations[role.id],
+            layers.template_of[role.id],
+            layers.own[role.id],
             tuple(by_role.get(role.id, ())),
             names,
             now.astimezone(UTC).date(),
@@ -353,9 +312,14 @@ def export_repo(
     return files
 
 
-def write_export(files: Mapping[str, str], out: Path, *, force: bool) -> None:
+def check_target(out: Path, *, force: bool) -> None:
+    """Refuse a non-empty ``out`` unless ``force``: before anything is read or written."""
     if out.exists() and any(out.iterdir()) and not force:
         raise ExportError(f"{out} is not empty; use --force to overwrite")
+
+
+def write_export(files: Mapping[str, str], out: Path, *, force: bool) -> None:
+    check_target(out, force=force)
     for relative, text in sorted(files.items()):
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         "plan.schema.json": plan_schema(),
         "apply-result.schema.json": apply_result_schema(),
         "lint-result.schema.json": lint_result_schema(),
+        "validate-result.schema.json": validate_result_schema(),
     }
 
 
@@ -71,6 +72,15 @@ def lint_result_schema() -> dict[str, Any]:
     from pim_gitops.lint.report import LintReport
 
     return _output_schema(LintReport, "lint-result.schema.json", "pim-gitops lint result")
+
+
+def validate_result_schema() -> dict[str, Any]:
+    """``validate --format json``, generated from ``render.validate_report.ValidateReport``."""
+    from pim_gitops.render.validate_report import ValidateReport
+
+    return _output_schema(
+        ValidateReport, "validate-result.schema.json", "pim-gitops validate result"
+    )
 
 
 def render_schema(schema: dict[str, Any]) -> str:

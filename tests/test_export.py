@@ -24,13 +24,19 @@ from pim_gitops.workflow import load_desired, plan_against
 from pim_gitops.yamlwrite import COMMENT_LIMIT, safe_comment
 from tests.conftest import ROOT, Live
 from tests.test_conformance import DOCS_NOW, docs_tenant
+from tests.test_export_human import nones
 
 GOLDEN = ROOT / "tests" / "golden" / "export"
 
 
 def round_trip(snapshot: dict[str, Any], tmp: Path, now: Any = SAMPLE_NOW) -> Any:
+    """Export, check that no file holds a ``null``, and plan the export against the tenant."""
     state = normalize_tenant(snapshot, now)
-    write_export(export_repo(state, now=now), tmp, force=True)
+    files = export_repo(state, now=now)
+    for name, text in files.items():
+        if name.endswith(".yaml"):
+            assert list(nones(yaml.safe_load(text))) == [], name
+    write_export(files, tmp, force=True)
     return plan_against(load_desired(str(tmp), now), state, now)
 
 
@@ -95,18 +101,45 @@ def test_refuses_a_non_empty_directory(tmp_path: Path) -> None:
         write_export({"pim.yaml": "tenant: x\n"}, tmp_path, force=False)
 
 
+def _activation(policy: dict[str, Any], longest: str) -> None:
+    for rule in policy["rules"]:
+        if rule["id"] == "Expiration_EndUser_Assignment":
+            rule["maximumDuration"] = longest
+        if rule["id"] == "Enablement_EndUser_Assignment":
+            rule["enabledRules"] = ["MultiFactorAuthentication", "Justification", "Ticketing"]
+
+
 def test_templates_only_for_three_or_more_roles() -> None:
     snapshot = read_snapshot(SAMPLE_TENANT)
     files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW), now=SAMPLE_NOW)
     assert "templates:" not in files["pim.yaml"]
-    policies = snapshot["roleManagementPolicies"][:3]
-    for policy in policies:
+    for policy in snapshot["roleManagementPolicies"][:3]:
+        _activation(policy, "PT3H")
+    files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW), now=SAMPLE_NOW)
+    name = "activation-3h-mfa-justification-ticket"  # named from what it holds
+    assert f"templates:\n  {name}:" in files["pim.yaml"]
+    assert sum(f"template: {name}" in text for text in files.values()) == 3
+    for policy in snapshot["roleManagementPolicies"][3:5]:  # two more roles: no template
+        for rule in policy["rules"]:
+            if rule["id"] == "Expiration_EndUser_Assignment":
+                rule["maximumDuration"] = "PT5H"
+            if rule["id"] == "Enablement_EndUser_Assignment":
+                rule["enabledRules"] = ["Justification", "Ticketing"]
+    files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW), now=SAMPLE_NOW)
+    assert "activation-5h" not in files["pim.yaml"]
+    assert sum(f"template: {name}" in text for text in files.values()) == 3
+
+
+def test_a_template_of_one_setting_is_not_made() -> None:
+    """Three roles differing in one line each: a template would save no line."""
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    for policy in snapshot["roleManagementPolicies"][:3]:
         for rule in policy["rules"]:
             if rule["id"] == "Expiration_EndUser_Assignment":
                 rule["maximumDuration"] = "PT3H"
     files = export_repo(normalize_tenant(snapshot, SAMPLE_NOW), now=SAMPLE_NOW)
-    assert "templates:\n  shared-1:" in files["pim.yaml"]
-    assert sum("template: shared-1" in text for text in files.values()) == 3
+    assert "templates:" not in files["pim.yaml"]
+    assert sum("max_duration: PT3H" in text for text in files.values()) == 3
 
 
 rule_changes = st.lists(

@@ -41,3 +41,10 @@ def test_a_fresh_export_lints_to_the_golden_list(tmp_path: Path) -> None:
     assert not [f for f in result.findings if f.rule == "ASG007"]
     shared = [(f.rule, f.file, f.line, f.detail) for f in result.findings if f.roles]
     assert len(shared) == len(set(shared))
+    # A setting no file declares (Entra's default in every role) is one finding at the
+    # tenant file, where a `defaults` value fixes it, not one per role file.
+    unset = [f for f in result.findings if f.detail == "activation does not require a ticket"]
+    shared_unset = [(Path(f.file).name, f.line) for f in unset if f.roles]
+    assert shared_unset == [("pim.yaml", 1)]
+    # A role whose own file sets the list (without a ticket) keeps its finding at that line.
+    assert all(f.role and f.line > 1 for f in unset if not f.roles)

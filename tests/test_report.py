@@ -49,16 +49,21 @@ def test_markdown_report() -> None:
     assert result.exit_code == 0, result.output
     text = result.output
     assert text.startswith("# PIM report")
-    assert "| Global Administrator | activation up to 1 hour, requires MFA" in text
-    assert "- user:bg1@contoso.onmicrosoft.com" in text
+    # The tenant's activation beside the repository's: the tenant allows 2 hours, the
+    # repository says 1 (the report used to show only what the repository intends).
+    assert (
+        "| [Global Administrator](#role-global-administrator) | activation up to 2 hours, "
+        "requires MFA and a justification | activation up to 1 hour, requires MFA" in text
+    )
+    # Break-glass status: in the tenant, cloud-only, usable, permanent Global Administrator.
+    assert "| user:bg1@contoso.onmicrosoft.com | yes | yes | yes | yes |" in text
     # Both views are named, with their own counts.
     assert "- Repository (what the tenant will be once applied): " in text
     assert "- Tenant now (as it is): " in text
     assert "of them the repository keeps)." in text
     assert (
-        "**ASG005** (error, tenant now): user:carol.it@contoso.com was assigned Global "
-        "Administrator "
-        "outside PIM" in text
+        "**ASG005 (error, tenant now): user:carol.it@contoso.com was assigned Global "
+        "Administrator outside PIM" in text
     )
     # One difference per change `plan` finds on the same inputs (counted on a tiny tenant in
     # test_drift_count).
@@ -148,3 +153,81 @@ def test_html_report_renders_in_a_browser(tmp_path: Path) -> None:
     width, height, distinct = _png_has_content(shot.read_bytes())
     assert (width, height) == (1200, 1600)
     assert distinct > 10, "the page rendered blank"
+
+
+#: Measures the laid-out page: the page, body, every table, pre and table cell whose content
+#: is wider than its box or that reaches past the body's right edge, recorded on ``body`` for
+#: ``--dump-dom``. The probe (a pre too wide for its clipped box) proves the measure finds one.
+MEASURE = """
+<div id=probe style="width:200px;overflow:hidden"><pre>%s</pre></div>
+<script>
+(function () {
+  var root = document.documentElement, body = document.body;
+  var right = body.getBoundingClientRect().right + 0.5;
+  function wide(e) {
+    return e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > right;
+  }
+  var probe = document.querySelector('#probe pre');
+  var out = [];
+  if (root.scrollWidth > root.clientWidth) out.push('page ' + root.scrollWidth);
+  if (body.scrollWidth > body.clientWidth) out.push('body ' + body.scrollWidth);
+  document.querySelectorAll('table, pre, td, th').forEach(function (e) {
+    if (e !== probe && wide(e)) out.push(e.tagName + ':' + e.textContent.slice(0, 40));
+  });
+  body.setAttribute('data-overflow', out.join(' | '));
+  body.setAttribute('data-probe', wide(probe) ? 'wide' : 'fits');
+  body.setAttribute('data-width', String(root.clientWidth));
+  document.getElementById('probe').remove();
+})();
+</script>
+""" % ("x" * 400)
+
+
+def test_html_report_layout_in_chromium(tmp_path: Path) -> None:
+    """The sample tenant's HTML, laid out by headless Chromium at a print-like width (1000
+    px): every section heading and the per-control table (every control id) are in the DOM
+    it dumps, and nothing is wider than the page."""
+    from pim_gitops.lint.references import CONTROLS
+    from tests.report_dom import ReportPage
+
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, [*ARGS, "--format", "html", "--out", str(page)])
+    assert result.exit_code == 0, result.output
+    written = page.read_text(encoding="utf-8")
+    wrapper = tmp_path / "measured.html"
+    wrapper.write_text(written.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed (.ci/run installs it; apt-get install chromium)"
+    dumped = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--hide-scrollbars",
+            "--window-size=1000,1400",
+            "--dump-dom",
+            wrapper.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    ).stdout
+    dom = ReportPage(dumped)
+    assert dom.body.get("data-width") == "1000", dom.body
+    assert dom.body.get("data-probe") == "wide", "the measure finds a too-wide block"
+    assert dom.body.get("data-overflow") == "", dom.body.get("data-overflow")
+    assert dom.headings == ReportPage(written).headings
+    for title in ("Summary", "Controls", "Who can become what", "Break-glass accounts"):
+        assert title in dom.headings
+    assert [row[0] for row in dom.controls] == list(CONTROLS)
+    assert all(
+        row[2] in ("pass", "fail", "warning", "accepted", "not checked") for row in dom.controls
+    )

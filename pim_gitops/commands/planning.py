@@ -269,8 +269,10 @@ def show_drift(
     snapshot_path: str | None,
     fmt: str,
 ) -> int:
-    """The plan framed as drift; exit 2 when the tenant differs from the repository."""
-    from pim_gitops.render.plan import render_drift, render_json, render_text
+    """The plan framed as drift, worded as what changed in the tenant (``render/drift.py``);
+    exit 2 when the tenant differs from the repository."""
+    from pim_gitops.render.drift import render_drift, render_drift_text
+    from pim_gitops.render.plan import render_json
 
     state, plan = plan_and_state(console, options, directory, snapshot_path)
     modified = {
@@ -279,7 +281,7 @@ def show_drift(
     if fmt == "json":
         console.data(render_json(plan))
     elif fmt == "text":
-        console.data(render_text(plan))
+        console.data(render_drift_text(plan, modified))
     else:
         console.data(render_drift(plan, modified))
     return ExitCode.CHANGES if not plan.empty else ExitCode.OK

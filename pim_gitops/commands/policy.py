@@ -3,13 +3,14 @@ report (the last three may also read the tenant)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
-from pim_gitops.compile import DesiredState
+from pim_gitops.commands.validate_options import SHOW_EVERY_ROLE
+from pim_gitops.compile import CompiledRole, DesiredState
 from pim_gitops.console import Console
+from pim_gitops.errors import UnresolvedReferenceError
 from pim_gitops.lint.registry import View
 
 if TYPE_CHECKING:
@@ -28,32 +29,79 @@ def validate_policies(
     fmt: str = "text",
 ) -> int:
     """Load and compile the policy; print its summary (or JSON), warnings on stderr;
-    ``show``: one role with where each value came from."""
-    from pim_gitops.render.desired import describe_desired, show_desired, summarize_desired
+    ``show``: one role (every role when empty) with where each value came from.
+    ``--format json`` prints one JSON document whatever happens, errors included; the
+    error is raised on after it, so the message and exit code stay the same."""
     from pim_gitops.validation import validate_directory
 
+    if fmt == "json":
+        return _validate_json(console, options, directory, show)
     desired = validate_directory(directory, options.now)  # every problem of the run at once
     for warning in desired.warnings:
         console.message(f"{warning.location}: warning: {warning.message}")
     if show is not None:
-        return _show_role(console, desired, show, fmt)
-    if fmt == "json":
-        console.data(json.dumps(describe_desired(desired), indent=2, sort_keys=True) + "\n")
-        return ExitCode.OK
+        return _show_role(console, desired, show)
+    from pim_gitops.render.desired import show_desired, summarize_desired
+
     console.data(summarize_desired(desired, directory) + "\n")
     if show_all:
-        console.data(show_desired(desired) + "\n")
+        text = show_desired(desired) + "\n"
+        console.data(text)
+        console.message(_how_long(desired, text))
     return ExitCode.OK
 
 
-def _show_role(console: Console, desired: DesiredState, role: str, fmt: str) -> int:
-    from pim_gitops.render.sources import describe_role_sources, find_shown_role, render_sources
+def _validate_json(
+    console: Console, options: CommandOptions, directory: str, show: str | None
+) -> int:
+    from pim_gitops.render.validate_report import failed_report, render_report, valid_report
+    from pim_gitops.validation import validate_directory
 
-    if fmt == "json":
-        described = describe_role_sources(find_shown_role(desired, role))
-        console.data(json.dumps(described, indent=2, sort_keys=True) + "\n")
-    else:
-        console.data(render_sources(desired, role))
+    try:
+        desired = validate_directory(directory, options.now)
+        shown = None if show is None else _shown_roles(desired, show)
+        report = valid_report(directory, desired, shown)
+    except Exception as exc:  # every path prints its document; the error goes on to cli
+        console.data(render_report(failed_report(directory, exc)))
+        raise
+    for warning in desired.warnings:
+        console.message(f"{warning.location}: warning: {warning.message}")
+    console.data(render_report(report))
+    return ExitCode.OK
+
+
+def _shown_roles(desired: DesiredState, show: str) -> tuple[CompiledRole, ...]:
+    """The roles ``--show`` names: one (by name, id or file name), or every role."""
+    from pim_gitops.render.sources import find_shown_role
+
+    if show == SHOW_EVERY_ROLE:
+        return desired.roles
+    try:
+        return (find_shown_role(desired, show),)
+    except UnresolvedReferenceError as exc:
+        if not Path(show).is_dir():
+            raise
+        hint = f"{exc.message} ({show} is a directory: `validate {show} --show` shows its roles)"
+        raise UnresolvedReferenceError(exc.location, hint) from exc
+
+
+def _how_long(desired: DesiredState, text: str) -> str:
+    lines = text.count("\n")
+    return (
+        f"{plural(len(desired.roles), 'role')}, {plural(lines, 'line')}; "
+        "`validate --show ROLE` prints one role (its name, template id or file name)"
+    )
+
+
+def _show_role(console: Console, desired: DesiredState, role: str) -> int:
+    """``--show ROLE`` (one role) or ``--show`` (every role, with a note of its length)."""
+    from pim_gitops.render.sources import render_role_sources
+
+    roles = _shown_roles(desired, role)
+    text = "\n".join(render_role_sources(r) for r in roles)
+    console.data(text)
+    if role == SHOW_EVERY_ROLE:
+        console.message(_how_long(desired, text))
     return ExitCode.OK
 
 
@@ -199,10 +247,12 @@ def export_tenant(
     roles: list[str],
     force: bool,
 ) -> int:
-    """Write a policy repository describing the tenant (a plan against it is empty)."""
-    from pim_gitops.export import export_repo, write_export
+    """Write a policy repository describing the tenant (a plan against it is empty); a
+    non-empty ``out`` is refused before the tenant is read."""
+    from pim_gitops.export import check_target, export_repo, write_export
     from pim_gitops.normalize import normalize_tenant
 
+    check_target(Path(out), force=force)
     tenant = normalize_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     files = export_repo(tenant, roles or None, now=options.now)
     write_export(files, Path(out), force=force)
@@ -221,6 +271,7 @@ def write_report(
     out: str | None,
 ) -> int:
     """The auditor's report (markdown or HTML), to stdout or ``out``."""
+    from pim_gitops.lint.baseline import baseline_path, read_baseline
     from pim_gitops.lint.engine import run_lint
     from pim_gitops.render import report as rep
     from pim_gitops.workflow import load_desired, plan_against
@@ -231,11 +282,24 @@ def write_report(
     if snapshot_path or live:
         tenant = _tenant_for(console, options, desired.state, snapshot_path)
         plan = plan_against(desired, tenant, now)
-    lint_result = run_lint(desired.state, tenant, now)
-    provenance = rep.git_provenance([r.file for r in desired.state.roles])
-    sections = rep.build_sections(desired.state, lint_result, plan, now, provenance)
-    render = rep.render_html if fmt == "html" else rep.render_markdown
-    text = render(desired.state, lint_result, sections, plan, now)
+    path = baseline_path(directory, desired.state)
+    baseline = read_baseline(path, str(path)) if path is not None else ()
+    lint_result = run_lint(desired.state, tenant, now, baseline=baseline)
+    baseline_file = str(path) if path is not None else ""
+    files = [r.file for r in desired.state.roles] + [desired.state.tenant_file]
+    provenance = rep.git_provenance(files + ([baseline_file] if baseline_file else []))
+    inputs = rep.ReportInputs(
+        desired.state,
+        lint_result,
+        tenant,
+        plan,
+        now,
+        provenance,
+        tuple(b.waiver for b in baseline),
+        baseline_file,
+    )
+    document = rep.build_report(inputs)
+    text = rep.render_html(document) if fmt == "html" else rep.render_markdown(document)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         console.message(f"wrote {out}")

@@ -157,6 +157,7 @@ def _compile_role(
         sources=MappingProxyType(dict(merged.sources)),
         policy=merged.settings,
         approver_locations=MappingProxyType(_approver_locations(merged, layers)),
+        replaced_lists=merged.replaced,
     )
 
 

@@ -4,7 +4,9 @@ tenant's ``defaults``, then the template chain (base first), then the role file.
 A layer contributes exactly the fields it wrote (pydantic's ``model_fields_set``): a
 nested block merges field by field, a leaf (a duration, a list, a flag) replaces the value
 below it, and an explicit ``null`` puts the field (or the whole block) back to Entra's
-default. Every leaf path of the result records where its value came from.
+default. Every leaf path of the result records where its value came from, and every
+inherited list a layer replaced with one that drops items is recorded (``lists.py``
+says which lists those are; GEN008 reports them).
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from pim_gitops.state import (
     RoleSettings,
 )
 
+from .lists import REPLACED_LISTS
 from .settings import require_words
-from .types import ENTRA_DEFAULT, Source
+from .types import ENTRA_DEFAULT, ReplacedList, Source
 
 M = TypeVar("M", bound=BaseModel)
 Sources = dict[str, Source]
@@ -63,6 +66,8 @@ class Merged:
     settings: Settings
     #: Every leaf path → where its value came from, sorted by path.
     sources: Mapping[str, Source]
+    #: Inherited lists replaced by a later layer that drops some of their items.
+    replaced: tuple[ReplacedList, ...] = ()
 
 
 # --- Entra's defaults as the bottom layer --------------------------------------------------
@@ -171,11 +176,39 @@ def merge_layers(layers: Iterable[Layer]) -> Merged:
     """Entra's defaults, then each layer in order, the last one winning."""
     merged = ENTRA_LAYER
     sources: Sources = dict.fromkeys(SETTING_PATHS, ENTRA_DEFAULT)
+    replaced: list[ReplacedList] = []
     for layer in layers:
+        below = merged
         merged, found = _merge_model(merged, layer.settings, ENTRA_LAYER, layer, ())
+        replaced.extend(_replaced_lists(below, merged, layer, sources, found))
         sources.update(found)
     _imply_approval(sources)
-    return Merged(merged, dict(sorted(sources.items())))
+    return Merged(merged, dict(sorted(sources.items())), tuple(replaced))
+
+
+def value_at(model: BaseModel | None, path: str) -> Any:
+    """The value at a dotted path of a settings model (``None`` where a block is unset)."""
+    value: Any = model
+    for name in path.split("."):
+        value = getattr(value, name, None) if value is not None else None
+    return value
+
+
+def _replaced_lists(
+    below: Settings, merged: Settings, layer: Layer, sources: Sources, found: Sources
+) -> Iterator[ReplacedList]:
+    """The inherited lists ``layer`` replaced with a list that lacks some of their items.
+    Not counted: a list first declared here (below it is Entra's default), and an explicit
+    ``null`` or ``[]``, which say "none of the inherited ones" in so many words."""
+    for path in sorted(REPLACED_LISTS & found.keys()):
+        inherited = sources[path]
+        written = value_at(layer.settings, path)
+        if not inherited.declared or not written:
+            continue
+        kept = set(value_at(merged, path))
+        dropped = tuple(str(x) for x in value_at(below, path) if x not in kept)
+        if dropped:
+            yield ReplacedList(path, found[path], inherited, dropped)
 
 
 def _imply_approval(sources: Sources) -> None:

@@ -74,6 +74,20 @@ ENTRA_DEFAULT = Source(ENTRA_DEFAULT_LAYER)
 
 
 @dataclass(frozen=True, slots=True)
+class ReplacedList:
+    """A list one layer wrote over a different list of a layer below (lists are replaced
+    whole, never merged: ``lists.py``): what was dropped, and where each list is written."""
+
+    path: str
+    #: The layer that wrote the list in effect above ``replaced``.
+    by: Source
+    #: The declared list it replaced (``defaults`` or a template).
+    replaced: Source
+    #: The items of the replaced list the new one does not have, in their order there.
+    dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DeclaredAssignment:
     """An assignment as declared: the principal is still a reference (resolved at plan time)."""
 
@@ -115,6 +129,8 @@ class CompiledRole:
     policy: Settings | None = None
     #: Approver reference → where the winning layer writes it (empty: use ``source_of``).
     approver_locations: Mapping[str, Location] = field(default_factory=dict)
+    #: Inherited lists that a layer (a template, the role file) replaced, dropping items.
+    replaced_lists: tuple[ReplacedList, ...] = ()
 
     def approver_location(self, ref: str) -> Location:
         """Where an approver reference is written (the approvers setting when unknown)."""

@@ -1,6 +1,8 @@
 """A finding that one shared line causes for several roles (a value of ``defaults`` or of a
 template) is reported once at that line, naming the roles it affects: a fresh repository
-with 31 roles on the same defaults gets one finding, not 31."""
+with 31 roles on the same defaults gets one finding, not 31. So is a finding about a setting
+that no file declares (each role has Entra's default): once, at the tenant file, where a
+``defaults`` value would fix it for all of them."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from pim_gitops.errors import Location
 from pim_gitops.wording import plural
 
 if TYPE_CHECKING:
@@ -33,7 +36,13 @@ def _key(f: Finding) -> tuple[Any, ...] | None:
     )
 
 
-def collapse(findings: Iterable[Finding]) -> list[Finding]:
+def _unset_key(f: Finding) -> tuple[Any, ...]:
+    """The key of a finding about an undeclared setting: the same problem in several roles,
+    wherever their files are."""
+    return (f.view, f.rule, f.severity, f.detail, f.principal, f.controls, f.waived)
+
+
+def collapse(findings: Iterable[Finding], tenant_file: str) -> list[Finding]:
     groups: dict[tuple[Any, ...], list[Finding]] = {}
     out: list[Finding] = []
     for f in findings:
@@ -41,14 +50,20 @@ def collapse(findings: Iterable[Finding]) -> list[Finding]:
         if key is None:
             out.append(f)
         else:
-            groups.setdefault(key, []).append(f)
+            groups.setdefault(("unset", *_unset_key(f)) if f.unset else key, []).append(f)
     for same in groups.values():
         roles = sorted({f.role for f in same if f.role}, key=str.casefold)
         if len(roles) == 1:
             out.extend(same)
             continue
         first = same[0]
-        message = f"{first.detail} ({plural(len(roles), 'role')}: {', '.join(roles)})"
+        names = f"{plural(len(roles), 'role')}: {', '.join(roles)}"
+        if first.unset:
+            at = Location(tenant_file, 1, 1)
+            message = f"{first.detail} (no file sets it, so Entra's default applies; {names})"
+            first = replace(first, file=at.path, line=at.line, column=at.col)
+        else:
+            message = f"{first.detail} ({names})"
         out.append(replace(first, message=message, role=None, roles=tuple(roles)))
     return out
 

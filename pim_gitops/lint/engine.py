@@ -78,6 +78,9 @@ class Finding:
     detail: str | None = None
     #: The roles a finding reported once for a shared line covers (``role`` is then None).
     roles: tuple[str, ...] = ()
+    #: About a setting no file declares (the role has Entra's default): roles with the same
+    #: such finding are reported once, at the tenant file.
+    unset: bool = False
 
     @property
     def location(self) -> Location:
@@ -150,6 +153,7 @@ class LintContext:
         controls: tuple[str, ...] | None = None,
         severity: Severity | None = None,
         detail: str | None = None,
+        unset: bool = False,
     ) -> Finding:
         """A finding of this context's rule in this context's view (its default severity and
         controls unless given)."""
@@ -166,6 +170,7 @@ class LintContext:
             self.rule.controls if controls is None else controls,
             view=self.view,
             detail=detail,
+            unset=unset,
         )
 
     def role_id(self, compiled: CompiledRole) -> str | None:
@@ -371,7 +376,7 @@ def run_lint(
     for item in active:
         if item.phase == "waivers":
             findings.extend(run.run(item, "policy", uses))
-    unique = sorted(set(collapse(findings)), key=Finding.sort_key)
+    unique = sorted(set(collapse(findings, desired.tenant_file)), key=Finding.sort_key)
     folded: tuple[Finding, ...] = ()
     into = 0
     if len(shown) == len(VIEWS):

@@ -183,23 +183,7 @@ def render_json(plan: Plan) -> str:
 
 
 def render_drift(plan: Plan, policies: dict[str, tuple[str | None, str | None]]) -> str:
-    """A drift report (markdown) for an issue body: what differs from git, per role, with who
-    last modified the role's policy in the tenant when Graph says so."""
-    if plan.empty:
-        return "### PIM drift\n\nNo drift: the tenant matches the policy repository.\n"
-    lines = [
-        "### PIM drift",
-        "",
-        "The tenant differs from the policy repository. `apply` would revert these changes:",
-        "",
-    ]
-    for role, changes in _by_role(_changes(plan)):
-        role_id = changes[0]["role"]["id"]
-        when, who = policies.get(role_id, (None, None))
-        modified = f" — policy last modified {when} by {who}" if when else ""
-        lines.append(f"#### {role}{modified}")
-        lines.append("```diff")
-        lines += [change_line(c) for c in changes]
-        lines += ["```", ""]
-    lines.append(summary_line(plan).replace("Plan:", "Drift:"))
-    return "\n".join(lines) + "\n"
+    """A drift report (markdown) for an issue body: ``render/drift.py`` words it."""
+    from pim_gitops.render.drift import render_drift as drift_markdown
+
+    return drift_markdown(plan, policies)

@@ -1,21 +1,55 @@
-"""The auditor's report: who can become what, under which controls, with lint status, accepted
-exceptions, drift and git provenance. Markdown, or one self-contained HTML page that prints
-well."""
+"""The auditor's report, anchored on ScubaGear's and Maester's: a pass/fail table per control
+(SCuBA MS.AAD.7, CIS), each managed role's live settings beside the declared ones with drift
+worded as what changed in the tenant, who can become what until when and approved by whom,
+break-glass status, accepted exceptions, and git provenance. ``build_report`` makes one
+document model (``report_doc``); markdown and HTML render that same model, so they cannot
+diverge."""
 
 from __future__ import annotations
 
-import html
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from pim_gitops.compile import CompiledRole, DesiredState
+from pim_gitops.access import holders
+from pim_gitops.compile import DesiredState
 from pim_gitops.lint.engine import Finding, LintResult
+from pim_gitops.model import Waiver
 from pim_gitops.plan import Plan
-from pim_gitops.state import ActivationSettings
-from pim_gitops.wire import format_duration, format_instant
+from pim_gitops.render.drift import Modified, drift_line, duration_words
+from pim_gitops.render.report_access import (
+    break_glass_section,
+    control_facts,
+    waiver_rows,
+    waivers_section,
+)
+from pim_gitops.render.report_controls import VIEW_WORDS, controls_section
+from pim_gitops.render.report_doc import (
+    Block,
+    Bullets,
+    Cell,
+    Document,
+    Para,
+    Section,
+    Table,
+    cells,
+)
+from pim_gitops.render.report_doc import render_markdown as markdown_of
+from pim_gitops.render.report_html import render_html as html_of
+from pim_gitops.render.report_roles import (
+    ACCESS_HEADERS,
+    RoleView,
+    access_rows,
+    named_approvers,
+    policy_modified,
+    role_changes,
+    role_views,
+    settings_table,
+)
+from pim_gitops.state import ActivationSettings, TenantState
+from pim_gitops.wire import format_instant
 from pim_gitops.wording import plural
 
 
@@ -52,16 +86,6 @@ def git_provenance(files: Sequence[str]) -> dict[str, Provenance]:
     return out
 
 
-def _duration_words(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    if rest == 0 and hours % 24 == 0 and hours >= 24:
-        days = hours // 24
-        return f"{days} day{'s' if days != 1 else ''}"
-    if rest == 0:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return format_duration(seconds)
-
-
 def activation_words(act: ActivationSettings) -> str:
     needs = []
     if act.authentication_context:
@@ -75,7 +99,7 @@ def activation_words(act: ActivationSettings) -> str:
     if act.approval_required:
         approvers = ", ".join(act.approvers) or "Privileged Role / Global Administrators (default)"
         needs.append(f"approval by one of: {approvers}")
-    text = f"activation up to {_duration_words(act.max_duration)}"
+    text = f"activation up to {duration_words(act.max_duration)}"
     if needs:
         text += ", requires " + (
             ", ".join(needs[:-1]) + " and " + needs[-1] if len(needs) > 1 else needs[0]
@@ -85,115 +109,49 @@ def activation_words(act: ActivationSettings) -> str:
     return text
 
 
-def _assignment_words(role: CompiledRole, kind: str) -> str:
-    rules = (
-        role.settings.eligible_assignment if kind == "eligible" else role.settings.active_assignment
-    )
-    if rules.allow_permanent:
-        return f"{kind} assignments may be permanent"
-    limit = _duration_words(rules.max_duration) if rules.max_duration else "?"
-    return f"{kind} assignments expire within {limit}"
+def named_activation(act: ActivationSettings, tenant: TenantState | None) -> ActivationSettings:
+    """The activation settings with approver ids (``group:<id>``) as the tenant names them."""
+    if tenant is None:
+        return act
+    return replace(act, approvers=named_approvers(act.approvers, tenant))
 
 
 @dataclass(frozen=True)
-class RoleSection:
-    name: str
-    file: str
-    settings: list[str]
-    holders: list[tuple[str, str, str]]  # kind, principal, until
-    findings: list[Finding]
-    drift: list[str]
-    provenance: Provenance | None
+class ReportInputs:
+    """What the report is made of; ``tenant`` and ``plan`` are ``None`` offline."""
+
+    desired: DesiredState
+    lint: LintResult
+    tenant: TenantState | None
+    plan: Plan | None
+    now: datetime
+    provenance: Mapping[str, Provenance] = field(default_factory=dict)
+    baseline: tuple[Waiver, ...] = ()
+    #: Where the baseline's waivers are written (``lint.baseline``).
+    baseline_file: str = ""
+
+    @property
+    def modified(self) -> Modified:
+        if self.tenant is None:
+            return {}
+        return {r: (p.last_modified, p.last_modified_by) for r, p in self.tenant.policies.items()}
 
 
-def build_sections(
-    desired: DesiredState,
-    lint: LintResult,
-    plan: Plan | None,
-    now: datetime,
-    provenance: Mapping[str, Provenance],
-) -> list[RoleSection]:
-    sections = []
-    for role in sorted(desired.roles, key=lambda r: r.ref.label.casefold()):
-        holders = []
-        for item in role.assignments:
-            if item.permanent:
-                until = "permanent"
-            elif item.end is not None:
-                until = format_instant(item.end)
-            elif item.duration is not None:
-                until = f"{format_duration(item.duration)} from assignment"
-            else:
-                until = "?"
-            holders.append((item.kind, item.principal, until))
-        drift = [
-            f"{c.address}: {c.before} → {c.after}"
-            for c in (plan.changes if plan else ())
-            if c.role.name.casefold() == role.ref.label.casefold()
-        ]
-        sections.append(
-            RoleSection(
-                name=role.ref.label,
-                file=role.file,
-                settings=[
-                    activation_words(role.settings.activation),
-                    _assignment_words(role, "eligible"),
-                    _assignment_words(role, "active"),
-                ],
-                holders=sorted(holders),
-                findings=[f for f in lint.findings if _about(f, role.ref.label)],
-                drift=drift,
-                provenance=provenance.get(role.file),
-            )
-        )
-    return sections
+def _about(finding: Finding, role: str) -> bool:
+    wanted = role.casefold()
+    return any((r or "").casefold() == wanted for r in (finding.role, *finding.roles))
 
 
-def _other_findings(lint: LintResult, sections: list[RoleSection]) -> list[Finding]:
-    return [f for f in lint.findings if not any(_about(f, sec.name) for sec in sections)]
-
-
-def _counts(sec: RoleSection) -> tuple[int, int, int]:
-    """Eligible holders, active holders, open findings."""
-    return (
-        sum(1 for h in sec.holders if h[0] == "eligible"),
-        sum(1 for h in sec.holders if h[0] == "active"),
-        sum(1 for f in sec.findings if f.waived is None),
-    )
-
-
-#: How a finding's view is named in the report.
-VIEW_WORDS = {"policy": "repository", "posture": "tenant now"}
-
-
-def _status(finding: Finding) -> str:
-    """Severity (or the accepted exception) and the view: ``error, tenant now``."""
+def _finding_cell(finding: Finding) -> Cell:
     status = f"accepted: {finding.waived}" if finding.waived else finding.severity
-    return f"{status}, {VIEW_WORDS[finding.view]}"
-
-
-def _lint_block(lint: LintResult) -> list[str]:
-    """The report's lint summary in markdown: the totals, then one line per view."""
-    s = lint.summary()
-    return [
-        f"Lint ({lint.preset}): {plural(s['error'], 'error')}, "
-        f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}.",
-        "",
-        *[f"- {line}" for line in view_lines(lint)],
-        *([f"- Not run (turned off): {', '.join(lint.not_run)}."] if lint.not_run else []),
-        "",
-    ]
-
-
-def _html_lint(lint: LintResult) -> str:
-    """The report's lint summary in HTML: the totals, then one line per view."""
-    e = html.escape
-    s = lint.summary()
-    return (
-        f"<p>Lint ({e(lint.preset)}): <span class=error>{plural(s['error'], 'error')}</span>, "
-        f"<span class=warning>{plural(s['warning'], 'warning')}</span>, "
-        f"{plural(s['waived'], 'accepted exception')}.</p>"
-        "<ul>" + "".join(f"<li>{e(line)}</li>" for line in view_lines(lint)) + "</ul>"
+    controls = f" [{', '.join(finding.controls)}]" if finding.controls else ""
+    css = (
+        "muted"
+        if finding.waived
+        else {"error": "fail", "warning": "warn"}.get(finding.severity, "")
+    )
+    return Cell(
+        f"{finding.rule} ({status}, {VIEW_WORDS[finding.view]}): {finding.message}{controls}", css
     )
 
 
@@ -215,160 +173,158 @@ def view_lines(lint: LintResult) -> list[str]:
     return lines
 
 
-def _about(finding: Finding, role: str) -> bool:
-    wanted = role.casefold()
-    return any((r or "").casefold() == wanted for r in (finding.role, *finding.roles))
-
-
-def render_markdown(
-    desired: DesiredState,
-    lint: LintResult,
-    sections: list[RoleSection],
-    plan: Plan | None,
-    now: datetime,
-) -> str:
-    lines = [
-        "# PIM report",
-        "",
-        f"Tenant `{desired.tenant}`, generated {format_instant(now)}.",
-        "",
-        "| Role | Activation | Eligible | Active | Findings | Last change |",
-        "|---|---|---:|---:|---:|---|",
+def _summary(inputs: ReportInputs) -> Section:
+    lint, plan = inputs.lint, inputs.plan
+    s = lint.summary()
+    items = [
+        Cell(
+            f"Lint ({lint.preset}): {plural(s['error'], 'error')}, "
+            f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}."
+        ),
+        *[Cell(line) for line in view_lines(lint)],
     ]
-    for sec in sections:
-        eligible, active, open_findings = _counts(sec)
-        change = (
-            f"{sec.provenance.date[:10]} {sec.provenance.author} ({sec.provenance.commit})"
-            if sec.provenance
-            else "not in git"
-        )
-        lines.append(
-            f"| {sec.name} | {sec.settings[0]} | {eligible} | {active} | "
-            f"{open_findings} | {change} |"
-        )
-    lines += ["", *_lint_block(lint)]
-    if plan is not None:
-        lines += [
-            f"Drift: {'none' if plan.empty else plural(len(plan.changes), 'difference')}"
-            " between the repository and the tenant.",
-            "",
-        ]
-    lines += ["## Break-glass accounts", ""] + [f"- {b}" for b in desired.break_glass] + [""]
-    others = _other_findings(lint, sections)
-    if others:
-        lines += ["## Findings outside the managed roles", ""]
-        lines += [
-            f"- **{f.rule}** ({_status(f)}): "
-            f"{f.message}" + (f" [{', '.join(f.controls)}]" if f.controls else "")
-            for f in others
-        ] + [""]
-    for sec in sections:
-        lines += [f"## {sec.name}", "", f"File: `{sec.file}`", ""]
-        lines += [f"- {text}" for text in sec.settings] + [""]
-        if sec.holders:
-            lines += ["| Kind | Principal | Until |", "|---|---|---|"]
-            lines += [f"| {k} | {p} | {u} |" for k, p, u in sec.holders] + [""]
-        for f in sec.findings:
-            lines.append(
-                f"- **{f.rule}** ({_status(f)}): {f.message}"
-                + (f" [{', '.join(f.controls)}]" if f.controls else "")
-            )
-        if sec.drift:
-            lines += ["", "Drift:", ""] + [f"- `{d}`" for d in sec.drift]
-        lines.append("")
-    return "\n".join(lines) + "\n"
+    if lint.not_run:
+        items.append(Cell(f"Not run (turned off): {', '.join(lint.not_run)}."))
+    if plan is None:
+        items.append(Cell("Drift: not compared (the tenant was not read).", "muted"))
+    else:
+        count = "none" if plan.empty else plural(len(plan.changes), "difference")
+        items.append(Cell(f"Drift: {count} between the repository and the tenant."))
+    tenant = inputs.tenant
+    read = f"Tenant {tenant.tenant_id} read." if tenant else "The tenant was not read (offline)."
+    return Section("summary", "Summary", (Para(read), Bullets(tuple(items))))
 
 
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1b1f24}
-h1{font-size:1.6rem;margin:0 0 .3rem} h2{font-size:1.2rem;margin:1.6rem 0 .4rem;
-border-bottom:1px solid #d0d7de;padding-bottom:.2rem} table{border-collapse:collapse;width:100%;
-margin:.4rem 0 1rem} th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;
-vertical-align:top} th{background:#f6f8fa} .error{color:#b42318;font-weight:600}
-.warning{color:#9a6700} .accepted{color:#57606a} .muted{color:#57606a}
-section{break-inside:avoid} @media print{body{margin:1cm} h2{break-after:avoid}}
-"""
+def _counts(view: RoleView, inputs: ReportInputs) -> tuple[int, int]:
+    """Eligible and active holders: the tenant's, or the declared ones offline."""
+    if inputs.tenant is not None and view.role_id is not None:
+        kinds = [a.kind for a in holders(inputs.tenant.assignments, view.role_id)]
+    else:
+        kinds = [a.kind for a in view.role.assignments]
+    return kinds.count("eligible"), kinds.count("active")
 
 
-def render_html(
-    desired: DesiredState,
-    lint: LintResult,
-    sections: list[RoleSection],
-    plan: Plan | None,
-    now: datetime,
-) -> str:
-    e = html.escape
-    rows = []
-    for sec in sections:
-        eligible, active, open_findings = _counts(sec)
-        change = (
-            f"{e(sec.provenance.date[:10])} {e(sec.provenance.author)} "
-            f"<span class=muted>{e(sec.provenance.commit)}</span>"
-            if sec.provenance
-            else "<span class=muted>not in git</span>"
-        )
-        rows.append(
-            f"<tr><td>{e(sec.name)}</td><td>{e(sec.settings[0])}</td><td>{eligible}</td>"
-            f"<td>{active}</td><td>{open_findings}</td><td>{change}</td></tr>"
-        )
-    body = [
-        f"<h1>PIM report</h1><p class=muted>Tenant <b>{e(desired.tenant)}</b>, generated "
-        f"{e(format_instant(now))}.</p>",
-        "<table><tr><th>Role</th><th>Activation</th><th>Eligible</th><th>Active</th>"
-        "<th>Open findings</th><th>Last change</th></tr>" + "".join(rows) + "</table>",
-        _html_lint(lint),
-    ]
-    if plan is not None:
-        body.append(
-            f"<p>Drift: {'none' if plan.empty else plural(len(plan.changes), 'difference')} "
-            "between the repository and the tenant.</p>"
-        )
-    body.append(
-        "<h2>Break-glass accounts</h2><ul>"
-        + "".join(f"<li>{e(b)}</li>" for b in desired.break_glass)
-        + "</ul>"
+def _overview_row(view: RoleView, inputs: ReportInputs) -> tuple[Cell, ...]:
+    live = view.policy.settings.activation if view.policy is not None else None
+    eligible, active = _counts(view, inputs)
+    changes = role_changes(inputs.plan, view)
+    open_findings = sum(
+        1 for f in inputs.lint.findings if _about(f, view.name) and f.waived is None
     )
-    others = _other_findings(lint, sections)
-    if others:
-        body.append(
-            "<h2>Findings outside the managed roles</h2><ul>"
-            + "".join(
-                f"<li class={'accepted' if f.waived else e(f.severity)}><b>{e(f.rule)}</b> "
-                f"{e(_status(f))}: {e(f.message)}</li>"
-                for f in others
-            )
-            + "</ul>"
-        )
-    for sec in sections:
-        part = [f"<section><h2>{e(sec.name)}</h2><p class=muted>{e(sec.file)}</p><ul>"]
-        part += [f"<li>{e(t)}</li>" for t in sec.settings] + ["</ul>"]
-        if sec.holders:
-            part.append(
-                "<table><tr><th>Kind</th><th>Principal</th><th>Until</th></tr>"
-                + "".join(
-                    f"<tr><td>{e(k)}</td><td>{e(p)}</td><td>{e(u)}</td></tr>"
-                    for k, p, u in sec.holders
-                )
-                + "</table>"
-            )
-        if sec.findings:
-            part.append(
-                "<ul>"
-                + "".join(
-                    f"<li class={'accepted' if f.waived else e(f.severity)}><b>{e(f.rule)}</b> "
-                    f"{e(_status(f))}: {e(f.message)}</li>"
-                    for f in sec.findings
-                )
-                + "</ul>"
-            )
-        if sec.drift:
-            part.append(
-                "<p>Drift:</p><ul>"
-                + "".join(f"<li><code>{e(d)}</code></li>" for d in sec.drift)
-                + "</ul>"
-            )
-        body.append("".join(part) + "</section>")
+    prov = inputs.provenance.get(view.role.file)
+    change = f"{prov.date[:10]} {prov.author} ({prov.commit})" if prov else "not in git"
+    drift = "not compared" if inputs.plan is None else plural(len(changes), "difference")
     return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>PIM report</title>"
-        f"<style>{CSS}</style></head><body>" + "\n".join(body) + "</body></html>\n"
+        Cell(view.name, link=f"#{view.anchor}"),
+        Cell(activation_words(named_activation(live, inputs.tenant)) if live else "not read"),
+        Cell(activation_words(view.role.settings.activation)),
+        *cells(str(eligible), str(active)),
+        Cell(drift, "warn" if changes else ""),
+        Cell(str(open_findings), "fail" if open_findings else "pass"),
+        Cell(change),
     )
+
+
+def _roles_overview(views: list[RoleView], inputs: ReportInputs) -> Section:
+    headers = (
+        "Role",
+        "Activation in the tenant",
+        "Activation in the repository",
+        "Eligible",
+        "Active",
+        "Drift",
+        "Open findings",
+        "Last change (git)",
+    )
+    rows = tuple(_overview_row(v, inputs) for v in views)
+    return Section("roles", "Managed roles", (Table(headers, rows),))
+
+
+def _access(views: list[RoleView], inputs: ReportInputs) -> Section:
+    rows = tuple(row for v in views for row in access_rows(v, inputs.tenant, inputs.plan))
+    where = "the tenant's holders" if inputs.tenant else "the holders the repository declares"
+    return Section(
+        "access",
+        "Who can become what",
+        (
+            Para(
+                f"Eligible and active holders of the managed roles ({where}), until when, "
+                "and who approves an activation."
+            ),
+            Table(ACCESS_HEADERS, rows),
+        ),
+    )
+
+
+def _role_section(view: RoleView, inputs: ReportInputs) -> Section:
+    prov = inputs.provenance.get(view.role.file)
+    file = f"File: {view.role.file}" + (
+        f", last changed {prov.date[:10]} by {prov.author} ({prov.commit})." if prov else "."
+    )
+    blocks: list[Block] = [Para(file)]
+    modified = policy_modified(view, inputs.modified)
+    if modified:
+        blocks.append(Para(modified))
+    blocks.append(settings_table(view, inputs.tenant, inputs.plan))
+    moved = [drift_line(c) for c in role_changes(inputs.plan, view) if c["kind"] == "assignment"]
+    if moved:
+        blocks += [
+            Para("Assignments that differ:"),
+            Bullets(tuple(Cell(f"{d.subject}: {d.words}", "warn") for d in moved)),
+        ]
+    findings = [f for f in inputs.lint.findings if _about(f, view.name)]
+    if findings:
+        blocks += [Para("Findings:"), Bullets(tuple(_finding_cell(f) for f in findings))]
+    return Section(view.anchor, view.name, tuple(blocks), level=3)
+
+
+def _others(views: list[RoleView], lint: LintResult) -> Section:
+    others = [f for f in lint.findings if not any(_about(f, v.name) for v in views)]
+    blocks: tuple[Block, ...] = (Bullets(tuple(_finding_cell(f) for f in others)),)
+    if not others:
+        blocks = (Para("None."),)
+    return Section("other-findings", "Findings outside the managed roles", blocks)
+
+
+def build_report(inputs: ReportInputs) -> Document:
+    """The report as one document."""
+    desired, tenant = inputs.desired, inputs.tenant
+    views = role_views(desired.roles, tenant)
+    sections = [
+        _summary(inputs),
+        controls_section(inputs.lint, control_facts(desired, tenant)),
+        _roles_overview(views, inputs),
+        _access(views, inputs),
+        break_glass_section(desired, tenant),
+        waivers_section(
+            waiver_rows(desired, inputs.baseline, inputs.baseline_file),
+            inputs.lint,
+            inputs.now,
+            {file: p.author for file, p in inputs.provenance.items()},
+        ),
+        _others(views, inputs.lint),
+        Section(
+            "role-details",
+            "Role details",
+            (
+                Para(
+                    "Per managed role: the tenant's settings beside the repository's, each "
+                    "difference worded as what changed in the tenant, then its findings."
+                ),
+            ),
+        ),
+        *[_role_section(v, inputs) for v in views],
+    ]
+    return Document(
+        "PIM report",
+        f"Tenant {desired.tenant}, generated {format_instant(inputs.now)}.",
+        tuple(sections),
+    )
+
+
+def render_markdown(document: Document) -> str:
+    return markdown_of(document)
+
+
+def render_html(document: Document) -> str:
+    return html_of(document)

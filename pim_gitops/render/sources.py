@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePath
 
 from pim_gitops.compile import (
     ENTRA_DEFAULT,
@@ -69,14 +70,22 @@ def _why(role: CompiledRole, path: str, value: object) -> str:
     return ""
 
 
+def _source(role: CompiledRole, path: str) -> str:
+    """Where a value came from, and the inherited list it replaced when it dropped items."""
+    source = role.sources.get(path, ENTRA_DEFAULT)
+    replaced = [r for r in role.replaced_lists if r.path == path and r.by == source]
+    if not replaced:
+        return str(source)
+    item = replaced[-1]
+    return f"{source}; replaces {item.replaced}, dropping {', '.join(item.dropped)}"
+
+
 def setting_lines(role: CompiledRole) -> list[SettingLine]:
     """The role's settings, sorted by path."""
     values = _effective_values(role)
     return [
         SettingLine(
-            path,
-            _words(values[path]) + _why(role, path, values[path]),
-            str(role.sources.get(path, ENTRA_DEFAULT)),
+            path, _words(values[path]) + _why(role, path, values[path]), _source(role, path)
         )
         for path in sorted(values)
     ]
@@ -131,12 +140,21 @@ def describe_role_sources(role: CompiledRole) -> dict[str, object]:
     }
 
 
+def _by_file(desired: DesiredState, written: str) -> CompiledRole | None:
+    """The role whose file is ``written``: its path, name or stem (``global-administrator``)."""
+    for role in desired.roles:
+        path = PurePath(role.file)
+        if written in (role.file, path.name, path.stem):
+            return role
+    return None
+
+
 def find_shown_role(desired: DesiredState, role: str) -> CompiledRole:
-    """The managed role ``--show`` names (display name in any case, or id).
+    """The managed role ``--show`` names (display name in any case, id, or its file).
 
     Raises ``UnresolvedReferenceError`` naming the closest managed role when none matches.
     """
-    found = desired.find_role(role)
+    found = desired.find_role(role) or _by_file(desired, role)
     if found is not None:
         return found
     names = sorted({r.ref.label for r in desired.roles}, key=str.casefold)

@@ -49,7 +49,7 @@ def test_an_unknown_rule_code_is_located(tmp_path: Path) -> None:
     message = _error(tmp_path, "lint:\n  rules:\n    GEN009: {enabled: false}\n")
     assert message == (
         f"{tmp_path / 'pim.yaml'}:4:5: lint.rules names an unknown rule 'GEN009'; "
-        "did you mean GEN007?"
+        "did you mean GEN008?"
     )
 
 

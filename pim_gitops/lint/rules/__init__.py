@@ -1,5 +1,5 @@
 """The rule catalogue, one module per family (the prefix of the rule codes; the ASG family
-has four modules, GEN two); importing this package registers every rule, each module
+has four modules, GEN four); importing this package registers every rule, each module
 explicitly. SCuBA ids are those of CISA's M365 Secure Configuration Baseline for Entra ID,
 section MS.AAD.7 (highly privileged access), v1 ids; CIS ids are the CIS Microsoft 365
 Foundations Benchmark's, v5.0.0 numbering (unchanged in v6.0.x). A finding carries a control id
@@ -15,6 +15,7 @@ from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its fa
     breakglass,  # GEN001
     ga_count,  # ASG002, ASG003, ASG010
     guests,  # ASG011
+    inherited,  # GEN008
     lifecycle,  # ASG005-ASG009
     notifications,  # NTF
     structure,  # GEN002, GEN003, GEN004, GEN005

@@ -45,6 +45,12 @@ class Subject:
             return self.compiled.source_of(setting)
         return self.where
 
+    def unset(self, setting: str) -> bool:
+        """In the policy view, no file declares ``setting``: the role has Entra's default."""
+        if self.view != "policy" or self.compiled is None:
+            return False
+        return self.compiled.source_of(setting) == self.compiled.location
+
 
 @dataclass(frozen=True)
 class Holder:
@@ -112,6 +118,7 @@ def role_finding(
         controls=controls,
         severity=severity,
         detail=text,
+        unset=subject.unset(setting),
     )
 
 

@@ -1,0 +1,44 @@
+"""The options of ``validate``: which roles to show, and the output format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., object])
+
+#: ``validate --show`` given without a role: every role.
+SHOW_EVERY_ROLE = ""
+
+_OPTIONS = [
+    click.option(
+        "--show",
+        metavar="ROLE",
+        is_flag=False,
+        flag_value=SHOW_EVERY_ROLE,
+        default=None,
+        help="Print one role (display name, template id or file name) with each setting's "
+        "value and the file:line it came from; without ROLE, every role.",
+    ),
+    click.option(
+        "--show-all",
+        is_flag=True,
+        help="Print the fully resolved settings of every role (long: --show ROLE prints one).",
+    ),
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        help="json: one document on stdout whatever happens, errors included "
+        "(schemas/validate-result.schema.json).",
+    ),
+]
+
+
+def validate_options(func: F) -> F:
+    for option in reversed(_OPTIONS):
+        func = option(func)
+    return func

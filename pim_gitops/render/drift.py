@@ -1,0 +1,210 @@
+"""Drift in words: what changed in the tenant, seen from the repository.
+
+A plan's change holds the tenant's value as ``before`` and the repository's as ``after``.
+Drift is read the other way round: the repository is what was applied, so a tenant that
+allows 8 hours where the repository says 2 had its limit *raised in the tenant from 2 hours
+to 8 hours*. How a difference is worded follows the setting's kind: durations and counts are
+raised or lowered (no limit is the highest), switches turned on or off, lists gain or lose
+entries, anything else is changed. ``render_drift`` (the ``drift`` command's issue body) and
+the report use these words, so both say the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from pim_gitops.plan import Plan, plan_document
+from pim_gitops.wire import DurationError, parse_duration
+
+#: ``role id`` → (lastModifiedDateTime, lastModifiedBy) of the role's policy in the tenant.
+Modified = dict[str, tuple[str | None, str | None]]
+
+_SWITCHES = ("allow_permanent", "required", "default_recipients")
+_LISTS = ("require", "approvers", "recipients")
+_LEVELS = {True: "critical only", False: "all", None: "none"}
+
+
+def duration_words(seconds: int | None) -> str:
+    """``1 hour``, ``8 hours``, ``15 days``; ``no limit`` for ``None``."""
+    if seconds is None:
+        return "no limit"
+    hours, rest = divmod(seconds, 3600)
+    if rest == 0 and hours % 24 == 0 and hours >= 24:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''}"
+    if rest == 0:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = seconds // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _seconds(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(str(value))
+    except DurationError:
+        return None
+
+
+def setting_kind(path: str) -> str:
+    """``duration``, ``switch``, ``list``, ``level`` or ``text``, from the setting's path."""
+    leaf = path.rsplit(".", 1)[-1]
+    if leaf == "max_duration":
+        return "duration"
+    if leaf in _SWITCHES:
+        return "switch"
+    if leaf in _LISTS:
+        return "list"
+    if leaf == "critical_only":
+        return "level"
+    return "text"
+
+
+def value_words(path: str, value: Any) -> str:
+    """A setting's value as the report shows it."""
+    kind = setting_kind(path)
+    if kind == "duration":
+        return duration_words(_seconds(value))
+    if kind == "switch":
+        return "on" if value else "off"
+    if kind == "list":
+        return ", ".join(str(v) for v in value) if value else "none"
+    if kind == "level":
+        return _LEVELS.get(value, str(value))
+    return "not set" if value in (None, "") else str(value)
+
+
+def _duration_change(tenant: Any, repo: Any) -> str:
+    """Raised or lowered; no limit counts as the highest."""
+    t, r = _seconds(tenant), _seconds(repo)
+    higher = r is not None and (t is None or t > r)
+    verb = "raised" if higher else "lowered"
+    return f"{verb} in the tenant from {duration_words(r)} to {duration_words(t)}"
+
+
+def _list_change(tenant: Any, repo: Any) -> str:
+    have, want = list(tenant or ()), list(repo or ())
+    added = [v for v in have if v not in want]
+    removed = [v for v in want if v not in have]
+    parts = []
+    if added:
+        parts.append(", ".join(map(str, added)) + " added")
+    if removed:
+        parts.append(", ".join(map(str, removed)) + " removed")
+    return "in the tenant, " + " and ".join(parts) if parts else "reordered in the tenant"
+
+
+def setting_change_words(path: str, tenant: Any, repo: Any) -> str:
+    """What changed in the tenant: ``raised in the tenant from 2 hours to 8 hours``."""
+    kind = setting_kind(path)
+    if kind == "duration":
+        return _duration_change(tenant, repo)
+    if kind == "switch":
+        return f"turned {'on' if tenant else 'off'} in the tenant"
+    if kind == "list":
+        return _list_change(tenant, repo)
+    if kind == "text" and repo in (None, ""):
+        return f"set in the tenant to {tenant}"
+    if kind == "text" and tenant in (None, ""):
+        return f"cleared in the tenant (was {repo})"
+    return f"changed in the tenant from {value_words(path, repo)} to {value_words(path, tenant)}"
+
+
+def _span(value: dict[str, str]) -> str:
+    end = value.get("end", "?")
+    until = "permanent" if end == "permanent" else f"ends {end}"
+    return f"starts {value['start']}, {until}" if "start" in value else until
+
+
+def assignment_change_words(tenant: dict[str, str] | None, repo: dict[str, str] | None) -> str:
+    """An assignment that differs, from the tenant's side."""
+    if repo is None:
+        return f"held in the tenant ({_span(tenant or {})}), not in the repository"
+    if tenant is None:
+        return f"in the repository ({_span(repo)}), not held in the tenant"
+    return f"{_span(tenant)} in the tenant; the repository says {_span(repo)}"
+
+
+@dataclass(frozen=True)
+class DriftLine:
+    """One difference: what it is about (a setting path or ``kind principal``) and words."""
+
+    subject: str
+    words: str
+
+
+def modified_words(role_id: str, modified: Modified) -> str:
+    """``last modified 2026-10-15T09:00:00Z by Portal admin``, or ``""`` when Graph says
+    nothing."""
+    when, who = modified.get(role_id, (None, None))
+    if not when:
+        return ""
+    return f"last modified {when}" + (f" by {who}" if who else "")
+
+
+def drift_line(change: dict[str, Any], modified: Modified | None = None) -> DriftLine:
+    """One change of a plan document worded as drift, with the policy's last modification
+    (when ``modified`` is given and Graph names it) and what the repository says."""
+    tenant, repo = change["before"], change["after"]
+    if change["kind"] == "assignment":
+        subject = f"{change['schedule']} {change['principal']['ref']}"
+        return DriftLine(subject, assignment_change_words(tenant, repo))
+    path = change["path"]
+    words = setting_change_words(path, tenant, repo)
+    when = modified_words(change["role"]["id"], modified or {})
+    tail = f"; {when}" if when else ""
+    return DriftLine(path, f"{words}{tail}; the repository says {value_words(path, repo)}")
+
+
+def drift_by_role(plan: Plan, modified: Modified) -> list[tuple[str, str, list[DriftLine]]]:
+    """(role name, role id, its worded differences), in the plan's order."""
+    changes: list[dict[str, Any]] = plan_document(plan)["changes"]
+    out = []
+    for (name, role_id), items in groupby(
+        changes, key=lambda c: (c["role"]["name"], c["role"]["id"])
+    ):
+        out.append((name, role_id, [drift_line(c, modified) for c in items]))
+    return out
+
+
+def drift_total(plan: Plan) -> str:
+    s = plan.summary
+    return (
+        f"Drift: {s.add} missing from the tenant, {s.change} changed there, "
+        f"{s.remove} only in the tenant."
+    )
+
+
+def render_drift(plan: Plan, policies: Modified) -> str:
+    """A drift report (markdown) for an issue body: per role, what changed in the tenant
+    against the repository, with who last modified the role's policy when Graph says so."""
+    if plan.empty:
+        return "### PIM drift\n\nNo drift: the tenant matches the policy repository.\n"
+    lines = [
+        "### PIM drift",
+        "",
+        "The tenant differs from the policy repository. `apply` would revert these changes:",
+        "",
+    ]
+    for role, role_id, items in drift_by_role(plan, policies):
+        when = modified_words(role_id, policies)
+        lines.append(f"#### {role}" + (f" — policy {when}" if when else ""))
+        lines += ["", *[f"- `{d.subject}`: {d.words}" for d in items], ""]
+    lines.append(drift_total(plan))
+    return "\n".join(lines) + "\n"
+
+
+def render_drift_text(plan: Plan, policies: Modified) -> str:
+    """The same words as ``render_drift``, as plain text for a terminal or a log."""
+    if plan.empty:
+        return "No drift: the tenant matches the policy repository.\n"
+    lines = []
+    for role, role_id, items in drift_by_role(plan, policies):
+        when = modified_words(role_id, policies)
+        lines.append(f'role "{role}"' + (f" (policy {when})" if when else ""))
+        lines += [f"  {d.subject}: {d.words}" for d in items]
+        lines.append("")
+    lines.append(drift_total(plan))
+    return "\n".join(lines) + "\n"
