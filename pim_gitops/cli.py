@@ -3,8 +3,9 @@
 The work is in ``pim_gitops.commands``; each command here hands it the ``Console`` made
 once in the group callback and the ``CommandOptions`` of the run, and exits with the code
 it returns. Exit codes: 0 ok / no changes, 1 error or blocking findings, 2 changes present
-(``plan --detailed-exitcode`` and ``drift``). Usage errors exit 1 too, so 2 always means
-"changes present". No traceback reaches a user unless ``--debug`` asks for it.
+(``plan --detailed-exitcode`` and ``drift``), 3 apply would refuse (``plan``). Usage errors
+exit 1 too, so 2 always means "changes present". No traceback reaches a user unless
+``--debug`` asks for it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import click
 
 from pim_gitops import __version__
 from pim_gitops.commands import CommandOptions, describe_error
-from pim_gitops.commands.applying import apply_options
+from pim_gitops.commands.applying import apply_command, apply_options
 from pim_gitops.commands.lint_options import lint_options
+from pim_gitops.commands.plan_options import PLAN_EPILOG, plan_options
+from pim_gitops.commands.planning import plan_command, show_saved_plan
 from pim_gitops.commands.validate_options import validate_options
 from pim_gitops.console import ColorChoice, Console, color_option, make_console
 from pim_gitops.errors import PimGitopsError
@@ -277,37 +280,34 @@ def snapshot(obj: CliOptions, out: str, policy: str | None) -> int:
     return write_tenant_snapshot(obj.console, obj.options, out, policy)
 
 
-@cli.command()
+@cli.command(epilog=PLAN_EPILOG)
 @directory_argument
 @snapshot_option("Plan against a snapshot file instead of the live tenant.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
-@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
-@click.option("-v", "--verbose", is_flag=True, help="Also list unmanaged roles and scopes.")
-@click.option(
-    "--base",
-    metavar="DIR|GIT_REF",
-    help="Mark each change as from this pull request or as reverting drift.",
-)
+@plan_options
 @click.pass_obj
 @handle_errors
 def plan(obj: CliOptions, directory: str, **flags: Any) -> int:
-    """Show what apply would change in the tenant."""
-    from pim_gitops.commands.planning import show_plan
-
-    return show_plan(obj.console, obj.options, directory, **flags)
+    """Show what apply would change in the tenant, and what apply would refuse."""
+    return plan_command(obj.console, obj.options, directory, os.environ, **flags)
 
 
 @cli.command()
 @apply_options
 @click.pass_obj
 @handle_errors
-def apply(obj: CliOptions, target: str, policy: str, horizon: str, **flags: Any) -> int:
+def apply(obj: CliOptions, target: str, **flags: Any) -> int:
     """Apply a saved plan (PLAN file) or plan-and-apply a policy directory."""
-    from pim_gitops.commands.applying import apply_target, make_guards
+    return apply_command(obj.console, obj.options, target, os.environ, **flags)
 
-    guards, rest = make_guards(horizon, flags)
-    return apply_target(obj.console, obj.options, target, guards=guards, policy=policy, **rest)
+
+@cli.command()
+@click.argument("plan_file", metavar="PLAN", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.pass_obj
+@handle_errors
+def show(obj: CliOptions, plan_file: str, fmt: str) -> int:
+    """Render a saved plan (from `plan --out`) as plan does; no Graph call."""
+    return show_saved_plan(obj.console, plan_file, fmt=fmt)
 
 
 @cli.command()

@@ -148,7 +148,7 @@ def until(moment: datetime) -> str:
     return f"usable until {format_instant(moment)}"
 
 
-WORSE = " ({flag} to override)"
+WORSE = " (allowed only with {flag} / PIM_GITOPS_ALLOW={name})"
 AS_BEFORE = "; already so before this plan, which does not worsen it"
 
 
@@ -183,7 +183,8 @@ def removals_message(count: int, cap: int) -> str:
     return (
         f"max-removals: the plan reduces access {count} time{'' if count == 1 else 's'} "
         "(removals, nearer or new ends), "
-        f"more than --max-removals {cap}: {listed}"
+        f"more than --max-removals {cap}: {listed} "
+        f"(allowed only with --max-removals {count} / PIM_GITOPS_MAX_REMOVALS={count})"
     )
 
 
@@ -228,7 +229,9 @@ def bg_text(account: str, before: str, after: str) -> str:
 
 
 def bg_refused(account: str, before: str, after: str) -> str:
-    return bg_text(account, before, after) + WORSE.format(flag="--allow-break-glass-change")
+    return bg_text(account, before, after) + WORSE.format(
+        flag="--allow-break-glass-change", name="break-glass-change"
+    )
 
 
 def both_break_glass() -> TenantState:
@@ -330,7 +333,7 @@ def test_removing_the_last_eligible_pra_is_refused() -> None:
     assert pra_check(made, before) == Verdict(
         problems=(
             pra_text("permanent", "no usable access", ref(ALICE))
-            + WORSE.format(flag="--allow-no-pra-eligible"),
+            + WORSE.format(flag="--allow-no-pra-eligible", name="no-pra-eligible"),
         )
     )
     # Active holders now count as a path too: Bob's active PRA keeps one.
@@ -375,7 +378,7 @@ def test_removing_the_apply_identitys_active_role_is_lockout(role: str) -> None:
             "self-lockout: the apply identity sp:apply must keep an active Global "
             "Administrator or Privileged Role Administrator (itself or through a group), which "
             f"lets it write PIM, past {UNTIL} (today: permanent; after the plan: no usable "
-            "access) (--allow-self-lockout to override)",
+            "access) (allowed only with --allow-self-lockout / PIM_GITOPS_ALLOW=self-lockout)",
         )
     )
 
@@ -408,7 +411,7 @@ def test_no_declared_apply_identity_means_no_lockout_check() -> None:
 def test_plan_for_another_tenant_id_is_refused() -> None:
     assert other_tenant(plan(tenant_id=OTHER), tenant(), ORGANIZATION) == [
         f"other-tenant: the plan was made for tenant {OTHER}, but this is {TENANT} "
-        "(--allow-other-tenant to override)"
+        "(allowed only with --allow-other-tenant / PIM_GITOPS_ALLOW=other-tenant)"
     ]
 
 
@@ -430,7 +433,8 @@ def test_unknown_declared_tenant_is_refused() -> None:
     problems = other_tenant(plan(declared_tenant="Fabrikam.com"), tenant(), ORGANIZATION)
     assert problems == [
         "other-tenant: the policy declares tenant 'fabrikam.com', but the signed-in tenant is "
-        f"['{TENANT}', 'contoso.com', 'contoso.onmicrosoft.com'] (--allow-other-tenant)"
+        f"['{TENANT}', 'contoso.com', 'contoso.onmicrosoft.com'] "
+        "(allowed only with --allow-other-tenant / PIM_GITOPS_ALLOW=other-tenant)"
     ]
 
 

@@ -606,10 +606,12 @@ def test_an_existing_violation_warns_and_unrelated_changes_apply(
 
 
 def test_refusals_are_rendered_in_text_and_markdown() -> None:
+    from pim_gitops.plan import Refusal
     from pim_gitops.render.plan import render_markdown, render_text
 
-    shown = plan(remove(ga("bg1"))).model_copy(update={"refusals": ("break-glass: lost",)})
-    assert "apply will refuse: break-glass: lost" in render_text(shown)
+    lost = Refusal(guard="break-glass", message="break-glass: lost", override="by a flag")
+    shown = plan(remove(ga("bg1"))).model_copy(update={"refusals": (lost,)})
+    assert "apply will refuse: break-glass: lost (by a flag)" in render_text(shown)
     assert "> [!CAUTION]\n> **apply will refuse:** break-glass: lost" in render_markdown(shown)
 
 

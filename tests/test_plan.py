@@ -580,7 +580,10 @@ def test_golden_refusal(tmp_path: Path) -> None:
     roles = {"ga.yaml": "role: Global Administrator\nactive_assignment: {allow_permanent: true}\n"}
     plan = tiny_plan(tmp_path, roles, tenant, pim)
     assert plan.summary == Summary(add=0, change=0, remove=1)
-    assert len(plan.refusals) == 1 and plan.refusals[0].startswith("break-glass:")
+    assert [r.guard for r in plan.refusals] == ["break-glass"] and plan.refused == plan.refusals
+    assert plan.refusals[0].override == (
+        "allowed only with --allow-break-glass-change / PIM_GITOPS_ALLOW=break-glass-change"
+    )
     check_golden("refusal.txt", render_text(plan))
     check_golden("refusal.md", render_markdown(plan))
 
@@ -595,11 +598,11 @@ def test_golden_markdown_truncation(tmp_path: Path) -> None:
     plan = tiny_plan(tmp_path, roles, tiny_tenant(*names))
     full = render_markdown(plan)
     assert full.count("<details>") == 3 and "_Truncated" not in full
-    # 500 characters hold the summary (122 characters), the first role section (166) and the
-    # room kept for the truncation note (about 130), not a second section (148): two are left
-    # out.
-    short = render_markdown(plan, limit=500)
-    assert len(short) <= 500 and short.count("<details>") == 1
+    # 420 characters hold the summary (122 characters), the first role section (about 130)
+    # and the room kept for the truncation note (about 130), not a second section (about
+    # 120): two are left out.
+    short = render_markdown(plan, limit=420)
+    assert len(short) <= 420 and short.count("<details>") == 1
     assert "_Truncated: 2 more role sections not shown" in short
     check_golden("truncated.md", short)
 
@@ -618,7 +621,7 @@ def test_golden_json_of_a_two_operation_plan(
     assert [op.op for op in plan.operations] == ["patch_rule", "schedule"]
     text = render_json(plan)
     data = json.loads(text)
-    assert data["format_version"] == FORMAT_VERSION == 2
+    assert data["format_version"] == FORMAT_VERSION == 3
     assert data["summary"] == {"add": 1, "change": 1, "remove": 0}
     create = next(c for c in data["changes"] if c["action"] == "create")
     assert {"address", "action", "before", "after", "role", "principal"} <= set(create)

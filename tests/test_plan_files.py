@@ -60,16 +60,16 @@ def refused(data: Any) -> str:
 
 def test_format_version_1_is_refused_with_a_clear_message(plan: Plan) -> None:
     data = {**document(plan), "format_version": 1}
-    assert FORMAT_VERSION == 2
+    assert FORMAT_VERSION == 3
     assert refused(data) == (
         "plan.json: plan format_version 1 is not supported by this pim-gitops "
-        "(it reads format_version 2); make a new plan with this version"
+        "(it reads format_version 3); make a new plan with this version"
     )
 
 
 def test_a_newer_format_version_is_refused(plan: Plan) -> None:
     data = {**document(plan), "format_version": FORMAT_VERSION + 1}
-    assert "format_version 3 is not supported" in refused(data)
+    assert "format_version 4 is not supported" in refused(data)
 
 
 def test_a_file_without_format_version_is_not_a_plan() -> None:

@@ -257,8 +257,9 @@ def test_removing_both_break_glass_accounts_is_refused_with_or_without_the_propo
     planned = run(live, "plan", str(out), "--format", "json")
     refusals = json.loads(planned.output[planned.output.index("{") :])["refusals"]
     # Carol It keeps her permanent (direct) assignment: the reduction, not "none left"
-    assert [r.split(":")[0] for r in refusals] == [GUARD], refusals
-    assert "bg1@" in refusals[0] and "bg2@" in refusals[0] and "carol" not in refusals[0]
+    assert [r["guard"] for r in refusals] == [GUARD], refusals
+    message = refusals[0]["message"]
+    assert "bg1@" in message and "bg2@" in message and "carol" not in message
     refused = run(live, "apply", str(out), "--auto-approve")
     assert refused.exit_code == 1, refused.output
     assert f"{GUARD}:" in refused.output and "bg2@contoso.onmicrosoft.com" in refused.output

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pim_gitops.access import (
-    DEFAULT_HORIZON,
     FOREVER,
     Window,
     acting_as,
@@ -25,6 +24,7 @@ from pim_gitops.access import (
     only_through,
     principal_problem,
 )
+from pim_gitops.apply.overrides import GUARD_ALLOWS, Guards, allow_hint, removals_hint
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
 from pim_gitops.apply.tenant_guard import other_tenant as other_tenant
 from pim_gitops.apply.tenant_guard import tenant_names as tenant_names
@@ -40,19 +40,6 @@ ROLE_NAMES = {
     GLOBAL_ADMINISTRATOR: "Global Administrator",
     PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator",
 }
-
-
-@dataclass(frozen=True)
-class Guards:
-    """The operator's limits and overrides (``apply --max-removals``, ``--allow-…``,
-    ``--guard-horizon``)."""
-
-    max_removals: int = 10
-    allow_break_glass_change: bool = False
-    allow_no_pra_eligible: bool = False
-    allow_other_tenant: bool = False
-    allow_self_lockout: bool = False
-    horizon: timedelta = DEFAULT_HORIZON
 
 
 @dataclass(frozen=True)
@@ -76,7 +63,6 @@ class _Floor:
     after: datetime | None
     need: datetime
     permanent: bool = False
-    flag: str = ""
     details: tuple[str, ...] = field(default=())
 
     def holds(self, value: datetime | None) -> bool:
@@ -93,7 +79,7 @@ class _Floor:
         )
         text += "".join(f"; {d}" for d in self.details)
         if _key(self.after) < _key(self.before):
-            return Verdict(problems=(f"{text} ({self.flag} to override)",))
+            return Verdict(problems=(f"{text} ({allow_hint(GUARD_ALLOWS[self.guard])})",))
         return Verdict(warnings=(f"{text}; already so before this plan, which does not worsen it",))
 
 
@@ -123,7 +109,8 @@ def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
         return [
             f"max-removals: the plan reduces access {plural(len(found), 'time')} (removals, "
             "nearer or "
-            f"new ends), more than --max-removals {max_removals}: {listed}"
+            f"new ends), more than --max-removals {max_removals}: {listed} "
+            f"({removals_hint(len(found))})"
         ]
     return []
 
@@ -173,7 +160,6 @@ def break_glass_lost(
             lasts(after, later),
             window.until,
             permanent=True,
-            flag="--allow-break-glass-change",
             details=(f"the account is {problem}",) if problem else (),
         ).verdict()
     return verdict
@@ -228,7 +214,6 @@ def last_pra_path_removed(
         lasts(list(tenant.assignments), tenant),
         lasts(after, later),
         window.until,
-        flag="--allow-no-pra-eligible",
         details=tuple(details),
     ).verdict()
 
@@ -265,7 +250,6 @@ def self_lockout(
         before,
         lasts(after, later),
         window.until,
-        flag="--allow-self-lockout",
     ).verdict()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pim_gitops.apply.overrides import allow_hint
 from pim_gitops.plan import Plan
 from pim_gitops.state import TenantState
 
@@ -25,13 +26,13 @@ def other_tenant(
     if plan.tenant_id and tenant.tenant_id and plan.tenant_id != tenant.tenant_id:
         problems.append(
             f"other-tenant: the plan was made for tenant {plan.tenant_id}, but this is "
-            f"{tenant.tenant_id} (--allow-other-tenant to override)"
+            f"{tenant.tenant_id} ({allow_hint('other-tenant')})"
         )
     wanted = (plan.guards.tenant if declared is None else declared).lower()
     names = tenant_names(tenant, organization)
     if wanted and wanted not in names:
         problems.append(
             f"other-tenant: the policy declares tenant {wanted!r}, but the signed-in "
-            f"tenant is {sorted(names)} (--allow-other-tenant)"
+            f"tenant is {sorted(names)} ({allow_hint('other-tenant')})"
         )
     return problems

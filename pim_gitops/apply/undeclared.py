@@ -31,6 +31,7 @@ from pim_gitops.access import (
     lasts_until,
     principal_problem,
 )
+from pim_gitops.apply.overrides import allow_hint
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.state import Assignment, TenantState
 from pim_gitops.wire import format_instant
@@ -38,7 +39,7 @@ from pim_gitops.wire import format_instant
 GUARD = "undeclared-break-glass"
 ADVICE = (
     "declare your emergency access accounts under break_glass: in pim.yaml (apply then "
-    "guards exactly those), or pass --allow-break-glass-change to override"
+    f"guards exactly those) ({allow_hint('break-glass-change')})"
 )
 #: The access guards' two findings: what refuses the plan, what it only warns about.
 Findings = tuple[tuple[str, ...], tuple[str, ...]]

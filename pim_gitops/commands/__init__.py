@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     OK = 0
     ERROR = 1  # an error, blocking lint findings, or changes not in effect after apply
     CHANGES = 2  # changes present: plan --detailed-exitcode, drift
+    REFUSED = 3  # plan --detailed-exitcode: apply would refuse the plan (wins over 2)
 
 
 @dataclass(frozen=True)

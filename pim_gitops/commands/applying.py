@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pim_gitops.commands import CommandOptions, ExitCode
+from pim_gitops.commands.guard_options import guard_options
 from pim_gitops.console import APPROVE_DETAIL, APPROVE_QUESTION, Console
 from pim_gitops.wording import plural
 
@@ -24,14 +25,6 @@ DEFAULT_POLICY = "policies"
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
-#: The flags of ``apply`` that become ``Guards`` fields.
-GUARD_FLAGS = (
-    "max_removals",
-    "allow_break_glass_change",
-    "allow_no_pra_eligible",
-    "allow_other_tenant",
-    "allow_self_lockout",
-)
 
 
 def apply_options(func: F) -> F:
@@ -49,64 +42,30 @@ def apply_options(func: F) -> F:
             help="Applying a PLAN file: the policy repository it must have been made from "
             "(the guards' inputs are recomputed from it, never read from the file).",
         ),
-        click.option(
-            "--max-removals",
-            "--max-reductions",
-            "max_removals",
-            default=10,
-            show_default=True,
-            type=click.IntRange(0),
-            help="Most reductions of access: removals, nearer ends, permanent → expiring.",
-        ),
-        click.option(
-            "--guard-horizon",
-            "horizon",
-            default="PT24H",
-            show_default=True,
-            metavar="DURATION",
-            help="Access that ends within this long after the run counts as lost (ISO 8601).",
-        ),
-        click.option("--allow-break-glass-change", is_flag=True),
-        click.option("--allow-no-pra-eligible", is_flag=True),
-        click.option("--allow-other-tenant", is_flag=True),
-        click.option("--allow-self-lockout", is_flag=True),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
         click.option(
             "--dry-run", is_flag=True, help="Print the requests apply would send; write nothing."
         ),
     ]
+    func = guard_options(func)
     for option in reversed(options):
         func = option(func)
     return func
 
 
-#: The shortest ``--guard-horizon``: an hour, longer than any activation can take to request.
-MIN_HORIZON_SECONDS = 3600
+def apply_command(
+    console: Console,
+    options: CommandOptions,
+    target: str,
+    environ: Mapping[str, str],
+    **flags: Any,
+) -> int:
+    """``pim-gitops apply``: the guard options and ``environ`` (``PIM_GITOPS_ALLOW``,
+    ``PIM_GITOPS_MAX_REMOVALS``) made into ``Guards``, then ``apply_target``."""
+    from pim_gitops.commands.guard_options import make_guards
 
-
-def make_guards(horizon: str, flags: dict[str, Any]) -> tuple[Guards, dict[str, Any]]:
-    """``Guards`` from the command line, and the flags that are not guards."""
-    from datetime import timedelta
-
-    import click
-
-    from pim_gitops.apply import Guards
-    from pim_gitops.wire import DurationError, parse_duration
-
-    try:
-        seconds = parse_duration(horizon)
-    except DurationError as exc:
-        raise click.BadParameter(str(exc), param_hint="--guard-horizon") from None
-    if seconds < MIN_HORIZON_SECONDS:
-        # A horizon of minutes would let an expiry minutes away pass every guard.
-        raise click.BadParameter(
-            f"{horizon} is shorter than PT1H; access that ends within the hour would not "
-            "count as lost (use the --allow-… flag of the guard you mean to lift instead)",
-            param_hint="--guard-horizon",
-        )
-    chosen = {k: v for k, v in flags.items() if k in GUARD_FLAGS}
-    rest = {k: v for k, v in flags.items() if k not in GUARD_FLAGS}
-    return Guards(**chosen, horizon=timedelta(seconds=seconds)), rest
+    guards, rest = make_guards(flags, environ)
+    return apply_target(console, options, target, guards=guards, **rest)
 
 
 def apply_target(
@@ -188,6 +147,7 @@ def plan_and_apply(
     dry_run: bool = False,
 ) -> int:
     """CI: plan and apply in one Graph session from one read (no human wait in between)."""
+    from pim_gitops.apply.refusals import with_guards
     from pim_gitops.commands.planning import read_live_plan
     from pim_gitops.workflow import load_desired
 
@@ -195,6 +155,7 @@ def plan_and_apply(
 
     async def go(transport: GraphTransport) -> ApplyResult | None:
         snapshot, state, plan = await read_live_plan(console, transport, desired, options)
+        plan = with_guards(plan, state, options.now, guards)
         _show_plan(console, plan, fmt)
         if plan.empty:
             return None
@@ -214,10 +175,11 @@ def confirm_and_apply(
     it may have moved while they read the plan)."""
     import click
 
+    from pim_gitops.apply.refusals import with_guards
     from pim_gitops.commands.planning import live_plan
 
-    _, plan = live_plan(console, options, directory)
-    _show_plan(console, plan, fmt)
+    state, plan = live_plan(console, options, directory)
+    _show_plan(console, with_guards(plan, state, options.now, guards), fmt)
     if plan.empty:
         return ExitCode.OK
     if not console.interactive:

@@ -210,12 +210,14 @@ def build_plan(
 
 
 def with_refusals(plan: Plan, tenant: TenantState, now: datetime) -> Plan:
-    """The plan with what apply's default guards would refuse, and their warnings."""
-    from pim_gitops.apply.guards import plan_refusals
+    """The plan with what apply's default guards would refuse, and their warnings (``plan``
+    judges the refusals again under the run's overrides: ``apply.refusals.with_guards``)."""
+    from pim_gitops.apply.overrides import Guards
+    from pim_gitops.apply.refusals import judge_plan
 
-    verdict = plan_refusals(plan, tenant, now)
+    refusals, verdict = judge_plan(plan, tenant, now, Guards())
     return plan.model_copy(
-        update={"refusals": verdict.problems, "warnings": plan.warnings + verdict.warnings}
+        update={"refusals": refusals, "warnings": plan.warnings + verdict.warnings}
     )
 
 

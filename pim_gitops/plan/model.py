@@ -19,7 +19,7 @@ from pim_gitops.state import Kind, Leaf
 from pim_gitops.wire import format_instant
 
 #: Bumped on every breaking change of the plan file; other versions are refused.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 Instant = Annotated[AwareDatetime, PlainSerializer(format_instant, return_type=str)]
 Origin = Literal["pull-request", "drift"]
@@ -217,6 +217,21 @@ class GuardFacts(Frozen):
     apply_identity: str | None = None
 
 
+class Refusal(Frozen):
+    """A guard apply would refuse the plan by: the guard (as ``--allow-`` flags and
+    ``PIM_GITOPS_ALLOW`` name it, ``apply/overrides.py``), what it found, what would allow
+    it, and, when the run allows it, by what (the flag or the environment variable)."""
+
+    guard: str
+    message: str
+    #: The flag or variable that would let apply through (``allowed only with …``); empty
+    #: when nothing can (a guard no override lifts).
+    override: str = ""
+    #: ``--allow-break-glass-change``, ``PIM_GITOPS_ALLOW``, ``--max-removals 20``…: the
+    #: run allows it; ``None``: apply would refuse.
+    allowed_by: str | None = None
+
+
 class ScopedAssignment(Frozen):
     role_id: str
     principal_id: str
@@ -240,10 +255,16 @@ class Plan(Frozen):
     #: start later were not compared (``outside.py``).
     unlisted_requests: tuple[str, ...] = ()
     guards: GuardFacts = GuardFacts()
-    #: What apply with the default guards would refuse, found when the plan was made
-    #: (shown as "apply will refuse: …"; apply checks again and never reads these).
-    refusals: tuple[str, ...] = ()
+    #: What apply's guards (the run's limits and overrides) would refuse, found when the
+    #: plan was made: shown as "apply will refuse: …", or "allowed by …" when the run allows
+    #: it. Apply checks every guard again and never reads these.
+    refusals: tuple[Refusal, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.operations
+
+    @property
+    def refused(self) -> tuple[Refusal, ...]:
+        """The refusals the run does not allow: apply would refuse the plan."""
+        return tuple(r for r in self.refusals if r.allowed_by is None)

@@ -7,15 +7,19 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from pim_gitops.plan import Plan, plan_document
+from pim_gitops.plan import Plan, Refusal, plan_document
 
 # Plan text lives in render/plan_text.py; re-exported here for the renderers that use it.
 from pim_gitops.render.plan_text import COLOUR as COLOUR
 from pim_gitops.render.plan_text import SYMBOL as SYMBOL
 from pim_gitops.render.plan_text import change_line as change_line
 from pim_gitops.render.plan_text import render_text as render_text
+from pim_gitops.render.plan_text import role_change_lines
 from pim_gitops.wording import plural
 
+#: The width a code block in a PR comment shows without scrolling sideways (the
+#: conversation column at a common screen width).
+MARKDOWN_WIDTH = 100
 #: GitHub's limit on an issue or pull-request comment.
 GITHUB_COMMENT_LIMIT = 65_536
 
@@ -39,17 +43,58 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {s.add} to add, {s.change} to change, {s.remove} to remove."
 
 
+def refusal_line(refusal: Refusal) -> str:
+    """``apply will refuse: …`` with what would allow it, or ``allowed by …``."""
+    if refusal.allowed_by is not None:
+        return f"allowed by {refusal.allowed_by} (apply would refuse otherwise): {refusal.message}"
+    lifts = refusal.override or "no override lifts it"
+    return f"apply will refuse: {refusal.message} ({lifts})"
+
+
+#: Longest refusal message a markdown block shows (a removal cap lists every reduction).
+REFUSAL_CHARS = 4_000
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars] + f"… ({len(text) - chars} more characters)"
+
+
+def refusal_markdown(refusal: Refusal, *, chars: int = REFUSAL_CHARS) -> str:
+    """One refusal as a GitHub alert: CAUTION when apply would refuse, WARNING when the
+    run's overrides allow it."""
+    message = _cut(refusal.message, chars)
+    if refusal.allowed_by is not None:
+        return (
+            f"> [!WARNING]\n> **allowed by {refusal.allowed_by}** (apply would refuse "
+            f"otherwise): {message}\n"
+        )
+    lifts = refusal.override or "no override lifts it"
+    return f"> [!CAUTION]\n> **apply will refuse:** {message} ({lifts})\n"
+
+
 def _by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     return [
         (name, list(items)) for name, items in groupby(changes, key=lambda c: c["role"]["name"])
     ]
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """A PR comment: summary table first, one collapsible section per role, under the limit."""
+TRUNCATED = "see the plan artifact or run `pim-gitops plan` locally"
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    limit: int = GITHUB_COMMENT_LIMIT,
+    refusals: bool = True,
+    title: str = "### pim-gitops plan",
+    more: str = TRUNCATED,
+) -> str:
+    """The plan in markdown: summary table first, the refusals (unless the PR comment shows
+    them above: ``render.comment``), one collapsible section per role, under ``limit``;
+    ``more`` says where the sections cut off are."""
     s = plan.summary
     head = [
-        "### pim-gitops plan",
+        title,
         "",
         "| add | change | remove |",
         "|---:|---:|---:|",
@@ -59,20 +104,20 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
         "",
     ]
     for warning in plan.warnings:
-        head.append(f"> [!WARNING]\n> {warning}\n")
-    for problem in plan.refusals:
-        head.append(f"> [!CAUTION]\n> **apply will refuse:** {problem}\n")
+        head.append(f"> [!WARNING]\n> {_cut(warning, REFUSAL_CHARS)}\n")
+    if refusals:
+        head += [refusal_markdown(r) for r in plan.refusals]
     sections = []
     for role, changes in _by_role(_changes(plan)):
-        body = "\n".join(change_line(c) for c in changes)
+        body = "\n".join(role_change_lines(changes, width=MARKDOWN_WIDTH))
         sections.append(
             f"<details><summary><b>{role}</b> — {plural(len(changes), 'change')}</summary>\n\n"
             f"```diff\n{body}\n```\n</details>\n"
         )
     out = "\n".join(head) + "\n"
-    note = "\n_Truncated: {n} not shown; see the plan artifact or run `pim-gitops plan` locally._\n"
     for index, section in enumerate(sections):
-        truncated = note.format(n=plural(len(sections) - index, "more role section"))
+        cut = plural(len(sections) - index, "more role section")
+        truncated = f"\n_Truncated: {cut} not shown; {more}._\n"
         if len(out) + len(section) + len(truncated) + 20 > limit:
             out += truncated
             break

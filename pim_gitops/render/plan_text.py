@@ -28,6 +28,7 @@ CONTINUATION = "    "
 NOTE_STYLE = (
     ("warning:", "yellow"),
     ("apply will refuse:", "bold red"),
+    ("allowed by", "yellow"),
     ("unmanaged", "dim"),
 )
 ORIGIN = {
@@ -130,7 +131,9 @@ def _escape(text: str) -> str:
 
 def _notes(plan: Plan, verbose: bool) -> list[str]:
     lines = [f"warning: {warning}" for warning in plan.warnings]
-    lines += [f"apply will refuse: {problem}" for problem in plan.refusals]
+    from pim_gitops.render.plan import refusal_line
+
+    lines += [refusal_line(r) for r in plan.refusals]
     if verbose and plan.unmanaged_roles:
         lines.append(
             f"unmanaged roles ({len(plan.unmanaged_roles)}, untouched): "
