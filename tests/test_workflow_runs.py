@@ -1,0 +1,214 @@
+"""The workflows as a policy repository runs them: the example caller workflow
+(examples/policy-repo/.github/workflows/pim.yml) calling this repository's reusable
+workflows, run by the local runner (tests/workflows) against the emulator, with a fake `gh`
+that records what GitHub was asked."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pim_gitops.demo import SAMPLE_TENANT
+from pim_gitops.tenantgen import SAMPLE_NOW
+from tests.conftest import ROOT, Live
+from tests.workflows.runner import Runner, RunResult, Trigger
+
+CALLER = ROOT / "examples" / "policy-repo" / ".github" / "workflows" / "pim.yml"
+NOW = SAMPLE_NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+TENANT_ID = "7f3c9a42-1d5e-4b8a-9c6f-2e1d0a9b8c7d"
+VARIABLES = {
+    "PIM_TENANT_ID": TENANT_ID,
+    "PIM_READ_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
+    "PIM_WRITE_CLIENT_ID": "22222222-2222-2222-2222-222222222222",
+}
+GA = Path("policies") / "roles" / "global-administrator.yaml"
+MARKER = "<!-- pim-gitops-plan -->"
+PR = 7
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "PATH": "/usr/bin:/bin",
+}
+
+Edit = Callable[[Path], None]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample tenant exported: a policy directory that plans to no changes."""
+    out = tmp_path_factory.mktemp("export") / "policies"
+    done = subprocess.run(
+        [sys.executable, "-m", "pim_gitops", "--now", NOW, "export"]
+        + ["--snapshot", str(SAMPLE_TENANT), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=GIT_ENV, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+class PolicyRepo:
+    """A git repository of policies: `main` (mirrored as `origin/main`) and a PR branch."""
+
+    def __init__(self, path: Path, exported: Path) -> None:
+        self.path = path
+        path.mkdir()
+        shutil.copytree(exported, path / "policies")
+        git(path, "init", "-q", "-b", "main")
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "policies exported from the tenant")
+        git(path, "update-ref", "refs/remotes/origin/main", "HEAD")
+        self.base = git(path, "rev-parse", "HEAD")
+
+    def commit(self, edit: Edit, message: str) -> str:
+        edit(self.path)
+        git(self.path, "commit", "-q", "-am", message)
+        return git(self.path, "rev-parse", "HEAD")
+
+    def branch(self, name: str) -> None:
+        git(self.path, "switch", "-q", "-c", name)
+
+    def merge_to_main(self) -> str:
+        """The PR merged: `main` at the PR's head (a fast-forward, as a merge leaves it)."""
+        head = git(self.path, "rev-parse", "HEAD")
+        git(self.path, "switch", "-q", "main")
+        git(self.path, "merge", "-q", "--ff-only", head)
+        git(self.path, "update-ref", "refs/remotes/origin/main", "HEAD")
+        return head
+
+
+def replace(old: str, new: str, path: Path = GA) -> Edit:
+    def edit(repo: Path) -> None:
+        file = repo / path
+        text = file.read_text()
+        assert old in text, (file, old)
+        file.write_text(text.replace(old, new, 1))
+
+    return edit
+
+
+SHORTER_ACTIVATION = replace("max_duration: PT2H", "max_duration: PT1H")
+BG2 = (
+    "    - principal: user:bg2@contoso.onmicrosoft.com  # Break Glass 2\n"
+    "      permanent: true\n"
+    "      adopted: {day}\n"
+    "      # justification: unknown (Graph does not keep it on schedules)\n"
+)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, exported: Path) -> PolicyRepo:
+    return PolicyRepo(tmp_path / "repo", exported)
+
+
+@pytest.fixture
+def runner(tmp_path: Path, repo: PolicyRepo, live: Live) -> Runner:
+    env = {"PIM_GITOPS_GRAPH_URL": live.url, "PIM_GITOPS_NOW": NOW}
+    return Runner(tmp_path / "runs", repo.path, env=env, variables=VARIABLES)
+
+
+def pull_request(repo: PolicyRepo) -> Trigger:
+    head = git(repo.path, "rev-parse", "HEAD")
+    event = {"pull_request": {"number": PR, "head": {"sha": head}}}
+    return Trigger(
+        "pull_request",
+        head,
+        event,
+        ref=f"refs/pull/{PR}/merge",
+        base_ref="main",
+        head_ref=git(repo.path, "branch", "--show-current"),
+    )
+
+
+def push(repo: PolicyRepo) -> Trigger:
+    return Trigger("push", git(repo.path, "rev-parse", "HEAD"))
+
+
+def schedule(repo: PolicyRepo) -> Trigger:
+    return Trigger("schedule", git(repo.path, "rev-parse", "HEAD"), {"schedule": "17 6 * * *"})
+
+
+def requests(run: RunResult, since: int = 0) -> list[tuple[str, str]]:
+    """The GitHub API calls of the fake gh, as (method, endpoint)."""
+    calls = run.gh()["calls"][since:]
+    return [(c["request"]["method"], c["request"]["endpoint"]) for c in calls if "request" in c]
+
+
+def gh_commands(run: RunResult, since: int = 0) -> list[list[str]]:
+    return [list(c["argv"][:2]) for c in run.gh()["calls"][since:]]
+
+
+def only_jobs(run: RunResult) -> dict[str, str]:
+    """The jobs that ran (caller/called) and their results, skipped ones left out."""
+    return {name: job.result for name, job in run.jobs.items() if job.result != "skipped"}
+
+
+# --- drift -------------------------------------------------------------------------------
+
+
+def raise_ga_activation(live: Live) -> None:
+    """Someone raises Global Administrator's activation in the portal: PT2H → PT8H."""
+    http = live.http
+    assignments = http.get(
+        "/policies/roleManagementPolicyAssignments",
+        params={
+            "$filter": "scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq "
+            "'62e90394-69f5-4237-9190-012177145e10'"
+        },
+    ).json()["value"]
+    policy = assignments[0]["policyId"]
+    rule = "Expiration_EndUser_Assignment"
+    path = f"/policies/roleManagementPolicies/{policy}/rules/{rule}"
+    body: dict[str, Any] = dict(http.get(path).json())
+    body = {k: v for k, v in body.items() if not k.startswith("@odata.context")}
+    body["maximumDuration"] = "PT8H"
+    response = http.patch(path, json=body)
+    assert response.status_code in (200, 204), response.text
+
+
+def test_the_drift_workflow_opens_its_issue_then_closes_it(
+    runner: Runner, repo: PolicyRepo, live: Live
+) -> None:
+    raise_ga_activation(live)
+    drifted = runner.run(CALLER, schedule(repo))
+    assert only_jobs(drifted) == {"drift": "success", "drift/drift": "success"}, drifted.job(
+        "drift/drift"
+    ).log
+    state = drifted.gh()
+    assert [label["name"] for label in state["labels"]] == ["pim-drift"]
+    [issue] = state["issues"]
+    assert issue["state"] == "open" and issue["labels"] == ["pim-drift"]
+    assert "Global Administrator" in issue["body"]
+    assert "Global Administrator" in drifted.job("drift/drift").summary
+    # The label is created before the issue that carries it.
+    assert gh_commands(drifted) == [
+        ["issue", "list"],
+        ["label", "create"],
+        ["issue", "create"],
+    ]
+
+    live.emulator.store.reset()  # the portal change is undone
+    matched = runner.run(CALLER, schedule(repo))
+    assert only_jobs(matched) == {"drift": "success", "drift/drift": "success"}
+    [issue] = matched.gh()["issues"]
+    assert issue["state"] == "closed"
+    assert issue["comments"] == ["The tenant matches the policy repository again."]
+    assert gh_commands(matched, since=3) == [["issue", "list"], ["issue", "close"]]
