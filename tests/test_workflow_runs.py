@@ -5,6 +5,7 @@ that records what GitHub was asked."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -47,9 +48,9 @@ Edit = Callable[[Path], None]
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample tenant exported: a policy directory that plans to no changes."""
     out = tmp_path_factory.mktemp("export") / "policies"
+    command = ["export", "--snapshot", str(SAMPLE_TENANT), "--out", str(out)]
     done = subprocess.run(
-        [sys.executable, "-m", "pim_gitops", "--now", NOW, "export"]
-        + ["--snapshot", str(SAMPLE_TENANT), "--out", str(out)],
+        [sys.executable, "-m", "pim_gitops", "--now", NOW, *command],
         capture_output=True,
         text=True,
         check=False,
@@ -212,3 +213,145 @@ def test_the_drift_workflow_opens_its_issue_then_closes_it(
     assert issue["state"] == "closed"
     assert issue["comments"] == ["The tenant matches the policy repository again."]
     assert gh_commands(matched, since=3) == [["issue", "list"], ["issue", "close"]]
+
+
+# --- pull request ------------------------------------------------------------------------
+
+
+def comments(run: RunResult) -> list[dict[str, Any]]:
+    return list(run.gh()["comments"].get(str(PR), []))
+
+
+def test_the_pr_workflow_posts_one_comment_and_updates_it_in_place(
+    runner: Runner, repo: PolicyRepo
+) -> None:
+    repo.branch("shorter-activation")
+    repo.commit(SHORTER_ACTIVATION, "Global Administrator: activation up to an hour")
+    first = runner.run(CALLER, pull_request(repo))
+    job = first.job("pull-request/plan")
+    assert only_jobs(first) == {"pull-request": "success", "pull-request/plan": "success"}, job.log
+    assert requests(first) == [
+        ("GET", f"repos/contoso/pim-policies/issues/{PR}/comments"),
+        ("POST", f"repos/contoso/pim-policies/issues/{PR}/comments"),
+    ]
+    [comment] = comments(first)
+    assert comment["body"].startswith(MARKER)
+    assert "PT1H" in comment["body"] and "Global Administrator" in comment["body"]
+    assert "PT1H" in job.summary
+    assert first.services.uploads == [
+        {"name": "pim-plan", "files": ["plan.json", "plan.md", "plan.txt"]}
+    ]
+    artifact = first.services.artifacts / "pim-plan"
+    assert "PT1H" in (artifact / "plan.txt").read_text()
+    # The policy view reaches the PR as annotations, with or without code scanning.
+    assert any(kind == "error" and "file=policies/" in where for kind, where, _ in job.annotations)
+    assert [u["category"] for u in first.services.sarif_uploads] == [
+        "pim-gitops",
+        "pim-gitops-posture",
+    ]
+
+    repo.commit(replace("PT1H", "PT30M"), "half an hour")  # another push to the PR
+    second = runner.run(CALLER, pull_request(repo))
+    assert only_jobs(second)["pull-request/plan"] == "success", second.job("pull-request/plan").log
+    assert requests(second, since=len(first.gh()["calls"])) == [
+        ("GET", f"repos/contoso/pim-policies/issues/{PR}/comments"),
+        ("PATCH", f"repos/contoso/pim-policies/issues/comments/{comment['id']}"),
+    ]
+    [updated] = comments(second)
+    assert updated["id"] == comment["id"] and "PT30M" in updated["body"]
+
+
+def test_a_comment_someone_else_wrote_with_the_marker_is_left_alone(
+    runner: Runner, repo: PolicyRepo
+) -> None:
+    repo.branch("shorter-activation")
+    repo.commit(SHORTER_ACTIVATION, "Global Administrator: activation up to an hour")
+    forged = {"id": 1, "body": MARKER + "\nlooks fine", "user": {"login": "mallory"}}
+    runner.gh_state.parent.mkdir(parents=True, exist_ok=True)
+    runner.gh_state.write_text(json.dumps({"comments": {str(PR): [forged]}}))
+    run = runner.run(CALLER, pull_request(repo))
+    assert [m for m, _ in requests(run)] == ["GET", "POST"], run.job("pull-request/plan").log
+    assert comments(run)[0] == forged
+
+
+def test_without_code_scanning_the_pr_job_still_passes_and_annotates(
+    tmp_path: Path, repo: PolicyRepo, live: Live
+) -> None:
+    env = {"PIM_GITOPS_GRAPH_URL": live.url, "PIM_GITOPS_NOW": NOW}
+    runner = Runner(tmp_path / "runs", repo.path, env=env, variables=VARIABLES, code_scanning=False)
+    repo.branch("shorter-activation")
+    repo.commit(SHORTER_ACTIVATION, "Global Administrator: activation up to an hour")
+    run = runner.run(CALLER, pull_request(repo))
+    job = run.job("pull-request/plan")
+    assert job.result == "success", job.log
+    uploads = [s for s in job.steps if s.name.startswith("github/codeql-action/upload-sarif")]
+    assert [(s.outcome, s.conclusion) for s in uploads] == [("failure", "success")] * 2
+    assert any(kind == "error" for kind, _, _ in job.annotations)
+    assert len(comments(run)) == 1
+
+
+def remove_break_glass(day: str) -> Edit:
+    return replace(BG2.format(day=day), "")
+
+
+def test_a_pr_removing_a_break_glass_account_comments_then_fails(
+    runner: Runner, repo: PolicyRepo, exported: Path
+) -> None:
+    repo.branch("remove-bg2")
+    day = adopted_day(exported)
+    repo.commit(remove_break_glass(day), "remove Break Glass 2")
+    run = runner.run(CALLER, pull_request(repo))
+    job = run.job("pull-request/plan")
+    assert job.result == "failure", job.log
+    assert job.step("plan").outcome == "success"
+    assert job.step("fail when apply would refuse the change").outcome == "failure"
+    [comment] = comments(run)
+    assert comment["body"].startswith(MARKER)
+    assert "apply will refuse" in comment["body"]
+    assert "bg2@contoso.onmicrosoft.com" in comment["body"]
+    assert [m for m, _ in requests(run)] == ["GET", "POST"]
+
+
+def adopted_day(exported: Path) -> str:
+    text = (exported / "roles" / "global-administrator.yaml").read_text()
+    return text.split("adopted: ", 1)[1].split("\n", 1)[0]
+
+
+# --- apply -------------------------------------------------------------------------------
+
+
+def merged(repo: PolicyRepo, edit: Edit) -> None:
+    repo.branch("change")
+    repo.commit(edit, "Global Administrator: activation up to an hour")
+    repo.merge_to_main()
+
+
+def test_the_apply_workflow_applies_the_reviewed_plan(
+    runner: Runner, repo: PolicyRepo, live: Live
+) -> None:
+    merged(repo, SHORTER_ACTIVATION)
+    run = runner.run(CALLER, push(repo))
+    apply = run.job("apply/apply")
+    assert only_jobs(run) == {
+        "apply": "success",
+        "apply/plan": "success",
+        "apply/apply": "success",
+    }, run.job("apply/plan").log + apply.log
+    assert apply.environment == "pim-apply"
+    assert "PT1H" in run.job("apply/plan").summary and "PT1H" in apply.summary
+    assert live.stats()["writes"] >= 1
+    again = runner.run(CALLER, push(repo))  # the tenant matches: nothing to apply
+    assert only_jobs(again) == {"apply": "success", "apply/plan": "success"}
+
+
+def test_a_failing_apply_fails_the_apply_job(runner: Runner, repo: PolicyRepo, live: Live) -> None:
+    """`apply | tee apply.json` under `bash -eo pipefail`: the job fails with apply."""
+    merged(repo, SHORTER_ACTIVATION)
+    live.faults(abort_after_writes=0)  # every write is dropped
+    run = runner.run(CALLER, push(repo))
+    apply = run.job("apply/apply")
+    assert run.job("apply/plan").result == "success", run.job("apply/plan").log
+    assert apply.result == "failure", apply.log
+    assert apply.step("apply").outcome == "failure"
+    assert run.job("apply").result == "failure"
+    assert live.stats()["writes"] == 0

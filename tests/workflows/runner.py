@@ -43,6 +43,12 @@ def tools_dir(directory: Path) -> Path:
     return tools
 
 
+def inherited() -> dict[str, str]:
+    """The test process's ``PYTHONPATH``, if any: the steps run the package under test."""
+    path = os.environ.get("PYTHONPATH")
+    return {"PYTHONPATH": path} if path else {}
+
+
 class Runner:
     """Runs workflows of this repository against a prepared repository (``repo``: a git
     repository with the commits the event names). ``env``: extra environment of every step
@@ -81,6 +87,7 @@ class Runner:
             "LANG": "C.UTF-8",
             "FAKE_GH_STATE": str(self.gh_state),
             "FAKE_PIP_LOG": str(directory / "pip.log"),
+            **inherited(),
             **self.env,
         }
         (directory / "home").mkdir(parents=True)
