@@ -56,6 +56,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    # The sample tenant's lint errors (issue 19's planted problems) would fail every PR's
+    # lint gate: the test repository ignores those rules and keeps their warnings.
+    with (out / "pim.yaml").open("a") as pim:
+        pim.write("lint:\n  ignore: [ACT001, APR001, ASG001, ASG004, NTF001]\n")
     return out
 
 
@@ -244,50 +248,30 @@ def test_the_pr_workflow_posts_one_comment_and_updates_it_in_place(
     artifact = first.services.artifacts / "pim-plan"
     assert "PT1H" in (artifact / "plan.txt").read_text()
     # The policy view reaches the PR as annotations, with or without code scanning.
-    assert any(kind == "error" and "file=policies/" in where for kind, where, _ in job.annotations)
+    assert ("warning", "file=policies/roles/billing-administrator.yaml,line=5") in [
+        (kind, where.split(",title=")[0]) for kind, where, _ in job.annotations
+    ]
     assert [u["category"] for u in first.services.sarif_uploads] == [
         "pim-gitops",
         "pim-gitops-posture",
     ]
 
-    repo.commit(replace("PT1H", "PT30M"), "half an hour")  # another push to the PR
-    second = runner.run(CALLER, pull_request(repo))
-    assert only_jobs(second)["pull-request/plan"] == "success", second.job("pull-request/plan").log
-    assert requests(second, since=len(first.gh()["calls"])) == [
+    # Another push to the PR, in a repository without code scanning (a private one without
+    # GitHub Advanced Security): the SARIF uploads fail without failing the job.
+    before = len(first.gh()["calls"])
+    repo.commit(replace("PT1H", "PT30M"), "half an hour")
+    second = runner.run(CALLER, pull_request(repo), code_scanning=False)
+    job = second.job("pull-request/plan")
+    assert only_jobs(second)["pull-request/plan"] == "success", job.log
+    uploads = [s for s in job.steps if s.name.startswith("github/codeql-action/upload-sarif")]
+    assert [(s.outcome, s.conclusion) for s in uploads] == [("failure", "success")] * 2
+    assert any(kind == "warning" for kind, _, _ in job.annotations)
+    assert requests(second, since=before) == [
         ("GET", f"repos/contoso/pim-policies/issues/{PR}/comments"),
         ("PATCH", f"repos/contoso/pim-policies/issues/comments/{comment['id']}"),
     ]
     [updated] = comments(second)
     assert updated["id"] == comment["id"] and "PT30M" in updated["body"]
-
-
-def test_a_comment_someone_else_wrote_with_the_marker_is_left_alone(
-    runner: Runner, repo: PolicyRepo
-) -> None:
-    repo.branch("shorter-activation")
-    repo.commit(SHORTER_ACTIVATION, "Global Administrator: activation up to an hour")
-    forged = {"id": 1, "body": MARKER + "\nlooks fine", "user": {"login": "mallory"}}
-    runner.gh_state.parent.mkdir(parents=True, exist_ok=True)
-    runner.gh_state.write_text(json.dumps({"comments": {str(PR): [forged]}}))
-    run = runner.run(CALLER, pull_request(repo))
-    assert [m for m, _ in requests(run)] == ["GET", "POST"], run.job("pull-request/plan").log
-    assert comments(run)[0] == forged
-
-
-def test_without_code_scanning_the_pr_job_still_passes_and_annotates(
-    tmp_path: Path, repo: PolicyRepo, live: Live
-) -> None:
-    env = {"PIM_GITOPS_GRAPH_URL": live.url, "PIM_GITOPS_NOW": NOW}
-    runner = Runner(tmp_path / "runs", repo.path, env=env, variables=VARIABLES, code_scanning=False)
-    repo.branch("shorter-activation")
-    repo.commit(SHORTER_ACTIVATION, "Global Administrator: activation up to an hour")
-    run = runner.run(CALLER, pull_request(repo))
-    job = run.job("pull-request/plan")
-    assert job.result == "success", job.log
-    uploads = [s for s in job.steps if s.name.startswith("github/codeql-action/upload-sarif")]
-    assert [(s.outcome, s.conclusion) for s in uploads] == [("failure", "success")] * 2
-    assert any(kind == "error" for kind, _, _ in job.annotations)
-    assert len(comments(run)) == 1
 
 
 def remove_break_glass(day: str) -> Edit:
@@ -300,12 +284,17 @@ def test_a_pr_removing_a_break_glass_account_comments_then_fails(
     repo.branch("remove-bg2")
     day = adopted_day(exported)
     repo.commit(remove_break_glass(day), "remove Break Glass 2")
+    # Someone else's comment that starts with the marker is not the workflow's to edit.
+    forged = {"id": 1, "body": MARKER + "\nlooks fine", "user": {"login": "mallory"}}
+    runner.gh_state.parent.mkdir(parents=True, exist_ok=True)
+    runner.gh_state.write_text(json.dumps({"comments": {str(PR): [forged]}}))
     run = runner.run(CALLER, pull_request(repo))
     job = run.job("pull-request/plan")
     assert job.result == "failure", job.log
     assert job.step("plan").outcome == "success"
     assert job.step("fail when apply would refuse the change").outcome == "failure"
-    [comment] = comments(run)
+    assert comments(run)[0] == forged
+    [comment] = comments(run)[1:]
     assert comment["body"].startswith(MARKER)
     assert "apply will refuse" in comment["body"]
     assert "bg2@contoso.onmicrosoft.com" in comment["body"]

@@ -189,7 +189,7 @@ COMMANDS: dict[str, Callable[[State, list[str]], Any]] = {
 
 
 def output(result: Any, args: list[str]) -> str:
-    if result is None:
+    if result is None or "--silent" in args:
         return ""
     if isinstance(result, str):
         return result + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,7 @@ def run_step(
     if not condition(step.get("if"), context, Status(failed=failed), "success()"):
         return StepResult(label, "skipped", "skipped")
     step_env = {**env, **strings(step.get("env"), {**context, "env": env})}
+    started = time.monotonic()
     try:
         if "uses" in step:
             action = action_for(str(step["uses"]))
@@ -154,6 +156,7 @@ def run_step(
         outcome = StepResult(label, "failure", "failure", str(exc))
     if outcome.outcome == "failure" and substitute(step.get("continue-on-error", False), context):
         outcome.conclusion = "success"
+    outcome.seconds = time.monotonic() - started
     return outcome
 
 

@@ -58,6 +58,7 @@ class StepResult:
     #: What the step wrote to GITHUB_ENV and GITHUB_STEP_SUMMARY.
     env: dict[str, str] = field(default_factory=dict)
     summary: str = ""
+    seconds: float = 0.0
 
 
 @dataclass
@@ -81,7 +82,9 @@ class JobResult:
 
     @property
     def log(self) -> str:
-        return "\n".join(f"--- {s.name} ({s.outcome})\n{s.log}" for s in self.steps)
+        return "\n".join(
+            f"--- {s.name} ({s.outcome}, {s.seconds:.1f} s)\n{s.log}" for s in self.steps
+        )
 
 
 @dataclass

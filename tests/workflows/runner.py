@@ -73,11 +73,19 @@ class Runner:
         self.runs = 0
 
     def run(
-        self, workflow: Path, trigger: Trigger, inputs: Mapping[str, Any] | None = None
+        self,
+        workflow: Path,
+        trigger: Trigger,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        code_scanning: bool | None = None,
     ) -> RunResult:
+        """One run of ``workflow`` for ``trigger``; ``code_scanning`` overrides the
+        runner's setting for this run."""
         self.runs += 1
         directory = self.work / f"run-{self.runs}"
-        services = Services(self.repo, directory / "artifacts", code_scanning=self.code_scanning)
+        scanning = self.code_scanning if code_scanning is None else code_scanning
+        services = Services(self.repo, directory / "artifacts", code_scanning=scanning)
         tools = tools_dir(directory)
         env = {
             "PATH": os.pathsep.join(
