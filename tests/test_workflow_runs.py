@@ -344,3 +344,32 @@ def test_a_failing_apply_fails_the_apply_job(runner: Runner, repo: PolicyRepo, l
     assert apply.step("apply").outcome == "failure"
     assert run.job("apply").result == "failure"
     assert live.stats()["writes"] == 0
+
+
+def test_a_refused_plan_stops_on_main_until_an_admin_variable_allows_it(
+    tmp_path: Path, repo: PolicyRepo, live: Live, exported: Path
+) -> None:
+    """The override of a Tier-0 guard comes from `vars.PIM_GITOPS_ALLOW` (set by an admin),
+    read by both the plan job and the apply job; without it nothing reaches the approvers."""
+    repo.branch("remove-bg2")
+    repo.commit(remove_break_glass(adopted_day(exported)), "remove Break Glass 2")
+    repo.merge_to_main()
+    env = {"PIM_GITOPS_GRAPH_URL": live.url, "PIM_GITOPS_NOW": NOW}
+    refused = Runner(tmp_path / "refused", repo.path, env=env, variables=VARIABLES)
+    run = refused.run(CALLER, push(repo))
+    plan = run.job("apply/plan")
+    assert only_jobs(run) == {"apply": "failure", "apply/plan": "failure"}, plan.log
+    assert "apply will refuse" in plan.summary
+    assert ("error", "title=apply will refuse", plan.annotations[-1][2]) == plan.annotations[-1]
+    assert live.stats()["writes"] == 0
+
+    variables = {**VARIABLES, "PIM_GITOPS_ALLOW": "break-glass-change"}
+    allowed = Runner(tmp_path / "allowed", repo.path, env=env, variables=variables)
+    run = allowed.run(CALLER, push(repo))
+    assert only_jobs(run) == {
+        "apply": "success",
+        "apply/plan": "success",
+        "apply/apply": "success",
+    }, run.job("apply/plan").log + run.job("apply/apply").log
+    assert "allowed by PIM_GITOPS_ALLOW" in run.job("apply/plan").summary
+    assert live.stats()["writes"] >= 1
