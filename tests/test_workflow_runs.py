@@ -373,3 +373,23 @@ def test_a_refused_plan_stops_on_main_until_an_admin_variable_allows_it(
     }, run.job("apply/plan").log + run.job("apply/apply").log
     assert "allowed by PIM_GITOPS_ALLOW" in run.job("apply/plan").summary
     assert live.stats()["writes"] >= 1
+
+
+# --- snapshot ----------------------------------------------------------------------------
+
+
+def test_the_snapshot_workflow_keeps_the_tenant_as_an_artifact_and_on_its_branch(
+    tmp_path: Path, runner: Runner, repo: PolicyRepo
+) -> None:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True, env=GIT_ENV)
+    git(repo.path, "remote", "add", "origin", str(origin))
+    monthly = Trigger("schedule", repo.base, {"schedule": "43 2 1 * *"})
+    run = runner.run(CALLER, monthly)
+    job = run.job("snapshot/snapshot")
+    assert only_jobs(run) == {"snapshot": "success", "snapshot/snapshot": "success"}, job.log
+    [upload] = run.services.uploads
+    assert upload["name"] == "pim-snapshot" and len(upload["files"]) == 1
+    [name] = upload["files"]
+    kept = git(origin, "ls-tree", "-r", "--name-only", "pim-snapshots")
+    assert kept == f"snapshots/{name}"
