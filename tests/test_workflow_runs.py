@@ -241,6 +241,7 @@ def test_the_pr_workflow_posts_one_comment_and_updates_it_in_place(
     [comment] = comments(first)
     assert comment["body"].startswith(MARKER)
     assert "PT1H" in comment["body"] and "Global Administrator" in comment["body"]
+    assert "https://github.com/contoso/pim-policies/actions/runs/4242" in comment["body"]
     assert "PT1H" in job.summary
     assert first.services.uploads == [
         {"name": "pim-plan", "files": ["plan.json", "plan.md", "plan.txt"]}
