@@ -18,7 +18,7 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + sorted(
     (ROOT / "examples" / "policy-repo" / ".github" / "workflows").glob("*.yml")
 )
 SCHEMA = json.loads((ROOT / "tests" / "data" / "github-workflow.schema.json").read_text())
-ALLOWED_WRITES = {
+ALLOWED_WRITES: dict[str, dict[str, set[str]]] = {
     "pim-pr.yml": {"plan": {"id-token", "pull-requests", "security-events"}},
     "pim-apply.yml": {"plan": {"id-token"}, "apply": {"id-token"}},
     "pim-drift.yml": {"drift": {"id-token", "issues"}},
