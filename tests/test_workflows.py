@@ -211,3 +211,9 @@ def test_the_examples_point_at_no_tag() -> None:
     text = (EXAMPLE / ".github" / "workflows" / "pim.yml").read_text()
     text += (EXAMPLE / ".pre-commit-config.yaml").read_text()
     assert not re.search(r"@v\d|rev: v\d", text)
+
+
+def test_one_pr_run_at_a_time_posts_the_comment() -> None:
+    """Two pushes in quick succession must not both find no comment and post two."""
+    job = load(ROOT / ".github" / "workflows" / "pim-pr.yml")["jobs"]["plan"]
+    assert "pull_request.number" in job["concurrency"]["group"]
