@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pim_gitops.demo import SAMPLE_TENANT
 from pim_gitops.tenantgen import SAMPLE_NOW
@@ -42,6 +43,9 @@ GIT_ENV = {
 }
 
 Edit = Callable[[Path], None]
+PINNED = yaml.safe_load((ROOT / ".github" / "workflows" / "pim-drift.yml").read_text())[True][
+    "workflow_call"
+]["inputs"]["install"]["default"]
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +201,8 @@ def test_the_drift_workflow_opens_its_issue_then_closes_it(
     assert only_jobs(drifted) == {"drift": "success", "drift/drift": "success"}, drifted.job(
         "drift/drift"
     ).log
+    # The one install line installed the workflow's pinned default (the fake pip records it).
+    assert drifted.pip == [["install", PINNED]]
     state = drifted.gh()
     assert [label["name"] for label in state["labels"]] == ["pim-drift"]
     [issue] = state["issues"]
