@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from pim_gitops.demo import SAMPLE_TENANT
 from pim_gitops.tenantgen import SAMPLE_NOW
 from tests.conftest import ROOT, Live
+from tests.workflows.model import load_workflow
 from tests.workflows.runner import Runner, RunResult, Trigger
 
 CALLER = ROOT / "examples" / "policy-repo" / ".github" / "workflows" / "pim.yml"
@@ -43,9 +43,10 @@ GIT_ENV = {
 }
 
 Edit = Callable[[Path], None]
-PINNED = yaml.safe_load((ROOT / ".github" / "workflows" / "pim-drift.yml").read_text())[True][
+DRIFT_INPUTS = load_workflow(ROOT / ".github" / "workflows" / "pim-drift.yml")["on"][
     "workflow_call"
-]["inputs"]["install"]["default"]
+]
+PINNED = DRIFT_INPUTS["inputs"]["install"]["default"]
 
 
 @pytest.fixture(scope="module")
