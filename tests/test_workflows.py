@@ -18,12 +18,19 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + sorted(
     (ROOT / "examples" / "policy-repo" / ".github" / "workflows").glob("*.yml")
 )
 SCHEMA = json.loads((ROOT / "tests" / "data" / "github-workflow.schema.json").read_text())
-ALLOWED_WRITES = {
+ALLOWED_WRITES: dict[str, dict[str, set[str]]] = {
     "pim-pr.yml": {"plan": {"id-token", "pull-requests", "security-events"}},
     "pim-apply.yml": {"plan": {"id-token"}, "apply": {"id-token"}},
     "pim-drift.yml": {"drift": {"id-token", "issues"}},
     "pim-snapshot.yml": {"snapshot": {"id-token", "contents"}},
     "ci.yml": {"test": set()},
+    # The example caller: each job grants what the reusable workflow it calls needs.
+    "pim.yml": {
+        "pull-request": {"id-token", "pull-requests", "security-events"},
+        "apply": {"id-token"},
+        "drift": {"id-token", "issues"},
+        "snapshot": {"id-token", "contents"},
+    },
 }
 
 
@@ -38,6 +45,12 @@ def load(path: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_valid_workflow(path: Path) -> None:
     jsonschema.Draft7Validator(SCHEMA).validate(load(path))
+
+
+def test_the_example_caller_workflows_are_checked() -> None:
+    assert {p.name for p in WORKFLOWS if p.parent.parent.parent.name == "policy-repo"} == {
+        "pim.yml"
+    }
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -132,3 +145,75 @@ def test_lint_reaches_the_pr_without_code_scanning() -> None:
 def test_the_drift_workflow_creates_its_label_before_using_it() -> None:
     text = (ROOT / ".github" / "workflows" / "pim-drift.yml").read_text()
     assert text.index("gh label create pim-drift") < text.index("gh issue create")
+
+
+# --- pinned install and pinned references (issue 20) --------------------------------------
+
+COMMIT = re.compile(r"[0-9a-f]{40}")
+PIN = re.compile(
+    r"^pim-gitops @ git\+https://github\.com/[^/@\s]+/[^/@\s]+@(?P<commit>[0-9a-f]{40})$"
+)
+EXAMPLE = ROOT / "examples" / "policy-repo"
+
+
+def _install_default(workflow: dict[str, Any]) -> str:
+    return str(workflow["on"]["workflow_call"]["inputs"]["install"]["default"])
+
+
+@pytest.mark.parametrize("path", PIM_WORKFLOWS, ids=lambda p: p.name)
+def test_the_install_default_is_a_commit_pin(path: Path) -> None:
+    """A package name not registered on the index could be registered by anyone and would
+    run with Tier-0 credentials: the default is a git commit of this repository."""
+    assert PIN.match(_install_default(load(path))), path.name
+
+
+def test_every_workflow_pins_the_same_commit() -> None:
+    """One commit everywhere: the install defaults, the example's `uses:` references and
+    its pre-commit `rev`, so a fork changes one value (docs/github-setup.md, "Pinning")."""
+    pins = {_install_default(load(p)).rpartition("@")[2] for p in PIM_WORKFLOWS}
+    jobs = load(EXAMPLE / ".github" / "workflows" / "pim.yml")["jobs"]
+    refs = {job["uses"].rpartition("@")[2] for job in jobs.values()}
+    config = yaml.safe_load((EXAMPLE / ".pre-commit-config.yaml").read_text())
+    revs = {repo["rev"] for repo in config["repos"]}
+    assert len(pins | refs | revs) == 1, (pins, refs, revs)
+    assert all(COMMIT.fullmatch(ref) for ref in pins | refs | revs)
+
+
+def _pip_installs(text: str) -> list[str]:
+    return re.findall(r"pip3? install[^\n]*", text)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_workflow_installs_an_unpinned_package(path: Path) -> None:
+    """The one install line reads the pinned input; nothing else installs pim-gitops."""
+    installs = _pip_installs(path.read_text())
+    for line in installs:
+        assert line.strip() == 'pip install "$REQUIREMENT"', (path.name, line)
+    workflow = load(path)
+    for step in _steps(workflow):
+        if "pip install" in str(step.get("run", "")):
+            assert step["env"]["REQUIREMENT"] == "${{ inputs.install }}", path.name
+
+
+def test_the_docs_install_from_a_commit_or_a_clone() -> None:
+    """The package is not on the package index: no page tells a reader to install it
+    from there."""
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), EXAMPLE / "README.md"]:
+        for line in _pip_installs(page.read_text()):
+            assert "pim-gitops @ git+" in line or "pip install ." in line or "-e ." in line, (
+                page.name,
+                line,
+            )
+
+
+def test_the_examples_point_at_no_tag() -> None:
+    """`@v1` and `rev: v0.1.0` named tags that do not exist: the example names commits."""
+    text = (EXAMPLE / ".github" / "workflows" / "pim.yml").read_text()
+    text += (EXAMPLE / ".pre-commit-config.yaml").read_text()
+    assert not re.search(r"@v\d|rev: v\d", text)
+
+
+def test_one_pr_run_at_a_time_posts_the_comment() -> None:
+    """Two pushes in quick succession must not both find no comment and post two."""
+    job = load(ROOT / ".github" / "workflows" / "pim-pr.yml")["jobs"]["plan"]
+    assert "pull_request.number" in job["concurrency"]["group"]
