@@ -219,10 +219,22 @@ class Ticket(Strict):
 
 class AssignmentSpec(Strict):
     principal: PrincipalRef
-    start: Instant | None = Field(None, description="When the assignment starts (default: now).")
+    start: Instant | None = Field(
+        None,
+        description="When the assignment starts (default: now). Required with `duration` "
+        "(unless `renew: true`): the grant ends at `start` + `duration`. A start that has "
+        "passed is not compared with the tenant.",
+    )
     expires: Instant | None = Field(None, description="UTC instant when it ends.")
     duration: Duration | None = Field(
-        None, description="How long it lasts, counted from creation; at least PT5M."
+        None,
+        description="How long it lasts, at least PT5M: from `start` (a one-off grant that "
+        "ends at `start` + `duration`), or, with `renew: true`, from whenever it is granted.",
+    )
+    renew: bool = Field(
+        False,
+        description="Only with `duration`: a rolling grant, granted again for `duration` from "
+        "now whenever the tenant no longer holds it (it never ends while it is declared).",
     )
     permanent: bool = Field(False, description="Never expires (only if the role policy allows).")
     outside_pim: bool = Field(
@@ -260,6 +272,11 @@ class AssignmentSpec(Strict):
             raise ValueError(
                 "an assignment needs exactly one of `expires`, `duration` or `permanent: true`"
                 + (f" (got {', '.join(given)})" if given else "")
+            )
+        if self.renew and self.duration is None:
+            raise ValueError(
+                f"`renew: true` is only for a `duration` (this one has `{given[0]}`): "
+                "remove `renew`, or write `duration:` instead"
             )
         if self.start is not None and self.expires is not None and self.expires <= self.start:
             raise ValueError("`expires` is not after `start`")
