@@ -86,7 +86,7 @@ def test_a_principal_looked_up_and_absent_is_not_in_the_tenant(
     path = policy_copy / "roles" / "helpdesk-administrator.yaml"
     path.write_text(
         path.read_text(encoding="utf-8")
-        + f'    - principal: "{GHOST}"\n      duration: P365D\n      justification: Ghost\n',
+        + f'    - principal: "{GHOST}"\n      duration: P365D\n      renew: true\n      justification: Ghost\n',
         encoding="utf-8",
     )
     data = take(live, tmp_path / "t.json", "--policy", str(policy_copy))

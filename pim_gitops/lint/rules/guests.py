@@ -86,7 +86,8 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
 
     ## How to fix
 
-    Give the assignment `duration: P30D` (or less) and renew it when the engagement goes on.
+    Give the assignment a `start` and `duration: P30D` (or less), and declare a new grant when
+    the engagement goes on.
 
     ## Example
 
@@ -96,6 +97,7 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     assignments:
       eligible:
         - principal: user:ann_fabrikam.com#EXT#@contoso.onmicrosoft.com
+          start: 2026-11-24
           duration: P364D
           justification: incident response retainer
     ```
@@ -108,6 +110,7 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     assignments:
       eligible:
         - principal: user:ann_fabrikam.com#EXT#@contoso.onmicrosoft.com
+          start: 2026-11-24
           duration: P30D
           justification: incident response retainer
     ```

@@ -71,7 +71,7 @@ def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:carol@contoso.com, duration: P90D, justification: ops}
+        - {principal: user:carol@contoso.com, start: 2026-11-24, duration: P90D, justification: ops}
     ```
 
     ```yaml
@@ -186,7 +186,7 @@ def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, duration: P90D}
+        - {principal: user:alice@contoso.com, start: 2026-11-24, duration: P90D}
     ```
 
     ## Use instead
@@ -196,7 +196,10 @@ def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, duration: P90D, justification: mail platform}
+        - principal: user:alice@contoso.com
+          start: 2026-11-24
+          duration: P90D
+          justification: mail platform
     ```
     """
     for h in holders(ctx):
@@ -295,7 +298,10 @@ def disabled_holder(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:leaver@contoso.com, duration: P90D, justification: mail}
+        - principal: user:leaver@contoso.com
+          start: 2026-11-24
+          duration: P90D
+          justification: mail
     ```
 
     ```yaml
