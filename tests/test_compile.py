@@ -391,7 +391,8 @@ AU = "a04006f3-6e28-547f-99e8-4ae4832a3e56"
 def test_one_administrative_unit_in_two_spellings_is_declared_twice(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\nassignments:\n  eligible:\n"
-        f"    - {{principal: user:a@contoso.com, duration: P1D, renew: true, scope: administrative_unit:{AU}}}\n"
+        f"    - {{principal: user:a@contoso.com, duration: P1D"
+        f", renew: true, scope: administrative_unit:{AU}}}\n"
         f"    - {{principal: user:a@contoso.com, duration: P1D, renew: true, "
         f"scope: /administrativeUnits/{AU.upper()}}}\n"
     )
@@ -406,7 +407,8 @@ def test_one_administrative_unit_in_two_spellings_is_declared_twice(tmp_path: Pa
 def test_declared_scopes_are_canonical(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\nassignments:\n  eligible:\n"
-        f"    - {{principal: user:a@contoso.com, duration: P1D, renew: true, scope: administrative_unit:{AU}}}\n"
+        f"    - {{principal: user:a@contoso.com, duration: P1D"
+        f", renew: true, scope: administrative_unit:{AU}}}\n"
         "    - {principal: user:b@contoso.com, duration: P1D, renew: true}\n"
     )
     (compiled,) = _compile(tmp_path, a=role).roles

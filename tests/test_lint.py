@@ -158,9 +158,13 @@ def test_global_admin_count(tmp_path: Path, extra: int, preset: str, fails: bool
     users = ["bob.sec", "heidi.audit", "erin.exchange", "frank.sp", "ivan.ops", "judy.compliance"][
         :extra
     ]
-    alice = "    - {principal: user:alice.admin@contoso.com, duration: P30D, renew: true, justification: ops}\n"
+    alice = (
+        "    - {principal: user:alice.admin@contoso.com, duration: P30D"
+        ", renew: true, justification: ops}\n"
+    )
     more = "".join(
-        f"    - {{principal: user:{u}@contoso.com, duration: P10D, renew: true, justification: x}}\n"
+        f"    - {{principal: user:{u}@contoso.com, duration: P10D"
+        ", renew: true, justification: x}}\n"
         for u in users
     )
     found = lint(repo(tmp_path, ga=GOOD_GA.replace(alice, alice + more)), preset=preset)
@@ -180,7 +184,8 @@ def test_finer_grained_roles_score(tmp_path: Path) -> None:
     fails; users holding both count as Global Administrators."""
     assert "ASG003" in rules_of(lint(repo(tmp_path, tenant=TENANT), snapshot=_no_others()))
     exchange = "role: Exchange Administrator\nassignments:\n  eligible:\n" + "".join(
-        f"    - {{principal: user:{u}@contoso.com, duration: P10D, renew: true, justification: x}}\n"
+        f"    - {{principal: user:{u}@contoso.com, duration: P10D"
+        ", renew: true, justification: x}}\n"
         for u in ["bob.sec", "heidi.audit", "erin.exchange"]
     )
     assert "ASG003" not in rules_of(lint(repo(tmp_path, exchange=exchange), snapshot=_no_others()))
@@ -227,7 +232,8 @@ def test_unresolved_principal_names_a_custom_role_by_its_display_name(tmp_path: 
     from pim_gitops.tenantgen import CUSTOM_ROLE_ID
 
     tier1 = f"role: {CUSTOM_ROLE_ID}\nassignments:\n  eligible:\n" + (
-        "    - {principal: user:nobody@contoso.com, duration: P30D, renew: true, justification: ops}\n"
+        "    - {principal: user:nobody@contoso.com, duration: P30D"
+        ", renew: true, justification: ops}\n"
     )
     found = lint(repo(tmp_path, tier1=tier1))
     assert ("GEN002", "Contoso Tier1 Support", "user:nobody@contoso.com") in found

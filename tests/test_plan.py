@@ -609,9 +609,8 @@ def test_golden_json_of_a_two_operation_plan(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # the desired hash covers the role file's path: keep it short
     role = (
-        READER_ADDITIVE
-        + "activation:\n  max_duration: PT4H\n"
-        + "assignments:\n  eligible:\n    - {principal: user:cid@contoso.com, duration: P30D, renew: true}\n"
+        READER_ADDITIVE + "activation:\n  max_duration: PT4H\n" + "assignments:\n  eligible:\n"
+        "    - {principal: user:cid@contoso.com, duration: P30D, renew: true}\n"
     )
     plan = tiny_plan(Path("."), {"reader.yaml": role}, tiny_tenant("Global Reader"))
     # One rule patch (the activation rule) and one schedule request (cid's eligibility).

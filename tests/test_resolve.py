@@ -111,8 +111,17 @@ def test_one_person_by_upn_and_by_object_id_is_declared_twice(policy_copy: Path)
 
 def test_one_person_eligible_and_active_is_not_a_duplicate(policy_copy: Path) -> None:
     path = policy_copy / "roles" / "global-reader.yaml"
-    _edit(path, "    - principal: user:heidi.audit@contoso.com\n      start: 2026-11-24T09:00:00Z\n      duration: P14D", "")
-    _edit(path, "  active:\n", f"  active:\n    - principal: {JUDY_ID}\n      duration: P14D\n      renew: true\n")
+    _edit(
+        path,
+        "    - principal: user:heidi.audit@contoso.com\n"
+        "      start: 2026-11-24T09:00:00Z\n      duration: P14D",
+        "",
+    )
+    _edit(
+        path,
+        "  active:\n",
+        f"  active:\n    - principal: {JUDY_ID}\n      duration: P14D\n      renew: true\n",
+    )
     plan = _plan(policy_copy)
     assert any(f'active["{JUDY_ID}"]' in c.address for c in plan.changes)
 
