@@ -169,6 +169,17 @@ def validate(obj: CliOptions, directory: str, show: str | None, show_all: bool, 
     )
 
 
+@cli.command("stamp-starts")
+@directory_argument
+@click.pass_obj
+@handle_errors
+def stamp_starts(obj: CliOptions, directory: str) -> int:
+    """Write `start: <now>` beside every assignment `duration:` without a start or renew."""
+    from pim_gitops.stamp import stamp_starts as run
+
+    return run(obj.console, directory, obj.options.now)
+
+
 @cli.command()
 @click.option(
     "--out",
