@@ -312,7 +312,7 @@ def test_principals_holding_no_role_yet_are_looked_up(
     text = path.read_text().replace(
         "  eligible:\n",
         f"  eligible:\n    - {{principal: {ref}, duration: P30D"
-        ", renew: true, justification: audit}}\n",
+        ", renew: true, justification: audit}\n",
         1,
     )
     path.write_text(text)

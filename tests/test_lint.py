@@ -164,7 +164,7 @@ def test_global_admin_count(tmp_path: Path, extra: int, preset: str, fails: bool
     )
     more = "".join(
         f"    - {{principal: user:{u}@contoso.com, duration: P10D"
-        ", renew: true, justification: x}}\n"
+        ", renew: true, justification: x}\n"
         for u in users
     )
     found = lint(repo(tmp_path, ga=GOOD_GA.replace(alice, alice + more)), preset=preset)
@@ -185,7 +185,7 @@ def test_finer_grained_roles_score(tmp_path: Path) -> None:
     assert "ASG003" in rules_of(lint(repo(tmp_path, tenant=TENANT), snapshot=_no_others()))
     exchange = "role: Exchange Administrator\nassignments:\n  eligible:\n" + "".join(
         f"    - {{principal: user:{u}@contoso.com, duration: P10D"
-        ", renew: true, justification: x}}\n"
+        ", renew: true, justification: x}\n"
         for u in ["bob.sec", "heidi.audit", "erin.exchange"]
     )
     assert "ASG003" not in rules_of(lint(repo(tmp_path, exchange=exchange), snapshot=_no_others()))
