@@ -184,7 +184,7 @@ def duration_without_start(
 ) -> PolicyError | None:
     """A one-off ``duration`` needs a ``start``: Graph stops listing a schedule once it has
     ended, so only the repository can say that the grant is over (docs/policy-reference.md,
-    "Time"). Says exactly what to write."""
+    "When an assignment ends"). Says exactly what to write."""
     if item.duration is None or item.renew or item.start is not None:
         return None
     length = format_duration(item.duration)
