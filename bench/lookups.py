@@ -103,7 +103,10 @@ def _lag_repo(root: Path, role: str, refs: list[str]) -> Path:
         "active_assignment: {allow_permanent: true, require: [justification]}",
         "assignments:",
         "  eligible:",
-        *(f'    - {{principal: "{r}", duration: P30D, justification: bench}}' for r in refs),
+        *(
+            f'    - {{principal: "{r}", duration: P30D, renew: true, justification: bench}}'
+            for r in refs
+        ),
     ]
     (root / "roles" / "r.yaml").write_text("\n".join(lines) + "\n")
     return root

@@ -132,7 +132,8 @@ def bench_apply_creates(latency_ms: float, count: int = 500) -> dict[str, Any]:
         for user in users:
             if user["id"] not in existing:
                 lines.append(
-                    f"    - {{principal: {user['id']}, duration: P30D, justification: bench}}"
+                    f"    - {{principal: {user['id']}, duration: P30D, renew: true, "
+                    "justification: bench}"
                 )
         (repo / "roles" / "r.yaml").write_text("\n".join(lines) + "\n")
         return _apply(snapshot, repo, latency_ms, f"apply: create ~{count} assignments")

@@ -24,6 +24,7 @@ import click
 from pim_gitops import __version__
 from pim_gitops.commands import CommandOptions, describe_error
 from pim_gitops.commands.applying import apply_command, apply_options
+from pim_gitops.commands.emulator_options import emulator_options
 from pim_gitops.commands.lint_options import lint_options
 from pim_gitops.commands.plan_options import PLAN_EPILOG, plan_options
 from pim_gitops.commands.planning import plan_command, show_saved_plan
@@ -171,6 +172,17 @@ def validate(obj: CliOptions, directory: str, show: str | None, show_all: bool, 
     )
 
 
+@cli.command("stamp-starts")
+@directory_argument
+@click.pass_obj
+@handle_errors
+def stamp_starts(obj: CliOptions, directory: str) -> int:
+    """Write `start: <now>` beside every assignment `duration:` without a start or renew."""
+    from pim_gitops.stamp import stamp_starts as run
+
+    return run(obj.console, directory, obj.options.now)
+
+
 @cli.command()
 @click.option(
     "--out",
@@ -200,42 +212,7 @@ def demo(obj: CliOptions, directory: str) -> int:
 
 
 @cli.command()
-@click.option(
-    "--snapshot",
-    type=click.Path(dir_okay=False, exists=True),
-    help="Tenant snapshot to serve (default: the bundled sample tenant).",
-)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--page-size", default=100, show_default=True, type=click.IntRange(1, 999))
-@click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0))
-@click.option("--throttle-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1))
-@click.option(
-    "--error-rate",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="Share of requests answered 503 or 504.",
-)
-@click.option(
-    "--reset-rate",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1),
-    help="Share of requests whose connection is dropped.",
-)
-@click.option("--retry-after-max", default=3.0, show_default=True, type=click.FloatRange(0))
-@click.option(
-    "--abort-after-writes",
-    type=click.IntRange(0),
-    default=None,
-    help="Drop every write after the first N (crash-in-the-middle tests).",
-)
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option(
-    "--no-p2-licence", is_flag=True, help="Answer PIM as a tenant without Entra ID P2 does."
-)
-@click.option("--pin-clock", is_flag=True, help="Use --now as the emulator's clock.")
+@emulator_options
 @click.pass_obj
 @handle_errors
 def emulator(

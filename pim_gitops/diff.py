@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import activation_out_of_range, over_policy
+from pim_gitops.diff_ended import ended_declaration, has_ended
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
 from pim_gitops.outside import (
     in_flight,
@@ -146,8 +147,8 @@ def _desired_end(
     if item.end is not None:
         return item.end
     if item.duration is not None:
-        # From the schedule's start: the live one's, else the declared future start (as
-        # apply sends it), else now.
+        # ``renew: true`` (a one-off's end is ``item.end``): from the schedule's start, the
+        # live one's, else the declared future start (as apply sends it), else now.
         later = item.start if item.start is not None and item.start > now else None
         begin = live.start if live is not None and live.start is not None else later or now
         return begin + timedelta(seconds=item.duration)
@@ -261,7 +262,7 @@ def _declared_change(
         problem := unreachable(current, where, now, compiled.assignments_mode == "additive")
     ) or over:
         return None, problem or f"{item.location}: {over}; Graph refuses to update it", None
-    if item.duration is not None and not item.permanent and item.end is None:
+    if item.renew and item.duration is not None:
         # Re-grant the declared length from now: Graph restarts an updated schedule at the
         # processing time, so "from creation" would never settle otherwise.
         regrant = (start or now) + timedelta(seconds=item.duration)
@@ -284,8 +285,12 @@ def _assignment_changes(
     notes: list[str] = []
     declared_keys: dict[tuple[str, str, str, str], DeclaredAssignment] = {}
     for item in compiled.assignments:
-        if item.end is not None and item.end <= now:
-            continue  # expired: warned about at compile time
+        if has_ended(item, now):  # never created again; a later live end is the tenant's
+            ended = ended_declaration(compiled, role, item, live, resolver)
+            notes.append(ended.note)
+            if ended.keep is not None:
+                declared_keys[ended.keep] = item
+            continue
         found = declared_principal(item, role, resolver, declared_keys)
         if isinstance(found, str):
             errors.append(found)

@@ -27,11 +27,11 @@ from pydantic import (
     model_validator,
 )
 
+from pim_gitops.model_ends import check_assignment_end
 from pim_gitops.values import (
     DATE_PATTERN,
     DURATION_PATTERN,
     INSTANT_PATTERN,
-    MIN_SCHEDULE_SECONDS,
     PRINCIPAL_PATTERN,
     SCOPE_PATTERN,
     check_email,
@@ -219,10 +219,22 @@ class Ticket(Strict):
 
 class AssignmentSpec(Strict):
     principal: PrincipalRef
-    start: Instant | None = Field(None, description="When the assignment starts (default: now).")
+    start: Instant | None = Field(
+        None,
+        description="When the assignment starts (default: now). Required with `duration` "
+        "(unless `renew: true`): the grant ends at `start` + `duration`. A start that has "
+        "passed is not compared with the tenant.",
+    )
     expires: Instant | None = Field(None, description="UTC instant when it ends.")
     duration: Duration | None = Field(
-        None, description="How long it lasts, counted from creation; at least PT5M."
+        None,
+        description="How long it lasts, at least PT5M: from `start` (a one-off grant that "
+        "ends at `start` + `duration`), or, with `renew: true`, from whenever it is granted.",
+    )
+    renew: bool = Field(
+        False,
+        description="Only with `duration`: a rolling grant, granted again for `duration` from "
+        "now whenever the tenant no longer holds it (it never ends while it is declared).",
     )
     permanent: bool = Field(False, description="Never expires (only if the role policy allows).")
     outside_pim: bool = Field(
@@ -247,43 +259,8 @@ class AssignmentSpec(Strict):
 
     @model_validator(mode="after")
     def _one_end(self) -> AssignmentSpec:
-        given = [
-            name
-            for name, value in (
-                ("expires", self.expires),
-                ("duration", self.duration),
-                ("permanent", self.permanent or None),
-            )
-            if value is not None
-        ]
-        if len(given) != 1:
-            raise ValueError(
-                "an assignment needs exactly one of `expires`, `duration` or `permanent: true`"
-                + (f" (got {', '.join(given)})" if given else "")
-            )
-        if self.start is not None and self.expires is not None and self.expires <= self.start:
-            raise ValueError("`expires` is not after `start`")
-        _check_schedule_length(self)
+        check_assignment_end(self)
         return self
-
-
-def _check_schedule_length(spec: AssignmentSpec) -> None:
-    """Graph refuses schedules shorter than five minutes (Terraform's azuread provider
-    checks the same before sending: ``buildRequestSchedule`` in
-    ``privileged_access_group_schedule_request.go``)."""
-    minimum = format_duration(MIN_SCHEDULE_SECONDS)
-    if spec.duration is not None and spec.duration < MIN_SCHEDULE_SECONDS:
-        raise ValueError(
-            f"`duration` {format_duration(spec.duration)} is shorter than {minimum}; "
-            "Graph refuses schedules shorter than five minutes"
-        )
-    if spec.start is not None and spec.expires is not None:
-        length = int((spec.expires - spec.start).total_seconds())
-        if length < MIN_SCHEDULE_SECONDS:
-            raise ValueError(
-                f"`expires` is {format_duration(length)} after `start`, less than {minimum}; "
-                "Graph refuses schedules shorter than five minutes"
-            )
 
 
 class Assignments(Strict):

@@ -311,7 +311,8 @@ def test_principals_holding_no_role_yet_are_looked_up(
     path = policy_copy / "roles" / "global-reader.yaml"
     text = path.read_text().replace(
         "  eligible:\n",
-        f"  eligible:\n    - {{principal: {ref}, duration: P30D, justification: audit}}\n",
+        f"  eligible:\n    - {{principal: {ref}, duration: P30D"
+        ", renew: true, justification: audit}\n",
         1,
     )
     path.write_text(text)

@@ -65,7 +65,7 @@ def test_broken_copy_names_every_problem(policy_copy: Path) -> None:
         f"{tenant}:10:3: unknown key 'activaton'; did you mean 'activation'?",
         f"{tenant}:32:21: templates.privileged.activation.max_duration: 'P1W': years, months",
         f"{exchange}:3:11: unknown template 'privilegd'; did you mean 'privileged'?",
-        f"{reader}:19:1: duplicate key 'role' (first defined at line 2)",
+        f"{reader}:22:1: duplicate key 'role' (first defined at line 2)",
     ]
     for line, start in zip(lines, expected, strict=False):
         assert line.startswith(start), (line, start)

@@ -133,9 +133,9 @@ def test_role_managed_twice_by_id_and_by_name(tmp_path: Path) -> None:
 def test_same_principal_twice(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\nassignments:\n  eligible:\n"
-        "    - {principal: user:Alice@contoso.com, duration: P30D}\n"
-        "    - {principal: user:alice@contoso.com, duration: P60D}\n"
-        "  active:\n    - {principal: user:alice@contoso.com, duration: P1D}\n"
+        "    - {principal: user:Alice@contoso.com, duration: P30D, renew: true}\n"
+        "    - {principal: user:alice@contoso.com, duration: P60D, renew: true}\n"
+        "  active:\n    - {principal: user:alice@contoso.com, duration: P1D, renew: true}\n"
     )
     with pytest.raises(PolicyErrors) as info:
         _compile(tmp_path, a=role)
@@ -191,7 +191,7 @@ def test_permanent_assignment_against_policy(tmp_path: Path) -> None:
 def test_assignment_longer_than_the_maximum(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\ntemplate: base\nassignments:\n  eligible:\n"
-        "    - {principal: user:a@contoso.com, duration: P200D}\n"
+        "    - {principal: user:a@contoso.com, duration: P200D, renew: true}\n"
         "    - {principal: user:b@contoso.com, expires: 2027-12-31}\n"
         "    - {principal: user:c@contoso.com, expires: 2027-03-01}\n"
     )
@@ -208,7 +208,9 @@ def test_expired_assignment_is_a_warning(tmp_path: Path) -> None:
     )
     desired = _compile(tmp_path, a=role)
     (warning,) = desired.warnings
-    assert warning.warning and "expired on 2026-01-01 00:00Z" in warning.message
+    assert warning.warning and "ended 2026-01-01T00:00:00Z: remove it from the file" in (
+        warning.message
+    )
     assert warning.location.line == 4
 
 
@@ -389,8 +391,9 @@ AU = "a04006f3-6e28-547f-99e8-4ae4832a3e56"
 def test_one_administrative_unit_in_two_spellings_is_declared_twice(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\nassignments:\n  eligible:\n"
-        f"    - {{principal: user:a@contoso.com, duration: P1D, scope: administrative_unit:{AU}}}\n"
-        f"    - {{principal: user:a@contoso.com, duration: P1D, "
+        f"    - {{principal: user:a@contoso.com, duration: P1D"
+        f", renew: true, scope: administrative_unit:{AU}}}\n"
+        f"    - {{principal: user:a@contoso.com, duration: P1D, renew: true, "
         f"scope: /administrativeUnits/{AU.upper()}}}\n"
     )
     with pytest.raises(PolicyErrors) as info:
@@ -404,8 +407,9 @@ def test_one_administrative_unit_in_two_spellings_is_declared_twice(tmp_path: Pa
 def test_declared_scopes_are_canonical(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\nassignments:\n  eligible:\n"
-        f"    - {{principal: user:a@contoso.com, duration: P1D, scope: administrative_unit:{AU}}}\n"
-        "    - {principal: user:b@contoso.com, duration: P1D}\n"
+        f"    - {{principal: user:a@contoso.com, duration: P1D"
+        f", renew: true, scope: administrative_unit:{AU}}}\n"
+        "    - {principal: user:b@contoso.com, duration: P1D, renew: true}\n"
     )
     (compiled,) = _compile(tmp_path, a=role).roles
     assert [a.scope for a in compiled.assignments] == [f"/administrativeUnits/{AU}", "/"]

@@ -37,8 +37,8 @@ def without_pra_holder(root: Path, name: str, holder: str) -> Path:
     path = target / "roles" / PRA_FILE
     lines = path.read_text().splitlines(keepends=True)
     start = lines.index(f"    - principal: user:{holder}@contoso.com\n")
-    assert lines[start + 2].startswith("      justification:")  # the entry's three lines
-    path.write_text("".join(lines[:start] + lines[start + 3 :]))
+    assert lines[start + 3].startswith("      justification:")  # the entry's four lines
+    path.write_text("".join(lines[:start] + lines[start + 4 :]))
     return target
 
 

@@ -98,9 +98,15 @@ def test_a_duration_is_counted_from_the_live_start_and_regranted_from_now(tmp_pa
     tenant = tiny_tenant(SEC)
     # Started 30 days ago, ends in 10: 40 days from its start.
     tenant.grant("eligible", SEC_ID, uid("ben"), days_ago=30, days_left=10)
-    same = "assignments:\n  eligible:\n    - {principal: user:ben@contoso.com, duration: P40D}\n"
+    same = (
+        "assignments:\n  eligible:\n"
+        "    - {principal: user:ben@contoso.com, duration: P40D, renew: true}\n"
+    )
     assert assignment_changes(diff_of(tmp_path / "a", same, tenant)) == []
-    longer = "assignments:\n  eligible:\n    - {principal: user:ben@contoso.com, duration: P41D}\n"
+    longer = (
+        "assignments:\n  eligible:\n"
+        "    - {principal: user:ben@contoso.com, duration: P41D, renew: true}\n"
+    )
     result = diff_of(tmp_path / "b", longer, tenant)
     (change,) = (c for c in result.changes if c.kind == "assignment")
     assert change.action == "update"
@@ -200,7 +206,10 @@ def test_authoritative_mode_removes_undeclared_root_assignments_only(tmp_path: P
     au = "/administrativeUnits/au-1"
     tenant.grant("eligible", SEC_ID, uid("cid"), days_left=30, scope=au)
     tenant.grant("eligible", SEC_ID, "deleted-principal", days_left=30)
-    role = "assignments:\n  active:\n    - {principal: user:ben@contoso.com, duration: P30D}\n"
+    role = (
+        "assignments:\n  active:\n"
+        "    - {principal: user:ben@contoso.com, duration: P30D, renew: true}\n"
+    )
     result = diff_of(tmp_path, role, tenant)
     removals = [c for c in result.changes if c.action == "delete"]
     assert [(c.address, c.before, c.after) for c in removals] == [
@@ -232,7 +241,8 @@ def test_changes_are_sorted_settings_first_then_assignments_by_address(tmp_path:
     tenant.grant("eligible", SEC_ID, uid("ann"), days_left=30)
     role = (
         "activation:\n  max_duration: PT4H\n"
-        "assignments:\n  eligible:\n    - {principal: user:cid@contoso.com, duration: P30D}\n"
+        "assignments:\n  eligible:\n"
+        "    - {principal: user:cid@contoso.com, duration: P30D, renew: true}\n"
     )
     result = diff_of(tmp_path, role, tenant)
     assert [c.address for c in result.changes] == [
@@ -271,7 +281,7 @@ def test_a_future_start_is_planned_and_a_start_of_now_is_not(tmp_path: Path) -> 
         role = (
             "assignments:\n  eligible:\n"
             f"    - {{principal: user:cid@contoso.com, start: {format_instant(start)}, "
-            "duration: P30D}\n"
+            "duration: P30D, renew: true}\n"
         )
         (change,) = diff_of(tmp_path / str(expected is None), role, tiny_tenant(SEC)).changes
         assert change.desired is not None and change.desired.start == expected
@@ -281,8 +291,8 @@ def test_each_declaration_is_judged_after_an_ended_or_unresolvable_one(tmp_path:
     role = (
         "assignments:\n  eligible:\n"
         f"    - {{principal: user:ann@contoso.com, expires: {format_instant(NOW)}}}\n"
-        "    - {principal: user:nobody@contoso.com, duration: P30D}\n"
-        "    - {principal: user:cid@contoso.com, duration: P30D}\n"
+        "    - {principal: user:nobody@contoso.com, duration: P30D, renew: true}\n"
+        "    - {principal: user:cid@contoso.com, duration: P30D, renew: true}\n"
     )
     result = diff_of(tmp_path, role, tiny_tenant(SEC))
     assert assignment_changes(result) == [("create", "user:cid@contoso.com")]

@@ -406,7 +406,7 @@ def test_finding_3_max_removals_counts_every_nearer_end(live: Live, policy_copy:
         text = re.sub(
             r"(?<![_\w])(duration: P\w+|permanent: true)",
             "expires: 2026-11-24T10:00:00Z",
-            path.read_text(),
+            re.sub(r"\n *renew: true[^\n]*", "", path.read_text()),
         )
         path.write_text(text)
     output = refused(live, str(policy_copy), "--auto-approve", "--max-removals", "0")
@@ -418,7 +418,10 @@ def test_finding_2_pra_moved_to_a_group_that_cannot_hold_it(live: Live, policy_c
     path = policy_copy / "roles" / "privileged-role-administrator.yaml"
     text = path.read_text()
     start, end = text.index("  eligible:\n"), text.index("  active:\n")
-    group = "  eligible:\n    - {principal: group:All Staff, duration: P30D, justification: x}\n"
+    group = (
+        "  eligible:\n    - {principal: group:All Staff, duration: P30D"
+        ", renew: true, justification: x}\n"
+    )
     path.write_text(text[:start] + group + text[end:])
     output = refused(live, str(policy_copy), "--auto-approve")
     assert "last-pra-path:" in output
@@ -443,7 +446,8 @@ def test_finding_2_nothing_is_removed_after_the_create_it_relied_on_failed(
     start, end = text.index("  eligible:\n"), text.index("  active:\n")
     group = (
         "  eligible:\n"
-        "    - {principal: group:Helpdesk Operators, duration: P30D, justification: x}\n"
+        "    - {principal: group:Helpdesk Operators, duration: P30D"
+        ", renew: true, justification: x}\n"
     )
     path.write_text(text[:start] + group + text[end:])
     helpdesk = live.emulator.store.objects["f3fa6c1a-ac6e-5593-af29-eb5c8fac9232"]
@@ -497,7 +501,8 @@ def test_finding_5_a_disabled_holder_is_no_pra_path(live: Live, policy_copy: Pat
     edit(
         policy_copy,
         "privileged-role-administrator.yaml",
-        "    - principal: user:alice.admin@contoso.com\n      duration: P90D\n"
+        "    - principal: user:alice.admin@contoso.com\n"
+        "      start: 2026-11-24T09:00:00Z\n      duration: P90D\n"
         "      justification: Tier-0 operations\n",
         "",
     )

@@ -39,7 +39,7 @@ notifications:
   activated: {admin: {recipients: [secops@contoso.com]}}
 assignments:
   eligible:
-    - {principal: user:alice.admin@contoso.com, duration: P30D, justification: ops}
+    - {principal: user:alice.admin@contoso.com, duration: P30D, renew: true, justification: ops}
   active:
     - {principal: user:bg1@contoso.onmicrosoft.com, permanent: true, justification: bg}
     - {principal: user:bg2@contoso.onmicrosoft.com, permanent: true, justification: bg}
@@ -158,9 +158,13 @@ def test_global_admin_count(tmp_path: Path, extra: int, preset: str, fails: bool
     users = ["bob.sec", "heidi.audit", "erin.exchange", "frank.sp", "ivan.ops", "judy.compliance"][
         :extra
     ]
-    alice = "    - {principal: user:alice.admin@contoso.com, duration: P30D, justification: ops}\n"
+    alice = (
+        "    - {principal: user:alice.admin@contoso.com, duration: P30D"
+        ", renew: true, justification: ops}\n"
+    )
     more = "".join(
-        f"    - {{principal: user:{u}@contoso.com, duration: P10D, justification: x}}\n"
+        f"    - {{principal: user:{u}@contoso.com, duration: P10D"
+        ", renew: true, justification: x}\n"
         for u in users
     )
     found = lint(repo(tmp_path, ga=GOOD_GA.replace(alice, alice + more)), preset=preset)
@@ -180,7 +184,8 @@ def test_finer_grained_roles_score(tmp_path: Path) -> None:
     fails; users holding both count as Global Administrators."""
     assert "ASG003" in rules_of(lint(repo(tmp_path, tenant=TENANT), snapshot=_no_others()))
     exchange = "role: Exchange Administrator\nassignments:\n  eligible:\n" + "".join(
-        f"    - {{principal: user:{u}@contoso.com, duration: P10D, justification: x}}\n"
+        f"    - {{principal: user:{u}@contoso.com, duration: P10D"
+        ", renew: true, justification: x}\n"
         for u in ["bob.sec", "heidi.audit", "erin.exchange"]
     )
     assert "ASG003" not in rules_of(lint(repo(tmp_path, exchange=exchange), snapshot=_no_others()))
@@ -227,7 +232,8 @@ def test_unresolved_principal_names_a_custom_role_by_its_display_name(tmp_path: 
     from pim_gitops.tenantgen import CUSTOM_ROLE_ID
 
     tier1 = f"role: {CUSTOM_ROLE_ID}\nassignments:\n  eligible:\n" + (
-        "    - {principal: user:nobody@contoso.com, duration: P30D, justification: ops}\n"
+        "    - {principal: user:nobody@contoso.com, duration: P30D"
+        ", renew: true, justification: ops}\n"
     )
     found = lint(repo(tmp_path, tier1=tier1))
     assert ("GEN002", "Contoso Tier1 Support", "user:nobody@contoso.com") in found
@@ -329,7 +335,7 @@ def test_eligible_expiry_and_stale_and_justification(tmp_path: Path) -> None:
         "eligible_assignment: {allow_permanent: false, max_duration: P90D}",
         "eligible_assignment: {allow_permanent: true}",
     )
-    ga = ga.replace("duration: P30D, justification: ops", "expires: 2026-01-01")
+    ga = ga.replace("duration: P30D, renew: true, justification: ops", "expires: 2026-01-01")
     found = lint(repo(tmp_path, ga=ga), tenant=False)
     assert {"ASG006", "ASG007", "ASG008"} <= rules_of(found)
 

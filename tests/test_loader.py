@@ -91,7 +91,7 @@ def test_bad_durations_in_a_template_and_an_assignment_are_located(tmp_path: Pat
     tenant = TENANT + "templates:\n  t:\n    eligible_assignment: {max_duration: P1W}\n"
     role = (
         "role: Global Reader\nassignments:\n  eligible:\n"
-        "    - {principal: user:a@contoso.com, duration: PT1.5H}\n"
+        "    - {principal: user:a@contoso.com, duration: PT1.5H, renew: true}\n"
     )
     repo = _repo(tmp_path, tenant, r=role)
     tenant_error, role_error = _messages(repo)
@@ -106,7 +106,8 @@ def test_bad_durations_in_a_template_and_an_assignment_are_located(tmp_path: Pat
 def test_durations_are_seconds_once_loaded(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\nactivation: {max_duration: PT1H30M}\n"
-        "assignments:\n  eligible:\n    - {principal: user:a@contoso.com, duration: P1D}\n"
+        "assignments:\n  eligible:\n"
+        "    - {principal: user:a@contoso.com, duration: P1D, renew: true}\n"
     )
     ((loaded, _),) = load_policies(_repo(tmp_path, r=role)).roles
     assert loaded.activation is not None and loaded.activation.max_duration == 5400
@@ -167,7 +168,9 @@ def test_expiry_before_start_is_refused(tmp_path: Path) -> None:
 
 
 def test_bad_principal_says_how_to_write_one(tmp_path: Path) -> None:
-    role = "role: R\nassignments:\n  eligible:\n    - {principal: alice, duration: P1D}\n"
+    role = (
+        "role: R\nassignments:\n  eligible:\n    - {principal: alice, duration: P1D, renew: true}\n"
+    )
     (message,) = _messages(_repo(tmp_path, r=role))
     assert "write user:UPN, group:display name, sp:appId or an object id" in message
 
@@ -224,7 +227,8 @@ def test_an_impossible_timestamp_as_a_key_is_text() -> None:
 def test_a_date_like_justification_is_text(tmp_path: Path) -> None:
     role = (
         "role: Global Reader\nassignments:\n  eligible:\n"
-        "    - {principal: user:a@contoso.com, duration: P1D, justification: 2027-02-29}\n"
+        "    - {principal: user:a@contoso.com, duration: P1D"
+        ", renew: true, justification: 2027-02-29}\n"
     )
     ((loaded, _),) = load_policies(_repo(tmp_path, r=role)).roles
     assert loaded.assignments.eligible[0].justification == "2027-02-29"

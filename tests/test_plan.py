@@ -315,6 +315,7 @@ def test_plan_applied_in_memory_converges(
     write(root / "pim.yaml", "tenant: contoso.onmicrosoft.com\n")
     approvers = "\n    approvers: [group:PIM Tier0 Approvers]" if approval else ""
     listed = ", ".join(r for r in recipients if r)
+    ends = "permanent: true" if permanent else "duration: P20D\n      renew: true"
     role = f"""role: Security Administrator
 activation:
   max_duration: {activation}
@@ -328,9 +329,10 @@ notifications:
 assignments:
   eligible:
     - principal: user:heidi.audit@contoso.com
+      start: 2026-11-24T09:00:00Z
       duration: P{days}D
     - principal: group:Helpdesk Operators
-      {"permanent: true" if permanent else "duration: P20D"}
+      {ends}
 """
     write(root / "roles" / "security.yaml", role)
     snapshot = read_snapshot(SAMPLE_TENANT)
@@ -519,7 +521,7 @@ def test_golden_assignment_create_update_remove(tmp_path: Path) -> None:
 assignments:
   eligible:
     - {principal: user:ben@contoso.com, expires: 2027-01-01T00:00:00Z}
-    - {principal: user:cid@contoso.com, duration: P30D}
+    - {principal: user:cid@contoso.com, duration: P30D, renew: true}
 """
     plan = tiny_plan(tmp_path, {"sec.yaml": role}, tenant)
     # cid is declared and holds nothing, ben's end moves, ann is not declared (authoritative).
@@ -612,9 +614,8 @@ def test_golden_json_of_a_two_operation_plan(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # the desired hash covers the role file's path: keep it short
     role = (
-        READER_ADDITIVE
-        + "activation:\n  max_duration: PT4H\n"
-        + "assignments:\n  eligible:\n    - {principal: user:cid@contoso.com, duration: P30D}\n"
+        READER_ADDITIVE + "activation:\n  max_duration: PT4H\n" + "assignments:\n  eligible:\n"
+        "    - {principal: user:cid@contoso.com, duration: P30D, renew: true}\n"
     )
     plan = tiny_plan(Path("."), {"reader.yaml": role}, tiny_tenant("Global Reader"))
     # One rule patch (the activation rule) and one schedule request (cid's eligibility).

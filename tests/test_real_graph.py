@@ -41,7 +41,8 @@ def name_them(policies: Path) -> None:
     path = policies / "roles" / "helpdesk-administrator.yaml"
     refs = [*(f"user:{upn}" for upn in NEW_USERS), f"group:{NEW_GROUP}", f"sp:{NEW_APP}"]
     extra = "".join(
-        f'    - principal: "{ref}"\n      duration: P365D\n      justification: Newcomer\n'
+        f'    - principal: "{ref}"\n      duration: P365D\n'
+        "      renew: true\n      justification: Newcomer\n"
         for ref in refs
     )
     path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")

@@ -58,6 +58,7 @@ assignments:
   eligible:
     - principal: user:judy.compliance@contoso.com
       duration: P30D
+      renew: true
 """
 
 
@@ -99,19 +100,28 @@ def test_one_person_by_upn_and_by_object_id_is_declared_twice(policy_copy: Path)
     _edit(
         path,
         "  active:\n",
-        f"    - principal: {JUDY_ID}\n      duration: P30D\n  active:\n",
+        f"    - principal: {JUDY_ID}\n      duration: P30D\n      renew: true\n  active:\n",
     )
     assert _refused(policy_copy) == [
-        f"{path}:15:7: Global Reader: {JUDY_ID} and user:judy.compliance@contoso.com "
-        f"(at {path}:12:7) are the same principal ({JUDY_ID}), declared twice as eligible "
+        f"{path}:17:7: Global Reader: {JUDY_ID} and user:judy.compliance@contoso.com "
+        f"(at {path}:13:7) are the same principal ({JUDY_ID}), declared twice as eligible "
         "at scope '/'"
     ]
 
 
 def test_one_person_eligible_and_active_is_not_a_duplicate(policy_copy: Path) -> None:
     path = policy_copy / "roles" / "global-reader.yaml"
-    _edit(path, "    - principal: user:heidi.audit@contoso.com\n      duration: P14D", "")
-    _edit(path, "  active:\n", f"  active:\n    - principal: {JUDY_ID}\n      duration: P14D\n")
+    _edit(
+        path,
+        "    - principal: user:heidi.audit@contoso.com\n"
+        "      start: 2026-11-24T09:00:00Z\n      duration: P14D",
+        "",
+    )
+    _edit(
+        path,
+        "  active:\n",
+        f"  active:\n    - principal: {JUDY_ID}\n      duration: P14D\n      renew: true\n",
+    )
     plan = _plan(policy_copy)
     assert any(f'active["{JUDY_ID}"]' in c.address for c in plan.changes)
 
@@ -178,7 +188,7 @@ def test_an_unresolved_assignee_is_located(policy_copy: Path) -> None:
     path = policy_copy / "roles" / "global-reader.yaml"
     _edit(path, "judy.compliance", "nobody.here")
     assert _refused(policy_copy) == [
-        f"{path}:12:7: Global Reader: principal user:nobody.here@contoso.com was not found "
+        f"{path}:13:7: Global Reader: principal user:nobody.here@contoso.com was not found "
         "in the tenant"
     ]
 
@@ -191,7 +201,7 @@ def test_an_administrative_unit_by_name_fails_closed(policy_copy: Path) -> None:
         ("      justification: Compliance reporting\n      scope: administrative_unit:Paris\n"),
     )
     assert _refused(policy_copy) == [
-        f"{path}:12:7: Global Reader: scope 'administrative_unit:Paris': administrative unit "
+        f"{path}:13:7: Global Reader: scope 'administrative_unit:Paris': administrative unit "
         "'Paris' cannot be resolved by name; write its object id (/administrativeUnits/<id>)"
     ]
 
@@ -211,7 +221,7 @@ def test_a_new_grant_must_end_five_minutes_after_now(
         assert [c.action for c in plan.changes if "diego.hansen" in c.address] == ["create"]
         return
     assert _refused(policy_copy) == [
-        f"{path}:15:7: Global Reader: new eligible assignment of "
+        f"{path}:17:7: Global Reader: new eligible assignment of "
         f"user:diego.hansen@contoso.com would end {end}, 299s after it starts; Graph "
         "refuses schedules shorter than PT5M"
     ]

@@ -85,8 +85,8 @@ def test_a_principal_looked_up_and_absent_is_not_in_the_tenant(
     name_them(policy_copy)
     path = policy_copy / "roles" / "helpdesk-administrator.yaml"
     path.write_text(
-        path.read_text(encoding="utf-8")
-        + f'    - principal: "{GHOST}"\n      duration: P365D\n      justification: Ghost\n',
+        path.read_text(encoding="utf-8") + f'    - principal: "{GHOST}"\n      duration: P365D\n'
+        "      renew: true\n      justification: Ghost\n",
         encoding="utf-8",
     )
     data = take(live, tmp_path / "t.json", "--policy", str(policy_copy))

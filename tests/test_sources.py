@@ -44,7 +44,7 @@ GA = (
     "activation:\n  approval: {required: false}\n"
     "active_assignment: {allow_permanent: false, max_duration: P15D}\n"
     "assignments:\n  eligible:\n"
-    "    - {principal: user:b@contoso.com, duration: P30D}\n"
+    "    - {principal: user:b@contoso.com, duration: P30D, renew: true}\n"
     "    - {principal: user:a@contoso.com, expires: 2027-01-31}\n"
 )
 

@@ -4,13 +4,13 @@ assignments the role's own policy forbids, the same principal declared twice."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pim_gitops.errors import PolicyError, PolicySchemaError
 from pim_gitops.loader import SourceMap
 from pim_gitops.model import AssignmentSpec
 from pim_gitops.state import AssignmentRules, Kind
-from pim_gitops.wire import format_duration
+from pim_gitops.wire import format_duration, format_instant
 
 from .types import ENTRA_DEFAULT, ROLE_LAYER, CompiledRole, DeclaredAssignment
 
@@ -94,6 +94,17 @@ def _ticket(spec: AssignmentSpec) -> tuple[str | None, str | None]:
     return spec.ticket.number, spec.ticket.system
 
 
+def declared_end(spec: AssignmentSpec) -> datetime | None:
+    """When a declaration ends, from the repository alone: ``expires``, or ``start`` +
+    ``duration`` (a one-off grant); ``None`` when permanent, rolling (``renew: true``), or
+    a ``duration`` without ``start`` (an error of ``check_assignments``)."""
+    if spec.expires is not None:
+        return spec.expires
+    if spec.duration is None or spec.renew or spec.start is None:
+        return None
+    return spec.start + timedelta(seconds=spec.duration)
+
+
 def declare_assignment(
     spec: AssignmentSpec, kind: Kind, index: int, source: SourceMap
 ) -> DeclaredAssignment:
@@ -103,7 +114,7 @@ def declare_assignment(
         principal=spec.principal,
         scope=spec.scope,
         start=spec.start,
-        end=spec.expires,
+        end=declared_end(spec),
         duration=spec.duration,
         permanent=spec.permanent,
         justification=spec.justification,
@@ -112,6 +123,7 @@ def declare_assignment(
         location=source.value(("assignments", kind, index)),
         outside_pim=spec.outside_pim,
         adopted=spec.adopted,
+        renew=spec.renew,
     )
 
 
@@ -144,20 +156,46 @@ def check_assignments(
             )
             continue
         seen[key] = item
+        if (unanchored := duration_without_start(role, item, now)) is not None:
+            errors.append(unanchored)
+            continue
         limits = all(known(f"{item.kind}_assignment.{p}") for p in LIMIT_PATHS)
         over = over_policy(role, item, now) if limits else None
         if over is not None:
             warnings.append(PolicySchemaError(item.location, over + GRANDFATHER_HINT, warning=True))
         if item.end is not None and item.end <= now:
             warnings.append(
-                PolicySchemaError(
-                    item.location,
-                    f"{role.ref.label}: {item.kind} assignment of {item.principal} expired on "
-                    f"{item.end:%Y-%m-%d %H:%M}Z; it will not be created",
-                    warning=True,
-                )
+                PolicySchemaError(item.location, ended_message(role, item), warning=True)
             )
     return errors, warnings
+
+
+def ended_message(role: CompiledRole, item: DeclaredAssignment) -> str:
+    """What validate, plan and lint say of a declaration whose end has passed."""
+    assert item.end is not None
+    return (
+        f"{role.ref.label}: {item.kind} assignment of {item.principal} ended "
+        f"{format_instant(item.end)}: remove it from the file (the plan does not create it)"
+    )
+
+
+def duration_without_start(
+    role: CompiledRole, item: DeclaredAssignment, now: datetime
+) -> PolicyError | None:
+    """A one-off ``duration`` needs a ``start``: Graph stops listing a schedule once it has
+    ended, so only the repository can say that the grant is over (docs/policy-reference.md,
+    "When an assignment ends"). Says exactly what to write."""
+    if item.duration is None or item.renew or item.start is not None:
+        return None
+    length = format_duration(item.duration)
+    return PolicySchemaError(
+        item.location,
+        f"{role.ref.label}: {item.kind} assignment of {item.principal} has `duration: {length}` "
+        f"but no `start`, so its end cannot be known once Graph stops listing it. For a "
+        f"one-off grant ending at start + {length}, add `start: {format_instant(now)}` (now; "
+        f"for a grant the tenant already holds, its start; `pim-gitops stamp-starts` writes "
+        f"now); to grant it again for {length} whenever it is missing, add `renew: true`",
+    )
 
 
 #: The settings ``over_policy`` reads, below ``eligible_assignment`` / ``active_assignment``.

@@ -89,7 +89,11 @@ class ReplacedList:
 
 @dataclass(frozen=True, slots=True)
 class DeclaredAssignment:
-    """An assignment as declared: the principal is still a reference (resolved at plan time)."""
+    """An assignment as declared: the principal is still a reference (resolved at plan time).
+
+    ``end`` is when it ends as the repository alone says: ``expires``, or ``start`` +
+    ``duration`` for a one-off ``duration``; ``None`` for a permanent one and for a rolling
+    one (``renew: true``), whose end counts from whenever it is granted."""
 
     kind: Kind
     principal: str
@@ -107,6 +111,8 @@ class DeclaredAssignment:
     #: Declared ``adopted: <date>``: taken over from the tenant (by export) on that date;
     #: a marker for lint only, never compared with the tenant.
     adopted: date | None = None
+    #: Declared ``renew: true``: a rolling ``duration``, granted again from now when missing.
+    renew: bool = False
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def _only(attribute: str) -> Patch:
 def _eligible(role: str, principal: str = "user:mallory@contoso.com", how: str = "") -> str:
     return (
         f"role: {role}\nassignments:\n  eligible:\n    - {{principal: '{principal}', "
-        f"{how or 'duration: P30D'}, justification: ops}}\n"
+        f"{how or 'duration: P30D, renew: true'}, justification: ops}}\n"
     )
 
 
@@ -149,7 +149,8 @@ def test_members_and_groups_are_not_outsiders(tmp_path: Path) -> None:
 def test_count_messages_agree_in_number(tmp_path: Path, count: int) -> None:
     users = [f"user:u{i}@contoso.com" for i in range(count)]
     body = "role: Global Administrator\nassignments:\n  eligible:\n" + "".join(
-        f"    - {{principal: {u}, duration: P30D, justification: ops}}\n" for u in users
+        f"    - {{principal: {u}, duration: P30D, renew: true, justification: ops}}\n"
+        for u in users
     )
     found = [
         f.message for f in _lint(tmp_path, {"roles/ga.yaml": body}, None) if f.rule == "ASG002"

@@ -22,8 +22,8 @@ from tests.lint.test_registry_rules import registered
 PIM = "tenant: contoso.onmicrosoft.com\n"
 READER = (
     "role: Global Reader\nassignments:\n  eligible:\n"
-    "    - {principal: user:ann@contoso.com, duration: P30D}\n"
-    "    - {principal: user:ben@contoso.com, duration: P30D}\n"
+    "    - {principal: user:ann@contoso.com, duration: P30D, renew: true}\n"
+    "    - {principal: user:ben@contoso.com, duration: P30D, renew: true}\n"
 )
 
 

@@ -138,7 +138,7 @@ def test_an_eligible_group_whose_only_member_is_the_only_approver_is_reported(
     ga = (
         "role: Global Administrator\nactivation:\n  approval:\n    required: true\n"
         "    approvers: [user:ann@contoso.com]\n"
-        "assignments:\n  eligible:\n    - {principal: group:GA Team, duration: P30D}\n"
+        "assignments:\n  eligible:\n    - {principal: group:GA Team, duration: P30D, renew: true}\n"
     )
     facts = {"users": {"ann@contoso.com": {}}, "groups": {"GA Team": ["ann@contoso.com"]}}
     result = lint_repo(

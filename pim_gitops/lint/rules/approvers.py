@@ -208,7 +208,7 @@ def approvers(ctx: LintContext) -> Iterator[Finding]:
         approvers: [user:alice@contoso.com]
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:alice@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
 
     ## Use instead
@@ -222,7 +222,7 @@ def approvers(ctx: LintContext) -> Iterator[Finding]:
         approvers: [user:alice@contoso.com, user:grace@contoso.com]
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:alice@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
     """
     for subject, settings in configured(ctx):

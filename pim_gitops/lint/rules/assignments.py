@@ -111,7 +111,7 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:carol@contoso.com, duration: P90D, justification: ops}
+        - {principal: user:carol@contoso.com, start: 2026-11-24, duration: P90D, justification: ops}
     ```
     """
     for h in [*holders(ctx), *scoped_holders(ctx)]:
@@ -252,7 +252,10 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:mallory@contoso.com, duration: P30D, justification: ops}
+        - principal: user:mallory@contoso.com
+          start: 2026-11-24
+          duration: P30D
+          justification: ops
     ```
 
     ```yaml
@@ -269,6 +272,7 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     assignments:
       eligible:
         - principal: user:mallory-adm@contoso.onmicrosoft.com
+          start: 2026-11-24
           duration: P30D
           justification: ops
     ```

@@ -153,15 +153,15 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u3@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u4@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u5@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u6@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u7@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u8@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u9@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:u1@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u2@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u3@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u4@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u5@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u6@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u7@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u8@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u9@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
 
     ## Use instead
@@ -171,8 +171,8 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:u1@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u2@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
     """
     low, high = ctx.integer("min"), ctx.integer("max")
@@ -235,11 +235,11 @@ def cis_global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u3@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u4@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u5@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:u1@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u2@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u3@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u4@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u5@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
 
     ## Use instead
@@ -255,8 +255,8 @@ def cis_global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:u1@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u2@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
     """
     low, high = ctx.integer("min"), ctx.integer("max")
@@ -326,8 +326,8 @@ def finer_grained_roles(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:u1@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u2@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
 
     ```yaml
@@ -348,8 +348,8 @@ def finer_grained_roles(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:u1@contoso.com, duration: P30D, justification: ops}
-        - {principal: user:u2@contoso.com, duration: P30D, justification: ops}
+        - {principal: user:u1@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
+        - {principal: user:u2@contoso.com, start: 2026-11-24, duration: P30D, justification: ops}
     ```
 
     ```yaml
@@ -357,8 +357,8 @@ def finer_grained_roles(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:u3@contoso.com, duration: P30D, justification: mail}
-        - {principal: user:u4@contoso.com, duration: P30D, justification: mail}
+        - {principal: user:u3@contoso.com, start: 2026-11-24, duration: P30D, justification: mail}
+        - {principal: user:u4@contoso.com, start: 2026-11-24, duration: P30D, justification: mail}
     ```
 
     ```yaml

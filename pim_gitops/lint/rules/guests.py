@@ -48,7 +48,10 @@ def outsider(ctx: LintContext, ref: str, user: Principal | None) -> str | None:
 
 def assignment_length(ctx: LintContext, h: Holder) -> int | None:
     """How long the assignment lasts, in seconds (``None``: it never ends): the declared
-    duration, else from its start (declared, or now when it starts on apply) to its end."""
+    duration, else from its start (declared, or now when it starts on apply) to its end; a
+    rolling grant (``renew: true``) never ends."""
+    if h.renew:
+        return None
     if h.duration is not None:
         return h.duration
     if h.end is None:
@@ -64,8 +67,9 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
 
     Every assignment, eligible or active, of any role to a guest or a vendor lasts at most
     `max` (P30D) from its start: exactly the limit passes, a day more fails, a permanent
-    one fails. Declared: its `duration`, or `expires` minus `start` (minus now when it
-    starts on apply); live: the schedule's end minus its start.
+    one fails, and so does a rolling one (`renew: true`: granted again whenever it lapses).
+    Declared: its `duration`, or `expires` minus `start` (minus now when it starts on
+    apply); live: the schedule's end minus its start.
 
     A guest is a user whose `userType` is Guest (tenant view) or whose UPN carries Entra's
     `#EXT#` marker, so this runs offline too; a vendor is a user whose UPN is in one of the
@@ -86,7 +90,8 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
 
     ## How to fix
 
-    Give the assignment `duration: P30D` (or less) and renew it when the engagement goes on.
+    Give the assignment a `start` and `duration: P30D` (or less), and declare a new grant when
+    the engagement goes on.
 
     ## Example
 
@@ -96,6 +101,7 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     assignments:
       eligible:
         - principal: user:ann_fabrikam.com#EXT#@contoso.onmicrosoft.com
+          start: 2026-11-24
           duration: P364D
           justification: incident response retainer
     ```
@@ -108,6 +114,7 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     assignments:
       eligible:
         - principal: user:ann_fabrikam.com#EXT#@contoso.onmicrosoft.com
+          start: 2026-11-24
           duration: P30D
           justification: incident response retainer
     ```

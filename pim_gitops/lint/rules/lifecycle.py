@@ -16,7 +16,7 @@ from pim_gitops.lint.rules.views import (
     role_finding,
     template_of,
 )
-from pim_gitops.wire import format_duration
+from pim_gitops.wire import format_duration, format_instant
 
 #: ASG006: the longest eligible assignment of a highly privileged role, by preset.
 ELIGIBLE_MAX = {"strict": "P90D"}
@@ -71,7 +71,7 @@ def assigned_outside_pim(ctx: LintContext) -> Iterator[Finding]:
     role: Global Administrator
     assignments:
       eligible:
-        - {principal: user:carol@contoso.com, duration: P90D, justification: ops}
+        - {principal: user:carol@contoso.com, start: 2026-11-24, duration: P90D, justification: ops}
     ```
 
     ```yaml
@@ -186,7 +186,7 @@ def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, duration: P90D}
+        - {principal: user:alice@contoso.com, start: 2026-11-24, duration: P90D}
     ```
 
     ## Use instead
@@ -196,7 +196,10 @@ def assignment_justification(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, duration: P90D, justification: mail platform}
+        - principal: user:alice@contoso.com
+          start: 2026-11-24
+          duration: P90D
+          justification: mail platform
     ```
     """
     for h in holders(ctx):
@@ -216,16 +219,23 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    No declared assignment ends at or before now (exactly now counts as expired). Policy
-    view only: Entra removes an assignment when it expires, so the tenant holds none.
+    No declared assignment ends at or before now (exactly now counts as expired): an
+    `expires` in the past, or a one-off `duration` whose `start` + `duration` has passed.
+    A rolling grant (`renew: true`) never ends while it is declared. Policy view only:
+    Entra removes an assignment when it expires, so the tenant holds none.
 
     ## Why
 
-    An expired declaration is dead text that misleads reviewers.
+    An expired declaration is dead text that misleads reviewers: the plan does not create
+    it again (it notes it), so the file no longer says who holds the role.
 
     ## How to fix
 
-    Delete the assignment or give it a new expiry.
+    Delete the assignment, or, to grant it again, give it a new `start` or `expires`.
+
+    A warning, not an error: the grant ending is the file working as written, and the day
+    after it ends, an error would block every unrelated pull request until someone deletes
+    the lines.
 
     ## Example
 
@@ -235,6 +245,7 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
     assignments:
       eligible:
         - {principal: user:alice@contoso.com, expires: 2025-01-31T00:00:00Z, justification: mail}
+        - {principal: user:bob@contoso.com, start: 2026-10-01, duration: P30D, justification: mail}
     ```
 
     ## Use instead
@@ -245,6 +256,7 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
     assignments:
       eligible:
         - {principal: user:alice@contoso.com, expires: 2027-01-31T00:00:00Z, justification: mail}
+        - {principal: user:bob@contoso.com, start: 2026-11-01, duration: P30D, justification: mail}
     ```
     """
     for h in holders(ctx):
@@ -252,8 +264,8 @@ def stale_assignment(ctx: LintContext) -> Iterator[Finding]:
             yield holder_finding(
                 ctx,
                 h,
-                f"{h.role_name}: the {h.kind} assignment of {h.ref} expired on "
-                f"{h.end:%Y-%m-%d}; remove it from the file",
+                f"{h.role_name}: the {h.kind} assignment of {h.ref} expired "
+                f"{format_instant(h.end)}: remove it from the file",
             )
 
 
@@ -286,7 +298,10 @@ def disabled_holder(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:leaver@contoso.com, duration: P90D, justification: mail}
+        - principal: user:leaver@contoso.com
+          start: 2026-11-24
+          duration: P90D
+          justification: mail
     ```
 
     ```yaml

@@ -36,7 +36,7 @@ def unresolved_principal(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contso.com, duration: P90D, justification: mail}
+        - {principal: user:alice@contso.com, start: 2026-11-24, duration: P90D, justification: mail}
     ```
 
     ```yaml
@@ -51,7 +51,10 @@ def unresolved_principal(ctx: LintContext) -> Iterator[Finding]:
     role: Exchange Administrator
     assignments:
       eligible:
-        - {principal: user:alice@contoso.com, duration: P90D, justification: mail}
+        - principal: user:alice@contoso.com
+          start: 2026-11-24
+          duration: P90D
+          justification: mail
     ```
 
     ```yaml

@@ -72,6 +72,8 @@ class Holder:
     adopted: bool = False
     #: Declared as a duration from creation (seconds), when it was.
     duration: int | None = None
+    #: Declared ``renew: true``: granted again whenever it lapses, so it never ends.
+    renew: bool = False
     #: Live: a request in flight (its status), not yet an assignment.
     requested: str | None = None
     #: The scope: ``/`` (directory-wide) for ``holders``; an administrative unit or an
@@ -254,6 +256,7 @@ def _declared_holder(
         item.start,
         item.adopted is not None,
         item.duration,
+        renew=item.renew,
     )
 
 
