@@ -217,3 +217,43 @@ def test_one_pr_run_at_a_time_posts_the_comment() -> None:
     """Two pushes in quick succession must not both find no comment and post two."""
     job = load(ROOT / ".github" / "workflows" / "pim-pr.yml")["jobs"]["plan"]
     assert "pull_request.number" in job["concurrency"]["group"]
+
+
+def _cli_calls(text: str) -> set[tuple[str, str]]:
+    """The subcommands and ``--options`` the workflows call ``pim-gitops`` with, as
+    (subcommand, option or "")."""
+    calls: set[tuple[str, str]] = set()
+    for command, rest in re.findall(r"pim-gitops ([a-z-]+)((?:[^\n|>;]|\\\n)*)", text):
+        calls.add((command, ""))
+        calls.update((command, option) for option in re.findall(r"(--[a-z][a-z-]*)", rest))
+    return calls
+
+
+def test_the_pinned_commit_has_every_command_the_workflows_call() -> None:
+    """A pin to a commit older than the workflows would install a pim-gitops that lacks what
+    they call (`plan --lint`, `show`): every subcommand and option they use is in the
+    pinned commit's source."""
+    import subprocess
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
+        )
+
+    if git("rev-parse", "--is-shallow-repository").stdout.strip() != "false":
+        pytest.skip("a shallow or missing git history cannot show the pinned commit")
+    commit = _install_default(load(PIM_WORKFLOWS[0])).rpartition("@")[2]
+    assert git("merge-base", "--is-ancestor", commit, "HEAD").returncode == 0, commit
+    calls = set().union(*(_cli_calls(p.read_text()) for p in PIM_WORKFLOWS))
+    calls.discard(("pull", ""))  # the workflow's name, "pim-gitops pull request"
+
+    def defined(command: str, option: str) -> bool:
+        # A command is a function of cli.py (click names it); an option is its quoted flag.
+        if not option:
+            pattern, where = f"def {command.replace('-', '_')}(", "pim_gitops/cli.py"
+        else:
+            pattern, where = f'"{option}"', "pim_gitops"
+        return git("grep", "-q", "-F", pattern, commit, "--", where).returncode == 0
+
+    missing = sorted(call for call in calls if not defined(*call))
+    assert not missing, f"{commit[:12]} lacks {missing}"
