@@ -28,7 +28,11 @@ class ExportError(PimGitopsError):
 
 
 class _Dumper(yaml.SafeDumper):
-    """Safe types only; strings and instants through the representers below."""
+    """Safe types only; strings and instants through the representers below. A list under
+    a key is indented as the hand-written lines beside it are (``  - item``)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _represent_str(dumper: yaml.representer.BaseRepresenter, data: str) -> yaml.ScalarNode:
@@ -70,9 +74,9 @@ def line(key: str, value: Any) -> str:
 def item(value: Any) -> str:
     """``- value``, a block sequence's entry as the serializer writes it, on one line."""
     text = dump({"x": [value]})
-    if text.count("\n") != 2 or not text.startswith("x:\n- "):
+    if text.count("\n") != 2 or not text.startswith("x:\n  - "):
         raise ExportError(f"{safe_comment(repr(value))} cannot be written on one line")
-    return text.split("\n")[1]
+    return text.split("\n")[1].lstrip(" ")
 
 
 def written_instant(moment: datetime) -> datetime:
