@@ -525,8 +525,12 @@ def test_check_guards_raises_with_every_problem_and_passes_a_clean_plan() -> Non
     assert message.startswith("refusing to apply; nothing was written:\n  ")
     assert all(flag in message for flag in ALL_GUARDS.values())
     assert message.count("\n  ") == len(ALL_GUARDS)  # one line per problem
-    clean = plan(remove(GA, ALICE), break_glass=(BG1,))
-    check_guards(clean, tenant(held(GA, ALICE), held(GA, BG1)), Guards(), ORGANIZATION, NOW)
+    # Two declared accounts keep their access (with one, ending alice's permanent access
+    # is what dropping an account from the list would look like: refused, see
+    # tests/test_undeclared_break_glass.py).
+    clean = plan(remove(GA, ALICE), break_glass=(BG1, BG2))
+    holding = tenant(held(GA, ALICE), held(GA, BG1), held(GA, BG2))
+    check_guards(clean, holding, Guards(), ORGANIZATION, NOW)
 
 
 # --- the identity and groups (issue 16 review) ---------------------------------------------

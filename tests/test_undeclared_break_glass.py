@@ -265,3 +265,49 @@ def test_removing_both_break_glass_accounts_is_refused_with_or_without_the_propo
     assert f"{GUARD}:" in refused.output and "bg2@contoso.onmicrosoft.com" in refused.output
     allowed = run(live, "apply", str(out), "--auto-approve", "--allow-break-glass-change")
     assert allowed.exit_code == 0, allowed.output
+
+
+# --- declared, the list is an edit of the same pull request ---------------------------------
+
+
+def _break_glass(problems: list[str]) -> list[str]:
+    return [p for p in problems if p.startswith("break-glass:")]
+
+
+def test_dropping_an_account_from_the_list_and_its_assignment_together_is_refused() -> None:
+    """The PR removes bg2 from `break_glass:` and its Global Administrator in one commit:
+    the declared list now names bg1 alone, and bg2's access ends."""
+    before = tenant(held(GA, BG1), held(GA, BG2))
+    made = plan(remove(GA, BG2), break_glass=(BG1,))
+    problems = guard_problems(made, before, Guards(), ORGANIZATION, NOW)
+    (problem,) = _break_glass(problems)
+    assert ref(BG2) in problem and "does not declare" in problem
+    assert "only 1 declared break-glass account would keep one" in problem
+    assert "--allow-break-glass-change" in problem
+    allowed = Guards(allow_break_glass_change=True)
+    assert guard_problems(made, before, allowed, ORGANIZATION, NOW) == []
+
+
+def test_two_declared_accounts_kept_let_another_permanent_admin_go() -> None:
+    """At the floor: two declared accounts keep their access, so ending a third permanent
+    Global Administrator (a declared third account dropped, or a standing admin) passes."""
+    before = tenant(held(GA, BG1), held(GA, BG2), held(GA, ALICE))
+    for declared in ((BG1, BG2), (BG1, BG2, "bg3")):
+        made = plan(remove(GA, ALICE), break_glass=declared)
+        assert guard_problems(made, before, Guards(), ORGANIZATION, NOW) == [], declared
+
+
+def test_a_rotation_that_assigns_the_new_account_first_passes() -> None:
+    """carol replaces bg2: declared and assigned in the plan, bg2 removed."""
+    before = tenant(held(GA, BG1), held(GA, BG2))
+    new = request(Action.CREATE, GA, "carol", end=None)
+    made = plan(new, remove(GA, BG2), break_glass=(BG1, "carol"))
+    assert _break_glass(guard_problems(made, before, Guards(), ORGANIZATION, NOW)) == []
+
+
+def test_with_one_permanent_holder_before_the_floor_is_one() -> None:
+    """A tenant whose only permanent Global Administrator is the declared account may end
+    no one else's; with bg1 kept, the floor (min(2, holders before)) is met."""
+    before = tenant(held(GA, BG1), held(GA, ALICE, end=LATER))
+    made = plan(remove(GA, ALICE), break_glass=(BG1,))
+    assert _break_glass(guard_problems(made, before, Guards(), ORGANIZATION, NOW)) == []

@@ -28,7 +28,7 @@ from pim_gitops.apply.overrides import GUARD_ALLOWS, Guards, allow_hint, removal
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
 from pim_gitops.apply.tenant_guard import other_tenant as other_tenant
 from pim_gitops.apply.tenant_guard import tenant_names as tenant_names
-from pim_gitops.apply.undeclared import undeclared_break_glass
+from pim_gitops.apply.undeclared import declared_floor, undeclared_break_glass
 from pim_gitops.errors import GuardrailError
 from pim_gitops.plan import GuardFacts, Operation, Plan
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
@@ -281,10 +281,14 @@ def access_change_verdict(
     window = Window(now, guards.horizon)
     verdict = Verdict()
     if not guards.allow_break_glass_change:
-        verdict += break_glass_lost(tenant, after, facts.break_glass, window)
+        lost = break_glass_lost(tenant, after, facts.break_glass, window)
+        verdict += lost
         verdict += Verdict(
             *undeclared_break_glass(tenant, *_side(tenant, after), facts.break_glass, window)
         )
+        if not lost.problems:  # a declared account lost is refused already, once
+            floor = declared_floor(tenant, *_side(tenant, after), facts.break_glass, window)
+            verdict += Verdict(floor)
     if not guards.allow_no_pra_eligible:
         verdict += last_pra_path_removed(tenant, after, window, facts.apply_identity)
     if not guards.allow_self_lockout:

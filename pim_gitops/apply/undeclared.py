@@ -12,6 +12,14 @@ when, with ``break_glass:`` undeclared,
 * it leaves Global Administrator with no usable permanent active holder at all, now or at the
   guard horizon, where there was one before.
 
+With ``break_glass:`` declared, the declared list is itself an edit of the pull request: a
+change that drops an account from the list and takes its Global Administrator away in the
+same commit would pass the break-glass guard (the account is no longer declared). So the
+break-glass guard also refuses (``declared_floor``) a plan that ends any usable permanent
+active Global Administrator assignment while fewer declared accounts than two (or than the
+permanent holders there were, when fewer) would keep one: a rotation that declares and
+assigns the new account before the old one goes still passes.
+
 Like every guard, it refuses only what the plan worsens: a tenant with no permanent Global
 Administrator today gets a warning when the plan touches the role, and is not refused.
 ``--allow-break-glass-change`` overrides it; declaring ``break_glass:`` replaces it with the
@@ -113,6 +121,39 @@ def undeclared_break_glass(
     return tuple(problems), _warnings(tenant, after, before)
 
 
+#: How many declared break-glass accounts must keep a permanent Global Administrator when a
+#: plan ends someone's (CIS 1.1.2 and Microsoft's guidance: two emergency access accounts).
+FLOOR = 2
+
+
+def declared_floor(
+    tenant: TenantState,
+    later: TenantState,
+    after: Sequence[Assignment],
+    break_glass: Sequence[str],
+    window: Window,
+) -> tuple[str, ...]:
+    """The ``break-glass`` refusal of the module docstring for a declared list."""
+    if not break_glass:
+        return ()
+    before = permanent_holders(tenant.assignments, tenant, window.now)
+    remaining = permanent_holders(after, later, window.now)
+    ended = [pid for pid in before if pid not in remaining and pid not in break_glass]
+    kept = sorted(pid for pid in set(break_glass) if pid in remaining)
+    floor = min(FLOOR, len(before))
+    if not ended or len(kept) >= floor:
+        return ()
+    names = ", ".join(_ref(tenant, pid) for pid in ended)
+    declared = ", ".join(_ref(tenant, pid) for pid in kept) or "none"
+    return (
+        f"break-glass: the plan ends the permanent active Global Administrator assignment "
+        f"of {names}, an account pim.yaml does not declare under break_glass:, while only "
+        f"{len(kept)} declared break-glass account{'s' if len(kept) != 1 else ''} would keep "
+        f"one ({declared}; at least {floor} must): declare and assign the replacement "
+        f"account before removing the old one ({allow_hint('break-glass-change')})",
+    )
+
+
 def _warnings(
     tenant: TenantState, after: Sequence[Assignment], before: list[str]
 ) -> tuple[str, ...]:
@@ -136,4 +177,4 @@ def _warnings(
     return (head + f"and the plan removes Global Administrator from {removed}",)
 
 
-__all__ = ["permanent_holders", "undeclared_break_glass"]
+__all__ = ["FLOOR", "declared_floor", "permanent_holders", "undeclared_break_glass"]

@@ -97,8 +97,12 @@ def _header(plan: Plan, context: CommentContext) -> list[str]:
     if context.tenant_name:
         tenant = f"{context.tenant_name[:200]} ({tenant})"
     commits = "not known (no git checkout)"
-    if context.base or context.head:
-        commits = f"`{context.base or '?'}` → `{context.head or '?'}`"
+    if context.base and context.head:
+        commits = f"`{context.base}` → `{context.head}`"
+    elif context.head:
+        commits = f"`{context.head}` (no base given)"
+    elif context.base:
+        commits = f"`{context.base}` → files not committed"
     allowed = len(plan.refusals) - len(plan.refused)
     if plan.refused:
         verdict = f"**Apply would refuse this plan** ({plural(len(plan.refused), 'refusal')})."

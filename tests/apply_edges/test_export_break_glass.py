@@ -47,15 +47,18 @@ def test_custom_domain_break_glass_accounts_lose_the_guard_once_export_declares(
         plan(remove(GA, "first"), break_glass=declared), before, Guards(), ORGANIZATION, NOW
     ), "the declared account is guarded"
     # Declared as exported, the undeclared guard no longer covers bga and bgb (it is
-    # lifted whenever break_glass: is non-empty, apply/undeclared.py): the comment above
-    # is what stands between the reader and that.
-    assert not guard_problems(
+    # lifted whenever break_glass: is non-empty, apply/undeclared.py), but one declared
+    # account is fewer than two: ending their permanent access is refused by the
+    # declared floor (the same as dropping accounts from the list in a pull request).
+    floor = guard_problems(
         plan(remove(GA, "bga"), remove(GA, "bgb"), break_glass=declared),
         before,
         Guards(),
         ORGANIZATION,
         NOW,
     )
+    assert [p.split(":")[0] for p in floor] == ["break-glass"]
+    assert "breakglass-a@contoso.com" in floor[0] and "does not declare" in floor[0]
     # the reader adds them, as the comment asks: removing both is refused again
     confirmed = (*declared, "bga", "bgb")
     assert guard_problems(
