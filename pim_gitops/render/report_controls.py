@@ -58,22 +58,30 @@ def judging_rules(control_id: str, rules: Iterable[Rule]) -> list[Rule]:
     return [r for r in rules if control_id in r.controls]
 
 
+def _not_run_words(item: Rule, lint: LintResult) -> str:
+    """Why a rule of the registry did not run in this lint, and how to run it."""
+    if item.code in lint.not_run:
+        return f"{item.code} was not run (turned off by --ignore, --select or lint.rules)"
+    if lint.preset not in item.presets:
+        instead = "".join(f" or preset {p}" for p in item.presets if p != "strict")
+        return f"{item.code} is not in preset {lint.preset}; `--select {item.code}`{instead}"
+    return f"{item.code} was not run"
+
+
 def _unchecked_reason(judges: Sequence[Rule], lint: LintResult, view: View) -> str | None:
-    """Why the judging rules say nothing about the control in this view (``None``: they ran)."""
+    """Why the judging rules say nothing about the control in this view (``None``: one ran
+    in it, with the tenant it needs): read from ``LintResult.ran``, never assumed."""
     if not judges:
         return "no rule of pim-gitops judges this control"
-    ran = [
-        r
-        for r in judges
-        if r.code not in lint.skipped and r.code not in lint.not_run and view in r.views
-    ]
-    if ran:
+    ran = dict(lint.ran)
+    if any(view in ran.get(r.code, ()) and r.code not in lint.skipped for r in judges):
         return None
     if any(r.code in lint.skipped for r in judges):
         return "needs a tenant view (offline: give --snapshot or --live)"
     if all(view not in r.views for r in judges):
         return f"its rules do not judge {VIEW_LONG[view]}"
-    return "its rules were not run (turned off or not selected)"
+    words = [_not_run_words(r, lint) for r in judges if r.code not in ran]
+    return "; ".join(words) or f"its rules did not run on {VIEW_LONG[view]}"
 
 
 def _result(cited: Sequence[Finding]) -> str:
