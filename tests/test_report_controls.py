@@ -188,19 +188,20 @@ def test_waivers_with_reason_owner_and_expiry(tmp_path: Path) -> None:
     markdown, html = reports(repo, SAMPLE_TENANT, tmp_path)
     section = markdown.split("## Accepted exceptions (waivers)")[1].split("\n## ")[0]
     assert (
-        "| ACT001 | Global Reader | — | No ticket system for read-only roles | not in git | "
-        "2027-01-31 | covers " in section
+        "| ACT001 | Global Reader | — | any | No ticket system for read-only roles | not in git | "
+        "2027-01-31 | covers 1 |" in section
     )
     assert (
-        "| ACT002 | Global Reader | — | Old exception | not in git | 2026-11-01 | **expired** |"
-        in (section)
+        "| ACT002 | Global Reader | — | any | Old exception | not in git | 2026-11-01 | "
+        "**expired** |" in (section)
     )
     assert "No ticket system for read-only roles" in html
 
 
 def test_baseline_waivers_are_listed(tmp_path: Path) -> None:
-    """The lint baseline's waivers are accepted exceptions too; one whose reason is still the
-    placeholder covers warnings only, and the report says so."""
+    """The lint baseline's waivers are listed; one whose reason is still the placeholder is
+    not yet reasoned: it covers warnings only (an error stays open) and accepts nothing, so
+    a control whose warnings it waives is a warning, not accepted."""
     import shutil
 
     repo = tmp_path / "repo"
@@ -211,7 +212,13 @@ def test_baseline_waivers_are_listed(tmp_path: Path) -> None:
     with (repo / "pim.yaml").open("a", encoding="utf-8") as handle:
         handle.write("  baseline: baseline.yaml\n")
     markdown, _ = reports(repo, SAMPLE_TENANT, tmp_path)
-    assert "| APR001 | Global Administrator | — | TODO: say why this is accepted" in markdown
-    assert "covers 0; no reason yet, so an error stays open" in markdown
-    assert md_controls(markdown)["MS.AAD.7.9v1"][2] == "accepted"  # warnings only, waived
+    assert (
+        "| APR001 | Global Administrator | — | activation does not require approval | "
+        "TODO: say why this is accepted" in markdown
+    )
+    assert (
+        "| not yet reasoned: covers 0 warnings; errors stay open (1 error it names open) |"
+        in markdown
+    )
+    assert md_controls(markdown)["MS.AAD.7.9v1"][2] == "warning"  # waived, not accepted
     assert md_controls(markdown)["MS.AAD.7.6v1"][2] == "fail"  # the error stays open

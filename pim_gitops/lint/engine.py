@@ -238,6 +238,9 @@ class LintResult:
     not_run: tuple[str, ...] = ()
     #: Rules whose severity ``lint.rules`` changed, with the severity they report at.
     severities: tuple[tuple[str, str], ...] = ()
+    #: Every rule that ran, with the views it ran in (one also in ``skipped`` ran without
+    #: the part that reads the tenant): a rule not here judged nothing.
+    ran: tuple[tuple[str, tuple[View, ...]], ...] = ()
 
     @property
     def blocking(self) -> list[Finding]:
@@ -359,6 +362,7 @@ def run_lint(
     shown = _chosen_views(tenant, views)
     findings: list[Finding] = []
     skipped: list[str] = []
+    ran_in: dict[str, tuple[View, ...]] = {}
     for item in active:
         if item.phase != "policy":
             continue
@@ -368,6 +372,7 @@ def run_lint(
             continue
         if tenant is None and item.needs_tenant_for:
             skipped.append(item.code)  # runs, but not the part that reads the tenant
+        ran_in[item.code] = tuple(views_run)
         for view in views_run:
             findings.extend(run.run(item, view))
     findings, uses = apply_waivers(findings, desired, now, baseline)
@@ -375,6 +380,7 @@ def run_lint(
     uses = _judged(uses, rules, ran, shown, {r.ref.label.casefold() for r in desired.roles})
     for item in active:
         if item.phase == "waivers":
+            ran_in[item.code] = ("policy",)
             findings.extend(run.run(item, "policy", uses))
     unique = sorted(set(collapse(findings, desired.tenant_file)), key=Finding.sort_key)
     folded: tuple[Finding, ...] = ()
@@ -385,14 +391,5 @@ def run_lint(
     severities = tuple(
         sorted((code, o.severity) for code, o in desired.lint.rules.items() if o.severity)
     )
-    return LintResult(
-        tuple(unique),
-        tuple(skipped),
-        chosen,
-        shown,
-        set_name,
-        folded,
-        into,
-        not_run,
-        severities,
-    )
+    found = (tuple(unique), tuple(skipped), chosen, shown, set_name, folded, into, not_run)
+    return LintResult(*found, severities, tuple(sorted(ran_in.items())))

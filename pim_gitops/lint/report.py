@@ -73,6 +73,11 @@ class LintReport(_Frozen):
     folded_into: int = Field(ge=0)
     #: Rules the preset runs that this run did not (--select, --ignore, lint settings).
     not_run: tuple[str, ...]
+    ran: dict[str, tuple[View, ...]] = Field(
+        description="Rule code → the views the rule ran in; a rule absent judged nothing (not "
+        "in the preset, turned off, or skipped); one also in skipped ran without the part "
+        "that reads the tenant."
+    )
     #: Rule code → the severity ``lint.rules`` set for it.
     severities: dict[str, Severity]
     #: Rules that need a tenant view (``--snapshot`` or ``--live``) and had none.
@@ -105,6 +110,7 @@ def lint_report(result: LintResult) -> LintReport:
         folded=len(result.folded),
         folded_into=result.folded_into,
         not_run=result.not_run,
+        ran=dict(result.ran),
         severities=dict(result.severities),
         findings=tuple(lint_finding(f) for f in result.findings),
         skipped=result.skipped,

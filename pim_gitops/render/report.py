@@ -25,7 +25,12 @@ from pim_gitops.render.report_access import (
     waiver_rows,
     waivers_section,
 )
-from pim_gitops.render.report_controls import VIEW_WORDS, controls_section
+from pim_gitops.render.report_controls import (
+    VIEW_WORDS,
+    controls_section,
+    reasoned,
+    waived_words,
+)
 from pim_gitops.render.report_doc import (
     Block,
     Bullets,
@@ -143,11 +148,11 @@ def _about(finding: Finding, role: str) -> bool:
 
 
 def _finding_cell(finding: Finding) -> Cell:
-    status = f"accepted: {finding.waived}" if finding.waived else finding.severity
+    status = f"{finding.severity}, {waived_words(finding)}" if finding.waived else finding.severity
     controls = f" [{', '.join(finding.controls)}]" if finding.controls else ""
     css = (
         "muted"
-        if finding.waived
+        if reasoned(finding.waived)
         else {"error": "fail", "warning": "warn"}.get(finding.severity, "")
     )
     return Cell(
@@ -176,10 +181,19 @@ def view_lines(lint: LintResult) -> list[str]:
 def _summary(inputs: ReportInputs) -> Section:
     lint, plan = inputs.lint, inputs.plan
     s = lint.summary()
+    accepted = sum(1 for f in lint.findings if reasoned(f.waived))
+    unreasoned = s["waived"] - accepted
+    pending = (
+        f", {unreasoned} waived by a waiver not yet reasoned (its placeholder reason waives "
+        "warnings only; errors stay open)"
+        if unreasoned
+        else ""
+    )
     items = [
         Cell(
             f"Lint ({lint.preset}): {plural(s['error'], 'error')}, "
-            f"{plural(s['warning'], 'warning')}, {plural(s['waived'], 'accepted exception')}."
+            f"{plural(s['warning'], 'warning')}, {plural(accepted, 'accepted exception')}"
+            f"{pending}."
         ),
         *[Cell(line) for line in view_lines(lint)],
     ]

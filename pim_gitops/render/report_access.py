@@ -10,14 +10,16 @@ from datetime import datetime
 
 from pim_gitops.access import holders, principal_problem
 from pim_gitops.compile import DesiredState
-from pim_gitops.lint.engine import LintResult
+from pim_gitops.lint.engine import Finding, LintResult
 from pim_gitops.lint.waivers import PLACEHOLDER
 from pim_gitops.model import Waiver
+from pim_gitops.render.report_controls import reasoned
 from pim_gitops.render.report_doc import Cell, Para, Section, Table, cells
 from pim_gitops.render.report_roles import principal_name
 from pim_gitops.resolve import Resolver
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.state import Principal, TenantState
+from pim_gitops.wording import plural
 
 
 def _yes(ok: bool) -> Cell:
@@ -88,14 +90,35 @@ def waiver_rows(
     return rows
 
 
-def _covers(row: WaiverRow, lint: LintResult) -> int:
-    role = (row.role or "").casefold()
-    return sum(
-        1
-        for f in lint.findings
-        if f.rule == row.waiver.rule
-        and f.waived == row.waiver.reason
-        and (not role or (f.role or "").casefold() == role)
+def _names(row: WaiverRow, finding: Finding) -> bool:
+    """The waiver is about this finding, as ``lint.waivers`` matches them (rule, role,
+    principal, text), a finding reported once for several roles included."""
+    w = row.waiver
+    if finding.rule != w.rule:
+        return False
+    roles = {(r or "").casefold() for r in (finding.role, *finding.roles)}
+    if row.role and row.role.casefold() not in roles:
+        return False
+    if w.principal and (finding.principal or "").casefold() != w.principal.casefold():
+        return False
+    return w.finding is None or w.finding == (finding.detail or finding.message)
+
+
+def _state(row: WaiverRow, lint: LintResult, now: datetime) -> Cell:
+    """What lint did with the waiver: the findings it waived (as lint counts them), and for
+    one not yet reasoned, the errors it names that stay open."""
+    w = row.waiver
+    if w.expires < now.date():
+        return Cell("expired", "fail")
+    named = [f for f in lint.findings if _names(row, f)]
+    covered = [f for f in named if f.waived == w.reason]
+    if reasoned(w.reason):
+        return Cell(f"covers {len(covered)}", "pass" if covered else "warn")
+    noun = "warning" if all(f.severity == "warning" for f in covered) else "finding"
+    kept = sum(1 for f in named if f.waived is None and f.severity == "error")
+    open_ = f" ({plural(kept, 'error')} it names open)" if kept else ""
+    return Cell(
+        f"not yet reasoned: covers {plural(len(covered), noun)}; errors stay open{open_}", "warn"
     )
 
 
@@ -107,32 +130,42 @@ def waivers_section(
 ) -> Section:
     """Accepted exceptions: reason, owner, expiry, and whether each still covers a finding.
     The waiver format names no owner: the owner shown is the author of the last commit that
-    changed the waiver's file (``owners``), as git knows it."""
+    changed the waiver's file (``owners``), as git knows it. A waiver whose reason is still
+    the placeholder is not yet reasoned: lint lets it waive warnings only."""
     table_rows = []
     for row in sorted(rows, key=lambda r: (r.waiver.rule, r.role or "", r.waiver.expires)):
         w = row.waiver
-        expired = w.expires < now.date()
-        covered = _covers(row, lint)
-        state = Cell(f"covers {covered}", "pass" if covered else "warn")
-        if expired:
-            state = Cell("expired", "fail")
-        elif w.reason.startswith(PLACEHOLDER):
-            state = Cell(f"covers {covered}; no reason yet, so an error stays open", "warn")
         table_rows.append(
             (
-                *cells(w.rule, row.role or "any role", w.principal or "—", w.reason),
+                *cells(w.rule, row.role or "any role", w.principal or "—"),
+                Cell(w.finding or "any"),
+                Cell(w.reason),
                 Cell(owners.get(row.file, "not in git")),
                 Cell(w.expires.isoformat()),
-                state,
+                _state(row, lint, now),
             )
         )
+    pending = sum(1 for r in rows if not reasoned(r.waiver.reason))
     blocks: tuple[Para | Table, ...] = (
         Para(
             "Owner: the waiver format has no owner field; shown is the author of the last "
             "commit to the waiver's file."
         ),
+        *(
+            (
+                Para(
+                    f"{plural(pending, 'waiver')} not yet reasoned (the reason is still "
+                    f"{PLACEHOLDER!r}): lint lets such a waiver waive warnings only, an error "
+                    "it names stays open, and none is an accepted exception until its reason "
+                    "says why.",
+                    "warn",
+                ),
+            )
+            if pending
+            else ()
+        ),
         Table(
-            ("Rule", "Role", "Principal", "Reason", "Owner", "Expires", "State"),
+            ("Rule", "Role", "Principal", "Finding", "Reason", "Owner", "Expires", "State"),
             tuple(table_rows),
         ),
     )

@@ -6,7 +6,9 @@ the rule registry's control mapping, not from a second implementation of the che
   tenant view), turned off, or not run in the view the table reads;
 * ``fail``: an open (unwaived) error of a judging rule cites the control;
 * ``warning``: only open warnings or infos cite it;
-* ``accepted``: every finding citing it is covered by a waiver;
+* ``accepted``: every finding citing it is covered by a waiver with a reason (one whose
+  reason is still the baseline's placeholder is not yet reasoned: it accepts nothing, so
+  a warning it waives still makes the control a ``warning``);
 * ``pass``: the judging rules ran in the view and none cites the control.
 
 The view is the tenant as it is (posture) when a tenant was read, else the repository (what
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pim_gitops.lint.engine import Finding, LintResult
 from pim_gitops.lint.references import CONTROLS, Control
 from pim_gitops.lint.registry import Rule, View, catalogue
+from pim_gitops.lint.waivers import PLACEHOLDER
 from pim_gitops.render.report_doc import STATUS_CLASS, Cell, Para, Section, Table
 
 #: How the report names each lint view.
@@ -58,26 +61,54 @@ def judging_rules(control_id: str, rules: Iterable[Rule]) -> list[Rule]:
     return [r for r in rules if control_id in r.controls]
 
 
+def _not_run_words(item: Rule, lint: LintResult) -> str:
+    """Why a rule did not run in this lint, and how ``pim.yaml`` runs it (the report has no
+    ``--select``: it lints as ``pim.yaml`` says)."""
+    code = item.code
+    if code in lint.not_run:
+        return (
+            f"{code} was not run (turned off in pim.yaml: lint.select, lint.ignore or "
+            f"lint.rules.{code}.enabled: false)"
+        )
+    if lint.preset not in item.presets:
+        instead = "".join(f" or preset {p}" for p in item.presets if p != "strict")
+        return (
+            f"{code} is not in preset {lint.preset}; `lint: {{extend_select: [{code}]}}` "
+            f"in pim.yaml (`lint --extend-select {code}`){instead}"
+        )
+    return f"{code} was not run"
+
+
 def _unchecked_reason(judges: Sequence[Rule], lint: LintResult, view: View) -> str | None:
-    """Why the judging rules say nothing about the control in this view (``None``: they ran)."""
+    """Why the judging rules say nothing about the control in this view (``None``: one ran
+    in it, with the tenant it needs): read from ``LintResult.ran``, never assumed."""
     if not judges:
         return "no rule of pim-gitops judges this control"
-    ran = [
-        r
-        for r in judges
-        if r.code not in lint.skipped and r.code not in lint.not_run and view in r.views
-    ]
-    if ran:
+    ran = dict(lint.ran)
+    if any(view in ran.get(r.code, ()) and r.code not in lint.skipped for r in judges):
         return None
     if any(r.code in lint.skipped for r in judges):
         return "needs a tenant view (offline: give --snapshot or --live)"
     if all(view not in r.views for r in judges):
         return f"its rules do not judge {VIEW_LONG[view]}"
-    return "its rules were not run (turned off or not selected)"
+    words = [_not_run_words(r, lint) for r in judges if r.code not in ran]
+    return "; ".join(words) or f"its rules did not run on {VIEW_LONG[view]}"
+
+
+def reasoned(reason: str | None) -> bool:
+    """A waiver's reason says why (it is not the placeholder ``lint --baseline`` writes)."""
+    return reason is not None and not reason.startswith(PLACEHOLDER)
+
+
+def waived_words(finding: Finding) -> str:
+    """How the report names a waived finding: accepted only when the waiver says why."""
+    if reasoned(finding.waived):
+        return f"accepted: {finding.waived}"
+    return "waived by a waiver not yet reasoned"
 
 
 def _result(cited: Sequence[Finding]) -> str:
-    open_ = [f for f in cited if f.waived is None]
+    open_ = [f for f in cited if not reasoned(f.waived)]
     if any(f.severity == "error" for f in open_):
         return "fail"
     if open_:
@@ -86,7 +117,7 @@ def _result(cited: Sequence[Finding]) -> str:
 
 
 def _finding_words(finding: Finding) -> str:
-    accepted = f" (accepted: {finding.waived})" if finding.waived else ""
+    accepted = f" ({waived_words(finding)})" if finding.waived else ""
     return f"{finding.rule} {finding.severity}: {finding.message}{accepted}"
 
 
