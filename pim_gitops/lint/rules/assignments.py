@@ -52,7 +52,8 @@ def _instead(h: Holder) -> str:
     if sp_ref or (h.principal is not None and h.principal.type == "servicePrincipal"):
         return (
             "a service principal cannot be eligible: give it an active assignment that ends, "
-            "or declare it under automation: with a reason"
+            "or declare it under automation: with a reason (or as apply_identity: when apply "
+            "signs in as it)"
         )
     return "use an eligible assignment"
 
@@ -95,7 +96,8 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     ## How to fix
 
     Make the assignment eligible with an expiry, list the service account under
-    `automation:` with a reason, or the PIM-for-Groups group under `pim_groups`.
+    `automation:` with a reason (the identity apply signs in as: `apply_identity:`), or the
+    PIM-for-Groups group under `pim_groups`.
 
     ## Example
 
@@ -311,8 +313,8 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
             yield holder_finding(
                 ctx,
                 h,
-                f"service principal {h.ref} holds {h.role_name}; declare it "
-                "under automation: with a reason",
+                f"service principal {h.ref} holds {h.role_name}; declare it under "
+                "automation: with a reason (or as apply_identity: when apply signs in as it)",
                 controls=(),
                 severity="warning",
             )
