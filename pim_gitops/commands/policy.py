@@ -168,7 +168,7 @@ def lint_policies(
         baseline=baseline,
     )
     if baseline_out:
-        return _write_baseline(console, options, result, Path(baseline_out))
+        return _write_baseline(console, options, result, Path(baseline_out), directory)
     render = {
         "text": render_text,
         "json": render_json,
@@ -180,20 +180,16 @@ def lint_policies(
 
 
 def _write_baseline(
-    console: Console, options: CommandOptions, result: LintResult, out: Path
+    console: Console, options: CommandOptions, result: LintResult, out: Path, directory: str
 ) -> int:
     """``lint --baseline FILE``: today's findings as waivers; a waiver FILE already has for
     a finding still there keeps its reason and expiry."""
-    from pim_gitops.lint.baseline import baseline_yaml, read_baseline
+    from pim_gitops.lint.baseline import baseline_written, baseline_yaml, read_baseline
 
     existing = [b.waiver for b in read_baseline(out, str(out))] if out.exists() else []
     text, count, new = baseline_yaml(result.findings, options.now, existing)
     out.write_text(text, "utf-8")
-    console.message(
-        f"wrote {plural(count, 'waiver')} to {out} ({new} new, {count - new} kept as they "
-        "were); replace each new waiver's TODO reason with why it is accepted, and read the "
-        "file with `lint: {baseline: FILE}` in pim.yaml"
-    )
+    console.message(baseline_written(out, directory, count, new))
     return ExitCode.OK
 
 

@@ -7,6 +7,7 @@ its expiry."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from pim_gitops.lint.waivers import PLACEHOLDER, BaselineWaiver
 from pim_gitops.loader import parse_yaml
 from pim_gitops.model import Strict, Waiver
 from pim_gitops.schema_positions import validate_file
+from pim_gitops.wording import plural
 
 #: How long a baseline waiver lasts unless edited: one quarter, the review cycle of APR003.
 BASELINE_DAYS = 90
@@ -98,8 +100,10 @@ def baseline_yaml(
     lines = [
         "# Lint baseline written by `pim-gitops lint --baseline`: findings accepted for now.",
         f"# For each waiver, replace the {PLACEHOLDER!r} reason with why it is accepted (or",
-        "# fix the problem and delete the waiver) and check the expiry; read it from pim.yaml",
-        "# with `lint: {baseline: <this file>}`. Running --baseline again keeps what you wrote.",
+        "# fix the problem and delete the waiver) and check the expiry: a TODO reason quiets",
+        "# warnings only, errors stay open until a reason is written. Read it from pim.yaml",
+        "# with `lint: {baseline: <this file>}`, a path relative to the directory of pim.yaml.",
+        "# Running --baseline again keeps what you wrote.",
         "waivers:" if entries else "waivers: []",
     ]
     new = 0
@@ -116,3 +120,17 @@ def baseline_yaml(
         lines.append(f"    reason: {_quoted(reason)}")
         lines.append(f"    expires: {old.expires if old is not None else expires}")
     return "\n".join(lines) + "\n", len(entries), new
+
+
+def baseline_written(out: Path, directory: str | Path, count: int, new: int) -> str:
+    """What ``lint --baseline`` says once it wrote ``out``: what to do with the waivers, and
+    the ``lint: {baseline: ...}`` line that reads the file back (relative to the policy
+    directory, as ``baseline_path`` reads it, not to the current directory)."""
+    shown = Path(os.path.relpath(out.resolve(), Path(directory).resolve())).as_posix()
+    return (
+        f"wrote {plural(count, 'waiver')} to {out} ({new} new, {count - new} "
+        "kept as they were); replace each new waiver's TODO reason with why it is accepted "
+        "(a TODO reason quiets warnings only: errors stay open until a reason is written), "
+        f"and read the file with `lint: {{baseline: {shown}}}` in pim.yaml (the path is "
+        "relative to the policy directory)"
+    )

@@ -108,7 +108,8 @@ def test_a_permanent_service_principal_is_told_what_it_can_do_instead(tmp_path: 
     [found] = [f for f in result.findings if f.rule == "ASG001"]
     assert found.message.endswith(
         "a service principal cannot be eligible: give it an active assignment that ends, "
-        "or declare it under automation: with a reason"
+        "or declare it under automation: with a reason (or as apply_identity: when apply "
+        "signs in as it)"
     )
 
 

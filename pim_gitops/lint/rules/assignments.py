@@ -46,11 +46,14 @@ def permanent_active_controls(template_id: str) -> tuple[str, ...]:
 def _instead(h: Holder) -> str:
     """What to do instead: a service principal cannot be made eligible (PIM refuses it:
     Microsoft's deployment plan), so it is declared under ``automation:`` or given an
-    assignment that ends."""
-    if h.principal is not None and h.principal.type == "servicePrincipal":
+    assignment that ends. An ``sp:`` reference says it is one without a tenant view, so the
+    text (a waiver's key) is the same offline and with the tenant."""
+    sp_ref = h.ref.partition(":")[0].lower() == "sp"
+    if sp_ref or (h.principal is not None and h.principal.type == "servicePrincipal"):
         return (
             "a service principal cannot be eligible: give it an active assignment that ends, "
-            "or declare it under automation: with a reason"
+            "or declare it under automation: with a reason (or as apply_identity: when apply "
+            "signs in as it)"
         )
     return "use an eligible assignment"
 
@@ -63,7 +66,9 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
 
     No principal holds an active assignment with no end (a role assignment made outside
     PIM, which has no schedule at all, included), except the `break_glass:` accounts, the
-    service accounts declared under `automation:` and the groups listed in the option
+    service accounts declared under `automation:`, the `apply_identity:` (the service
+    principal apply signs in as, a service account by definition: it holds Privileged Role
+    Administrator permanently, docs/github-setup.md step 4) and the groups listed in the option
     `pim_groups` (groups enrolled in PIM for Groups; the tenant view does not say which
     groups are enrolled, so the repository does).
 
@@ -91,7 +96,8 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     ## How to fix
 
     Make the assignment eligible with an expiry, list the service account under
-    `automation:` with a reason, or the PIM-for-Groups group under `pim_groups`.
+    `automation:` with a reason (the identity apply signs in as: `apply_identity:`), or the
+    PIM-for-Groups group under `pim_groups`.
 
     ## Example
 
@@ -224,9 +230,9 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     * a holder of another role in the configured privileged set with either attribute: an
       error with no control id.
 
-    A service principal holding a privileged role must be declared under `automation:` (a
-    warning otherwise). Guests are not judged here: neither control covers them (ASG011
-    bounds how long guests and vendors hold a role).
+    A service principal holding a privileged role must be declared under `automation:` or
+    be the `apply_identity:` (a warning otherwise). Guests are not judged here: neither
+    control covers them (ASG011 bounds how long guests and vendors hold a role).
 
     ## Why
 
@@ -307,8 +313,8 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
             yield holder_finding(
                 ctx,
                 h,
-                f"service principal {h.ref} holds {h.role_name}; declare it "
-                "under automation: with a reason",
+                f"service principal {h.ref} holds {h.role_name}; declare it under "
+                "automation: with a reason (or as apply_identity: when apply signs in as it)",
                 controls=(),
                 severity="warning",
             )

@@ -8,7 +8,7 @@ from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import duration, names, rule
 from pim_gitops.lint.rules.views import Holder, holders, member_users
 from pim_gitops.state import Principal
-from pim_gitops.wire import format_duration
+from pim_gitops.wire import format_duration, format_instant
 
 #: The marker Entra puts in a guest's user principal name (``alice_fabrikam.com#EXT#@...``).
 GUEST_MARKER = "#ext#"
@@ -59,6 +59,17 @@ def assignment_length(ctx: LintContext, h: Holder) -> int | None:
     return int((h.end - (h.start or ctx.now)).total_seconds())
 
 
+def _span(h: Holder, length: int | None) -> str:
+    """How long the holder holds the role, in words that do not depend on the run's clock
+    (a waiver names its finding by text): its length when it has one of its own (a duration,
+    or a start and an end), else the instant it ends (an `expires:` and no `start`)."""
+    if length is None:
+        return "with no end"
+    if h.duration is None and h.start is None and h.end is not None:
+        return f"until {format_instant(h.end)}"
+    return f"for {format_duration(length)}"
+
+
 # long: the docstring is the rule's documentation page (quoted control, tested examples)
 def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     """Guests' and vendors' assignments end within a month
@@ -69,7 +80,9 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
     `max` (P30D) from its start: exactly the limit passes, a day more fails, a permanent
     one fails, and so does a rolling one (`renew: true`: granted again whenever it lapses).
     Declared: its `duration`, or `expires` minus `start` (minus now when it starts on
-    apply); live: the schedule's end minus its start.
+    apply); live: the schedule's end minus its start. The finding words the length
+    (`for P31D`), or the end (`until 2027-01-01T00:00:00Z`) when the assignment has no
+    start of its own, so its text, and the waiver naming it, does not change with the clock.
 
     A guest is a user whose `userType` is Guest (tenant view) or whose UPN carries Entra's
     `#EXT#` marker, so this runs offline too; a vendor is a user whose UPN is in one of the
@@ -124,7 +137,7 @@ def outsider_expiry(ctx: LintContext) -> Iterator[Finding]:
         length = assignment_length(ctx, h)
         if length is not None and length <= limit:
             continue
-        span = "with no end" if length is None else f"for {format_duration(length)}"
+        span = _span(h, length)
         for ref, user, via in _users(ctx, h):
             who = outsider(ctx, ref, user)
             if who is not None:

@@ -376,14 +376,15 @@ def ga_where(ctx: LintContext) -> Location:
 
 
 def exempt_refs(ctx: LintContext) -> set[str]:
-    """Principals allowed a permanent active assignment: break-glass and automation accounts."""
+    """Who may hold a permanent active assignment: break-glass, automation, apply identity."""
     refs = {r.lower() for r in ctx.desired.break_glass}
     refs |= {p.lower() for p, _ in ctx.desired.automation}
-    return refs
+    apply_identity = ctx.desired.apply_identity
+    return (refs | {apply_identity.lower()}) if apply_identity else refs
 
 
 def is_exempt(ctx: LintContext, h: Holder) -> bool:
-    """``h`` is a declared break-glass or automation account (by reference or, with a
+    """``h`` is a declared break-glass, automation or apply account (by reference or, with a
     tenant, by the object it resolves to). A group never is: SCuBA's exceptions are
     emergency access accounts and service accounts, and a group's standing assignment is
     standing access for every member (a PIM-enrolled group is ASG001's ``pim_groups``)."""
