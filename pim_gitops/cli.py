@@ -159,7 +159,6 @@ def main() -> None:
 
 
 @cli.command()
-@directory_argument
 @validate_options
 @click.pass_obj
 @handle_errors
