@@ -28,6 +28,7 @@ from pim_gitops.commands.emulator_options import emulator_options
 from pim_gitops.commands.lint_options import lint_options
 from pim_gitops.commands.plan_options import PLAN_EPILOG, plan_options
 from pim_gitops.commands.planning import plan_command, show_saved_plan
+from pim_gitops.commands.stamp_options import stamp_command, stamp_options
 from pim_gitops.commands.validate_options import validate_options
 from pim_gitops.console import ColorChoice, Console, color_option, make_console
 from pim_gitops.errors import PimGitopsError
@@ -159,7 +160,6 @@ def main() -> None:
 
 
 @cli.command()
-@directory_argument
 @validate_options
 @click.pass_obj
 @handle_errors
@@ -173,14 +173,14 @@ def validate(obj: CliOptions, directory: str, show: str | None, show_all: bool, 
 
 
 @cli.command("stamp-starts")
-@directory_argument
+@stamp_options
 @click.pass_obj
 @handle_errors
-def stamp_starts(obj: CliOptions, directory: str) -> int:
-    """Write `start: <now>` beside every assignment `duration:` without a start or renew."""
-    from pim_gitops.stamp import stamp_starts as run
-
-    return run(obj.console, directory, obj.options.now)
+def stamp_starts(obj: CliOptions, directory: str, **flags: Any) -> int:
+    """Write `start:` beside every assignment `duration:` without a start or renew: the held
+    grant's start with --snapshot/--live, else now."""
+    one_tenant_view(flags)
+    return stamp_command(obj.console, obj.options, directory, **flags)
 
 
 @cli.command()

@@ -128,9 +128,6 @@ def _settings_words(settings: RoleSettings, names: _Names) -> Flat:
     for name in ("eligible_assignment", "active_assignment"):
         if words[name]["allow_permanent"]:
             words[name].pop("max_duration", None)
-    for event in words["notifications"].values():
-        for item in event.values():
-            item.pop("level", None)
     return flatten(words)
 
 

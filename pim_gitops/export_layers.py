@@ -15,8 +15,8 @@ alone, over Entra's defaults). A layer holds only what changes the result of the
   A template is named from what it holds (``template_name``).
 * **role files** hold the rest: each value that differs from what defaults and template give.
 
-A value nobody can write (``None``, Graph's notification level ``None``) never reaches a layer,
-so no ``null`` is written.
+A ``None`` never reaches a layer, so no ``null`` is written; every value of the tenant has a
+policy word (Graph's notification level ``None`` is ``critical_only: none``).
 """
 
 from __future__ import annotations

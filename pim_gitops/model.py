@@ -172,7 +172,12 @@ class Notification(Strict):
         None, description="Send to the default recipients (admins, the user, approvers)."
     )
     recipients: tuple[Email, ...] | None = Field(None, description="Additional recipients.")
-    critical_only: bool | None = Field(None, description="Only critical e-mails.")
+    critical_only: bool | Literal["none"] | None = Field(
+        None,
+        description="Which e-mails: true only critical ones (Graph's level Critical), false "
+        "all (All), 'none' no e-mail at all (Graph's level None, which the portal does not "
+        "offer).",
+    )
 
 
 class NotificationEvent(Strict):

@@ -138,7 +138,8 @@ def make_notification(
 #: as ``format_duration`` spells it, a set as a sorted tuple, ``None`` for "not set".
 Leaf = str | bool | None | tuple[str, ...]
 REQUIRE_WORDS = ("mfa", "justification", "ticket")
-_LEVEL_LEAF: dict[str, bool | None] = {"All": False, "Critical": True, "None": None}
+#: Graph's notification levels as the ``critical_only`` leaf (and policy word) says them.
+LEVEL_LEAF: dict[str, bool | Literal["none"]] = {"All": False, "Critical": True, "None": "none"}
 
 
 def _words(mfa: bool, justification: bool, ticket: bool = False) -> tuple[str, ...]:
@@ -169,7 +170,7 @@ def settings_leaves(settings: RoleSettings) -> dict[str, Leaf]:
     for key, note in settings.notifications:
         leaves[f"notifications.{key}.default_recipients"] = note.default_recipients
         leaves[f"notifications.{key}.recipients"] = note.recipients
-        leaves[f"notifications.{key}.critical_only"] = _LEVEL_LEAF[note.level]
+        leaves[f"notifications.{key}.critical_only"] = LEVEL_LEAF[note.level]
     return leaves
 
 
@@ -204,7 +205,7 @@ def settings_from_leaves(leaves: Mapping[str, Leaf]) -> RoleSettings:
             require_justification="justification" in words,
         )
 
-    levels = {v: k for k, v in _LEVEL_LEAF.items()}
+    levels = {v: k for k, v in LEVEL_LEAF.items()}
     notifications = tuple(
         (
             key,

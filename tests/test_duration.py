@@ -229,8 +229,9 @@ def test_a_duration_without_start_says_what_to_write_at_its_line(tmp_path: Path)
         f"{SEC}: eligible assignment of {CID} has `duration: P30D` but no `start`, so its end "
         "cannot be known once Graph stops listing it. For a one-off grant ending at start + "
         "P30D, add `start: 2026-11-24T09:00:00Z` (now; for a grant the tenant already holds, "
-        "its start; `pim-gitops stamp-starts` writes now); to grant it again for P30D whenever "
-        "it is missing, add `renew: true`"
+        "its start: `pim-gitops stamp-starts --snapshot FILE` or `--live` writes it, and now "
+        "for a grant not held); to grant it again for P30D whenever it is missing, add "
+        "`renew: true`"
     )
 
 

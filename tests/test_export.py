@@ -142,10 +142,40 @@ def test_a_template_of_one_setting_is_not_made() -> None:
     assert sum("max_duration: PT3H" in text for text in files.values()) == 3
 
 
+NOTIFICATION_RULES = [
+    "Notification_Admin_Admin_Assignment",
+    "Notification_Requestor_Admin_Eligibility",
+    "Notification_Admin_EndUser_Assignment",
+]
+
+
+@pytest.mark.parametrize("level", ["All", "Critical", "None"])
+@pytest.mark.parametrize("roles", [1, 4])
+def test_every_notification_level_exports_to_a_word_and_plans_no_change(
+    tmp_path: Path, level: str, roles: int
+) -> None:
+    """Graph's three levels, on one role (its file) or on four (``defaults`` or a template):
+    the export writes ``critical_only: none`` for ``None`` (before, nothing, and the plan
+    turned the alert on with ``critical_only: null → false``), and the level survives:
+    the compiled repository asks for the level the tenant has."""
+    snapshot = read_snapshot(SAMPLE_TENANT)
+    for policy in snapshot["roleManagementPolicies"][:roles]:
+        rule = next(r for r in policy["rules"] if r["id"] == NOTIFICATION_RULES[0])
+        rule["notificationLevel"] = level
+    assert round_trip(snapshot, tmp_path).empty
+    written = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.yaml"))
+    assert ("critical_only: none" in written) is (level == "None")
+    desired = load_desired(str(tmp_path), SAMPLE_NOW).state
+    levels = [r.settings.notification("active_assigned", "admin").level for r in desired.roles]
+    assert levels.count(level) == (roles if level != "All" else len(levels))
+
+
 rule_changes = st.lists(
     st.tuples(
         st.integers(min_value=0, max_value=30),
-        st.sampled_from(["activation", "permanent", "recipients", "approval", "mfa", "context"]),
+        st.sampled_from(
+            ["activation", "permanent", "recipients", "approval", "mfa", "context", "level"]
+        ),
     ),
     max_size=12,
 )
@@ -184,6 +214,9 @@ def test_round_trip_generated_tenants(tmp_path_factory: Any, changes: list[Any],
             setting["approvalStages"][0]["primaryApprovers"] = [
                 {"@odata.type": "#microsoft.graph.groupMembers", "groupId": approvers[0]}
             ]
+        elif what == "level":
+            rule = rules[rng.choice(NOTIFICATION_RULES)]
+            rule["notificationLevel"] = rng.choice(["All", "Critical", "None"])
         elif what == "mfa":
             rules["Enablement_EndUser_Assignment"]["enabledRules"] = ["Justification"]
         else:

@@ -195,13 +195,15 @@ def test_unknown_enabled_rule_is_refused_with_its_name() -> None:
         spec.read(RawObject(rule, "rule"))
 
 
-def test_notification_level_none_reads_as_null_and_writes_back() -> None:
+def test_notification_level_none_reads_as_its_policy_word_and_writes_back() -> None:
     rule = copy.deepcopy(LIVE["Notification_Admin_EndUser_Assignment"])
     rule["notificationLevel"] = "None"
     spec = rule_by_id(SCOPE, "Notification_Admin_EndUser_Assignment")
     leaves = spec.read(RawObject(rule, "rule"))
-    assert leaves["notifications.activated.admin.critical_only"] is None
+    assert leaves["notifications.activated.admin.critical_only"] == "none"
     assert spec.write(rule, leaves)["notificationLevel"] == "None"
+    older = leaves | {"notifications.activated.admin.critical_only": None}  # a plan before it
+    assert spec.write(rule, older)["notificationLevel"] == "None"
 
 
 def test_keeping_mfa_while_changing_other_requirements_relaxes() -> None:

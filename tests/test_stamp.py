@@ -68,3 +68,33 @@ def test_stamp_starts_writes_only_the_missing_starts_and_keeps_everything_else(
     load_desired(str(tmp_path), SAMPLE_NOW)  # valid: no duration without a start left
     assert _stamp(tmp_path) == (0, "")  # a second run writes nothing
     assert role.read_text() == AFTER
+
+
+def test_stamp_starts_with_a_snapshot_writes_now_only_for_a_grant_the_tenant_does_not_hold(
+    tmp_path: Path,
+) -> None:
+    """alice's Global Administrator eligibility is held (start 2026-11-04); grace's is not
+    (the sample plan creates it): the held start for one, now for the other, no warning."""
+    import shutil
+
+    from pim_gitops.demo import SAMPLE_TENANT
+    from tests.conftest import POLICIES
+
+    shutil.copytree(POLICIES, tmp_path / "p")
+    ga = tmp_path / "p" / "roles" / "global-administrator.yaml"
+    text = ga.read_text(encoding="utf-8")
+    starts = ("      start: 2026-11-04T09:00:00Z\n", "      start: 2026-11-24T09:00:00Z\n")
+    ga.write_text(text.replace(starts[0], "").replace(starts[1], ""), encoding="utf-8")
+    args = ["--now", "2026-11-30T10:00:00Z", "stamp-starts", str(tmp_path / "p")]
+    result = CliRunner().invoke(cli, [*args, "--snapshot", str(SAMPLE_TENANT)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout == (
+        f"{ga}: eligible user:alice.admin@contoso.com: start: 2026-11-04T09:00:00Z "
+        "(the start of the grant the tenant holds)\n"
+        f"{ga}: eligible user:grace.identity@contoso.com: start: 2026-11-30T10:00:00Z "
+        "(now: the tenant holds no such grant)\n"
+    )
+    assert ga.read_text(encoding="utf-8") == text.replace(
+        starts[1], "      start: 2026-11-30T10:00:00Z\n"
+    )

@@ -152,3 +152,17 @@ def test_warnings_are_in_the_document_of_a_valid_policy(policy_copy: Path) -> No
     assert data["valid"] is True
     ((file, line, message),) = [(w["file"], w["line"], w["message"]) for w in data["warnings"]]
     assert (file, line) == (str(reader), 9) and "2026-01-01" in message
+
+
+def test_validate_of_a_file_reports_not_a_directory_in_both_formats(tmp_path: Path) -> None:
+    """A file given for the directory: the loader's "not a directory", exit 1, in JSON as
+    in text (not click's usage error, which printed nothing on stdout)."""
+    file = tmp_path / "pim.yaml"
+    file.write_text("tenant: contoso.onmicrosoft.com\n", encoding="utf-8")
+    as_json = CliRunner().invoke(cli, ["validate", str(file), "--format", "json"])
+    document = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1
+    assert [e["message"] for e in document["errors"]] == ["not a directory"]
+    as_text = CliRunner().invoke(cli, ["validate", str(file)])
+    assert as_text.exit_code == 1
+    assert f"{file}: not a directory" in as_text.output

@@ -1,4 +1,10 @@
-"""The options of ``validate``: which roles to show, and the output format."""
+"""The argument and options of ``validate``: the directory, which roles to show, and the
+output format.
+
+The directory argument accepts any path (not ``click.Path(file_okay=False)`` as the other
+commands do): a file given by mistake (``validate policies/pim.yaml``) is reported by the
+loader as "not a directory", so ``--format json`` still prints its one document rather
+than a click usage error on stderr and nothing on stdout."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ F = TypeVar("F", bound=Callable[..., object])
 SHOW_EVERY_ROLE = ""
 
 _OPTIONS = [
+    click.argument("directory", default="policies", type=click.Path()),
     click.option(
         "--show",
         metavar="ROLE",
@@ -39,6 +46,7 @@ _OPTIONS = [
 
 
 def validate_options(func: F) -> F:
+    """``validate``'s ``DIRECTORY`` argument and its options."""
     for option in reversed(_OPTIONS):
         func = option(func)
     return func

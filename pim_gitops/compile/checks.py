@@ -193,8 +193,9 @@ def duration_without_start(
         f"{role.ref.label}: {item.kind} assignment of {item.principal} has `duration: {length}` "
         f"but no `start`, so its end cannot be known once Graph stops listing it. For a "
         f"one-off grant ending at start + {length}, add `start: {format_instant(now)}` (now; "
-        f"for a grant the tenant already holds, its start; `pim-gitops stamp-starts` writes "
-        f"now); to grant it again for {length} whenever it is missing, add `renew: true`",
+        f"for a grant the tenant already holds, its start: `pim-gitops stamp-starts --snapshot "
+        f"FILE` or `--live` writes it, and now for a grant not held); to grant it again for "
+        f"{length} whenever it is missing, add `renew: true`",
     )
 
 

@@ -32,6 +32,7 @@ from pim_gitops.model import (
 )
 from pim_gitops.state import (
     ENTRA_DEFAULT_SETTINGS,
+    LEVEL_LEAF,
     AssignmentRules,
     RoleSettings,
 )
@@ -91,7 +92,7 @@ def _notifications_layer(settings: RoleSettings) -> Notifications:
         return Notification.model_construct(
             default_recipients=n.default_recipients,
             recipients=n.recipients,
-            critical_only=n.level == "Critical",
+            critical_only=LEVEL_LEAF[n.level],
         )
 
     def event(name: str) -> NotificationEvent:

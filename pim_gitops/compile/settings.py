@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pim_gitops.model import Activation, AssignmentRulesSpec, Notifications, Settings
 from pim_gitops.state import (
     ENTRA_DEFAULT_MAX,
+    LEVEL_LEAF,
     NOTIFICATION_EVENTS,
     NOTIFICATION_RECIPIENTS,
     ActivationSettings,
@@ -66,8 +67,16 @@ def _notification(notifications: Notifications, event: str, who: str) -> Notific
     return make_notification(
         default_recipients=_present(spec.default_recipients, f"{path}.default_recipients"),
         recipients=spec.recipients or (),
-        level="Critical" if spec.critical_only else "All",
+        level=policy_level(spec.critical_only),
     )
+
+
+def policy_level(critical_only: bool | str | None) -> str:
+    """``critical_only`` → Graph's ``notificationLevel`` (``state.LEVEL_LEAF`` inverted);
+    unset (``None``) is Entra's default, ``All``."""
+    if critical_only == "none":
+        return "None"
+    return "Critical" if critical_only is True else "All"
 
 
 def role_settings(merged: Settings) -> RoleSettings:
@@ -106,14 +115,11 @@ def _rules_dict(rules: AssignmentRules) -> dict[str, Any]:
 
 
 def _notification_dict(n: NotificationSettings) -> dict[str, Any]:
-    item: dict[str, Any] = {
+    return {
         "default_recipients": n.default_recipients,
         "recipients": list(n.recipients),
-        "critical_only": n.level == "Critical",
+        "critical_only": LEVEL_LEAF[n.level],
     }
-    if n.level not in ("All", "Critical"):
-        item["level"] = n.level  # Graph's "None": not writable from policy files
-    return item
 
 
 def settings_to_dict(settings: RoleSettings) -> dict[str, Any]:

@@ -16,7 +16,8 @@ GRAPH_WORDS = {
     "ticket": "Ticketing",
 }
 POLICY_WORDS = {v: k for k, v in GRAPH_WORDS.items()}
-NOTIFICATION_LEVELS = {False: "All", True: "Critical", None: "None"}
+#: ``critical_only`` (leaf and policy word) → Graph's ``notificationLevel``.
+NOTIFICATION_LEVELS: dict[bool | str, str] = {False: "All", True: "Critical", "none": "None"}
 COMMON_DOCS = (
     PropertyDoc("id", reason="Immutable rule id; the key of the rule."),
     PropertyDoc("@odata.type", reason="Derived from the rule id; sent on every PATCH."),

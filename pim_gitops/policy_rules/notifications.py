@@ -48,7 +48,7 @@ def write_notification(prefix: str, live: Mapping[str, Any], want: Leaves) -> di
         live,
         {
             "notificationLevel": NOTIFICATION_LEVELS[
-                critical if critical is None else bool(critical)
+                "none" if critical in (None, "none") else bool(critical)  # None: an older plan
             ],
             "isDefaultRecipientsEnabled": bool(want[f"{prefix}.default_recipients"]),
             "notificationRecipients": list(recipients),
@@ -67,8 +67,8 @@ def _notification_docs(prefix: str) -> tuple[PropertyDoc, ...]:  # pragma: no mu
         PropertyDoc(
             "notificationLevel",
             f"{prefix}.critical_only",
-            note="`Critical` ⇔ `critical_only: true`, `All` ⇔ false; Graph's `None` is read and "
-            "shown as `null`, and not written from policy files.",
+            note="`Critical` ⇔ `critical_only: true`, `All` ⇔ false, `None` (no e-mail; the "
+            "portal does not offer it) ⇔ `critical_only: none`.",
         ),
         PropertyDoc("isDefaultRecipientsEnabled", f"{prefix}.default_recipients"),
         PropertyDoc(

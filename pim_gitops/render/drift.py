@@ -22,7 +22,7 @@ Modified = dict[str, tuple[str | None, str | None]]
 
 _SWITCHES = ("allow_permanent", "required", "default_recipients")
 _LISTS = ("require", "approvers", "recipients")
-_LEVELS = {True: "critical only", False: "all", None: "none"}
+_LEVELS: dict[Any, str] = {True: "critical only", False: "all", "none": "none", None: "none"}
 
 
 def duration_words(seconds: int | None) -> str:
