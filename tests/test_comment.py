@@ -233,11 +233,14 @@ def test_names_and_messages_are_text_in_every_part_of_the_comment() -> None:
     )
     plan = plan.model_copy(update={"changes": (odd,)})
     lint = lint_of([replace(finding(1), message="reason: ok <!-- </details>")])
-    context = CommentContext(tenant_name="A & B > C | D", root="/repo", environ=GITHUB)
+    context = CommentContext(
+        tenant_name="A & B > C | D", base="../base `dir`", head="0123456", environ=GITHUB
+    )
     text = render_comment(plan, context, lint)
     body = text.split("\n", 1)[1]
     assert "<!--" not in body and "</details>" not in body.replace("```\n</details>", "")
     assert f"| Tenant | A &amp; B &gt; C \\| D (`{TENANT}`) |" in text
+    assert "| Commits | `` ../base `dir` `` → `0123456` |" in text
     assert "> **apply will refuse:** break-glass: user &lt;!-- x" in text
     assert "> a group named &lt;/details&gt;&lt;!-- was deleted" in text
     assert "<summary><b>Tier1 &lt;/details&gt; &lt;!--</b> — 1 change</summary>" in text

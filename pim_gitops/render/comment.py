@@ -102,13 +102,14 @@ def _header(plan: Plan, context: CommentContext) -> list[str]:
     tenant = md_code(plan.tenant_id, cell=True) if plan.tenant_id else "unknown"
     if context.tenant_name:
         tenant = f"{md_text(context.tenant_name[:200], cell=True)} ({tenant})"
+    base, head = (md_code(c, cell=True) if c else None for c in (context.base, context.head))
     commits = "not known (no git checkout)"
-    if context.base and context.head:
-        commits = f"`{context.base}` → `{context.head}`"
-    elif context.head:
-        commits = f"`{context.head}` (no base given)"
-    elif context.base:
-        commits = f"`{context.base}` → files not committed"
+    if base and head:
+        commits = f"{base} → {head}"
+    elif head:
+        commits = f"{head} (no base given)"
+    elif base:
+        commits = f"{base} → files not committed"
     allowed = len(plan.refusals) - len(plan.refused)
     if plan.refused:
         verdict = f"**Apply would refuse this plan** ({plural(len(plan.refused), 'refusal')})."
