@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 from pim_gitops.action import Action
 from pim_gitops.lint.engine import Finding, LintResult
@@ -218,3 +219,42 @@ def test_the_verdict_line_says_refused_allowed_or_clear() -> None:
     assert "No guard refuses this plan." in render_comment(big_plan(1, 1, ()), CommentContext())
     saved = render_comment(big_plan(1, 1), CommentContext(saved=True))
     assert "A saved plan: its refusals as recorded when it was made" in saved
+
+
+def test_names_and_messages_are_text_in_every_part_of_the_comment() -> None:
+    """The tenant's name, a refusal, a warning, a role name and a lint message each carry
+    markup: none of it reaches the comment as markup (``render/markdown_text.py``)."""
+    refusal = BREAK_GLASS.model_copy(update={"message": "break-glass: user <!-- x"})
+    plan = big_plan(1, 1, (refusal,)).model_copy(
+        update={"warnings": ("a group named </details><!-- was deleted",)}
+    )
+    odd = plan.changes[0].model_copy(
+        update={"role": RoleRef(id="role-x", name="Tier1 </details> <!--"), "after": ["a```b"]}
+    )
+    plan = plan.model_copy(update={"changes": (odd,)})
+    lint = lint_of([replace(finding(1), message="reason: ok <!-- </details>")])
+    context = CommentContext(
+        tenant_name="A & B > C | D", base="../base `dir`", head="0123456", environ=GITHUB
+    )
+    text = render_comment(plan, context, lint)
+    body = text.split("\n", 1)[1]
+    assert "<!--" not in body and "</details>" not in body.replace("```\n</details>", "")
+    assert f"| Tenant | A &amp; B &gt; C \\| D (`{TENANT}`) |" in text
+    assert "| Commits | `` ../base `dir` `` → `0123456` |" in text
+    assert "> **apply will refuse:** break-glass: user &lt;!-- x" in text
+    assert "> a group named &lt;/details&gt;&lt;!-- was deleted" in text
+    assert "<summary><b>Tier1 &lt;/details&gt; &lt;!--</b> — 1 change</summary>" in text
+    assert "reason: ok &lt;!-- &lt;/details&gt;" in text
+    # A backtick run in the diff: the fence is longer than it.
+    assert "````diff\n" in text and "\n````\n</details>" in text
+
+
+def test_a_finding_in_an_oddly_named_file_links_and_quotes_it_whole() -> None:
+    context = CommentContext(root="/repo", environ=GITHUB)
+    odd = replace(finding(1), file="/repo/policies/roles/tier `0` #1.yaml")
+    text = render_comment(big_plan(1, 1), context, lint_of([odd]))
+    blob = "https://github.com/contoso/pim-policy/blob/" + GITHUB["GITHUB_SHA"]
+    assert (
+        "[``policies/roles/tier `0` #1.yaml:7``]"
+        f"({blob}/policies/roles/tier%20%600%60%20%231.yaml#L7)"
+    ) in text

@@ -3,17 +3,25 @@ repository, so a tenant at 8 hours where the repository says 2 was *raised* ther
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from pim_gitops.cli import cli
 from pim_gitops.demo import SAMPLE_TENANT
+from pim_gitops.normalize import normalize_tenant
+from pim_gitops.plan import Plan
 from pim_gitops.render.drift import (
     assignment_change_words,
     duration_words,
+    render_drift,
     setting_change_words,
     value_words,
 )
-from tests.conftest import POLICIES
+from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, oid, user
+from pim_gitops.workflow import load_desired, plan_against
+from tests.conftest import POLICIES, write
 
 
 def test_durations_raised_or_lowered_no_limit_highest() -> None:
@@ -121,3 +129,65 @@ def test_drift_text_uses_the_same_words() -> None:
         result.output
     )
     assert "  eligible user:grace.identity@contoso.com: in the repository" in result.output
+
+
+def drifted(root: Path, sizes: dict[str, int]) -> Plan:
+    """A plan of custom roles (name → how many eligible holders) the repository declares
+    authoritative with no assignment: every holder is drift."""
+    tenant = TenantBuilder(oid("tenant", "drift"), SAMPLE_NOW)
+    users = [tenant.add(user(f"u{i:04}@contoso.com", f"U {i}")) for i in range(max(sizes.values()))]
+    write(root / "pim.yaml", "tenant: contoso.onmicrosoft.com\n")
+    for index, (name, count) in enumerate(sizes.items()):
+        role_id = oid("custom-role", name)
+        tenant.add_role(role_id, name, builtin=False)
+        for holder in users[:count]:
+            tenant.grant("eligible", role_id, holder)
+        write(
+            root / "roles" / f"r{index:03}.yaml", f"role: {name}\nassignments_mode: authoritative\n"
+        )
+    state = normalize_tenant(tenant.snapshot(), SAMPLE_NOW)
+    return plan_against(load_desired(str(root), SAMPLE_NOW), state, SAMPLE_NOW)
+
+
+def test_the_drift_issue_body_cuts_each_role_to_its_share_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    """GitHub refuses an issue body over 65,536 characters: a role with much drift is cut
+    with a count; the small roles beside it keep every difference."""
+    plan = drifted(tmp_path, {"Big Role": 3_000, "Small A": 2, "Small B": 3})
+    whole = render_drift(plan, {}, limit=10**9)
+    assert "not shown" not in whole and whole.count("\n- `eligible ") == 3_005
+    for limit in (65_536, 20_000, 3_000):
+        text = render_drift(plan, {}, limit=limit)
+        assert len(text) <= limit, (limit, len(text))
+        small = text.split("#### Small A", 1)[1]
+        assert small.count("\n- `eligible ") == 5  # Small A and Small B whole
+        big = text.split("#### Big Role", 1)[1].split("#### ", 1)[0]
+        cut = re.search(
+            r"- _(\d+) more differences not shown; `pim-gitops drift --format text`", big
+        )
+        assert cut is not None, big[-300:]
+        assert big.count("\n- `eligible ") + int(cut.group(1)) == 3_000
+        assert text.endswith(
+            "Drift: 0 missing from the tenant, 0 changed there, 3005 only in the tenant.\n"
+        )
+    # A body that fits exactly is not cut.
+    assert render_drift(plan, {}, limit=len(whole) + 400) == whole
+    assert render_drift(plan, {}, limit=len(whole) + 399) != whole
+
+
+def test_roles_with_no_room_even_for_a_heading_are_counted(tmp_path: Path) -> None:
+    plan = drifted(tmp_path, {f"Role {r:03}": 2 for r in range(300)})
+    text = render_drift(plan, {}, limit=20_000)
+    assert len(text) <= 20_000
+    shown = text.count("#### Role ")
+    assert 0 < shown < 300, shown
+    assert f"_{300 - shown} more roles with drift not shown; `pim-gitops drift" in text
+
+
+def test_names_from_the_tenant_in_the_drift_issue_are_text(tmp_path: Path) -> None:
+    plan = drifted(tmp_path, {"Tier1 <!-- x": 1})
+    modified = {oid("custom-role", "Tier1 <!-- x"): ("2026-10-15T09:00:00Z", "admin </details>")}
+    text = render_drift(plan, modified)
+    assert "<!--" not in text and "</details>" not in text
+    assert "#### Tier1 &lt;!-- x — policy last modified 2026-10-15T09:00:00Z by admin " in text

@@ -3,7 +3,9 @@ prints. In order: a stable marker line (the workflow updates the comment that st
 a header (tenant, base → head commit, time, plan hash), the refusals, the lint summary (when
 ``plan --lint`` ran it), then the plan. Under GitHub's 65,536 characters whatever the size:
 the header and the refusals are kept, the lint list and the plan's role sections are cut
-with a count of what was cut and a link to the full plan.
+with a count of what was cut and a link to the full plan. Names from the tenant and the
+policy files, and lint messages quoting them, are escaped (``render/markdown_text.py``): no
+name can open an HTML comment or close a section and hide what follows it.
 
 Pure: the CI environment (``GITHUB_*``) comes in as a mapping inside ``CommentContext``.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from pim_gitops.lint.engine import Finding, LintResult
 from pim_gitops.plan import Plan, plan_document
+from pim_gitops.render.markdown_text import clip, fit, md_code, md_text, url_path
 from pim_gitops.render.plan import GITHUB_COMMENT_LIMIT, refusal_markdown, render_markdown
 from pim_gitops.wire import format_instant
 from pim_gitops.wording import plural
@@ -30,6 +33,8 @@ REFUSALS_BUDGET = 20_000
 LINT_BUDGET = 16_000
 #: Room kept for the closing note on what was cut.
 FOOTER_ROOM = 600
+#: Longest lint message a finding line quotes.
+FINDING_CHARS = 1_500
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,14 @@ class CommentContext:
         return values if all(values) else None
 
     def blob_url(self, path: str, line: int) -> str | None:
-        """The finding's line on GitHub, when the workflow's variables are set."""
+        """The finding's line on GitHub, when the workflow's variables are set (the path
+        percent-encoded: a space or a parenthesis in a file name would end the link)."""
         found = self._github("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
         if found is None:
             return None
         server, repo, sha = found
         anchor = f"#L{line}" if line else ""
-        return f"{server}/{repo}/blob/{sha}/{path}{anchor}"
+        return f"{server}/{repo}/blob/{sha}/{url_path(path)}{anchor}"
 
     def run_url(self) -> str | None:
         """The workflow run, whose artifacts hold the full plan."""
@@ -93,16 +99,17 @@ def _full_plan(context: CommentContext) -> str:
 
 
 def _header(plan: Plan, context: CommentContext) -> list[str]:
-    tenant = f"`{plan.tenant_id}`" if plan.tenant_id else "unknown"
+    tenant = md_code(plan.tenant_id, cell=True) if plan.tenant_id else "unknown"
     if context.tenant_name:
-        tenant = f"{context.tenant_name[:200]} ({tenant})"
+        tenant = f"{md_text(context.tenant_name[:200], cell=True)} ({tenant})"
+    base, head = (md_code(c, cell=True) if c else None for c in (context.base, context.head))
     commits = "not known (no git checkout)"
-    if context.base and context.head:
-        commits = f"`{context.base}` → `{context.head}`"
-    elif context.head:
-        commits = f"`{context.head}` (no base given)"
-    elif context.base:
-        commits = f"`{context.base}` → files not committed"
+    if base and head:
+        commits = f"{base} → {head}"
+    elif head:
+        commits = f"{head} (no base given)"
+    elif base:
+        commits = f"{base} → files not committed"
     allowed = len(plan.refusals) - len(plan.refused)
     if plan.refused:
         verdict = f"**Apply would refuse this plan** ({plural(len(plan.refused), 'refusal')})."
@@ -138,23 +145,16 @@ def _refusals(plan: Plan) -> tuple[list[str], int]:
     """The refusals (those apply would refuse first), within ``REFUSALS_BUDGET``, and how
     many did not fit."""
     ordered = sorted(plan.refusals, key=lambda r: r.allowed_by is not None)
-    out: list[str] = []
-    used = 0
-    for index, refusal in enumerate(ordered):
-        block = refusal_markdown(refusal)
-        if used + len(block) > REFUSALS_BUDGET:
-            return out, len(ordered) - index
-        out.append(block)
-        used += len(block)
-    return out, 0
+    return fit([refusal_markdown(r) for r in ordered], REFUSALS_BUDGET)
 
 
 def _finding_line(finding: Finding, context: CommentContext) -> str:
     path = context.shown_path(finding.file)
     where = f"{path}:{finding.line}" if finding.line else path
     url = None if posixpath.isabs(path) else context.blob_url(path, finding.line)
-    shown = f"[`{where}`]({url})" if url else f"`{where}`"
-    return f"- **{finding.severity}** {finding.rule} {shown}: {finding.message}"
+    shown = f"[{md_code(where)}]({url})" if url else md_code(where)
+    message = md_text(clip(finding.message, FINDING_CHARS))
+    return f"- **{finding.severity}** {finding.rule} {shown}: {message}"
 
 
 def _lint(result: LintResult, context: CommentContext) -> tuple[list[str], int]:
@@ -173,14 +173,8 @@ def _lint(result: LintResult, context: CommentContext) -> tuple[list[str], int]:
         (f for f in result.findings if f.waived is None and f.severity in rank),
         key=lambda f: (rank[f.severity], f.sort_key()),
     )
-    used = 0
-    for index, finding in enumerate(shown):
-        line = _finding_line(finding, context)[:2_000]
-        if used + len(line) > LINT_BUDGET:
-            return [*lines, ""], len(shown) - index
-        lines.append(line)
-        used += len(line) + 1
-    return [*lines, ""], 0
+    kept, cut = fit([_finding_line(f, context) for f in shown], LINT_BUDGET, gap=1)
+    return [*lines, *kept, ""], cut
 
 
 def _footer(cut_refusals: int, cut_findings: int, context: CommentContext) -> str:

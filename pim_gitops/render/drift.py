@@ -11,11 +11,14 @@ the report use these words, so both say the same thing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import accumulate, groupby
 from typing import Any
 
 from pim_gitops.plan import Plan, plan_document
+from pim_gitops.render.markdown_text import fit, md_code, md_text
+from pim_gitops.render.plan import GITHUB_COMMENT_LIMIT
 from pim_gitops.wire import DurationError, parse_duration
+from pim_gitops.wording import plural
 
 #: ``role id`` → (lastModifiedDateTime, lastModifiedBy) of the role's policy in the tenant.
 Modified = dict[str, tuple[str | None, str | None]]
@@ -177,23 +180,76 @@ def drift_total(plan: Plan) -> str:
     )
 
 
-def render_drift(plan: Plan, policies: Modified) -> str:
-    """A drift report (markdown) for an issue body: per role, what changed in the tenant
-    against the repository, with who last modified the role's policy when Graph says so."""
-    if plan.empty:
-        return "### PIM drift\n\nNo drift: the tenant matches the policy repository.\n"
-    lines = [
-        "### PIM drift",
-        "",
-        "The tenant differs from the policy repository. `apply` would revert these changes:",
-        "",
-    ]
+#: Room kept for the closing total and the note on what was cut.
+DRIFT_FOOTER_ROOM = 400
+#: Room kept in a role section for its note on what was cut.
+DRIFT_NOTE_ROOM = 120
+#: Where the differences cut from the issue body are.
+DRIFT_MORE = "`pim-gitops drift --format text` lists them all"
+
+
+def _section(heading: str, lines: list[str]) -> str:
+    return "\n".join([heading, "", *lines, ""]) + "\n"
+
+
+def _shares(sizes: list[int], floors: list[int], room: int) -> list[int]:
+    """Room for each section: its floor, then an equal share of what is left, the sections
+    needing least first, so one that needs less than its share leaves the rest to others."""
+    shares = list(floors)
+    left = room - sum(floors)
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i] - floors[i])
+    for done, index in enumerate(order):
+        more = min(sizes[index] - floors[index], left // (len(sizes) - done))
+        shares[index] += more
+        left -= more
+    return shares
+
+
+def _drift_sections(plan: Plan, policies: Modified, room: int) -> tuple[list[str], int]:
+    """Each role's section within its share of ``room``: its heading, the differences that
+    fit and how many did not; the roles (in the plan's order) that have room for at least
+    a heading and that count, and how many did not."""
+    sections = []
     for role, role_id, items in drift_by_role(plan, policies):
         when = modified_words(role_id, policies)
-        lines.append(f"#### {role}" + (f" — policy {when}" if when else ""))
-        lines += ["", *[f"- `{d.subject}`: {d.words}" for d in items], ""]
-    lines.append(drift_total(plan))
-    return "\n".join(lines) + "\n"
+        heading = f"#### {md_text(role)}" + (f" — policy {md_text(when)}" if when else "")
+        lines = [f"- {md_code(d.subject)}: {md_text(d.words)}" for d in items]
+        sections.append((heading, lines, _section(heading, lines)))
+    floors = [min(len(whole), len(heading) + DRIFT_NOTE_ROOM) for heading, _, whole in sections]
+    kept = sum(1 for used in accumulate(floors) if used <= room)
+    sizes = [len(whole) for _, _, whole in sections[:kept]]
+    out = []
+    for (heading, lines, whole), share in zip(
+        sections[:kept], _shares(sizes, floors[:kept], room), strict=True
+    ):
+        if share >= len(whole):
+            out.append(whole)
+            continue
+        shown, cut = fit(lines, share - len(heading) - DRIFT_NOTE_ROOM, gap=1)
+        note = f"- _{plural(cut, 'more difference')} not shown; {DRIFT_MORE}._"
+        out.append(_section(heading, [*shown, note]))
+    return out, len(sections) - kept
+
+
+def render_drift(plan: Plan, policies: Modified, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """A drift report (markdown) for an issue body: per role, what changed in the tenant
+    against the repository, with who last modified the role's policy when Graph says so.
+    At most ``limit`` characters (GitHub refuses a longer issue body): each role section
+    keeps the differences that fit its share and counts the rest. Names and values from
+    the tenant are escaped (``render/markdown_text.py``)."""
+    if plan.empty:
+        return "### PIM drift\n\nNo drift: the tenant matches the policy repository.\n"
+    head = (
+        "### PIM drift\n\n"
+        "The tenant differs from the policy repository. `apply` would revert these changes:\n\n"
+    )
+    total = drift_total(plan) + "\n"
+    sections, dropped = _drift_sections(
+        plan, policies, limit - len(head) - len(total) - DRIFT_FOOTER_ROOM
+    )
+    if dropped:
+        sections.append(f"_{plural(dropped, 'more role')} with drift not shown; {DRIFT_MORE}._\n\n")
+    return head + "".join(sections) + total
 
 
 def render_drift_text(plan: Plan, policies: Modified) -> str:

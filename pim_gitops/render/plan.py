@@ -8,6 +8,7 @@ from itertools import groupby
 from typing import Any
 
 from pim_gitops.plan import Plan, Refusal, plan_document
+from pim_gitops.render.markdown_text import clip, fit, md_fence, md_text
 
 # Plan text lives in render/plan_text.py; re-exported here for the renderers that use it.
 from pim_gitops.render.plan_text import COLOUR as COLOUR
@@ -55,14 +56,11 @@ def refusal_line(refusal: Refusal) -> str:
 REFUSAL_CHARS = 4_000
 
 
-def _cut(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[:chars] + f"… ({len(text) - chars} more characters)"
-
-
 def refusal_markdown(refusal: Refusal, *, chars: int = REFUSAL_CHARS) -> str:
     """One refusal as a GitHub alert: CAUTION when apply would refuse, WARNING when the
-    run's overrides allow it."""
-    message = _cut(refusal.message, chars)
+    run's overrides allow it. The message (it quotes names from the tenant and the policy
+    files) is escaped: ``render/markdown_text.py``."""
+    message = md_text(clip(refusal.message, chars))
     if refusal.allowed_by is not None:
         return (
             f"> [!WARNING]\n> **allowed by {refusal.allowed_by}** (apply would refuse "
@@ -104,25 +102,25 @@ def render_markdown(
         "",
     ]
     for warning in plan.warnings:
-        head.append(f"> [!WARNING]\n> {_cut(warning, REFUSAL_CHARS)}\n")
+        head.append(f"> [!WARNING]\n> {md_text(clip(warning, REFUSAL_CHARS))}\n")
     if refusals:
         head += [refusal_markdown(r) for r in plan.refusals]
     sections = []
     for role, changes in _by_role(_changes(plan)):
         body = "\n".join(role_change_lines(changes, width=MARKDOWN_WIDTH))
         sections.append(
-            f"<details><summary><b>{role}</b> — {plural(len(changes), 'change')}</summary>\n\n"
-            f"```diff\n{body}\n```\n</details>\n"
+            f"<details><summary><b>{md_text(role)}</b> — "
+            f"{plural(len(changes), 'change')}</summary>\n\n"
+            f"{md_fence(body, 'diff')}\n</details>\n"
         )
     out = "\n".join(head) + "\n"
-    for index, section in enumerate(sections):
-        cut = plural(len(sections) - index, "more role section")
-        truncated = f"\n_Truncated: {cut} not shown; {more}._\n"
-        if len(out) + len(section) + len(truncated) + 20 > limit:
-            out += truncated
-            break
-        out += section
-    return out
+
+    def note(cut: int) -> str:
+        return f"\n_Truncated: {plural(cut, 'more role section')} not shown; {more}._\n"
+
+    # The note for every section is the longest a note can be: room for whichever is cut.
+    kept, cut = fit(sections, limit - len(out) - len(note(len(sections))) - 20)
+    return out + "".join(kept) + (note(cut) if cut else "")
 
 
 def render_json(plan: Plan) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pim_gitops.render.markdown_text import md_text
+
 #: Result words of a control, and the CSS class each is shown with.
 STATUS_CLASS = {
     "pass": "pass",
@@ -76,14 +78,9 @@ def cells(*texts: str) -> tuple[Cell, ...]:
 
 
 def _md_text(text: str) -> str:
-    """Markdown-safe inline text: table pipes, emphasis and HTML escaped."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("*", "\\*")
-        .replace("<", "&lt;")
-        .replace("\n", " ")
-    )
+    """Markdown-safe inline text: HTML, table pipes and emphasis escaped
+    (``render/markdown_text.py``, as the PR comment escapes)."""
+    return md_text(text, cell=True).replace("*", "\\*")
 
 
 def _md_cell(cell: Cell) -> str:
