@@ -161,8 +161,7 @@ def test_max_removals_n_allows_n_reductions_and_refuses_n_plus_one() -> None:
     whole = unwrap(below.output)  # the refusal as one line (the text wraps at 120 columns)
     assert (
         f"more than --max-removals {count - 1}: " in whole
-        and f"(allowed only with --max-removals {count} / PIM_GITOPS_MAX_REMOVALS={count})"
-        in whole
+        and f"(allowed only with --max-removals {count} / PIM_GITOPS_MAX_REMOVALS={count})" in whole
     )
     env = {"PIM_GITOPS_MAX_REMOVALS": str(count - 1)}
     assert plan_cli(POLICIES, "--detailed-exitcode", env=env).exit_code == 3

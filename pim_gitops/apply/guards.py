@@ -328,7 +328,7 @@ def guard_verdict(
 ) -> Verdict:
     """Every guard. ``facts`` are the trusted guard inputs (recomputed from the policy
     repository for a plan file; default the plan's own, for a plan made in this process).
-    Without ``organization`` (plan time) the other-tenant guard is left to apply."""
+    Without ``organization`` (none read) the other-tenant guard is left to apply."""
     trusted = plan.guards if facts is None else facts
     problems: list[str] = []
     if organization is not None and not guards.allow_other_tenant:
