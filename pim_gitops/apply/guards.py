@@ -36,6 +36,11 @@ from pim_gitops.state import Assignment, Kind, TenantState
 from pim_gitops.wire import format_instant
 from pim_gitops.wording import plural
 
+#: Why the plan judges a service principal that may be the apply identity
+#: (``apply.lockout.possible_self_lockouts``).
+MAY_BE_APPLY_IDENTITY = (
+    "it may be the identity apply signs in as; declare apply_identity: in pim.yaml"
+)
 ROLE_NAMES = {
     GLOBAL_ADMINISTRATOR: "Global Administrator",
     PRIVILEGED_ROLE_ADMINISTRATOR: "Privileged Role Administrator",
@@ -218,6 +223,43 @@ def last_pra_path_removed(
     ).verdict()
 
 
+def writing_access(
+    tenant: TenantState, side: Side, identity: str, window: Window
+) -> tuple[Ends, Ends]:
+    """Until when ``identity`` holds an active writing role (itself or through a group)
+    before the plan and after it."""
+    later, after = _side(tenant, side)
+
+    def lasts(rows: Iterable[Assignment], at: TenantState) -> Ends:
+        ends = [
+            _lasts(rows, at, role_id, ("active",), window.now, principal)
+            for role_id in ROLE_NAMES
+            for principal in sorted(acting_as(at, identity))
+        ]
+        known = [end for end in ends if end is not None]
+        return max(known) if known else None
+
+    return lasts(tenant.assignments, tenant), lasts(after, later)
+
+
+def lockout_floor(
+    tenant: TenantState, identity: str, ends: tuple[Ends, Ends], window: Window, known: bool
+) -> _Floor:
+    """The self-lockout floor of ``identity``: the apply identity (``known``), or one the
+    plan cannot rule out being it (``apply.lockout``)."""
+    names = " or ".join(ROLE_NAMES.values())
+    who = "the apply identity " if known else ""
+    return _Floor(
+        "self-lockout",
+        f"{who}{_ref(tenant, identity)} must keep an active {names} "
+        f"(itself or through a group), which lets it write PIM, past "
+        f"{format_instant(window.until)}",
+        *ends,
+        window.until,
+        details=() if known else (MAY_BE_APPLY_IDENTITY,),
+    )
+
+
 def self_lockout(
     tenant: TenantState, side: Side, apply_identity: str | None, window: Window
 ) -> Verdict:
@@ -227,30 +269,10 @@ def self_lockout(
     nothing."""
     if not apply_identity:
         return Verdict()
-    later, after = _side(tenant, side)
-
-    def lasts(rows: Iterable[Assignment], at: TenantState) -> Ends:
-        ends = [
-            _lasts(rows, at, role_id, ("active",), window.now, principal)
-            for role_id in ROLE_NAMES
-            for principal in sorted(acting_as(at, apply_identity))
-        ]
-        known = [end for end in ends if end is not None]
-        return max(known) if known else None
-
-    before = lasts(tenant.assignments, tenant)
-    if before is None:
+    ends = writing_access(tenant, side, apply_identity, window)
+    if ends[0] is None:
         return Verdict()
-    names = " or ".join(ROLE_NAMES.values())
-    return _Floor(
-        "self-lockout",
-        f"the apply identity {_ref(tenant, apply_identity)} must keep an active {names} "
-        f"(itself or through a group), which lets it write PIM, past "
-        f"{format_instant(window.until)}",
-        before,
-        lasts(after, later),
-        window.until,
-    ).verdict()
+    return lockout_floor(tenant, apply_identity, ends, window, known=True).verdict()
 
 
 # --- all of them --------------------------------------------------------------------------
@@ -306,7 +328,7 @@ def guard_verdict(
 ) -> Verdict:
     """Every guard. ``facts`` are the trusted guard inputs (recomputed from the policy
     repository for a plan file; default the plan's own, for a plan made in this process).
-    Without ``organization`` (plan time) the other-tenant guard is left to apply."""
+    Without ``organization`` (none read) the other-tenant guard is left to apply."""
     trusted = plan.guards if facts is None else facts
     problems: list[str] = []
     if organization is not None and not guards.allow_other_tenant:
@@ -360,6 +382,7 @@ __all__ = [
     "guard_problems",
     "guard_verdict",
     "last_pra_path_removed",
+    "lockout_floor",
     "other_tenant",
     "plan_refusals",
     "reduction",
@@ -368,4 +391,5 @@ __all__ = [
     "self_lockout",
     "tenant_names",
     "too_many_removals",
+    "writing_access",
 ]

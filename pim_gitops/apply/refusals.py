@@ -9,9 +9,13 @@ the overrides, from its own read; it never reads these.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
+from pim_gitops.access import Window
 from pim_gitops.apply.guards import Verdict, guard_verdict
+from pim_gitops.apply.lockout import possible_self_lockouts
 from pim_gitops.apply.overrides import (
     GUARD_ALLOWS,
     MAX_REMOVALS,
@@ -20,8 +24,8 @@ from pim_gitops.apply.overrides import (
     guard_of,
     removals_hint,
 )
-from pim_gitops.apply.reductions import reductions
-from pim_gitops.plan import Plan, Refusal
+from pim_gitops.apply.reductions import assignments_after, reductions
+from pim_gitops.plan import GuardFacts, Plan, Refusal
 from pim_gitops.state import TenantState
 
 
@@ -56,18 +60,52 @@ def as_refusal(problem: str, guards: Guards, count: int = 0) -> Refusal:
 
 
 def judge_plan(
-    plan: Plan, tenant: TenantState, now: datetime, guards: Guards
+    plan: Plan,
+    tenant: TenantState,
+    now: datetime,
+    guards: Guards,
+    *,
+    organization: Mapping[str, Any] | None = None,
+    facts: GuardFacts | None = None,
+    identity_known: bool = False,
 ) -> tuple[tuple[Refusal, ...], Verdict]:
     """The plan's refusals under ``guards`` (allowed ones marked, none hidden), and the
-    strict verdict they come from (its warnings are the plan's)."""
-    verdict = guard_verdict(plan, tenant, guards.strict(), None, now)
+    strict verdict they come from (its warnings are the plan's).
+
+    ``organization`` is the read's (``None``: none read, the other-tenant guard is left to
+    apply); ``facts`` the trusted guard inputs (default the plan's). Unless
+    ``identity_known`` (apply, which judges the identity it signs in as), a plan with no
+    ``apply_identity:`` judges every service principal that may be it (fail closed)."""
+    strict = guards.strict()
+    trusted = plan.guards if facts is None else facts
+    verdict = guard_verdict(plan, tenant, strict, organization, now, trusted)
+    if not identity_known and trusted.apply_identity is None:
+        after = assignments_after(plan, tenant)
+        verdict += possible_self_lockouts(tenant, after, Window(now, strict.horizon))
     count = len(reductions(plan.operations))
     return tuple(as_refusal(p, guards, count) for p in verdict.problems), verdict
 
 
-def with_guards(plan: Plan, tenant: TenantState, now: datetime, guards: Guards) -> Plan:
-    """``plan`` with its refusals judged again under the run's ``guards``."""
-    refusals, _ = judge_plan(plan, tenant, now, guards)
+def with_guards(
+    plan: Plan,
+    tenant: TenantState,
+    now: datetime,
+    guards: Guards,
+    *,
+    organization: Mapping[str, Any] | None = None,
+    facts: GuardFacts | None = None,
+    identity_known: bool = False,
+) -> Plan:
+    """``plan`` with its refusals judged again under the run's ``guards`` (``judge_plan``)."""
+    refusals, _ = judge_plan(
+        plan,
+        tenant,
+        now,
+        guards,
+        organization=organization,
+        facts=facts,
+        identity_known=identity_known,
+    )
     return plan.model_copy(update={"refusals": refusals})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -155,7 +156,11 @@ def plan_and_apply(
 
     async def go(transport: GraphTransport) -> ApplyResult | None:
         snapshot, state, plan = await read_live_plan(console, transport, desired, options)
-        plan = with_guards(plan, state, options.now, guards)
+        organization = snapshot.get("organization") or {}
+        # apply judges the identity it signs in as, right after: no guess at it shown here
+        plan = with_guards(
+            plan, state, options.now, guards, organization=organization, identity_known=True
+        )
         _show_plan(console, plan, fmt)
         if plan.empty:
             return None
@@ -171,23 +176,67 @@ def plan_and_apply(
 def confirm_and_apply(
     console: Console, options: CommandOptions, directory: str, *, guards: Guards, fmt: str
 ) -> int:
-    """A person at a terminal: plan, show it, ask, then apply (re-reading the tenant, since
-    it may have moved while they read the plan)."""
+    """A person at a terminal: plan, show it, refuse it as apply would (before asking, as
+    Terraform does), ask, then apply (re-reading the tenant, since it may have moved while
+    they read the plan)."""
     import click
 
-    from pim_gitops.apply.refusals import with_guards
-    from pim_gitops.commands.planning import live_plan
+    from pim_gitops.apply.guards import check_guards
 
-    state, plan = live_plan(console, options, directory)
-    _show_plan(console, with_guards(plan, state, options.now, guards), fmt)
-    if plan.empty:
+    judged = _judged_live_plan(console, options, directory, guards, console.interactive)
+    _show_plan(console, judged.plan, fmt)
+    if judged.plan.empty:
         return ExitCode.OK
     if not console.interactive:
         raise click.UsageError("not a terminal: pass --auto-approve to apply")
+    check_guards(judged.plan, judged.state, guards, judged.organization, options.now, judged.facts)
     if not console.confirm(APPROVE_QUESTION, APPROVE_DETAIL):
         console.error("Apply cancelled.")  # Terraform's words and exit code
         return ExitCode.ERROR
-    return apply_saved_plan(console, options, plan, guards=guards, fmt=fmt, policy=directory)
+    return apply_saved_plan(console, options, judged.plan, guards=guards, fmt=fmt, policy=directory)
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """A live plan judged as apply judges it: the read's organization and the guard facts
+    with the identity apply signs in as."""
+
+    state: TenantState
+    plan: Plan
+    organization: Mapping[str, Any]
+    facts: GuardFacts
+
+
+def _judged_live_plan(
+    console: Console, options: CommandOptions, directory: str, guards: Guards, signed_in: bool
+) -> _Judged:
+    """Read, plan and (``signed_in``, a non-empty plan) ask Graph who apply signs in as, in
+    one session; the plan's refusals are then the ones apply would make."""
+    from pim_gitops.apply.refusals import with_guards
+    from pim_gitops.apply.run import signed_in_facts
+    from pim_gitops.commands.planning import read_live_plan
+    from pim_gitops.workflow import load_desired
+
+    desired = load_desired(directory, options.now)
+
+    async def go(transport: GraphTransport) -> _Judged:
+        snapshot, state, plan = await read_live_plan(console, transport, desired, options)
+        facts = plan.guards
+        if signed_in and not plan.empty:
+            facts, _ = await signed_in_facts(transport, facts, state, options.now)
+        organization = snapshot.get("organization") or {}
+        judged = with_guards(
+            plan,
+            state,
+            options.now,
+            guards,
+            organization=organization,
+            facts=facts,
+            identity_known=signed_in,
+        )
+        return _Judged(state, judged, organization, facts)
+
+    return _in_session(options, go)
 
 
 async def run_apply(

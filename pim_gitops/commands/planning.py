@@ -45,18 +45,24 @@ async def read_live_plan(
 @dataclass(frozen=True)
 class Planned:
     """What a plan command read and made: the compiled policy, the tenant state, the plan,
-    and the tenant's display name (``organization``) when the read had it."""
+    and the read's ``organization`` (the other-tenant guard judges it; ``None``: a snapshot
+    file without it)."""
 
     desired: Desired
     state: TenantState
     plan: Plan
-    tenant_name: str | None = None
+    organization: Mapping[str, Any] | None = None
+
+    @property
+    def tenant_name(self) -> str | None:
+        """The tenant's display name, when the read had it."""
+        name = (self.organization or {}).get("displayName")
+        return str(name) if name else None
 
 
-def _tenant_name(snapshot: Mapping[str, Any]) -> str | None:
-    organization = snapshot.get("organization") or {}
-    name = organization.get("displayName") if isinstance(organization, Mapping) else None
-    return str(name) if name else None
+def _organization(snapshot: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    organization = snapshot.get("organization")
+    return organization if isinstance(organization, Mapping) else None
 
 
 def live_planned(
@@ -78,7 +84,7 @@ def live_planned(
             snapshot, state, plan = await read_live_plan(
                 console, transport, desired, options, also=also
             )
-            return Planned(desired, state, plan, _tenant_name(snapshot))
+            return Planned(desired, state, plan, _organization(snapshot))
 
     return asyncio.run(go())
 
@@ -114,7 +120,7 @@ def planned(
     snapshot = read_snapshot(snapshot_path)
     state = snapshot_tenant(snapshot, options.now)
     plan = plan_against(desired, state, options.now, git_trace())
-    return Planned(desired, state, plan, _tenant_name(snapshot))
+    return Planned(desired, state, plan, _organization(snapshot))
 
 
 def plan_and_state(
@@ -159,7 +165,9 @@ def show_plan(
     base_desired = load_base(options, base, directory) if base else None
     also = [base_desired.state] if base_desired else []
     done = planned(console, options, directory, snapshot_path, also=also)
-    plan = with_guards(done.plan, done.state, options.now, guards or Guards())
+    plan = with_guards(
+        done.plan, done.state, options.now, guards or Guards(), organization=done.organization
+    )
     if base_desired is not None:
         plan = mark_base_origins(plan, done.state, options, base_desired)
     if out:

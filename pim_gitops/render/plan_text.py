@@ -3,8 +3,9 @@
 A line under ``role "Global Administrator"`` names what changes relative to the role, never
 the role again: ``~ activation.max_duration: PT8H → PT2H``, ``+ eligible user
 alice@contoso.com: 2027-01-01T00:00:00Z``. Change lines fit ``TEXT_WIDTH`` columns; a longer
-one wraps at a space with its continuation indented under the change (the notes below the
-changes, warnings and refusals, stay one line each). ``role_change_lines`` gives
+one wraps at a space with its continuation indented under the change, and so does each note
+below the changes (a warning, a refusal), its continuation indented under it (search a
+refusal in ``unwrap(text)``). ``role_change_lines`` gives
 the markdown view the same lines (without the text view's indentation).
 """
 
@@ -155,8 +156,23 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
     lines: list[str] = []
     for role, changes in by_role(plan_document(plan)["changes"]):
         lines += _role_block(role, changes, colour)
-    # Notes stay one line each (a terminal wraps prose; grep finds a refusal whole).
+    # Notes wrap as the changes do (a terminal would break them mid-word).
     for note in [*_notes(plan, verbose), summary_line(plan)]:
         style = next((s for prefix, s in NOTE_STYLE if note.startswith(prefix)), "bold")
-        lines.append(f"[{style}]{_escape(note)}[/]" if colour else note)
+        for part in fit(note, TEXT_WIDTH):
+            lines.append(f"[{style}]{_escape(part)}[/]" if colour else part)
     return "\n".join(lines) + "\n"
+
+
+def unwrap(text: str) -> str:
+    """Plan text with each wrapped line joined again (a continuation is indented
+    ``CONTINUATION`` deeper than the line it continues): a refusal or a change whole, for a
+    search."""
+    out: list[tuple[int, str]] = []
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(" "))
+        if out and line.strip() and out[-1][1].strip() and depth == out[-1][0] + len(CONTINUATION):
+            out[-1] = (out[-1][0], out[-1][1] + " " + line.strip())
+        else:
+            out.append((depth, line))
+    return "\n".join(line for _, line in out)
