@@ -281,6 +281,21 @@ def test_the_pr_workflow_posts_one_comment_and_updates_it_in_place(
     [updated] = comments(second)
     assert updated["id"] == comment["id"] and "PT30M" in updated["body"]
 
+    # A push that no longer validates fails the job and replaces the plan shown, which no
+    # longer describes the pull request (the same comment, never a second one).
+    before = len(second.gh()["calls"])
+    repo.commit(replace("PT30M", "PT30M\n  bogus: [", GA), "broken YAML")
+    third = runner.run(CALLER, pull_request(repo))
+    job = third.job("pull-request/plan")
+    assert job.result == "failure" and job.step("plan").outcome == "skipped", job.log
+    assert requests(third, since=before) == [
+        ("GET", f"repos/contoso/pim-policies/issues/{PR}/comments"),
+        ("PATCH", f"repos/contoso/pim-policies/issues/comments/{comment['id']}"),
+    ]
+    [failed] = comments(third)
+    assert failed["body"].startswith(MARKER) and "**No plan for" in failed["body"]
+    assert "PT30M" not in failed["body"]
+
 
 def remove_break_glass(day: str) -> Edit:
     return replace(BG2.format(day=day), "")
