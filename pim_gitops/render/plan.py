@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from itertools import groupby
 from typing import Any
 
 from pim_gitops.plan import Plan, Refusal, plan_document
 from pim_gitops.render.markdown_text import clip, fit, md_fence, md_text
 
 # Plan text lives in render/plan_text.py; re-exported here for the renderers that use it.
-from pim_gitops.render.plan_text import COLOUR as COLOUR
-from pim_gitops.render.plan_text import SYMBOL as SYMBOL
-from pim_gitops.render.plan_text import change_line as change_line
+from pim_gitops.render.plan_text import by_role, role_change_lines
 from pim_gitops.render.plan_text import render_text as render_text
-from pim_gitops.render.plan_text import role_change_lines
 from pim_gitops.wording import plural
 
 #: The width a code block in a PR comment shows without scrolling sideways (the
@@ -70,12 +65,6 @@ def refusal_markdown(refusal: Refusal, *, chars: int = REFUSAL_CHARS) -> str:
     return f"> [!CAUTION]\n> **apply will refuse:** {message} ({lifts})\n"
 
 
-def _by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    return [
-        (name, list(items)) for name, items in groupby(changes, key=lambda c: c["role"]["name"])
-    ]
-
-
 TRUNCATED = "see the plan artifact or run `pim-gitops plan` locally"
 
 
@@ -106,7 +95,7 @@ def render_markdown(
     if refusals:
         head += [refusal_markdown(r) for r in plan.refusals]
     sections = []
-    for role, changes in _by_role(_changes(plan)):
+    for role, changes in by_role(_changes(plan)):
         body = "\n".join(role_change_lines(changes, width=MARKDOWN_WIDTH))
         sections.append(
             f"<details><summary><b>{md_text(role)}</b> — "

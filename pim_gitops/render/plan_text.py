@@ -65,11 +65,6 @@ def _detail(change: dict[str, Any]) -> str:
     return f"{detail}  {origin}" if origin else detail
 
 
-def change_line(change: dict[str, Any]) -> str:
-    """One change with its full address (``~ role["X"].activation.max_duration: …``)."""
-    return f"{SYMBOL[change['action']]} {change['address']}: {_detail(change)}"
-
-
 def relative_address(change: dict[str, Any]) -> str:
     """The change's address below its role: the setting's path (``activation.max_duration``),
     or the schedule and the principal (``eligible user alice@contoso.com``)."""
