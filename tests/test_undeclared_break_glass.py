@@ -13,7 +13,7 @@ import yaml
 
 from pim_gitops.action import Action
 from pim_gitops.apply import Guards, guard_problems
-from pim_gitops.apply.guards import access_change_verdict, plan_refusals
+from pim_gitops.apply.guards import access_change_verdict, guard_verdict
 from pim_gitops.demo import SAMPLE_TENANT
 from pim_gitops.export import export_repo, write_export
 from pim_gitops.export_guards import CONFIRM, UNGUARDED, proposed_break_glass
@@ -115,7 +115,7 @@ def test_the_flag_allows_it() -> None:
 
 def test_a_plan_that_touches_no_global_admin_is_not_refused() -> None:
     before = tenant(held(GA, BG1), held(PRA, ALICE, "eligible"), held(PRA, BOB, "eligible"))
-    verdict = plan_refusals(plan(remove(PRA, ALICE, "eligible")), before, NOW)
+    verdict = guard_verdict(plan(remove(PRA, ALICE, "eligible")), before, Guards(), None, NOW)
     assert verdict.problems == () and verdict.warnings == ()
 
 
@@ -135,7 +135,8 @@ def test_a_disabled_permanent_holder_is_not_counted() -> None:
 
 def test_a_tenant_with_no_permanent_global_admin_is_warned_not_refused() -> None:
     before = tenant(held(GA, ALICE, "eligible"), held(PRA, ALICE, "eligible"))
-    verdict = plan_refusals(plan(request(Action.CREATE, GA, BOB, "eligible", LATER)), before, NOW)
+    made = plan(request(Action.CREATE, GA, BOB, "eligible", LATER))
+    verdict = guard_verdict(made, before, Guards(), None, NOW)
     assert verdict.problems == ()
     assert [w.split(":")[0] for w in verdict.warnings] == [GUARD]
 

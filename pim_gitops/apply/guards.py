@@ -366,12 +366,6 @@ def check_guards(
         raise refusal(problems)
 
 
-def plan_refusals(plan: Plan, tenant: TenantState, now: datetime) -> Verdict:
-    """What apply with the default guards would refuse (shown in the plan), and the
-    violations it would only warn about."""
-    return guard_verdict(plan, tenant, Guards(), None, now)
-
-
 __all__ = [
     "Guards",
     "Verdict",
@@ -384,7 +378,6 @@ __all__ = [
     "last_pra_path_removed",
     "lockout_floor",
     "other_tenant",
-    "plan_refusals",
     "reduction",
     "reductions",
     "refusal",
