@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
+from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState, RoleRef
 from pim_gitops.state import (
     Principal,
     RoleDefinition,
@@ -73,9 +73,14 @@ class Resolver:
         )
 
     def role(self, compiled: CompiledRole) -> RoleDefinition | None:
-        if compiled.ref.id:
-            return self.tenant.role_by_template(compiled.ref.id)
-        matches = self.roles_named(compiled.ref.display_name or compiled.ref.written)
+        return self.role_of(compiled.ref)
+
+    def role_of(self, ref: RoleRef) -> RoleDefinition | None:
+        """The tenant's role a policy file names: by template or object id, else by its
+        one role of that display name."""
+        if ref.id:
+            return self.tenant.role_by_template(ref.id)
+        matches = self.roles_named(ref.display_name or ref.written)
         return matches[0] if len(matches) == 1 else None  # two roles of one name: neither
 
     def roles_named(self, name: str) -> list[RoleDefinition]:

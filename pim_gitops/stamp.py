@@ -54,19 +54,14 @@ class HeldGrants:
 
     def start(self, role: str, kind: str, item: Mapping[str, Any]) -> datetime | None:
         """The held schedule's start of this assignment (``None``: not held, or unknown)."""
-        tenant = self.resolver.tenant
-        ref = resolve_role_ref(role)
-        if ref.id:
-            found = tenant.role_by_template(ref.id)
-            definitions = [found] if found else []
-        else:
-            definitions = self.resolver.roles_named(ref.written)
+        definition = self.resolver.role_of(resolve_role_ref(role))
         principal = self.resolver.principal(str(item.get("principal", "")))
         scope, _ = self.resolver.scope(str(item.get("scope", "/")))
-        if len(definitions) != 1 or not isinstance(principal, Principal) or scope is None:
+        if definition is None or not isinstance(principal, Principal) or scope is None:
             return None
-        key = (definitions[0].id, principal.id, scope, kind)
-        held = [a.start for a in tenant.assignments if a.key == key and a.start is not None]
+        key = (definition.id, principal.id, scope, kind)
+        assignments = self.resolver.tenant.assignments
+        held = [a.start for a in assignments if a.key == key and a.start is not None]
         return min(held) if held else None
 
 
