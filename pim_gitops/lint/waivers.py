@@ -44,11 +44,13 @@ class WaiverUse:
 PLACEHOLDER = "TODO: say why this is accepted"
 
 
-def _names(waiver: Waiver, role: str | None, finding: Finding) -> bool:
-    """The waiver is about this finding (its rule, role, principal and text)."""
-    if finding.rule != waiver.rule or finding.waived is not None:
+def names(waiver: Waiver, role: str | None, finding: Finding) -> bool:
+    """The waiver (of ``role``'s file, or naming ``role``) is about this finding: its rule,
+    role (one of the roles of a finding reported once for several), principal and text."""
+    if finding.rule != waiver.rule:
         return False
-    if role and (finding.role or "").casefold() != role.casefold():
+    roles = {(r or "").casefold() for r in (finding.role, *finding.roles)}
+    if role and role.casefold() not in roles:
         return False
     if waiver.finding is not None and waiver.finding != (finding.detail or finding.message):
         return False
@@ -89,7 +91,7 @@ def apply_waivers(
         used = False
         accepted = not waiver.reason.startswith(PLACEHOLDER)
         for index, finding in enumerate(out):
-            if _names(waiver, role, finding):
+            if finding.waived is None and names(waiver, role, finding):
                 used = True
                 if accepted or finding.severity != "error":
                     out[index] = replace(finding, waived=waiver.reason)

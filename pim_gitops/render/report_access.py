@@ -10,8 +10,8 @@ from datetime import datetime
 
 from pim_gitops.access import holders, principal_problem
 from pim_gitops.compile import DesiredState
-from pim_gitops.lint.engine import Finding, LintResult
-from pim_gitops.lint.waivers import PLACEHOLDER
+from pim_gitops.lint.engine import LintResult
+from pim_gitops.lint.waivers import PLACEHOLDER, names
 from pim_gitops.model import Waiver
 from pim_gitops.render.report_controls import reasoned
 from pim_gitops.render.report_doc import Cell, Para, Section, Table, cells
@@ -90,27 +90,13 @@ def waiver_rows(
     return rows
 
 
-def _names(row: WaiverRow, finding: Finding) -> bool:
-    """The waiver is about this finding, as ``lint.waivers`` matches them (rule, role,
-    principal, text), a finding reported once for several roles included."""
-    w = row.waiver
-    if finding.rule != w.rule:
-        return False
-    roles = {(r or "").casefold() for r in (finding.role, *finding.roles)}
-    if row.role and row.role.casefold() not in roles:
-        return False
-    if w.principal and (finding.principal or "").casefold() != w.principal.casefold():
-        return False
-    return w.finding is None or w.finding == (finding.detail or finding.message)
-
-
 def _state(row: WaiverRow, lint: LintResult, now: datetime) -> Cell:
     """What lint did with the waiver: the findings it waived (as lint counts them), and for
     one not yet reasoned, the errors it names that stay open."""
     w = row.waiver
     if w.expires < now.date():
         return Cell("expired", "fail")
-    named = [f for f in lint.findings if _names(row, f)]
+    named = [f for f in lint.findings if names(row.waiver, row.role, f)]  # as lint matches
     covered = [f for f in named if f.waived == w.reason]
     if reasoned(w.reason):
         return Cell(f"covers {len(covered)}", "pass" if covered else "warn")
