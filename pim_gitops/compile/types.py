@@ -11,7 +11,7 @@ from pim_gitops.errors import Location, PolicyError
 from pim_gitops.loader import SourceMap
 from pim_gitops.model import LintSettings, Settings, Waiver
 from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
-from pim_gitops.state import Kind, RoleSettings
+from pim_gitops.state import Access, Kind, RoleSettings
 from pim_gitops.wire import is_guid
 
 ENTRA_DEFAULT_LAYER = "Entra default"
@@ -156,6 +156,23 @@ class CompiledRole:
 
 
 @dataclass(frozen=True)
+class CompiledGroup:
+    """A managed group (``groups/<name>.yaml``): its PIM-for-Groups ``member`` and ``owner``
+    sections, each compiled like a role file. In each section's ``CompiledRole`` the ``ref``
+    names the group as the file writes it (``RoleRef.id`` is the object id when a GUID is
+    written, else ``None``; ``display_name`` the name written); the group resolves to its
+    object id at plan time, and the section's target id is ``state.group_target(id, access)``.
+    """
+
+    #: The group as written (display name or object id).
+    written: str
+    file: str
+    location: Location
+    #: The sections the file has, by access; an absent section is not managed.
+    sections: Mapping[Access, CompiledRole] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DesiredState:
     tenant: str
     roles: tuple[CompiledRole, ...]
@@ -181,10 +198,13 @@ class DesiredState:
 
     #: Where each key of the tenant file sits (lint locates its ``lint.rules`` errors).
     tenant_source: SourceMap | None = field(default=None, compare=False, repr=False)
+    #: The managed groups (``groups/*.yaml``), sorted by file.
+    groups: tuple[CompiledGroup, ...] = ()
 
     @property
     def assignment_count(self) -> int:
-        return sum(len(r.assignments) for r in self.roles)
+        roles = sum(len(r.assignments) for r in self.roles)
+        return roles + sum(len(s.assignments) for g in self.groups for s in g.sections.values())
 
     def find_role(self, name_or_id: str) -> CompiledRole | None:
         """A managed role by display name (any case), as written, or by id."""

@@ -17,11 +17,20 @@ from __future__ import annotations
 from pim_gitops.policy_rules.common import default_approval_stage
 from pim_gitops.policy_rules.directory import DIRECTORY_ROLE_RULES
 from pim_gitops.policy_rules.spec import Phase, PolicyScope, PropertyDoc, RuleSpec
+from pim_gitops.state import parse_group_target
 
 #: Every policy scope the client manages, and its rules in Graph's documented order.
 POLICY_RULES: dict[PolicyScope, tuple[RuleSpec, ...]] = {
     PolicyScope.DIRECTORY_ROLE: DIRECTORY_ROLE_RULES,
+    # A group's member and owner policies carry the same 17 rules, ids and types (samples
+    # groups__list-rolemanagementpolicies-*); only Entra's defaults differ (graph-pim.md §3).
+    PolicyScope.GROUP: DIRECTORY_ROLE_RULES,
 }
+
+
+def scope_of(target: str) -> PolicyScope:
+    """The policy scope of a target id: a group target (``state.group_target``) or a role."""
+    return PolicyScope.GROUP if parse_group_target(target) else PolicyScope.DIRECTORY_ROLE
 
 
 def rules_of(scope: PolicyScope) -> tuple[RuleSpec, ...]:
@@ -53,4 +62,5 @@ __all__ = [
     "rule_by_id",
     "rule_for_path",
     "rules_of",
+    "scope_of",
 ]

@@ -19,6 +19,8 @@ class PolicyScope(StrEnum):
     """Which kind of object a policy governs (Graph's ``scopeType`` and role kind)."""
 
     DIRECTORY_ROLE = "directoryRole"
+    #: A PIM-for-Groups member or owner policy (``scopeType: Group``).
+    GROUP = "group"
 
 
 class Phase(IntEnum):
