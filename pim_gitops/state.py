@@ -8,8 +8,7 @@ constructors below and in those two modules, never in the differ:
 * sets are sorted tuples (enabled rules, approvers, recipients);
 * a maximum duration is ``None`` where permanence is allowed (Graph ignores it then);
 * approvers are empty while approval is off (Graph keeps stale stages then);
-* notification recipients are lower-cased e-mail addresses without empty strings.
-"""
+* recipients are lower-cased e-mail addresses without empty strings."""
 
 from __future__ import annotations
 
@@ -19,14 +18,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
+from pim_gitops.targets import parse_group_target
 from pim_gitops.wire import format_duration, parse_duration
 
 Kind = Literal["eligible", "active"]
 KINDS: tuple[Kind, ...] = ("eligible", "active")
-#: PIM for Groups: what an assignment of a group gives (Graph's ``accessId``).
-Access = Literal["member", "owner"]
-ACCESSES: tuple[Access, ...] = ("member", "owner")
-GROUP_TARGET_PREFIX = "group:"
 
 NOTIFICATION_EVENTS = ("eligible_assigned", "active_assigned", "activated")
 NOTIFICATION_RECIPIENTS = ("admin", "requestor", "approver")
@@ -334,30 +330,11 @@ class RolePolicy:
     last_modified_by: str | None = None
 
 
-def group_target(group_id: str, access: Access) -> str:
-    """The id a PIM-for-Groups policy target goes by wherever a directory role's id goes
-    (``RolePolicy.role_id``, ``Assignment.role_id``, a plan's ``role.id``):
-    ``group:<groupId>/member`` or ``group:<groupId>/owner``. It can never be a role id
-    (those are GUIDs)."""
-    return f"{GROUP_TARGET_PREFIX}{group_id.lower()}/{access}"
-
-
-def parse_group_target(target: str) -> tuple[str, Access] | None:
-    """``(group id, access)`` of a group target id; ``None`` for a directory role's id."""
-    if not target.startswith(GROUP_TARGET_PREFIX):
-        return None
-    group_id, _, access = target.removeprefix(GROUP_TARGET_PREFIX).partition("/")
-    if not group_id or access not in ACCESSES:
-        return None
-    return group_id, "member" if access == "member" else "owner"
-
-
 @dataclass(frozen=True, slots=True)
 class AdministrativeUnit:
     id: str
     display_name: str
-    #: ``isMemberManagementRestricted`` (a restricted-management AU), when read.
-    restricted: bool | None = None
+    restricted: bool | None = None  # ``isMemberManagementRestricted``, when read
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,24 +374,18 @@ class TenantState:
     #: Kinds (``eligible``/``active``) whose schedule requests could not be listed, with why
     #: (``requestReadErrors``): their not-yet-started assignments are invisible.
     unlisted_requests: Mapping[str, str] = field(default_factory=dict)
-    #: PIM-for-Groups policies by group target (``group_target``): ``RolePolicy.role_id`` is
-    #: the target id. Read for the managed groups (and those lint/report look at).
+    #: PIM-for-Groups policies by group target (``targets.group_target``, also their
+    #: ``role_id``), and membership/ownership schedules as ``Assignment`` rows (``role_id``
+    #: the target, scope ``/``; filtered as role schedules are).
     group_policies: Mapping[str, RolePolicy] = field(default_factory=dict)
-    #: PIM-for-Groups eligible/active membership and ownership, as ``Assignment`` rows whose
-    #: ``role_id`` is the group target and ``scope`` is ``/``; same filters as role schedules
-    #: (``Direct``, ``Assigned``, provisioned, not ended).
     group_assignments: tuple[Assignment, ...] = ()
-    #: The groups (object ids, lower case) whose PIM-for-Groups schedules were read: for any
-    #: other group, eligible membership and ownership are unknown (fail closed).
+    #: Groups (ids, lower case) whose PIM schedules were read; others: unknown, fail closed.
     pim_groups_read: frozenset[str] = frozenset()
-    #: Administrative units by id; ``None``: not read.
-    administrative_units: Mapping[str, AdministrativeUnit] | None = None
+    administrative_units: Mapping[str, AdministrativeUnit] | None = None  # None: not read
 
     def policy_of(self, target: str) -> RolePolicy | None:
         """The policy of a directory role (by role id) or of a group target."""
-        if parse_group_target(target) is not None:
-            return self.group_policies.get(target)
-        return self.policies.get(target)
+        return (self.group_policies if parse_group_target(target) else self.policies).get(target)
 
     def assignments_of(self, target: str) -> tuple[Assignment, ...]:
         """Every live assignment of a directory role or of a group target."""

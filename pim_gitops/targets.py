@@ -8,7 +8,30 @@ comment, drift and the report name a group target the same way:
 
 from __future__ import annotations
 
-from pim_gitops.state import parse_group_target
+from typing import Literal
+
+#: PIM for Groups: what an assignment of a group gives (Graph's ``accessId``).
+Access = Literal["member", "owner"]
+ACCESSES: tuple[Access, ...] = ("member", "owner")
+GROUP_TARGET_PREFIX = "group:"
+
+
+def group_target(group_id: str, access: Access) -> str:
+    """The id a PIM-for-Groups policy target goes by wherever a directory role's id goes
+    (``RolePolicy.role_id``, ``Assignment.role_id``, a plan's ``role.id``):
+    ``group:<groupId>/member`` or ``group:<groupId>/owner``. It can never be a role id
+    (those are GUIDs)."""
+    return f"{GROUP_TARGET_PREFIX}{group_id.lower()}/{access}"
+
+
+def parse_group_target(target: str) -> tuple[str, Access] | None:
+    """``(group id, access)`` of a group target id; ``None`` for a directory role's id."""
+    if not target.startswith(GROUP_TARGET_PREFIX):
+        return None
+    group_id, _, access = target.removeprefix(GROUP_TARGET_PREFIX).partition("/")
+    if not group_id or access not in ACCESSES:
+        return None
+    return group_id, "member" if access == "member" else "owner"
 
 
 def address_prefix(target: str, name: str) -> str:

@@ -11,7 +11,8 @@ from pim_gitops.errors import Location, PolicyError
 from pim_gitops.loader import SourceMap
 from pim_gitops.model import LintSettings, Settings, Waiver
 from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
-from pim_gitops.state import Access, Kind, RoleSettings
+from pim_gitops.state import Kind, RoleSettings
+from pim_gitops.targets import Access
 from pim_gitops.wire import is_guid
 
 ENTRA_DEFAULT_LAYER = "Entra default"

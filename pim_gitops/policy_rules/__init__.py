@@ -17,7 +17,7 @@ from __future__ import annotations
 from pim_gitops.policy_rules.common import default_approval_stage
 from pim_gitops.policy_rules.directory import DIRECTORY_ROLE_RULES
 from pim_gitops.policy_rules.spec import Phase, PolicyScope, PropertyDoc, RuleSpec
-from pim_gitops.state import parse_group_target
+from pim_gitops.targets import parse_group_target
 
 #: Every policy scope the client manages, and its rules in Graph's documented order.
 POLICY_RULES: dict[PolicyScope, tuple[RuleSpec, ...]] = {
