@@ -2,11 +2,14 @@
 
 Rules (graph-pim.md §3, §5, §9): policies are keyed by roleDefinitionId, never by the id
 string (its prefix follows the scope type that was filtered on); rules are matched by id,
-whatever their order; durations become seconds; ``maximumDuration`` is ignored while
-permanence is allowed; approvers are ignored while approval is off; ``claimValue`` null and
-``""`` are the same; empty notification recipients are dropped. Only ``Direct``,
-``Assigned`` schedules at scope ``/`` that have not expired are assignments to manage.
-Malformed input raises ``SnapshotError`` naming the object.
+whatever their order, through the policy-rule table of the policy's scope; durations become
+seconds; ``maximumDuration`` is ignored while permanence is allowed; approvers are ignored
+while approval is off; ``claimValue`` null and ``""`` are the same; empty notification
+recipients are dropped. Only ``Direct``, ``Assigned`` schedules that have not expired are
+assignments to manage, at scope ``/`` or an administrative unit
+(``/administrativeUnits/<id>``); schedules scoped to an application (``app:<id>``) or to a
+single object (``/<objectId>``) are ``unmanaged_scoped``. PIM for Groups and administrative
+units: ``normalize_groups``. Malformed input raises ``SnapshotError`` naming the object.
 """
 
 from __future__ import annotations
@@ -17,13 +20,22 @@ from typing import Any
 
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
+from pim_gitops.normalize_groups import (
+    administrative_units,
+    group_assignments,
+    group_link_target,
+    group_read_errors,
+    groups_read,
+    is_group_scoped,
+    is_managed_scope,
+)
 from pim_gitops.outside import (
     IN_FLIGHT,
     held_outside_schedules,
     not_yet_scheduled,
     unlisted_requests,
 )
-from pim_gitops.policy_rules import PolicyScope, rules_of
+from pim_gitops.policy_rules import PolicyScope, rules_of, scope_of
 from pim_gitops.rawjson import RawObject
 from pim_gitops.snapshot import REQUEST_READ_ERRORS
 from pim_gitops.state import (
@@ -43,12 +55,12 @@ from pim_gitops.wire import add_seconds
 SCOPE = PolicyScope.DIRECTORY_ROLE
 
 
-def _rules_by_id(rules: Any, what: str) -> dict[str, RawObject]:
+def _rules_by_id(rules: Any, what: str, scope: PolicyScope = SCOPE) -> dict[str, RawObject]:
     if not isinstance(rules, list):
         raise SnapshotError(
             f"{what}: 'rules' must be a list (was the policy read with $expand=rules?)"
         )
-    specs = {spec.id: spec for spec in rules_of(SCOPE)}
+    specs = {spec.id: spec for spec in rules_of(scope)}
     out: dict[str, RawObject] = {}
     for index, raw in enumerate(rules):
         reader = RawObject(raw, f"{what}, rule #{index}")
@@ -65,31 +77,35 @@ def _rules_by_id(rules: Any, what: str) -> dict[str, RawObject]:
                 f"unexpected @odata.type {odata_type!r} (expected {spec.odata_type!r})"
             )
         out[rule_id] = reader
-    missing = [spec.id for spec in rules_of(SCOPE) if spec.id not in out]
+    missing = [spec.id for spec in rules_of(scope) if spec.id not in out]
     if missing:
         raise SnapshotError(f"{what}: missing rules {', '.join(missing)}")
     return out
 
 
-def normalize_leaves(rules: Any, what: str) -> dict[str, Leaf]:
-    """The rules of a directory-role policy → every setting by policy-file path."""
-    by_id = _rules_by_id(rules, what)
+def normalize_leaves(rules: Any, what: str, scope: PolicyScope = SCOPE) -> dict[str, Leaf]:
+    """The rules of a policy (a directory role's by default) → every setting by policy-file
+    path, through the policy-rule table of ``scope``."""
+    by_id = _rules_by_id(rules, what, scope)
     leaves: dict[str, Leaf] = {}
-    for spec in rules_of(SCOPE):
+    for spec in rules_of(scope):
         leaves.update(spec.read(by_id[spec.id]))
     return leaves
 
 
-def normalize_rules(rules: Any, what: str) -> RoleSettings:
-    """The 17 rules of a directory-role policy → ``RoleSettings``."""
-    return settings_from_leaves(normalize_leaves(rules, what))
+def normalize_rules(rules: Any, what: str, scope: PolicyScope = SCOPE) -> RoleSettings:
+    """The 17 rules of a policy (a directory role's by default) → ``RoleSettings``."""
+    return settings_from_leaves(normalize_leaves(rules, what, scope))
 
 
 def normalize_policy(policy: Any, role_id: str) -> RolePolicy:
-    reader = RawObject(policy, f"policy of role {role_id}")
+    """A policy with its rules → ``RolePolicy``; ``role_id`` is a directory role's id or a
+    group target (``targets.group_target``), whose rules are read as ``PolicyScope.GROUP``."""
+    label = role_id if scope_of(role_id) is PolicyScope.GROUP else f"role {role_id}"
+    reader = RawObject(policy, f"policy of {label}")
     policy_id = reader.req("id")
-    reader.what = f"policy {policy_id} (role {role_id})"
-    settings = normalize_rules(policy.get("rules"), reader.what)
+    reader.what = f"policy {policy_id} ({label})"
+    settings = normalize_rules(policy.get("rules"), reader.what, scope_of(role_id))
     modified_by = policy.get("lastModifiedBy") or {}
     return RolePolicy(
         policy_id=policy_id,
@@ -143,7 +159,7 @@ def normalize_role(obj: Any) -> RoleDefinition:
     )
 
 
-def _window(
+def schedule_window(
     obj: Any, r: RawObject, processed: datetime | None = None
 ) -> tuple[datetime | None, datetime | None]:
     """(start, end) of a schedule's or a request's ``scheduleInfo``; end ``None``: permanent.
@@ -193,7 +209,7 @@ def normalize_schedule(obj: Any, kind: Kind, now: datetime) -> Assignment | None
         return None
     if (r.text("status", optional=True) or "Provisioned") not in ("Provisioned", "Granted"):
         return None
-    start, end = _window(obj, r)
+    start, end = schedule_window(obj, r)
     if end is not None and end <= now:
         return None
     outside = kind == "active" and obj.get("createdUsing") is None
@@ -213,7 +229,7 @@ def normalize_request(obj: Any, kind: Kind, now: datetime) -> Assignment | None:
     status = r.text("status", optional=True) or ""
     if status not in IN_FLIGHT or (r.text("action", optional=True) or "").lower() != "adminassign":
         return None
-    start, end = _window(obj, r, r.instant("createdDateTime") or now)
+    start, end = schedule_window(obj, r, r.instant("createdDateTime") or now)
     if end is not None and end <= now:
         return None
     role_id, principal_id = r.req("roleDefinitionId"), r.req("principalId")
@@ -233,18 +249,29 @@ def normalize_role_assignment(obj: Any) -> DirectRoleAssignment:
     )
 
 
-def _policies(
-    snapshot: Mapping[str, Any], roles: Iterable[str]
-) -> tuple[dict[str, RolePolicy], dict[str, str]]:
+def _policy_links(snapshot: Mapping[str, Any]) -> dict[str, str]:
+    """Policy key (the id after its scope-type prefix, graph-pim.md §9.1) → the role id, or
+    the group target for a ``scopeType: Group`` link."""
     by_policy: dict[str, str] = {}
     for raw in snapshot.get("roleManagementPolicyAssignments") or []:
         link = RawObject(raw, "roleManagementPolicyAssignment")
-        policy_id = link.req("policyId")
-        # Key by the part after the scope-type prefix (graph-pim.md §9.1).
-        by_policy[policy_id.split("_", 1)[1]] = link.req("roleDefinitionId")
+        if is_group_scoped(link.obj):
+            found = group_link_target(raw)
+            if found is not None:
+                by_policy[found[0].split("_", 1)[-1]] = found[1]
+            continue
+        by_policy[link.req("policyId").split("_", 1)[-1]] = link.req("roleDefinitionId")
+    return by_policy
+
+
+def _policies(
+    snapshot: Mapping[str, Any], roles: Iterable[str]
+) -> tuple[dict[str, RolePolicy], dict[str, str]]:
+    """Policies by role id and by group target (one mapping), and the targets whose policy
+    could not be read, with why."""
+    by_policy = _policy_links(snapshot)
     policies: dict[str, RolePolicy] = {}
     errors: dict[str, str] = {}
-    known = set(roles)
     # Per-policy read failures sit beside the raw objects (graph-pim.md §9.13).
     read_errors = snapshot.get("policyReadErrors") or {}
     if not isinstance(read_errors, Mapping):
@@ -254,7 +281,7 @@ def _policies(
         policy_id = reader.req("id")
         role_id = by_policy.get(policy_id.split("_", 1)[-1])
         if role_id is None:
-            continue  # a policy with no role link (e.g. another scope type) is not ours
+            continue  # a policy with no link (e.g. another scope type) is not ours
         if policy_id in read_errors:
             errors[role_id] = str(read_errors[policy_id])
             continue
@@ -264,7 +291,8 @@ def _policies(
             # One unreadable policy must not hide every other role: a managed role with an
             # error is refused by the plan, an unmanaged one stays untouched.
             errors[role_id] = str(exc)
-    for role_id in known - set(policies) - set(errors):
+    # A group read has no policy until Entra creates it on first use: not an error.
+    for role_id in set(roles) - set(policies) - set(errors):
         errors[role_id] = "no PIM policy found for this role"
     return policies, errors
 
@@ -287,8 +315,8 @@ def _without_schedule(
     direct: list[DirectRoleAssignment],
     now: datetime,
 ) -> list[Assignment]:
-    """Assignments at ``/`` Graph holds with no schedule: requests in flight and role
-    assignments made outside PIM (``outside.py``)."""
+    """Assignments Graph holds with no schedule: requests in flight (at ``/`` or an
+    administrative unit) and role assignments at ``/`` made outside PIM (``outside.py``)."""
     requests: list[Assignment] = []
     for kind, collection in (
         ("eligible", "roleEligibilityScheduleRequests"),
@@ -296,7 +324,7 @@ def _without_schedule(
     ):
         for raw in snapshot.get(collection) or []:
             found = normalize_request(raw, kind, now)  # type: ignore[arg-type]
-            requests += [found] if found is not None and found.scope == "/" else []
+            requests += [found] if found is not None and is_managed_scope(found.scope) else []
     pending = not_yet_scheduled(requests, scheduled)
     # A row is PIM's when an active schedule kept above, a running activation or a request
     # in flight explains it; a schedule of another member type or status does not.
@@ -306,10 +334,11 @@ def _without_schedule(
     return pending + held_outside_schedules(direct, covered)
 
 
-def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
-    """A snapshot (or what the live reader collected, in the same shape) → ``TenantState``."""
-    roles = {r.id: r for r in map(normalize_role, snapshot.get("roleDefinitions") or [])}
-    policies, policy_errors = _policies(snapshot, roles)
+def _role_schedules(
+    snapshot: Mapping[str, Any], now: datetime
+) -> tuple[list[Assignment], list[Assignment]]:
+    """Role schedules to manage (at ``/`` or an administrative unit), and the others (an
+    application or a single object scope)."""
     managed: list[Assignment] = []
     scoped: list[Assignment] = []
     for kind, collection in (
@@ -320,25 +349,42 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
             assignment = normalize_schedule(raw, kind, now)  # type: ignore[arg-type]
             if assignment is None:
                 continue
-            (managed if assignment.scope == "/" else scoped).append(assignment)
+            (managed if is_managed_scope(assignment.scope) else scoped).append(assignment)
+    return managed, scoped
+
+
+def _group_members(snapshot: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    members = snapshot.get("groupMembers") or {}
+    if not isinstance(members, Mapping):
+        raise SnapshotError("groupMembers must map group ids to lists of member ids")
+    return {k: tuple(sorted(v)) for k, v in sorted(members.items())}
+
+
+def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
+    """A snapshot (or what the live reader collected, in the same shape) → ``TenantState``."""
+    roles = {r.id: r for r in map(normalize_role, snapshot.get("roleDefinitions") or [])}
+    policies, policy_errors = _policies(snapshot, roles)
+    policy_errors.update(group_read_errors(snapshot))
+    managed, scoped = _role_schedules(snapshot, now)
     direct = sorted(
         map(normalize_role_assignment, snapshot.get("roleAssignments") or []), key=lambda a: a.id
     )
     managed += _without_schedule(snapshot, managed + scoped, direct, now)
     principals = {p.id: p for p in map(normalize_principal, snapshot.get("directoryObjects") or [])}
-    members = snapshot.get("groupMembers") or {}
-    if not isinstance(members, Mapping):
-        raise SnapshotError("groupMembers must map group ids to lists of member ids")
     return TenantState(
         tenant_id=str(snapshot.get("tenantId") or ""),
         roles=roles,
-        policies=policies,
+        policies={k: v for k, v in policies.items() if scope_of(k) is SCOPE},
         assignments=tuple(sorted(managed)),
         principals=principals,
-        group_members={k: tuple(sorted(v)) for k, v in sorted(members.items())},
+        group_members=_group_members(snapshot),
         role_assignments=tuple(direct),
         unmanaged_scoped=tuple(sorted(scoped)),
         policy_errors=dict(sorted(policy_errors.items())),
         authentication_contexts=availability(snapshot),
         unlisted_requests=unlisted_requests(snapshot.get(REQUEST_READ_ERRORS) or {}),
+        group_policies={k: v for k, v in sorted(policies.items()) if scope_of(k) is not SCOPE},
+        group_assignments=group_assignments(snapshot, now),
+        pim_groups_read=groups_read(snapshot),
+        administrative_units=administrative_units(snapshot),
     )

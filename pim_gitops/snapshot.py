@@ -18,6 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pim_gitops.errors import SnapshotError
+from pim_gitops.normalize_groups import (
+    ADMINISTRATIVE_UNITS,
+    GROUP_ASSIGNMENT,
+    GROUP_ELIGIBILITY,
+    GROUP_READ_ERRORS,
+    GROUPS_READ,
+)
 
 if TYPE_CHECKING:
     from pim_gitops.state import TenantState
@@ -45,6 +52,11 @@ OPTIONAL_COLLECTIONS = (
     "roleEligibilityScheduleRequests",
     "roleAssignmentScheduleRequests",
 )
+#: The request collections ``requestReadErrors`` may name.
+REQUEST_COLLECTIONS = OPTIONAL_COLLECTIONS[1:]
+#: PIM for Groups schedules (of the groups in ``privilegedAccessGroupsRead``) and the
+#: administrative units (absent: not read); older snapshots lack them.
+GROUP_COLLECTIONS = (GROUP_ELIGIBILITY, GROUP_ASSIGNMENT, ADMINISTRATIVE_UNITS)
 
 
 def _sort_key(item: Any) -> str:
@@ -58,9 +70,13 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
-    for name in OPTIONAL_COLLECTIONS:
+    for name in (*OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS):
         if name in out:
             out[name] = sorted(out.get(name) or [], key=_sort_key)
+    if GROUPS_READ in out:
+        out[GROUPS_READ] = sorted({str(g).lower() for g in out[GROUPS_READ]})
+    if GROUP_READ_ERRORS in out:
+        out[GROUP_READ_ERRORS] = dict(sorted(out[GROUP_READ_ERRORS].items()))
     for policy in out["roleManagementPolicies"]:
         if isinstance(policy, dict) and isinstance(policy.get("rules"), list):
             policy["rules"] = sorted(policy["rules"], key=_sort_key)
@@ -86,7 +102,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -105,7 +121,7 @@ def _check_maps(data: Mapping[str, Any], origin: str) -> None:
         raise SnapshotError(f"{origin}: 'policyReadErrors' maps policy ids to messages")
     unlisted = data.get(REQUEST_READ_ERRORS, {})
     if not isinstance(unlisted, dict) or not all(
-        k in OPTIONAL_COLLECTIONS[1:] and isinstance(v, str) for k, v in unlisted.items()
+        k in REQUEST_COLLECTIONS and isinstance(v, str) for k, v in unlisted.items()
     ):
         raise SnapshotError(
             f"{origin}: {REQUEST_READ_ERRORS!r} maps request collections to messages"
@@ -113,9 +129,13 @@ def _check_maps(data: Mapping[str, Any], origin: str) -> None:
     members = data.get("groupMembers", {})
     if not isinstance(members, dict) or not all(isinstance(v, list) for v in members.values()):
         raise SnapshotError(f"{origin}: 'groupMembers' maps group ids to lists of member ids")
-    refs = data.get(LOOKED_UP, [])
-    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-        raise SnapshotError(f"{origin}: {LOOKED_UP!r} must be a list of policy references")
+    for key, what in ((LOOKED_UP, "policy references"), (GROUPS_READ, "group ids")):
+        refs = data.get(key, [])
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise SnapshotError(f"{origin}: {key!r} must be a list of {what}")
+    errors = data.get(GROUP_READ_ERRORS, {})
+    if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
+        raise SnapshotError(f"{origin}: {GROUP_READ_ERRORS!r} maps group ids to messages")
 
 
 def with_looked_up(data: Mapping[str, Any], refs: Iterable[str]) -> dict[str, Any]:
@@ -169,8 +189,10 @@ LOOKED_UP_SCHEMA = {
 DESCRIPTIONS = {
     "roleDefinitions": "GET /roleManagement/directory/roleDefinitions",
     "roleManagementPolicies": "GET /policies/roleManagementPolicies?$expand=rules "
-    "(scopeId '/', scopeType DirectoryRole)",
-    "roleManagementPolicyAssignments": "GET /policies/roleManagementPolicyAssignments",
+    "(scopeId '/', scopeType DirectoryRole; and scopeId '<groupId>', scopeType Group for "
+    "each group in privilegedAccessGroupsRead)",
+    "roleManagementPolicyAssignments": "GET /policies/roleManagementPolicyAssignments "
+    "(the same scopes; a group's link has roleDefinitionId member or owner)",
     "roleEligibilitySchedules": "GET /roleManagement/directory/roleEligibilitySchedules",
     "roleAssignmentSchedules": "GET /roleManagement/directory/roleAssignmentSchedules",
     "roleAssignments": "GET /roleManagement/directory/roleAssignments",
@@ -182,6 +204,12 @@ DESCRIPTIONS = {
     "principals with @odata.type",
     "authenticationContextClassReferences": "GET /identity/conditionalAccess/"
     "authenticationContextClassReferences; absent when not read",
+    GROUP_ELIGIBILITY: "GET /identityGovernance/privilegedAccess/group/eligibilitySchedules"
+    "?$filter=groupId eq '<id>' for each group in privilegedAccessGroupsRead",
+    GROUP_ASSIGNMENT: "GET /identityGovernance/privilegedAccess/group/assignmentSchedules"
+    "?$filter=groupId eq '<id>' for each group in privilegedAccessGroupsRead",
+    ADMINISTRATIVE_UNITS: "GET /directory/administrativeUnits (id, displayName, "
+    "isMemberManagementRestricted); absent when not read",
 }
 
 
@@ -213,7 +241,22 @@ def snapshot_schema() -> dict[str, Any]:
             "roleAssignmentScheduleRequests) that could not be listed, with the reason (a 403: "
             "app-only listing needs a write permission); their requests in flight, e.g. "
             "assignments scheduled to start later, are not in this snapshot.",
-            "propertyNames": {"enum": list(OPTIONAL_COLLECTIONS[1:])},
+            "propertyNames": {"enum": list(REQUEST_COLLECTIONS)},
+            "additionalProperties": {"type": "string"},
+        },
+        GROUPS_READ: {
+            "type": "array",
+            "description": "Groups (object ids) whose PIM-for-Groups policies and schedules "
+            "were read: every role-assignable group holding a role, and the managed groups; "
+            "any other group's eligible membership and ownership is unknown.",
+            "items": {"type": "string"},
+        },
+        GROUP_READ_ERRORS: {
+            "type": "object",
+            "description": "Groups (object ids) whose PIM for Groups could not be read, with "
+            "the reason (e.g. a 403: the PrivilegedEligibilitySchedule / "
+            "PrivilegedAssignmentSchedule / RoleManagementPolicy .Read.AzureADGroup "
+            "permissions are missing).",
             "additionalProperties": {"type": "string"},
         },
         "policyReadErrors": {
@@ -223,7 +266,7 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
     }
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS):
         properties[name] = {
             "type": "array",
             "description": f"Raw Graph v1.0 objects from {DESCRIPTIONS[name]}",

@@ -179,7 +179,10 @@ def test_sample_tenant_normalizes() -> None:
     state = normalize_tenant(snapshot, SAMPLE_NOW)
     assert len(state.roles) == len(state.policies) == 31
     assert state.policy_errors == {}
-    assert len(state.unmanaged_scoped) == 1
+    # The sample's one AU-scoped eligibility is an assignment like a tenant-wide one.
+    assert state.unmanaged_scoped == ()
+    scoped = [a for a in state.assignments if a.scope != "/"]
+    assert len(scoped) == 1 and scoped[0].scope.startswith("/administrativeUnits/")
     assert state.policies[GLOBAL_ADMINISTRATOR].settings.activation.max_duration == 2 * 3600
     ga_active = [
         a for a in state.assignments if a.role_id == GLOBAL_ADMINISTRATOR and a.kind == "active"

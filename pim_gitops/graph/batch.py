@@ -115,7 +115,12 @@ async def _send_once(transport: GraphTransport, items: Sequence[BatchItem]) -> d
     target = f"batch of {len(items)}"
     try:
         response = await transport.send(
-            "POST", "$batch", body={"requests": requests}, target=target
+            "POST",
+            "$batch",
+            body={"requests": requests},
+            target=target,
+            # A batch of reads only is as safe to re-send as a GET.
+            idempotent=all(item.method == "GET" for item in items),
         )
     except GraphError as exc:
         return {item.key: exc for item in items}

@@ -20,6 +20,12 @@ from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.contexts import contexts_in_use
 from pim_gitops.graph.envelopes import parse_page
+from pim_gitops.graph.group_reader import (
+    read_administrative_units,
+    read_groups,
+    read_members,
+    role_assignable_holders,
+)
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.graph.words import WORDS
 from pim_gitops.outside import IN_FLIGHT, LIST_NEEDS
@@ -161,29 +167,14 @@ async def get_by_ids(
     return parse_page(response, method="POST", url=url, target=target).value
 
 
-async def _members(transport: GraphTransport, groups: list[str]) -> list[list[dict[str, Any]]]:
-    members: list[list[dict[str, Any]]] = await gather_or_cancel(
-        *(
-            _collection(
-                transport, f"groups/{g}/members", {"$select": "id"}, target=f"members of group {g}"
-            )
-            for g in groups
-        )
-    )
-    return members
-
-
-async def _member_objects(
-    transport: GraphTransport,
-    known: list[dict[str, Any]],
-    member_lists: list[list[dict[str, Any]]],
+async def _more_principals(
+    transport: GraphTransport, known: list[dict[str, Any]], ids: Iterable[str]
 ) -> list[dict[str, Any]]:
-    """Members of role-holding groups, read in full (enabled? user or service principal?),
-    so the guards can tell a group with a usable member from one without."""
-    ids = {str(o["id"]) for o in known}
-    return await _principals(
-        transport, sorted({str(m["id"]) for ms in member_lists for m in ms} - ids)
-    )
+    """The principals among ``ids`` not in ``known`` yet (members of the groups read, and
+    those the group schedules name), read in full: enabled? user or service principal? so
+    the guards can tell a group with a usable member from one without."""
+    have = {str(o["id"]) for o in known}
+    return await _principals(transport, sorted(set(ids) - have))
 
 
 async def _collections(transport: GraphTransport) -> Any:
@@ -207,6 +198,7 @@ async def _collections(transport: GraphTransport) -> Any:
         _collection(transport, f"{DIR}/roleAssignments", target="role assignments"),
         _in_flight(transport, "roleEligibilityScheduleRequests", "eligibility requests"),
         _in_flight(transport, "roleAssignmentScheduleRequests", "assignment requests"),
+        read_administrative_units(transport),
     )
 
 
@@ -246,9 +238,11 @@ def _groups_to_expand(objects: list[dict[str, Any]], wanted: set[str]) -> list[s
 
 
 async def fetch_snapshot(
-    transport: GraphTransport, *, now: datetime, tenant_id: str = ""
+    transport: GraphTransport, *, now: datetime, tenant_id: str = "", groups: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """The tenant's PIM state as a snapshot (raw Graph v1.0 objects)."""
+    """The tenant's PIM state as a snapshot (raw Graph v1.0 objects). PIM for Groups is read
+    for every role-assignable group holding a role and for ``groups`` (ids: the managed
+    ones), in ``$batch``es (``group_reader``)."""
     (
         organization,
         roles,
@@ -259,6 +253,7 @@ async def fetch_snapshot(
         assignments,
         (eligible_requests, eligible_unlisted),
         (active_requests, active_unlisted),
+        units,
     ) = await _collections(transport)
     unlisted = {
         name: why
@@ -275,33 +270,36 @@ async def fetch_snapshot(
     }
     wanted = holders | _approver_ids(policies)
     objects = await _principals(transport, sorted(wanted))
-    groups = _groups_to_expand(objects, wanted)
-    member_lists = await _members(transport, groups)
-    objects += await _member_objects(transport, objects, member_lists)
-    return canonical_snapshot(
-        {
-            "format": FORMAT,
-            "tenantId": str(organization[0]["id"]) if organization else tenant_id,
-            "organization": organization[0] if organization else {},
-            "capturedAt": format_instant(now),
-            "roleDefinitions": roles,
-            "roleManagementPolicies": policies,
-            "roleManagementPolicyAssignments": links,
-            "roleEligibilitySchedules": eligible,
-            "roleAssignmentSchedules": active,
-            "roleAssignments": assignments,
-            "roleEligibilityScheduleRequests": eligible_requests,
-            "roleAssignmentScheduleRequests": active_requests,
-            "directoryObjects": objects,
-            "groupMembers": {
-                g: sorted(str(m["id"]) for m in members)
-                for g, members in zip(groups, member_lists, strict=True)
-            },
-            "policyReadErrors": dict(sorted(policy_errors.items())),
-            **({REQUEST_READ_ERRORS: unlisted} if unlisted else {}),
-            **await contexts_in_use(transport, policies),
-        }
+    pim = sorted({*role_assignable_holders(objects, holders), *(g.lower() for g in groups)})
+    expand = sorted({*_groups_to_expand(objects, wanted), *pim})
+    members, group_read = await gather_or_cancel(
+        read_members(transport, expand), read_groups(transport, pim)
     )
+    named = {m for ms in members.values() for m in ms} | group_read.principals()
+    objects += await _more_principals(transport, objects, named)
+    data = {
+        "format": FORMAT,
+        "tenantId": str(organization[0]["id"]) if organization else tenant_id,
+        "organization": organization[0] if organization else {},
+        "capturedAt": format_instant(now),
+        "roleDefinitions": roles,
+        "roleManagementPolicies": policies,
+        "roleManagementPolicyAssignments": links,
+        "roleEligibilitySchedules": eligible,
+        "roleAssignmentSchedules": active,
+        "roleAssignments": assignments,
+        "roleEligibilityScheduleRequests": eligible_requests,
+        "roleAssignmentScheduleRequests": active_requests,
+        "directoryObjects": objects,
+        "groupMembers": members,
+        "policyReadErrors": dict(sorted(policy_errors.items())),
+        **({REQUEST_READ_ERRORS: unlisted} if unlisted else {}),
+        **units,
+    }
+    data = group_read.merged_into(data)
+    # A group policy may require an authentication context too.
+    contexts = await contexts_in_use(transport, data["roleManagementPolicies"])
+    return canonical_snapshot({**data, **contexts})
 
 
 #: Policy reference prefix → (object type, the property it names).
