@@ -169,6 +169,86 @@ def policy_for(role_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return policy, link
 
 
+def group_default_rules() -> list[dict[str, Any]]:
+    """The 17 rules of a never-edited PIM-for-Groups member or owner policy (graph-pim.md §3,
+    DC list-rolemanagementpolicyassignments.md Ex. 4): eligible and active assignments expire
+    (P365D / P180D), activation requires a justification only, targets say ``All``."""
+    rules = default_rules()
+    for rule in rules:
+        rule["target"]["operations"] = ["All"]
+        if rule["id"] in ("Expiration_Admin_Eligibility", "Expiration_Admin_Assignment"):
+            rule["isExpirationRequired"] = True
+        if rule["id"] == "Enablement_EndUser_Assignment":
+            rule["enabledRules"] = ["Justification"]
+    return rules
+
+
+def group_policy_for(group_id: str, access: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A group's ``member`` or ``owner`` policy at Entra's group defaults, and its link
+    (ids as documented: ``Group_{groupId}_{guid}``, the link ``…_{access}``)."""
+    policy_id = f"Group_{group_id}_{oid('group-policy', group_id, access)}"
+    policy = {
+        "id": policy_id,
+        "displayName": "Group",
+        "description": "Group",
+        "isOrganizationDefault": False,
+        "scopeId": group_id,
+        "scopeType": "Group",
+        "lastModifiedDateTime": None,
+        "lastModifiedBy": {"displayName": None, "id": None},
+        "rules": group_default_rules(),
+    }
+    link = {
+        "id": f"{policy_id}_{access}",
+        "policyId": policy_id,
+        "scopeId": group_id,
+        "scopeType": "Group",
+        "roleDefinitionId": access,
+    }
+    return policy, link
+
+
+def group_schedule(
+    kind: str,
+    group_id: str,
+    principal_id: str,
+    access: str,
+    *,
+    start: datetime,
+    end: datetime | None,
+) -> dict[str, Any]:
+    """A ``privilegedAccessGroupEligibilitySchedule`` (``eligible``) or
+    ``…AssignmentSchedule`` (``active``), id ``{groupId}_{accessId}_{requestId}``."""
+    request_id = oid("group-request", kind, group_id, principal_id, access)
+    row: dict[str, Any] = {
+        "id": f"{group_id}_{access}_{request_id}",
+        "groupId": group_id,
+        "principalId": principal_id,
+        "accessId": access,
+        "memberType": "Direct",
+        "status": "Provisioned",
+        "createdUsing": request_id,
+        "createdDateTime": format_instant(start),
+        "modifiedDateTime": "0001-01-01T08:00:00Z",
+        "scheduleInfo": {
+            "startDateTime": format_instant(start),
+            "recurrence": None,
+            "expiration": {
+                "type": "noExpiration" if end is None else "afterDateTime",
+                "endDateTime": None if end is None else format_instant(end),
+                "duration": None,
+            },
+        },
+    }
+    if kind == "active":
+        row["assignmentType"] = "assigned"
+    return row
+
+
+def administrative_unit(name: str, *, restricted: bool = False) -> dict[str, Any]:
+    return {"id": oid("au", name), "displayName": name, "isMemberManagementRestricted": restricted}
+
+
 def user(
     upn: str,
     name: str,
@@ -287,6 +367,11 @@ class TenantBuilder:
         self.active: list[dict[str, Any]] = []
         self.assignments: list[dict[str, Any]] = []
         self.members: dict[str, list[str]] = {}
+        #: PIM for Groups (written only once used, so older tenants keep their bytes).
+        self.group_eligible: list[dict[str, Any]] = []
+        self.group_active: list[dict[str, Any]] = []
+        self.groups_read: set[str] = set()
+        self.units: list[dict[str, Any]] | None = None
 
     def add_role(self, role_id: str, name: str, builtin: bool = True) -> dict[str, Any]:
         self.roles[role_id] = role_definition(role_id, name, builtin)
@@ -326,9 +411,69 @@ class TenantBuilder:
         if kind == "active":
             self.assignments.append(role_assignment(role_id, principal_id, scope))
 
+    def add_pim_group(self, group_id: str) -> None:
+        """Make ``group_id`` a group whose PIM for Groups was read, with its member and owner
+        policies at Entra's group defaults."""
+        for access in ("member", "owner"):
+            policy, link = group_policy_for(group_id, access)
+            self.policies.append(policy)
+            self.links.append(link)
+        self.groups_read.add(group_id)
+
+    def group_rule(self, group_id: str, access: str, rule_id: str) -> dict[str, Any]:
+        """A rule of a group's policy, to edit (the policy becomes last modified)."""
+        link = next(
+            lk
+            for lk in self.links
+            if lk["scopeId"] == group_id and lk["roleDefinitionId"] == access
+        )
+        policy = next(p for p in self.policies if p["id"] == link["policyId"])
+        policy["lastModifiedDateTime"] = format_instant(self.now - timedelta(days=40))
+        return next(r for r in policy["rules"] if r["id"] == rule_id)
+
+    def grant_group(
+        self,
+        kind: str,
+        group_id: str,
+        principal_id: str,
+        *,
+        access: str = "member",
+        days_ago: int = 30,
+        days_left: int | None = None,
+    ) -> None:
+        """An eligible or active PIM-for-Groups assignment; an active member is a direct
+        member of the group too (as in Graph)."""
+        if group_id not in self.groups_read:
+            self.add_pim_group(group_id)
+        start = self.now - timedelta(days=days_ago)
+        end = None if days_left is None else self.now + timedelta(days=days_left)
+        row = group_schedule(kind, group_id, principal_id, access, start=start, end=end)
+        (self.group_eligible if kind == "eligible" else self.group_active).append(row)
+        if kind == "active" and access == "member":
+            members = self.members.setdefault(group_id, [])
+            if principal_id not in members:
+                members.append(principal_id)
+
+    def add_unit(self, name: str, *, restricted: bool = False) -> str:
+        """An administrative unit (the snapshot then says the units were read)."""
+        unit = administrative_unit(name, restricted=restricted)
+        self.units = [*(self.units or []), unit]
+        return str(unit["id"])
+
+    def _groups_part(self) -> dict[str, Any]:
+        part: dict[str, Any] = {}
+        if self.groups_read:
+            part["privilegedAccessGroupEligibilitySchedules"] = self.group_eligible
+            part["privilegedAccessGroupAssignmentSchedules"] = self.group_active
+            part["privilegedAccessGroupsRead"] = sorted(self.groups_read)
+        if self.units is not None:
+            part["administrativeUnits"] = self.units
+        return part
+
     def snapshot(self) -> dict[str, Any]:
         return canonical_snapshot(
             {
+                **self._groups_part(),
                 "format": FORMAT,
                 "tenantId": self.tenant_id,
                 "capturedAt": format_instant(self.now),
@@ -533,8 +678,12 @@ def synthetic_tenant(
     principals: int,
     now: datetime,
     seed: int = 1,
+    pim_groups: int = 0,
+    group_members: int = 20,
 ) -> dict[str, Any]:
-    """A big tenant with a realistic mix: 70% eligible, 30% active, a tenth permanent."""
+    """A big tenant with a realistic mix: 70% eligible, 30% active, a tenth permanent. With
+    ``pim_groups``: that many role-assignable groups, each holding a role (permanent active),
+    each with ``group_members`` PIM-for-Groups members (``add_pim_groups``)."""
     rng = random.Random(seed)
     t = TenantBuilder(oid("tenant", str(seed)), now.astimezone(UTC), "bench.onmicrosoft.com")
     role_ids = list(BUILTIN_ROLES)
@@ -557,10 +706,30 @@ def synthetic_tenant(
         seen.add((kind, role_id, principal))
         days_left = None if rng.random() < 0.1 else rng.randint(10, 170)
         t.grant(kind, role_id, principal, days_ago=rng.randint(1, 100), days_left=days_left)
+    add_pim_groups(t, rng, users, pim_groups, group_members)
     # The identity apply signs in as (the emulator's default caller), writing PIM as PRA.
     apply_sp = t.add(service_principal(APPLY_APP_ID, "pim-gitops apply"))
     t.grant("active", PRIVILEGED_ROLE_ADMINISTRATOR, apply_sp, days_ago=200)
     return t.snapshot()
+
+
+def add_pim_groups(
+    t: TenantBuilder, rng: random.Random, users: list[str], count: int, members: int
+) -> None:
+    """``count`` role-assignable groups ``PIM Group 000``…, each holding a random role (active,
+    permanent) and ``members`` distinct users as PIM members: 70% eligible (a tenth of them
+    permanent, the rest ending in 10–170 days), 30% active (direct members too)."""
+    roles = sorted(t.roles)
+    for index in range(count):
+        group_id = t.add(group(f"PIM Group {index:03}"))
+        t.grant("active", rng.choice(roles), group_id, days_ago=rng.randint(1, 100))
+        t.add_pim_group(group_id)
+        for principal in rng.sample(users, min(members, len(users))):
+            kind = "eligible" if rng.random() < 0.7 else "active"
+            days_left = None if rng.random() < 0.1 else rng.randint(10, 170)
+            t.grant_group(
+                kind, group_id, principal, days_ago=rng.randint(1, 100), days_left=days_left
+            )
 
 
 def write_sample_tenant() -> None:
