@@ -34,6 +34,7 @@ COLLECTIONS = {
         "authenticationContextClassReferences"
     ),
 }
+TYPED = {"users": "user", "groups": "group", "servicePrincipals": "servicePrincipal"}
 FILTERED = {
     "policies/roleManagementPolicies": "roleManagementPolicies",
     "policies/roleManagementPolicyAssignments": "roleManagementPolicyAssignments",
@@ -95,6 +96,15 @@ class FakeGraph:
         if path in COLLECTIONS:
             found = self.snapshot.get(COLLECTIONS[path]) or []
             return [found] if isinstance(found, Mapping) else list(found)
+        if path in TYPED and "$filter" in query:  # lookups: ``prop in ('a', 'b')``
+            prop, _, values = query["$filter"].partition(" in ")
+            names = {v.casefold() for v in re.findall(r"'((?:[^']|'')*)'", values)}
+            kind = f"#microsoft.graph.{TYPED[path]}"
+            return [
+                o
+                for o in self.snapshot["directoryObjects"]
+                if o.get("@odata.type") == kind and str(o.get(prop, "")).casefold() in names
+            ]
         members = re.fullmatch(r"groups/([^/]+)/members", path)
         if members:
             ids = (self.snapshot.get("groupMembers") or {}).get(members.group(1), [])

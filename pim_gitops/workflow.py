@@ -59,9 +59,11 @@ async def complete_snapshot(
     policies (``desireds``: the head, and for ``plan --base`` the base too) name but that
     hold no role, looked up in batches (``reader.lookup_references``), and its state."""
     from pim_gitops.authcontext import complete_contexts
+    from pim_gitops.graph.group_reader import complete_managed_groups
     from pim_gitops.graph.reader import lookup_references
 
     snapshot = await complete_contexts(transport, snapshot, desireds)
+    snapshot = await complete_managed_groups(transport, snapshot, desireds, now)
     state = normalize_tenant(snapshot, now)
     missing = sorted({ref for d in desireds for ref in unresolved(d, state)})
     if not missing:

@@ -9,21 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
 from bench.graph_fake import FakeGraph
+from pim_gitops.compile import DesiredState, compile_policies
+from pim_gitops.compile.types import CompiledGroup, Location
 from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BATCH_SIZE
-from pim_gitops.graph.group_reader import LOWER_BOUND_PER_GROUP, group_items, read_groups
+from pim_gitops.graph.group_reader import (
+    LOWER_BOUND_PER_GROUP,
+    complete_managed_groups,
+    group_items,
+    managed_group_refs,
+    read_groups,
+)
 from pim_gitops.graph.reader import fetch_snapshot
 from pim_gitops.graph.session import open_graph
+from pim_gitops.loader import load_policies
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.targets import group_target
 from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, group, oid, user
+from tests.conftest import POLICIES
 
 GROUPS = "identityGovernance/privilegedAccess/group/"
 
@@ -178,3 +189,52 @@ def test_reading_groups_again_replaces_their_rows() -> None:
     twice = asyncio.run(go())
     assert len(twice["privilegedAccessGroupEligibilitySchedules"]) == 2
     assert len([p for p in twice["roleManagementPolicies"] if p["scopeType"] == "Group"]) == 2
+
+
+def desired_managing(*written: str) -> DesiredState:
+    base = compile_policies(load_policies(str(POLICIES)), SAMPLE_NOW)
+    groups = tuple(
+        CompiledGroup(w, f"groups/{i}.yaml", Location(f"groups/{i}.yaml"))
+        for i, w in enumerate(written)
+    )
+    return replace(base, groups=groups)
+
+
+def test_managed_groups_are_looked_up_and_read_once() -> None:
+    """A managed group that holds no role is looked up by name, then read; one already read
+    (as a role holder) is not read again."""
+    fake = FakeGraph(tenant(groups=1))
+    desired = desired_managing("idle", oid("group", "Tier0 0"))
+    assert managed_group_refs([desired]) == sorted(["group:idle", oid("group", "Tier0 0")])
+
+    async def go() -> dict[str, Any]:
+        async with open_graph("http://127.0.0.1:9", http=httpx.MockTransport(fake)) as t:
+            data = await fetch_snapshot(t, now=SAMPLE_NOW)
+            assert oid("group", "Idle") not in {o["id"] for o in data["directoryObjects"]}
+            fake.by_path.clear()
+            return await complete_managed_groups(t, data, [desired], SAMPLE_NOW)
+
+    data = asyncio.run(go())
+    idle = oid("group", "Idle")
+    assert data["privilegedAccessGroupsRead"] == sorted([idle, oid("group", "Tier0 0")])
+    assert fake.by_path["GET groups"] == 1  # the lookup by name
+    # Idle only: its 4 collections in one batch, its members in another.
+    assert fake.by_path[f"GET {GROUPS}eligibilitySchedules"] == 1
+    assert fake.by_path["POST $batch"] == 3  # lookup, group PIM, members
+    # Read, with no policy yet (Entra creates a group's policies on first use): no error.
+    state = normalize_tenant(data, SAMPLE_NOW)
+    assert idle in state.pim_groups_read and state.policy_of(group_target(idle, "member")) is None
+    assert not any(k.startswith(f"group:{idle}") for k in state.policy_errors)
+
+
+def test_no_managed_group_no_request() -> None:
+    fake = FakeGraph(tenant(groups=1))
+
+    async def go() -> None:
+        async with open_graph("http://127.0.0.1:9", http=httpx.MockTransport(fake)) as t:
+            data = await fetch_snapshot(t, now=SAMPLE_NOW)
+            before = fake.requests
+            assert await complete_managed_groups(t, data, [desired_managing()], SAMPLE_NOW) is data
+            assert fake.requests == before
+
+    asyncio.run(go())

@@ -46,6 +46,7 @@ def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str
     import asyncio
 
     from pim_gitops.compile import all_principals
+    from pim_gitops.graph.group_reader import managed_group_refs
     from pim_gitops.graph.reader import fetch_snapshot
     from pim_gitops.graph.session import open_graph
     from pim_gitops.resolve import Resolver
@@ -62,7 +63,7 @@ def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str
             return completed, transport.requests
 
     data, requests = asyncio.run(go())
-    refs = list(all_principals(desired))
+    refs = [*all_principals(desired), *managed_group_refs([desired])]
     data = with_looked_up(data, refs)
     missing = [
         r for r in refs if isinstance(Resolver(snapshot_tenant(data, now)).principal(r), str)

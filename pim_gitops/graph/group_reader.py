@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.envelopes import parse_page
-from pim_gitops.graph.transport import GraphTransport, error_from
+from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.graph.words import WORDS
 from pim_gitops.normalize_groups import (
     ADMINISTRATIVE_UNITS,
@@ -38,6 +39,12 @@ from pim_gitops.normalize_groups import (
     GROUP_READ_ERRORS,
     GROUPS_READ,
 )
+from pim_gitops.snapshot import canonical_snapshot
+from pim_gitops.state import Principal, TenantState
+from pim_gitops.wire import is_guid
+
+if TYPE_CHECKING:
+    from pim_gitops.compile import DesiredState
 
 GROUP_API = "/identityGovernance/privilegedAccess/group"
 #: The collections read per group: (key, path, the ``$filter`` of one group, extra options).
@@ -235,3 +242,63 @@ async def read_administrative_units(transport: GraphTransport) -> dict[str, Any]
             raise
         return {}
     return {ADMINISTRATIVE_UNITS: [{k: r.get(k) for k in AU_PROPERTIES} for r in rows]}
+
+
+def managed_group_refs(desireds: Iterable[DesiredState]) -> list[str]:
+    """The policy references of the managed groups (``groups/*.yaml``): the object id as
+    written, else ``group:<display name>``."""
+    return sorted(
+        {
+            g.written if is_guid(g.written) else f"group:{g.written}"
+            for d in desireds
+            for g in d.groups
+        }
+    )
+
+
+def managed_group_ids(refs: Iterable[str], state: TenantState) -> list[str]:
+    """The ids (lower case) of the groups ``refs`` resolve to; a reference that resolves to
+    nothing, to several groups or to another kind of object is left to the plan's resolver
+    to report."""
+    from pim_gitops.resolve import Resolver
+
+    resolver = Resolver(state)
+    found = (resolver.principal(ref) for ref in refs)
+    return sorted({p.id.lower() for p in found if isinstance(p, Principal) and p.type == "group"})
+
+
+async def complete_managed_groups(
+    transport: GraphTransport,
+    snapshot: dict[str, Any],
+    desireds: Iterable[DesiredState],
+    now: datetime,
+) -> dict[str, Any]:
+    """``snapshot`` with PIM for Groups (and members) of the managed groups it has not read:
+    their references looked up first if the snapshot lacks them (a group that holds no
+    role), then read as ``read_groups`` reads (one batch item per group per collection)."""
+    from pim_gitops.graph.reader import lookup_references, principals_missing
+    from pim_gitops.normalize import normalize_tenant
+
+    refs = managed_group_refs(desireds)
+    if not refs:
+        return snapshot
+    state = normalize_tenant(snapshot, now)
+    known = {o["id"] for o in snapshot["directoryObjects"]}
+    unresolved = [r for r in refs if not managed_group_ids([r], state)]
+    if unresolved:
+        fresh = [o for o in await lookup_references(transport, unresolved) if o["id"] not in known]
+        snapshot = {**snapshot, "directoryObjects": [*snapshot["directoryObjects"], *fresh]}
+        state = normalize_tenant(snapshot, now)
+    done = {g.lower() for g in (*state.pim_groups_read, *(snapshot.get(GROUP_READ_ERRORS) or {}))}
+    todo = [g for g in managed_group_ids(refs, state) if g not in done]
+    if not todo:
+        return snapshot
+    members, group_read = await gather_or_cancel(
+        read_members(transport, todo), read_groups(transport, todo)
+    )
+    named = {m for ms in members.values() for m in ms} | group_read.principals()
+    objects = await principals_missing(transport, snapshot["directoryObjects"], named)
+    merged = group_read.merged_into(snapshot)
+    merged["directoryObjects"] = [*snapshot["directoryObjects"], *objects]
+    merged["groupMembers"] = {**(snapshot.get("groupMembers") or {}), **members}
+    return canonical_snapshot(merged)

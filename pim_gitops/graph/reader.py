@@ -167,7 +167,7 @@ async def get_by_ids(
     return parse_page(response, method="POST", url=url, target=target).value
 
 
-async def _more_principals(
+async def principals_missing(
     transport: GraphTransport, known: list[dict[str, Any]], ids: Iterable[str]
 ) -> list[dict[str, Any]]:
     """The principals among ``ids`` not in ``known`` yet (members of the groups read, and
@@ -276,7 +276,7 @@ async def fetch_snapshot(
         read_members(transport, expand), read_groups(transport, pim)
     )
     named = {m for ms in members.values() for m in ms} | group_read.principals()
-    objects += await _more_principals(transport, objects, named)
+    objects += await principals_missing(transport, objects, named)
     data = {
         "format": FORMAT,
         "tenantId": str(organization[0]["id"]) if organization else tenant_id,
