@@ -50,9 +50,11 @@ def tenant(assignments: int, roles: int = 130) -> dict[str, Any]:
 
 def lower_bound(snapshot: dict[str, Any], principals: int, page: int = TOP) -> int:
     """The fewest requests that can read a tenant: one per page of each collection (at the
-    largest page the reader asks for), one getByIds per 1,000 principals, one organization,
-    and one for the authentication contexts when a live policy requires one on activation."""
-    pages = sum(
+    largest page the reader asks for; the administrative units too), one getByIds per 1,000
+    principals, one organization, and one for the authentication contexts when a live policy
+    requires one on activation. PIM for Groups: ``bench/groups.py``."""
+    pages = math.ceil(max(len(snapshot.get("administrativeUnits") or []), 1) / page)
+    pages += sum(
         math.ceil(max(len(snapshot.get(c) or []), 1) / page)
         for c in (*COLLECTIONS, *OPTIONAL_COLLECTIONS)
         # principals by getByIds, contexts only when used: both counted below
@@ -238,6 +240,7 @@ def bench_startup() -> dict[str, Any]:
 def main() -> None:
     if str(ROOT) not in sys.path:  # `python bench/run.py` (make bench): its sibling modules
         sys.path.insert(0, str(ROOT))
+    from bench.groups import group_rows
     from bench.lookups import lookup_rows
 
     results = [
@@ -251,6 +254,7 @@ def main() -> None:
         bench_plan(50000),
         bench_startup(),
         *lookup_rows(),
+        *group_rows(),
     ]
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     for row in results:

@@ -39,6 +39,8 @@ GROUPS_READ = "privilegedAccessGroupsRead"
 GROUP_READ_ERRORS = "privilegedAccessGroupReadErrors"
 ADMINISTRATIVE_UNITS = "administrativeUnits"
 GROUP_SCOPE_TYPE = "Group"
+#: Every snapshot key that holds PIM-for-Groups reads only (not the shared policy arrays).
+GROUP_COLLECTIONS_READ = (GROUP_ELIGIBILITY, GROUP_ASSIGNMENT, GROUPS_READ, GROUP_READ_ERRORS)
 AU_SCOPE_PREFIX = "/administrativeUnits/"
 
 

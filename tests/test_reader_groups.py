@@ -238,3 +238,19 @@ def test_no_managed_group_no_request() -> None:
             assert fake.requests == before
 
     asyncio.run(go())
+
+
+def test_reading_pim_groups_meets_the_stated_lower_bound_within_2x() -> None:
+    """``bench/groups.py``'s bound: the directory read's, plus ``ceil(4 N / 20)`` batches for N
+    groups and ``ceil(G / 20)`` for the members of G groups."""
+    from bench.groups import directory_part, group_lower_bound, group_tenant
+    from bench.run import lower_bound
+
+    source = group_tenant(45, 5)
+    fake = FakeGraph(source)
+    data = read(fake)
+    assert len(data["privilegedAccessGroupsRead"]) == 45
+    bound = lower_bound(directory_part(source), len(data["directoryObjects"]))
+    bound += group_lower_bound(45, len(data["groupMembers"]))
+    assert fake.by_path["POST $batch"] == math.ceil(180 / 20) + math.ceil(45 / 20)
+    assert fake.requests - 1 <= 2 * bound  # - the emulator-token probe
