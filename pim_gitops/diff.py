@@ -359,7 +359,10 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
-    scoped = tuple(a for a in tenant.unmanaged_scoped if a.role_id in managed)
+    # AU-scoped schedules are assignments now (normalize); until managed_scopes, they are
+    # listed with the app and object scopes, never removed (_removals: scope "/").
+    live_scoped = (*tenant.unmanaged_scoped, *(a for a in tenant.assignments if a.scope != "/"))
+    scoped = tuple(sorted(a for a in live_scoped if a.role_id in managed))
     return Diff(
         tuple(changes),
         tuple(errors),
