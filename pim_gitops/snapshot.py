@@ -213,6 +213,27 @@ DESCRIPTIONS = {
 }
 
 
+def _group_properties() -> dict[str, Any]:
+    """The schema of the PIM-for-Groups bookkeeping keys."""
+    return {
+        GROUPS_READ: {
+            "type": "array",
+            "description": "Groups (object ids) whose PIM-for-Groups policies and schedules "
+            "were read: every role-assignable group holding a role, and the managed groups; "
+            "any other group's eligible membership and ownership is unknown.",
+            "items": {"type": "string"},
+        },
+        GROUP_READ_ERRORS: {
+            "type": "object",
+            "description": "Groups (object ids) whose PIM for Groups could not be read, with "
+            "the reason (e.g. a 403: the PrivilegedEligibilitySchedule / "
+            "PrivilegedAssignmentSchedule / RoleManagementPolicy .Read.AzureADGroup "
+            "permissions are missing).",
+            "additionalProperties": {"type": "string"},
+        },
+    }
+
+
 def snapshot_schema() -> dict[str, Any]:
     graph_object = {
         "type": "object",
@@ -244,21 +265,7 @@ def snapshot_schema() -> dict[str, Any]:
             "propertyNames": {"enum": list(REQUEST_COLLECTIONS)},
             "additionalProperties": {"type": "string"},
         },
-        GROUPS_READ: {
-            "type": "array",
-            "description": "Groups (object ids) whose PIM-for-Groups policies and schedules "
-            "were read: every role-assignable group holding a role, and the managed groups; "
-            "any other group's eligible membership and ownership is unknown.",
-            "items": {"type": "string"},
-        },
-        GROUP_READ_ERRORS: {
-            "type": "object",
-            "description": "Groups (object ids) whose PIM for Groups could not be read, with "
-            "the reason (e.g. a 403: the PrivilegedEligibilitySchedule / "
-            "PrivilegedAssignmentSchedule / RoleManagementPolicy .Read.AzureADGroup "
-            "permissions are missing).",
-            "additionalProperties": {"type": "string"},
-        },
+        **_group_properties(),
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "

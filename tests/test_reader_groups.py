@@ -254,3 +254,18 @@ def test_reading_pim_groups_meets_the_stated_lower_bound_within_2x() -> None:
     bound += group_lower_bound(45, len(data["groupMembers"]))
     assert fake.by_path["POST $batch"] == math.ceil(180 / 20) + math.ceil(45 / 20)
     assert fake.requests - 1 <= 2 * bound  # - the emulator-token probe
+
+
+def test_a_group_policy_approver_is_a_principal_of_the_snapshot() -> None:
+    source = tenant(groups=1)
+    boss = user("boss@c.com", "Boss")
+    source["directoryObjects"].append(boss)
+    gid = oid("group", "Tier0 0")
+    policy = next(p for p in source["roleManagementPolicies"] if p["scopeId"] == gid)
+    rule = next(r for r in policy["rules"] if r["id"] == "Approval_EndUser_Assignment")
+    rule["setting"]["isApprovalRequired"] = True
+    rule["setting"]["approvalStages"][0]["primaryApprovers"] = [
+        {"@odata.type": "#microsoft.graph.singleUser", "userId": boss["id"]}
+    ]
+    data = read(FakeGraph(source))
+    assert boss["id"] in {o["id"] for o in data["directoryObjects"]}

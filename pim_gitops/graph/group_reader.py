@@ -158,13 +158,13 @@ class GroupRead:
     errors: dict[str, str] = field(default_factory=dict)
 
     def principals(self) -> set[str]:
-        """Everyone the group schedules name."""
+        """Everyone the group schedules name, and the group policies' approvers."""
         return {
             str(row["principalId"])
             for name in (GROUP_ELIGIBILITY, GROUP_ASSIGNMENT)
             for row in self.collections[name]
             if isinstance(row, Mapping) and row.get("principalId")
-        }
+        } | approver_ids(self.collections["roleManagementPolicies"])
 
     def merged_into(self, snapshot: Mapping[str, Any]) -> dict[str, Any]:
         """``snapshot`` with these groups added (a group read again replaces its rows)."""
@@ -215,6 +215,33 @@ async def read_groups(transport: GraphTransport, group_ids: Iterable[str]) -> Gr
             assert not isinstance(rows, GraphError)
             result.collections[name] += rows
     return result
+
+
+def approver_ids(policies: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The users and groups the policies name as approvers."""
+    ids: set[str] = set()
+    for policy in policies:
+        for rule in policy.get("rules") or []:
+            setting = rule.get("setting") if isinstance(rule, Mapping) else None
+            if not isinstance(setting, Mapping):
+                continue
+            for stage in setting.get("approvalStages") or []:
+                for approver in (stage or {}).get("primaryApprovers") or []:
+                    for key in ("userId", "groupId", "id"):
+                        if isinstance(approver, Mapping) and approver.get(key):
+                            ids.add(str(approver[key]))
+                            break
+    return ids
+
+
+def groups_to_expand(objects: list[dict[str, Any]], wanted: set[str]) -> list[str]:
+    """The groups whose members are read: those that hold a role (who has access) and the
+    approver groups (who can approve: lint counts a group's enabled members)."""
+    return sorted(
+        str(o["id"])
+        for o in objects
+        if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in wanted
+    )
 
 
 def role_assignable_holders(objects: Iterable[Mapping[str, Any]], holders: set[str]) -> list[str]:

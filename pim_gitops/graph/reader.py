@@ -21,6 +21,8 @@ from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.contexts import contexts_in_use
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.group_reader import (
+    approver_ids,
+    groups_to_expand,
     read_administrative_units,
     read_groups,
     read_members,
@@ -80,22 +82,6 @@ async def _collection(
                 raise
             transport.no_top.add(path)
     return await transport.get_all(path, params=plain or None, target=target)
-
-
-def _approver_ids(policies: Iterable[Mapping[str, Any]]) -> set[str]:
-    ids: set[str] = set()
-    for policy in policies:
-        for rule in policy.get("rules") or []:
-            setting = rule.get("setting") if isinstance(rule, Mapping) else None
-            if not isinstance(setting, Mapping):
-                continue
-            for stage in setting.get("approvalStages") or []:
-                for approver in (stage or {}).get("primaryApprovers") or []:
-                    for key in ("userId", "groupId", "id"):
-                        if isinstance(approver, Mapping) and approver.get(key):
-                            ids.add(str(approver[key]))
-                            break
-    return ids
 
 
 async def _policies(
@@ -227,22 +213,14 @@ async def _in_flight(
     return kept, None
 
 
-def _groups_to_expand(objects: list[dict[str, Any]], wanted: set[str]) -> list[str]:
-    """The groups whose members are read: those that hold a role (who has access) and the
-    approver groups (who can approve: lint counts a group's enabled members)."""
-    return sorted(
-        str(o["id"])
-        for o in objects
-        if str(o.get("@odata.type", "")).endswith(".group") and str(o["id"]) in wanted
-    )
-
-
-async def fetch_snapshot(
-    transport: GraphTransport, *, now: datetime, tenant_id: str = "", groups: Iterable[str] = ()
+def _snapshot_of(
+    collections: Any,
+    tenant_id: str,
+    now: datetime,
+    objects: list[dict[str, Any]],
+    members: dict[str, list[str]],
 ) -> dict[str, Any]:
-    """The tenant's PIM state as a snapshot (raw Graph v1.0 objects). PIM for Groups is read
-    for every role-assignable group holding a role and for ``groups`` (ids: the managed
-    ones), in ``$batch``es (``group_reader``)."""
+    """The directory part of a snapshot, from what ``_collections`` read."""
     (
         organization,
         roles,
@@ -254,7 +232,7 @@ async def fetch_snapshot(
         (eligible_requests, eligible_unlisted),
         (active_requests, active_unlisted),
         units,
-    ) = await _collections(transport)
+    ) = collections
     unlisted = {
         name: why
         for name, why in (
@@ -263,21 +241,7 @@ async def fetch_snapshot(
         )
         if why
     }
-    holders = {
-        str(s["principalId"])
-        for s in (*eligible, *active, *assignments, *eligible_requests, *active_requests)
-        if s.get("principalId")
-    }
-    wanted = holders | _approver_ids(policies)
-    objects = await _principals(transport, sorted(wanted))
-    pim = sorted({*role_assignable_holders(objects, holders), *(g.lower() for g in groups)})
-    expand = sorted({*_groups_to_expand(objects, wanted), *pim})
-    members, group_read = await gather_or_cancel(
-        read_members(transport, expand), read_groups(transport, pim)
-    )
-    named = {m for ms in members.values() for m in ms} | group_read.principals()
-    objects += await principals_missing(transport, objects, named)
-    data = {
+    return {
         "format": FORMAT,
         "tenantId": str(organization[0]["id"]) if organization else tenant_id,
         "organization": organization[0] if organization else {},
@@ -296,6 +260,31 @@ async def fetch_snapshot(
         **({REQUEST_READ_ERRORS: unlisted} if unlisted else {}),
         **units,
     }
+
+
+async def fetch_snapshot(
+    transport: GraphTransport, *, now: datetime, tenant_id: str = "", groups: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The tenant's PIM state as a snapshot (raw Graph v1.0 objects). PIM for Groups is read
+    for every role-assignable group holding a role and for ``groups`` (ids: the managed
+    ones), in ``$batch``es (``group_reader``)."""
+    collections = await _collections(transport)
+    _, _, (policies, _), _, eligible, active, assignments, (asked, _), (made, _), _ = collections
+    holders = {
+        str(s["principalId"])
+        for s in (*eligible, *active, *assignments, *asked, *made)
+        if s.get("principalId")
+    }
+    wanted = holders | approver_ids(policies)
+    objects = await _principals(transport, sorted(wanted))
+    pim = sorted({*role_assignable_holders(objects, holders), *(g.lower() for g in groups)})
+    expand = sorted({*groups_to_expand(objects, wanted), *pim})
+    members, group_read = await gather_or_cancel(
+        read_members(transport, expand), read_groups(transport, pim)
+    )
+    named = {m for ms in members.values() for m in ms} | group_read.principals()
+    objects += await principals_missing(transport, objects, named)
+    data = _snapshot_of(collections, tenant_id, now, objects, members)
     data = group_read.merged_into(data)
     # A group policy may require an authentication context too.
     contexts = await contexts_in_use(transport, data["roleManagementPolicies"])
