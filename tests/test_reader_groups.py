@@ -269,3 +269,26 @@ def test_a_group_policy_approver_is_a_principal_of_the_snapshot() -> None:
     ]
     data = read(FakeGraph(source))
     assert boss["id"] in {o["id"] for o in data["directoryObjects"]}
+
+
+def test_read_from_the_emulator_normalizes_to_its_seed() -> None:
+    """Against the emulator, once it serves PIM for Groups (issue 21, item 6)."""
+    from pim_gitops.emulator.app import Emulator
+    from pim_gitops.emulator.server import running
+
+    source = tenant()
+    with running(Emulator(source, clock=lambda: SAMPLE_NOW)) as url:
+
+        async def go() -> dict[str, Any]:
+            async with open_graph(url) as t:
+                return await fetch_snapshot(t, now=SAMPLE_NOW)
+
+        data = asyncio.run(go())
+    if data.get("privilegedAccessGroupReadErrors"):
+        pytest.skip("this emulator does not serve PIM for Groups")
+    expected, got = normalize_tenant(source, SAMPLE_NOW), normalize_tenant(data, SAMPLE_NOW)
+    assert got.pim_groups_read == expected.pim_groups_read and len(got.pim_groups_read) == 3
+    assert got.group_policies == expected.group_policies
+    assert got.group_assignments == expected.group_assignments
+    assert got.administrative_units == expected.administrative_units
+    assert got.assignments == expected.assignments
