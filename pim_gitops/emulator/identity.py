@@ -184,6 +184,15 @@ SCHEDULE_WRITE = frozenset(
 POLICY_WRITE = frozenset(
     {"RoleManagement.ReadWrite.Directory", "RoleManagementPolicy.ReadWrite.Directory"}
 )
+#: PIM for Groups schedule requests (DC privilegedaccessgroup-post-eligibilityschedulerequests,
+#: -post-assignmentschedulerequests, permissions tables).
+GROUP_SCHEDULE_WRITE = frozenset(
+    {
+        "PrivilegedAccess.ReadWrite.AzureADGroup",
+        "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+        "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+    }
+)
 DENIED = "Insufficient privileges to complete the operation."
 
 
@@ -204,6 +213,8 @@ def write_refusal(claims: Mapping[str, Any] | None, template: str, store: Store)
     if claims is None:
         return None
     needed = POLICY_WRITE if template.startswith("policies/") else SCHEDULE_WRITE
+    if template.startswith("identityGovernance/privilegedAccess/group"):
+        needed = GROUP_SCHEDULE_WRITE
     object_id = str(claims.get("oid") or "")
     idtyp = claims.get("idtyp")
     app_only = idtyp == "app" or (idtyp is None and not claims.get("scp"))
