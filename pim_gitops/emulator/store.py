@@ -11,6 +11,8 @@ from pim_gitops.emulator.replication import Replication
 
 POLICY_PREFIX = "DirectoryRole_"
 GROUP_POLICY_PREFIX = "Group_"
+#: The snapshot's bookkeeping of the groups whose PIM schedules were read.
+READ_KEY = "privilegedAccessGroupsRead"
 REQUEST_COLLECTIONS = {
     "eligibility": "roleEligibilityScheduleRequests",
     "assignment": "roleAssignmentScheduleRequests",
@@ -192,14 +194,23 @@ class Store:
                 "directoryObjects": _sorted(self.objects),
                 "authenticationContextClassReferences": _sorted(self.auth_contexts),
                 "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
-                "privilegedAccessGroupEligibilitySchedules": _sorted(self.group_eligibility),
-                "privilegedAccessGroupAssignmentSchedules": _sorted(self.group_assignment),
-                "administrativeUnits": _sorted(self.administrative_units),
-                # The emulator holds every group's PIM schedules: all are "read".
-                "privilegedAccessGroupsRead": sorted(
-                    k for k in self.objects if self.object_type(k) == "group"
-                ),
-            }
+            } | self._group_snapshot()
+
+    def _group_snapshot(self) -> dict[str, Any]:
+        """The PIM-for-Groups and administrative-unit keys, each written when it holds
+        something or the seed had it (so a seed without them round-trips unchanged)."""
+        tables = {
+            "privilegedAccessGroupEligibilitySchedules": self.group_eligibility,
+            "privilegedAccessGroupAssignmentSchedules": self.group_assignment,
+            "administrativeUnits": self.administrative_units,
+        }
+        out: dict[str, Any] = {k: _sorted(v) for k, v in tables.items() if v or k in self.initial}
+        if READ_KEY in self.initial:
+            out[READ_KEY] = sorted(self.initial[READ_KEY])
+        elif self.group_eligibility or self.group_assignment or self.group_policies:
+            # The emulator holds every group's PIM schedules: all of them are "read".
+            out[READ_KEY] = sorted(k for k in self.objects if self.object_type(k) == "group")
+        return out
 
 
 def _sorted(table: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
