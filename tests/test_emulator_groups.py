@@ -386,3 +386,30 @@ def test_group_schedules_of_twenty_groups_read_in_one_batch() -> None:
         assert answers[str(i)]["status"] == 200
         assert [s["groupId"] for s in answers[str(i)]["body"]["value"]] == [g["id"]]
     assert emu.stats.as_dict()["requests"] == 1
+
+
+def test_rotating_group_policy_ids_is_opt_in_and_moves_the_link() -> None:
+    for rotate in (False, True):
+        emu = emulator()
+        emu.faults.configure(emu.faults.config.update({"rotate_group_policy_ids": rotate}))
+        link = next(a for a in _policies(emu, TIER0["id"]) if a["roleDefinitionId"] == "member")
+        rule = next(
+            r for r in link["policy"]["rules"] if r["id"] == "Expiration_EndUser_Assignment"
+        )
+        path = f"policies/roleManagementPolicies/{link['policyId']}"
+        assert (
+            call(emu, "PATCH", f"{path}/rules/{rule['id']}", rule | {"maximumDuration": "PT1H"})[0]
+            == 204
+        )
+        after = next(a for a in _policies(emu, TIER0["id"]) if a["roleDefinitionId"] == "member")
+        assert (after["policyId"] != link["policyId"]) is rotate
+        assert after["id"] == f"{after['policyId']}_member"
+        assert call(emu, "GET", path)[0] == (404 if rotate else 200)
+        shown = call(
+            emu, "GET", f"policies/roleManagementPolicies/{after['policyId']}/rules/{rule['id']}"
+        )
+        assert shown[1]["maximumDuration"] == "PT1H"
+        # Only the first change re-keys the policy.
+        again = f"policies/roleManagementPolicies/{after['policyId']}/rules/{rule['id']}"
+        assert call(emu, "PATCH", again, rule | {"maximumDuration": "PT2H"})[0] == 204
+        assert call(emu, "GET", again)[0] == 200

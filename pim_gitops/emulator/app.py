@@ -334,6 +334,7 @@ class Emulator:
                 self.page_size,
                 self.max_top,
                 self._respeller(),
+                self.faults.config.rotate_group_policy_ids,
             )
             lag = self.faults.config.replication_lag_s
             before = capture(self.store, tables_of(route_.template)) if write and lag else None

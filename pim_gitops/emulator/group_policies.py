@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,3 +107,22 @@ def as_group_policy(policy: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: copy.deepcopy(v) for k, v in policy.items() if k != "rules"}
     out["scopeType"] = out["displayName"] = out["description"] = SCOPE_TYPE
     return out
+
+
+def rotate(store: Store, policy_id: str) -> str:
+    """Re-key a group policy after its first change, as the Terraform provider reports
+    Graph doing ("Handle the change in ID for policies when updated": it reads the policy id
+    again after every update, hashicorp/terraform-provider-azuread commit a4a0726, "Update
+    the ID as it changes on modification"). The old id then answers 404 (*assumption*).
+    Opt-in: ``FaultConfig.rotate_group_policy_ids``."""
+    policy = store.group_policies.pop(policy_id)
+    group_id = str(policy["scopeId"])
+    new_id = f"Group_{group_id}_{uuid.uuid5(uuid.NAMESPACE_URL, policy_id)}"
+    policy["id"] = new_id
+    store.group_policies[new_id] = policy
+    for key, link in list(store.group_policy_assignments.items()):
+        if link["policyId"] == policy_id:
+            del store.group_policy_assignments[key]
+            moved = link | {"policyId": new_id, "id": f"{new_id}_{link['roleDefinitionId']}"}
+            store.group_policy_assignments[moved["id"]] = moved
+    return new_id

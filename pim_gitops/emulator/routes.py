@@ -40,6 +40,9 @@ class Context:
     max_top: int = odata.MAX_TOP
     #: Set when reads of policy rules are respelled (``FaultConfig.respell``).
     respell: Respeller | None = None
+    #: A group policy answers under a new id after its first change
+    #: (``FaultConfig.rotate_group_policy_ids``, ``group_policies.rotate``).
+    rotate_group_policy_ids: bool = False
 
     def shown_rules(self, policy: Mapping[str, Any]) -> list[dict[str, Any]]:
         """A stored policy's rules as this read renders them."""
@@ -415,9 +418,16 @@ def patch_policy(ctx: Context, p: dict[str, str]) -> GraphReply:
         raise bad_request("The request body must carry a 'rules' array.")
     if set(ctx.body) - {"rules", "@odata.context"}:
         raise bad_request("Only the rules of a policy can be updated; the policy is read-only.")
+    first = policy.get("lastModifiedDateTime") is None
     patch_rules(ctx.store, policy, ctx.body["rules"], ctx.now)
+    _rotated(ctx, policy, first)
     body = {"@odata.context": ctx.metadata("policies/roleManagementPolicies/$entity")}
     return GraphReply(200, body | _as_scope(policy, scope_type))
+
+
+def _rotated(ctx: Context, policy: dict[str, Any], first: bool) -> None:
+    if first and ctx.rotate_group_policy_ids and str(policy["id"]).startswith(GROUP_POLICY_PREFIX):
+        group_policies.rotate(ctx.store, str(policy["id"]))
 
 
 @route("GET", "policies/roleManagementPolicies/{id}/rules")
@@ -450,7 +460,9 @@ def patch_rule(ctx: Context, p: dict[str, str]) -> GraphReply:
     body = ctx.body if isinstance(ctx.body, Mapping) else {}
     if "id" not in body:
         body = {**body, "id": p["rule"]}
+    first = policy.get("lastModifiedDateTime") is None
     patch_rules(ctx.store, policy, [body], ctx.now)
+    _rotated(ctx, policy, first)
     return GraphReply(204)
 
 
