@@ -413,3 +413,34 @@ def test_rotating_group_policy_ids_is_opt_in_and_moves_the_link() -> None:
         again = f"policies/roleManagementPolicies/{after['policyId']}/rules/{rule['id']}"
         assert call(emu, "PATCH", again, rule | {"maximumDuration": "PT2H"})[0] == 204
         assert call(emu, "GET", again)[0] == 200
+
+
+def test_a_future_group_request_is_granted_until_its_start_and_can_be_cancelled() -> None:
+    clock = {"now": NOW}
+    emu = Emulator(tenant(), clock=lambda: clock["now"])
+    later = request(TIER0["id"], ALICE["id"], days=30)
+    later["scheduleInfo"]["startDateTime"] = format_instant(NOW + timedelta(days=1))
+    active = f"{BASE}/assignmentScheduleRequests"
+    status, granted = call(emu, "POST", active, later)
+    assert (status, granted["status"]) == (201, "Granted")
+    assert call(emu, "GET", f"groups/{TIER0['id']}/members")[1]["value"] == []
+    status, body = call(emu, "POST", active, later)
+    assert (status, body["error"]["code"]) == (400, "RoleAssignmentExists")
+    clock["now"] = NOW + timedelta(days=1)
+    rows = call(emu, "GET", f"{BASE}/assignmentSchedules", **group_filter(TIER0["id"]))[1]["value"]
+    assert [r["id"] for r in rows] == [granted["targetScheduleId"]]
+    assert [m["id"] for m in call(emu, "GET", f"groups/{TIER0['id']}/members")[1]["value"]] == [
+        ALICE["id"]
+    ]
+    assert call(emu, "POST", f"{active}/{granted['id']}/cancel")[0] == 400  # provisioned now
+    bob = request(TIER0["id"], BOB["id"], days=30)
+    bob["scheduleInfo"]["startDateTime"] = format_instant(NOW + timedelta(days=3))
+    waiting = call(emu, "POST", f"{BASE}/eligibilityScheduleRequests", bob)[1]
+    assert call(emu, "POST", f"{BASE}/eligibilityScheduleRequests/{waiting['id']}/cancel")[0] == 204
+    clock["now"] = NOW + timedelta(days=4)
+    rows = call(emu, "GET", f"{BASE}/eligibilitySchedules", **group_filter(TIER0["id"]))[1]["value"]
+    assert rows == []
+    listed = call(
+        emu, "GET", f"{BASE}/eligibilityScheduleRequests", **{"$filter": f"id eq '{waiting['id']}'"}
+    )
+    assert [r["status"] for r in listed[1]["value"]] == ["Revoked"]

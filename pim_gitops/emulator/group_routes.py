@@ -125,7 +125,16 @@ def _list_requests(kind: str, name: str) -> Handler:
     return handler
 
 
+def _cancel(kind: str) -> Handler:
+    def handler(ctx: Context, p: dict[str, str]) -> GraphReply:
+        group_semantics.cancel(ctx.store, kind, p["id"])
+        return GraphReply(204, None)
+
+    return handler
+
+
 for _kind, _prefix in KINDS:
+    route("POST", f"{BASE}/{_prefix}ScheduleRequests/{{id}}/cancel", write=True)(_cancel(_kind))
     route("GET", f"{BASE}/{_prefix}Schedules")(_schedules(_kind, f"{_prefix}Schedules"))
     route("GET", f"{BASE}/{_prefix}Schedules/{{id}}")(_schedule(_kind, f"{_prefix}Schedules"))
     route("POST", f"{BASE}/{_prefix}ScheduleRequests", write=True)(

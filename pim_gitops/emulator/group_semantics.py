@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.emulator.errors import bad_request
+from pim_gitops.emulator.errors import GraphFault, bad_request
 from pim_gitops.emulator.group_policies import group_of, policy_for_access, unmanageable
 from pim_gitops.emulator.semantics import ACTIONS, check_rules, schedule_window
 from pim_gitops.emulator.store import Store
@@ -307,3 +307,20 @@ def provision_due(store: Store, kind: str, now: datetime) -> None:
         schedule["scheduleInfo"]["startDateTime"] = start
         store.group_schedules(kind)[schedule["id"]] = schedule
         _set_active(store, kind, schedule, present=True)
+
+
+def cancel(store: Store, kind: str, request_id: str) -> None:
+    """``POST …ScheduleRequests/{id}/cancel`` (DC privilegedaccessgroupeligibilityschedule
+    request-cancel, …assignmentschedulerequest-cancel: 204, no body): only a ``Granted``
+    request, which then never provisions; it becomes ``Revoked`` (eligibility) or
+    ``Canceled`` (assignment) as for directory roles (*assumption*: the group pages name no
+    status); any other status is a 400 (code *assumption*), an unknown id a 404."""
+    row = store.group_requests.get(_key(kind, request_id))
+    if row is None:
+        raise GraphFault(404, "ResourceNotFound", f"Request {request_id} was not found.")
+    if row.get("status") != "Granted":
+        raise bad_request(
+            f"The request {request_id} is {row.get('status')} and cannot be cancelled.",
+            "RequestNotCancelable",
+        )
+    row["status"] = "Canceled" if kind == "assignment" else "Revoked"
