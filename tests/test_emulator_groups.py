@@ -444,3 +444,29 @@ def test_a_future_group_request_is_granted_until_its_start_and_can_be_cancelled(
         emu, "GET", f"{BASE}/eligibilityScheduleRequests", **{"$filter": f"id eq '{waiting['id']}'"}
     )
     assert [r["status"] for r in listed[1]["value"]] == ["Revoked"]
+
+
+def test_group_instances_flatten_each_schedule_and_need_the_filter_too() -> None:
+    emu = emulator()
+    call(
+        emu,
+        "POST",
+        f"{BASE}/eligibilityScheduleRequests",
+        request(TIER0["id"], ALICE["id"], days=10),
+    )
+    assert call(emu, "GET", f"{BASE}/eligibilityScheduleInstances")[0] == 400
+    rows = call(emu, "GET", f"{BASE}/eligibilityScheduleInstances", **group_filter(TIER0["id"]))[1][
+        "value"
+    ]
+    (row,) = rows
+    assert row["eligibilityScheduleId"] == row["id"]
+    assert (row["startDateTime"], row["endDateTime"]) == (
+        format_instant(NOW),
+        format_instant(NOW + timedelta(days=10)),
+    )
+    active = call(emu, "GET", f"{BASE}/assignmentScheduleInstances", **group_filter(PLAIN["id"]))[
+        1
+    ]["value"]
+    assert [(r["principalId"], r["assignmentType"], r["endDateTime"]) for r in active] == [
+        (CAROL["id"], "Assigned", None)
+    ]
