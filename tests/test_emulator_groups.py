@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from pim_gitops.emulator.app import Emulator
+from pim_gitops.emulator.identity import Caller
 from pim_gitops.emulator.server import running
 from pim_gitops.snapshot import FORMAT
 from pim_gitops.tenantgen import group, role_definition, user
@@ -470,3 +471,28 @@ def test_group_instances_flatten_each_schedule_and_need_the_filter_too() -> None
     assert [(r["principalId"], r["assignmentType"], r["endDateTime"]) for r in active] == [
         (CAROL["id"], "Assigned", None)
     ]
+
+
+def test_group_writes_need_the_azureadgroup_permissions_or_a_writing_role() -> None:
+    emu = emulator()
+    link = next(a for a in _policies(emu, TIER0["id"]) if a["roleDefinitionId"] == "member")
+    rule = next(r for r in link["policy"]["rules"] if r["id"] == "Expiration_EndUser_Assignment")
+    patch = f"policies/roleManagementPolicies/{link['policyId']}/rules/{rule['id']}"
+    body = request(TIER0["id"], ALICE["id"])
+    directory_only = Caller.service_principal(
+        CAROL["id"], "app", ("RoleManagement.ReadWrite.Directory",)
+    )
+    group_perms = Caller.service_principal(
+        CAROL["id"],
+        "app",
+        (
+            "RoleManagementPolicy.ReadWrite.AzureADGroup",
+            "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+        ),
+    )
+    for caller, allowed in ((directory_only, False), (group_perms, True)):
+        claims = caller.claims(emu.store.tenant_id, NOW)
+        reply, _ = emu.execute("PATCH", patch, {}, rule, URL, claims)
+        assert (reply.status == 204) is allowed, reply.body
+        reply, _ = emu.execute("POST", f"{BASE}/eligibilityScheduleRequests", {}, body, URL, claims)
+        assert (reply.status == 201) is allowed, reply.body

@@ -307,7 +307,7 @@ class Emulator:
             with self.stats.lock:
                 self.stats.by_route[f"{route_.method} {route_.template}"] += 1
             refusal = (
-                write_refusal(claims, route_.template, self.store)
+                write_refusal(claims, route_.template, self.store, path)
                 if write
                 else read_refusal(claims, route_.template)
             )
