@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
-from pim_gitops.emulator import pending
+from pim_gitops.emulator import admin_units, group_routes, pending
 from pim_gitops.emulator.authcontexts import read_refusal
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
@@ -40,6 +40,8 @@ GRAPH_CONTENT_TYPE = (
     "IEEE754Compatible=false;charset=utf-8"
 )
 BATCH_MAX = 20
+#: Modules whose routes register on import (beside ``routes.py`` and ``authcontexts.py``).
+ROUTE_MODULES = (admin_units, group_routes)
 Clock = Callable[[], datetime]
 
 
@@ -305,7 +307,7 @@ class Emulator:
             with self.stats.lock:
                 self.stats.by_route[f"{route_.method} {route_.template}"] += 1
             refusal = (
-                write_refusal(claims, route_.template, self.store)
+                write_refusal(claims, route_.template, self.store, path)
                 if write
                 else read_refusal(claims, route_.template)
             )
@@ -332,6 +334,7 @@ class Emulator:
                 self.page_size,
                 self.max_top,
                 self._respeller(),
+                self.faults.config.rotate_group_policy_ids,
             )
             lag = self.faults.config.replication_lag_s
             before = capture(self.store, tables_of(route_.template)) if write and lag else None

@@ -42,6 +42,9 @@ class FaultConfig:
     #: The tenant holds no Microsoft Entra ID P2 / Governance licence: PIM endpoints answer
     #: ``400 AadPremiumLicenseRequired`` (``licence.py``).
     no_p2_licence: bool = False
+    #: A group policy answers under a new id after its first change, the old id 404s
+    #: (``group_policies.rotate``); off by default.
+    rotate_group_policy_ids: bool = False
 
     def update(self, changes: dict[str, Any]) -> FaultConfig:
         known = {f.name: f for f in fields(self)}
@@ -54,7 +57,7 @@ class FaultConfig:
                 clean[name] = None if value is None else int(value)
             elif name == "seed":
                 clean[name] = int(value)
-            elif name in ("respell", "no_p2_licence"):
+            elif name in ("respell", "no_p2_licence", "rotate_group_policy_ids"):
                 if not isinstance(value, bool):
                     raise ValueError(f"{name} must be true or false, not {value!r}")
                 clean[name] = value

@@ -184,6 +184,17 @@ SCHEDULE_WRITE = frozenset(
 POLICY_WRITE = frozenset(
     {"RoleManagement.ReadWrite.Directory", "RoleManagementPolicy.ReadWrite.Directory"}
 )
+#: PIM for Groups schedule requests (DC privilegedaccessgroup-post-eligibilityschedulerequests,
+#: -post-assignmentschedulerequests, permissions tables).
+GROUP_SCHEDULE_WRITE = frozenset(
+    {
+        "PrivilegedAccess.ReadWrite.AzureADGroup",
+        "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+        "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+    }
+)
+#: A PIM-for-Groups policy (DC unifiedrolemanagementpolicy-update, graph-pim.md §6).
+GROUP_POLICY_WRITE = frozenset({"RoleManagementPolicy.ReadWrite.AzureADGroup"})
 DENIED = "Insufficient privileges to complete the operation."
 
 
@@ -199,11 +210,18 @@ def holds_writing_role(store: Store, object_id: str) -> bool:
         )
 
 
-def write_refusal(claims: Mapping[str, Any] | None, template: str, store: Store) -> str | None:
-    """Why the caller may not make this write (``None``: it may); ``template`` is the route's."""
+def write_refusal(
+    claims: Mapping[str, Any] | None, template: str, store: Store, path: str = ""
+) -> str | None:
+    """Why the caller may not make this write (``None``: it may); ``template`` is the route's,
+    ``path`` the request's (a group policy's id starts ``Group_``)."""
     if claims is None:
         return None
     needed = POLICY_WRITE if template.startswith("policies/") else SCHEDULE_WRITE
+    if template.startswith("identityGovernance/privilegedAccess/group"):
+        needed = GROUP_SCHEDULE_WRITE
+    elif template.startswith("policies/") and "/group_" in path.lower():
+        needed = GROUP_POLICY_WRITE
     object_id = str(claims.get("oid") or "")
     idtyp = claims.get("idtyp")
     app_only = idtyp == "app" or (idtyp is None and not claims.get("scp"))

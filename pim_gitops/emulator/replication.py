@@ -22,7 +22,17 @@ from pim_gitops.emulator.errors import GraphFault
 
 #: The store's tables a write may change and a read may see lagging.
 SCHEDULE_TABLES = ("eligibility", "assignment", "role_assignments", "requests")
-POLICY_TABLES = ("policies",)
+POLICY_TABLES = ("policies", "group_policies", "group_policy_assignments")
+#: PIM for Groups writes (``group_semantics.py``).
+GROUP_TABLES = (
+    "group_eligibility",
+    "group_assignment",
+    "group_requests",
+    "group_members",
+    "group_owners",
+    "group_policies",
+    "group_policy_assignments",
+)
 _ABSENT = object()
 
 
@@ -50,6 +60,8 @@ class Replication:
 
 def tables_of(template: str) -> tuple[str, ...]:
     """The tables a write route may change."""
+    if template.startswith("identityGovernance/privilegedAccess/group"):
+        return GROUP_TABLES
     return POLICY_TABLES if template.startswith("policies/") else SCHEDULE_TABLES
 
 

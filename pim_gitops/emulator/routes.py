@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.emulator import odata, pending
+from pim_gitops.emulator import group_policies, odata, pending
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, not_found
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.semantics import instances, patch_rules, schedule_request
-from pim_gitops.emulator.store import POLICY_PREFIX, Store
+from pim_gitops.emulator.store import GROUP_POLICY_PREFIX, POLICY_PREFIX, Store
 from pim_gitops.emulator.types import check_select
 
 DIRECTORY = "roleManagement/directory"
@@ -40,6 +40,9 @@ class Context:
     max_top: int = odata.MAX_TOP
     #: Set when reads of policy rules are respelled (``FaultConfig.respell``).
     respell: Respeller | None = None
+    #: A group policy answers under a new id after its first change
+    #: (``FaultConfig.rotate_group_policy_ids``, ``group_policies.rotate``).
+    rotate_group_policy_ids: bool = False
 
     def shown_rules(self, policy: Mapping[str, Any]) -> list[dict[str, Any]]:
         """A stored policy's rules as this read renders them."""
@@ -163,7 +166,8 @@ def _principal_expander(ctx: Context) -> Callable[[dict[str, Any], str], dict[st
 
 
 def _scope_filter(ctx: Context, extra: tuple[str, ...]) -> tuple[str, odata.Query]:
-    """Policy lists need ``scopeId eq '/' and scopeType eq 'DirectoryRole'|'Directory'``."""
+    """Policy lists need ``scopeId eq '/' and scopeType eq 'DirectoryRole'|'Directory'``, or
+    ``scopeId eq '<groupId>' and scopeType eq 'Group'`` (``group_policies.py``)."""
     query = odata.parse_query(ctx.params, ("scopeId", "scopeType", *extra), ctx.max_top)
     given = dict(query.filters)
     if "scopeId" not in given or "scopeType" not in given:
@@ -172,12 +176,20 @@ def _scope_filter(ctx: Context, extra: tuple[str, ...]) -> tuple[str, odata.Quer
             "$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'."
         )
     scope_type = next(
-        (t for t in ("DirectoryRole", "Directory") if t.lower() == given["scopeType"].lower()),
+        (
+            t
+            for t in ("DirectoryRole", "Directory", group_policies.SCOPE_TYPE)
+            if t.lower() == given["scopeType"].lower()
+        ),
         None,
     )
     if scope_type is None:
-        raise bad_request(f"The emulator serves directory roles only, not {given['scopeType']!r}.")
-    if given["scopeId"] != "/":
+        raise bad_request(
+            f"The emulator serves directory roles and groups, not {given['scopeType']!r}."
+        )
+    if scope_type == group_policies.SCOPE_TYPE:
+        group_policies.check_group_scope(given["scopeId"])
+    elif given["scopeId"] != "/":
         raise bad_request("For directory roles scopeId must be '/'.")
     return scope_type, query
 
@@ -185,6 +197,8 @@ def _scope_filter(ctx: Context, extra: tuple[str, ...]) -> tuple[str, odata.Quer
 def _as_scope(policy: Mapping[str, Any], scope_type: str) -> dict[str, Any]:
     """A stored policy, without its rules, as Graph shows it under ``scopeType`` (the id
     prefix follows it)."""
+    if scope_type == group_policies.SCOPE_TYPE:
+        return group_policies.as_group_policy(policy)
     out = {k: copy.deepcopy(v) for k, v in policy.items() if k != "rules"}
     out["id"] = scope_type + "_" + str(policy["id"])[len(POLICY_PREFIX) :]
     out["scopeType"] = out["displayName"] = out["description"] = scope_type
@@ -214,6 +228,11 @@ def _policy_view(
 ) -> dict[str, Any]:
     wanted, select = _expand_rules(expand)
     out = _as_scope(policy, scope_type)
+    if wanted and select:
+        # As in DC list-rolemanagementpolicies Ex. 3 (``rules($select=id)``).
+        out["rules@odata.context"] = ctx.metadata(
+            f"policies/roleManagementPolicies('{out['id']}')/rules({','.join(select)})"
+        )
     if wanted:
         out["rules"] = [odata.project(r, select) for r in ctx.shown_rules(policy)]
     if "effectiveRules" in expand or expand == "*":
@@ -225,6 +244,8 @@ def _policy(ctx: Context, policy_id: str) -> tuple[dict[str, Any], str]:
     policy = ctx.store.policy(policy_id)
     if policy is None:
         raise not_found(f"The policy {policy_id} was not found.", "ResourceNotFound")
+    if policy_id.startswith(GROUP_POLICY_PREFIX):
+        return policy, group_policies.SCOPE_TYPE
     scope_type = "Directory" if policy_id.startswith("Directory_") else "DirectoryRole"
     return policy, scope_type
 
@@ -367,12 +388,17 @@ for _kind, _prefix in (("eligibility", "roleEligibility"), ("assignment", "roleA
 @route("GET", "policies/roleManagementPolicies")
 def list_policies(ctx: Context, _: dict[str, str]) -> GraphReply:
     scope_type, query = _scope_filter(ctx, ())
-    rows = [
-        _policy_view(ctx, p, scope_type, query.expand)
-        for _, p in sorted(ctx.store.policies.items())
-    ]
+    if scope_type == group_policies.SCOPE_TYPE:
+        links = group_policies.ensure_policies(ctx.store, dict(query.filters)["scopeId"])
+        chosen = [ctx.store.group_policies[str(a["policyId"])] for a in links]
+    else:
+        chosen = [p for _, p in sorted(ctx.store.policies.items())]
+    rows = [_policy_view(ctx, p, scope_type, query.expand) for p in chosen]
     rows = [odata.project(r, query.select) if query.select else r for r in rows]
-    context = "policies/roleManagementPolicies" + ("(rules())" if query.expand else "")
+    select = _expand_rules(query.expand)[1]
+    context = "policies/roleManagementPolicies" + (
+        f"(rules({','.join(select)}))" if select else "(rules())" if query.expand else ""
+    )
     return GraphReply(200, odata.page(rows, query, ctx.page_size, ctx.url, ctx.metadata(context)))
 
 
@@ -392,9 +418,16 @@ def patch_policy(ctx: Context, p: dict[str, str]) -> GraphReply:
         raise bad_request("The request body must carry a 'rules' array.")
     if set(ctx.body) - {"rules", "@odata.context"}:
         raise bad_request("Only the rules of a policy can be updated; the policy is read-only.")
+    first = policy.get("lastModifiedDateTime") is None
     patch_rules(ctx.store, policy, ctx.body["rules"], ctx.now)
+    _rotated(ctx, policy, first)
     body = {"@odata.context": ctx.metadata("policies/roleManagementPolicies/$entity")}
     return GraphReply(200, body | _as_scope(policy, scope_type))
+
+
+def _rotated(ctx: Context, policy: dict[str, Any], first: bool) -> None:
+    if first and ctx.rotate_group_policy_ids and str(policy["id"]).startswith(GROUP_POLICY_PREFIX):
+        group_policies.rotate(ctx.store, str(policy["id"]))
 
 
 @route("GET", "policies/roleManagementPolicies/{id}/rules")
@@ -427,18 +460,19 @@ def patch_rule(ctx: Context, p: dict[str, str]) -> GraphReply:
     body = ctx.body if isinstance(ctx.body, Mapping) else {}
     if "id" not in body:
         body = {**body, "id": p["rule"]}
+    first = policy.get("lastModifiedDateTime") is None
     patch_rules(ctx.store, policy, [body], ctx.now)
+    _rotated(ctx, policy, first)
     return GraphReply(204)
 
 
-@route("GET", "policies/roleManagementPolicyAssignments")
-def list_policy_assignments(ctx: Context, _params: dict[str, str]) -> GraphReply:
-    scope_type, query = _scope_filter(ctx, ("roleDefinitionId", "policyId"))
-    wanted = {k: v for k, v in query.filters if k in ("roleDefinitionId",)}
+def _assignment_rows(ctx: Context, scope_type: str, query: odata.Query) -> list[dict[str, Any]]:
+    """The policy assignments under this scope, as Graph names them."""
+    if scope_type == group_policies.SCOPE_TYPE:
+        links = group_policies.ensure_policies(ctx.store, dict(query.filters)["scopeId"])
+        return [dict(a) | {"policy": ctx.store.group_policies[str(a["policyId"])]} for a in links]
     rows = []
     for _key, item in sorted(ctx.store.policy_assignments.items()):
-        if wanted and item["roleDefinitionId"].lower() != wanted["roleDefinitionId"].lower():
-            continue
         policy_id = scope_type + "_" + item["policyId"][len(POLICY_PREFIX) :]
         row = {
             "id": f"{policy_id}_{item['roleDefinitionId']}",
@@ -446,13 +480,26 @@ def list_policy_assignments(ctx: Context, _params: dict[str, str]) -> GraphReply
             "scopeId": "/",
             "scopeType": scope_type,
             "roleDefinitionId": item["roleDefinitionId"],
+            "policy": ctx.store.policies[item["policyId"]],
         }
+        rows.append(row)
+    return rows
+
+
+@route("GET", "policies/roleManagementPolicyAssignments")
+def list_policy_assignments(ctx: Context, _params: dict[str, str]) -> GraphReply:
+    scope_type, query = _scope_filter(ctx, ("roleDefinitionId", "policyId"))
+    wanted = {k: v.lower() for k, v in query.filters if k in ("roleDefinitionId", "policyId")}
+    rows = []
+    for row in _assignment_rows(ctx, scope_type, query):
+        policy = row.pop("policy")
+        if any(str(row[k]).lower() != v for k, v in wanted.items()):
+            continue
         if query.expand:
             name, _paren, inner = query.expand.partition("(")
             if name != "policy":
                 raise bad_request(f"Could not find a property named '{name}' to expand.")
             inner_expand = re.sub(r"^\$expand=|\)$", "", inner)
-            policy = ctx.store.policies[item["policyId"]]
             row["policy"] = _policy_view(ctx, policy, scope_type, inner_expand)
         rows.append(odata.project(row, query.select))
     context = "policies/roleManagementPolicyAssignments" + (

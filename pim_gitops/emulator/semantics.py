@@ -14,6 +14,7 @@ from typing import Any
 
 from pim_gitops.emulator import pending
 from pim_gitops.emulator.errors import GraphFault, bad_request
+from pim_gitops.emulator.scoped_roles import check_scope
 from pim_gitops.emulator.store import Store
 from pim_gitops.wire import (
     DurationError,
@@ -249,7 +250,7 @@ def _policy_failure(rules: list[str]) -> GraphFault:
     )
 
 
-def _schedule_window(info: Any, now: datetime) -> tuple[datetime, datetime | None, dict[str, Any]]:
+def schedule_window(info: Any, now: datetime) -> tuple[datetime, datetime | None, dict[str, Any]]:
     """Start (a past start becomes now, as Graph does), end, and the stored scheduleInfo."""
     info = info if isinstance(info, Mapping) else {}
     start = now
@@ -300,8 +301,20 @@ def _check_policy(
     body: Mapping[str, Any],
 ) -> None:
     policy = store.policy_for_role(role_id)
-    if policy is None:
-        return
+    if policy is not None:
+        check_rules(store, policy, kind, start, end, body)
+
+
+def check_rules(
+    store: Store,
+    policy: Mapping[str, Any],
+    kind: str,
+    start: datetime,
+    end: datetime | None,
+    body: Mapping[str, Any],
+) -> None:
+    """Check an admin request against a policy's admin rules (directory roles and groups
+    alike); raises ``RoleAssignmentRequestPolicyValidationFailed`` naming the failed rules."""
     level = "Eligibility" if kind == "eligibility" else "Assignment"
     failed: list[str] = []
     expiration = store.rule(policy, f"Expiration_Admin_{level}") or {}
@@ -403,6 +416,7 @@ def schedule_request(
         raise bad_request("directoryScopeId or appScopeId is required.")
     scope = str(scope)
     _check_principal(store, principal_id, role_id)
+    check_scope(store, role_id, scope)
     existing = _find(store, kind, role_id, principal_id, scope)
     request_id = str(uuid.uuid4())
     response: dict[str, Any] = {
@@ -441,7 +455,7 @@ def schedule_request(
             if kind == "assignment":
                 _write_role_assignment(store, removed, present=False)
         return response
-    start, end, info = _schedule_window(body.get("scheduleInfo"), now)
+    start, end, info = schedule_window(body.get("scheduleInfo"), now)
     if action == "adminAssign" and (
         existing is not None
         or pending.waiting(store, kind, role_id, principal_id, scope) is not None

@@ -10,6 +10,9 @@ from typing import Any
 from pim_gitops.emulator.replication import Replication
 
 POLICY_PREFIX = "DirectoryRole_"
+GROUP_POLICY_PREFIX = "Group_"
+#: The snapshot's bookkeeping of the groups whose PIM schedules were read.
+READ_KEY = "privilegedAccessGroupsRead"
 REQUEST_COLLECTIONS = {
     "eligibility": "roleEligibilityScheduleRequests",
     "assignment": "roleAssignmentScheduleRequests",
@@ -43,19 +46,23 @@ class Store:
             )
             self.role_definitions = _by_id(snapshot.get("roleDefinitions", []))
             self.policies: dict[str, dict[str, Any]] = {}
-            for policy in snapshot.get("roleManagementPolicies", []):
-                stored = copy.deepcopy(policy)
-                stored["id"] = _policy_key(str(policy["id"]))
-                stored["scopeType"] = "DirectoryRole"
-                stored.setdefault("rules", [])
-                self.policies[stored["id"]] = stored
             self.policy_assignments: dict[str, dict[str, Any]] = {}
-            for item in snapshot.get("roleManagementPolicyAssignments", []):
-                stored = copy.deepcopy(item)
-                stored["policyId"] = _policy_key(str(item["policyId"]))
-                stored["scopeType"] = "DirectoryRole"
-                stored["id"] = f"{stored['policyId']}_{stored['roleDefinitionId']}"
-                self.policy_assignments[stored["id"]] = stored
+            #: PIM for Groups (``group_semantics.py``): policies by id, their assignments by
+            #: ``{policyId}_{member|owner}``, schedules by id, requests by ``kind:id``.
+            self.group_policies: dict[str, dict[str, Any]] = {}
+            self.group_policy_assignments: dict[str, dict[str, Any]] = {}
+            self._load_policies(snapshot)
+            self.group_eligibility = _by_id(
+                snapshot.get("privilegedAccessGroupEligibilitySchedules") or []
+            )
+            self.group_assignment = _by_id(
+                snapshot.get("privilegedAccessGroupAssignmentSchedules") or []
+            )
+            self.group_requests: dict[str, dict[str, Any]] = {}
+            #: Owners made by active PIM ownership (``GET /groups/{id}/owners``).
+            self.group_owners: dict[str, list[str]] = {}
+            #: Administrative units (``admin_units.py``).
+            self.administrative_units = _by_id(snapshot.get("administrativeUnits") or [])
             self.eligibility = _by_id(snapshot.get("roleEligibilitySchedules", []))
             self.assignment = _by_id(snapshot.get("roleAssignmentSchedules", []))
             self.role_assignments = _by_id(snapshot.get("roleAssignments", []))
@@ -74,6 +81,41 @@ class Store:
             }
             #: Writes not yet visible to reads, principals not yet known to PIM.
             self.replication = Replication()
+            self._seed_active_groups()
+
+    def _load_policies(self, snapshot: Mapping[str, Any]) -> None:
+        """Directory-role and group policies share the snapshot's arrays, told apart by
+        ``scopeType`` (DESIGN.md "Tenant snapshot")."""
+        for policy in snapshot.get("roleManagementPolicies", []):
+            stored = copy.deepcopy(policy)
+            stored.setdefault("rules", [])
+            if str(policy.get("scopeType", "")).lower() == "group":
+                self.group_policies[str(policy["id"])] = stored
+                continue
+            stored["id"] = _policy_key(str(policy["id"]))
+            stored["scopeType"] = "DirectoryRole"
+            self.policies[stored["id"]] = stored
+        for item in snapshot.get("roleManagementPolicyAssignments", []):
+            stored = copy.deepcopy(item)
+            if str(item.get("scopeType", "")).lower() == "group":
+                stored["id"] = f"{item['policyId']}_{item['roleDefinitionId']}"
+                self.group_policy_assignments[stored["id"]] = stored
+                continue
+            stored["policyId"] = _policy_key(str(item["policyId"]))
+            stored["scopeType"] = "DirectoryRole"
+            stored["id"] = f"{stored['policyId']}_{stored['roleDefinitionId']}"
+            self.policy_assignments[stored["id"]] = stored
+
+    def _seed_active_groups(self) -> None:
+        """An active PIM membership is a direct membership, an active ownership an ownership
+        (ED groups-assign-member-owner; ``group_semantics.py``)."""
+        for schedule in self.group_assignment.values():
+            table = (
+                self.group_members if schedule.get("accessId") == "member" else self.group_owners
+            )
+            rows = table.setdefault(str(schedule.get("groupId")), [])
+            if schedule.get("principalId") not in rows:
+                rows.append(str(schedule.get("principalId")))
 
     def reset(self) -> None:
         self.load(self.initial)
@@ -94,14 +136,18 @@ class Store:
             if self.objects.pop(object_id, None) is None:
                 return False
             self.group_members.pop(object_id, None)
-            for members in self.group_members.values():
-                if object_id in members:
-                    members.remove(object_id)
+            for table in (self.group_members, self.group_owners):
+                table.pop(object_id, None)
+                for members in table.values():
+                    if object_id in members:
+                        members.remove(object_id)
             return True
 
     # --- lookups ------------------------------------------------------------------------
 
     def policy(self, policy_id: str) -> dict[str, Any] | None:
+        if policy_id.startswith(GROUP_POLICY_PREFIX):
+            return self.group_policies.get(policy_id)
         return self.policies.get(_policy_key(policy_id))
 
     def policy_for_role(self, role_id: str) -> dict[str, Any] | None:
@@ -125,6 +171,9 @@ class Store:
     def schedules(self, kind: str) -> dict[str, dict[str, Any]]:
         return self.eligibility if kind == "eligibility" else self.assignment
 
+    def group_schedules(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self.group_eligibility if kind == "eligibility" else self.group_assignment
+
     # --- snapshot -----------------------------------------------------------------------
 
     def snapshot(self, captured_at: str) -> dict[str, Any]:
@@ -135,15 +184,33 @@ class Store:
                 "capturedAt": captured_at,
                 "organization": copy.deepcopy(self.organization),
                 "roleDefinitions": _sorted(self.role_definitions),
-                "roleManagementPolicies": _sorted(self.policies),
-                "roleManagementPolicyAssignments": _sorted(self.policy_assignments),
+                "roleManagementPolicies": _sorted(self.policies | self.group_policies),
+                "roleManagementPolicyAssignments": _sorted(
+                    self.policy_assignments | self.group_policy_assignments
+                ),
                 "roleEligibilitySchedules": _sorted(self.eligibility),
                 "roleAssignmentSchedules": _sorted(self.assignment),
                 "roleAssignments": _sorted(self.role_assignments),
                 "directoryObjects": _sorted(self.objects),
                 "authenticationContextClassReferences": _sorted(self.auth_contexts),
                 "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
-            }
+            } | self._group_snapshot()
+
+    def _group_snapshot(self) -> dict[str, Any]:
+        """The PIM-for-Groups and administrative-unit keys, each written when it holds
+        something or the seed had it (so a seed without them round-trips unchanged)."""
+        tables = {
+            "privilegedAccessGroupEligibilitySchedules": self.group_eligibility,
+            "privilegedAccessGroupAssignmentSchedules": self.group_assignment,
+            "administrativeUnits": self.administrative_units,
+        }
+        out: dict[str, Any] = {k: _sorted(v) for k, v in tables.items() if v or k in self.initial}
+        if READ_KEY in self.initial:
+            out[READ_KEY] = sorted(self.initial[READ_KEY])
+        elif self.group_eligibility or self.group_assignment or self.group_policies:
+            # The emulator holds every group's PIM schedules: all of them are "read".
+            out[READ_KEY] = sorted(k for k in self.objects if self.object_type(k) == "group")
+        return out
 
 
 def _sorted(table: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
