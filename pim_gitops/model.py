@@ -222,7 +222,10 @@ class Ticket(Strict):
     system: str | None = None
 
 
-class AssignmentSpec(Strict):
+class GrantSpec(Strict):
+    """One eligible or active grant: who, and when it starts and ends (a role file's and a
+    group file's assignments; ``AssignmentSpec`` adds what only a directory role has)."""
+
     principal: PrincipalRef
     start: Instant | None = Field(
         None,
@@ -242,11 +245,6 @@ class AssignmentSpec(Strict):
         "now whenever the tenant no longer holds it (it never ends while it is declared).",
     )
     permanent: bool = Field(False, description="Never expires (only if the role policy allows).")
-    outside_pim: bool = Field(
-        False,
-        description="Made outside PIM: a direct role assignment the tenant holds (export "
-        "writes it; only on a permanent active assignment). pim-gitops creates through PIM only.",
-    )
     justification: str | None = None
     ticket: Ticket | str | None = None
     adopted: CalendarDate | None = Field(
@@ -256,16 +254,26 @@ class AssignmentSpec(Strict):
         '"no justification" rule (ASG007) applies only to assignments declared without it. '
         "Never sent to Graph and never part of the plan.",
     )
+
+    @model_validator(mode="after")
+    def _one_end(self) -> GrantSpec:
+        check_assignment_end(self)
+        return self
+
+
+class AssignmentSpec(GrantSpec):
+    """A directory role's assignment: a grant, at a scope, perhaps made outside PIM."""
+
+    outside_pim: bool = Field(
+        False,
+        description="Made outside PIM: a direct role assignment the tenant holds (export "
+        "writes it; only on a permanent active assignment). pim-gitops creates through PIM only.",
+    )
     scope: Scope = Field(
         "/",
         description="Directory scope: '/' (the whole tenant), 'administrative_unit:<name or "
         "id>' or '/administrativeUnits/<id>'.",
     )
-
-    @model_validator(mode="after")
-    def _one_end(self) -> AssignmentSpec:
-        check_assignment_end(self)
-        return self
 
 
 class Assignments(Strict):
@@ -345,7 +353,14 @@ class TenantFile(Strict):
     """``pim.yaml``: tenant-wide settings."""
 
     tenant: str = Field(description="Tenant id or primary domain.")
-    defaults: Settings | None = Field(None, description="Settings of every managed role.")
+    defaults: Settings | None = Field(
+        None, description="Settings of every managed role and group section."
+    )
+    group_defaults: Settings | None = Field(
+        None,
+        description="Settings of every managed group's member and owner sections, over "
+        "`defaults` (groups/*.yaml).",
+    )
     templates: dict[str, Template] = Field(default_factory=dict)
     break_glass: tuple[PrincipalRef, ...] = Field(
         (), description="Emergency-access accounts: permanent active Global Administrators."
