@@ -148,7 +148,10 @@ def test_declared_grants_are_located_in_their_section(tmp_path: Path) -> None:
 def test_a_permanent_grant_the_group_default_forbids_is_a_warning_at_its_place(
     tmp_path: Path,
 ) -> None:
-    text = "group: G\nmember:\n  assignments:\n    eligible:\n      - principal: user:a@contoso.com\n        permanent: true\n"
+    text = (
+        "group: G\nmember:\n  assignments:\n    eligible:\n"
+        "      - principal: user:a@contoso.com\n        permanent: true\n"
+    )
     desired = _compile(tmp_path, g=text)
     (warning,) = desired.warnings
     assert warning.location.line == 5
