@@ -222,3 +222,12 @@ def test_group_files_count_in_assignments_and_principals(tmp_path: Path) -> None
     assert desired.assignment_count == 2
     names = set(all_principals(desired))
     assert {"group:Tier0 Admins", "user:alice@contoso.com", "group:Tier0 Approvers"} <= names
+
+
+def test_validate_says_how_many_groups_it_manages(tmp_path: Path) -> None:
+    from pim_gitops.render.desired import summarize_desired
+
+    text = summarize_desired(_compile(tmp_path, g=TIER0), "policies")
+    assert "1 group managed (PIM for Groups, resolved at plan time): 2 sections, 2 grants." in text
+    bare = summarize_desired(_compile(tmp_path / "none"), "policies")
+    assert "group" not in bare

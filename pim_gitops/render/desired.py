@@ -83,6 +83,13 @@ def summarize_desired(desired: DesiredState, directory: str) -> str:
             "Resolved against the tenant at plan time (not built-in role names): "
             + ", ".join(sorted(unresolved))
         )
+    if desired.groups:
+        sections = [s for g in desired.groups for s in g.sections.values()]
+        grants = sum(len(s.assignments) for s in sections)
+        lines.append(
+            f"{plural(len(desired.groups), 'group')} managed (PIM for Groups, resolved at plan "
+            f"time): {plural(len(sections), 'section')}, {plural(grants, 'grant')}."
+        )
     if desired.warnings:
         lines.append(f"{plural(len(desired.warnings), 'warning')} on stderr.")
     return "\n".join(lines)
