@@ -15,7 +15,8 @@ per setting, the value most sections have where it differs from what Entra and `
 give; each section holds what still differs. Where ``defaults`` sets an authentication
 context that some section does not have, ``group_defaults`` writes it back to ``null``
 (Entra's), the one ``null`` an export may write. Approval that ``defaults`` leaves implied by
-its approvers counts as on below the groups, as the compiler reads it.
+its approvers follows the approvers in effect, as the compiler reads it: a section states
+``approval.required`` wherever that would give another value than the tenant's.
 """
 
 from __future__ import annotations
@@ -97,20 +98,20 @@ def selected_groups(tenant: TenantState, words: Words) -> list[ExportedGroup]:
     return sorted(found, key=lambda g: (g.group.display_name.casefold(), g.group.id))
 
 
-def _below(role_defaults: Flat, entra: Flat) -> Flat:
-    """What a group section gets from Entra's group defaults and the roles' ``defaults``,
-    with approval on where ``defaults`` names approvers and leaves approval implied."""
-    below = {**entra, **role_defaults}
-    if REQUIRED not in role_defaults and role_defaults.get(APPROVERS):
-        below[REQUIRED] = True
-    return below
+def _stated_approval(flat: Flat, own: Flat, above: Flat, stated_below: bool) -> Flat:
+    """``own`` with ``approval.required`` written where the compiler would get it wrong: no
+    layer states it, so it follows the approvers in effect (on when there are any)."""
+    if stated_below or REQUIRED in own:
+        return own
+    approvers = own.get(APPROVERS, above.get(APPROVERS))
+    return own if bool(approvers) == flat.get(REQUIRED) else {**own, REQUIRED: flat[REQUIRED]}
 
 
 def group_layers(
     groups: list[ExportedGroup], role_defaults: Flat, words: Words
 ) -> tuple[dict[str, Any], dict[tuple[str, Access], Flat]]:
     """``group_defaults`` (nested, maybe with a ``null``) and each section's own values."""
-    below = _below(role_defaults, words(ENTRA_GROUP_DEFAULT_SETTINGS))
+    below = {**words(ENTRA_GROUP_DEFAULT_SETTINGS), **role_defaults}
     per_section = {(g.group.id, a): flat for g in groups for a, flat in g.sections.items()}
     shared = {
         path: value
@@ -124,7 +125,12 @@ def group_layers(
         tree.setdefault("activation", {})["authentication_context"] = None
         below = {p: v for p, v in below.items() if p != CONTEXT}
     above = {**below, **shared}
-    return tree, {key: differing(flat, above) for key, flat in per_section.items()}
+    stated = REQUIRED in role_defaults or REQUIRED in shared
+    own = {
+        key: _stated_approval(flat, differing(flat, above), above, stated)
+        for key, flat in per_section.items()
+    }
+    return tree, own
 
 
 def group_reference(group: Principal, resolver: Resolver) -> tuple[str, str]:

@@ -4,6 +4,7 @@ exactly the tenant's normalized group settings and grants (the files side of exp
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,3 +278,59 @@ def test_a_name_that_does_not_read_back_is_written_by_object_id(tmp_path: Path) 
     text = files["groups/tier0-admins.yaml"]
     assert f"group: {TIER0}  # Tier0 Admins (by object id" in text
     assert TIER0 in {g.written for g in desired.groups}
+
+
+def _settings(rng: random.Random, approver: str) -> RoleSettings:
+    base = ENTRA_GROUP_DEFAULT_SETTINGS
+    approval = rng.random() < 0.5
+    level = rng.choice(["All", "Critical", "None"])
+    notifications = tuple(
+        (key, make_notification(default_recipients=rng.random() < 0.5, recipients=(), level=level))
+        if key.startswith("activated.")
+        else (key, n)
+        for key, n in base.notifications
+    )
+    context = rng.choice([None, "c1", "c2"])
+    return replace(
+        base,
+        activation=make_activation(
+            max_duration=rng.choice([3600, 2 * 3600, 8 * 3600]),
+            require_mfa=context is None and rng.random() < 0.5,
+            require_justification=rng.random() < 0.5,
+            require_ticket=rng.random() < 0.5,
+            authentication_context=context,
+            approval_required=approval,
+            approvers=(approver,) if approval and rng.random() < 0.5 else (),
+        ),
+        eligible_assignment=make_assignment_rules(
+            allow_permanent=rng.random() < 0.5,
+            max_duration=rng.choice([30 * 86400, 365 * 86400]),
+            require_mfa=rng.random() < 0.5,
+            require_justification=False,
+        ),
+        notifications=notifications,
+    )
+
+
+def _random_tenant(seed: int) -> TenantState:
+    """The four groups with random member and owner policies over random role defaults."""
+    rng = random.Random(seed)
+    base = _base()
+    approver = f"user:{_user(base).id}"
+    if rng.random() < 0.5:
+        base = _every_role(base, authentication_context="c1", require_mfa=False)
+    if rng.random() < 0.5:
+        base = _every_role(base, approval_required=True, approvers=(approver,))
+    tenant = _groups(base)
+    policies = {
+        target: replace(policy, settings=_settings(rng, approver))
+        for target, policy in sorted(tenant.group_policies.items())
+    }
+    return replace(tenant, group_policies=policies)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_any_group_policies_compile_back_from_their_export(seed: int, tmp_path: Path) -> None:
+    tenant = _random_tenant(seed)
+    _, desired = _exported(tenant, tmp_path)
+    _compiled_equals_tenant(tenant, desired)
