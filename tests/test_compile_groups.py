@@ -231,3 +231,25 @@ def test_validate_says_how_many_groups_it_manages(tmp_path: Path) -> None:
     assert "1 group managed (PIM for Groups, resolved at plan time): 2 sections, 2 grants." in text
     bare = summarize_desired(_compile(tmp_path / "none"), "policies")
     assert "group" not in bare
+
+
+def test_the_group_schema_takes_the_documented_file_and_refuses_what_the_loader_refuses() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from .conftest import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "policy-group.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    page = (ROOT / "docs" / "policy-reference.md").read_text(encoding="utf-8")
+    example = page.split("$schema=../schemas/policy-group.schema.json\n", 1)[1].split("```")[0]
+    assert validator.is_valid(json.loads(json.dumps(yaml.safe_load(example), default=str)))
+    grant = {"principal": "user:a@contoso.com", "permanent": True}
+    assert validator.is_valid({"group": "G", "member": {"assignments": {"eligible": [grant]}}})
+    assert not validator.is_valid({"group": "G", "member": {"activaton": {}}})
+    assert not validator.is_valid({"member": {}})
+    for extra in ({"scope": "/"}, {"outside_pim": True}):
+        bad = {"group": "G", "owner": {"assignments": {"active": [{**grant, **extra}]}}}
+        assert not validator.is_valid(bad)
