@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from types import MappingProxyType
 
 from pim_gitops.errors import (
     PolicyError,
@@ -22,16 +21,9 @@ from pim_gitops.loader import PolicySet, SourceMap
 from pim_gitops.model import LintSettings, RoleFile
 from pim_gitops.wire import is_guid
 
-from .checks import (
-    activation_out_of_range,
-    check_assignments,
-    check_everything,
-    check_settings,
-    declare_assignment,
-    role_declared,
-)
+from .checks import check_assignments, check_compiled, declare_assignment
 from .groups import compile_groups
-from .layers import approver_locations, tenant_layers
+from .layers import compiled_role, tenant_layers
 from .merge import (
     SETTING_PATHS,
     Layer,
@@ -101,26 +93,9 @@ def _compile_role(
             for i, s in enumerate(role.assignments.active)
         ]
     )
-    activation = merged.settings.activation
-    approval = activation.approval if activation is not None else None
-    return CompiledRole(
-        ref=resolve_role_ref(role.role),
-        file=source.path,
-        location=source.key(("role",)),
-        template_chain=tuple(chain),
-        settings=role_settings(merged.settings),
-        assignments=assignments,
-        assignments_mode=role.assignments_mode,
-        waivers=role.waivers,
-        approvers_reviewed=approval.reviewed if approval is not None else None,
-        provenance=MappingProxyType(
-            {p: s.location for p, s in merged.sources.items() if s.location is not None}
-        ),
-        sources=MappingProxyType(dict(merged.sources)),
-        policy=merged.settings,
-        approver_locations=MappingProxyType(approver_locations(merged, layers)),
-        replaced_lists=merged.replaced,
-    )
+    head = (resolve_role_ref(role.role), source.path, source.key(("role",)))
+    declared = (assignments, role.assignments_mode, role.waivers)
+    return compiled_role(head, chain, declared, merged, layers)
 
 
 def _check_templates(policy: PolicySet) -> list[PolicyError]:
@@ -152,14 +127,7 @@ def _compile_roles(
             errors.append(PolicySchemaError(role.location, message))
             continue
         by_key[role.ref.key] = role
-        # The tenant file failed: inherited settings are unknown, so only what the role
-        # file declares itself is checked (the rest would mislead).
-        known = check_everything if policy.tenant is not None else role_declared(role)
-        errors.extend(check_settings(role, known))
-        out_of_range = activation_out_of_range(role)
-        if out_of_range is not None and known("activation.max_duration"):
-            warnings.append(out_of_range)
-        problems, notes = check_assignments(role, now, known)
+        problems, notes = check_compiled(role, now, policy.tenant is not None)
         errors.extend(problems)
         warnings.extend(notes)
         compiled.append(role)

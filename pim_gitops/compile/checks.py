@@ -245,3 +245,19 @@ GRANDFATHER_HINT = (
     "; allowed only if the tenant already holds it as declared (plan checks: Graph keeps "
     "an existing one but refuses to create or update it)"
 )
+
+
+def check_compiled(
+    role: CompiledRole, now: datetime, tenant_loaded: bool
+) -> tuple[list[PolicyError], list[PolicyError]]:
+    """A compiled role's (or group section's) errors and warnings. When the tenant file
+    failed, inherited settings are unknown, so only what the file declares itself is
+    checked (the rest would mislead)."""
+    known = check_everything if tenant_loaded else role_declared(role)
+    errors = check_settings(role, known)
+    warnings: list[PolicyError] = []
+    out_of_range = activation_out_of_range(role)
+    if out_of_range is not None and known("activation.max_duration"):
+        warnings.append(out_of_range)
+    problems, notes = check_assignments(role, now, known)
+    return errors + problems, warnings + notes

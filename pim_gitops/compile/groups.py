@@ -16,17 +16,9 @@ from pim_gitops.model_groups import GroupFile, GroupSection
 from pim_gitops.targets import ACCESSES, Access
 from pim_gitops.wire import is_guid
 
-from .checks import (
-    activation_out_of_range,
-    check_assignments,
-    check_everything,
-    check_settings,
-    declare_assignment,
-    role_declared,
-)
-from .layers import approver_locations, tenant_layers
+from .checks import check_compiled, declare_assignment
+from .layers import compiled_role, tenant_layers
 from .merge import Layer, entra_layer, merge_layers
-from .settings import role_settings
 from .types import ENTRA_GROUP_DEFAULT, ROLE_LAYER, CompiledGroup, CompiledRole, RoleRef
 
 #: Entra's group defaults as the bottom layer of a group section's merge.
@@ -67,40 +59,9 @@ def _compile_section(
             for i, s in enumerate(grants.active)
         ]
     )
-    activation = merged.settings.activation
-    approval = activation.approval if activation is not None else None
-    return CompiledRole(
-        ref=group_ref(group.group),
-        file=source.path,
-        location=source.key((access,)),
-        template_chain=tuple(chain),
-        settings=role_settings(merged.settings),
-        assignments=assignments,
-        assignments_mode=section.assignments_mode,
-        waivers=section.waivers,
-        approvers_reviewed=approval.reviewed if approval is not None else None,
-        provenance=MappingProxyType(
-            {p: s.location for p, s in merged.sources.items() if s.location is not None}
-        ),
-        sources=MappingProxyType(dict(merged.sources)),
-        policy=merged.settings,
-        approver_locations=MappingProxyType(approver_locations(merged, layers)),
-        replaced_lists=merged.replaced,
-    )
-
-
-def _check_section(
-    section: CompiledRole, policy: PolicySet, now: datetime
-) -> tuple[list[PolicyError], list[PolicyError]]:
-    """A compiled section's errors and warnings, as a role's (``compile._compile_roles``)."""
-    known = check_everything if policy.tenant is not None else role_declared(section)
-    errors = check_settings(section, known)
-    warnings: list[PolicyError] = []
-    out_of_range = activation_out_of_range(section)
-    if out_of_range is not None and known("activation.max_duration"):
-        warnings.append(out_of_range)
-    problems, notes = check_assignments(section, now, known)
-    return errors + problems, warnings + notes
+    head = (group_ref(group.group), source.path, source.key((access,)))
+    declared = (assignments, section.assignments_mode, section.waivers)
+    return compiled_role(head, chain, declared, merged, layers)
 
 
 def _compile_group(
@@ -115,7 +76,7 @@ def _compile_group(
         compiled = _compile_section(group, access, section, source, policy, errors)
         if compiled is None:
             continue
-        problems, notes = _check_section(compiled, policy, now)
+        problems, notes = check_compiled(compiled, now, policy.tenant is not None)
         errors.extend(problems)
         warnings.extend(notes)
         sections[access] = compiled

@@ -4,11 +4,15 @@ each approver."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from pim_gitops.errors import Location, PolicyError, UnresolvedReferenceError
 from pim_gitops.loader import PolicySet
+from pim_gitops.model import Waiver
 
 from .merge import Layer, Merged, template_chain, unknown_template_message
-from .types import ENTRA_DEFAULT
+from .settings import role_settings
+from .types import ENTRA_DEFAULT, CompiledRole, DeclaredAssignment, RoleRef
 
 GROUP_DEFAULTS = "group_defaults"
 
@@ -57,3 +61,35 @@ def approver_locations(merged: Merged, layers: list[Layer]) -> dict[str, Locatio
     for i, ref in enumerate(approval.approvers or ()):
         found.setdefault(ref, layer.source.value((*layer.prefix, *APPROVERS, i)))
     return found
+
+
+def compiled_role(
+    head: tuple[RoleRef, str, Location],
+    chain: list[str],
+    declared: tuple[tuple[DeclaredAssignment, ...], str, tuple[Waiver, ...]],
+    merged: Merged,
+    layers: list[Layer],
+) -> CompiledRole:
+    """A ``CompiledRole`` from its ``(ref, file, location)``, template chain, ``(assignments,
+    assignments_mode, waivers)`` and merged layers (a role file's or a group section's)."""
+    activation = merged.settings.activation
+    approval = activation.approval if activation is not None else None
+    assignments, mode, waivers = declared
+    return CompiledRole(
+        ref=head[0],
+        file=head[1],
+        location=head[2],
+        template_chain=tuple(chain),
+        settings=role_settings(merged.settings),
+        assignments=assignments,
+        assignments_mode=mode,
+        waivers=waivers,
+        approvers_reviewed=approval.reviewed if approval is not None else None,
+        provenance=MappingProxyType(
+            {p: s.location for p, s in merged.sources.items() if s.location is not None}
+        ),
+        sources=MappingProxyType(dict(merged.sources)),
+        policy=merged.settings,
+        approver_locations=MappingProxyType(approver_locations(merged, layers)),
+        replaced_lists=merged.replaced,
+    )
