@@ -223,8 +223,7 @@ class Ticket(Strict):
 
 
 class GrantSpec(Strict):
-    """One eligible or active grant: who, and when it starts and ends (a role file's and a
-    group file's assignments; ``AssignmentSpec`` adds what only a directory role has)."""
+    """A grant of a role file or a group file: who, when it starts and ends."""
 
     principal: PrincipalRef
     start: Instant | None = Field(
@@ -262,8 +261,6 @@ class GrantSpec(Strict):
 
 
 class AssignmentSpec(GrantSpec):
-    """A directory role's assignment: a grant, at a scope, perhaps made outside PIM."""
-
     outside_pim: bool = Field(
         False,
         description="Made outside PIM: a direct role assignment the tenant holds (export "
@@ -353,13 +350,9 @@ class TenantFile(Strict):
     """``pim.yaml``: tenant-wide settings."""
 
     tenant: str = Field(description="Tenant id or primary domain.")
-    defaults: Settings | None = Field(
-        None, description="Settings of every managed role and group section."
-    )
+    defaults: Settings | None = Field(None, description="Settings of every role and group.")
     group_defaults: Settings | None = Field(
-        None,
-        description="Settings of every managed group's member and owner sections, over "
-        "`defaults` (groups/*.yaml).",
+        None, description="Settings of every group section (groups/*.yaml), over `defaults`."
     )
     templates: dict[str, Template] = Field(default_factory=dict)
     break_glass: tuple[PrincipalRef, ...] = Field(
