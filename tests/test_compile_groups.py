@@ -253,3 +253,23 @@ def test_the_group_schema_takes_the_documented_file_and_refuses_what_the_loader_
     for extra in ({"scope": "/"}, {"outside_pim": True}):
         bad = {"group": "G", "owner": {"assignments": {"active": [{**grant, **extra}]}}}
         assert not validator.is_valid(bad)
+
+
+def test_a_broken_tenant_file_still_checks_what_group_files_declare(tmp_path: Path) -> None:
+    broken = "tenant: t\ntemplates:\n  critical: {activation: {max_duration: PT1H}}\nbogus: 1\n"
+    text = (
+        "group: G\nmember:\n  template: critcal\nowner:\n"
+        "  activation: {require: [mfa], authentication_context: c1}\n"
+    )
+    errors = _errors(tmp_path, broken, g=text)
+    assert any("pim.yaml:4:1:" in e for e in errors), errors
+    assert any("g.yaml:3:13:" in e and "did you mean 'critical'" in e for e in errors), errors
+    assert any("g.yaml:5:" in e and "MfaAndAcrsConflict" in e for e in errors), errors
+
+
+def test_a_group_by_object_id_keeps_the_id_as_written(tmp_path: Path) -> None:
+    gid = "7E526275-97A8-4DC6-932A-4DB521CCCF96"
+    (group,) = _compile(tmp_path, g=f"group: {gid}\nowner: {{}}\n").groups
+    assert group.written == gid
+    assert group.sections["owner"].ref.id == gid.lower()
+    assert group.sections["owner"].ref.display_name == gid
