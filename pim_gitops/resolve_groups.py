@@ -6,12 +6,13 @@ one group (a name in one, the object id in the other), is an error at the file's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pim_gitops.compile import CompiledGroup, CompiledRole, DesiredState
+from pim_gitops.compile import CompiledGroup, CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import Principal
-from pim_gitops.targets import Access, group_target
+from pim_gitops.targets import Access, address_prefix, group_target
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +70,33 @@ def managed_sections(
         for access, section in compiled.sections.items()
     ]
     return sorted(sections, key=lambda s: s.target), errors
+
+
+def grant_principal(
+    item: DeclaredAssignment,
+    managed: ManagedSection,
+    resolver: Resolver,
+    declared: Mapping[tuple[str, str], DeclaredAssignment],
+) -> Principal | str:
+    """The principal of a section's grant, or a located error: not found, not a user or a
+    group (PIM for Groups grants membership and ownership to users and groups), the group
+    itself, or one principal declared twice (``declared``: ``(principal id, kind)`` → the
+    first declaration of this section) under two spellings."""
+    head = f"{item.location}: {address_prefix(managed.target, managed.name)}"
+    found = resolver.principal(item.principal)
+    if isinstance(found, str):
+        return f"{head}: {found}"
+    if found.type not in ("user", "group"):
+        return (
+            f"{head}: {item.principal} is a {found.type}; PIM for Groups grants membership "
+            "and ownership to users and groups"
+        )
+    if found.id == managed.group.id:
+        return f"{head}: {item.principal} is the group itself"
+    first = declared.get((found.id, item.kind))
+    if first is not None:
+        return (
+            f"{head}: {item.principal} and {first.principal} (at {first.location}) are the "
+            f"same principal ({found.id}), declared twice as {item.kind}"
+        )
+    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from pim_gitops.compile import compile_policies
+from pim_gitops.compile import DeclaredAssignment, compile_policies
 from pim_gitops.loader import load_policies
 from pim_gitops.resolve import Resolver
 from pim_gitops.resolve_groups import managed_groups, managed_sections
@@ -100,3 +100,38 @@ def test_the_desired_hash_covers_group_files(tmp_path: Path) -> None:
     write(tmp_path / "groups" / "g.yaml", "group: G\nmember: {activation: {max_duration: PT1H}}\n")
     changed = load_desired(str(tmp_path), NOW).hash
     assert len({before, with_group, changed}) == 3
+
+
+SP = "33333333-2222-4333-8444-555555555555"
+
+
+def test_a_grant_must_be_a_user_or_group_other_than_the_group_itself(tmp_path: Path) -> None:
+    from pim_gitops.resolve_groups import grant_principal
+
+    grants = "".join(
+        f"      - principal: {ref}\n        expires: 2027-01-01\n"
+        for ref in ("user:alice@contoso.com", SP, TIER0, USER, "user:bob@contoso.com")
+    )
+    text = f"group: Tier0 Admins\nmember:\n  assignments:\n    eligible:\n{grants}"
+    desired = _desired(tmp_path, a=text)
+    tenant = _tenant(Principal(SP, "servicePrincipal", "App", app_id=SP))
+    resolver = Resolver(tenant)
+    (managed,), _ = managed_sections(desired, resolver)
+    declared: dict[tuple[str, str], DeclaredAssignment] = {}
+    results = []
+    for item in managed.section.assignments:
+        found = grant_principal(item, managed, resolver, declared)
+        if isinstance(found, Principal):
+            declared[(found.id, item.kind)] = item
+        results.append(found if isinstance(found, str) else found.id)
+    where = f"{tmp_path}/groups/a.yaml"
+    head = 'group["Tier0 Admins"].member'
+    assert results == [
+        USER,
+        f"{where}:7:9: {head}: {SP} is a servicePrincipal; PIM for Groups grants membership "
+        "and ownership to users and groups",
+        f"{where}:9:9: {head}: {TIER0} is the group itself",
+        f"{where}:11:9: {head}: {USER} and user:alice@contoso.com (at {where}:5:9) are the "
+        f"same principal ({USER}), declared twice as eligible",
+        f"{where}:13:9: {head}: principal user:bob@contoso.com was not found in the tenant",
+    ]
