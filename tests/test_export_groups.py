@@ -334,3 +334,20 @@ def test_any_group_policies_compile_back_from_their_export(seed: int, tmp_path: 
     tenant = _random_tenant(seed)
     _, desired = _exported(tenant, tmp_path)
     _compiled_equals_tenant(tenant, desired)
+
+
+@pytest.mark.parametrize(
+    "name", ["Tier0\nAdmins", " Tier0", "group:Tier0", TIER0.replace("7", "8")]
+)
+def test_a_name_the_loader_would_not_keep_is_written_by_object_id(
+    name: str, tmp_path: Path
+) -> None:
+    tenant = _groups(_base())
+    renamed = replace(tenant.principals[TIER0], display_name=name)
+    tenant = replace(tenant, principals={**tenant.principals, TIER0: renamed})
+    files, desired = _exported(tenant, tmp_path)
+    (path,) = [k for k in files if k.startswith("groups/") and TIER0 in files[k]]
+    assert yaml.safe_load(files[path])["group"] == TIER0
+    (head,) = [x for x in files[path].splitlines() if x.startswith("group: ")]
+    assert head.startswith(f"group: {TIER0}  # ") and head.endswith("read back as this group)")
+    _compiled_equals_tenant(tenant, desired)
