@@ -167,6 +167,19 @@ def _section(
     return [head, *("  " + x for x in lines)], data
 
 
+def _held_roles(tenant: TenantState, group_id: str) -> list[str]:
+    """A comment naming the directory roles the group holds (what its members reach)."""
+    held = sorted(
+        {
+            f"{safe_comment(tenant.roles[a.role_id].display_name)} ({a.kind})"
+            for a in tenant.assignments
+            if a.principal_id == group_id and a.role_id in tenant.roles
+        },
+        key=str.casefold,
+    )
+    return [f"# holds: {', '.join(held)}"] if held else []
+
+
 def group_file(
     path: str,
     exported: ExportedGroup,
@@ -179,6 +192,7 @@ def group_file(
     up = "../" * path.count("/")
     lines = [f"# yaml-language-server: $schema={up}schemas/{GROUP_SCHEMA}"]
     lines.append(line("group", written) + eol(comment))
+    lines += _held_roles(resolver.tenant, exported.group.id)
     data: dict[str, Any] = {"group": written}
     for access in ACCESSES:
         if access not in exported.sections:

@@ -188,6 +188,7 @@ def test_group_file_is_as_a_human_writes_it(tmp_path: Path) -> None:
     assert text.startswith("# yaml-language-server: $schema=../schemas/policy-group.schema.json\n")
     data = yaml.safe_load(text)
     assert data["group"] == "Tier0 Admins"
+    assert text.splitlines()[2] == "# holds: Global Administrator (eligible)"
     assert data["owner"]["assignments"]["active"][0]["permanent"] is True
     assert data["member"]["assignments"]["eligible"][0]["adopted"] == SAMPLE_NOW.date()
     assert "null" not in text
