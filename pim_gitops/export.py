@@ -1,4 +1,5 @@
-"""Tenant → a policy repository a human would write (bootstrap).
+"""Tenant → a policy repository a human would write (bootstrap). PIM for Groups:
+``export_groups.py`` (which groups, ``group_defaults``, ``groups/<slug>.yaml``).
 
 Settings are layered as a human would write them (``export_layers.py``): nothing equal to
 what the compiler assumes when a key is absent (Entra's defaults), no ``null``; ``defaults``
@@ -29,6 +30,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
+from pim_gitops.export_groups import GROUP_SCHEMA, export_groups
 from pim_gitops.export_guards import guard_block
 from pim_gitops.export_layers import Flat, flatten, nest, plan_layers
 from pim_gitops.export_roles import check_roles, role_reference
@@ -221,9 +223,17 @@ def _selected_roles(tenant: TenantState, roles: list[str] | None) -> list[RoleDe
     )
 
 
-def _tenant_file(names: _Names, defaults: Flat, templates: dict[str, Flat], now: datetime) -> str:
+def _tenant_file(
+    names: _Names,
+    defaults: Flat,
+    templates: dict[str, Flat],
+    now: datetime,
+    group_defaults: dict[str, Any] | None = None,
+) -> str:
     tenant, head = names.tenant.tenant_id, schema_header("pim.yaml", TENANT_SCHEMA) + "\n"
     body: dict[str, Any] = {"defaults": nest(defaults)} if defaults else {}
+    if group_defaults:
+        body["group_defaults"] = group_defaults
     if templates:
         body["templates"] = {name: nest(flat) for name, flat in templates.items()}
     guards, declared = guard_block(names.tenant, names.written, names.comment, now)
@@ -269,12 +279,14 @@ def schema_header(path: str, schema: str) -> str:
     return f"# yaml-language-server: $schema={up}{SCHEMA_DIR}/{schema}"
 
 
-def schema_files() -> dict[str, str]:
-    """The policy-file schemas the headers point at, as ``pim-gitops schema`` writes them."""
+def schema_files(groups: bool = False) -> dict[str, str]:
+    """The policy-file schemas the headers point at, as ``pim-gitops schema`` writes them
+    (the group file's only when ``groups`` are exported)."""
     from pim_gitops.schemas import all_schemas, render_schema
 
     schemas = all_schemas()
-    return {f"{SCHEMA_DIR}/{n}": render_schema(schemas[n]) for n in (TENANT_SCHEMA, ROLE_SCHEMA)}
+    names = (TENANT_SCHEMA, ROLE_SCHEMA, *((GROUP_SCHEMA,) if groups else ()))
+    return {f"{SCHEMA_DIR}/{n}": render_schema(schemas[n]) for n in names}
 
 
 def export_repo(
@@ -297,9 +309,23 @@ def export_repo(
     names = _Names(tenant, Resolver(tenant))
     per_role = {r.id: _settings_words(tenant.policies[r.id].settings, names) for r in selected}
     layers = plan_layers(per_role, _entra_words(names))
+    adopted = now.astimezone(UTC).date()
+    group_defaults, group_files = (
+        ({}, {})
+        if roles
+        else export_groups(
+            tenant,
+            names.resolver,
+            layers.defaults,
+            lambda settings: _settings_words(settings, names),
+            lambda rows: _assignment_lines(rows, names, adopted),
+            _slug,
+        )
+    )
     files = {
-        "pim.yaml": _tenant_file(names, layers.defaults, layers.templates, now),
-        **schema_files(),
+        "pim.yaml": _tenant_file(names, layers.defaults, layers.templates, now, group_defaults),
+        **schema_files(bool(group_files)),
+        **group_files,
     }
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:
@@ -314,7 +340,7 @@ def export_repo(
             layers.own[role.id],
             tuple(by_role.get(role.id, ())),
             names,
-            now.astimezone(UTC).date(),
+            adopted,
         )
     return files
 

@@ -81,11 +81,12 @@ class Layers:
     own: dict[str, Flat]
 
 
-def _differing(flat: Flat, below: Flat) -> Flat:
+def differing(flat: Flat, below: Flat) -> Flat:
+    """The values of ``flat`` that ``below`` does not already give."""
     return {p: v for p, v in flat.items() if frozen(v) != frozen(below.get(p))}
 
 
-def _defaults(per_role: Mapping[str, Flat], entra: Flat) -> Flat:
+def common_values(per_role: Mapping[Any, Flat], entra: Flat) -> Flat:
     """Per setting, the value most roles have, where it is not Entra's (ties keep Entra's)."""
     defaults: Flat = {}
     for path in sorted({p for flat in per_role.values() for p in flat}):
@@ -117,7 +118,7 @@ class _Scope:
     below: Flat
 
     def own(self, role: str, template: Flat) -> Flat:
-        return _differing(self.per_role[role], {**self.below, **template})
+        return differing(self.per_role[role], {**self.below, **template})
 
     def joins(self, role: str, template: Flat) -> int:
         """Lines ``role`` saves by taking ``template`` (0: it does not hold all of it, or
@@ -166,11 +167,11 @@ def _templates(
 
 def plan_layers(per_role: Mapping[str, Flat], entra: Flat) -> Layers:
     """Defaults, templates, each role's template and own values (the module docstring)."""
-    defaults = _defaults(per_role, entra)
+    defaults = common_values(per_role, entra)
     below = {**entra, **defaults}
     templates, template_of = _templates(per_role, below)
     own = {
-        role: _differing(flat, {**below, **templates.get(template_of[role] or "", {})})
+        role: differing(flat, {**below, **templates.get(template_of[role] or "", {})})
         for role, flat in per_role.items()
     }
     return _implied(Layers(defaults, templates, template_of, own))
@@ -269,4 +270,13 @@ def template_name(content: Flat, taken: set[str]) -> str:
     )
 
 
-__all__ = ["MIN_TEMPLATE_ROLES", "Layers", "flatten", "name_words", "nest", "plan_layers"]
+__all__ = [
+    "MIN_TEMPLATE_ROLES",
+    "Layers",
+    "common_values",
+    "differing",
+    "flatten",
+    "name_words",
+    "nest",
+    "plan_layers",
+]

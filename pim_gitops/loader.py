@@ -5,6 +5,7 @@ Layout::
 
     DIR/pim.yaml            tenant file (pim.yml also accepted)
     DIR/roles/**/*.yaml     one file per managed role
+    DIR/groups/**/*.yaml    one file per managed group (PIM for Groups)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pim_gitops.errors import (
     PolicySyntaxError,
 )
 from pim_gitops.model import RoleFile, TenantFile
+from pim_gitops.model_groups import GroupFile
 from pim_gitops.schema_positions import validate_file
 
 MAX_FILE_BYTES = 2_000_000
@@ -86,6 +88,8 @@ class PolicySet:
     fallback_templates: frozenset[str] | None = None
     #: The tenant file as read when it failed validation (its ``lint`` is still checked).
     fallback_tenant: LoadedFile | None = None
+    #: The group files (``groups/**/*.yaml``) that loaded, sorted by path.
+    groups: tuple[tuple[GroupFile, SourceMap], ...] = ()
 
 
 #: libyaml's parser when PyYAML was built with it (it is, on the common platforms): node
@@ -204,8 +208,9 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def role_files(root: Path) -> Iterator[Path]:
-    roles = root / "roles"
+def role_files(root: Path, folder: str = "roles") -> Iterator[Path]:
+    """The YAML files under ``root/folder`` (``roles``, ``groups``), sorted."""
+    roles = root / folder
     if roles.is_dir():
         yield from sorted(p for p in roles.rglob("*") if p.suffix in (".yaml", ".yml"))
 
@@ -281,6 +286,11 @@ def load_policies(directory: str | Path) -> PolicySet:
         role, loaded = _load_one(path, _display(path, root), RoleFile, errors)
         if role is not None and loaded is not None:
             roles.append((role, loaded.source))
+    groups: list[tuple[GroupFile, SourceMap]] = []
+    for path in role_files(root, "groups"):
+        group, loaded = _load_one(path, _display(path, root), GroupFile, errors)
+        if group is not None and loaded is not None:
+            groups.append((group, loaded.source))
     return PolicySet(
         str(root),
         tenant,
@@ -289,4 +299,5 @@ def load_policies(directory: str | Path) -> PolicySet:
         tuple(errors),
         None if tenant is not None else _raw_template_names(tenant_loaded),
         None if tenant is not None else tenant_loaded,
+        tuple(groups),
     )

@@ -222,7 +222,9 @@ class Ticket(Strict):
     system: str | None = None
 
 
-class AssignmentSpec(Strict):
+class GrantSpec(Strict):
+    """A grant of a role file or a group file: who, when it starts and ends."""
+
     principal: PrincipalRef
     start: Instant | None = Field(
         None,
@@ -242,11 +244,6 @@ class AssignmentSpec(Strict):
         "now whenever the tenant no longer holds it (it never ends while it is declared).",
     )
     permanent: bool = Field(False, description="Never expires (only if the role policy allows).")
-    outside_pim: bool = Field(
-        False,
-        description="Made outside PIM: a direct role assignment the tenant holds (export "
-        "writes it; only on a permanent active assignment). pim-gitops creates through PIM only.",
-    )
     justification: str | None = None
     ticket: Ticket | str | None = None
     adopted: CalendarDate | None = Field(
@@ -256,16 +253,24 @@ class AssignmentSpec(Strict):
         '"no justification" rule (ASG007) applies only to assignments declared without it. '
         "Never sent to Graph and never part of the plan.",
     )
+
+    @model_validator(mode="after")
+    def _one_end(self) -> GrantSpec:
+        check_assignment_end(self)
+        return self
+
+
+class AssignmentSpec(GrantSpec):
+    outside_pim: bool = Field(
+        False,
+        description="Made outside PIM: a direct role assignment the tenant holds (export "
+        "writes it; only on a permanent active assignment). pim-gitops creates through PIM only.",
+    )
     scope: Scope = Field(
         "/",
         description="Directory scope: '/' (the whole tenant), 'administrative_unit:<name or "
         "id>' or '/administrativeUnits/<id>'.",
     )
-
-    @model_validator(mode="after")
-    def _one_end(self) -> AssignmentSpec:
-        check_assignment_end(self)
-        return self
 
 
 class Assignments(Strict):
@@ -345,7 +350,10 @@ class TenantFile(Strict):
     """``pim.yaml``: tenant-wide settings."""
 
     tenant: str = Field(description="Tenant id or primary domain.")
-    defaults: Settings | None = Field(None, description="Settings of every managed role.")
+    defaults: Settings | None = Field(None, description="Settings of every role and group.")
+    group_defaults: Settings | None = Field(
+        None, description="Settings of every group section (groups/*.yaml), over `defaults`."
+    )
     templates: dict[str, Template] = Field(default_factory=dict)
     break_glass: tuple[PrincipalRef, ...] = Field(
         (), description="Emergency-access accounts: permanent active Global Administrators."

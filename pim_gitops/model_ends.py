@@ -1,6 +1,6 @@
 """The end of an assignment as a policy file writes it: exactly one of `expires`,
 `duration` or `permanent`; `renew` only with a `duration`; at least five minutes long.
-(``model.AssignmentSpec`` runs these checks; they live here to keep the model short.)"""
+(``model.GrantSpec`` runs these checks; they live here to keep the model short.)"""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pim_gitops.values import MIN_SCHEDULE_SECONDS
 from pim_gitops.wire import format_duration
 
 if TYPE_CHECKING:
-    from pim_gitops.model import AssignmentSpec
+    from pim_gitops.model import GrantSpec
 
 
-def check_assignment_end(spec: AssignmentSpec) -> None:
+def check_assignment_end(spec: GrantSpec) -> None:
     """Raises ``ValueError`` (pydantic reports it at the assignment) when the end is unclear."""
     given = [
         name
@@ -39,7 +39,7 @@ def check_assignment_end(spec: AssignmentSpec) -> None:
     _check_schedule_length(spec)
 
 
-def _check_schedule_length(spec: AssignmentSpec) -> None:
+def _check_schedule_length(spec: GrantSpec) -> None:
     """Graph refuses schedules shorter than five minutes (Terraform's azuread provider
     checks the same before sending: ``buildRequestSchedule`` in
     ``privileged_access_group_schedule_request.go``)."""

@@ -72,6 +72,29 @@ class Resolver:
             "`pim-gitops snapshot --policy DIR`"
         )
 
+    def group(self, written: str) -> Principal | str:
+        """The group a group file's ``group:`` names (display name or object id), or an error
+        message: not found, two groups of that name, or an object that is no group."""
+        text = written.strip()
+        if is_guid(text):
+            found = self.tenant.principals.get(text.lower()) or self.tenant.principals.get(text)
+            if found is None:
+                return self.not_found(text).replace("principal", "group", 1)
+        else:
+            matches = self.groups.get(text.casefold(), [])
+            if len(matches) > 1:
+                ids = ", ".join(sorted(m.id for m in matches))
+                return (
+                    f"group {text!r} is ambiguous: {len(matches)} groups have that name "
+                    f"({ids}); write the object id"
+                )
+            if not matches:
+                return self.not_found(f"group:{text}").replace("principal group:", "group ", 1)
+            found = matches[0]
+        if found.type != "group":
+            return f"{text} is a {found.type}, not a group"
+        return found
+
     def role(self, compiled: CompiledRole) -> RoleDefinition | None:
         return self.role_of(compiled.ref)
 

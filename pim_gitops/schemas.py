@@ -9,12 +9,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from pim_gitops.model import RoleFile, TenantFile
+from pim_gitops.model_groups import GroupFile
 
 SCHEMA_BASE = "https://pim-gitops.dev/schemas"
 
 
 def _policy_schema(
-    model: type[TenantFile] | type[RoleFile], name: str, title: str
+    model: type[TenantFile] | type[RoleFile] | type[GroupFile], name: str, title: str
 ) -> dict[str, Any]:
     schema = model.model_json_schema(mode="validation")
     return {
@@ -34,6 +35,9 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         ),
         "policy-role.schema.json": _policy_schema(
             RoleFile, "policy-role.schema.json", "pim-gitops role file (roles/*.yaml)"
+        ),
+        "policy-group.schema.json": _policy_schema(
+            GroupFile, "policy-group.schema.json", "pim-gitops group file (groups/*.yaml)"
         ),
         "tenant-snapshot.schema.json": snapshot_schema(),
         "plan.schema.json": plan_schema(),

@@ -37,7 +37,7 @@ def hash_document(state: DesiredState, directory: str) -> dict[str, Any]:
     import os
 
     document = describe_desired(state)
-    for role in document["roles"]:
+    for role in [*document["roles"], *document.get("groups", ())]:
         role["file"] = os.path.relpath(role["file"], directory).replace(os.sep, "/")
     document["apply_identity"] = state.apply_identity
     return document

@@ -14,6 +14,7 @@ from pim_gitops.cli import cli
 from pim_gitops.compile.lists import LIST_FIELDS, REPLACED_LISTS, Combine, list_paths
 from pim_gitops.compile.merge import value_at
 from pim_gitops.model import RoleFile, Settings, Template, TenantFile
+from pim_gitops.model_groups import GroupFile, GroupSection
 from pim_gitops.render.merge_table import BEGIN, render_list_table, replace_table
 from pim_gitops.validation import validate_directory
 
@@ -28,12 +29,16 @@ def _keys(prefix: str) -> set[str]:
 
 def test_every_list_of_the_models_has_its_semantics_in_the_table() -> None:
     assert _keys("settings.") == set(list_paths(Settings))
-    assert _keys("pim.yaml:") == set(list_paths(TenantFile, frozenset({"defaults", "templates"})))
+    inherited = frozenset({"defaults", "group_defaults", "templates"})
+    assert _keys("pim.yaml:") == set(list_paths(TenantFile, inherited))
     assert _keys("role:") == set(list_paths(RoleFile, SETTINGS))
+    assert _keys("group:") == set(list_paths(GroupSection, SETTINGS))
+    assert {p.partition(".")[2] for p in list_paths(GroupFile)} >= _keys("group:")
     assert list_paths(Template, SETTINGS) == ()  # a template's lists are the settings' lists
     keys = [f.key for f in LIST_FIELDS]
     assert len(keys) == len(set(keys))
-    assert len(keys) == len(_keys("settings.")) + len(_keys("pim.yaml:")) + len(_keys("role:"))
+    places = ("settings.", "pim.yaml:", "role:", "group:")
+    assert len(keys) == sum(len(_keys(place)) for place in places)
 
 
 def test_the_walk_finds_lists_in_unions_nested_models_and_dict_values() -> None:

@@ -11,26 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from types import MappingProxyType
 
 from pim_gitops.errors import (
-    Location,
     PolicyError,
     PolicyErrors,
     PolicySchemaError,
-    UnresolvedReferenceError,
 )
 from pim_gitops.loader import PolicySet, SourceMap
 from pim_gitops.model import LintSettings, RoleFile
+from pim_gitops.wire import is_guid
 
-from .checks import (
-    activation_out_of_range,
-    check_assignments,
-    check_everything,
-    check_settings,
-    declare_assignment,
-    role_declared,
-)
+from .checks import check_assignments, check_compiled, declare_assignment
+from .groups import compile_groups
+from .layers import compiled_role, tenant_layers
 from .merge import (
     SETTING_PATHS,
     Layer,
@@ -42,6 +35,7 @@ from .merge import (
 from .settings import role_settings, settings_to_dict
 from .types import (
     ENTRA_DEFAULT,
+    CompiledGroup,
     CompiledRole,
     DeclaredAssignment,
     DesiredState,
@@ -53,6 +47,7 @@ from .types import (
 __all__ = [
     "ENTRA_DEFAULT",
     "SETTING_PATHS",
+    "CompiledGroup",
     "CompiledRole",
     "DeclaredAssignment",
     "DesiredState",
@@ -69,57 +64,16 @@ __all__ = [
 ]
 
 
-def _tenant_layers(
-    role: RoleFile, source: SourceMap, policy: PolicySet
-) -> tuple[list[Layer], list[str], PolicyError | None]:
-    """The layers below the role file (defaults, then the template chain) and the chain."""
-    tenant, tenant_source = policy.tenant, policy.tenant_source
-    if tenant is None or tenant_source is None:
-        known = policy.fallback_templates
-        if role.template is not None and known is not None and role.template not in known:
-            message = unknown_template_message(role.template, known)
-            return [], [], UnresolvedReferenceError(source.value(("template",)), message)
-        return [], [], None
-    layers: list[Layer] = []
-    if tenant.defaults is not None:
-        layers.append(Layer(tenant.defaults, tenant_source, ("defaults",), "defaults"))
-    if role.template is None:
-        return layers, [], None
-    chain, problem = template_chain(role.template, tenant.templates, source.value(("template",)))
-    if problem is not None:
-        return layers, chain, problem
-    for name in chain:
-        template = tenant.templates[name]
-        layers.append(Layer(template, tenant_source, ("templates", name), f"templates.{name}"))
-    return layers, chain, None
-
-
 def _merged_role(
     role: RoleFile, source: SourceMap, policy: PolicySet, errors: list[PolicyError]
 ) -> tuple[Merged, list[str], list[Layer]] | None:
-    layers, chain, problem = _tenant_layers(role, source, policy)
+    layers, chain, problem = tenant_layers(role.template, source.value(("template",)), policy)
     if problem is not None:
         errors.append(problem)
         if policy.tenant is not None:
             return None  # a broken chain: the role's settings are unknown
     layers.append(Layer(role, source, (), "role"))
     return merge_layers(layers), chain, layers
-
-
-APPROVERS = ("activation", "approval", "approvers")
-
-
-def _approver_locations(merged: Merged, layers: list[Layer]) -> dict[str, Location]:
-    """Where each approver reference of the winning layer is written."""
-    winner = merged.sources.get(".".join(APPROVERS), ENTRA_DEFAULT)
-    layer = next((x for x in layers if x.label == winner.layer), None)
-    approval = merged.settings.activation.approval if merged.settings.activation else None
-    if layer is None or approval is None:
-        return {}
-    found: dict[str, Location] = {}
-    for i, ref in enumerate(approval.approvers or ()):
-        found.setdefault(ref, layer.source.value((*layer.prefix, *APPROVERS, i)))
-    return found
 
 
 def _compile_role(
@@ -139,26 +93,9 @@ def _compile_role(
             for i, s in enumerate(role.assignments.active)
         ]
     )
-    activation = merged.settings.activation
-    approval = activation.approval if activation is not None else None
-    return CompiledRole(
-        ref=resolve_role_ref(role.role),
-        file=source.path,
-        location=source.key(("role",)),
-        template_chain=tuple(chain),
-        settings=role_settings(merged.settings),
-        assignments=assignments,
-        assignments_mode=role.assignments_mode,
-        waivers=role.waivers,
-        approvers_reviewed=approval.reviewed if approval is not None else None,
-        provenance=MappingProxyType(
-            {p: s.location for p, s in merged.sources.items() if s.location is not None}
-        ),
-        sources=MappingProxyType(dict(merged.sources)),
-        policy=merged.settings,
-        approver_locations=MappingProxyType(_approver_locations(merged, layers)),
-        replaced_lists=merged.replaced,
-    )
+    head = (resolve_role_ref(role.role), source.path, source.key(("role",)))
+    declared = (assignments, role.assignments_mode, role.waivers)
+    return compiled_role(head, chain, declared, merged, layers)
 
 
 def _check_templates(policy: PolicySet) -> list[PolicyError]:
@@ -190,14 +127,7 @@ def _compile_roles(
             errors.append(PolicySchemaError(role.location, message))
             continue
         by_key[role.ref.key] = role
-        # The tenant file failed: inherited settings are unknown, so only what the role
-        # file declares itself is checked (the rest would mislead).
-        known = check_everything if policy.tenant is not None else role_declared(role)
-        errors.extend(check_settings(role, known))
-        out_of_range = activation_out_of_range(role)
-        if out_of_range is not None and known("activation.max_duration"):
-            warnings.append(out_of_range)
-        problems, notes = check_assignments(role, now, known)
+        problems, notes = check_compiled(role, now, policy.tenant is not None)
         errors.extend(problems)
         warnings.extend(notes)
         compiled.append(role)
@@ -209,6 +139,8 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
     errors: list[PolicyError] = list(policy.errors)
     errors.extend(_check_templates(policy))
     compiled, warnings = _compile_roles(policy, now, errors)
+    groups, group_warnings = compile_groups(policy, now, errors)
+    warnings.extend(group_warnings)
     if errors:
         raise PolicyErrors(errors)
     tenant = policy.tenant
@@ -230,13 +162,17 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
         tenant_file=policy.tenant_source.path,
         warnings=tuple(sorted(warnings, key=lambda w: (w.location, w.message))),
         tenant_source=policy.tenant_source,
+        groups=tuple(groups),
     )
 
 
 def all_principals(state: DesiredState) -> Iterable[str]:
-    """Every principal reference the desired state names (assignments, approvers, break-glass)."""
+    """Every principal reference the desired state names (assignments, approvers, break-glass,
+    the managed groups)."""
     seen: set[str] = set()
-    for role in state.roles:
+    sections = [s for g in state.groups for s in g.sections.values()]
+    seen.update(g.written if is_guid(g.written) else f"group:{g.written}" for g in state.groups)
+    for role in [*state.roles, *sections]:
         for item in role.assignments:
             seen.add(item.principal)
         seen.update(role.settings.activation.approvers)

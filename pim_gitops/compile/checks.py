@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pim_gitops.errors import PolicyError, PolicySchemaError
-from pim_gitops.loader import SourceMap
-from pim_gitops.model import AssignmentSpec
+from pim_gitops.loader import SourceMap, YamlPath
+from pim_gitops.model import AssignmentSpec, GrantSpec
 from pim_gitops.state import AssignmentRules, Kind
 from pim_gitops.wire import format_duration, format_instant
 
@@ -86,7 +86,7 @@ def check_settings(role: CompiledRole, known: Known = check_everything) -> list[
     return errors
 
 
-def _ticket(spec: AssignmentSpec) -> tuple[str | None, str | None]:
+def _ticket(spec: GrantSpec) -> tuple[str | None, str | None]:
     if spec.ticket is None:
         return None, None
     if isinstance(spec.ticket, str):
@@ -94,7 +94,7 @@ def _ticket(spec: AssignmentSpec) -> tuple[str | None, str | None]:
     return spec.ticket.number, spec.ticket.system
 
 
-def declared_end(spec: AssignmentSpec) -> datetime | None:
+def declared_end(spec: GrantSpec) -> datetime | None:
     """When a declaration ends, from the repository alone: ``expires``, or ``start`` +
     ``duration`` (a one-off grant); ``None`` when permanent, rolling (``renew: true``), or
     a ``duration`` without ``start`` (an error of ``check_assignments``)."""
@@ -106,13 +106,16 @@ def declared_end(spec: AssignmentSpec) -> datetime | None:
 
 
 def declare_assignment(
-    spec: AssignmentSpec, kind: Kind, index: int, source: SourceMap
+    spec: GrantSpec, kind: Kind, index: int, source: SourceMap, prefix: YamlPath = ()
 ) -> DeclaredAssignment:
+    """A declaration at ``assignments.<kind>[index]`` below ``prefix`` (a group file's
+    section: ``("member",)``); a group's grant has scope ``/`` and is never outside PIM."""
     number, system = _ticket(spec)
+    role_only = spec if isinstance(spec, AssignmentSpec) else None
     return DeclaredAssignment(
         kind=kind,
         principal=spec.principal,
-        scope=spec.scope,
+        scope=role_only.scope if role_only is not None else "/",
         start=spec.start,
         end=declared_end(spec),
         duration=spec.duration,
@@ -120,8 +123,8 @@ def declare_assignment(
         justification=spec.justification,
         ticket_number=number,
         ticket_system=system,
-        location=source.value(("assignments", kind, index)),
-        outside_pim=spec.outside_pim,
+        location=source.value((*prefix, "assignments", kind, index)),
+        outside_pim=role_only is not None and role_only.outside_pim,
         adopted=spec.adopted,
         renew=spec.renew,
     )
@@ -242,3 +245,19 @@ GRANDFATHER_HINT = (
     "; allowed only if the tenant already holds it as declared (plan checks: Graph keeps "
     "an existing one but refuses to create or update it)"
 )
+
+
+def check_compiled(
+    role: CompiledRole, now: datetime, tenant_loaded: bool
+) -> tuple[list[PolicyError], list[PolicyError]]:
+    """A compiled role's (or group section's) errors and warnings. When the tenant file
+    failed, inherited settings are unknown, so only what the file declares itself is
+    checked (the rest would mislead)."""
+    known = check_everything if tenant_loaded else role_declared(role)
+    errors = check_settings(role, known)
+    warnings: list[PolicyError] = []
+    out_of_range = activation_out_of_range(role)
+    if out_of_range is not None and known("activation.max_duration"):
+        warnings.append(out_of_range)
+    problems, notes = check_assignments(role, now, known)
+    return errors + problems, warnings + notes

@@ -126,6 +126,18 @@ LIST_FIELDS: tuple[ListField, ...] = (
         Combine.COMBINED,
         "the role file's waivers apply beside the tenant file's waivers for this role",
     ),
+    ListField(
+        "group:assignments.eligible",
+        Combine.ONE_PLACE,
+        "a group section (`member:` or `owner:`) only: eligible members or owners, users "
+        "and groups; authoritative unless the section says `assignments_mode: additive`",
+    ),
+    ListField("group:assignments.active", Combine.ONE_PLACE, "as `assignments.eligible`"),
+    ListField(
+        "group:waivers",
+        Combine.COMBINED,
+        "a group section's waivers apply beside the tenant file's waivers",
+    ),
 )
 
 #: The inherited settings that are lists, each replaced whole by a layer that writes it.

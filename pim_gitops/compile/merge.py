@@ -173,14 +173,17 @@ def _merge_model(
     return base.model_copy(update=updates), sources
 
 
-def merge_layers(layers: Iterable[Layer]) -> Merged:
-    """Entra's defaults, then each layer in order, the last one winning."""
-    merged = ENTRA_LAYER
-    sources: Sources = dict.fromkeys(SETTING_PATHS, ENTRA_DEFAULT)
+def merge_layers(
+    layers: Iterable[Layer], bottom: Settings = ENTRA_LAYER, bottom_source: Source = ENTRA_DEFAULT
+) -> Merged:
+    """Entra's defaults (``bottom``: a directory role's unless told), then each layer in
+    order, the last one winning; ``null`` puts a field back to ``bottom``'s value."""
+    merged = bottom
+    sources: Sources = dict.fromkeys(SETTING_PATHS, bottom_source)
     replaced: list[ReplacedList] = []
     for layer in layers:
         below = merged
-        merged, found = _merge_model(merged, layer.settings, ENTRA_LAYER, layer, ())
+        merged, found = _merge_model(merged, layer.settings, bottom, layer, ())
         replaced.extend(_replaced_lists(below, merged, layer, sources, found))
         sources.update(found)
     _imply_approval(sources)

@@ -16,6 +16,8 @@ from pim_gitops.targets import Access
 from pim_gitops.wire import is_guid
 
 ENTRA_DEFAULT_LAYER = "Entra default"
+#: Where a group section's undeclared setting comes from (``group_defaults.py``).
+ENTRA_GROUP_DEFAULT_LAYER = "Entra default for groups"
 ROLE_LAYER = "role"
 
 
@@ -72,6 +74,7 @@ class Source:
 
 
 ENTRA_DEFAULT = Source(ENTRA_DEFAULT_LAYER)
+ENTRA_GROUP_DEFAULT = Source(ENTRA_GROUP_DEFAULT_LAYER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState, settings_to_dict
+from pim_gitops.compile import (
+    CompiledGroup,
+    CompiledRole,
+    DeclaredAssignment,
+    DesiredState,
+    settings_to_dict,
+)
 from pim_gitops.wire import format_duration, format_instant
 from pim_gitops.wording import plural
 
@@ -37,11 +43,23 @@ def describe_role(role: CompiledRole) -> dict[str, Any]:
     }
 
 
+def describe_group(group: CompiledGroup) -> dict[str, Any]:
+    """A managed group: its ``group:`` as written, its file, each section as a role's."""
+    sections = {access: describe_role(s) for access, s in group.sections.items()}
+    for section in sections.values():
+        del section["file"], section["role"], section["role_id"]
+    return {"group": group.written, "file": group.file, "sections": sections}
+
+
 def describe_desired(desired: DesiredState) -> dict[str, Any]:
+    """The desired state in words (``groups`` only when group files exist, so that a policy
+    without them describes, and hashes, as it did before groups)."""
+    groups = [describe_group(g) for g in desired.groups]
     return {
         "tenant": desired.tenant,
         "break_glass": list(desired.break_glass),
         "roles": [describe_role(r) for r in desired.roles],
+        **({"groups": groups} if groups else {}),
         "summary": summary_counts(desired),
     }
 
@@ -64,6 +82,13 @@ def summarize_desired(desired: DesiredState, directory: str) -> str:
         lines.append(
             "Resolved against the tenant at plan time (not built-in role names): "
             + ", ".join(sorted(unresolved))
+        )
+    if desired.groups:
+        sections = [s for g in desired.groups for s in g.sections.values()]
+        grants = sum(len(s.assignments) for s in sections)
+        lines.append(
+            f"{plural(len(desired.groups), 'group')} managed (PIM for Groups, resolved at plan "
+            f"time): {plural(len(sections), 'section')}, {plural(grants, 'grant')}."
         )
     if desired.warnings:
         lines.append(f"{plural(len(desired.warnings), 'warning')} on stderr.")

@@ -21,6 +21,7 @@ _WRITTEN_IN = {
     "settings": "`defaults`, templates, role files",
     "pim.yaml": "`pim.yaml`",
     "role": "role files",
+    "group": "group files (`member:`, `owner:`)",
 }
 _COMBINE = {
     Combine.REPLACES: "**replaces**: the last layer that writes it wins the whole list",
