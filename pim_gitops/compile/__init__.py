@@ -39,6 +39,7 @@ from .merge import (
     template_chain,
     unknown_template_message,
 )
+from .scopes import managed_scopes_of
 from .settings import role_settings, settings_to_dict
 from .types import (
     ENTRA_DEFAULT,
@@ -158,6 +159,7 @@ def _compile_role(
         policy=merged.settings,
         approver_locations=MappingProxyType(_approver_locations(merged, layers)),
         replaced_lists=merged.replaced,
+        managed_scopes=managed_scopes_of(role, source),
     )
 
 
