@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from pim_gitops.model_ends import check_assignment_end
+from pim_gitops.scopes import check_managed_scope, check_managed_scopes
 from pim_gitops.values import (
     DATE_PATTERN,
     DURATION_PATTERN,
@@ -102,6 +103,25 @@ Scope = Annotated[
             "pattern": SCOPE_PATTERN,
             "description": "'/' (the whole tenant), 'administrative_unit:<name or id>' or "
             "'/administrativeUnits/<id>'",
+        }
+    ),
+]
+#: ``managed_scopes``: ``all`` (kept as ``("all",)``) or a non-empty list of scopes.
+ManagedScopesField = Annotated[
+    tuple[Annotated[str, BeforeValidator(check_managed_scope)], ...],
+    BeforeValidator(check_managed_scopes),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"const": "all", "description": "the tenant and every administrative unit"},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "pattern": SCOPE_PATTERN},
+                    "description": "scopes: '/', 'administrative_unit:<name or id>', "
+                    "'/administrativeUnits/<id>'",
+                },
+            ]
         }
     ),
 ]
@@ -371,7 +391,7 @@ class RoleFile(Settings):
         description="authoritative: undeclared assignments at the managed scopes "
         "(`managed_scopes`, default '/') are removed.",
     )
-    managed_scopes: Literal["all"] | Annotated[tuple[Scope, ...], Field(min_length=1)] = Field(
+    managed_scopes: ManagedScopesField = Field(
         ("/",),
         description="The scopes this file manages: it declares assignments there and, in "
         "authoritative mode, removes undeclared ones there; assignments at other scopes are "

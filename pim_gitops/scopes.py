@@ -54,7 +54,7 @@ class Managed:
     paths: frozenset[str] | None
 
     def covers(self, scope: str) -> bool:
-        return self.paths is None or scope.lower() in self.paths
+        return self.paths is None or canonical(scope) in self.paths
 
     def shown(self) -> str:
         return ALL if self.paths is None else str(sorted(self.paths))
@@ -64,9 +64,34 @@ class Managed:
 TENANT_WIDE = Managed(frozenset({ROOT}))
 
 
+def check_managed_scopes(value: object) -> object:
+    """``managed_scopes`` as YAML wrote it: ``all`` (kept as ``("all",)``) or a non-empty
+    list of scopes (each checked by ``check_managed_scope``)."""
+    if value == ALL:
+        return (ALL,)
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"expected all or a list of scopes, got {value!r}")
+    if not value:
+        raise ValueError("write at least one scope (['/'] is the default), or all")
+    if ALL in value and len(value) > 1:
+        raise ValueError("all stands alone: write `managed_scopes: all` or a list of scopes")
+    return value
+
+
+def check_managed_scope(value: object) -> str:
+    """One entry of ``managed_scopes``: a scope (``values.check_scope``), or ``all``."""
+    return ALL if value == ALL else check_scope(value)
+
+
 def au_id(scope: str) -> str | None:
     """The administrative unit's id of ``/administrativeUnits/<id>``; ``None`` otherwise."""
     return scope[len(AU_PATH) :] if scope.startswith(AU_PATH) else None
+
+
+def canonical(scope: str) -> str:
+    """A ``directoryScopeId`` with its administrative unit's id in lower case."""
+    unit_id = au_id(scope)
+    return scope if unit_id is None else AU_PATH + unit_id.lower()
 
 
 def _by_id(units: Mapping[str, AdministrativeUnit], unit_id: str) -> AdministrativeUnit | None:
@@ -134,7 +159,7 @@ def scope_label(scope: str, units: Units) -> str:
     if is_guid(found.display_name) or written != label:
         return scope
     same = resolve_scope(label, units)[0]
-    return label if same is not None and same == scope.lower() else scope
+    return label if same is not None and same == canonical(scope) else scope
 
 
 def assignment_key(principal_ref: str, label: str) -> str:
@@ -174,7 +199,7 @@ def resolve_managed(
         if problem is not None:
             errors.append(f"{where}: {problem}")
             continue
-        paths.add(path.lower())
+        paths.add(canonical(path))
     return Managed(frozenset(paths)), errors
 
 

@@ -10,7 +10,7 @@ from pim_gitops.scopes import ALL, DEFAULT_MANAGED, ManagedScopes
 
 def managed_scopes_of(role: RoleFile, source: SourceMap) -> ManagedScopes:
     written = role.managed_scopes
-    if written == ALL:
+    if written == (ALL,):
         return ManagedScopes(every=True, written=(), locations=(source.value(("managed_scopes",)),))
     if "managed_scopes" not in role.model_fields_set:
         return DEFAULT_MANAGED
