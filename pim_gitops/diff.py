@@ -16,13 +16,7 @@ from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import activation_out_of_range, over_policy
 from pim_gitops.diff_ended import ended_declaration, has_ended
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
-from pim_gitops.diff_scopes import (
-    assignment_address,
-    managed_only,
-    resolved_item,
-    scope_problem,
-    unmanaged,
-)
+from pim_gitops.diff_scopes import assignment_address, resolved_item, scope_problem
 from pim_gitops.outside import (
     in_flight,
     in_flight_notes,
@@ -328,27 +322,9 @@ def _assignment_changes(
         notes += [note] if note else []
     if compiled.assignments_mode == "authoritative":
         changes += _removals(role, live_of_role, declared_keys, resolver, now, managed)
-        ours = managed_only(live_of_role, managed)
+        ours = managed.only(live_of_role)
         notes += in_flight_notes(role.display_name, ours, declared_keys, now)
     return changes, errors, notes
-
-
-def _scoped_assignments(
-    compiled: CompiledRole,
-    role: RoleDefinition,
-    live: Mapping[tuple[str, str, str, str], Assignment],
-    live_of_role: list[Assignment],
-    resolver: Resolver,
-    now: datetime,
-) -> tuple[list[Change], list[str], list[str], list[Assignment]]:
-    """``_assignment_changes`` within the file's ``managed_scopes``, and the role's live
-    assignments at the scopes it does not manage (listed, never touched)."""
-    units = resolver.tenant.administrative_units
-    scopes, errors = resolve_managed(compiled.managed_scopes, units, role)
-    found, problems, notes = _assignment_changes(
-        compiled, role, live, live_of_role, resolver, now, scopes
-    )
-    return found, errors + problems, notes, unmanaged(live_of_role, scopes)
 
 
 # --- the diff -------------------------------------------------------------------------------
@@ -389,13 +365,17 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
             if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
                 errors.append(f"{out_of_range.location}: {out_of_range.message}")
             warnings += tightening_warnings(role, settings, policy.settings, tenant.assignments)
-        found, problems, notes, outside = _scoped_assignments(
-            compiled, role, live, by_role.get(role.id, []), resolver, now
+        scopes, problems = resolve_managed(
+            compiled.managed_scopes, tenant.administrative_units, role
+        )
+        errors += problems
+        found, problems, notes = _assignment_changes(
+            compiled, role, live, by_role.get(role.id, []), resolver, now, scopes
         )
         changes += found
         errors += problems
         warnings += notes
-        unmanaged_live += outside
+        unmanaged_live += scopes.others(by_role.get(role.id, []))
         warnings += deleted_principals(role, by_role.get(role.id, []), tenant)
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))

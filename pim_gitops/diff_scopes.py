@@ -5,7 +5,6 @@ touched)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 
 from pim_gitops.compile import DeclaredAssignment
@@ -17,7 +16,7 @@ from pim_gitops.scopes import (
     role_scope_problem,
     scope_label,
 )
-from pim_gitops.state import Assignment, RoleDefinition
+from pim_gitops.state import RoleDefinition
 
 
 def resolved_item(item: DeclaredAssignment, resolver: Resolver) -> DeclaredAssignment:
@@ -46,13 +45,3 @@ def assignment_address(role: RoleDefinition, kind: str, ref: str, scope: str, r:
     at any scope but ``/``."""
     label = scope_label(scope, r.tenant.administrative_units)
     return f'role["{role.display_name}"].{kind}[{assignment_key(ref, label)}]'
-
-
-def unmanaged(live_of_role: Iterable[Assignment], managed: Managed) -> list[Assignment]:
-    """A managed role's live assignments at scopes its file does not manage."""
-    return [a for a in live_of_role if not managed.covers(a.scope)]
-
-
-def managed_only(live_of_role: Iterable[Assignment], managed: Managed) -> list[Assignment]:
-    """A managed role's live assignments at the scopes its file manages."""
-    return [a for a in live_of_role if managed.covers(a.scope)]

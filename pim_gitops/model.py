@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from pim_gitops.model_ends import check_assignment_end
-from pim_gitops.scopes import check_managed_scope, check_managed_scopes
+from pim_gitops.scopes import ManagedScopesField
 from pim_gitops.values import (
     DATE_PATTERN,
     DURATION_PATTERN,
@@ -103,25 +103,6 @@ Scope = Annotated[
             "pattern": SCOPE_PATTERN,
             "description": "'/' (the whole tenant), 'administrative_unit:<name or id>' or "
             "'/administrativeUnits/<id>'",
-        }
-    ),
-]
-#: ``managed_scopes``: ``all`` (kept as ``("all",)``) or a non-empty list of scopes.
-ManagedScopesField = Annotated[
-    tuple[Annotated[str, BeforeValidator(check_managed_scope)], ...],
-    BeforeValidator(check_managed_scopes),
-    WithJsonSchema(
-        {
-            "oneOf": [
-                {"const": "all", "description": "the tenant and every administrative unit"},
-                {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {"type": "string", "pattern": SCOPE_PATTERN},
-                    "description": "scopes: '/', 'administrative_unit:<name or id>', "
-                    "'/administrativeUnits/<id>'",
-                },
-            ]
         }
     ),
 ]

@@ -15,13 +15,16 @@ before ``managed_scopes`` existed never removes a scoped assignment. App scopes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BeforeValidator, WithJsonSchema
 
 from pim_gitops.errors import Location
 from pim_gitops.roles import AU_SCOPE_SOURCE, scopable_to_administrative_unit
-from pim_gitops.state import AdministrativeUnit, RoleDefinition
-from pim_gitops.values import AU_PATH, AU_PREFIX, check_scope
+from pim_gitops.state import AdministrativeUnit, Assignment, RoleDefinition
+from pim_gitops.values import AU_PATH, AU_PREFIX, SCOPE_PATTERN, check_scope
 from pim_gitops.wire import is_guid
 
 ROOT = "/"
@@ -55,6 +58,14 @@ class Managed:
 
     def covers(self, scope: str) -> bool:
         return self.paths is None or canonical(scope) in self.paths
+
+    def only(self, rows: Iterable[Assignment]) -> list[Assignment]:
+        """The assignments at the scopes managed."""
+        return [a for a in rows if self.covers(a.scope)]
+
+    def others(self, rows: Iterable[Assignment]) -> list[Assignment]:
+        """The assignments at scopes not managed (listed, never touched)."""
+        return [a for a in rows if not self.covers(a.scope)]
 
     def shown(self) -> str:
         return ALL if self.paths is None else str(sorted(self.paths))
@@ -210,3 +221,24 @@ def outside_managed(label: str, managed: Managed) -> str:
         f"it to `managed_scopes` to declare assignments there (in authoritative mode an "
         f"undeclared assignment at a managed scope is removed)"
     )
+
+
+#: ``managed_scopes``: ``all`` (kept as ``("all",)``) or a non-empty list of scopes.
+ManagedScopesField = Annotated[
+    tuple[Annotated[str, BeforeValidator(check_managed_scope)], ...],
+    BeforeValidator(check_managed_scopes),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"const": "all", "description": "the tenant and every administrative unit"},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "pattern": SCOPE_PATTERN},
+                    "description": "scopes: '/', 'administrative_unit:<name or id>', "
+                    "'/administrativeUnits/<id>'",
+                },
+            ]
+        }
+    ),
+]
