@@ -184,8 +184,12 @@ def role_scope_problem(role: RoleDefinition, scope: str) -> str | None:
     """Why Graph refuses this role at this (resolved) scope; ``None`` when it does not."""
     if au_id(scope) is None or scopable_to_administrative_unit(role.template_id, role.is_builtin):
         return None
+    return not_scopable(role.display_name, scope)
+
+
+def not_scopable(role_name: str, scope: str) -> str:
     return (
-        f"{role.display_name} cannot be assigned at an administrative unit's scope ({scope}): "
+        f"{role_name} cannot be assigned at an administrative unit's scope ({scope}): "
         f"Graph allows only the roles listed at {AU_SCOPE_SOURCE}, and custom roles"
     )
 
