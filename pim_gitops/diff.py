@@ -16,6 +16,7 @@ from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import activation_out_of_range, over_policy
 from pim_gitops.diff_ended import ended_declaration, has_ended
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
+from pim_gitops.diff_scopes import assignment_address, resolved_item, scope_problem
 from pim_gitops.outside import (
     in_flight,
     in_flight_notes,
@@ -31,6 +32,7 @@ from pim_gitops.resolve import (
     resolve_guard_refs,
     resolve_settings,
 )
+from pim_gitops.scopes import TENANT_WIDE, Managed, resolve_managed
 from pim_gitops.state import (
     Assignment,
     Leaf,
@@ -80,7 +82,8 @@ class Diff:
     warnings: tuple[str, ...]
     #: Roles (names) present in the tenant without a policy file.
     unmanaged_roles: tuple[str, ...]
-    #: Assignments of managed roles at scopes other than ``/``: listed, never touched.
+    #: Assignments of managed roles at scopes their files do not manage (``managed_scopes``;
+    #: app and object scopes always): listed, never touched.
     unmanaged_scoped: tuple[Assignment, ...]
     #: Desired settings of every managed role, by role id, with approvers resolved.
     desired_settings: Mapping[str, RoleSettings]
@@ -204,11 +207,15 @@ def _removals(
     declared: Mapping[tuple[str, str, str, str], DeclaredAssignment],
     resolver: Resolver,
     now: datetime,
+    managed: Managed = TENANT_WIDE,
 ) -> list[Change]:
-    """Live assignments at scope ``/`` that no declaration names (authoritative mode)."""
+    """Live assignments at the file's managed scopes that no declaration names
+    (authoritative mode)."""
     changes = []
     for current in live_of_role:
-        if current.key in declared or current.scope != "/" or in_flight(current, "", now):
+        if current.key in declared or not managed.covers(current.scope):
+            continue  # at a scope the file does not manage: listed, never removed
+        if in_flight(current, "", now):
             continue  # a request in flight is left to settle (noted by _assignment_changes)
         principal = resolver.tenant.principals.get(current.principal_id)
         if principal is None:
@@ -216,7 +223,7 @@ def _removals(
         ref = principal.reference
         changes.append(
             Change(
-                f'role["{role.display_name}"].{current.kind}["{ref}"]',
+                assignment_address(role, current.kind, ref, current.scope, resolver),
                 "delete",
                 role.id,
                 role.display_name,
@@ -240,12 +247,13 @@ def _declared_change(
     principal_id: str,
     current: Assignment | None,
     now: datetime,
+    base: str,
 ) -> tuple[Change | None, str | None, str | None]:
-    """One declaration against its live schedule: (the change, an error, a plan note)."""
+    """One declaration against its live schedule: (the change, an error, a plan note);
+    ``base`` is its address."""
     end = _desired_end(item, current, now)
     start = item.start if item.start is not None and item.start > now else None
     desired = Assignment(role.id, principal_id, item.scope, item.kind, end, start)
-    base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
     over = over_policy(compiled, item, now)
     where = f"{item.location}: {role.display_name}: {item.principal}"
     if current is None:
@@ -278,13 +286,15 @@ def _assignment_changes(
     live_of_role: list[Assignment],
     resolver: Resolver,
     now: datetime,
+    managed: Managed = TENANT_WIDE,
 ) -> tuple[list[Change], list[str], list[str]]:
     """(changes, errors, plan notes) of one role's declared assignments."""
     changes: list[Change] = []
     errors: list[str] = []
     notes: list[str] = []
     declared_keys: dict[tuple[str, str, str, str], DeclaredAssignment] = {}
-    for item in compiled.assignments:
+    for written in compiled.assignments:
+        item = resolved_item(written, resolver)  # keyed by the scope as Graph writes it
         if has_ended(item, now):  # never created again; a later live end is the tenant's
             ended = ended_declaration(compiled, role, item, live, resolver)
             notes.append(ended.note)
@@ -292,12 +302,16 @@ def _assignment_changes(
                 declared_keys[ended.keep] = item
             continue
         found = declared_principal(item, role, resolver, declared_keys)
-        if isinstance(found, str):
-            errors.append(found)
+        problem = found if isinstance(found, str) else scope_problem(item, role, resolver, managed)
+        if problem is not None or isinstance(found, str):
+            errors += [problem] if problem else []
             continue
         key: tuple[str, str, str, str] = (role.id, found.id, item.scope, item.kind)
         declared_keys[key] = item
-        change, error, note = _declared_change(compiled, role, item, found.id, live.get(key), now)
+        base = assignment_address(role, item.kind, item.principal, item.scope, resolver)
+        change, error, note = _declared_change(
+            compiled, role, item, found.id, live.get(key), now, base
+        )
         if change and change.action == "create" and change.desired and change.desired.start:
             unlisted = resolver.tenant.unlisted_requests
             if item.kind in unlisted:
@@ -307,8 +321,9 @@ def _assignment_changes(
         errors += [error] if error else []
         notes += [note] if note else []
     if compiled.assignments_mode == "authoritative":
-        changes += _removals(role, live_of_role, declared_keys, resolver, now)
-        notes += in_flight_notes(role.display_name, live_of_role, declared_keys, now)
+        changes += _removals(role, live_of_role, declared_keys, resolver, now, managed)
+        ours = managed.only(live_of_role)
+        notes += in_flight_notes(role.display_name, ours, declared_keys, now)
     return changes, errors, notes
 
 
@@ -325,6 +340,7 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     warnings: list[str] = []
     managed: set[str] = set()
     resolved_settings: dict[str, RoleSettings] = {}
+    unmanaged_live: list[Assignment] = []
     warnings += unlisted_notes(tenant.unlisted_requests)
     roles, errors = managed_roles(desired, resolver)
     errors += resolve_guard_refs(desired, resolver).errors
@@ -349,25 +365,29 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
             if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
                 errors.append(f"{out_of_range.location}: {out_of_range.message}")
             warnings += tightening_warnings(role, settings, policy.settings, tenant.assignments)
+        scopes, problems = resolve_managed(
+            compiled.managed_scopes, tenant.administrative_units, role
+        )
+        errors += problems
         found, problems, notes = _assignment_changes(
-            compiled, role, live, by_role.get(role.id, []), resolver, now
+            compiled, role, live, by_role.get(role.id, []), resolver, now, scopes
         )
         changes += found
         errors += problems
         warnings += notes
+        unmanaged_live += scopes.others(by_role.get(role.id, []))
         warnings += deleted_principals(role, by_role.get(role.id, []), tenant)
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
-    # AU-scoped schedules are assignments now (normalize); until managed_scopes, they are
-    # listed with the app and object scopes, never removed (_removals: scope "/").
-    live_scoped = (*tenant.unmanaged_scoped, *(a for a in tenant.assignments if a.scope != "/"))
-    scoped = tuple(sorted(a for a in live_scoped if a.role_id in managed))
+    scoped = tuple(
+        sorted((*(a for a in tenant.unmanaged_scoped if a.role_id in managed), *unmanaged_live))
+    )
     return Diff(
         tuple(changes),
         tuple(errors),
         tuple(warnings),
         tuple(unmanaged_roles),
-        scoped,
+        tuple(sorted(scoped)),
         resolved_settings,
     )

@@ -33,7 +33,7 @@ from pim_gitops.compile import settings_to_dict
 from pim_gitops.export_groups import GROUP_SCHEMA, export_groups
 from pim_gitops.export_guards import guard_block
 from pim_gitops.export_layers import Flat, flatten, nest, plan_layers
-from pim_gitops.export_roles import check_roles, role_reference
+from pim_gitops.export_roles import check_roles, managed_scopes_entry, role_reference, scope_entry
 from pim_gitops.model import PrincipalRef
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import (
@@ -188,14 +188,14 @@ def _assignment_lines(
     for kind in ("eligible", "active"):
         rows = sorted(
             ((names.reference(a.principal_id), a) for a in assignments if a.kind == kind),
-            key=lambda row: row[0],
+            key=lambda row: (row[0], row[1].scope),
         )
         if not rows:
             continue
         lines.append(f"  {kind}:")
         data[kind] = []
         for ref, a in rows:
-            entry: dict[str, Any] = {"principal": ref}
+            entry: dict[str, Any] = {"principal": ref, **scope_entry(a, names.tenant)}
             lines.append("    - " + line("principal", ref) + names.comment(a.principal_id))
             entry.update(_schedule_entry(a))
             entry["adopted"] = adopted
@@ -261,6 +261,9 @@ def _role_file(
     if deviations:
         lines.append(dump(nest(deviations)).rstrip("\n"))
         data.update(nest(deviations))
+    if scopes := managed_scopes_entry(assignments, names.tenant):
+        lines.append(dump(scopes).rstrip("\n"))
+        data.update(scopes)
     block, held = _assignment_lines(assignments, names, adopted)
     lines += block
     data.update(held)

@@ -7,7 +7,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.model import RoleName
 from pim_gitops.roles import builtin_role_by_name
-from pim_gitops.state import RoleDefinition, TenantState
+from pim_gitops.scopes import ROOT, scope_label
+from pim_gitops.state import Assignment, RoleDefinition, TenantState
 from pim_gitops.wire import is_guid
 from pim_gitops.yamlwrite import ExportError, safe_comment
 
@@ -62,4 +63,26 @@ def check_roles(tenant: TenantState, roles: list[str]) -> None:
             raise ExportError(f"--roles {role!r}: no role with a PIM policy has that name{hint}")
 
 
-__all__ = ["check_roles", "role_reference"]
+# --- scoped assignments ------------------------------------------------------------------------
+
+
+def scope_entry(assignment: Assignment, tenant: TenantState) -> dict[str, str]:
+    """An exported assignment's ``scope:`` (none at ``/``): an administrative unit by the
+    name that reads back as that unit, else by its ``directoryScopeId``."""
+    if assignment.scope == ROOT:
+        return {}
+    return {"scope": scope_label(assignment.scope, tenant.administrative_units)}
+
+
+def managed_scopes_entry(
+    assignments: tuple[Assignment, ...], tenant: TenantState
+) -> dict[str, list[str]]:
+    """``managed_scopes`` of an exported role file: ``/`` and each scope it declares an
+    assignment at (so that planning the export changes nothing); none when it declares
+    only tenant-wide ones (the default)."""
+    units = tenant.administrative_units
+    scoped = sorted({scope_label(a.scope, units) for a in assignments if a.scope != ROOT})
+    return {"managed_scopes": [ROOT, *scoped]} if scoped else {}
+
+
+__all__ = ["check_roles", "managed_scopes_entry", "role_reference", "scope_entry"]

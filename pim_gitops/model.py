@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from pim_gitops.model_ends import check_assignment_end
+from pim_gitops.scopes import ManagedScopesField
 from pim_gitops.values import (
     DATE_PATTERN,
     DURATION_PATTERN,
@@ -376,7 +377,15 @@ class RoleFile(Settings):
     description: str | None = None
     assignments_mode: Literal["authoritative", "additive"] = Field(
         "authoritative",
-        description="authoritative: undeclared assignments at scope '/' are removed.",
+        description="authoritative: undeclared assignments at the managed scopes "
+        "(`managed_scopes`, default '/') are removed.",
+    )
+    managed_scopes: ManagedScopesField = Field(
+        ("/",),
+        description="The scopes this file manages: it declares assignments there and, in "
+        "authoritative mode, removes undeclared ones there; assignments at other scopes are "
+        "listed, never changed. A list of scopes ('/', 'administrative_unit:<name or id>', "
+        "'/administrativeUnits/<id>') or all (the tenant and every administrative unit).",
     )
     assignments: Assignments = Field(default_factory=Assignments)
     waivers: tuple[Waiver, ...] = ()

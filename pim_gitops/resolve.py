@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState, RoleRef
+from pim_gitops.scopes import resolve_scope
 from pim_gitops.state import (
     Principal,
     RoleDefinition,
     RoleSettings,
     TenantState,
 )
-from pim_gitops.values import AU_PATH, AU_PREFIX
 from pim_gitops.wire import is_guid
 
 
@@ -114,15 +114,10 @@ class Resolver:
 
     def scope(self, scope: str) -> tuple[str, None] | tuple[None, str]:
         """A declared scope as Graph writes it (``/``, ``/administrativeUnits/<id>``), or an
-        error message. Administrative units by name are not resolved yet (the tenant state
-        holds no administrative units), so they fail closed."""
-        if scope == "/" or scope.startswith(AU_PATH):
-            return scope, None
-        name = scope.removeprefix(AU_PREFIX)
-        return None, (
-            f"scope {scope!r}: administrative unit {name!r} cannot be resolved by name; "
-            f"write its object id ({AU_PATH}<id>)"
-        )
+        error message: an administrative unit by name or id through the tenant's
+        administrative units (``scopes.resolve_scope``; by name it fails closed when they
+        were not read)."""
+        return resolve_scope(scope, self.tenant.administrative_units)
 
 
 def resolve_settings(

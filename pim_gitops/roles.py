@@ -98,3 +98,35 @@ _BY_NAME: Final = MappingProxyType({name.casefold(): tid for tid, name in BUILTI
 def builtin_role_by_name(name: str) -> str | None:
     """Template id of a built-in role by display name (case-insensitive), if known."""
     return _BY_NAME.get(name.strip().casefold())
+
+
+#: The page listing the roles Microsoft Entra assigns at administrative-unit scope.
+AU_SCOPE_SOURCE: Final = (
+    "https://learn.microsoft.com/entra/identity/role-based-access-control/"
+    "admin-units-assign-roles#roles-that-can-be-assigned-with-administrative-unit-scope"
+)
+#: The built-in roles that page lists, by template id. Any custom role may be scoped too
+#: ("as long as the custom role's permissions include at least one permission relevant to
+#: users, groups, or devices": Graph checks that; the tenant state holds no permissions).
+AU_SCOPABLE: Final = frozenset(
+    {
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f",  # Authentication Administrator
+        "7698a772-787b-4ac8-901f-60d6b08affd2",  # Cloud Device Administrator
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c",  # Groups Administrator
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",  # Helpdesk Administrator
+        "4d6ac14f-3453-41d0-bef9-a3e0c569773a",  # License Administrator
+        "966707d0-3269-4727-9be2-8c3a10f19b9d",  # Password Administrator
+        "644ef478-e28f-4e28-b9dc-3fdde9aa0b1f",  # Printer Administrator
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",  # Privileged Authentication Administrator
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",  # SharePoint Administrator
+        "69091246-20e8-4a56-aa4d-066075b2a7a8",  # Teams Administrator
+        "3d762c5a-1b6c-493f-843e-55a3b42923d4",  # Teams Devices Administrator
+        "fe930be7-5e62-47db-91af-98c3a49a38b1",  # User Administrator
+    }
+)
+
+
+def scopable_to_administrative_unit(template_id: str, is_builtin: bool) -> bool:
+    """Whether Graph assigns this role at an administrative unit's scope: a built-in role
+    on Microsoft's list (``AU_SCOPE_SOURCE``), or any custom role."""
+    return not is_builtin or template_id.lower() in AU_SCOPABLE

@@ -10,6 +10,7 @@ its value came from (``CompiledRole.sources``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from pim_gitops.errors import (
@@ -32,6 +33,7 @@ from .merge import (
     template_chain,
     unknown_template_message,
 )
+from .scopes import managed_scopes_of
 from .settings import role_settings, settings_to_dict
 from .types import (
     ENTRA_DEFAULT,
@@ -95,7 +97,8 @@ def _compile_role(
     )
     head = (resolve_role_ref(role.role), source.path, source.key(("role",)))
     declared = (assignments, role.assignments_mode, role.waivers)
-    return compiled_role(head, chain, declared, merged, layers)
+    compiled = compiled_role(head, chain, declared, merged, layers)
+    return replace(compiled, managed_scopes=managed_scopes_of(role, source))
 
 
 def _check_templates(policy: PolicySet) -> list[PolicyError]:

@@ -117,10 +117,15 @@ LIST_FIELDS: tuple[ListField, ...] = (
     ListField(
         "role:assignments.eligible",
         Combine.ONE_PLACE,
-        "the role file only (templates hold no assignments); authoritative at scope `/` unless "
-        "`assignments_mode: additive`",
+        "the role file only (templates hold no assignments); authoritative at the file's "
+        "`managed_scopes` (default `/`) unless `assignments_mode: additive`",
     ),
     ListField("role:assignments.active", Combine.ONE_PLACE, "as `assignments.eligible`"),
+    ListField(
+        "role:managed_scopes",
+        Combine.ONE_PLACE,
+        "the role file only; `all` or a list of scopes, `['/']` when absent",
+    ),
     ListField(
         "role:waivers",
         Combine.COMBINED,

@@ -11,6 +11,7 @@ from pim_gitops.errors import Location, PolicyError
 from pim_gitops.loader import SourceMap
 from pim_gitops.model import LintSettings, Settings, Waiver
 from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
+from pim_gitops.scopes import DEFAULT_MANAGED, ManagedScopes
 from pim_gitops.state import Kind, RoleSettings
 from pim_gitops.targets import Access
 from pim_gitops.wire import is_guid
@@ -141,6 +142,9 @@ class CompiledRole:
     approver_locations: Mapping[str, Location] = field(default_factory=dict)
     #: Inherited lists that a layer (a template, the role file) replaced, dropping items.
     replaced_lists: tuple[ReplacedList, ...] = ()
+    #: ``managed_scopes``: where the file declares assignments and, in authoritative mode,
+    #: removes undeclared ones (``scopes.py``); the whole tenant only by default.
+    managed_scopes: ManagedScopes = DEFAULT_MANAGED
 
     def approver_location(self, ref: str) -> Location:
         """Where an approver reference is written (the approvers setting when unknown)."""
