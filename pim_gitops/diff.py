@@ -39,6 +39,7 @@ from pim_gitops.state import (
     TenantState,
     settings_leaves,
 )
+from pim_gitops.targets import address
 from pim_gitops.wire import format_instant
 
 Action = Literal["create", "update", "delete"]
@@ -123,7 +124,7 @@ def _setting_changes(
     shown_want, shown_have = _readable(want, tenant), _readable(have, tenant)
     return [
         Change(
-            address=f'role["{role.display_name}"].{path}',
+            address=address(role.id, role.display_name, path),
             action="update",
             role_id=role.id,
             role_name=role.display_name,
@@ -216,7 +217,7 @@ def _removals(
         ref = principal.reference
         changes.append(
             Change(
-                f'role["{role.display_name}"].{current.kind}["{ref}"]',
+                address(role.id, role.display_name, f'{current.kind}["{ref}"]'),
                 "delete",
                 role.id,
                 role.display_name,
@@ -245,7 +246,7 @@ def _declared_change(
     end = _desired_end(item, current, now)
     start = item.start if item.start is not None and item.start > now else None
     desired = Assignment(role.id, principal_id, item.scope, item.kind, end, start)
-    base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
+    base = address(role.id, role.display_name, f'{item.kind}["{item.principal}"]')
     over = over_policy(compiled, item, now)
     where = f"{item.location}: {role.display_name}: {item.principal}"
     if current is None:
@@ -315,12 +316,65 @@ def _assignment_changes(
 # --- the diff -------------------------------------------------------------------------------
 
 
+@dataclass
+class TargetDiff:
+    """What one managed target (a directory role, a group's member or owner access) adds
+    to the diff."""
+
+    changes: list[Change] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def target_diff(
+    compiled: CompiledRole,
+    role: RoleDefinition,
+    tenant: TenantState,
+    resolver: Resolver,
+    now: datetime,
+    live_of_role: list[Assignment],
+    resolved: dict[str, RoleSettings],
+) -> TargetDiff:
+    """One managed target's settings and assignments (``live_of_role``) against the
+    tenant's; the policy by ``tenant.policy_of`` (a role id or a group target). Its desired
+    settings, approvers resolved, go to ``resolved``."""
+    out = TargetDiff()
+    settings, out.errors = resolve_settings(
+        compiled.settings, resolver, role.display_name, compiled
+    )
+    resolved[role.id] = settings
+    policy = tenant.policy_of(role.id)
+    if policy is None:
+        reason = tenant.policy_errors.get(role.id, "no PIM policy found")
+        out.errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
+    else:
+        found_settings = _setting_changes(role, settings, policy.settings, tenant)
+        out.changes += found_settings
+        out_of_range = activation_out_of_range(compiled)
+        if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
+            out.errors.append(f"{out_of_range.location}: {out_of_range.message}")
+        out.warnings += tightening_warnings(role, settings, policy.settings, live_of_role)
+    live = {a.key: a for a in live_of_role}
+    found, problems, notes = _assignment_changes(compiled, role, live, live_of_role, resolver, now)
+    out.changes += found
+    out.errors += problems
+    out.warnings += notes + deleted_principals(role, live_of_role, tenant)
+    return out
+
+
+def by_target(tenant: TenantState) -> dict[str, list[Assignment]]:
+    """Every live assignment (directory roles and group targets) by its target id."""
+    out: dict[str, list[Assignment]] = {}
+    for a in (*tenant.assignments, *tenant.group_assignments):
+        out.setdefault(a.role_id, []).append(a)
+    return out
+
+
 def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
+    from pim_gitops.diff_groups import group_diffs
+
     resolver = Resolver(tenant)
-    live = {a.key: a for a in tenant.assignments}
-    by_role: dict[str, list[Assignment]] = {}
-    for a in tenant.assignments:
-        by_role.setdefault(a.role_id, []).append(a)
+    live = by_target(tenant)
     changes: list[Change] = []
     warnings: list[str] = []
     managed: set[str] = set()
@@ -333,29 +387,16 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         if role is None:
             continue
         managed.add(role.id)
-        settings, problems = resolve_settings(
-            compiled.settings, resolver, role.display_name, compiled
+        found = target_diff(
+            compiled, role, tenant, resolver, now, live.get(role.id, []), resolved_settings
         )
-        errors += problems
-        resolved_settings[role.id] = settings
-        policy = tenant.policies.get(role.id)
-        if policy is None:
-            reason = tenant.policy_errors.get(role.id, "no PIM policy found")
-            errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
-        else:
-            found_settings = _setting_changes(role, settings, policy.settings, tenant)
-            changes += found_settings
-            out_of_range = activation_out_of_range(compiled)
-            if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
-                errors.append(f"{out_of_range.location}: {out_of_range.message}")
-            warnings += tightening_warnings(role, settings, policy.settings, tenant.assignments)
-        found, problems, notes = _assignment_changes(
-            compiled, role, live, by_role.get(role.id, []), resolver, now
-        )
-        changes += found
-        errors += problems
-        warnings += notes
-        warnings += deleted_principals(role, by_role.get(role.id, []), tenant)
+        changes += found.changes
+        errors += found.errors
+        warnings += found.warnings
+    groups = group_diffs(desired, tenant, resolver, now, live, resolved_settings)
+    changes += groups.changes
+    errors += groups.errors
+    warnings += groups.warnings
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
