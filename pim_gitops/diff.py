@@ -2,7 +2,9 @@
 
 Settings are compared per role and per leaf setting; assignments by the key
 (role, principal, scope, eligible|active) in dictionaries, so the cost is linear in the
-number of assignments. Nothing here talks to Graph.
+number of assignments. A managed group's member and owner sections are diffed the same way
+(``diff_groups.py``), under their group targets (``targets.group_target``) where a role id
+goes; every address is ``targets.address``'s. Nothing here talks to Graph.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
-from pim_gitops.compile.checks import activation_out_of_range, over_policy
+from pim_gitops.compile.checks import over_policy
 from pim_gitops.diff_ended import ended_declaration, has_ended
-from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
+from pim_gitops.diff_notes import too_short_to_grant
 from pim_gitops.outside import (
     in_flight,
     in_flight_notes,
@@ -29,7 +31,6 @@ from pim_gitops.resolve import (
     declared_principal,
     managed_roles,
     resolve_guard_refs,
-    resolve_settings,
 )
 from pim_gitops.state import (
     Assignment,
@@ -83,7 +84,8 @@ class Diff:
     unmanaged_roles: tuple[str, ...]
     #: Assignments of managed roles at scopes other than ``/``: listed, never touched.
     unmanaged_scoped: tuple[Assignment, ...]
-    #: Desired settings of every managed role, by role id, with approvers resolved.
+    #: Desired settings of every managed role (by role id) and group section (by group
+    #: target), with approvers resolved.
     desired_settings: Mapping[str, RoleSettings]
 
 
@@ -316,62 +318,9 @@ def _assignment_changes(
 # --- the diff -------------------------------------------------------------------------------
 
 
-@dataclass
-class TargetDiff:
-    """What one managed target (a directory role, a group's member or owner access) adds
-    to the diff."""
-
-    changes: list[Change] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def target_diff(
-    compiled: CompiledRole,
-    role: RoleDefinition,
-    tenant: TenantState,
-    resolver: Resolver,
-    now: datetime,
-    live_of_role: list[Assignment],
-    resolved: dict[str, RoleSettings],
-) -> TargetDiff:
-    """One managed target's settings and assignments (``live_of_role``) against the
-    tenant's; the policy by ``tenant.policy_of`` (a role id or a group target). Its desired
-    settings, approvers resolved, go to ``resolved``."""
-    out = TargetDiff()
-    settings, out.errors = resolve_settings(
-        compiled.settings, resolver, role.display_name, compiled
-    )
-    resolved[role.id] = settings
-    policy = tenant.policy_of(role.id)
-    if policy is None:
-        reason = tenant.policy_errors.get(role.id, "no PIM policy found")
-        out.errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
-    else:
-        found_settings = _setting_changes(role, settings, policy.settings, tenant)
-        out.changes += found_settings
-        out_of_range = activation_out_of_range(compiled)
-        if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
-            out.errors.append(f"{out_of_range.location}: {out_of_range.message}")
-        out.warnings += tightening_warnings(role, settings, policy.settings, live_of_role)
-    live = {a.key: a for a in live_of_role}
-    found, problems, notes = _assignment_changes(compiled, role, live, live_of_role, resolver, now)
-    out.changes += found
-    out.errors += problems
-    out.warnings += notes + deleted_principals(role, live_of_role, tenant)
-    return out
-
-
-def by_target(tenant: TenantState) -> dict[str, list[Assignment]]:
-    """Every live assignment (directory roles and group targets) by its target id."""
-    out: dict[str, list[Assignment]] = {}
-    for a in (*tenant.assignments, *tenant.group_assignments):
-        out.setdefault(a.role_id, []).append(a)
-    return out
-
-
 def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     from pim_gitops.diff_groups import group_diffs
+    from pim_gitops.diff_targets import by_target, target_diff
 
     resolver = Resolver(tenant)
     live = by_target(tenant)

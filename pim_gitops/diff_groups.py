@@ -16,7 +16,7 @@ from datetime import datetime
 
 from pim_gitops.compile import DesiredState
 from pim_gitops.compile.types import CompiledGroup
-from pim_gitops.diff import TargetDiff, target_diff
+from pim_gitops.diff_targets import TargetDiff, target_diff
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
 from pim_gitops.targets import Access, group_target

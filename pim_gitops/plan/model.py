@@ -37,9 +37,8 @@ def fingerprint(value: Any) -> str:
 
 
 class RoleRef(Frozen):
-    """A directory role (its id), or a group's member or owner access: ``id`` the group
-    target (``targets.group_target``), ``name`` the group's display name."""
-
+    # A directory role, or a group's member or owner access: ``id`` the group target
+    # (``targets.group_target``), ``name`` the group's display name.
     id: str
     name: str
 
@@ -138,8 +137,10 @@ class LiveSchedule(Frozen):
 
 
 class ScheduleRequest(Frozen):
-    """POST one ``role{Eligibility,Assignment}ScheduleRequest``, or for a group target one
-    ``privilegedAccessGroup{Eligibility,Assignment}ScheduleRequest``."""
+    """POST one ``role{Eligibility,Assignment}ScheduleRequest``."""
+
+    # For a group target (``role.id``): a privilegedAccessGroup{Eligibility,Assignment}
+    # ScheduleRequest (``apply/requests.py``).
 
     op: Literal["schedule"] = "schedule"
     phase: Phase
