@@ -264,3 +264,10 @@ def test_plan_text_markdown_and_drift_name_the_group_target() -> None:
     drift = render_drift_text(plan, modified)
     assert f'group "{GROUP}" member (policy last modified 2026-11-30T09:00:00Z' in drift
     assert f"#### {GROUP} (owner)" in render_drift(plan, modified)
+
+
+def test_a_plan_names_the_groups_it_writes() -> None:
+    state = tenant()
+    settings = with_activation(state.group_policies[MEMBER].settings, 3600)
+    assert build_plan(desired(group_file(section(settings))), state, NOW).group_ids == (GROUP_ID,)
+    assert build_plan(as_live(state), state, NOW).group_ids == ()

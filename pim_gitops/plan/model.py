@@ -16,7 +16,7 @@ from pim_gitops.errors import PimGitopsError
 from pim_gitops.policy_rules import Phase, rule_by_id, scope_of
 from pim_gitops.rawjson import RawObject
 from pim_gitops.state import Kind, Leaf
-from pim_gitops.targets import title
+from pim_gitops.targets import parse_group_target, title
 from pim_gitops.wire import format_instant
 
 #: Bumped on every breaking change of the plan file; other versions are refused.
@@ -269,6 +269,13 @@ class Plan(Frozen):
     @property
     def empty(self) -> bool:
         return not self.operations
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        """The groups (ids, lower case, sorted) whose PIM-for-Groups targets the plan writes:
+        what apply's reads must cover (``graph.reader.fetch_snapshot``'s managed groups)."""
+        found = (parse_group_target(op.role.id) for op in self.operations)
+        return tuple(sorted({group[0] for group in found if group is not None}))
 
     @property
     def refused(self) -> tuple[Refusal, ...]:
