@@ -2,9 +2,8 @@
 
 Settings are compared per role and per leaf setting; assignments by the key
 (role, principal, scope, eligible|active) in dictionaries, so the cost is linear in the
-number of assignments. A managed group's member and owner sections are diffed the same way
-(``diff_groups.py``), under their group targets (``targets.group_target``) where a role id
-goes; every address is ``targets.address``'s. Nothing here talks to Graph.
+number of assignments. A managed group's member and owner sections are diffed the same way,
+under their group targets (``diff_groups.py``). Nothing here talks to Graph.
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
-from pim_gitops.compile.checks import over_policy
+from pim_gitops.compile.checks import activation_out_of_range, over_policy
 from pim_gitops.diff_ended import ended_declaration, has_ended
-from pim_gitops.diff_notes import too_short_to_grant
+from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
 from pim_gitops.outside import (
     in_flight,
     in_flight_notes,
@@ -31,6 +30,7 @@ from pim_gitops.resolve import (
     declared_principal,
     managed_roles,
     resolve_guard_refs,
+    resolve_settings,
 )
 from pim_gitops.state import (
     Assignment,
@@ -40,7 +40,6 @@ from pim_gitops.state import (
     TenantState,
     settings_leaves,
 )
-from pim_gitops.targets import address
 from pim_gitops.wire import format_instant
 
 Action = Literal["create", "update", "delete"]
@@ -84,8 +83,7 @@ class Diff:
     unmanaged_roles: tuple[str, ...]
     #: Assignments of managed roles at scopes other than ``/``: listed, never touched.
     unmanaged_scoped: tuple[Assignment, ...]
-    #: Desired settings of every managed role (by role id) and group section (by group
-    #: target), with approvers resolved.
+    #: Desired settings of every managed role, by role id, with approvers resolved.
     desired_settings: Mapping[str, RoleSettings]
 
 
@@ -126,7 +124,7 @@ def _setting_changes(
     shown_want, shown_have = _readable(want, tenant), _readable(have, tenant)
     return [
         Change(
-            address=address(role.id, role.display_name, path),
+            address=f'role["{role.display_name}"].{path}',
             action="update",
             role_id=role.id,
             role_name=role.display_name,
@@ -219,7 +217,7 @@ def _removals(
         ref = principal.reference
         changes.append(
             Change(
-                address(role.id, role.display_name, f'{current.kind}["{ref}"]'),
+                f'role["{role.display_name}"].{current.kind}["{ref}"]',
                 "delete",
                 role.id,
                 role.display_name,
@@ -248,7 +246,7 @@ def _declared_change(
     end = _desired_end(item, current, now)
     start = item.start if item.start is not None and item.start > now else None
     desired = Assignment(role.id, principal_id, item.scope, item.kind, end, start)
-    base = address(role.id, role.display_name, f'{item.kind}["{item.principal}"]')
+    base = f'role["{role.display_name}"].{item.kind}["{item.principal}"]'
     over = over_policy(compiled, item, now)
     where = f"{item.location}: {role.display_name}: {item.principal}"
     if current is None:
@@ -319,11 +317,11 @@ def _assignment_changes(
 
 
 def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
-    from pim_gitops.diff_groups import group_diffs
-    from pim_gitops.diff_targets import by_target, target_diff
-
     resolver = Resolver(tenant)
-    live = by_target(tenant)
+    live = {a.key: a for a in tenant.assignments}
+    by_role: dict[str, list[Assignment]] = {}
+    for a in tenant.assignments:
+        by_role.setdefault(a.role_id, []).append(a)
     changes: list[Change] = []
     warnings: list[str] = []
     managed: set[str] = set()
@@ -336,16 +334,33 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         if role is None:
             continue
         managed.add(role.id)
-        found = target_diff(
-            compiled, role, tenant, resolver, now, live.get(role.id, []), resolved_settings
+        settings, problems = resolve_settings(
+            compiled.settings, resolver, role.display_name, compiled
         )
-        changes += found.changes
-        errors += found.errors
-        warnings += found.warnings
-    groups = group_diffs(desired, tenant, resolver, now, live, resolved_settings)
-    changes += groups.changes
-    errors += groups.errors
-    warnings += groups.warnings
+        errors += problems
+        resolved_settings[role.id] = settings
+        policy = tenant.policies.get(role.id)
+        if policy is None:
+            reason = tenant.policy_errors.get(role.id, "no PIM policy found")
+            errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
+        else:
+            found_settings = _setting_changes(role, settings, policy.settings, tenant)
+            changes += found_settings
+            out_of_range = activation_out_of_range(compiled)
+            if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
+                errors.append(f"{out_of_range.location}: {out_of_range.message}")
+            warnings += tightening_warnings(role, settings, policy.settings, tenant.assignments)
+        found, problems, notes = _assignment_changes(
+            compiled, role, live, by_role.get(role.id, []), resolver, now
+        )
+        changes += found
+        errors += problems
+        warnings += notes
+        warnings += deleted_principals(role, by_role.get(role.id, []), tenant)
+    from pim_gitops.diff_groups import group_diffs  # it builds on this module's functions
+
+    groups = group_diffs(desired, tenant, resolver, now, resolved_settings)
+    changes, errors, warnings = changes + groups[0], errors + groups[1], warnings + groups[2]
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)

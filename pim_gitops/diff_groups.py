@@ -1,25 +1,29 @@
 """The managed groups' PIM-for-Groups targets (``policies/groups/*.yaml``) against the
-tenant: each section (``member``, ``owner``) is diffed exactly as a directory role is
-(``diff.target_diff``), under its group target id (``targets.group_target``), so its
-changes carry addresses like ``group["Tier0 Admins"].member.activation.max_duration`` and
-``group["Tier0 Admins"].owner.eligible["user:a@b.c"]``.
+tenant: each section (``member``, ``owner``) is diffed with the differ's own functions, as a
+directory role is, under its group target id (``targets.group_target``) where a role id
+goes, so a section's settings and assignments mean what a role file's do. Its changes are
+addressed under ``targets.address_prefix``: ``group["Tier0 Admins"].member.activation.
+max_duration``, ``group["Tier0 Admins"].owner.eligible["user:a@b.c"]``.
 
 A group resolves to its object id here, at plan time (by object id, or by its one group of
 that display name); a group whose PIM schedules were not read (``pim_groups_read``) has
 unknown eligible and active members and owners, so it is an error, never a plan that
-assumes it has none (fail closed)."""
+assumes it has none (fail closed). A section's desired settings go to
+``Diff.desired_settings`` under its group target, which the plan's rule patches read."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
-from pim_gitops.compile import DesiredState
+from pim_gitops.compile import CompiledRole, DesiredState
+from pim_gitops.compile.checks import activation_out_of_range
 from pim_gitops.compile.types import CompiledGroup
-from pim_gitops.diff_targets import TargetDiff, target_diff
-from pim_gitops.resolve import Resolver
-from pim_gitops.state import Assignment, Principal, RoleDefinition, RoleSettings, TenantState
-from pim_gitops.targets import Access, group_target
+from pim_gitops.diff import Change, _assignment_changes, _setting_changes
+from pim_gitops.diff_notes import deleted_principals, tightening_warnings
+from pim_gitops.resolve import Resolver, resolve_settings
+from pim_gitops.state import Principal, RoleDefinition, RoleSettings, TenantState
+from pim_gitops.targets import Access, address_prefix, group_target, title
 from pim_gitops.wire import is_guid
 
 
@@ -87,29 +91,72 @@ def unread_schedules(compiled: CompiledGroup, group: Principal, tenant: TenantSt
     )
 
 
+#: A section's (changes, errors, plan notes).
+Found = tuple[list[Change], list[str], list[str]]
+
+
+def retargeted(change: Change) -> Change:
+    """A change the differ addressed as a role's (``role["<name>"].…``) under its group
+    target instead (``group["<name>"].member.…``)."""
+    role_prefix = f'role["{change.role_name}"]'
+    assert change.address.startswith(role_prefix + ".")
+    rest = change.address.removeprefix(role_prefix)
+    return replace(change, address=address_prefix(change.role_id, change.role_name) + rest)
+
+
+def section_diff(
+    section: CompiledRole,
+    role: RoleDefinition,
+    tenant: TenantState,
+    resolver: Resolver,
+    now: datetime,
+    resolved: dict[str, RoleSettings],
+) -> Found:
+    """One section against its group target's policy and live schedules."""
+    settings, errors = resolve_settings(section.settings, resolver, role.display_name, section)
+    resolved[role.id] = settings
+    rows = list(tenant.assignments_of(role.id))
+    changes: list[Change] = []
+    notes: list[str] = []
+    policy = tenant.policy_of(role.id)
+    if policy is None:
+        why = tenant.policy_errors.get(role.id, "no PIM policy found")
+        name = title(role.id, role.display_name)
+        errors.append(f"{section.location}: {name}: cannot read its PIM policy: {why}")
+    else:
+        changes = _setting_changes(role, settings, policy.settings, tenant)
+        written = activation_out_of_range(section)
+        if written is not None and "activation.max_duration" in {c.path for c in changes}:
+            errors.append(f"{written.location}: {written.message}")
+        notes = tightening_warnings(role, settings, policy.settings, rows)
+    index = {a.key: a for a in rows}
+    found, problems, more = _assignment_changes(section, role, index, rows, resolver, now)
+    notes += more + deleted_principals(role, rows, tenant)
+    return [retargeted(c) for c in changes + found], errors + problems, notes
+
+
 def group_diffs(
     desired: DesiredState,
     tenant: TenantState,
     resolver: Resolver,
     now: datetime,
-    live: Mapping[str, list[Assignment]],
     resolved: dict[str, RoleSettings],
-) -> TargetDiff:
-    """Every managed group's sections, diffed as roles are; ``resolved`` gets each section's
-    desired settings by group target."""
+) -> Found:
+    """Every managed group's sections: (changes, errors, plan notes); ``resolved`` gets each
+    section's desired settings by group target."""
     groups, errors = managed_groups(desired, resolver)
-    out = TargetDiff(errors=errors)
+    changes: list[Change] = []
+    notes: list[str] = []
     for compiled, group in groups:
         unread = unread_schedules(compiled, group, tenant)
         if unread is not None:
-            out.errors.append(unread)
+            errors.append(unread)
             continue
         for access, section in sorted(compiled.sections.items()):
-            role = target_role(group, access)
-            found = target_diff(
-                section, role, tenant, resolver, now, live.get(role.id, []), resolved
+            found, problems, more = section_diff(
+                section, target_role(group, access), tenant, resolver, now, resolved
             )
-            out.changes += found.changes
-            out.errors += found.errors
-            out.warnings += found.warnings
-    return out
+            changes += found
+            errors += problems
+            notes += more
+    return changes, errors, notes

@@ -235,7 +235,9 @@ def test_a_group_target_with_no_policy_read_is_an_error() -> None:
     state = tenant()
     state = replace(state, group_policies={OWNER: state.group_policies[OWNER]})
     settings = state.group_policies[OWNER].settings
-    with pytest.raises(PlanError, match=f"{GROUP}: cannot read its PIM policy"):
+    with pytest.raises(
+        PlanError, match=f"{GROUP} \\(member\\): cannot read its PIM policy: no PIM policy found"
+    ):
         build_plan(desired(group_file(section(settings))), state, NOW)
 
 
