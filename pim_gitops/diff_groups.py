@@ -104,6 +104,19 @@ def retargeted(change: Change) -> Change:
     return replace(change, address=address_prefix(change.role_id, change.role_name) + rest)
 
 
+def later_starts(section: CompiledRole, role: RoleDefinition, now: datetime) -> list[str]:
+    """A group grant that starts later is an error: Graph keeps it as a request with no
+    schedule until it starts, and group requests are not read, so no plan could see it
+    (each would create it again)."""
+    return [
+        f"{item.location}: {title(role.id, role.display_name)}: {item.principal}: a start in "
+        "the future is not supported for PIM-for-Groups assignments (Graph holds it only as "
+        "a request until then, which pim-gitops does not read); declare it once it starts"
+        for item in section.assignments
+        if item.start is not None and item.start > now
+    ]
+
+
 def section_diff(
     section: CompiledRole,
     role: RoleDefinition,
@@ -129,6 +142,7 @@ def section_diff(
         if written is not None and "activation.max_duration" in {c.path for c in changes}:
             errors.append(f"{written.location}: {written.message}")
         notes = tightening_warnings(role, settings, policy.settings, rows)
+    errors += later_starts(section, role, now)
     index = {a.key: a for a in rows}
     found, problems, more = _assignment_changes(section, role, index, rows, resolver, now)
     notes += more + deleted_principals(role, rows, tenant)

@@ -5,6 +5,7 @@ hand-built desired and tenant states (tests/groups_world.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -273,3 +274,18 @@ def test_a_plan_names_the_groups_it_writes() -> None:
     settings = with_activation(state.group_policies[MEMBER].settings, 3600)
     assert build_plan(desired(group_file(section(settings))), state, NOW).group_ids == (GROUP_ID,)
     assert build_plan(as_live(state), state, NOW).group_ids == ()
+
+
+def test_a_group_grant_that_starts_later_is_an_error_at_its_place() -> None:
+    state = tenant()
+    settings = state.group_policies[MEMBER].settings
+    later = replace(declared("user:alice@contoso.com"), start=NOW + timedelta(days=1))
+    with pytest.raises(PlanError) as caught:
+        build_plan(desired(group_file(section(settings, later))), state, NOW)
+    assert (
+        f"policies/groups/tier0-admins.yaml:12:9: {GROUP} (member): user:alice@contoso.com: a "
+        "start in the future is not supported"
+    ) in str(caught.value)
+    started = replace(later, start=NOW)
+    plan = build_plan(desired(group_file(section(settings, started))), state, NOW)
+    assert [c.action.value for c in plan.changes] == ["create"]

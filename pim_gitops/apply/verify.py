@@ -67,7 +67,7 @@ def unverifiable(op: Operation, tenant: TenantState, now: datetime) -> str | Non
     if why is None or op.start is None or op.start <= now:
         return None
     if is_group(op.role.id) or op.key in assignment_index(tenant):
-        return None  # group requests are not listed: a group create is always read back
+        return None  # unlisted_requests names the role request collections only
     need = why.partition("needs ")[2] or "a permission to list requests"
     return (
         f"{op.label}: accepted by Graph, starts at {format_instant(op.start)}; not verifiable "
