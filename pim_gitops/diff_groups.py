@@ -7,8 +7,9 @@ max_duration``, ``group["Tier0 Admins"].owner.eligible["user:a@b.c"]``.
 
 A group resolves to its object id here, at plan time (by object id, or by its one group of
 that display name); a group whose PIM schedules were not read (``pim_groups_read``) has
-unknown eligible and active members and owners, so it is an error, never a plan that
-assumes it has none (fail closed). A section's desired settings go to
+unknown eligible and active members and owners, so a section that depends on them (it is
+authoritative or declares assignments) is an error, never a plan that assumes there are
+none (fail closed). A section's desired settings go to
 ``Diff.desired_settings`` under its group target, which the plan's rule patches read."""
 
 from __future__ import annotations
@@ -79,12 +80,16 @@ def managed_groups(
     return found, errors
 
 
-def unread_schedules(compiled: CompiledGroup, group: Principal, tenant: TenantState) -> str | None:
-    """The error for a managed group whose PIM-for-Groups schedules were not read."""
+def unread_schedules(section: CompiledRole, group: Principal, tenant: TenantState) -> str | None:
+    """The error for a section that depends on its group's PIM-for-Groups schedules (it is
+    authoritative, or declares assignments) when they were not read; an additive section
+    declaring none manages the policy only, so it needs none."""
     if group.id.lower() in tenant.pim_groups_read:
         return None
+    if section.assignments_mode != "authoritative" and not section.assignments:
+        return None
     return (
-        f"{compiled.location}: group {group.display_name} ({group.id}): its PIM-for-Groups "
+        f"{section.location}: group {group.display_name} ({group.id}): its PIM-for-Groups "
         "eligibility and assignment schedules were not read, so its members and owners "
         "through PIM are unknown; read the tenant again (a snapshot must be taken with this "
         "policy: `pim-gitops snapshot --policy DIR`)"
@@ -162,11 +167,11 @@ def group_diffs(
     changes: list[Change] = []
     notes: list[str] = []
     for compiled, group in groups:
-        unread = unread_schedules(compiled, group, tenant)
-        if unread is not None:
-            errors.append(unread)
-            continue
         for access, section in sorted(compiled.sections.items()):
+            unread = unread_schedules(section, group, tenant)
+            if unread is not None:
+                errors.append(unread)
+                continue
             found, problems, more = section_diff(
                 section, target_role(group, access), tenant, resolver, now, resolved
             )

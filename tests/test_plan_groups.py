@@ -230,6 +230,16 @@ def test_a_group_whose_schedules_were_not_read_fails_closed() -> None:
     settings = state.group_policies[MEMBER].settings
     with pytest.raises(PlanError, match="schedules were not read"):
         build_plan(desired(group_file(section(settings))), state, NOW)
+    declaring = section(settings, declared("user:alice@contoso.com"), mode="additive")
+    with pytest.raises(PlanError, match="schedules were not read"):
+        build_plan(desired(group_file(declaring)), state, NOW)
+
+
+def test_an_additive_section_declaring_nothing_needs_no_schedules() -> None:
+    state = tenant(read=False)
+    settings = with_activation(state.group_policies[MEMBER].settings, 3600)
+    plan = build_plan(desired(group_file(section(settings, mode="additive"))), state, NOW)
+    assert [c.address for c in plan.changes] == [ADDRESS]
 
 
 def test_a_group_target_with_no_policy_read_is_an_error() -> None:
