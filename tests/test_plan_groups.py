@@ -4,6 +4,7 @@ hand-built desired and tenant states (tests/groups_world.py)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -35,6 +36,7 @@ from tests.groups_world import (
     tenant,
     with_activation,
 )
+from tests.test_schema import valid
 
 ADDRESS = f'group["{GROUP}"].member.activation.max_duration'
 
@@ -252,14 +254,15 @@ def test_a_group_target_with_no_policy_read_is_an_error() -> None:
         build_plan(desired(group_file(section(settings))), state, NOW)
 
 
-def test_a_saved_plan_with_a_group_rule_patch_reads_back() -> None:
-    state = tenant()
-    settings = with_activation(state.group_policies[MEMBER].settings, 3600)
-    plan = build_plan(desired(group_file(section(settings))), state, NOW)
-    import json
-
-    again = parse_plan(json.loads(dump_plan(plan)), "plan.json")
-    assert again.operations == plan.operations
+def test_a_saved_group_plan_reads_back_and_fits_the_plan_schema() -> None:
+    state = tenant(live(OWNER, BOB, "active", None))
+    member = with_activation(state.group_policies[MEMBER].settings, 3600)
+    owner = state.group_policies[OWNER].settings
+    plan = build_plan(desired(group_file(section(member), section(owner))), state, NOW)
+    document = json.loads(dump_plan(plan))
+    valid("plan.schema.json", document)
+    again = parse_plan(document, "plan.json")
+    assert again.operations == plan.operations and len(again.operations) == 2
 
 
 def test_plan_text_markdown_and_drift_name_the_group_target() -> None:
