@@ -2,7 +2,8 @@
 
 Settings are compared per role and per leaf setting; assignments by the key
 (role, principal, scope, eligible|active) in dictionaries, so the cost is linear in the
-number of assignments. Nothing here talks to Graph.
+number of assignments. A managed group's member and owner sections are diffed the same way,
+under their group targets (``diff_groups.py``). Nothing here talks to Graph.
 """
 
 from __future__ import annotations
@@ -377,6 +378,10 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         warnings += notes
         unmanaged_live += scopes.others(by_role.get(role.id, []))
         warnings += deleted_principals(role, by_role.get(role.id, []), tenant)
+    from pim_gitops.diff_groups import group_diffs  # it builds on this module's functions
+
+    groups = group_diffs(desired, tenant, resolver, now, resolved_settings)
+    changes, errors, warnings = changes + groups[0], errors + groups[1], warnings + groups[2]
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)

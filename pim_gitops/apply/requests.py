@@ -22,21 +22,35 @@ from typing import Any
 from pim_gitops.action import Action
 from pim_gitops.graph.batch import BatchItem
 from pim_gitops.plan import Operation, RulePatch, ScheduleRequest
-from pim_gitops.policy_rules import PolicyScope, rule_by_id
-from pim_gitops.state import TenantState
+from pim_gitops.policy_rules import rule_by_id, scope_of
+from pim_gitops.state import RolePolicy, TenantState
+from pim_gitops.targets import is_group, parse_group_target, title
 from pim_gitops.wire import format_instant
 
 DIRECTORY = "/roleManagement/directory"
+#: PIM for Groups (v1.0 "Create privilegedAccessGroupEligibilityScheduleRequest" and
+#: "…AssignmentScheduleRequest"): ``{eligibility,assignment}ScheduleRequests`` under it.
+GROUP_PIM = "/identityGovernance/privilegedAccess/group"
 
 
-def schedules_path(kind: str) -> str:
-    """The collection of a schedule kind, without the ``Schedules``/``ScheduleRequests`` tail."""
+def schedules_path(kind: str, target: str = "") -> str:
+    """The collection of a schedule kind, without the ``Schedules``/``ScheduleRequests`` tail:
+    a directory role's, or a group target's (``targets.group_target``)."""
+    if is_group(target):
+        return f"{GROUP_PIM}/{'eligibility' if kind == 'eligible' else 'assignment'}"
     return f"{DIRECTORY}/{'roleEligibility' if kind == 'eligible' else 'roleAssignment'}"
 
 
+def _policy(op: RulePatch, tenant: TenantState) -> RolePolicy:
+    policy = tenant.policy_of(op.role.id)
+    if policy is None:
+        raise KeyError(op.role.id)  # check_stale refuses a plan whose policy went missing
+    return policy
+
+
 def rule_item(op: RulePatch, tenant: TenantState, key: str) -> BatchItem:
-    policy = tenant.policies[op.role.id]
-    spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
+    policy = _policy(op, tenant)
+    spec = rule_by_id(scope_of(op.role.id), op.rule_id)
     return BatchItem(
         key,
         "PATCH",
@@ -50,17 +64,18 @@ def policy_item(ops: Sequence[RulePatch], tenant: TenantState, key: str) -> Batc
     """One request for the changed rules of one policy (see the module docstring)."""
     if len(ops) == 1:
         return rule_item(ops[0], tenant, key)
-    policy = tenant.policies[ops[0].role.id]
+    policy = _policy(ops[0], tenant)
     rules = []
     for op in sorted(ops, key=lambda o: o.rule_id):
-        spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
+        spec = rule_by_id(scope_of(op.role.id), op.rule_id)
         rules.append(spec.write(policy.raw_rules[op.rule_id], op.want))
     return BatchItem(
         key,
         "PATCH",
         f"/policies/roleManagementPolicies/{policy.policy_id}",
         {"rules": rules},
-        f"{ops[0].role.name}: update rules {', '.join(r['id'] for r in rules)}",
+        f"{title(ops[0].role.id, ops[0].role.name)}: update rules "
+        + ", ".join(r["id"] for r in rules),
     )
 
 
@@ -89,12 +104,23 @@ def group_item(
     return request_item(first, tenant, now, keys[0], action)
 
 
-def schedule_body(op: ScheduleRequest, action: Action, now: datetime) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "action": action.graph_action,
+def _subject(op: ScheduleRequest) -> dict[str, Any]:
+    """Who gets what: a role at a directory scope, or a group's ``accessId`` (member or
+    owner) with its ``groupId`` (samples ``groups__post-*schedulerequests-adminassign``)."""
+    group = parse_group_target(op.role.id)
+    if group is not None:
+        return {"accessId": group[1], "groupId": group[0], "principalId": op.principal.id}
+    return {
         "principalId": op.principal.id,
         "roleDefinitionId": op.role.id,
         "directoryScopeId": op.scope,
+    }
+
+
+def schedule_body(op: ScheduleRequest, action: Action, now: datetime) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "action": action.graph_action,
+        **_subject(op),
         "justification": op.justification,
     }
     if action is not Action.DELETE:
@@ -127,7 +153,7 @@ def _unscheduled_removal(op: ScheduleRequest, key: str) -> BatchItem:
     if op.live.role_assignment_id is not None:
         path = f"{DIRECTORY}/roleAssignments/{op.live.role_assignment_id}"
         return BatchItem(key, "DELETE", path, None, op.label)
-    path = f"{schedules_path(op.schedule)}ScheduleRequests/{op.live.request_id}/cancel"
+    path = f"{schedules_path(op.schedule, op.role.id)}ScheduleRequests/{op.live.request_id}/cancel"
     return BatchItem(key, "POST", path, None, op.label)
 
 
@@ -137,7 +163,7 @@ def schedule_item(op: ScheduleRequest, action: Action, now: datetime, key: str) 
     return BatchItem(
         key,
         "POST",
-        f"{schedules_path(op.schedule)}ScheduleRequests",
+        f"{schedules_path(op.schedule, op.role.id)}ScheduleRequests",
         schedule_body(op, action, now),
         op.label,
     )
@@ -156,7 +182,7 @@ def already_requested(op: ScheduleRequest, tenant: TenantState, now: datetime) -
     while its requests could not be listed: *a* request for the assignment exists (Graph
     keeps it only as a request), perhaps with other values, so the create is not verified;
     ``None`` otherwise."""
-    why = tenant.unlisted_requests.get(op.schedule)
+    why = None if is_group(op.role.id) else tenant.unlisted_requests.get(op.schedule)
     if op.action is not Action.CREATE or why is None or op.start is None or op.start <= now:
         return None
     need = why.partition("needs ")[2] or "RoleManagement.ReadWrite.Directory"

@@ -22,6 +22,7 @@ from pim_gitops.graph.retry import RetryBudget, Sleeper
 from pim_gitops.graph.transport import GraphResponse, GraphTransport, error_parts
 from pim_gitops.graph.words import in_words
 from pim_gitops.plan import ScheduleRequest
+from pim_gitops.targets import parse_group_target
 from pim_gitops.wire import parse_instant
 
 #: Codes after which the write may or may not have happened: read before deciding.
@@ -109,49 +110,61 @@ def retryable(outcome: Any) -> bool:
     return status is None or status in RETRY_STATUSES or outcome_code(outcome) == "retry"
 
 
+def _schedule_filter(op: ScheduleRequest) -> str:
+    """The ``$filter`` of the schedules of the request's principal and target: a group's
+    schedules must be filtered on ``groupId`` or ``principalId`` (graph-pim.md §6)."""
+    group = parse_group_target(op.role.id)
+    if group is not None:
+        return f"groupId eq '{group[0]}' and principalId eq '{op.principal.id}'"
+    return f"principalId eq '{op.principal.id}' and roleDefinitionId eq '{op.role.id}'"
+
+
+def _word(row: Mapping[str, Any], key: str, default: str) -> str:
+    """A schedule's enum value, lower case: group schedules spell ``direct``/``assigned``
+    in camel case where role schedules write ``Direct``/``Assigned``."""
+    return str(row.get(key, default)).lower()
+
+
+def _same_target(op: ScheduleRequest, row: Mapping[str, Any]) -> bool:
+    """The row is of the request's scope (a role's) or access (a group's member/owner)."""
+    group = parse_group_target(op.role.id)
+    if group is not None:
+        return _word(row, "accessId", "") == group[1]
+    return (row.get("directoryScopeId") or "/") == op.scope
+
+
+async def _schedule_rows(transport: GraphTransport, op: ScheduleRequest) -> list[Mapping[str, Any]]:
+    rows = await transport.get_all(
+        f"{schedules_path(op.schedule, op.role.id)}Schedules",
+        params={"$filter": _schedule_filter(op)},
+        target=op.label,
+    )
+    return [row for row in rows if _same_target(op, row)]
+
+
 async def live_schedule_row(
     transport: GraphTransport, op: ScheduleRequest
 ) -> Mapping[str, Any] | None:
-    rows = await transport.get_all(
-        f"{schedules_path(op.schedule)}Schedules",
-        params={
-            "$filter": f"principalId eq '{op.principal.id}' and roleDefinitionId eq '{op.role.id}'"
-        },
-        target=op.label,
-    )
-    for row in rows:
+    for row in await _schedule_rows(transport, op):
         if (
-            (row.get("directoryScopeId") or "/") == op.scope
-            and row.get("memberType", "Direct") == "Direct"
-            and row.get("assignmentType", "Assigned") == "Assigned"
+            _word(row, "memberType", "direct") == "direct"
+            and _word(row, "assignmentType", "assigned") == "assigned"
         ):
             return dict(row)
     return None
 
 
 async def activation_in_progress(transport: GraphTransport, op: ScheduleRequest) -> bool:
-    """Is an activation of the role by the principal in progress? Then Graph answers the
-    create of a standing active assignment ``RoleAssignmentExists`` with no ``Assigned``
-    schedule to adopt or update, until the activation ends."""
+    """Is an activation of the role (or group access) by the principal in progress? Then
+    Graph answers the create of a standing active assignment ``RoleAssignmentExists`` with
+    no ``Assigned`` schedule to adopt or update, until the activation ends."""
     if op.schedule != "active" or op.action is not Action.CREATE:
         return False
     try:
-        rows = await transport.get_all(
-            f"{schedules_path(op.schedule)}Schedules",
-            params={
-                "$filter": (
-                    f"principalId eq '{op.principal.id}' and roleDefinitionId eq '{op.role.id}'"
-                )
-            },
-            target=op.label,
-        )
+        rows = await _schedule_rows(transport, op)
     except GraphError:
         return False
-    return any(
-        (row.get("directoryScopeId") or "/") == op.scope
-        and row.get("assignmentType") == "Activated"
-        for row in rows
-    )
+    return any(_word(row, "assignmentType", "") == "activated" for row in rows)
 
 
 def row_matches(op: ScheduleRequest, row: Mapping[str, Any] | None) -> bool:

@@ -18,14 +18,19 @@ from pim_gitops.plan import (
     rule_fingerprint,
     schedule_fingerprint,
 )
-from pim_gitops.policy_rules import PolicyScope, rule_by_id
+from pim_gitops.policy_rules import rule_by_id, scope_of
 from pim_gitops.rawjson import RawObject
-from pim_gitops.state import TenantState
+from pim_gitops.state import Assignment, TenantState
 from pim_gitops.wording import plural
 
 
+def assignment_index(tenant: TenantState) -> dict[tuple[str, str, str, str], Assignment]:
+    """Every live assignment, of directory roles and of group targets, by its key."""
+    return {a.key: a for a in (*tenant.assignments, *tenant.group_assignments)}
+
+
 def _live_rule(op: RulePatch, tenant: TenantState) -> dict[str, Any]:
-    policy = tenant.policies.get(op.role.id)
+    policy = tenant.policy_of(op.role.id)
     rule = policy.raw_rules.get(op.rule_id) if policy else None
     return dict(rule or {})
 
@@ -64,7 +69,7 @@ def _shown(value: Any) -> str:
 def _rule_difference(op: RulePatch, now_rule: dict[str, Any]) -> list[str]:
     """The change of a rule in the policy file's paths (``activation.max_duration: PT8H →
     PT4H``), then the changed Graph properties no path shows (unmanaged ones)."""
-    spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
+    spec = rule_by_id(scope_of(op.role.id), op.rule_id)
 
     def read(rule: dict[str, Any]) -> dict[str, Any] | None:
         try:
@@ -94,7 +99,7 @@ def _listed(value: Any) -> Any:
 def staleness(op: Operation, tenant: TenantState, index: dict[Any, Any]) -> list[str] | None:
     """``None`` when the live object still matches the plan, else what changed."""
     if isinstance(op, RulePatch):
-        if op.role.id not in tenant.policies:
+        if tenant.policy_of(op.role.id) is None:
             reason = tenant.policy_errors.get(op.role.id, "no PIM policy found")
             return [f"its PIM policy cannot be read now: {reason}"]
         now_rule = _live_rule(op, tenant)
@@ -110,7 +115,7 @@ def staleness(op: Operation, tenant: TenantState, index: dict[Any, Any]) -> list
 
 
 def check_stale(plan: Plan, tenant: TenantState) -> None:
-    index = {a.key: a for a in tenant.assignments}
+    index = assignment_index(tenant)
     lines: list[str] = []
     count = 0
     for op in plan.operations:

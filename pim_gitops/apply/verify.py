@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from pim_gitops.action import Action
 from pim_gitops.apply.result import OpResult
 from pim_gitops.apply.settle import SettleWait
-from pim_gitops.apply.stale import explain_difference
+from pim_gitops.apply.stale import assignment_index, explain_difference
 from pim_gitops.diff import changed_paths, same_instant
 from pim_gitops.plan import Operation, Plan, RulePatch, ScheduleRequest
-from pim_gitops.policy_rules import PolicyScope, rule_by_id
+from pim_gitops.policy_rules import rule_by_id, scope_of
 from pim_gitops.state import Assignment, TenantState, settings_leaves
+from pim_gitops.targets import is_group
 from pim_gitops.wire import format_instant
 
 AssignmentIndex = Mapping[tuple[str, str, str, str], Assignment]
@@ -26,7 +27,7 @@ AssignmentIndex = Mapping[tuple[str, str, str, str], Assignment]
 
 def in_effect(op: Operation, tenant: TenantState, assignments: AssignmentIndex) -> bool:
     if isinstance(op, RulePatch):
-        policy = tenant.policies.get(op.role.id)
+        policy = tenant.policy_of(op.role.id)
         if policy is None:
             return False
         want = {path: op.want[path] for path in op.paths}
@@ -49,11 +50,11 @@ def explain_not_in_effect(op: Operation, tenant: TenantState) -> list[str]:
     the rule as read back would still change (deepdiff of the two bodies)."""
     if not isinstance(op, RulePatch):
         return ["the schedule read back does not match the request"]
-    policy = tenant.policies.get(op.role.id)
+    policy = tenant.policy_of(op.role.id)
     live = policy.raw_rules.get(op.rule_id) if policy else None
     if live is None:
         return ["the rule could not be read back"]
-    spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, op.rule_id)
+    spec = rule_by_id(scope_of(op.role.id), op.rule_id)
     return explain_difference(dict(live), spec.write(live, op.want))
 
 
@@ -65,8 +66,8 @@ def unverifiable(op: Operation, tenant: TenantState, now: datetime) -> str | Non
     why = tenant.unlisted_requests.get(op.schedule)
     if why is None or op.start is None or op.start <= now:
         return None
-    if any(a.key == op.key for a in tenant.assignments):
-        return None
+    if is_group(op.role.id) or op.key in assignment_index(tenant):
+        return None  # unlisted_requests names the role request collections only
     need = why.partition("needs ")[2] or "a permission to list requests"
     return (
         f"{op.label}: accepted by Graph, starts at {format_instant(op.start)}; not verifiable "
@@ -77,7 +78,7 @@ def unverifiable(op: Operation, tenant: TenantState, now: datetime) -> str | Non
 
 def not_in_effect(plan: Plan, tenant: TenantState) -> list[Operation]:
     """The plan's operations whose changes the tenant does not show after the apply."""
-    assignments = {a.key: a for a in tenant.assignments}
+    assignments = assignment_index(tenant)
     return [op for op in plan.operations if not in_effect(op, tenant, assignments)]
 
 
@@ -101,19 +102,17 @@ def _looks_unchanged(op: Operation, before: TenantState, after: TenantState) -> 
     """Does ``after`` still show what ``before`` showed at the operation's address? Then
     the read is a replica that has not caught up yet; anything else is settled."""
     if isinstance(op, RulePatch):
-        old, new = before.policies.get(op.role.id), after.policies.get(op.role.id)
+        old, new = before.policy_of(op.role.id), after.policy_of(op.role.id)
         if old is None or new is None:
             return old is new
         was, now = settings_leaves(old.settings), settings_leaves(new.settings)
         return all(was.get(path) == now.get(path) for path in op.paths)
-    was_a = next((a for a in before.assignments if a.key == op.key), None)
-    now_a = next((a for a in after.assignments if a.key == op.key), None)
-    return was_a == now_a
+    return assignment_index(before).get(op.key) == assignment_index(after).get(op.key)
 
 
 def lagging(ops: Sequence[Operation], before: TenantState, tenant: TenantState) -> list[Operation]:
     """The accepted operations a read does not show yet, where it still shows the old state."""
-    assignments = {a.key: a for a in tenant.assignments}
+    assignments = assignment_index(tenant)
     return [
         op
         for op in ops

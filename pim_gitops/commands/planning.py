@@ -284,7 +284,8 @@ def show_drift(
 
     state, plan = plan_and_state(console, options, directory, snapshot_path)
     modified = {
-        role_id: (p.last_modified, p.last_modified_by) for role_id, p in state.policies.items()
+        target: (p.last_modified, p.last_modified_by)
+        for target, p in {**state.policies, **state.group_policies}.items()
     }
     if fmt == "json":
         console.data(render_json(plan))

@@ -30,11 +30,10 @@ from pim_gitops.plan.model import (
     rule_fingerprint,
     schedule_fingerprint,
 )
-from pim_gitops.policy_rules import Phase, PolicyScope, rule_by_id, rule_for_path
+from pim_gitops.policy_rules import Phase, rule_by_id, rule_for_path, scope_of
 from pim_gitops.resolve import Resolver, resolve_guard_refs
 from pim_gitops.state import Assignment, TenantState, settings_leaves
 
-SCOPE = PolicyScope.DIRECTORY_ROLE
 DEFAULT_JUSTIFICATION = "Declared in the pim-gitops policy repository"
 #: Graph's limit on a schedule request's justification.
 JUSTIFICATION_LIMIT = 500
@@ -76,12 +75,13 @@ def _rule_patches(result: Diff, tenant: TenantState) -> list[RulePatch]:
     grouped: dict[tuple[str, str], list[Change]] = {}
     for change in result.changes:
         if change.kind == "setting":
-            spec = rule_for_path(SCOPE, change.path)
+            spec = rule_for_path(scope_of(change.role_id), change.path)
             grouped.setdefault((change.role_id, spec.id), []).append(change)
     patches = []
     for (role_id, rule_id), changes in sorted(grouped.items()):
-        spec = rule_by_id(SCOPE, rule_id)
-        policy = tenant.policies[role_id]
+        spec = rule_by_id(scope_of(role_id), rule_id)
+        policy = tenant.policy_of(role_id)
+        assert policy is not None  # the differ made no setting change without one
         want_all = settings_leaves(result.desired_settings[role_id])
         have_all = settings_leaves(policy.settings)
         live_rule = dict(policy.raw_rules.get(rule_id, {}))

@@ -13,9 +13,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerialize
 
 from pim_gitops.action import Action
 from pim_gitops.errors import PimGitopsError
-from pim_gitops.policy_rules import Phase, PolicyScope, rule_by_id
+from pim_gitops.policy_rules import Phase, rule_by_id, scope_of
 from pim_gitops.rawjson import RawObject
 from pim_gitops.state import Kind, Leaf
+from pim_gitops.targets import parse_group_target, title
 from pim_gitops.wire import format_instant
 
 #: Bumped on every breaking change of the plan file; other versions are refused.
@@ -36,6 +37,8 @@ def fingerprint(value: Any) -> str:
 
 
 class RoleRef(Frozen):
+    # A directory role, or a group's member or owner access: ``id`` the group target
+    # (``targets.group_target``), ``name`` the group's display name.
     id: str
     name: str
 
@@ -101,7 +104,7 @@ class RulePatch(Frozen):
         """A plan file is input: the rule must be one the table knows, ``want`` must carry
         exactly its paths with values it can write and read back unchanged."""
         try:
-            spec = rule_by_id(PolicyScope.DIRECTORY_ROLE, self.rule_id)
+            spec = rule_by_id(scope_of(self.role.id), self.rule_id)
         except KeyError:
             raise ValueError(f"unknown policy rule {self.rule_id!r}") from None
         if set(self.want) != set(spec.paths):
@@ -118,7 +121,7 @@ class RulePatch(Frozen):
 
     @property
     def label(self) -> str:
-        return f"{self.role.name}: update rule {self.rule_id}"
+        return f"{title(self.role.id, self.role.name)}: update rule {self.rule_id}"
 
 
 class LiveSchedule(Frozen):
@@ -135,6 +138,9 @@ class LiveSchedule(Frozen):
 
 class ScheduleRequest(Frozen):
     """POST one ``role{Eligibility,Assignment}ScheduleRequest``."""
+
+    # For a group target (``role.id``): a privilegedAccessGroup{Eligibility,Assignment}
+    # ScheduleRequest (``apply/requests.py``).
 
     op: Literal["schedule"] = "schedule"
     phase: Phase
@@ -183,7 +189,7 @@ class ScheduleRequest(Frozen):
 
     @property
     def label(self) -> str:
-        return f"{self.role.name}: {self.label_verb} {self.principal.ref}"
+        return f"{title(self.role.id, self.role.name)}: {self.label_verb} {self.principal.ref}"
 
 
 Operation = Annotated[RulePatch | ScheduleRequest, Field(discriminator="op")]
@@ -263,6 +269,13 @@ class Plan(Frozen):
     @property
     def empty(self) -> bool:
         return not self.operations
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        """The groups (ids, lower case, sorted) whose PIM-for-Groups targets the plan writes:
+        what apply's reads must cover (``graph.reader.fetch_snapshot``'s managed groups)."""
+        found = (parse_group_target(op.role.id) for op in self.operations)
+        return tuple(sorted({group[0] for group in found if group is not None}))
 
     @property
     def refused(self) -> tuple[Refusal, ...]:

@@ -17,6 +17,8 @@ from typing import Any
 from pim_gitops.plan import Plan, plan_document
 from pim_gitops.render.markdown_text import fit, md_code, md_text
 from pim_gitops.render.plan import GITHUB_COMMENT_LIMIT
+from pim_gitops.render.plan_text import text_heading
+from pim_gitops.targets import title
 from pim_gitops.wire import DurationError, parse_duration
 from pim_gitops.wording import plural
 
@@ -212,7 +214,9 @@ def _drift_sections(plan: Plan, policies: Modified, room: int) -> tuple[list[str
     sections = []
     for role, role_id, items in drift_by_role(plan, policies):
         when = modified_words(role_id, policies)
-        heading = f"#### {md_text(role)}" + (f" — policy {md_text(when)}" if when else "")
+        heading = f"#### {md_text(title(role_id, role))}" + (
+            f" — policy {md_text(when)}" if when else ""
+        )
         lines = [f"- {md_code(d.subject)}: {md_text(d.words)}" for d in items]
         sections.append((heading, lines, _section(heading, lines)))
     floors = [min(len(whole), len(heading) + DRIFT_NOTE_ROOM) for heading, _, whole in sections]
@@ -259,7 +263,7 @@ def render_drift_text(plan: Plan, policies: Modified) -> str:
     lines = []
     for role, role_id, items in drift_by_role(plan, policies):
         when = modified_words(role_id, policies)
-        lines.append(f'role "{role}"' + (f" (policy {when})" if when else ""))
+        lines.append(text_heading(role_id, role) + (f" (policy {when})" if when else ""))
         lines += [f"  {d.subject}: {d.words}" for d in items]
         lines.append("")
     lines.append(drift_total(plan))

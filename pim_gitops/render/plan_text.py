@@ -1,4 +1,5 @@
-"""A plan as Terraform-like text: one heading per role, its changes nested under it.
+"""A plan as Terraform-like text: one heading per role (``role "Global Administrator"``) or
+group target (``group "Tier0 Admins" member``), its changes nested under it.
 
 A line under ``role "Global Administrator"`` names what changes relative to the role, never
 the role again: ``~ activation.max_duration: PT8H → PT2H``, ``+ eligible user
@@ -18,6 +19,7 @@ from typing import Any
 
 from pim_gitops.action import Action
 from pim_gitops.plan import Plan, plan_document
+from pim_gitops.targets import parse_group_target, title
 
 SYMBOL = {action.value: action.symbol for action in Action}
 COLOUR = {"create": "green", "update": "yellow", "delete": "red"}
@@ -104,14 +106,26 @@ def role_change_lines(changes: Sequence[dict[str, Any]], *, width: int | None = 
 
 
 def by_role(changes: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The plan document's changes (sorted by address) grouped by role name."""
+    """The plan document's changes (in the plan's order) grouped by role, or by a group's
+    member or owner access: ``(its title, its changes)``, the title ``targets.title``'s
+    (``Global Administrator``, ``Tier0 Admins (member)``)."""
     return [
-        (name, list(items)) for name, items in groupby(changes, key=lambda c: c["role"]["name"])
+        (title(target, name), list(items))
+        for (name, target), items in groupby(
+            changes, key=lambda c: (c["role"]["name"], c["role"]["id"])
+        )
     ]
 
 
-def _role_block(role: str, changes: list[dict[str, Any]], colour: bool) -> list[str]:
-    heading = f'role "{role}"'
+def text_heading(target: str, name: str) -> str:
+    """A target's heading in plan and drift text: ``role "Global Administrator"``, or
+    ``group "Tier0 Admins" member`` for a group's member (``owner``) access."""
+    group = parse_group_target(target)
+    return f'role "{name}"' if group is None else f'group "{name}" {group[1]}'
+
+
+def _role_block(changes: list[dict[str, Any]], colour: bool) -> list[str]:
+    heading = text_heading(changes[0]["role"]["id"], changes[0]["role"]["name"])
     lines = [f"[bold]{_escape(heading)}[/]" if colour else heading]
     for change in changes:
         for part in fit("  " + nested_line(change), TEXT_WIDTH):
@@ -149,8 +163,8 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
     from pim_gitops.render.plan import summary_line
 
     lines: list[str] = []
-    for role, changes in by_role(plan_document(plan)["changes"]):
-        lines += _role_block(role, changes, colour)
+    for _, changes in by_role(plan_document(plan)["changes"]):
+        lines += _role_block(changes, colour)
     # Notes wrap as the changes do (a terminal would break them mid-word).
     for note in [*_notes(plan, verbose), summary_line(plan)]:
         style = next((s for prefix, s in NOTE_STYLE if note.startswith(prefix)), "bold")

@@ -1,0 +1,181 @@
+"""The managed groups' PIM-for-Groups targets (``policies/groups/*.yaml``) against the
+tenant: each section (``member``, ``owner``) is diffed with the differ's own functions, as a
+directory role is, under its group target id (``targets.group_target``) where a role id
+goes, so a section's settings and assignments mean what a role file's do. Its changes are
+addressed under ``targets.address_prefix``: ``group["Tier0 Admins"].member.activation.
+max_duration``, ``group["Tier0 Admins"].owner.eligible["user:a@b.c"]``.
+
+A group resolves to its object id here, at plan time (by object id, or by its one group of
+that display name); a group whose PIM schedules were not read (``pim_groups_read``) has
+unknown eligible and active members and owners, so a section that depends on them (it is
+authoritative or declares assignments) is an error, never a plan that assumes there are
+none (fail closed). A section's desired settings go to
+``Diff.desired_settings`` under its group target, which the plan's rule patches read."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from pim_gitops.compile import CompiledRole, DesiredState
+from pim_gitops.compile.checks import activation_out_of_range
+from pim_gitops.compile.types import CompiledGroup
+from pim_gitops.diff import Change, _assignment_changes, _setting_changes
+from pim_gitops.diff_notes import deleted_principals, tightening_warnings
+from pim_gitops.resolve import Resolver, resolve_settings
+from pim_gitops.state import Principal, RoleDefinition, RoleSettings, TenantState
+from pim_gitops.targets import Access, address_prefix, group_target, title
+from pim_gitops.wire import is_guid
+
+
+def resolve_group(written: str, resolver: Resolver) -> Principal | str:
+    """The group a group file names (object id or display name), or why it does not
+    resolve to exactly one group."""
+    text = written.strip()
+    if is_guid(text):
+        principals = resolver.tenant.principals
+        found = principals.get(text.lower()) or principals.get(text)
+        if found is None:
+            return f"group {text} was not found in the tenant"
+    else:
+        by_name = resolver.principal(f"group:{text}")
+        if isinstance(by_name, str):
+            return by_name
+        found = by_name
+    if found.type != "group":
+        return f"{text} is a {found.type}, not a group"
+    return found
+
+
+def target_role(group: Principal, access: Access) -> RoleDefinition:
+    """A group's member or owner access as the differ sees a role: its id the group target,
+    its name the group's display name (``plan RoleRef.name``)."""
+    target = group_target(group.id, access)
+    return RoleDefinition(
+        id=target, template_id=target, display_name=group.display_name or group.id, is_builtin=False
+    )
+
+
+def managed_groups(
+    desired: DesiredState, resolver: Resolver
+) -> tuple[list[tuple[CompiledGroup, Principal]], list[str]]:
+    """Each group file's group, in file order; a group that does not resolve, or that a
+    second file manages too (under another spelling), is an error naming the files."""
+    found: list[tuple[CompiledGroup, Principal]] = []
+    errors: list[str] = []
+    first: dict[str, CompiledGroup] = {}
+    for compiled in sorted(desired.groups, key=lambda g: g.location):
+        group = resolve_group(compiled.written, resolver)
+        if isinstance(group, str):
+            errors.append(f"{compiled.location}: {group}")
+            continue
+        other = first.setdefault(group.id, compiled)
+        if other is not compiled:
+            errors.append(
+                f"{compiled.location}: group {compiled.written!r} is {group.display_name} "
+                f"({group.id}), already managed by {other.location} (as {other.written!r})"
+            )
+            continue
+        found.append((compiled, group))
+    return found, errors
+
+
+def unread_schedules(section: CompiledRole, group: Principal, tenant: TenantState) -> str | None:
+    """The error for a section that depends on its group's PIM-for-Groups schedules (it is
+    authoritative, or declares assignments) when they were not read; an additive section
+    declaring none manages the policy only, so it needs none."""
+    if group.id.lower() in tenant.pim_groups_read:
+        return None
+    if section.assignments_mode != "authoritative" and not section.assignments:
+        return None
+    return (
+        f"{section.location}: group {group.display_name} ({group.id}): its PIM-for-Groups "
+        "eligibility and assignment schedules were not read, so its members and owners "
+        "through PIM are unknown; read the tenant again (a snapshot must be taken with this "
+        "policy: `pim-gitops snapshot --policy DIR`)"
+    )
+
+
+#: A section's (changes, errors, plan notes).
+Found = tuple[list[Change], list[str], list[str]]
+
+
+def retargeted(change: Change) -> Change:
+    """A change the differ addressed as a role's (``role["<name>"].…``) under its group
+    target instead (``group["<name>"].member.…``)."""
+    role_prefix = f'role["{change.role_name}"]'
+    assert change.address.startswith(role_prefix + ".")
+    rest = change.address.removeprefix(role_prefix)
+    return replace(change, address=address_prefix(change.role_id, change.role_name) + rest)
+
+
+def later_starts(section: CompiledRole, role: RoleDefinition, now: datetime) -> list[str]:
+    """A group grant that starts later is an error: Graph keeps it as a request with no
+    schedule until it starts, and group requests are not read, so no plan could see it
+    (each would create it again)."""
+    return [
+        f"{item.location}: {title(role.id, role.display_name)}: {item.principal}: a start in "
+        "the future is not supported for PIM-for-Groups assignments (Graph holds it only as "
+        "a request until then, which pim-gitops does not read); declare it once it starts"
+        for item in section.assignments
+        if item.start is not None and item.start > now
+    ]
+
+
+def section_diff(
+    section: CompiledRole,
+    role: RoleDefinition,
+    tenant: TenantState,
+    resolver: Resolver,
+    now: datetime,
+    resolved: dict[str, RoleSettings],
+) -> Found:
+    """One section against its group target's policy and live schedules."""
+    settings, errors = resolve_settings(section.settings, resolver, role.display_name, section)
+    resolved[role.id] = settings
+    rows = list(tenant.assignments_of(role.id))
+    changes: list[Change] = []
+    notes: list[str] = []
+    policy = tenant.policy_of(role.id)
+    if policy is None:
+        why = tenant.policy_errors.get(role.id, "no PIM policy found")
+        name = title(role.id, role.display_name)
+        errors.append(f"{section.location}: {name}: cannot read its PIM policy: {why}")
+    else:
+        changes = _setting_changes(role, settings, policy.settings, tenant)
+        written = activation_out_of_range(section)
+        if written is not None and "activation.max_duration" in {c.path for c in changes}:
+            errors.append(f"{written.location}: {written.message}")
+        notes = tightening_warnings(role, settings, policy.settings, rows)
+    errors += later_starts(section, role, now)
+    index = {a.key: a for a in rows}
+    found, problems, more = _assignment_changes(section, role, index, rows, resolver, now)
+    notes += more + deleted_principals(role, rows, tenant)
+    return [retargeted(c) for c in changes + found], errors + problems, notes
+
+
+def group_diffs(
+    desired: DesiredState,
+    tenant: TenantState,
+    resolver: Resolver,
+    now: datetime,
+    resolved: dict[str, RoleSettings],
+) -> Found:
+    """Every managed group's sections: (changes, errors, plan notes); ``resolved`` gets each
+    section's desired settings by group target."""
+    groups, errors = managed_groups(desired, resolver)
+    changes: list[Change] = []
+    notes: list[str] = []
+    for compiled, group in groups:
+        for access, section in sorted(compiled.sections.items()):
+            unread = unread_schedules(section, group, tenant)
+            if unread is not None:
+                errors.append(unread)
+                continue
+            found, problems, more = section_diff(
+                section, target_role(group, access), tenant, resolver, now, resolved
+            )
+            changes += found
+            errors += problems
+            notes += more
+    return changes, errors, notes
