@@ -24,7 +24,8 @@ from pim_gitops.apply.overrides import (
     guard_of,
     removals_hint,
 )
-from pim_gitops.apply.reductions import assignments_after, reductions
+from pim_gitops.apply.planned import planned_state
+from pim_gitops.apply.reductions import reductions
 from pim_gitops.plan import GuardFacts, Plan, Refusal
 from pim_gitops.state import TenantState
 
@@ -80,7 +81,7 @@ def judge_plan(
     trusted = plan.guards if facts is None else facts
     verdict = guard_verdict(plan, tenant, strict, organization, now, trusted)
     if not identity_known and trusted.apply_identity is None:
-        after = assignments_after(plan, tenant)
+        after = planned_state(plan, tenant)
         verdict += possible_self_lockouts(tenant, after, Window(now, strict.horizon))
     count = len(reductions(plan.operations))
     return tuple(as_refusal(p, guards, count) for p in verdict.problems), verdict
