@@ -8,10 +8,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pim_gitops.lint.engine import Finding, LintContext, Severity
+from pim_gitops.lint.group_views import pim_members
 from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import integer, rule
 from pim_gitops.lint.rules.views import Holder, ga_where, holders, template_of
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
+from pim_gitops.state import Principal
 from pim_gitops.wording import plural
 
 #: ASG002: SCuBA MS.AAD.7.1v1, "a minimum of two users and a maximum of eight users".
@@ -41,15 +43,20 @@ def _kind(h: Holder) -> str:
     return {"sp": "servicePrincipal"}.get(h.ref.partition(":")[0].lower(), h.ref.partition(":")[0])
 
 
-def _member_users(ctx: LintContext, group_id: str) -> set[str] | None:
-    if ctx.tenant is None or group_id not in ctx.tenant.group_members:
+def _member_users(ctx: LintContext, group: Principal) -> set[str] | None:
+    """The group's member users: direct members and members through PIM for Groups,
+    eligible or active (SCuBA 7.1: "also count the number of group members from the PIM
+    for Groups portal Eligible assignments"); owners are not members (ScubaGear skips
+    them). ``None`` when neither is known."""
+    if ctx.tenant is None:
         return None
+    direct = ctx.tenant.group_members.get(group.id)
+    pim = pim_members(ctx, group)
+    if direct is None and pim is None:
+        return None
+    ids = set(direct or ()) | {m.principal_id for m in pim or ()}
     principals = ctx.tenant.principals
-    return {
-        m
-        for m in ctx.tenant.group_members[group_id]
-        if (p := principals.get(m)) is None or p.type == "user"
-    }
+    return {m for m in ids if (p := principals.get(m)) is None or p.type == "user"}
 
 
 def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
@@ -57,7 +64,8 @@ def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
     directly and through a group (expanded to its member users when the tenant lists them,
     else counted as one); service principals are not users and are not counted. One level
     is all there is: a role-assignable group cannot have groups as members. Members of a
-    group through PIM for Groups eligibility are not in the tenant view (not counted)."""
+    group through PIM for Groups, eligible or active, count as its members
+    (``_member_users``)."""
     users: set[str] = set()
     unexpanded: set[str] = set()
     unresolved: set[str] = set()
@@ -67,7 +75,7 @@ def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
             unresolved.add(h.ref)
             continue
         if kind == "group":
-            members = _member_users(ctx, h.principal.id) if h.principal is not None else None
+            members = _member_users(ctx, h.principal) if h.principal is not None else None
             if members is None:
                 unexpanded.add(h.ref)
                 users.add(h.ref.lower())
@@ -125,7 +133,9 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
 
     The distinct users holding Global Administrator, eligible or active, are between `min`
     and `max` inclusive (2 to 8). A user assigned directly and through a group counts once;
-    a group counts by its member users; service principals are not users and do not count.
+    a group counts by its member users (its direct members, and its eligible and active
+    members through PIM for Groups: in the policy view as a managed group's file declares
+    them); service principals are not users and do not count.
     Without a tenant view a group counts as one user, and the message says the count is
     then a lower bound (too few is then only a warning: the group's members are unknown).
     CIS's two-to-four count is ASG010.
@@ -137,7 +147,9 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
 
     SCuBA's instructions: "count each user only once ... Count users that are assigned
     directly to the role and users assigned via group membership. If you have Microsoft
-    Entra ID PIM, count both the Eligible assignments and Active assignments." The control
+    Entra ID PIM, count both the Eligible assignments and Active assignments. If any of the
+    groups assigned to Global Administrator are enrolled in PIM for Groups, also count the
+    number of group members from the PIM for Groups portal Eligible assignments." The control
     says *users*: ScubaGear also counts service principals, this rule (like Maester's
     Test-MtCisaGlobalAdminCount) does not. Fewer than two risks lockout; many widen the
     attack surface.
