@@ -292,5 +292,5 @@ def test_paths_name_every_way_to_the_role() -> None:
     assert "group:Tier0 Admins" not in ways  # a group is listed by its members
     assert unread_groups(state, GA) == []
     assert unread_groups(replace(state, pim_groups_read=frozenset()), GA) == [TIER0]
-    carol = [p for p in paths(state, GA) if p.principal_id == "carol" and p.via is None][0]
+    carol = next(p for p in paths(state, GA) if p.principal_id == "carol" and p.via is None)
     assert describe(state, carol) == "eligible assignment, permanent"
