@@ -294,3 +294,40 @@ def test_paths_name_every_way_to_the_role() -> None:
     assert unread_groups(replace(state, pim_groups_read=frozenset()), GA) == [TIER0]
     carol = next(p for p in paths(state, GA) if p.principal_id == "carol" and p.via is None)
     assert describe(state, carol) == "eligible assignment, permanent"
+
+
+# --- the plan's context ---------------------------------------------------------------------
+
+
+def test_the_plan_says_who_gains_or_loses_a_role_through_a_group() -> None:
+    from pim_gitops.apply.context import plan_context
+    from pim_gitops.apply.overrides import Guards
+    from pim_gitops.apply.refusals import judge_plan
+
+    before = replace(
+        tenant(role(GA, TIER0), member(TIER0, "alice"), member(TIER0, "bob", access="owner")),
+        roles={},
+    )
+    made = plan(
+        op(Action.CREATE, group_target(TIER0, "member"), "carol"),
+        op(Action.DELETE, group_target(TIER0, "member"), "alice"),
+        op(Action.DELETE, GA, TIER0, "active"),
+    )
+    lines = plan_context(made, before)
+    assert lines[0] == (
+        'effective access: group["Tier0 Admins"].member.eligible["user:carol@contoso.com"]: '
+        f"user:carol@contoso.com gains a way to {GA} (eligible member of group:Tier0 Admins)"
+    )
+    assert "user:alice@contoso.com loses a way to" in lines[1]
+    assert lines[2].endswith(
+        "takes it from the group's members and owners: user:alice@contoso.com (eligible "
+        "member), user:bob@contoso.com (eligible owner)"
+    )
+    # shown with the plan's warnings
+    _, verdict = judge_plan(made, before, NOW, Guards())
+    assert set(lines) <= set(verdict.warnings)
+    # a group holding no role: nothing to say about its membership
+    assert (
+        plan_context(plan(op(Action.CREATE, group_target(BG_GROUP, "member"), "carol")), before)
+        == ()
+    )
