@@ -4,86 +4,20 @@ role and how (ASG001, ASG004)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
+from pim_gitops.lint.counting import UserCount, count_users
 from pim_gitops.lint.engine import Finding, LintContext, Severity
-from pim_gitops.lint.group_views import pim_members
 from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import integer, rule
 from pim_gitops.lint.rules.views import Holder, ga_where, holders, template_of
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
-from pim_gitops.state import Principal
 from pim_gitops.wording import plural
 
 #: ASG002: SCuBA MS.AAD.7.1v1, "a minimum of two users and a maximum of eight users".
 SCUBA_GA_RANGE = (2, 8)
 #: ASG010: CIS 1.1.3, "between two and four global admins".
 CIS_GA_RANGE = (2, 4)
-
-
-@dataclass(frozen=True)
-class UserCount:
-    """Distinct users behind some holders; ``unexpanded``: groups whose members no tenant
-    view lists, each counted as one user (the count is then a lower bound)."""
-
-    users: frozenset[str]
-    unexpanded: tuple[str, ...]
-    #: Holders the tenant view cannot resolve (an object id it has no object for: deleted,
-    #: or not read): perhaps users. They count toward too many, never toward enough.
-    unresolved: tuple[str, ...] = ()
-
-    def __len__(self) -> int:
-        return len(self.users)
-
-
-def _kind(h: Holder) -> str:
-    if h.principal is not None:
-        return h.principal.type
-    return {"sp": "servicePrincipal"}.get(h.ref.partition(":")[0].lower(), h.ref.partition(":")[0])
-
-
-def _member_users(ctx: LintContext, group: Principal) -> set[str] | None:
-    """The group's member users: direct members and members through PIM for Groups,
-    eligible or active (SCuBA 7.1: "also count the number of group members from the PIM
-    for Groups portal Eligible assignments"); owners are not members (ScubaGear skips
-    them). ``None`` when neither is known."""
-    if ctx.tenant is None:
-        return None
-    direct = ctx.tenant.group_members.get(group.id)
-    pim = pim_members(ctx, group)
-    if direct is None and pim is None:
-        return None
-    ids = set(direct or ()) | {m.principal_id for m in pim or ()}
-    principals = ctx.tenant.principals
-    return {m for m in ids if (p := principals.get(m)) is None or p.type == "user"}
-
-
-def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
-    """The distinct users behind ``holder_list`` as SCuBA and CIS count them: users assigned
-    directly and through a group (expanded to its member users when the tenant lists them,
-    else counted as one); service principals are not users and are not counted. One level
-    is all there is: a role-assignable group cannot have groups as members. Members of a
-    group through PIM for Groups, eligible or active, count as its members
-    (``_member_users``)."""
-    users: set[str] = set()
-    unexpanded: set[str] = set()
-    unresolved: set[str] = set()
-    for h in holder_list:
-        kind = _kind(h)
-        if h.principal is None and ":" not in h.ref:
-            unresolved.add(h.ref)
-            continue
-        if kind == "group":
-            members = _member_users(ctx, h.principal) if h.principal is not None else None
-            if members is None:
-                unexpanded.add(h.ref)
-                users.add(h.ref.lower())
-            else:
-                users |= members
-        elif kind == "user":
-            users.add(h.principal.id if h.principal is not None else h.ref.lower())
-    return UserCount(frozenset(users), tuple(sorted(unexpanded)), tuple(sorted(unresolved)))
 
 
 def _ga_holders(ctx: LintContext) -> list[Holder]:
@@ -126,6 +60,7 @@ def _count_finding(
     )
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     """Between two and eight users hold Global Administrator (SCuBA)
 
