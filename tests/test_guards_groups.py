@@ -331,3 +331,16 @@ def test_the_plan_says_who_gains_or_loses_a_role_through_a_group() -> None:
         plan_context(plan(op(Action.CREATE, group_target(BG_GROUP, "member"), "carol")), before)
         == ()
     )
+
+
+def test_break_glass_accounts_through_a_group_keep_the_declared_floor() -> None:
+    """Ending an undeclared permanent Global Administrator is fine while two declared
+    break-glass accounts keep one, here as standing members of a group holding it."""
+    from pim_gitops.apply.undeclared import declared_floor
+
+    before = tenant(role(GA, BG_GROUP), role(GA, "alice"), members={BG_GROUP: ("bg1", "bg2")})
+    after = planned_state(plan(op(Action.DELETE, GA, "alice", "active")), before)
+    assert declared_floor(before, after, after.assignments, ("bg1", "bg2"), WINDOW) == ()
+    unread = replace(before, pim_groups_read=frozenset())
+    after = planned_state(plan(op(Action.DELETE, GA, "alice", "active")), unread)
+    assert declared_floor(unread, after, after.assignments, ("bg1", "bg2"), WINDOW)
