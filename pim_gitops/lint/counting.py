@@ -23,6 +23,9 @@ class UserCount:
     #: Holders the tenant view cannot resolve (an object id it has no object for: deleted,
     #: or not read): perhaps users. They count toward too many, never toward enough.
     unresolved: tuple[str, ...] = ()
+    #: Groups counted by their direct members whose PIM-for-Groups schedules were not read:
+    #: their eligible members are not counted (too few is then not certain).
+    unread: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.users)
@@ -60,6 +63,7 @@ def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
     users: set[str] = set()
     unexpanded: set[str] = set()
     unresolved: set[str] = set()
+    unread: set[str] = set()
     for h in holder_list:
         kind = _kind(h)
         if h.principal is None and ":" not in h.ref:
@@ -72,9 +76,16 @@ def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
                 users.add(h.ref.lower())
             else:
                 users |= members
+                if h.principal is not None and pim_members(ctx, h.principal) is None:
+                    unread.add(h.ref)
         elif kind == "user":
             users.add(h.principal.id if h.principal is not None else h.ref.lower())
-    return UserCount(frozenset(users), tuple(sorted(unexpanded)), tuple(sorted(unresolved)))
+    return UserCount(
+        frozenset(users),
+        tuple(sorted(unexpanded)),
+        tuple(sorted(unresolved)),
+        tuple(sorted(unread)),
+    )
 
 
 __all__ = ["UserCount", "count_users"]

@@ -122,6 +122,10 @@ def test_eligible_members_count_for_71(tmp_path: Path) -> None:
     assert of(lint(tmp_path, four), "ASG002") == []  # alice counted once
     unread = of(lint(tmp_path, tenant(pim("alice"), pim("bob"), read=False)), "ASG002")
     assert len(unread) == 1 and unread[0].message.startswith("0 users hold")
+    assert "not counting the eligible members (PIM for Groups) of group:Tier0 Admins" in (
+        unread[0].message
+    )
+    assert unread[0].severity == "error"  # fail closed: too few is reported
 
 
 def test_eligible_members_count_in_the_policy_view_too(tmp_path: Path) -> None:

@@ -52,6 +52,11 @@ def _count_finding(
         if count < low:
             severity = "warning"
             text += "; the count is unknown"
+    if found.unread and count < low:
+        text += (
+            f"; not counting the eligible members (PIM for Groups) of "
+            f"{', '.join(found.unread)}, whose schedules were not read"
+        )
     yield ctx.finding(
         f"{text}; {baseline} asks for {low} to {high}",
         ga_where(ctx),
@@ -70,7 +75,9 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     and `max` inclusive (2 to 8). A user assigned directly and through a group counts once;
     a group counts by its member users (its direct members, and its eligible and active
     members through PIM for Groups: in the policy view as a managed group's file declares
-    them); service principals are not users and do not count.
+    them); service principals are not users and do not count. A group whose PIM-for-Groups
+    schedules were not read counts by its direct members, and a count too low then says its
+    eligible members were not counted.
     Without a tenant view a group counts as one user, and the message says the count is
     then a lower bound (too few is then only a warning: the group's members are unknown).
     CIS's two-to-four count is ASG010.
