@@ -168,3 +168,41 @@ def test_the_groups_member_policy_is_judged_for_76_to_78(tmp_path: Path) -> None
     assert [f for f in strict.findings if f.role == subject] == []
     quiet = lint(tmp_path, tenant(pim("alice"), pim("bob"), policy=approving(alerting=False)))
     assert {f.rule for f in quiet.findings if f.role == subject} == {"NTF001"}
+
+
+def test_a_managed_groups_file_is_the_policy_view(tmp_path: Path) -> None:
+    """In the policy view a managed group's ``member:`` section says who its members will be
+    and its member settings: the tenant has no PIM member yet, the file declares two."""
+    from pim_gitops.compile.types import CompiledGroup
+
+    files = {
+        "pim.yaml": "tenant: contoso.onmicrosoft.com\n",
+        "roles/global-administrator.yaml": (
+            "role: Global Administrator\nactive_assignment: {allow_permanent: true}\n"
+            "assignments:\n  active:\n    - {principal: group:Tier0 Admins, permanent: true,"
+            " justification: tier0}\n"
+        ),
+        # compiled as a role file only to get a CompiledRole to stand for the member section
+        "roles/member.yaml": (
+            "role: User Administrator\nassignments:\n  eligible:\n"
+            "    - {principal: user:alice@contoso.com, permanent: true, justification: t0}\n"
+            "    - {principal: user:bob@contoso.com, permanent: true, justification: t0}\n"
+        ),
+    }
+    desired = load_desired(str(write_repo(tmp_path, files)), NOW).state
+    ga, section = desired.roles[0], desired.roles[1]
+    assert section.ref.label == "User Administrator"
+    group = CompiledGroup("Tier0 Admins", section.file, section.location, {"member": section})
+    desired = replace(desired, roles=(ga,), groups=(group,))
+    result = run_lint(desired, tenant(), NOW, views=("policy",))
+    assert of(result, "ASG002") == []  # alice and bob, as declared
+    assert of(result, "ASG001") == []  # enrolled: its membership is eligible
+    subject = 'group["Tier0 Admins"].member (holds Global Administrator)'
+    apr = [f for f in of(result, "APR001") if f.role == subject]
+    assert [(f.file, f.controls) for f in apr] == [(section.file, ("MS.AAD.7.6v1",))]
+    # the posture view is the tenant's: no PIM member, no member policy read
+    posture = run_lint(desired, tenant(), NOW, views=("posture",))
+    assert [f.message.split(";")[0] for f in of(posture, "ASG002")] == [
+        "0 users hold Global Administrator (eligible or active)"
+    ]
+    assert [f for f in posture.findings if f.role == subject] == []
