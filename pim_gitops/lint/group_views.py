@@ -99,7 +99,8 @@ def standing_members(ctx: LintContext, group: Principal) -> list[str]:
     members = pim_members(ctx, group)
     if members is None:
         return []
-    scheduled = {m.principal_id for m in members if m.kind == "active"}
+    live = _live(ctx, group) or []  # a direct member that is a live PIM member is not standing
+    scheduled = {m.principal_id for m in [*members, *live] if m.kind == "active"}
     found = {m.principal_id for m in members if m.kind == "active" and m.permanent}
     if ctx.tenant is not None:
         direct = ctx.tenant.group_members.get(group.id, ())
