@@ -20,14 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from pim_gitops.memberships import (
+    FOREVER,
+    MEMBER,
+    enabled,
+    ends_at,
+    group_until,
+    memberships,
+    started,
+)
 from pim_gitops.state import Assignment, Kind, TenantState
 
 #: How far past the end of the run the guards look unless ``apply --guard-horizon`` says.
 DEFAULT_HORIZON = timedelta(hours=24)
-#: How long a permanent assignment lasts.
-FOREVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,8 @@ def principal_problem(tenant: TenantState, principal_id: str) -> str | None:
     if principal.type == "group":
         if principal.is_assignable_to_role is not True:
             return "a group that is not role-assignable"
-        members = tenant.group_members.get(principal_id, ())
-        if not any(_enabled(tenant, m) for m in members):
+        members = memberships(tenant, principal_id, MEMBER)
+        if not any(enabled(tenant, m.principal_id) for m in members):
             return "a group with no enabled member"
         return None
     if principal.type not in ("user", "servicePrincipal"):
@@ -59,15 +66,6 @@ def principal_problem(tenant: TenantState, principal_id: str) -> str | None:
     if principal.account_enabled is not True:
         return "a disabled account"
     return None
-
-
-def _enabled(tenant: TenantState, principal_id: str) -> bool:
-    member = tenant.principals.get(principal_id)
-    return (
-        member is not None
-        and member.type in ("user", "servicePrincipal")
-        and member.account_enabled is True
-    )
 
 
 def acting_as(tenant: TenantState, identity: str) -> set[str]:
@@ -82,26 +80,13 @@ def only_through(tenant: TenantState, identity: str) -> set[str]:
     groups = {
         g
         for g, members in tenant.group_members.items()
-        if identity in members and all(m == identity for m in members if _enabled(tenant, m))
+        if identity in members and all(m == identity for m in members if enabled(tenant, m))
     }
     return {identity} | groups
 
 
 def usable_principal(tenant: TenantState, principal_id: str) -> bool:
     return principal_problem(tenant, principal_id) is None
-
-
-def started(assignment: Assignment, now: datetime) -> bool:
-    """In effect at ``now``: a direct role assignment (made outside PIM) is; a request with
-    no schedule yet never is, whatever its status or start: until Graph provisions it, it
-    gives no access (``outside.py``)."""
-    if assignment.request is not None:
-        return False
-    return assignment.start is None or assignment.start <= now
-
-
-def ends_at(assignment: Assignment) -> datetime:
-    return FOREVER if assignment.end is None else assignment.end
 
 
 def usable(assignment: Assignment, tenant: TenantState, window: Window) -> bool:
@@ -118,11 +103,23 @@ def lasts_until(
     whose principal is usable and whose schedule has started and not ended; ``FOREVER`` for
     a permanent one; ``None`` when none gives access now."""
     ends = [
-        ends_at(a)
+        end
         for a in assignments
-        if started(a, now) and ends_at(a) > now and usable_principal(tenant, a.principal_id)
+        if started(a, now) and ends_at(a) > now and (end := _bounded(tenant, a, now)) is not None
     ]
     return max(ends) if ends else None
+
+
+def _bounded(tenant: TenantState, assignment: Assignment, now: datetime) -> datetime | None:
+    """The assignment's end, no later than its principal can use it: a group's, than its
+    last usable membership (``memberships.group_until``)."""
+    if not usable_principal(tenant, assignment.principal_id):
+        return None
+    principal = tenant.principals[assignment.principal_id]
+    if principal.type != "group":
+        return ends_at(assignment)
+    members = group_until(tenant, assignment.principal_id, now)
+    return None if members is None else min(members, ends_at(assignment))
 
 
 def holders_by_principal(

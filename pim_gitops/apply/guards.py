@@ -10,21 +10,22 @@ steps really did (``run.py``). ``docs/reliability.md`` lists every guard and its
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from pim_gitops.access import (
     FOREVER,
     Window,
-    acting_as,
     holders,
     holders_by_principal,
     lasts_until,
-    only_through,
     principal_problem,
 )
+from pim_gitops.access_paths import reach_until
+from pim_gitops.apply.group_guards import lost_paths, unread_changed
 from pim_gitops.apply.overrides import GUARD_ALLOWS, Guards, allow_hint, removals_hint
+from pim_gitops.apply.planned import planned_state
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
 from pim_gitops.apply.tenant_guard import other_tenant as other_tenant
 from pim_gitops.apply.tenant_guard import tenant_names as tenant_names
@@ -32,7 +33,8 @@ from pim_gitops.apply.undeclared import declared_floor, undeclared_break_glass
 from pim_gitops.errors import GuardrailError
 from pim_gitops.plan import GuardFacts, Operation, Plan
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
-from pim_gitops.state import Assignment, Kind, TenantState
+from pim_gitops.state import Assignment, TenantState
+from pim_gitops.targets import is_group
 from pim_gitops.wire import format_instant
 from pim_gitops.wording import plural
 
@@ -69,6 +71,9 @@ class _Floor:
     need: datetime
     permanent: bool = False
     details: tuple[str, ...] = field(default=())
+    #: Refused when it does not hold after, worse or not: the plan changed access whose
+    #: before is unknown (a group whose PIM schedules were not read).
+    unknown_before: bool = False
 
     def holds(self, value: datetime | None) -> bool:
         if value is None:
@@ -83,7 +88,7 @@ class _Floor:
             f"after the plan: {_when(self.after)})"
         )
         text += "".join(f"; {d}" for d in self.details)
-        if _key(self.after) < _key(self.before):
+        if self.unknown_before or _key(self.after) < _key(self.before):
             return Verdict(problems=(f"{text} ({allow_hint(GUARD_ALLOWS[self.guard])})",))
         return Verdict(warnings=(f"{text}; already so before this plan, which does not worsen it",))
 
@@ -123,46 +128,46 @@ def too_many_removals(plan: Plan, max_removals: int) -> list[str]:
 # --- access floors ------------------------------------------------------------------------
 
 
-def _lasts(
-    assignments: Iterable[Assignment],
-    tenant: TenantState,
-    role_id: str,
-    kinds: tuple[Kind, ...],
-    now: datetime,
-    principal_id: str | None = None,
-) -> datetime | None:
-    found = holders(assignments, role_id, kinds, principal_id=principal_id)
-    return lasts_until(found, tenant, now)
-
-
 #: After: planned assignments (first read's principals), or the tenant as read back (its own).
 Side = list[Assignment] | TenantState
 Ends = datetime | None
 
 
 def _side(tenant: TenantState, after: Side) -> tuple[TenantState, list[Assignment]]:
-    return (after, list(after.assignments)) if isinstance(after, TenantState) else (tenant, after)
+    later = _after_state(tenant, after)
+    return later, list(later.assignments)
+
+
+def _after_state(tenant: TenantState, after: Side) -> TenantState:
+    """The tenant after: as read back or planned (``planned.planned_state``), or ``tenant``
+    with these role assignments (its memberships as they are)."""
+    if isinstance(after, TenantState):
+        return after
+    return replace(tenant, assignments=tuple(a for a in after if not is_group(a.role_id)))
 
 
 def break_glass_lost(
     tenant: TenantState, side: Side, break_glass: Iterable[str], window: Window
 ) -> Verdict:
     """Every declared break-glass account keeps a usable permanent active Global
-    Administrator assignment."""
+    Administrator assignment: its own, or a standing or permanent active membership of a
+    role-assignable group holding one (only a group whose PIM schedules were read: another's
+    standing member may be a PIM member whose schedule ends)."""
     verdict = Verdict()
-    later, after = _side(tenant, side)
+    later = _after_state(tenant, side)
     for account in sorted(set(break_glass)):
 
-        def lasts(rows: Iterable[Assignment], at: TenantState, who: str = account) -> Ends:
-            return _lasts(rows, at, GLOBAL_ADMINISTRATOR, ("active",), window.now, who)
+        def lasts(at: TenantState, who: str = account) -> Ends:
+            ga = GLOBAL_ADMINISTRATOR
+            return reach_until(at, ga, window.now, kinds=("active",), principal_id=who, known=True)
 
         problem = principal_problem(later, account)
         verdict += _Floor(
             "break-glass",
             f"break-glass account {_ref(tenant, account)} must keep a usable permanent "
             "active Global Administrator assignment",
-            lasts(tenant.assignments, tenant),
-            lasts(after, later),
+            lasts(tenant),
+            lasts(later),
             window.until,
             permanent=True,
             details=(f"the account is {problem}",) if problem else (),
@@ -198,48 +203,51 @@ def _unusable(tenant: TenantState, after: list[Assignment], role_id: str) -> lis
 def last_pra_path_removed(
     tenant: TenantState, side: Side, window: Window, apply_identity: str | None
 ) -> Verdict:
-    """At least one usable eligible or active Privileged Role Administrator holder besides
-    the apply identity remains past the horizon."""
-    kinds: tuple[Kind, ...] = ("eligible", "active")
+    """At least one principal besides the apply identity can use Privileged Role
+    Administrator past the horizon: by a usable eligible or active assignment of its own, or
+    as a usable (standing, eligible or active PIM) member of a role-assignable group holding
+    it (``access_paths``). A plan that changes the role or the membership of a group holding
+    it whose PIM schedules were not read is refused unless the floor holds without it."""
     role = PRIVILEGED_ROLE_ADMINISTRATOR
     later, after = _side(tenant, side)
 
-    def lasts(rows: list[Assignment], at: TenantState) -> Ends:
-        mine = only_through(at, apply_identity) if apply_identity else set()
-        others = [a for a in rows if a.principal_id not in mine]
-        return _lasts(others, at, role, kinds, window.now)
+    def lasts(at: TenantState) -> Ends:
+        return reach_until(at, role, window.now, others_than=apply_identity)
 
     reduced = _reduced(tenant, side, role, window, apply_identity)
     details = [f"reduced by this plan: {', '.join(reduced)}"] if reduced else []
+    details += lost_paths(tenant, later, role, window.now, apply_identity)
+    unread = unread_changed(tenant, later, role)
+    details += unread
     details += _unusable(later, after, role)
     return _Floor(
         "last-pra-path",
         "someone other than the apply identity must be able to use Privileged Role "
         f"Administrator past {format_instant(window.until)}",
-        lasts(list(tenant.assignments), tenant),
-        lasts(after, later),
+        lasts(tenant),
+        lasts(later),
         window.until,
         details=tuple(details),
+        unknown_before=bool(unread),
     ).verdict()
 
 
 def writing_access(
     tenant: TenantState, side: Side, identity: str, window: Window
 ) -> tuple[Ends, Ends]:
-    """Until when ``identity`` holds an active writing role (itself or through a group)
-    before the plan and after it."""
-    later, after = _side(tenant, side)
+    """Until when ``identity`` holds an active writing role (itself, or as a standing or
+    active member of a group holding it) before the plan and after it."""
+    later = _after_state(tenant, side)
 
-    def lasts(rows: Iterable[Assignment], at: TenantState) -> Ends:
+    def lasts(at: TenantState) -> Ends:
         ends = [
-            _lasts(rows, at, role_id, ("active",), window.now, principal)
+            reach_until(at, role_id, window.now, kinds=("active",), principal_id=identity)
             for role_id in ROLE_NAMES
-            for principal in sorted(acting_as(at, identity))
         ]
         known = [end for end in ends if end is not None]
         return max(known) if known else None
 
-    return lasts(tenant.assignments, tenant), lasts(after, later)
+    return lasts(tenant), lasts(later)
 
 
 def lockout_floor(
@@ -287,7 +295,7 @@ def access_verdict(
 ) -> Verdict:
     """The access guards (break-glass, last PRA path, self-lockout) of ``ops`` done on
     ``tenant``, unless the operator allowed it."""
-    return access_change_verdict(tenant, assignments_after(ops, tenant), guards, facts, now)
+    return access_change_verdict(tenant, planned_state(ops, tenant), guards, facts, now)
 
 
 def access_change_verdict(

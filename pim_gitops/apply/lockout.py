@@ -5,7 +5,8 @@ made with the read app and cannot know which identity apply signs in as, so it f
 
 from __future__ import annotations
 
-from pim_gitops.access import Window, holders
+from pim_gitops.access import Window
+from pim_gitops.access_paths import paths
 from pim_gitops.apply.guards import (
     ROLE_NAMES,
     Side,
@@ -13,16 +14,19 @@ from pim_gitops.apply.guards import (
     lockout_floor,
     writing_access,
 )
+from pim_gitops.memberships import MEMBER
 from pim_gitops.state import TenantState
 
 
 def _writers(tenant: TenantState) -> list[str]:
-    """The service principals holding an active writing role, themselves or through a
-    group they are in."""
-    rows = [a for role_id in ROLE_NAMES for a in holders(tenant.assignments, role_id, ("active",))]
-    held = {a.principal_id for a in rows}
-    members = {m for g in held for m in tenant.group_members.get(g, ())}
-    found = held | members
+    """The service principals holding an active writing role, themselves or as a standing
+    or active member of a group holding it (``access_paths``)."""
+    found = {
+        p.principal_id
+        for role_id in ROLE_NAMES
+        for p in paths(tenant, role_id, MEMBER)
+        if p.kind == "active"
+    }
     return sorted(
         pid
         for pid in found

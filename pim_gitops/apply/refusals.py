@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pim_gitops.access import Window
+from pim_gitops.apply.context import plan_context
 from pim_gitops.apply.guards import Verdict, guard_verdict
 from pim_gitops.apply.lockout import possible_self_lockouts
 from pim_gitops.apply.overrides import (
@@ -24,7 +25,8 @@ from pim_gitops.apply.overrides import (
     guard_of,
     removals_hint,
 )
-from pim_gitops.apply.reductions import assignments_after, reductions
+from pim_gitops.apply.planned import planned_state
+from pim_gitops.apply.reductions import reductions
 from pim_gitops.plan import GuardFacts, Plan, Refusal
 from pim_gitops.state import TenantState
 
@@ -70,7 +72,8 @@ def judge_plan(
     identity_known: bool = False,
 ) -> tuple[tuple[Refusal, ...], Verdict]:
     """The plan's refusals under ``guards`` (allowed ones marked, none hidden), and the
-    strict verdict they come from (its warnings are the plan's).
+    strict verdict they come from (its warnings are the plan's, with the plan's context
+    about effective access through groups: ``apply.context``).
 
     ``organization`` is the read's (``None``: none read, the other-tenant guard is left to
     apply); ``facts`` the trusted guard inputs (default the plan's). Unless
@@ -80,8 +83,9 @@ def judge_plan(
     trusted = plan.guards if facts is None else facts
     verdict = guard_verdict(plan, tenant, strict, organization, now, trusted)
     if not identity_known and trusted.apply_identity is None:
-        after = assignments_after(plan, tenant)
+        after = planned_state(plan, tenant)
         verdict += possible_self_lockouts(tenant, after, Window(now, strict.horizon))
+    verdict += Verdict(warnings=plan_context(plan, tenant))
     count = len(reductions(plan.operations))
     return tuple(as_refusal(p, guards, count) for p in verdict.problems), verdict
 

@@ -29,6 +29,7 @@ break-glass guard over exactly the declared accounts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from pim_gitops.access import (
@@ -39,9 +40,11 @@ from pim_gitops.access import (
     lasts_until,
     principal_problem,
 )
+from pim_gitops.access_paths import reach_until
 from pim_gitops.apply.overrides import allow_hint
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR
 from pim_gitops.state import Assignment, TenantState
+from pim_gitops.targets import is_group
 from pim_gitops.wire import format_instant
 
 GUARD = "undeclared-break-glass"
@@ -76,6 +79,15 @@ def permanent_holders(rows: Iterable[Assignment], tenant: TenantState, now: date
     return sorted(
         pid for pid, own in by_principal.items() if lasts_until(own, tenant, now) == FOREVER
     )
+
+
+def _keeps(later: TenantState, after: Sequence[Assignment], who: str, now: datetime) -> bool:
+    """``who`` keeps a usable permanent active Global Administrator after the plan: its own,
+    or through a group whose PIM schedules were read (``break_glass_lost``'s paths)."""
+    state = replace(later, assignments=tuple(a for a in after if not is_group(a.role_id)))
+    ga = GLOBAL_ADMINISTRATOR
+    end = reach_until(state, ga, now, kinds=("active",), principal_id=who, known=True)
+    return end == FOREVER
 
 
 def _ref(tenant: TenantState, principal_id: str) -> str:
@@ -139,7 +151,7 @@ def declared_floor(
     before = permanent_holders(tenant.assignments, tenant, window.now)
     remaining = permanent_holders(after, later, window.now)
     ended = [pid for pid in before if pid not in remaining and pid not in break_glass]
-    kept = sorted(pid for pid in set(break_glass) if pid in remaining)
+    kept = sorted(pid for pid in set(break_glass) if _keeps(later, after, pid, window.now))
     floor = min(FLOOR, len(before))
     if not ended or len(kept) >= floor:
         return ()

@@ -42,6 +42,7 @@ from pim_gitops.render.report_doc import (
     cells,
 )
 from pim_gitops.render.report_doc import render_markdown as markdown_of
+from pim_gitops.render.report_ga import ga_section
 from pim_gitops.render.report_html import render_html as html_of
 from pim_gitops.render.report_roles import (
     ACCESS_HEADERS,
@@ -309,6 +310,7 @@ def build_report(inputs: ReportInputs) -> Document:
         controls_section(inputs.lint, control_facts(desired, tenant)),
         _roles_overview(views, inputs),
         _access(views, inputs),
+        ga_section(tenant),
         break_glass_section(desired, tenant),
         waivers_section(
             waiver_rows(desired, inputs.baseline, inputs.baseline_file),

@@ -15,6 +15,7 @@ from pim_gitops.lint.waivers import PLACEHOLDER, names
 from pim_gitops.model import Waiver
 from pim_gitops.render.report_controls import reasoned
 from pim_gitops.render.report_doc import Cell, Para, Section, Table, cells
+from pim_gitops.render.report_ga import ga_reach_fact
 from pim_gitops.render.report_roles import principal_name
 from pim_gitops.resolve import Resolver
 from pim_gitops.roles import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
@@ -192,6 +193,7 @@ def control_facts(
             held = _holders_of(tenant, GLOBAL_ADMINISTRATOR)
             return (
                 f"{len(held)} Global Administrator holders (eligible or active): {', '.join(held)}",
+                *ga_reach_fact(tenant),
             )
         if control_id in ("MS.AAD.7.6v1", "CIS 5.3.4"):
             return _approval(tenant, GLOBAL_ADMINISTRATOR, "Global Administrator")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from pim_gitops.lint.engine import Finding, LintContext
+from pim_gitops.lint.group_views import member_policies
 from pim_gitops.lint.registry import integer, rule
 from pim_gitops.lint.rules.approvers import approval_needed
 from pim_gitops.lint.rules.views import configured, role_finding
@@ -26,9 +27,11 @@ def approval_required(ctx: LintContext) -> Iterator[Finding]:
     Administrator (CIS 5.3.5) requires approval, in every preset; the strict preset adds
     every role of the configured privileged set (`lint.privileged_roles`), with no control
     id. In the posture view both roles are judged as the tenant has them, whether or not the
-    repository manages them or anyone holds them. SCuBA also asks the same of the member
-    settings of PIM-for-Groups groups that hold Global Administrator: their policies are not
-    read, so they are not checked.
+    repository manages them or anyone holds them. As ScubaGear does for MS.AAD.7.6v1, the
+    member policy of every PIM-for-Groups group holding Global Administrator (eligible or
+    active) is judged too, as `group["<name>"].member (holds Global Administrator)`: its
+    activation must require approval, or activating the membership gives the role without
+    one (in the policy view as the group's file declares it, else as the tenant has it).
 
     ## Why
 
@@ -81,6 +84,11 @@ def approval_required(ctx: LintContext) -> Iterator[Finding]:
         needed, controls = approval_needed(ctx, subject.template_id)
         if needed and not settings.activation.approval_required:
             text = "activation does not require approval"
+            yield role_finding(ctx, subject, text, "activation.approval", controls=controls)
+    for subject, settings in member_policies(ctx, frozenset({GLOBAL_ADMINISTRATOR})):
+        if not settings.activation.approval_required:
+            text = "activating the membership does not require approval"
+            controls = ("MS.AAD.7.6v1",)
             yield role_finding(ctx, subject, text, "activation.approval", controls=controls)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
+from pim_gitops.lint.group_views import enrolled, pim_members, standing_members
 from pim_gitops.lint.privileged import CIS_PIM_ROLES, SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import names, rule
 from pim_gitops.lint.rules.views import (
@@ -26,13 +27,40 @@ GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 
 
 def _enrolled_group(ctx: LintContext, h: Holder) -> bool:
-    """``h`` is a group listed under the ASG001 option ``pim_groups`` (enrolled in PIM for
-    Groups: its members activate their membership there)."""
+    """``h`` is a group enrolled in PIM for Groups (its members activate their membership
+    there): its membership is eligible through PIM for Groups in this view
+    (``group_views.enrolled``), or it is listed under the ASG001 option ``pim_groups``."""
     listed = {n.casefold().removeprefix("group:") for n in ctx.names("pim_groups")}
     kind, _, name = h.ref.partition(":")
     if h.principal is not None and h.principal.type == "group":
-        return h.principal.display_name.casefold() in listed or h.principal.id in listed
+        named = h.principal.display_name.casefold() in listed or h.principal.id in listed
+        return named or enrolled(ctx, h.principal)
     return kind.lower() == "group" and name.casefold() in listed
+
+
+def _standing_findings(ctx: LintContext, h: Holder, controls: tuple[str, ...]) -> Iterator[Finding]:
+    """An enrolled group's permanent active assignment is exempt, not its standing members
+    (direct members outside PIM, permanent active PIM members): each has the role
+    permanently, with nothing to activate. Exempt accounts (break-glass…) are not judged."""
+    if h.principal is None or ctx.tenant is None:
+        return
+    exempt = exempt_refs(ctx)
+    for pid in standing_members(ctx, h.principal):
+        member = ctx.tenant.principals.get(pid)
+        ref = member.reference if member is not None else pid
+        if ref.lower() in exempt or any(
+            (p := ctx.principal(r)) is not None and p.id == pid for r in exempt
+        ):
+            continue
+        yield ctx.finding(
+            f"{ref} is a standing member of {h.ref}, which has a permanent active "
+            f"{h.role_name} assignment: the group is enrolled in PIM for Groups, its standing "
+            "members are not; make the membership eligible",
+            h.where,
+            role=h.role_name,
+            principal=ref,
+            controls=controls,
+        )
 
 
 def permanent_active_controls(template_id: str) -> tuple[str, ...]:
@@ -68,9 +96,13 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     PIM, which has no schedule at all, included), except the `break_glass:` accounts, the
     service accounts declared under `automation:`, the `apply_identity:` (the service
     principal apply signs in as, a service account by definition: it holds Privileged Role
-    Administrator permanently, docs/github-setup.md step 4) and the groups listed in the option
-    `pim_groups` (groups enrolled in PIM for Groups; the tenant view does not say which
-    groups are enrolled, so the repository does).
+    Administrator permanently, docs/github-setup.md step 4) and the groups enrolled in PIM
+    for Groups: a role-assignable group whose membership is eligible through PIM for Groups
+    (at least one eligible member: in the tenant's schedules, or, in the policy view, as the
+    group's file under `groups/` declares its `member:` assignments), or a group listed in
+    the option `pim_groups`. An enrolled group's standing members (direct members outside
+    PIM, permanent active members through PIM) hold the role permanently with nothing to
+    activate: each is a finding of its own, unless it is itself exempt.
 
     The finding carries MS.AAD.7.4v1 for SCuBA's eight highly privileged roles and CIS 5.3.1
     for the 24 roles CIS lists (an error); a role of the configured privileged set in
@@ -96,8 +128,8 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     ## How to fix
 
     Make the assignment eligible with an expiry, list the service account under
-    `automation:` with a reason (the identity apply signs in as: `apply_identity:`), or the
-    PIM-for-Groups group under `pim_groups`.
+    `automation:` with a reason (the identity apply signs in as: `apply_identity:`), or make
+    the group's membership eligible through PIM for Groups (`groups/<name>.yaml`).
 
     ## Example
 
@@ -121,11 +153,15 @@ def no_permanent_active(ctx: LintContext) -> Iterator[Finding]:
     ```
     """
     for h in [*holders(ctx), *scoped_holders(ctx)]:
-        if h.kind != "active" or not h.permanent or is_exempt(ctx, h) or _enrolled_group(ctx, h):
+        if h.kind != "active" or not h.permanent or is_exempt(ctx, h):
+            continue
+        controls = permanent_active_controls(template_of(ctx, h.role_id))
+        if _enrolled_group(ctx, h):
+            if controls or privileged(ctx, h.role_id):
+                yield from _standing_findings(ctx, h, controls)
             continue
         how = " made outside PIM" if h.outside_pim else ""
         text = f"{h.ref} has a permanent active {h.role_name} assignment{how}"
-        controls = permanent_active_controls(template_of(ctx, h.role_id))
         if controls or privileged(ctx, h.role_id):
             yield holder_finding(ctx, h, f"{text}; {_instead(h)}", controls=controls)
         else:
@@ -151,13 +187,22 @@ rule(
 
 def _accounts(ctx: LintContext, h: Holder) -> list[tuple[Principal, str]]:
     """The accounts behind a holder, each with how it holds the role: itself, or the member
-    users of a group the tenant lists the members of (``" (member of group:X)"``)."""
+    users of a group the tenant lists the members of (``" (member of group:X)"``), and its
+    eligible and active members through PIM for Groups (``" (eligible member of
+    group:X)"``)."""
     p = h.principal
     if p is None:
         return []
     if p.type != "group" or ctx.tenant is None:
         return [(p, "")]
-    return [(m, f" (member of {h.ref})") for m in member_users(ctx, p)]
+    out = [(m, f" (member of {h.ref})") for m in member_users(ctx, p)]
+    listed = {m.id for m, _ in out}
+    for m in pim_members(ctx, p) or []:
+        user = ctx.tenant.principals.get(m.principal_id)
+        if user is not None and user.type == "user" and user.id not in listed:
+            listed.add(user.id)
+            out.append((user, f" ({m.kind} member of {h.ref})"))
+    return out
 
 
 def _members_unknown(ctx: LintContext, h: Holder) -> bool:
@@ -169,6 +214,7 @@ def _members_unknown(ctx: LintContext, h: Holder) -> bool:
         and p is not None
         and p.type == "group"
         and p.id not in ctx.tenant.group_members
+        and pim_members(ctx, p) is None
     )
 
 
@@ -217,8 +263,9 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
 
     ## What it checks
 
-    No user holding a role, directly or as a member of a group holding it, eligible or
-    active, is synced or federated from on-premises:
+    No user holding a role, directly or as a member of a group holding it (a direct member,
+    or an eligible or active member through PIM for Groups; owners are not members), eligible
+    or active, is synced or federated from on-premises:
 
     * MS.AAD.7.3v1: a holder of one of SCuBA's eight highly privileged roles whose
       `onPremisesImmutableId` is set (the attribute SCuBA names);
@@ -240,8 +287,9 @@ def cloud_only_privileged(ctx: LintContext) -> Iterator[Finding]:
     > an on-premises directory or other federated identity providers.
 
     SCuBA lists "users assigned via group membership" and eligible ones with the direct
-    holders, then: "Review the output field named OnPremisesImmutableId. If this field
-    contains a data value, it means that the user is not cloud-only."
+    holders (and the PIM for Groups eligible members, as for 7.1), then: "Review the output
+    field named OnPremisesImmutableId. If this field contains a data value, it means that
+    the user is not cloud-only."
 
     CIS 1.1.1, *Ensure Administrative accounts are cloud-only*: "Ensure administrative
     accounts are not On-premises sync enabled." A compromised on-premises directory or

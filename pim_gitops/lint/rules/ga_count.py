@@ -4,9 +4,9 @@ role and how (ASG001, ASG004)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
+from pim_gitops.lint.counting import UserCount, count_users
 from pim_gitops.lint.engine import Finding, LintContext, Severity
 from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import integer, rule
@@ -18,64 +18,6 @@ from pim_gitops.wording import plural
 SCUBA_GA_RANGE = (2, 8)
 #: ASG010: CIS 1.1.3, "between two and four global admins".
 CIS_GA_RANGE = (2, 4)
-
-
-@dataclass(frozen=True)
-class UserCount:
-    """Distinct users behind some holders; ``unexpanded``: groups whose members no tenant
-    view lists, each counted as one user (the count is then a lower bound)."""
-
-    users: frozenset[str]
-    unexpanded: tuple[str, ...]
-    #: Holders the tenant view cannot resolve (an object id it has no object for: deleted,
-    #: or not read): perhaps users. They count toward too many, never toward enough.
-    unresolved: tuple[str, ...] = ()
-
-    def __len__(self) -> int:
-        return len(self.users)
-
-
-def _kind(h: Holder) -> str:
-    if h.principal is not None:
-        return h.principal.type
-    return {"sp": "servicePrincipal"}.get(h.ref.partition(":")[0].lower(), h.ref.partition(":")[0])
-
-
-def _member_users(ctx: LintContext, group_id: str) -> set[str] | None:
-    if ctx.tenant is None or group_id not in ctx.tenant.group_members:
-        return None
-    principals = ctx.tenant.principals
-    return {
-        m
-        for m in ctx.tenant.group_members[group_id]
-        if (p := principals.get(m)) is None or p.type == "user"
-    }
-
-
-def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
-    """The distinct users behind ``holder_list`` as SCuBA and CIS count them: users assigned
-    directly and through a group (expanded to its member users when the tenant lists them,
-    else counted as one); service principals are not users and are not counted. One level
-    is all there is: a role-assignable group cannot have groups as members. Members of a
-    group through PIM for Groups eligibility are not in the tenant view (not counted)."""
-    users: set[str] = set()
-    unexpanded: set[str] = set()
-    unresolved: set[str] = set()
-    for h in holder_list:
-        kind = _kind(h)
-        if h.principal is None and ":" not in h.ref:
-            unresolved.add(h.ref)
-            continue
-        if kind == "group":
-            members = _member_users(ctx, h.principal.id) if h.principal is not None else None
-            if members is None:
-                unexpanded.add(h.ref)
-                users.add(h.ref.lower())
-            else:
-                users |= members
-        elif kind == "user":
-            users.add(h.principal.id if h.principal is not None else h.ref.lower())
-    return UserCount(frozenset(users), tuple(sorted(unexpanded)), tuple(sorted(unresolved)))
 
 
 def _ga_holders(ctx: LintContext) -> list[Holder]:
@@ -110,6 +52,11 @@ def _count_finding(
         if count < low:
             severity = "warning"
             text += "; the count is unknown"
+    if found.unread and count < low:
+        text += (
+            f"; not counting the eligible members (PIM for Groups) of "
+            f"{', '.join(found.unread)}, whose schedules were not read"
+        )
     yield ctx.finding(
         f"{text}; {baseline} asks for {low} to {high}",
         ga_where(ctx),
@@ -118,6 +65,7 @@ def _count_finding(
     )
 
 
+# long: the docstring is the rule's documentation page (quoted control, tested examples)
 def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
     """Between two and eight users hold Global Administrator (SCuBA)
 
@@ -125,7 +73,11 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
 
     The distinct users holding Global Administrator, eligible or active, are between `min`
     and `max` inclusive (2 to 8). A user assigned directly and through a group counts once;
-    a group counts by its member users; service principals are not users and do not count.
+    a group counts by its member users (its direct members, and its eligible and active
+    members through PIM for Groups: in the policy view as a managed group's file declares
+    them); service principals are not users and do not count. A group whose PIM-for-Groups
+    schedules were not read counts by its direct members, and a count too low then says its
+    eligible members were not counted.
     Without a tenant view a group counts as one user, and the message says the count is
     then a lower bound (too few is then only a warning: the group's members are unknown).
     CIS's two-to-four count is ASG010.
@@ -137,7 +89,9 @@ def global_admin_count(ctx: LintContext) -> Iterator[Finding]:
 
     SCuBA's instructions: "count each user only once ... Count users that are assigned
     directly to the role and users assigned via group membership. If you have Microsoft
-    Entra ID PIM, count both the Eligible assignments and Active assignments." The control
+    Entra ID PIM, count both the Eligible assignments and Active assignments. If any of the
+    groups assigned to Global Administrator are enrolled in PIM for Groups, also count the
+    number of group members from the PIM for Groups portal Eligible assignments." The control
     says *users*: ScubaGear also counts service principals, this rule (like Maester's
     Test-MtCisaGlobalAdminCount) does not. Fewer than two risks lockout; many widen the
     attack surface.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext, Severity
+from pim_gitops.lint.group_views import member_policies
 from pim_gitops.lint.privileged import SCUBA_HIGHLY_PRIVILEGED
 from pim_gitops.lint.registry import rule
 from pim_gitops.lint.rules.views import Subject, configured, role_finding
@@ -85,9 +86,10 @@ def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
     option `default_recipients_count` is gone: accept a role's defaults with a waiver, which
     keeps the finding and its control visible). A notification at level `None` sends
     nothing and fails too (stricter than ScubaGear, which does not read the level; the
-    baseline asks that assignments "trigger an alert"). ScubaGear also applies these checks
-    to the member settings of PIM-for-Groups groups that hold the roles: those policies are
-    not read, so they are not checked.
+    baseline asks that assignments "trigger an alert"). As ScubaGear does, the same checks
+    apply to the member policy of every PIM-for-Groups group holding one of the eight roles
+    (eligible or active), named `group["<name>"].member (holds <role>)`, with the role's
+    control (in the policy view as the group's file declares it, else as the tenant has it).
 
     ## Why
 
@@ -129,6 +131,8 @@ def privileged_alerts(ctx: LintContext) -> Iterator[Finding]:
     for subject, settings in configured(ctx, also=SCUBA_HIGHLY_PRIVILEGED):
         if subject.template_id in SCUBA_HIGHLY_PRIVILEGED or subject.template_id in ctx.privileged:
             yield from _alerts(ctx, subject, settings)
+    for subject, settings in member_policies(ctx, SCUBA_HIGHLY_PRIVILEGED):
+        yield from _alerts(ctx, subject, settings)
 
 
 rule(
