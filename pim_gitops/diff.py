@@ -17,7 +17,7 @@ from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import activation_out_of_range, over_policy
 from pim_gitops.diff_ended import ended_declaration, has_ended
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
-from pim_gitops.diff_scopes import assignment_address, resolved_item, scope_problem
+from pim_gitops.diff_scopes import assignment_address, declared_scope, resolved_item
 from pim_gitops.outside import (
     in_flight,
     in_flight_notes,
@@ -303,7 +303,8 @@ def _assignment_changes(
                 declared_keys[ended.keep] = item
             continue
         found = declared_principal(item, role, resolver, declared_keys)
-        problem = found if isinstance(found, str) else scope_problem(item, role, resolver, managed)
+        problem, outside = declared_scope(found, item, role, resolver, managed)
+        notes += [outside] if outside else []
         if problem is not None or isinstance(found, str):
             errors += [problem] if problem else []
             continue

@@ -22,7 +22,7 @@ compared with the data it was written from before it is returned.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -297,16 +297,6 @@ def export_repo(
 ) -> dict[str, str]:
     """The files of a policy repository (relative path → text), its assignments marked
     adopted on ``now``'s date (UTC)."""
-    # AU-scoped schedules are assignments now (normalize); until export writes scopes,
-    # they stay listed as unmanaged, as before.
-    scoped = tuple(
-        sorted((*tenant.unmanaged_scoped, *(a for a in tenant.assignments if a.scope != "/")))
-    )
-    tenant = replace(
-        tenant,
-        assignments=tuple(a for a in tenant.assignments if a.scope == "/"),
-        unmanaged_scoped=scoped,
-    )
     check_roles(tenant, roles or [])
     selected = _selected_roles(tenant, roles)
     names = _Names(tenant, Resolver(tenant))

@@ -6,10 +6,11 @@ to the ``directoryScopeId`` Graph writes. An assignment is keyed by (role, princ
 kind), so each scope is its own key and its own plan address:
 ``role["User Administrator"].eligible["user:a@b.c"@"administrative_unit:Paris"]``.
 
-A role file's ``managed_scopes`` (default ``['/']``) are the scopes it manages: it may declare
-assignments there, and in authoritative mode an undeclared assignment there is removed. An
-assignment at any other scope is listed as unmanaged and never touched, so a file written
-before ``managed_scopes`` existed never removes a scoped assignment. App scopes
+A role file's ``managed_scopes`` (default ``['/']``) are the scopes it manages: in
+authoritative mode an undeclared assignment there is removed. An undeclared assignment at
+any other scope is listed as unmanaged and never touched, so a file written before
+``managed_scopes`` existed never removes a scoped assignment; a declaration at such a scope
+is created and kept, and the plan notes that deleting it will not remove it. App scopes
 (``/<appObjectId>``) and single-object scopes are never managed (``docs/policy-reference.md``).
 """
 
@@ -219,11 +220,12 @@ def resolve_managed(
 
 
 def outside_managed(label: str, managed: Managed) -> str:
-    """Why a declaration at an unmanaged scope is refused, and the fix."""
+    """What a declaration at an unmanaged scope means, and the fix."""
     return (
-        f"scope {label!r} is not among this file's managed_scopes ({managed.shown()}): add "
-        f"it to `managed_scopes` to declare assignments there (in authoritative mode an "
-        f"undeclared assignment at a managed scope is removed)"
+        f"scope {label!r} is not among this file's managed_scopes ({managed.shown()}): the "
+        f"assignment is created and kept, but undeclared assignments there are never removed, "
+        f"nor this one once its lines are deleted; add it to `managed_scopes` to manage the "
+        f"scope"
     )
 
 

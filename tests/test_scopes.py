@@ -208,15 +208,36 @@ def _errors(
     return list(diff_of(tmp_path, role_yaml, tenant, role).errors)
 
 
-def test_a_declaration_outside_the_managed_scopes_is_refused_where_it_is_written(
+def test_a_declaration_outside_the_managed_scopes_is_created_and_the_plan_says_what_it_means(
     tmp_path: Path,
 ) -> None:
+    """A file that declared a scoped assignment before ``managed_scopes`` existed keeps
+    planning: the assignment is created, and the plan notes that nothing at that scope is
+    removed, not even it once its lines go."""
     path = tmp_path / "repo" / "roles" / "r.yaml"
-    assert _errors(tmp_path, eligible(at_paris())) == [
+    result = diff_of(tmp_path, eligible(at_paris()), tenant_of(tiny_tenant(UA)))
+    assert changes(result) == [("create", f'role["{UA}"].eligible[{PARIS_KEY}]')]
+    assert [w for w in result.warnings if "managed_scopes" in w] == [
         f"{path}:4:7: {UA}: scope 'administrative_unit:Paris' is not among this file's "
-        "managed_scopes (['/']): add it to `managed_scopes` to declare assignments there (in "
-        "authoritative mode an undeclared assignment at a managed scope is removed)"
+        "managed_scopes (['/']): the assignment is created and kept, but undeclared "
+        "assignments there are never removed, nor this one once its lines are deleted; add "
+        "it to `managed_scopes` to manage the scope"
     ]
+    # Within the managed scopes there is no such note.
+    managed = diff_of(tmp_path / "m", eligible(at_paris(), managed=MANAGED), result_tenant(UA))
+    assert [w for w in managed.warnings if "managed_scopes" in w] == []
+
+
+def test_deleting_a_declaration_at_an_unmanaged_unit_removes_nothing(tmp_path: Path) -> None:
+    builder = tiny_tenant(UA)
+    builder.grant("eligible", UA_ID, uid("ann"), days_left=30, scope=PARIS)
+    result = diff_of(tmp_path, "assignments: {}\n", tenant_of(builder))
+    assert changes(result) == []
+    assert [(a.principal_id, a.scope) for a in result.unmanaged_scoped] == [(uid("ann"), PARIS)]
+
+
+def result_tenant(role: str) -> TenantState:
+    return tenant_of(tiny_tenant(role))
 
 
 def test_a_role_graph_does_not_scope_to_a_unit_is_refused(tmp_path: Path) -> None:

@@ -31,10 +31,14 @@ from pim_gitops.state import TenantState
 LiveRead = tuple[dict[str, Any], TenantState]
 
 
-async def read_live(transport: GraphTransport, now: datetime) -> LiveRead:
+async def read_live(
+    transport: GraphTransport, now: datetime, groups: Sequence[str] = ()
+) -> LiveRead:
+    """The tenant as apply reads it: with PIM for Groups of ``groups`` (the groups a plan
+    writes, ``Plan.group_ids``) besides every role-holding one the reader reads anyway."""
     from pim_gitops.graph.reader import fetch_snapshot
 
-    snapshot = await fetch_snapshot(transport, now=now)
+    snapshot = await fetch_snapshot(transport, now=now, groups=groups)
     return snapshot, normalize_tenant(snapshot, now)
 
 
@@ -64,7 +68,8 @@ async def _checked(
     current: LiveRead | None,
     facts: GuardFacts | None,
 ) -> tuple[TenantState, GuardFacts, str]:
-    snapshot, state = current if current is not None else await read_live(transport, now)
+    read = current if current is not None else await read_live(transport, now, plan.group_ids)
+    snapshot, state = read
     check_stale(plan, state)
     trusted, note = await signed_in_facts(transport, facts or plan.guards, state, now)
     check_guards(plan, state, guards, snapshot.get("organization") or {}, now, trusted)
@@ -91,9 +96,11 @@ def step_problem(
     return "; ".join(verdict.problems) or None
 
 
-def live_reader(transport: GraphTransport, now: datetime) -> Callable[[], Awaitable[TenantState]]:
+def live_reader(
+    transport: GraphTransport, now: datetime, groups: Sequence[str] = ()
+) -> Callable[[], Awaitable[TenantState]]:
     async def read() -> TenantState:
-        return (await read_live(transport, now))[1]
+        return (await read_live(transport, now, groups))[1]
 
     return read
 
@@ -114,7 +121,9 @@ def rechecker(
         rest: Sequence[Operation], done: Sequence[OpResult]
     ) -> tuple[TenantState, str | None]:
         expected = expected_in_effect(done)
-        state = await read_settled(live_reader(transport, now), expected, before, wait)
+        state = await read_settled(
+            live_reader(transport, now, plan.group_ids), expected, before, wait
+        )
         return state, step_problem(plan, rest, state, guards, now, facts)
 
     return recheck
@@ -142,7 +151,7 @@ async def apply_plan(
     accepted = expected_in_effect(result.results)
     unseen = {id(op): why for op in accepted if (why := unverifiable(op, state, now))}
     expected = [op for op in accepted if id(op) not in unseen]
-    after = await read_settled(live_reader(transport, now), expected, state, wait)
+    after = await read_settled(live_reader(transport, now, plan.group_ids), expected, state, wait)
     if wait.spent:
         result.notes.append(f"waited {wait.spent:g} s for Graph to replicate the writes")
     # A create that starts later is invisible to an identity that cannot list its requests:

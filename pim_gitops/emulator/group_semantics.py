@@ -85,8 +85,10 @@ def find(store: Store, kind: str, group_id: str, principal_id: str, access: str)
             str(row.get("groupId")).lower() == group_id.lower()
             and str(row.get("principalId")).lower() == principal_id.lower()
             and row.get("accessId") == access
-            and row.get("memberType", "Direct") == "Direct"
-            and row.get("assignmentType", "Assigned") == "Assigned"
+            # Graph's group enums are lower case (privilegedAccessGroupMemberType, …AssignmentType)
+            # where the documented examples capitalize them: a stored row may say either.
+            and str(row.get("memberType") or "Direct").lower() == "direct"
+            and str(row.get("assignmentType") or "Assigned").lower() == "assigned"
         ):
             return sid
     return None

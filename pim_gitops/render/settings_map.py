@@ -18,7 +18,10 @@ from pathlib import Path
 from pim_gitops.policy_rules import POLICY_RULES, Phase, PolicyScope, PropertyDoc, RuleSpec
 
 #: How the page names a scope's policies (an adjective: "directory-role policy rules").
-SCOPE_NAMES: dict[PolicyScope, str] = {PolicyScope.DIRECTORY_ROLE: "directory-role"}
+SCOPE_NAMES: dict[PolicyScope, str] = {
+    PolicyScope.DIRECTORY_ROLE: "directory-role",
+    PolicyScope.GROUP: "PIM-for-Groups",
+}
 
 PROPERTY_HEADER = (
     "| Rule id | Type | Graph property | Policy-file path | Unmanaged: reason | Notes |\n"
@@ -86,6 +89,18 @@ def _title(rules: Mapping[PolicyScope, Sequence[RuleSpec]]) -> str:
     return f"# Settings map: Graph's {counts} policy rules ↔ policy files\n"
 
 
+def _same_rows(scope: PolicyScope, like: PolicyScope) -> list[str]:
+    """A scope whose rows are another scope's: said once, not printed twice."""
+    name, other = SCOPE_NAMES[scope], SCOPE_NAMES[like]
+    return [
+        f"## {name.capitalize()} policies\n\n",
+        f"A group's `member` and `owner` policies (`scopeType: Group`) carry the same rules, "
+        f"rule ids, properties, policy-file paths and phases as {other} policies above; only "
+        "Entra's defaults for a policy nobody edited differ (docs/policy-reference.md, "
+        '"Groups").\n',
+    ]
+
+
 def _scope_sections(scope: PolicyScope, specs: Sequence[RuleSpec]) -> list[str]:
     name = SCOPE_NAMES[scope].capitalize()
     properties = [_property_row(spec, doc) for spec in specs for doc in spec.docs]
@@ -105,8 +120,13 @@ def _scope_sections(scope: PolicyScope, specs: Sequence[RuleSpec]) -> list[str]:
 def render_settings_map(rules: Mapping[PolicyScope, Sequence[RuleSpec]]) -> str:
     """The whole page; scopes and rules in the table's order (Graph's documented order)."""
     parts = [_title(rules), "\n", INTRO]
+    seen: dict[int, PolicyScope] = {}
     for scope, specs in rules.items():
-        parts += ["\n", *_scope_sections(scope, specs)]
+        like = seen.setdefault(id(specs), scope)
+        parts += [
+            "\n",
+            *(_scope_sections(scope, specs) if like is scope else _same_rows(scope, like)),
+        ]
     return "".join(parts)
 
 
