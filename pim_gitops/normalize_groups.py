@@ -112,8 +112,11 @@ def normalize_group_schedule(obj: Any, kind: Kind, now: datetime) -> Assignment 
     if end is not None and end <= now:
         return None
     target = group_target(group_id, "member" if access == "member" else "owner")
-    outside = kind == "active" and obj.get("createdUsing") is None
-    return Assignment(target, principal_id, "/", kind, end, start, schedule_id, outside)
+    # A member or owner added outside PIM is listed as a permanent active assignment whose
+    # ``createdUsing`` is null; unlike a direct role assignment it needs no other API: PIM
+    # updates and removes it like its own (docs/emulator.md, PIM for Groups), so it is an
+    # ordinary assignment here, declared ``permanent: true``.
+    return Assignment(target, principal_id, "/", kind, end, start, schedule_id)
 
 
 def group_assignments(snapshot: Mapping[str, Any], now: datetime) -> tuple[Assignment, ...]:

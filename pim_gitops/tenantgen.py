@@ -650,6 +650,19 @@ def sample_tenant(now: datetime) -> dict[str, Any]:
     ] = ["Justification"]  # MFA switched off on Security Administrator activation
     notify = t.rule(ga, "Notification_Admin_EndUser_Assignment")
     notify["notificationRecipients"] = ["secops@contoso.com"]
+    # The administrative unit Kira's eligibility is scoped to, and a role-assignable group
+    # eligible for Global Administrator whose two members are eligible through PIM for Groups
+    # (policies/groups/tier0-operators.yaml manages the membership).
+    t.add_unit("Paris")
+    # Graph lists the members of a group added outside PIM as permanent active memberships
+    # with no ``createdUsing`` (docs/emulator.md, PIM for Groups).
+    for member in t.members[helpdesk]:
+        t.grant_group("active", helpdesk, member, days_ago=200)
+        t.group_active[-1]["createdUsing"] = None
+    operators = t.add(group("Tier0 Operators"))
+    t.grant("eligible", ga, operators, days_ago=10, days_left=80)
+    for member in staff[20:22]:
+        t.grant_group("eligible", operators, member, days_ago=12, days_left=60)
     # Conditional Access authentication contexts: c1 (the example policies require it on
     # Conditional Access Administrator activation) published, c2 still a draft.
     return {**t.snapshot(), "authenticationContextClassReferences": SAMPLE_CONTEXTS}
