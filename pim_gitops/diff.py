@@ -332,6 +332,22 @@ def _assignment_changes(
 # --- the diff -------------------------------------------------------------------------------
 
 
+def _policy_changes(
+    compiled: CompiledRole, role: RoleDefinition, settings: RoleSettings, tenant: TenantState
+) -> tuple[list[Change], list[str], list[str]]:
+    """(changes, errors, warnings) of a role's policy settings."""
+    policy = tenant.policies.get(role.id)
+    if policy is None:
+        reason = tenant.policy_errors.get(role.id, "no PIM policy found")
+        return [], [f"{role.display_name}: cannot read its PIM policy: {reason}"], []
+    found = _setting_changes(role, settings, policy.settings, tenant)
+    out_of_range = activation_out_of_range(compiled)
+    errors = []
+    if out_of_range and any(c.path == "activation.max_duration" for c in found):
+        errors.append(f"{out_of_range.location}: {out_of_range.message}")
+    return found, errors, tightening_warnings(role, settings, policy.settings, tenant.assignments)
+
+
 def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     resolver = Resolver(tenant)
     live = {a.key: a for a in tenant.assignments}
@@ -356,17 +372,8 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         )
         errors += problems
         resolved_settings[role.id] = settings
-        policy = tenant.policies.get(role.id)
-        if policy is None:
-            reason = tenant.policy_errors.get(role.id, "no PIM policy found")
-            errors.append(f"{role.display_name}: cannot read its PIM policy: {reason}")
-        else:
-            found_settings = _setting_changes(role, settings, policy.settings, tenant)
-            changes += found_settings
-            out_of_range = activation_out_of_range(compiled)
-            if out_of_range and any(c.path == "activation.max_duration" for c in found_settings):
-                errors.append(f"{out_of_range.location}: {out_of_range.message}")
-            warnings += tightening_warnings(role, settings, policy.settings, tenant.assignments)
+        found, problems, notes = _policy_changes(compiled, role, settings, tenant)
+        changes, errors, warnings = changes + found, errors + problems, warnings + notes
         scopes, problems = resolve_managed(
             compiled.managed_scopes, tenant.administrative_units, role
         )
@@ -386,14 +393,6 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     order = {"setting": 0, "assignment": 1}
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
-    scoped = tuple(
-        sorted((*(a for a in tenant.unmanaged_scoped if a.role_id in managed), *unmanaged_live))
-    )
-    return Diff(
-        tuple(changes),
-        tuple(errors),
-        tuple(warnings),
-        tuple(unmanaged_roles),
-        tuple(sorted(scoped)),
-        resolved_settings,
-    )
+    scoped = (*(a for a in tenant.unmanaged_scoped if a.role_id in managed), *unmanaged_live)
+    diffed = (tuple(changes), tuple(errors), tuple(warnings), tuple(unmanaged_roles))
+    return Diff(*diffed, tuple(sorted(scoped)), resolved_settings)

@@ -551,6 +551,22 @@ def _named(upn_local: str) -> str:
     return " ".join(p.capitalize() for p in upn_local.split("."))
 
 
+def _sample_groups(t: TenantBuilder, helpdesk: str, operators_members: list[str]) -> None:
+    """The administrative unit Kira's eligibility is scoped to, and a role-assignable group
+    eligible for Global Administrator whose member (Alice, moving to group-based access) is
+    eligible through PIM for Groups (policies/groups/tier0-operators.yaml manages it)."""
+    t.add_unit("Paris")
+    # Graph lists the members of a group added outside PIM as permanent active memberships
+    # with no ``createdUsing`` (docs/emulator.md, PIM for Groups).
+    for member in t.members[helpdesk]:
+        t.grant_group("active", helpdesk, member, days_ago=200)
+        t.group_active[-1]["createdUsing"] = None
+    operators = t.add(group("Tier0 Operators"))
+    t.grant("eligible", GLOBAL_ADMINISTRATOR, operators, days_ago=10, days_left=80)
+    for member in operators_members:
+        t.grant_group("eligible", operators, member, days_ago=12, days_left=60)
+
+
 def sample_tenant(now: datetime) -> dict[str, Any]:
     """Contoso: ~30 built-in roles and a custom one, ~60 users, policies mostly at defaults,
     and a handful of problems for the linter and the planner to find."""
@@ -650,19 +666,7 @@ def sample_tenant(now: datetime) -> dict[str, Any]:
     ] = ["Justification"]  # MFA switched off on Security Administrator activation
     notify = t.rule(ga, "Notification_Admin_EndUser_Assignment")
     notify["notificationRecipients"] = ["secops@contoso.com"]
-    # The administrative unit Kira's eligibility is scoped to, and a role-assignable group
-    # eligible for Global Administrator whose two members are eligible through PIM for Groups
-    # (policies/groups/tier0-operators.yaml manages the membership).
-    t.add_unit("Paris")
-    # Graph lists the members of a group added outside PIM as permanent active memberships
-    # with no ``createdUsing`` (docs/emulator.md, PIM for Groups).
-    for member in t.members[helpdesk]:
-        t.grant_group("active", helpdesk, member, days_ago=200)
-        t.group_active[-1]["createdUsing"] = None
-    operators = t.add(group("Tier0 Operators"))
-    t.grant("eligible", ga, operators, days_ago=10, days_left=80)
-    for member in staff[20:22]:
-        t.grant_group("eligible", operators, member, days_ago=12, days_left=60)
+    _sample_groups(t, helpdesk, [people["alice.admin"]])
     # Conditional Access authentication contexts: c1 (the example policies require it on
     # Conditional Access Administrator activation) published, c2 still a draft.
     return {**t.snapshot(), "authenticationContextClassReferences": SAMPLE_CONTEXTS}

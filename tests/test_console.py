@@ -162,13 +162,13 @@ def test_plain_console_apply_has_no_control_codes(live: Live) -> None:
     text = streams.out.getvalue() + streams.err.getvalue()
     assert not ANSI.search(text)
     lines = streams.report_lines()
-    assert len(lines) == 85
+    assert len(lines) == 93
     failed = [line for line in lines if line.startswith("  FAILED ")]
     assert len(failed) == 2 and all("GroupNotRoleAssignable" in line for line in failed)
     assert all("request-id " in line for line in failed)
     assert streams.phase_lines()[0] == "phase 1: switch off policy controls (1)"
     assert (
-        "Apply: 85 writes (one per policy rule or assignment): 83 succeeded, 2 failed"
+        "Apply: 93 writes (one per policy rule or assignment): 91 succeeded, 2 failed"
         in streams.out.getvalue()
     )
 
@@ -185,10 +185,10 @@ def test_terminal_console_keeps_every_operation_line_and_ends_the_bar_at_100(
     assert ANSI.search(out.getvalue())  # the plan and the summary in colour
     plain = screen_text(err.getvalue())
     kept = re.findall(r"^  (ok|FAILED|skipped) ", plain, re.MULTILINE)
-    assert len(kept) == 85 and kept.count("FAILED") == 2  # every operation, not only failures
+    assert len(kept) == 93 and kept.count("FAILED") == 2  # every operation, not only failures
     assert plain.count("GroupNotRoleAssignable") == 2
     # The last frame of the bar: every operation counted, the run done.
-    assert re.findall(r"applied .*100% 85/85", plain)
+    assert re.findall(r"applied .*100% 93/93", plain)
     assert not re.search(r"phase \d+: [^\n]*━", plain)  # no heading glued onto the bar
 
 
@@ -296,7 +296,7 @@ def test_the_three_ways_to_apply_report_the_same_lines(live: Live, tmp_path: Pat
     phases = {name: s.phase_lines() for name, s in runs.items()}
     summaries = {name: s.out.getvalue().splitlines()[-1] for name, s in runs.items()}
     first = reports["_saved_plan"]
-    assert len(first) == 85 and sum(line.startswith("  FAILED") for line in first) == 2
+    assert len(first) == 93 and sum(line.startswith("  FAILED") for line in first) == 2
     assert reports["_auto_approved"] == first and reports["_confirmed"] == first
     assert phases["_auto_approved"] == phases["_saved_plan"] == phases["_confirmed"]
     assert len(set(summaries.values())) == 1

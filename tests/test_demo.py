@@ -29,7 +29,7 @@ def test_demo_runs_without_importing_the_cli() -> None:
     steps = [line.split()[2] for line in lines if line.startswith("$ pim-gitops")]
     assert steps == ["validate", "lint", "plan", "apply", "plan", "lint"]
     assert (
-        "Apply: 85 writes (one per policy rule or assignment): 85 succeeded, 0 failed, 0 skipped"
+        "Apply: 93 writes (one per policy rule or assignment): 93 succeeded, 0 failed, 0 skipped"
         in result.stdout
     )
     assert lines[-2] == "Demo complete: the tenant now matches the policy repository."

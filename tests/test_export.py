@@ -48,6 +48,7 @@ def test_golden_export_of_the_sample_tenant(tmp_path: Path) -> None:
     golden = {str(p.relative_to(GOLDEN)): p.read_text() for p in GOLDEN.rglob("*.*")}
     assert files == golden  # the schemas written beside the files too
     assert sorted(k for k in files if not k.endswith(".yaml")) == [
+        "schemas/policy-group.schema.json",
         "schemas/policy-role.schema.json",
         "schemas/policy-tenant.schema.json",
     ]  # generated from the model (tests/test_newcomer.py checks they resolve)

@@ -65,16 +65,17 @@ def test_export_validates_compiles_adopted_and_plans_no_change(tmp_path: Path) -
     state = _sample()
     write_export(export_repo(state, now=SAMPLE_NOW), tmp_path, force=True)
     validated = validate_directory(tmp_path, SAMPLE_NOW)
-    # AU-scoped assignments are listed as unmanaged, not exported (yet).
-    assert validated.assignment_count == len([a for a in state.assignments if a.scope == "/"])
+    # Every assignment is exported: tenant-wide, AU-scoped and PIM-for-Groups ones.
+    assert validated.assignment_count == len(state.assignments) + len(state.group_assignments)
     assert {a.adopted for a in _declared(tmp_path)} == {date(2026, 11, 24)}
     assert plan_against(load_desired(str(tmp_path), SAMPLE_NOW), state, SAMPLE_NOW).empty
 
 
 def _rewrite_adopted(directory: Path, replacement: str) -> int:
-    """Every ``adopted:`` line of the role files rewritten (``""``: removed); how many."""
+    """Every ``adopted:`` line of the role and group files rewritten (``""``: removed); how
+    many."""
     count = 0
-    for path in sorted((directory / "roles").glob("*.yaml")):
+    for path in sorted([*directory.glob("roles/*.yaml"), *directory.glob("groups/*.yaml")]):
         text, n = re.subn(r"(?m)^( +)adopted: .*\n", replacement, path.read_text("utf-8"))
         path.write_text(text, encoding="utf-8")
         count += n
@@ -86,8 +87,8 @@ def test_adopted_differences_make_no_plan_change(tmp_path: Path, replacement: st
     state = _sample()
     write_export(export_repo(state, now=SAMPLE_NOW), tmp_path, force=True)
     adopted = load_desired(str(tmp_path), SAMPLE_NOW)
-    tenant_wide = [a for a in state.assignments if a.scope == "/"]  # AU-scoped: not exported
-    assert _rewrite_adopted(tmp_path, replacement) == len(tenant_wide)
+    exported = [*state.assignments, *state.group_assignments]
+    assert _rewrite_adopted(tmp_path, replacement) == len(exported)
     changed = load_desired(str(tmp_path), SAMPLE_NOW)
     assert {a.adopted for a in _declared(tmp_path)} == (
         {None} if not replacement else {date(2020, 1, 1)}

@@ -49,9 +49,25 @@ def with_groups(snapshot: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {**copy.deepcopy(snapshot), **extra}
 
 
+def without_groups(data: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot written before PIM for Groups and administrative units were read."""
+    old = {k: v for k, v in data.items() if k not in GROUP_KEYS}
+    for key in ("roleManagementPolicies", "roleManagementPolicyAssignments"):
+        old[key] = [p for p in data[key] if p.get("scopeType") != "Group"]
+    return old
+
+
+GROUP_KEYS = (
+    "administrativeUnits",
+    "privilegedAccessGroupAssignmentSchedules",
+    "privilegedAccessGroupEligibilitySchedules",
+    "privilegedAccessGroupsRead",
+)
+
+
 def test_documented_group_policy_is_read_by_its_group_target() -> None:
     policy, link = documented_owner_policy()
-    base = read_snapshot(SAMPLE_TENANT)
+    base = without_groups(read_snapshot(SAMPLE_TENANT))
     data = with_groups(
         base,
         roleManagementPolicies=[*base["roleManagementPolicies"], policy],
@@ -147,8 +163,9 @@ def test_group_schedule_enums_in_any_case_and_outside_pim() -> None:
     found = normalize_group_schedule({**row, "assignmentType": "assigned"}, "active", DOCS_NOW)
     assert found is not None and found.role_id == group_target(DOC_GROUP, "owner")
     assert not found.outside_pim
+    # A member added outside PIM is an ordinary permanent membership PIM updates and removes.
     added = normalize_group_schedule({**row, "createdUsing": None}, "active", DOCS_NOW)
-    assert added is not None and added.outside_pim
+    assert added is not None and not added.outside_pim and added.key == found.key
 
 
 def test_malformed_group_schedule_names_it() -> None:
@@ -222,7 +239,7 @@ def test_an_au_scoped_request_in_flight_is_an_assignment() -> None:
 
 
 def test_units_and_groups_not_read_say_so() -> None:
-    state = normalize_tenant(read_snapshot(SAMPLE_TENANT), SAMPLE_NOW)
+    state = normalize_tenant(without_groups(read_snapshot(SAMPLE_TENANT)), SAMPLE_NOW)
     assert state.administrative_units is None and state.pim_groups_read == frozenset()
     assert state.group_policies == {} and state.group_assignments == ()
     empty = normalize_tenant(

@@ -58,8 +58,13 @@ def test_every_control_with_result_and_evidence_in_both_formats(tmp_path: Path) 
     assert results["MS.AAD.7.9v1"] == "warning"  # a SHOULD: NTF001 warns
     assert results["MS.AAD.7.1v1"] == "pass"
     assert (
-        "4 Global Administrator holders (eligible or active): user:alice.admin"
-        in (table["MS.AAD.7.1v1"][4])
+        "5 Global Administrator holders (eligible or active): group:Tier0 Operators, "
+        "user:alice.admin" in (table["MS.AAD.7.1v1"][4])
+    )
+    # The group is no user: SCuBA 7.1 counts who can become Global Administrator through it.
+    assert (
+        "4 principals can become Global Administrator (through groups and PIM for Groups "
+        "included): user:alice.admin" in (table["MS.AAD.7.1v1"][4])
     )
     assert (
         "ASG004 error: user:mallory.hybrid@contoso.com holds Hybrid Identity"

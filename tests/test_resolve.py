@@ -181,6 +181,9 @@ def test_an_unresolved_approver_is_located_where_it_is_written(policy_copy: Path
         "found in the tenant",
         f"{where}: Privileged Role Administrator: approver principal group:PIM Tier0 Aprovers "
         "was not found in the tenant",
+        # groups/tier0-operators.yaml's member section uses the same template.
+        f"{where}: Tier0 Operators: approver principal group:PIM Tier0 Aprovers was not found "
+        "in the tenant",
     ]
 
 
@@ -193,16 +196,16 @@ def test_an_unresolved_assignee_is_located(policy_copy: Path) -> None:
     ]
 
 
-def test_an_administrative_unit_by_name_fails_closed(policy_copy: Path) -> None:
-    path = policy_copy / "roles" / "global-reader.yaml"
+def test_an_administrative_unit_by_an_unknown_name_fails_closed(policy_copy: Path) -> None:
+    path = policy_copy / "roles" / "user-administrator.yaml"
     _edit(
         path,
-        "      justification: Compliance reporting\n",
-        ("      justification: Compliance reporting\n      scope: administrative_unit:Paris\n"),
+        "      justification: Helpdesk escalation\n",
+        "      justification: Helpdesk escalation\n      scope: administrative_unit:Lyon\n",
     )
     assert _refused(policy_copy) == [
-        f"{path}:13:7: Global Reader: scope 'administrative_unit:Paris': administrative unit "
-        "'Paris' cannot be resolved by name; write its object id (/administrativeUnits/<id>)"
+        f"{path}:11:7: User Administrator: scope 'administrative_unit:Lyon': no "
+        "administrative unit is named 'Lyon'"
     ]
 
 

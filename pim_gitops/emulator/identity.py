@@ -37,7 +37,10 @@ SAMPLE_APPLY_OBJECT_ID = "7b0c92d1-d778-516b-a77c-42ff73a1969a"
 APPLY_PERMISSIONS = (
     "AuthenticationContext.Read.All",
     "Directory.Read.All",
+    "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+    "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
     "RoleManagement.ReadWrite.Directory",
+    "RoleManagementPolicy.ReadWrite.AzureADGroup",
     "RoleManagementPolicy.ReadWrite.Directory",
 )
 #: Azure CLI's client id: the app a signed-in user's delegated token is usually issued to.
