@@ -19,32 +19,12 @@ from datetime import datetime
 
 from pim_gitops.compile import CompiledRole, DesiredState
 from pim_gitops.compile.checks import activation_out_of_range
-from pim_gitops.compile.types import CompiledGroup
 from pim_gitops.diff import Change, _assignment_changes, _setting_changes
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings
 from pim_gitops.resolve import Resolver, resolve_settings
+from pim_gitops.resolve_groups import managed_groups
 from pim_gitops.state import Principal, RoleDefinition, RoleSettings, TenantState
 from pim_gitops.targets import Access, address_prefix, group_target, title
-from pim_gitops.wire import is_guid
-
-
-def resolve_group(written: str, resolver: Resolver) -> Principal | str:
-    """The group a group file names (object id or display name), or why it does not
-    resolve to exactly one group."""
-    text = written.strip()
-    if is_guid(text):
-        principals = resolver.tenant.principals
-        found = principals.get(text.lower()) or principals.get(text)
-        if found is None:
-            return f"group {text} was not found in the tenant"
-    else:
-        by_name = resolver.principal(f"group:{text}")
-        if isinstance(by_name, str):
-            return by_name
-        found = by_name
-    if found.type != "group":
-        return f"{text} is a {found.type}, not a group"
-    return found
 
 
 def target_role(group: Principal, access: Access) -> RoleDefinition:
@@ -54,30 +34,6 @@ def target_role(group: Principal, access: Access) -> RoleDefinition:
     return RoleDefinition(
         id=target, template_id=target, display_name=group.display_name or group.id, is_builtin=False
     )
-
-
-def managed_groups(
-    desired: DesiredState, resolver: Resolver
-) -> tuple[list[tuple[CompiledGroup, Principal]], list[str]]:
-    """Each group file's group, in file order; a group that does not resolve, or that a
-    second file manages too (under another spelling), is an error naming the files."""
-    found: list[tuple[CompiledGroup, Principal]] = []
-    errors: list[str] = []
-    first: dict[str, CompiledGroup] = {}
-    for compiled in sorted(desired.groups, key=lambda g: g.location):
-        group = resolve_group(compiled.written, resolver)
-        if isinstance(group, str):
-            errors.append(f"{compiled.location}: {group}")
-            continue
-        other = first.setdefault(group.id, compiled)
-        if other is not compiled:
-            errors.append(
-                f"{compiled.location}: group {compiled.written!r} is {group.display_name} "
-                f"({group.id}), already managed by {other.location} (as {other.written!r})"
-            )
-            continue
-        found.append((compiled, group))
-    return found, errors
 
 
 def unread_schedules(section: CompiledRole, group: Principal, tenant: TenantState) -> str | None:
@@ -163,11 +119,11 @@ def group_diffs(
 ) -> Found:
     """Every managed group's sections: (changes, errors, plan notes); ``resolved`` gets each
     section's desired settings by group target."""
-    groups, errors = managed_groups(desired, resolver)
+    groups, errors = managed_groups(desired, resolver)  # in file order
     changes: list[Change] = []
     notes: list[str] = []
-    for compiled, group in groups:
-        for access, section in sorted(compiled.sections.items()):
+    for index, group in groups.items():
+        for access, section in sorted(desired.groups[index].sections.items()):
             unread = unread_schedules(section, group, tenant)
             if unread is not None:
                 errors.append(unread)
