@@ -78,6 +78,15 @@ def later_starts(section: CompiledRole, role: RoleDefinition, now: datetime) -> 
     ]
 
 
+#: A group Graph lists no policy for: Entra makes a group's member and owner policies when the
+#: group is first used in PIM for Groups (docs/emulator.md, "PIM for Groups": undocumented).
+NO_GROUP_POLICY = (
+    "Graph lists no PIM-for-Groups policy for this group yet (Entra makes a group's policies "
+    "when it is first used in PIM for Groups); open the group's PIM for Groups settings in the "
+    "Entra admin center once, or assign one member there, then plan again"
+)
+
+
 def section_diff(
     section: CompiledRole,
     role: RoleDefinition,
@@ -94,7 +103,7 @@ def section_diff(
     notes: list[str] = []
     policy = tenant.policy_of(role.id)
     if policy is None:
-        why = tenant.policy_errors.get(role.id, "no PIM policy found")
+        why = tenant.policy_errors.get(role.id, NO_GROUP_POLICY)
         name = title(role.id, role.display_name)
         errors.append(f"{section.location}: {name}: cannot read its PIM policy: {why}")
     else:
