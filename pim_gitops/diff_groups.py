@@ -87,6 +87,30 @@ NO_GROUP_POLICY = (
 )
 
 
+def nesting_errors(
+    section: CompiledRole, group: Principal, access: Access, resolver: Resolver
+) -> list[str]:
+    """Grants Graph refuses to nest: a group as an *active* member of a role-assignable group
+    or as an active owner of any, or a group granted to itself (ED concept-pim-for-groups,
+    "Privileged Identity Management and group nesting": "one group can't be an active member
+    of another group that is role-assignable"; DC group-post-owners: owners are users or
+    service principals). A group may be an eligible member."""
+    errors = []
+    for item in section.assignments:
+        found = resolver.principal(item.principal)
+        if isinstance(found, str) or found.type != "group":
+            continue
+        if found.id.lower() == group.id.lower():
+            why = "a group cannot be a member or owner of itself"
+        elif item.kind == "active" and (access == "owner" or group.is_assignable_to_role):
+            kind = "owner of a group" if access == "owner" else "member of a role-assignable group"
+            why = f"a group cannot be an active {kind} (Graph refuses it); make it eligible"
+        else:
+            continue
+        errors.append(f"{item.location}: {group.display_name}: {item.principal}: {why}")
+    return errors
+
+
 def section_diff(
     section: CompiledRole,
     role: RoleDefinition,
@@ -141,6 +165,6 @@ def group_diffs(
                 section, target_role(group, access), tenant, resolver, now, resolved
             )
             changes += found
-            errors += problems
+            errors += problems + nesting_errors(section, group, access, resolver)
             notes += more
     return changes, errors, notes

@@ -22,7 +22,7 @@ its approvers follows the approvers in effect, as the compiler reads it: a secti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -63,6 +63,9 @@ class ExportedGroup:
     schedules_read: bool
     #: Each section's PIM grants whose principal the tenant knows.
     assignments: dict[Access, tuple[Assignment, ...]]
+    #: Each section's service principals with a grant (a direct member): a group file
+    #: cannot declare them (``sp:`` is refused), so the section is written additive.
+    service_principals: dict[Access, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _holds_role(tenant: TenantState, group_id: str) -> bool:
@@ -72,8 +75,19 @@ def _holds_role(tenant: TenantState, group_id: str) -> bool:
 
 
 def _grants(tenant: TenantState, target: str) -> tuple[Assignment, ...]:
-    """A target's grants, leaving out a deleted principal's lingering schedule (as roles)."""
-    return tuple(a for a in tenant.assignments_of(target) if a.principal_id in tenant.principals)
+    """A target's grants, leaving out a deleted principal's lingering schedule (as roles)
+    and a service principal's (``_service_principals``)."""
+    return tuple(
+        a
+        for a in tenant.assignments_of(target)
+        if a.principal_id in tenant.principals
+        and tenant.principals[a.principal_id].type != "servicePrincipal"
+    )
+
+
+def _service_principals(tenant: TenantState, target: str) -> tuple[str, ...]:
+    found = (tenant.principals.get(a.principal_id) for a in tenant.assignments_of(target))
+    return tuple(sorted({p.reference for p in found if p and p.type == "servicePrincipal"}))
 
 
 def selected_groups(tenant: TenantState, words: Words) -> list[ExportedGroup]:
@@ -89,12 +103,13 @@ def selected_groups(tenant: TenantState, words: Words) -> list[ExportedGroup]:
             if (policy := tenant.group_policies.get(group_target(group.id, access))) is not None
         }
         held = {a: _grants(tenant, group_target(group.id, a)) for a in sections}
-        granted = any(held.values())
+        sps = {a: _service_principals(tenant, group_target(group.id, a)) for a in sections}
+        granted = any(held.values()) or any(sps.values())
         differs = any(flat != entra for flat in sections.values())
         role_holder = bool(group.is_assignable_to_role) and _holds_role(tenant, group.id)
         if sections and (differs or granted or role_holder):
             read = group.id.lower() in tenant.pim_groups_read
-            found.append(ExportedGroup(group, sections, read, held))
+            found.append(ExportedGroup(group, sections, read, held, sps))
     return sorted(found, key=lambda g: (g.group.display_name.casefold(), g.group.id))
 
 
@@ -154,9 +169,13 @@ def _section(
 ) -> tuple[list[str], dict[str, Any]]:
     """A section's lines (indented under ``member:`` / ``owner:``) and the data they hold."""
     data: dict[str, Any] = nest(own)
-    if not exported.schedules_read:
+    sps = exported.service_principals.get(access, ())
+    if not exported.schedules_read or sps:
         data["assignments_mode"] = "additive"
     lines = dump(data).rstrip("\n").split("\n") if data else []
+    if exported.schedules_read and sps:
+        names = safe_comment(", ".join(sps))
+        lines.append(f"# additive: {names} cannot be declared in a group file, so none is removed")
     if exported.schedules_read:
         block, held = assignment_lines(exported.assignments[access])
         lines += block

@@ -28,6 +28,7 @@ from pim_gitops.normalize_groups import (
     groups_read,
     is_group_scoped,
     is_managed_scope,
+    without_activations,
 )
 from pim_gitops.outside import (
     IN_FLIGHT,
@@ -377,7 +378,7 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         policies={k: v for k, v in policies.items() if scope_of(k) is SCOPE},
         assignments=tuple(sorted(managed)),
         principals=principals,
-        group_members=_group_members(snapshot),
+        group_members=without_activations(_group_members(snapshot), snapshot, now),
         role_assignments=tuple(direct),
         unmanaged_scoped=tuple(sorted(scoped)),
         policy_errors=dict(sorted(policy_errors.items())),

@@ -128,6 +128,35 @@ def group_assignments(snapshot: Mapping[str, Any], now: datetime) -> tuple[Assig
     return tuple(sorted(rows))
 
 
+def without_activations(
+    members: Mapping[str, tuple[str, ...]], snapshot: Mapping[str, Any], now: datetime
+) -> dict[str, tuple[str, ...]]:
+    """The groups' direct members less those who are members only by a running activation
+    (``assignmentType: activated``): such a member is an eligible one who activated, for
+    hours, not a standing member (``memberships``); a direct member with an ``Assigned``
+    schedule as well stays."""
+    from pim_gitops.normalize import schedule_window
+
+    activated: set[tuple[str, str]] = set()
+    assigned = {
+        (a.role_id, a.principal_id) for a in group_assignments(snapshot, now) if a.kind == "active"
+    }
+    for raw in snapshot.get(GROUP_ASSIGNMENT) or []:
+        r = RawObject(raw, "privilegedAccessGroupAssignmentSchedule")
+        if r.req("accessId").casefold() != "member" or _same(
+            r.text("assignmentType", optional=True), "Assigned", "Assigned"
+        ):
+            continue
+        end = schedule_window(raw, r)[1]
+        target = group_target(r.req("groupId"), "member")
+        if (end is None or end > now) and (target, r.req("principalId")) not in assigned:
+            activated.add((r.req("groupId").lower(), r.req("principalId")))
+    return {
+        gid: tuple(m for m in ids if (gid.lower(), m) not in activated)
+        for gid, ids in members.items()
+    }
+
+
 def groups_read(snapshot: Mapping[str, Any]) -> frozenset[str]:
     """The groups (ids, lower case) whose PIM schedules were read."""
     ids = snapshot.get(GROUPS_READ) or []

@@ -539,10 +539,16 @@ OPS = "ops-group"
 
 
 def with_group(state: TenantState, members: tuple[str, ...]) -> TenantState:
-    """``state`` plus a role-assignable group ``OPS`` with these members."""
+    """``state`` plus a role-assignable group ``OPS`` with these members, its PIM for
+    Groups read (no PIM schedules: its members are standing ones)."""
     principals = dict(state.principals)
     principals[OPS] = Principal(OPS, "group", display_name="Ops PIM", is_assignable_to_role=True)
-    return replace(state, principals=principals, group_members={OPS: members})
+    return replace(
+        state,
+        principals=principals,
+        group_members={OPS: members},
+        pim_groups_read=frozenset({OPS}),
+    )
 
 
 def test_the_identitys_role_held_through_a_group_is_protected() -> None:

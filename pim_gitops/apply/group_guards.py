@@ -4,6 +4,7 @@ role or membership the plan changes (what they gave is unknown: the guard fails 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from pim_gitops.access import holders
@@ -70,4 +71,18 @@ def unread_changed(tenant: TenantState, later: TenantState, role_id: str) -> lis
     ]
 
 
-__all__ = ["lost_paths", "unread_changed"]
+def known_first(
+    tenant: TenantState, later: TenantState, lasts: Callable[[TenantState, bool], datetime | None]
+) -> tuple[datetime | None, datetime | None]:
+    """(before, after) of a floor, counted only through groups whose PIM schedules were
+    read: an unread group's direct member may be an active PIM membership that ends within
+    the horizon, so it cannot stand in for a known path the plan ends. Where the tenant has
+    no known path at all, both sides count every path, as the read shows them (the plan is
+    then judged on what it changes: ``group_guards.unread_changed``)."""
+    before = lasts(tenant, True)
+    if before is None:
+        return lasts(tenant, False), lasts(later, False)
+    return before, lasts(later, True)
+
+
+__all__ = ["known_first", "lost_paths", "unread_changed"]

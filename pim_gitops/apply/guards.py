@@ -23,7 +23,7 @@ from pim_gitops.access import (
     principal_problem,
 )
 from pim_gitops.access_paths import reach_until
-from pim_gitops.apply.group_guards import lost_paths, unread_changed
+from pim_gitops.apply.group_guards import known_first, lost_paths, unread_changed
 from pim_gitops.apply.overrides import GUARD_ALLOWS, Guards, allow_hint, removals_hint
 from pim_gitops.apply.planned import planned_state
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
@@ -211,8 +211,8 @@ def last_pra_path_removed(
     role = PRIVILEGED_ROLE_ADMINISTRATOR
     later, after = _side(tenant, side)
 
-    def lasts(at: TenantState) -> Ends:
-        return reach_until(at, role, window.now, others_than=apply_identity)
+    def lasts(at: TenantState, known: bool) -> Ends:
+        return reach_until(at, role, window.now, others_than=apply_identity, known=known)
 
     reduced = _reduced(tenant, side, role, window, apply_identity)
     details = [f"reduced by this plan: {', '.join(reduced)}"] if reduced else []
@@ -224,8 +224,7 @@ def last_pra_path_removed(
         "last-pra-path",
         "someone other than the apply identity must be able to use Privileged Role "
         f"Administrator past {format_instant(window.until)}",
-        lasts(tenant),
-        lasts(later),
+        *known_first(tenant, later, lasts),
         window.until,
         details=tuple(details),
         unknown_before=bool(unread),
@@ -239,15 +238,17 @@ def writing_access(
     active member of a group holding it) before the plan and after it."""
     later = _after_state(tenant, side)
 
-    def lasts(at: TenantState) -> Ends:
+    def lasts(at: TenantState, known: bool) -> Ends:
         ends = [
-            reach_until(at, role_id, window.now, kinds=("active",), principal_id=identity)
+            reach_until(
+                at, role_id, window.now, kinds=("active",), principal_id=identity, known=known
+            )
             for role_id in ROLE_NAMES
         ]
-        known = [end for end in ends if end is not None]
-        return max(known) if known else None
+        found = [end for end in ends if end is not None]
+        return max(found) if found else None
 
-    return lasts(tenant), lasts(later)
+    return known_first(tenant, later, lasts)
 
 
 def lockout_floor(

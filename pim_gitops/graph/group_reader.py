@@ -217,6 +217,23 @@ async def read_groups(transport: GraphTransport, group_ids: Iterable[str]) -> Gr
     return result
 
 
+def nested_groups(
+    read: GroupRead, objects: Iterable[Mapping[str, Any]], members: Mapping[str, Any]
+) -> list[str]:
+    """The groups the schedules read make members of another group, whose members were not
+    read yet: an active member of such a group can activate its eligible membership
+    (``access_paths``), so who they are is effective access."""
+    groups = {str(o["id"]) for o in objects if str(o.get("@odata.type", "")).endswith(".group")}
+    named = {
+        str(row.get("principalId"))
+        for name in (GROUP_ELIGIBILITY, GROUP_ASSIGNMENT)
+        for row in read.collections[name]
+        if isinstance(row, Mapping) and str(row.get("accessId") or "").casefold() == "member"
+    }
+    have = {g.lower() for g in members}
+    return sorted(g for g in named & groups if g.lower() not in have)
+
+
 def approver_ids(policies: Iterable[Mapping[str, Any]]) -> set[str]:
     """The users and groups the policies name as approvers."""
     ids: set[str] = set()
@@ -325,6 +342,13 @@ async def complete_managed_groups(
     )
     named = {m for ms in members.values() for m in ms} | group_read.principals()
     objects = await principals_missing(transport, snapshot["directoryObjects"], named)
+    known_members = {**(snapshot.get("groupMembers") or {}), **members}
+    every = [*snapshot["directoryObjects"], *objects]
+    nested = nested_groups(group_read, every, known_members)
+    if nested:
+        members |= await read_members(transport, nested)
+        inner = {m for g in nested for m in members[g]}
+        objects += await principals_missing(transport, [*every], inner)
     merged = group_read.merged_into(snapshot)
     merged["directoryObjects"] = [*snapshot["directoryObjects"], *objects]
     merged["groupMembers"] = {**(snapshot.get("groupMembers") or {}), **members}

@@ -23,6 +23,7 @@ from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.group_reader import (
     approver_ids,
     groups_to_expand,
+    nested_groups,
     read_administrative_units,
     read_groups,
     read_members,
@@ -284,6 +285,12 @@ async def fetch_snapshot(
     )
     named = {m for ms in members.values() for m in ms} | group_read.principals()
     objects += await principals_missing(transport, objects, named)
+    nested = nested_groups(group_read, objects, members)
+    if nested:  # an active member of a group that is an eligible member can activate it
+        members |= await read_members(transport, nested)
+        objects += await principals_missing(
+            transport, objects, {m for g in nested for m in members[g]}
+        )
     data = _snapshot_of(collections, tenant_id, now, objects, members)
     data = group_read.merged_into(data)
     # A group policy may require an authentication context too.

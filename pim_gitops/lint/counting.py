@@ -50,16 +50,29 @@ def _member_users(ctx: LintContext, group: Principal) -> set[str] | None:
         return None
     ids = set(direct or ()) | {m.principal_id for m in pim or ()}
     principals = ctx.tenant.principals
-    return {m for m in ids if (p := principals.get(m)) is None or p.type == "user"}
+    users = {m for m in ids if (p := principals.get(m)) is None or p.type == "user"}
+    for m in sorted(ids - users):  # a group as an (eligible) member: its users can activate
+        if principals[m].type == "group":
+            inner = ctx.tenant.group_members.get(m)
+            users |= {m} if inner is None else {u for u in inner if _is_user(ctx, u)}
+    return users
+
+
+def _is_user(ctx: LintContext, principal_id: str) -> bool:
+    assert ctx.tenant is not None
+    found = ctx.tenant.principals.get(principal_id)
+    return found is not None and found.type == "user"
 
 
 def count_users(ctx: LintContext, holder_list: Iterable[Holder]) -> UserCount:
     """The distinct users behind ``holder_list`` as SCuBA and CIS count them: users assigned
     directly and through a group (expanded to its member users when the tenant lists them,
     else counted as one); service principals are not users and are not counted. One level
-    is all there is: a role-assignable group cannot have groups as members. Members of a
-    group through PIM for Groups, eligible or active, count as its members
-    (``_member_users``)."""
+    is all there is for a group's direct members: a role-assignable group cannot have groups
+    as active members. Members of a group through PIM for Groups, eligible or active, count
+    as its members (``_member_users``), and a group that is an eligible member counts as its
+    own member users, who can activate that membership (ED concept-pim-for-groups, "Privileged
+    Identity Management and group nesting")."""
     users: set[str] = set()
     unexpanded: set[str] = set()
     unresolved: set[str] = set()
