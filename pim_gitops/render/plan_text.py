@@ -67,12 +67,23 @@ def _detail(change: dict[str, Any]) -> str:
     return f"{detail}  {origin}" if origin else detail
 
 
+def address_scope(address: str) -> str | None:
+    """The scope an assignment's address carries after ``@``
+    (``…["user:a@b.c"@"administrative_unit:Paris"]`` → ``administrative_unit:Paris``);
+    ``None`` for a tenant-wide one (``scopes.assignment_key``)."""
+    _, found, tail = address.rpartition('"@"')
+    return tail[: -len('"]')] if found and tail.endswith('"]') else None
+
+
 def relative_address(change: dict[str, Any]) -> str:
     """The change's address below its role: the setting's path (``activation.max_duration``),
-    or the schedule and the principal (``eligible user alice@contoso.com``)."""
+    or the schedule and the principal (``eligible user alice@contoso.com``), with the scope of
+    a scoped one (``… at administrative_unit:Paris``)."""
     if change.get("kind") == "assignment":
         kind, _, name = change["principal"]["ref"].partition(":")
-        return f"{change['schedule']} {kind} {name}" if name else f"{change['schedule']} {kind}"
+        head = f"{change['schedule']} {kind} {name}" if name else f"{change['schedule']} {kind}"
+        scope = address_scope(str(change.get("address", "")))
+        return f"{head} at {scope}" if scope else head
     return str(change["path"])
 
 
