@@ -102,3 +102,21 @@ def test_a_saved_plan_refused_against_another_policy_directory_names_it(
     output = " ".join(result.output.split())
     assert f"repository {POLICIES} sha256:" in output
     assert "or name the directory the plan was made from with `--policy DIR`" in output
+
+
+def test_apply_names_the_scope_of_each_write(live: Live, tmp_path: Path) -> None:
+    policies = _scoped_repository(tmp_path)
+    graph = ("--now", PINNED, "--graph-url", live.url)
+    dry = CliRunner().invoke(cli, [*graph, "apply", str(policies), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    wanted = "Helpdesk Administrator: adminAssign eligible user:sven.novak@contoso.com"
+    assert f"{wanted} at administrative_unit:Paris" in dry.output
+    done = CliRunner().invoke(cli, [*graph, "apply", str(policies), "--auto-approve"])
+    assert done.exit_code == 0, done.output
+    assert f"ok      {wanted} at administrative_unit:Paris" in done.output
+    # a tenant-wide write's label is unchanged
+    tenant_wide = [line for line in done.output.splitlines() if "adminAssign" in line]
+    assert any(
+        line.endswith("Global Reader: adminAssign active user:heidi.audit@contoso.com")
+        for line in tenant_wide
+    ), tenant_wide

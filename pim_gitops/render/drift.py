@@ -17,7 +17,8 @@ from typing import Any
 from pim_gitops.plan import Plan, plan_document
 from pim_gitops.render.markdown_text import fit, md_code, md_text
 from pim_gitops.render.plan import GITHUB_COMMENT_LIMIT
-from pim_gitops.render.plan_text import address_scope, text_heading
+from pim_gitops.render.plan_text import text_heading
+from pim_gitops.scopes import address_scope
 from pim_gitops.targets import title
 from pim_gitops.wire import DurationError, parse_duration
 from pim_gitops.wording import plural

@@ -19,6 +19,7 @@ from typing import Any
 
 from pim_gitops.action import Action
 from pim_gitops.plan import Plan, plan_document
+from pim_gitops.scopes import address_scope
 from pim_gitops.targets import parse_group_target, title
 
 SYMBOL = {action.value: action.symbol for action in Action}
@@ -65,14 +66,6 @@ def _detail(change: dict[str, Any]) -> str:
         detail = f"(was {_value(change['before'])})"
     origin = ORIGIN.get(change.get("origin") or "")
     return f"{detail}  {origin}" if origin else detail
-
-
-def address_scope(address: str) -> str | None:
-    """The scope an assignment's address carries after ``@``
-    (``…["user:a@b.c"@"administrative_unit:Paris"]`` → ``administrative_unit:Paris``);
-    ``None`` for a tenant-wide one (``scopes.assignment_key``)."""
-    _, found, tail = address.rpartition('"@"')
-    return tail[: -len('"]')] if found and tail.endswith('"]') else None
 
 
 def relative_address(change: dict[str, Any]) -> str:
