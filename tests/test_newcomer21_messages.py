@@ -120,3 +120,26 @@ def test_apply_names_the_scope_of_each_write(live: Live, tmp_path: Path) -> None
         line.endswith("Global Reader: adminAssign active user:heidi.audit@contoso.com")
         for line in tenant_wide
     ), tenant_wide
+
+
+def test_validate_show_prints_a_groups_sections_with_their_sources() -> None:
+    shown = CliRunner().invoke(cli, ["validate", str(POLICIES), "--show", "tier0 operators"])
+    assert shown.exit_code == 0, shown.output
+    assert "Tier0 Operators (member) (resolved against the tenant at plan time)" in shown.output
+    assert "Entra default for groups" in shown.output
+    lines = shown.output.splitlines()
+    (duration,) = [line for line in lines if line.split()[:1] == ["activation.max_duration"]]
+    assert duration.split()[1] == "PT1H" and "(templates.critical)" in duration
+    by_file = CliRunner().invoke(cli, ["validate", str(POLICIES), "--show", "tier0-operators"])
+    assert by_file.exit_code == 0 and by_file.output == shown.output
+    as_json = CliRunner().invoke(
+        cli, ["validate", str(POLICIES), "--show", "Tier0 Operators", "--format", "json"]
+    )
+    roles = json.loads(as_json.stdout)["roles"]
+    assert [r["role"] for r in roles] == ["Tier0 Operators (member)"]
+    # a role's name still finds the role, and an unknown name is still refused
+    role = CliRunner().invoke(cli, ["validate", str(POLICIES), "--show", "Global Administrator"])
+    assert role.output.startswith("Global Administrator (62e90394")
+    unknown = CliRunner().invoke(cli, ["validate", str(POLICIES), "--show", "Tier9 Operators"])
+    assert unknown.exit_code == 1
+    assert "no managed role 'Tier9 Operators'" in unknown.output
