@@ -8,12 +8,6 @@ through (``via``). A path is *active* when nothing has to be activated on it (an
 role assignment reached by a standing or active membership), else *eligible*; it lasts as
 long as both its parts (``path_until``).
 
-A group can be an *eligible* member of a role-assignable group (never an active one), and a
-user who is an active (or standing) member of that group can then activate its membership
-of the role-assignable one (ED concept-pim-for-groups, "Privileged Identity Management and
-group nesting"): such a path goes ``through`` the nested group as well, and its users are
-listed in place of the group where the group's members were read.
-
 The guards count member paths only (an owner must change the group first); lint and the
 report show owners too. A group whose PIM schedules were not read (``pim_known``) has
 unknown eligible members and owners: ``unread_groups`` names them, and whoever must be sure
@@ -50,19 +44,16 @@ class AccessPath:
     role_id: str
     holding: Assignment
     via: Membership | None = None
-    #: The principal's membership of the group that is ``via``'s member (nesting).
-    through: Membership | None = None
 
     @property
     def kind(self) -> Kind:
-        direct = all(m is None or m.gives_active for m in (self.via, self.through))
+        direct = self.via is None or self.via.gives_active
         return "active" if self.holding.kind == "active" and direct else "eligible"
 
     @property
     def end(self) -> datetime | None:
         """The earlier end of its parts; ``None``: permanent."""
-        parts = (self.holding.end, *(m.end for m in (self.via, self.through) if m))
-        ends = [e for e in parts if e]
+        ends = [e for e in (self.holding.end, self.via.end if self.via else None) if e]
         return min(ends) if ends else None
 
     @property
@@ -76,7 +67,7 @@ class AccessPath:
     @property
     def requested(self) -> bool:
         """A part of it is a request not yet provisioned (``outside.py``)."""
-        parts = (self.holding, *(m.schedule for m in (self.via, self.through) if m))
+        parts = (self.holding, self.via.schedule if self.via else None)
         return any(p is not None and p.request is not None for p in parts)
 
 
@@ -87,33 +78,18 @@ def paths(
     return sorted(_paths(tenant, role_id, accesses), key=_order)
 
 
-def _order(p: AccessPath) -> tuple[str, str, str, str, str]:
-    inner = p.through.group_id if p.through else ""
-    return (p.principal_id, p.group_id or "", inner, p.holding.kind, p.via.words if p.via else "")
-
-
-def _is_group(tenant: TenantState, principal_id: str) -> bool:
-    principal = tenant.principals.get(principal_id)
-    return principal is not None and principal.type == "group"
-
-
-def _members_read(tenant: TenantState, group_id: str) -> bool:
-    return any(g.lower() == group_id.lower() for g in tenant.group_members)
+def _order(p: AccessPath) -> tuple[str, str, str, str]:
+    return (p.principal_id, p.group_id or "", p.holding.kind, p.via.words if p.via else "")
 
 
 def _paths(tenant: TenantState, role_id: str, accesses: tuple[Access, ...]) -> Iterator[AccessPath]:
     for a in holders(tenant.assignments, role_id):
-        if not _is_group(tenant, a.principal_id):
-            yield AccessPath(a.principal_id, role_id, a)
-            continue
-        for m in memberships(tenant, a.principal_id, accesses):
-            nested = m.access == "member" and _is_group(tenant, m.principal_id)
-            if not nested or not _members_read(tenant, m.principal_id):
+        principal = tenant.principals.get(a.principal_id)
+        if principal is not None and principal.type == "group":
+            for m in memberships(tenant, a.principal_id, accesses):
                 yield AccessPath(m.principal_id, role_id, a, m)
-            if nested:
-                for inner in memberships(tenant, m.principal_id, MEMBER):
-                    if inner.gives_active and not _is_group(tenant, inner.principal_id):
-                        yield AccessPath(inner.principal_id, role_id, a, m, inner)
+        else:
+            yield AccessPath(a.principal_id, role_id, a)
 
 
 def path_until(tenant: TenantState, path: AccessPath, now: datetime) -> datetime | None:
@@ -127,13 +103,7 @@ def path_until(tenant: TenantState, path: AccessPath, now: datetime) -> datetime
     group = tenant.principals.get(a.principal_id)
     if group is None or group.is_assignable_to_role is not True:
         return None
-    if path.through is None:
-        member = membership_until(tenant, path.via, now)
-    else:  # the nested group's own membership: its window, and the user's membership of it
-        row = path.via.schedule
-        window = None if row is None or not started(row, now) else ends_at(row)
-        inner = membership_until(tenant, path.through, now)
-        member = None if window is None or window <= now or inner is None else min(window, inner)
+    member = membership_until(tenant, path.via, now)
     return None if member is None else min(member, ends_at(a))
 
 
@@ -157,7 +127,7 @@ def reach_until(
         if p.kind in kinds
         and (principal_id is None or p.principal_id == principal_id)
         and (others_than is None or p.principal_id != others_than)
-        and all(not known or m is None or pim_known(tenant, m.group_id) for m in (p.via, p.through))
+        and (not known or p.via is None or pim_known(tenant, p.via.group_id))
         and (end := path_until(tenant, p, now)) is not None
     ]
     return max(ends) if ends else None
@@ -203,14 +173,7 @@ def describe(tenant: TenantState, path: AccessPath) -> str:
     group = _name(tenant, path.holding.principal_id)
     pim = "" if via.schedule is None else f" (PIM for Groups, {_window(via.schedule)})"
     owner = "; an owner can add itself as a member" if via.access == "owner" else ""
-    how = f"{via.words} of {group}{pim}, which holds it {own}{owner}"
-    inner = path.through
-    if inner is None:
-        return how
-    inner_pim = "" if inner.schedule is None else f" (PIM for Groups, {_window(inner.schedule)})"
-    nested = _name(tenant, via.principal_id)
-    article = "an" if via.words[0] in "aeiou" else "a"
-    return f"{inner.words} of {nested}{inner_pim}, which is {article} {how}"
+    return f"{via.words} of {group}{pim}, which holds it {own}{owner}"
 
 
 @dataclass(frozen=True)

@@ -25,26 +25,13 @@ from pim_gitops.diff_notes import deleted_principals, tightening_warnings
 from pim_gitops.resolve import Resolver, resolve_settings
 from pim_gitops.state import Principal, RoleDefinition, RoleSettings, TenantState
 from pim_gitops.targets import Access, address_prefix, group_target, title
-from pim_gitops.wire import is_guid
 
 
 def resolve_group(written: str, resolver: Resolver) -> Principal | str:
     """The group a group file names (object id or display name), or why it does not
-    resolve to exactly one group."""
-    text = written.strip()
-    if is_guid(text):
-        principals = resolver.tenant.principals
-        found = principals.get(text.lower()) or principals.get(text)
-        if found is None:
-            return f"group {text} was not found in the tenant"
-    else:
-        by_name = resolver.principal(f"group:{text}")
-        if isinstance(by_name, str):
-            return by_name
-        found = by_name
-    if found.type != "group":
-        return f"{text} is a {found.type}, not a group"
-    return found
+    resolve to exactly one group (``Resolver.group``: not found, with the closest name; two
+    groups of that name; an object that is no group)."""
+    return resolver.group(written)
 
 
 def target_role(group: Principal, access: Access) -> RoleDefinition:

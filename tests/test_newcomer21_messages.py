@@ -143,3 +143,22 @@ def test_validate_show_prints_a_groups_sections_with_their_sources() -> None:
     unknown = CliRunner().invoke(cli, ["validate", str(POLICIES), "--show", "Tier9 Operators"])
     assert unknown.exit_code == 1
     assert "no managed role 'Tier9 Operators'" in unknown.output
+
+
+def test_a_group_file_naming_a_group_one_typo_away_is_told_the_name(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    write(policies / "pim.yaml", "tenant: contoso.onmicrosoft.com\n")
+    write(policies / "groups" / "approvers.yaml", "group: PIM Tier0 Approver\nmember: {}\n")
+    result = CliRunner().invoke(
+        cli, ["--now", PINNED, "plan", str(policies), "--snapshot", str(SAMPLE_TENANT)]
+    )
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "approvers.yaml:1:1: group PIM Tier0 Approver was not found in the " in output
+    assert output.endswith("; did you mean 'PIM Tier0 Approvers'?")
+    write(policies / "groups" / "approvers.yaml", "group: Nobody At All\nmember: {}\n")
+    result = CliRunner().invoke(
+        cli, ["--now", PINNED, "plan", str(policies), "--snapshot", str(SAMPLE_TENANT)]
+    )
+    assert "group Nobody At All was not found in the " in result.output
+    assert "did you mean" not in result.output

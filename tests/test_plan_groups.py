@@ -196,7 +196,10 @@ def test_a_group_file_may_name_the_group_by_object_id() -> None:
 @pytest.mark.parametrize(
     ("written", "expected"),
     [
-        ("Tier9 Nobody", "policies/groups/tier0-admins.yaml:1:1: principal group:Tier9 Nobody"),
+        (
+            "Tier9 Nobody",
+            "policies/groups/tier0-admins.yaml:1:1: group Tier9 Nobody was not found in the tenant",
+        ),
         (ALICE, f"policies/groups/tier0-admins.yaml:1:1: {ALICE} is a user, not a group"),
         (
             "c3333333-3333-3333-3333-333333333333",
