@@ -23,15 +23,9 @@ from pim_gitops.compile.types import CompiledGroup
 from pim_gitops.diff import Change, _assignment_changes, _setting_changes
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings
 from pim_gitops.resolve import Resolver, resolve_settings
+from pim_gitops.resolve_groups import managed_groups as resolved_groups
 from pim_gitops.state import Principal, RoleDefinition, RoleSettings, TenantState
 from pim_gitops.targets import Access, address_prefix, group_target, title
-
-
-def resolve_group(written: str, resolver: Resolver) -> Principal | str:
-    """The group a group file names (object id or display name), or why it does not
-    resolve to exactly one group (``Resolver.group``: not found, with the closest name; two
-    groups of that name; an object that is no group)."""
-    return resolver.group(written)
 
 
 def target_role(group: Principal, access: Access) -> RoleDefinition:
@@ -47,24 +41,11 @@ def managed_groups(
     desired: DesiredState, resolver: Resolver
 ) -> tuple[list[tuple[CompiledGroup, Principal]], list[str]]:
     """Each group file's group, in file order; a group that does not resolve, or that a
-    second file manages too (under another spelling), is an error naming the files."""
-    found: list[tuple[CompiledGroup, Principal]] = []
-    errors: list[str] = []
-    first: dict[str, CompiledGroup] = {}
-    for compiled in sorted(desired.groups, key=lambda g: g.location):
-        group = resolve_group(compiled.written, resolver)
-        if isinstance(group, str):
-            errors.append(f"{compiled.location}: {group}")
-            continue
-        other = first.setdefault(group.id, compiled)
-        if other is not compiled:
-            errors.append(
-                f"{compiled.location}: group {compiled.written!r} is {group.display_name} "
-                f"({group.id}), already managed by {other.location} (as {other.written!r})"
-            )
-            continue
-        found.append((compiled, group))
-    return found, errors
+    second file manages too (under another spelling), is an error naming the files
+    (``resolve_groups.managed_groups``)."""
+    found, errors = resolved_groups(desired, resolver)
+    pairs = [(desired.groups[index], group) for index, group in found.items()]
+    return sorted(pairs, key=lambda pair: pair[0].location), errors
 
 
 def unread_schedules(section: CompiledRole, group: Principal, tenant: TenantState) -> str | None:
