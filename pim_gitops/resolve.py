@@ -89,11 +89,20 @@ class Resolver:
                     f"({ids}); write the object id"
                 )
             if not matches:
-                return self.not_found(f"group:{text}").replace("principal group:", "group ", 1)
+                missing = self.not_found(f"group:{text}").replace("principal group:", "group ", 1)
+                return missing + self._closest_group(text)
             found = matches[0]
         if found.type != "group":
             return f"{text} is a {found.type}, not a group"
         return found
+
+    def _closest_group(self, text: str) -> str:
+        """``; did you mean 'PIM Tier0 Approvers'?`` for a group name one typo away, else ``""``."""
+        import difflib
+
+        names = sorted({p.display_name for m in self.groups.values() for p in m if p.display_name})
+        close = difflib.get_close_matches(text, names, n=1, cutoff=0.8)
+        return f"; did you mean {close[0]!r}?" if close else ""
 
     def role(self, compiled: CompiledRole) -> RoleDefinition | None:
         return self.role_of(compiled.ref)

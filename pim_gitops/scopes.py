@@ -181,6 +181,14 @@ def assignment_key(principal_ref: str, label: str) -> str:
     return head if label == ROOT else f'{head}@"{label}"'
 
 
+def address_scope(address: str) -> str | None:
+    """The scope an assignment's address carries after ``@``
+    (``…["user:a@b.c"@"administrative_unit:Paris"]`` → ``administrative_unit:Paris``);
+    ``None`` for a tenant-wide one (the inverse of ``assignment_key``)."""
+    _, found, tail = address.rpartition('"@"')
+    return tail[: -len('"]')] if found and tail.endswith('"]') else None
+
+
 def role_scope_problem(role: RoleDefinition, scope: str) -> str | None:
     """Why Graph refuses this role at this (resolved) scope; ``None`` when it does not."""
     if au_id(scope) is None or scopable_to_administrative_unit(role.template_id, role.is_builtin):

@@ -66,15 +66,23 @@ def trusted_plan(plan: Plan, replan: Plan) -> Plan:
     return replan.model_copy(update={"operations": operations, "changes": changes})
 
 
-def identity_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
+def identity_problems(
+    plan: Plan, repository_hash: str, replan: Plan, directory: str | None = None
+) -> list[str]:
     """Why a plan file was not made from this repository for its tenant: another version of
-    the policy, no tenant id, another declared tenant. Checked even when it is in effect."""
+    the policy, no tenant id, another declared tenant. Checked even when it is in effect.
+    ``directory``: the policy directory apply compared with (``--policy``), named with the
+    way out (a plan made from another directory is refused here)."""
     problems = []
     if not plan.desired_hash or plan.desired_hash != repository_hash:
+        where = f" {directory}" if directory else ""
+        fix = "make a new plan from this repository"
+        if directory:
+            fix += ", or name the directory the plan was made from with `--policy DIR`"
         problems.append(
             "untrusted-plan: this plan was made from another version of the policy "
-            f"(plan {plan.desired_hash or 'no desired_hash'}, repository {repository_hash}); "
-            "make a new plan from this repository"
+            f"(plan {plan.desired_hash or 'no desired_hash'}, repository{where} "
+            f"{repository_hash}); {fix}"
         )
     if not plan.tenant_id:
         problems.append("untrusted-plan: the plan names no tenant (tenant_id is empty)")
@@ -86,10 +94,12 @@ def identity_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[st
     return problems
 
 
-def file_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
+def file_problems(
+    plan: Plan, repository_hash: str, replan: Plan, directory: str | None = None
+) -> list[str]:
     """Why a plan file must not be applied with the repository (and the live read) that
     ``replan`` was made from."""
-    problems = identity_problems(plan, repository_hash, replan)
+    problems = identity_problems(plan, repository_hash, replan, directory)
     extra = unrequested(plan, replan.operations)
     if extra and not problems:
         problems.append(
@@ -106,26 +116,34 @@ def file_problems(plan: Plan, repository_hash: str, replan: Plan) -> list[str]:
 
 
 def trusted_facts(
-    plan: Plan, repository_hash: str, replan: Plan, tenant: TenantState
+    plan: Plan,
+    repository_hash: str,
+    replan: Plan,
+    tenant: TenantState,
+    directory: str | None = None,
 ) -> GuardFacts:
     """The guard inputs to apply ``plan`` with: recomputed (``replan.guards``), after
     refusing a stale plan, one from another version of the policy, one with empty or
     differing tenant fields, one that asks for writes the repository does not, and one
     whose values differ from the repository's."""
     check_stale(plan, tenant)
-    problems = file_problems(plan, repository_hash, replan)
+    problems = file_problems(plan, repository_hash, replan, directory)
     if problems:
         raise refusal(problems)
     return replan.guards
 
 
 def in_effect_and_trusted(
-    plan: Plan, repository_hash: str, replan: Plan, tenant: TenantState
+    plan: Plan,
+    repository_hash: str,
+    replan: Plan,
+    tenant: TenantState,
+    directory: str | None = None,
 ) -> bool:
     """Is ``plan`` a file made from this repository for this tenant whose every write the
     tenant already shows (applied before: nothing to do)? A file that is not is refused
     (``identity_problems``) before anything is said about it being in effect."""
-    problems = identity_problems(plan, repository_hash, replan)
+    problems = identity_problems(plan, repository_hash, replan, directory)
     if problems:
         raise refusal(problems)
     return plan.tenant_id == tenant.tenant_id and already_in_effect(plan, tenant)

@@ -126,9 +126,9 @@ def apply_saved_plan(
 
         snapshot, state = await read_tenant(transport, desired.state, options.now)
         replan = plan_against(desired, state, options.now)
-        if in_effect_and_trusted(plan, desired.hash, replan, state):  # applied before
+        if in_effect_and_trusted(plan, desired.hash, replan, state, policy):  # applied before
             return ApplyResult(notes=[ALREADY_IN_EFFECT])
-        facts = trusted_facts(plan, desired.hash, replan, state)
+        facts = trusted_facts(plan, desired.hash, replan, state, policy)
         current, chosen = (snapshot, state), trusted_plan(plan, replan)
         return await run_apply(
             console, transport, chosen, options, guards, current, dry_run=dry_run, facts=facts

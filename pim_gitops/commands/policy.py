@@ -71,11 +71,16 @@ def _validate_json(
 
 
 def _shown_roles(desired: DesiredState, show: str) -> tuple[CompiledRole, ...]:
-    """The roles ``--show`` names: one (by name, id or file name), or every role."""
+    """The roles ``--show`` names: one (by name, id or file name), a managed group's
+    sections (by the group's name or file name), or every role."""
     from pim_gitops.render.sources import find_shown_role
+    from pim_gitops.render.sources_groups import shown_group_sections
 
     if show == SHOW_EVERY_ROLE:
         return desired.roles
+    sections = () if desired.find_role(show) else shown_group_sections(desired, show)
+    if sections:
+        return sections
     try:
         return (find_shown_role(desired, show),)
     except UnresolvedReferenceError as exc:

@@ -26,8 +26,9 @@ _OPTIONS = [
         is_flag=False,
         flag_value=SHOW_EVERY_ROLE,
         default=None,
-        help="Print one role (display name, template id or file name) with each setting's "
-        "value and the file:line it came from; without ROLE, every role.",
+        help="Print one role (display name, template id or file name), or a managed group's "
+        "member and owner sections (group name or file name), with each setting's value and "
+        "the file:line it came from; without ROLE, every role.",
     ),
     click.option(
         "--show-all",

@@ -214,6 +214,16 @@ def _length(item: DeclaredAssignment, now: datetime) -> int | None:
     return int((item.end - begin).total_seconds())
 
 
+def setting_origin(role: CompiledRole, path: str) -> str:
+    """Where a setting's value comes from, for a message: the ``file:line:col`` that declares
+    it, else the layer below every file (``Entra default``, ``Entra default for groups``)."""
+    declared = role.provenance.get(path)
+    if declared is not None:
+        return str(declared)
+    source = role.sources.get(path)
+    return str(source) if source is not None else str(role.source_of(path))
+
+
 def over_policy(role: CompiledRole, item: DeclaredAssignment, now: datetime) -> str | None:
     """Why the role's own (desired) policy forbids this assignment, or None: permanent where
     permanence is not allowed, or longer than the maximum. Graph refuses to create or update
@@ -223,7 +233,7 @@ def over_policy(role: CompiledRole, item: DeclaredAssignment, now: datetime) -> 
     rules: AssignmentRules = getattr(role.settings, setting)
     head = f"{role.ref.label}: {item.kind} assignment of {item.principal}"
     if item.permanent and not rules.allow_permanent:
-        where = role.source_of(f"{setting}.allow_permanent")
+        where = setting_origin(role, f"{setting}.allow_permanent")
         return (
             f"{head} is permanent, but the role's policy does not allow permanent "
             f"{item.kind} assignments ({setting}.allow_permanent is false, from {where})"
@@ -236,7 +246,7 @@ def over_policy(role: CompiledRole, item: DeclaredAssignment, now: datetime) -> 
     return (
         f"{head} lasts {format_duration(length - length % 60)}, longer than the role's "
         f"maximum {format_duration(rules.max_duration)} ({setting}.max_duration, from "
-        f"{role.source_of(setting + '.max_duration')})"
+        f"{setting_origin(role, setting + '.max_duration')})"
     )
 
 

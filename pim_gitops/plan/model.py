@@ -15,6 +15,7 @@ from pim_gitops.action import Action
 from pim_gitops.errors import PimGitopsError
 from pim_gitops.policy_rules import Phase, rule_by_id, scope_of
 from pim_gitops.rawjson import RawObject
+from pim_gitops.scopes import address_scope
 from pim_gitops.state import Kind, Leaf
 from pim_gitops.targets import parse_group_target, title
 from pim_gitops.wire import format_instant
@@ -189,7 +190,13 @@ class ScheduleRequest(Frozen):
 
     @property
     def label(self) -> str:
-        return f"{title(self.role.id, self.role.name)}: {self.label_verb} {self.principal.ref}"
+        """``Global Administrator: adminAssign eligible user:a@b.c``, with `` at <scope>``
+        (as the address names it) for an assignment at an administrative unit."""
+        head = f"{title(self.role.id, self.role.name)}: {self.label_verb} {self.principal.ref}"
+        if self.scope == "/":
+            return head
+        named = next((s for s in map(address_scope, self.addresses) if s), self.scope)
+        return f"{head} at {named}"
 
 
 Operation = Annotated[RulePatch | ScheduleRequest, Field(discriminator="op")]

@@ -18,6 +18,7 @@ from pim_gitops.plan import Plan, plan_document
 from pim_gitops.render.markdown_text import fit, md_code, md_text
 from pim_gitops.render.plan import GITHUB_COMMENT_LIMIT
 from pim_gitops.render.plan_text import text_heading
+from pim_gitops.scopes import address_scope
 from pim_gitops.targets import title
 from pim_gitops.wire import DurationError, parse_duration
 from pim_gitops.wording import plural
@@ -155,6 +156,8 @@ def drift_line(change: dict[str, Any], modified: Modified | None = None) -> Drif
     tenant, repo = change["before"], change["after"]
     if change["kind"] == "assignment":
         subject = f"{change['schedule']} {change['principal']['ref']}"
+        scope = address_scope(str(change.get("address", "")))
+        subject += f" at {scope}" if scope else ""
         return DriftLine(subject, assignment_change_words(tenant, repo))
     path = change["path"]
     words = setting_change_words(path, tenant, repo)

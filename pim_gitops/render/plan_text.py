@@ -19,6 +19,7 @@ from typing import Any
 
 from pim_gitops.action import Action
 from pim_gitops.plan import Plan, plan_document
+from pim_gitops.scopes import address_scope
 from pim_gitops.targets import parse_group_target, title
 
 SYMBOL = {action.value: action.symbol for action in Action}
@@ -69,10 +70,13 @@ def _detail(change: dict[str, Any]) -> str:
 
 def relative_address(change: dict[str, Any]) -> str:
     """The change's address below its role: the setting's path (``activation.max_duration``),
-    or the schedule and the principal (``eligible user alice@contoso.com``)."""
+    or the schedule and the principal (``eligible user alice@contoso.com``), with the scope of
+    a scoped one (``… at administrative_unit:Paris``)."""
     if change.get("kind") == "assignment":
         kind, _, name = change["principal"]["ref"].partition(":")
-        return f"{change['schedule']} {kind} {name}" if name else f"{change['schedule']} {kind}"
+        head = f"{change['schedule']} {kind} {name}" if name else f"{change['schedule']} {kind}"
+        scope = address_scope(str(change.get("address", "")))
+        return f"{head} at {scope}" if scope else head
     return str(change["path"])
 
 
