@@ -250,7 +250,8 @@ def test_a_group_target_with_no_policy_read_is_an_error() -> None:
     settings = state.group_policies[OWNER].settings
     with pytest.raises(
         PlanError,
-        match=f"{GROUP} \\(member\\): cannot read its PIM policy: Graph lists no PIM-for-Groups policy for this group yet",
+        match=f"{GROUP} \\(member\\): cannot read its PIM policy: Graph lists no "
+        "PIM-for-Groups policy for this group yet",
     ):
         build_plan(desired(group_file(section(settings))), state, NOW)
 
