@@ -10,36 +10,25 @@ a permanent eligible request fails there with RoleAssignmentRequestPolicyValidat
 
 from __future__ import annotations
 
-from pim_gitops.state import (
-    ENTRA_DEFAULT_MAX,
-    ENTRA_DEFAULT_SETTINGS,
-    RoleSettings,
-    make_activation,
-    make_assignment_rules,
-)
+from dataclasses import replace
 
-#: What a group section's settings are where no layer of the policy files says otherwise.
+from pim_gitops.state import ENTRA_DEFAULT_MAX, ENTRA_DEFAULT_SETTINGS, RoleSettings
+
+_ROLE = ENTRA_DEFAULT_SETTINGS
+
+#: What a group section's settings are where no layer of the policy files says otherwise:
+#: a directory role's, with the three differences above.
 ENTRA_GROUP_DEFAULT_SETTINGS = RoleSettings(
-    activation=make_activation(
-        max_duration=8 * 3600,
-        require_mfa=False,
-        require_justification=True,
-        require_ticket=False,
-        authentication_context=None,
-        approval_required=False,
-        approvers=(),
-    ),
-    eligible_assignment=make_assignment_rules(
+    activation=replace(_ROLE.activation, require_mfa=False),
+    eligible_assignment=replace(
+        _ROLE.eligible_assignment,
         allow_permanent=False,
         max_duration=ENTRA_DEFAULT_MAX["eligible_assignment"],
-        require_mfa=False,
-        require_justification=False,
     ),
-    active_assignment=make_assignment_rules(
+    active_assignment=replace(
+        _ROLE.active_assignment,
         allow_permanent=False,
         max_duration=ENTRA_DEFAULT_MAX["active_assignment"],
-        require_mfa=False,
-        require_justification=True,
     ),
-    notifications=ENTRA_DEFAULT_SETTINGS.notifications,
+    notifications=_ROLE.notifications,
 )
