@@ -18,6 +18,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
+from pim_gitops.reviews import ReviewState
 from pim_gitops.targets import parse_group_target
 from pim_gitops.wire import format_duration, parse_duration
 
@@ -244,8 +245,7 @@ ENTRA_DEFAULT_SETTINGS = RoleSettings(
         for key in NOTIFICATION_KEYS
     ),
 )
-#: The maximum durations Entra starts from, used when a policy forbids permanence but
-#: names no maximum.
+#: Entra's maximums where a policy forbids permanence but names none.
 ENTRA_DEFAULT_MAX = {"eligible_assignment": 365 * 86400, "active_assignment": 180 * 86400}
 
 
@@ -382,6 +382,7 @@ class TenantState:
     #: Groups (ids, lower case) whose PIM schedules were read; others: unknown, fail closed.
     pim_groups_read: frozenset[str] = frozenset()
     administrative_units: Mapping[str, AdministrativeUnit] | None = None  # None: not read
+    reviews: ReviewState | None = None  # access reviews (``reviews.py``); None: not read
 
     def policy_of(self, target: str) -> RolePolicy | None:
         """The policy of a directory role (by role id) or of a group target."""
@@ -393,7 +394,5 @@ class TenantState:
         return tuple(a for a in rows if a.role_id == target)
 
     def role_by_template(self, template_id: str) -> RoleDefinition | None:
-        for role in self.roles.values():
-            if role.template_id == template_id or role.id == template_id:
-                return role
-        return None
+        found = (r for r in self.roles.values() if template_id in (r.template_id, r.id))
+        return next(found, None)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pim_gitops.errors import Location, PolicyError
 from pim_gitops.loader import SourceMap
 from pim_gitops.model import LintSettings, Settings, Waiver
+from pim_gitops.reviews import AccessReview, Rotation
 from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
 from pim_gitops.scopes import DEFAULT_MANAGED, ManagedScopes
 from pim_gitops.state import Kind, RoleSettings
@@ -181,6 +182,23 @@ class CompiledGroup:
 
 
 @dataclass(frozen=True)
+class CompiledReview:
+    """A declared access review (``reviews/*.yaml``): the definition as the repository wants
+    it today (``review.reviewers`` = the rotation's set due at compile time's ``now``, or the
+    declared reviewers), its rotation, and where it is written. Reviewer and target
+    references are policy references until plan time resolves them."""
+
+    file: str
+    location: Location
+    review: AccessReview
+    #: The target as written (``role: Global Administrator`` / ``group: Tier0 Admins``).
+    target_written: str
+    rotation: Rotation | None = None
+    #: Setting path (``recurrence``, ``reviewers``…) → where it is written.
+    provenance: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DesiredState:
     tenant: str
     roles: tuple[CompiledRole, ...]
@@ -208,6 +226,8 @@ class DesiredState:
     tenant_source: SourceMap | None = field(default=None, compare=False, repr=False)
     #: The managed groups (``groups/*.yaml``), sorted by file.
     groups: tuple[CompiledGroup, ...] = ()
+    #: The declared access reviews (``reviews/*.yaml``), sorted by name.
+    reviews: tuple[CompiledReview, ...] = ()
 
     @property
     def assignment_count(self) -> int:
