@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
-from pim_gitops.emulator import admin_units, group_routes, pending
+from pim_gitops.emulator import admin_units, group_routes, pending, review_routes
 from pim_gitops.emulator.authcontexts import read_refusal
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
@@ -41,7 +41,7 @@ GRAPH_CONTENT_TYPE = (
 )
 BATCH_MAX = 20
 #: Modules whose routes register on import (beside ``routes.py`` and ``authcontexts.py``).
-ROUTE_MODULES = (admin_units, group_routes)
+ROUTE_MODULES = (admin_units, group_routes, review_routes)
 Clock = Callable[[], datetime]
 
 
@@ -312,6 +312,7 @@ class Emulator:
                 else read_refusal(claims, route_.template)
             )
             refusal = refusal or pending.list_refusal(claims, method, route_.template)
+            refusal = refusal or review_routes.read_refusal(claims, route_.template)
             if refusal:
                 raise GraphFault(403, "Authorization_RequestDenied", refusal)
             unlicensed = licence_fault(route_.template, self.faults.config.no_p2_licence)

@@ -35,6 +35,7 @@ SAMPLE_APPLY_OBJECT_ID = "7b0c92d1-d778-516b-a77c-42ff73a1969a"
 #: (``RoleManagement.ReadWrite.Directory`` covers schedule requests, listing them app-only and
 #: ``DELETE roleAssignments/{id}``) and the reads they do not cover.
 APPLY_PERMISSIONS = (
+    "AccessReview.ReadWrite.All",
     "AuthenticationContext.Read.All",
     "Directory.Read.All",
     "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
@@ -196,6 +197,8 @@ GROUP_SCHEDULE_WRITE = frozenset(
         "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
     }
 )
+#: Access-review definitions (DC accessreviewset-post-definitions, permissions table).
+REVIEW_WRITE = frozenset({"AccessReview.ReadWrite.All"})
 #: A PIM-for-Groups policy (DC unifiedrolemanagementpolicy-update, graph-pim.md §6).
 GROUP_POLICY_WRITE = frozenset({"RoleManagementPolicy.ReadWrite.AzureADGroup"})
 DENIED = "Insufficient privileges to complete the operation."
@@ -225,6 +228,8 @@ def write_refusal(
         needed = GROUP_SCHEDULE_WRITE
     elif template.startswith("policies/") and "/group_" in path.lower():
         needed = GROUP_POLICY_WRITE
+    elif template.startswith("identityGovernance/accessReviews"):
+        needed = REVIEW_WRITE
     object_id = str(claims.get("oid") or "")
     idtyp = claims.get("idtyp")
     app_only = idtyp == "app" or (idtyp is None and not claims.get("scp"))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from pim_gitops.emulator import review_state
 from pim_gitops.emulator.replication import Replication
+from pim_gitops.wire import parse_instant
 
 POLICY_PREFIX = "DirectoryRole_"
 GROUP_POLICY_PREFIX = "Group_"
@@ -79,6 +82,16 @@ class Store:
                 for row in snapshot.get(name) or []
                 if isinstance(row, dict) and row.get("id")
             }
+            #: Access reviews (``review_state.py``): definitions and instances by id, decision
+            #: items by instance id, and per definition the instant up to which instances exist.
+            self.review_definitions = _by_id(snapshot.get("accessReviewDefinitions") or [])
+            self.review_instances = _by_id(snapshot.get("accessReviewInstances") or [])
+            self.review_decisions: dict[str, list[dict[str, Any]]] = {}
+            self.review_horizon: dict[str, datetime] = {}
+            for definition_id in self.review_definitions:
+                horizon = review_state.seeded_horizon(self, definition_id)
+                if horizon is not None:
+                    self.review_horizon[definition_id] = horizon
             #: Writes not yet visible to reads, principals not yet known to PIM.
             self.replication = Replication()
             self._seed_active_groups()
@@ -178,23 +191,27 @@ class Store:
 
     def snapshot(self, captured_at: str) -> dict[str, Any]:
         with self.lock:
-            return {
-                "format": "pim-gitops.tenant-snapshot/v1",
-                "tenantId": self.tenant_id,
-                "capturedAt": captured_at,
-                "organization": copy.deepcopy(self.organization),
-                "roleDefinitions": _sorted(self.role_definitions),
-                "roleManagementPolicies": _sorted(self.policies | self.group_policies),
-                "roleManagementPolicyAssignments": _sorted(
-                    self.policy_assignments | self.group_policy_assignments
-                ),
-                "roleEligibilitySchedules": _sorted(self.eligibility),
-                "roleAssignmentSchedules": _sorted(self.assignment),
-                "roleAssignments": _sorted(self.role_assignments),
-                "directoryObjects": _sorted(self.objects),
-                "authenticationContextClassReferences": _sorted(self.auth_contexts),
-                "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
-            } | self._group_snapshot()
+            return (
+                {
+                    "format": "pim-gitops.tenant-snapshot/v1",
+                    "tenantId": self.tenant_id,
+                    "capturedAt": captured_at,
+                    "organization": copy.deepcopy(self.organization),
+                    "roleDefinitions": _sorted(self.role_definitions),
+                    "roleManagementPolicies": _sorted(self.policies | self.group_policies),
+                    "roleManagementPolicyAssignments": _sorted(
+                        self.policy_assignments | self.group_policy_assignments
+                    ),
+                    "roleEligibilitySchedules": _sorted(self.eligibility),
+                    "roleAssignmentSchedules": _sorted(self.assignment),
+                    "roleAssignments": _sorted(self.role_assignments),
+                    "directoryObjects": _sorted(self.objects),
+                    "authenticationContextClassReferences": _sorted(self.auth_contexts),
+                    "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
+                }
+                | self._group_snapshot()
+                | review_state.snapshot(self, parse_instant(captured_at))
+            )
 
     def _group_snapshot(self) -> dict[str, Any]:
         """The PIM-for-Groups and administrative-unit keys, each written when it holds
