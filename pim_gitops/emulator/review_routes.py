@@ -97,6 +97,8 @@ def replace_definition(ctx: Context, p: dict[str, str]) -> GraphReply:
     for name in review_rules.UPDATABLE:
         if name == "settings":
             stored[name] = review_rules.settings_as_stored(body[name])
+        elif name in ("reviewers", "fallbackReviewers"):
+            stored[name] = review_rules.scopes_as_stored(body.get(name))
         else:
             stored[name] = copy.deepcopy(body.get(name, review_rules.TOP_DEFAULTS.get(name)))
     stored["lastModifiedDateTime"] = format_instant(ctx.now)

@@ -214,10 +214,18 @@ def settings_as_stored(settings: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def scopes_as_stored(scopes: Any) -> list[dict[str, Any]]:
+    """Reviewer scopes read back with ``queryRoot`` (``null`` unless given; DC
+    accessreviewset-post-definitions.md Example 2's response)."""
+    return [_filled(s, {"queryRoot": None}) for s in scopes or []]
+
+
 def as_stored(body: Mapping[str, Any]) -> dict[str, Any]:
     """A created definition's writable part as Graph reads it back."""
     out = _filled({k: v for k, v in body.items() if not k.startswith("@")}, TOP_DEFAULTS)
     out["settings"] = settings_as_stored(body["settings"])
+    for name in ("reviewers", "fallbackReviewers"):
+        out[name] = scopes_as_stored(out[name])
     return out
 
 
