@@ -5,7 +5,8 @@ items. Graph's rules are ``review_rules.py``, instances ``review_state.py``, rev
 
 - POST → 201 and the definition as Graph reads it back (DC accessreviewset-post-definitions.md);
 - PUT → 204, no body (DC accessreviewscheduledefinition-update.md);
-- DELETE → 204, its instances go with it (DC accessreviewscheduledefinition-delete.md);
+- DELETE → 204 (DC accessreviewscheduledefinition-delete.md); its instances go with it
+  (*assumption*);
 - reads need ``AccessReview.Read.All`` or ``AccessReview.ReadWrite.All``, writes the latter
   (the permission tables of the same pages); a JWT caller without them gets 403
   ``Authorization_RequestDenied``.
