@@ -97,13 +97,17 @@ def test_the_documented_role_review_lists_its_instance_and_decisions(docs: httpx
     _, created = _create(docs, "create-role-review.json")
     instances = docs.get(f"{PATH}/{created['id']}/instances").json()
     documented = load("list-role-review-instances.json")["response"]["body"]
-    assert missing(documented["value"][0], instances["value"][0]) == []
+    assert missing(documented, instances) == []
+    assert instances["@odata.count"] == len(instances["value"]) == 2
     running_ = [i for i in instances["value"] if i["status"] == "InProgress"]
     assert [i["startDateTime"] for i in running_] == ["2024-03-25T09:38:15Z"]
     assert running_[0]["endDateTime"] == "2024-03-26T09:38:15Z"
     decisions = docs.get(f"{PATH}/{created['id']}/instances/{running_[0]['id']}/decisions")
     shown = decisions.json()["value"]
-    documented_items = load("list-role-review-decisions.json")["response"]["body"]["value"]
+    documented_list = load("list-role-review-decisions.json")["response"]["body"]
+    outer = {k: v for k, v in documented_list.items() if k != "value"}
+    assert missing(outer, decisions.json()) == []
+    documented_items = documented_list["value"]
     by_principal = {d["principal"]["id"]: d for d in shown}
     assert sorted(by_principal) == sorted([ADELE, HELPDESK])
     for item in documented_items:
@@ -112,6 +116,11 @@ def test_the_documented_role_review_lists_its_instance_and_decisions(docs: httpx
         assert ours["principal"]["type"] == item["principal"]["type"]
         assert ours["resource"] == item["resource"]
         assert ours["decision"] == "NotReviewed" and ours["accessReviewId"] == running_[0]["id"]
+    undecided = docs.get(
+        f"{PATH}/{created['id']}/instances/{running_[0]['id']}/decisions",
+        params={"$filter": "decision eq 'NotReviewed'", "$top": "1"},
+    ).json()
+    assert undecided["@odata.count"] == 2 and len(undecided["value"]) == 1
 
 
 def test_the_documented_put_is_accepted_with_no_body(docs: httpx.Client) -> None:

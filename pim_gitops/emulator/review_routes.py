@@ -118,6 +118,20 @@ def delete_definition(ctx: Context, p: dict[str, str]) -> GraphReply:
     return GraphReply(204)
 
 
+def _counted(
+    ctx: Context, rows: list[dict[str, Any]], context: str, filterable: tuple[str, ...]
+) -> GraphReply:
+    """A page that also says how many rows match (``@odata.count``), as the documented
+    instance and decision lists do (DC accessreviewscheduledefinition-list-instances.md,
+    concepts/tutorial-accessreviews-roleassignments.md Steps 2-3)."""
+    query = odata.parse_query(ctx.params, filterable, ctx.max_top)
+    count = sum(1 for r in rows if odata.matches(r, query.filters, query.any_of))
+    reply = _collection(ctx, rows, context, filterable)
+    page = dict(reply.body)
+    reply.body = {"@odata.context": page.pop("@odata.context"), "@odata.count": count} | page
+    return reply
+
+
 def _instances_context(definition_id: str) -> str:
     return f"{PATH}('{definition_id}')/instances"
 
@@ -127,7 +141,7 @@ def list_instances(ctx: Context, p: dict[str, str]) -> GraphReply:
     definition = _definition(ctx, p["id"])
     rows = review_state.served(ctx.store, definition, ctx.now)
     context = _instances_context(str(definition["id"]))
-    return _collection(ctx, rows, context, ("id", "status"))
+    return _counted(ctx, rows, context, ("id", "status"))
 
 
 def _instance(ctx: Context, definition: Mapping[str, Any], instance_id: str) -> dict[str, Any]:
@@ -154,4 +168,4 @@ def list_decisions(ctx: Context, p: dict[str, str]) -> GraphReply:
     stored = ctx.store.review_instances.get(str(row["id"]))
     items = review_state.decisions(ctx.store, stored) if stored is not None else []
     context = f"{_instances_context(str(definition['id']))}('{row['id']}')/decisions"
-    return _collection(ctx, copy.deepcopy(items), context, ("id", "decision", "applyResult"))
+    return _counted(ctx, copy.deepcopy(items), context, ("id", "decision", "applyResult"))
