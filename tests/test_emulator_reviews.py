@@ -229,8 +229,9 @@ def test_a_put_changes_only_the_future_instances() -> None:
 
 
 def test_a_put_of_a_new_recurrence_does_not_backfill_past_occurrences() -> None:
-    graph = Graph(at("2026-01-02T12:00:00"))
+    graph = Graph(at("2025-12-20T00:00:00"))
     definition_id = graph.create()
+    graph.clock.now = at("2026-01-02T12:00:00")
     weekly = body()
     weekly["settings"] = weekly["settings"] | {
         "recurrence": {
@@ -286,10 +287,11 @@ def test_reviewers_change_in_place_only_when_they_are_individual_users(
 
 
 def test_decisions_are_the_principals_under_review_when_the_instance_started() -> None:
-    graph = Graph(at("2026-01-02T00:00:00"))
+    graph = Graph(at("2025-12-20T00:00:00"))
     all_id = graph.create()
     eligible_id = graph.create(displayName="eligible only", scope=ELIGIBLE_SCOPE)
     group_id = graph.create(displayName="group", scope=scope(f"/groups/{GROUP}/transitiveMembers"))
+    graph.clock.now = at("2026-01-02T00:00:00")
     seen = {}
     for definition_id in (all_id, eligible_id, group_id):
         (running, _) = graph.instances(definition_id)
@@ -304,8 +306,9 @@ def test_decisions_are_the_principals_under_review_when_the_instance_started() -
 
 
 def test_delete_removes_the_definition_and_its_instances() -> None:
-    graph = Graph(at("2026-01-02T00:00:00"))
+    graph = Graph(at("2025-12-20T00:00:00"))
     definition_id = graph.create()
+    graph.clock.now = at("2026-01-02T00:00:00")
     graph.instances(definition_id)
     assert graph("DELETE", f"{PATH}/{definition_id}") == (204, None)
     assert graph("GET", f"{PATH}/{definition_id}")[0] == 404
@@ -314,7 +317,7 @@ def test_delete_removes_the_definition_and_its_instances() -> None:
 
 
 def test_the_snapshot_carries_definitions_and_instances_and_seeds_back() -> None:
-    graph = Graph(at("2026-01-02T00:00:00"))
+    graph = Graph(at("2025-12-20T00:00:00"))
     definition_id = graph.create()
     graph.clock.now = at("2026-04-10T00:00:00")
     saved = graph.emulator.store.snapshot("2026-04-10T00:00:00Z")
@@ -335,8 +338,9 @@ def test_the_snapshot_carries_definitions_and_instances_and_seeds_back() -> None
 
 
 def test_a_seeded_undecided_count_is_kept_and_not_shown_by_graph() -> None:
-    graph = Graph(at("2026-01-02T00:00:00"))
+    graph = Graph(at("2025-12-20T00:00:00"))
     definition_id = graph.create()
+    graph.clock.now = at("2026-01-02T00:00:00")
     saved = graph.emulator.store.snapshot("2026-01-02T00:00:00Z")
     saved["accessReviewInstances"][0]["undecidedCount"] = 1
     again = Graph(at("2026-01-02T00:00:00"), saved)
@@ -384,3 +388,23 @@ def test_monthly_occurrences_keep_to_the_months_last_day() -> None:
     }
     ended["recurrence"]["pattern"] = {"type": "weekly", "interval": 1}
     assert len(list(occurrences(ended))) == 3
+
+
+def test_no_instance_is_made_for_occurrences_before_the_definition_existed() -> None:
+    graph = Graph(at("2026-02-15T10:00:00"))
+    definition_id = graph.create()
+    (upcoming,) = graph.instances(definition_id)
+    assert (upcoming["status"], upcoming["startDateTime"]) == ("NotStarted", "2026-04-01T00:00:00Z")
+
+
+def test_the_definition_as_read_can_be_put_back_with_changes() -> None:
+    graph = Graph(at("2025-12-20T00:00:00"))
+    definition_id = graph.create()
+    graph.clock.now = at("2026-01-02T00:00:00")
+    live = graph("GET", f"{PATH}/{definition_id}")[1]
+    live["displayName"] = "renamed"
+    live["settings"]["instanceDurationInDays"] = 4
+    assert graph("PUT", f"{PATH}/{definition_id}", live)[0] == 204
+    again = graph("GET", f"{PATH}/{definition_id}")[1]
+    assert again["displayName"] == "renamed" and again["settings"]["instanceDurationInDays"] == 4
+    assert again["scope"] == live["scope"] and again["createdDateTime"] == live["createdDateTime"]

@@ -8,6 +8,7 @@ updates to an accessReviewScheduleDefinition only apply to future instances. Cur
 instances cannot be updated", DC accessreviewscheduledefinition-update.md). The next occurrence
 is listed too, ``NotStarted``, from the current definition (after an instance "a new instance
 is immediately created", DC concepts/tutorial-accessreviews-roleassignments.md Step 5).
+Occurrences dated before the definition was created have no instance (*assumption*).
 
 Instances are kept by id with the ``definitionId`` the snapshot carries; ids are
 ``uuid5(definition id, occurrence index)``. A seeded instance counts for its occurrence (same
@@ -83,12 +84,15 @@ def materialize(store: Store, definition: Mapping[str, Any], now: datetime) -> N
     definition_id = str(definition["id"])
     horizon = store.review_horizon.get(definition_id)
     seen = {str(i.get("startDateTime", ""))[:10] for i in instances_of(store, definition_id)}
+    created = _created(definition)
     for index, day in review_rules.occurrences(definition["settings"]):
         start = _start(definition, day)
         if start > now:
             break
         if (horizon is not None and start <= horizon) or day.isoformat() in seen:
             continue
+        if created is not None and start < created:
+            continue  # no instance before the definition existed
         made = _make(definition, index, start)
         store.review_instances[made["id"]] = made
         store.review_decisions[made["id"]] = review_scope.decision_items(
