@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pim_gitops.emulator import review_rules, review_scope
@@ -155,11 +155,16 @@ def decisions(store: Store, instance: Mapping[str, Any]) -> list[dict[str, Any]]
     return store.review_decisions[iid]
 
 
-def snapshot(store: Store, now: datetime) -> dict[str, Any]:
+def snapshot(store: Store, captured_at: str) -> dict[str, Any]:
     """``accessReviewDefinitions`` and ``accessReviewInstances`` (with ``definitionId`` and
-    ``undecidedCount``), written when they hold something or the seed had them."""
+    ``undecidedCount``) at ``captured_at``, written when they hold something or the seed had
+    them."""
     out: dict[str, Any] = {}
     rows = []
+    if not (store.review_definitions or store.review_instances):
+        now = datetime.min.replace(tzinfo=UTC)
+    else:
+        now = parse_instant(captured_at)
     for definition in store.review_definitions.values():
         materialize(store, definition, now)
     for key in sorted(store.review_instances):

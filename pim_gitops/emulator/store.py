@@ -10,7 +10,6 @@ from typing import Any
 
 from pim_gitops.emulator import review_state
 from pim_gitops.emulator.replication import Replication
-from pim_gitops.wire import parse_instant
 
 POLICY_PREFIX = "DirectoryRole_"
 GROUP_POLICY_PREFIX = "Group_"
@@ -191,31 +190,27 @@ class Store:
 
     def snapshot(self, captured_at: str) -> dict[str, Any]:
         with self.lock:
-            return (
-                {
-                    "format": "pim-gitops.tenant-snapshot/v1",
-                    "tenantId": self.tenant_id,
-                    "capturedAt": captured_at,
-                    "organization": copy.deepcopy(self.organization),
-                    "roleDefinitions": _sorted(self.role_definitions),
-                    "roleManagementPolicies": _sorted(self.policies | self.group_policies),
-                    "roleManagementPolicyAssignments": _sorted(
-                        self.policy_assignments | self.group_policy_assignments
-                    ),
-                    "roleEligibilitySchedules": _sorted(self.eligibility),
-                    "roleAssignmentSchedules": _sorted(self.assignment),
-                    "roleAssignments": _sorted(self.role_assignments),
-                    "directoryObjects": _sorted(self.objects),
-                    "authenticationContextClassReferences": _sorted(self.auth_contexts),
-                    "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
-                }
-                | self._group_snapshot()
-                | review_state.snapshot(self, parse_instant(captured_at))
-            )
+            return {
+                "format": "pim-gitops.tenant-snapshot/v1",
+                "tenantId": self.tenant_id,
+                "capturedAt": captured_at,
+                "organization": copy.deepcopy(self.organization),
+                "roleDefinitions": _sorted(self.role_definitions),
+                "roleManagementPolicies": _sorted(self.policies | self.group_policies),
+                "roleManagementPolicyAssignments": _sorted(
+                    self.policy_assignments | self.group_policy_assignments
+                ),
+                "roleEligibilitySchedules": _sorted(self.eligibility),
+                "roleAssignmentSchedules": _sorted(self.assignment),
+                "roleAssignments": _sorted(self.role_assignments),
+                "directoryObjects": _sorted(self.objects),
+                "authenticationContextClassReferences": _sorted(self.auth_contexts),
+                "groupMembers": {k: sorted(v) for k, v in sorted(self.group_members.items())},
+            } | self._group_snapshot(captured_at)
 
-    def _group_snapshot(self) -> dict[str, Any]:
-        """The PIM-for-Groups and administrative-unit keys, each written when it holds
-        something or the seed had it (so a seed without them round-trips unchanged)."""
+    def _group_snapshot(self, captured_at: str) -> dict[str, Any]:
+        """The PIM-for-Groups, administrative-unit and access-review keys, each written when it
+        holds something or the seed had it (so a seed without them round-trips unchanged)."""
         tables = {
             "privilegedAccessGroupEligibilitySchedules": self.group_eligibility,
             "privilegedAccessGroupAssignmentSchedules": self.group_assignment,
@@ -227,7 +222,7 @@ class Store:
         elif self.group_eligibility or self.group_assignment or self.group_policies:
             # The emulator holds every group's PIM schedules: all of them are "read".
             out[READ_KEY] = sorted(k for k in self.objects if self.object_type(k) == "group")
-        return out
+        return out | review_state.snapshot(self, captured_at)
 
 
 def _sorted(table: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
