@@ -113,17 +113,31 @@ def _query_of(scope: RawObject) -> str | None:
     return scope.req("query")
 
 
+def _enumerates_only(definition: RawObject, target: ReviewTarget | None) -> bool:
+    """No ``instanceEnumerationScope``, or one naming the target group alone (``/groups/{id}``,
+    as accessreviewscheduledefinition-update.md's example sends); any other enumerates many
+    groups (an all-groups review: scope concept, Example 4)."""
+    enumeration = definition.obj.get("instanceEnumerationScope")
+    if not enumeration:
+        return True
+    if target is None or target.kind != "group":
+        return False
+    query = _query_of(RawObject(enumeration, f"{definition.what}, instanceEnumerationScope"))
+    return (query or "").lower() == f"/groups/{target.id}"
+
+
 def review_target(raw: Any) -> ReviewTarget | None:
     """What a definition reviews, when it is a whole role's assignments or a whole group's
     members (plain, or as the one resource of a ``principalResourceMembershipsScope`` over
     all users and groups); ``None`` otherwise."""
     definition = RawObject(raw, "accessReviewScheduleDefinition")
-    if definition.obj.get("instanceEnumerationScope"):
-        return None
     scope = definition.child("scope")
     if (scope.text("@odata.type", optional=True) or "").lstrip("#") != MEMBERSHIPS_SCOPE[1:]:
         query = _query_of(scope)
-        return _query_target(query) if query else None
+        target = _query_target(query) if query else None
+        return target if _enumerates_only(definition, target) else None
+    if definition.obj.get("instanceEnumerationScope"):
+        return None
     principals = [
         RawObject(p, f"{scope.what}, principalScopes") for p in scope.items("principalScopes")
     ]

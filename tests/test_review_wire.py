@@ -152,10 +152,15 @@ def test_reviews_of_something_else_are_not_ours(scope: dict[str, Any]) -> None:
     assert normalize_review(raw) is None
 
 
-def test_an_all_groups_review_is_not_ours() -> None:
+def test_an_all_groups_review_is_not_ours_one_enumerating_its_group_alone_is() -> None:
     raw = documented_group_review()
     raw["instanceEnumerationScope"] = {"query": "/groups", "queryType": "MicrosoftGraph"}
     assert normalize_review(raw) is None
+    # accessreviewscheduledefinition-update.md's example: the one group, enumerated.
+    raw["instanceEnumerationScope"]["query"] = f"/groups/{GROUP}"
+    assert review_target(raw) == ReviewTarget("group", GROUP, "all")
+    raw["instanceEnumerationScope"] = None  # as Graph answers a review without one
+    assert review_target(raw) == ReviewTarget("group", GROUP, "all")
 
 
 def test_documented_reviewer_shapes() -> None:
