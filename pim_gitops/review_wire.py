@@ -285,7 +285,10 @@ def _recurrence_body(recurrence: Recurrence) -> dict[str, Any]:
 
 def review_body(review: AccessReview) -> dict[str, Any]:
     """The full definition for ``POST /identityGovernance/accessReviews/definitions`` and
-    ``PUT …/definitions/{id}`` (reviewers resolved; ``PlanError`` otherwise)."""
+    ``PUT …/definitions/{id}`` (reviewers resolved; ``PlanError`` otherwise). A PUT "expects
+    the full object", applies to future instances only, and changes ``reviewers`` only when
+    they are individual users (accessreviewscheduledefinition-update.md); the scope is not
+    among its properties, so a changed target is a replace."""
     settings = review.settings
     return {
         "displayName": review.name,

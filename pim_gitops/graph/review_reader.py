@@ -40,6 +40,14 @@ UNREADABLE = frozenset({400, 403, 404})
 PERMISSION = "AccessReview.Read.All"
 
 
+def refusal(error: GraphError) -> str:
+    """Why the reviews were not read, in words: a 403 names the permission."""
+    why = f"{error.status} {error.code or ''}".strip()
+    if error.status == 403:
+        return f"{why}; listing access reviews needs {PERMISSION}"
+    return f"{why}; access reviews are not served by this endpoint"
+
+
 def _url(path: str, params: dict[str, str]) -> str:
     return f"/{path}?{urlencode(params, quote_via=quote, safe='$,()=')}"
 
@@ -137,8 +145,7 @@ async def read_reviews(transport: GraphTransport, now: datetime) -> dict[str, An
     except GraphError as exc:
         if exc.status not in UNREADABLE:
             raise
-        why = f"{exc.status} {exc.code or ''}".strip()
-        return {REVIEW_READ_ERROR: f"{why}; listing access reviews needs {PERMISSION}"}
+        return {REVIEW_READ_ERROR: refusal(exc)}
     instances = await _instances(transport, _ours(definitions))
     return {
         REVIEW_DEFINITIONS: definitions,
