@@ -9,7 +9,8 @@ recipients are dropped. Only ``Direct``, ``Assigned`` schedules that have not ex
 assignments to manage, at scope ``/`` or an administrative unit
 (``/administrativeUnits/<id>``); schedules scoped to an application (``app:<id>``) or to a
 single object (``/<objectId>``) are ``unmanaged_scoped``. PIM for Groups and administrative
-units: ``normalize_groups``. Malformed input raises ``SnapshotError`` naming the object.
+units: ``normalize_groups``; access reviews: ``review_wire``. Malformed input raises
+``SnapshotError`` naming the object.
 """
 
 from __future__ import annotations

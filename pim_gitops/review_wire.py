@@ -106,11 +106,12 @@ def _query_target(query: str) -> ReviewTarget | None:
 
 
 def _query_of(scope: RawObject) -> str | None:
-    """The query of a plain query scope (no type, or ``accessReviewQueryScope``)."""
+    """The query of a plain query scope (no type, or ``accessReviewQueryScope``); ``None``
+    for any other scope (not a review this tool manages, whatever its shape)."""
     kind = scope.text("@odata.type", optional=True)
     if kind is not None and kind.lstrip("#") != QUERY_SCOPE.lstrip("#"):
         return None
-    return scope.req("query")
+    return scope.text("query", optional=True)
 
 
 def _enumerates_only(definition: RawObject, target: ReviewTarget | None) -> bool:
