@@ -31,7 +31,7 @@ from pim_gitops.graph.session import open_graph
 from pim_gitops.lint.engine import run_lint
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.render.plan import render_text
-from pim_gitops.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
+from pim_gitops.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS, REVIEW_DEFINITIONS
 from pim_gitops.tenantgen import synthetic_tenant
 from pim_gitops.workflow import load_desired, plan_against
 
@@ -52,7 +52,8 @@ def lower_bound(snapshot: dict[str, Any], principals: int, page: int = TOP) -> i
     """The fewest requests that can read a tenant: one per page of each collection (at the
     largest page the reader asks for; the administrative units too), one getByIds per 1,000
     principals, one organization, and one for the authentication contexts when a live policy
-    requires one on activation. PIM for Groups: ``bench/groups.py``."""
+    requires one on activation, and the access review definitions' pages. PIM for Groups:
+    ``bench/groups.py``."""
     pages = math.ceil(max(len(snapshot.get("administrativeUnits") or []), 1) / page)
     pages += sum(
         math.ceil(max(len(snapshot.get(c) or []), 1) / page)
@@ -61,6 +62,8 @@ def lower_bound(snapshot: dict[str, Any], principals: int, page: int = TOP) -> i
         if c not in ("directoryObjects", "authenticationContextClassReferences")
     )
     contexts = 1 if used(snapshot["roleManagementPolicies"]) else 0
+    # Access reviews: the definitions' pages of Graph's default 100 (graph/review_reader.py).
+    pages += math.ceil(max(len(snapshot.get(REVIEW_DEFINITIONS) or []), 1) / PAGE)
     return pages + math.ceil(principals / 1000) + 1 + contexts  # + organization
 
 

@@ -9,7 +9,8 @@ recipients are dropped. Only ``Direct``, ``Assigned`` schedules that have not ex
 assignments to manage, at scope ``/`` or an administrative unit
 (``/administrativeUnits/<id>``); schedules scoped to an application (``app:<id>``) or to a
 single object (``/<objectId>``) are ``unmanaged_scoped``. PIM for Groups and administrative
-units: ``normalize_groups``. Malformed input raises ``SnapshotError`` naming the object.
+units: ``normalize_groups``; access reviews: ``review_wire``. Malformed input raises
+``SnapshotError`` naming the object.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pim_gitops.outside import (
 )
 from pim_gitops.policy_rules import PolicyScope, rules_of, scope_of
 from pim_gitops.rawjson import RawObject
+from pim_gitops.review_wire import normalize_reviews
 from pim_gitops.snapshot import REQUEST_READ_ERRORS
 from pim_gitops.state import (
     Assignment,
@@ -372,6 +374,7 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
     )
     managed += _without_schedule(snapshot, managed + scoped, direct, now)
     principals = {p.id: p for p in map(normalize_principal, snapshot.get("directoryObjects") or [])}
+    reviews, review_read_error = normalize_reviews(snapshot)
     return TenantState(
         tenant_id=str(snapshot.get("tenantId") or ""),
         roles=roles,
@@ -388,4 +391,6 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         group_assignments=group_assignments(snapshot, now),
         pim_groups_read=groups_read(snapshot),
         administrative_units=administrative_units(snapshot),
+        reviews=reviews,
+        review_read_error=review_read_error,
     )

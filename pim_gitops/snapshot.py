@@ -35,6 +35,13 @@ LOOKED_UP = "lookedUpReferences"
 #: Request collections the reader could not list (collection name → why), e.g. a 403 for an
 #: identity without the write permission listing needs app-only; absent when all were read.
 REQUEST_READ_ERRORS = "requestReadErrors"
+#: Access reviews (``review_wire``): every definition as listed, the recent instances of the
+#: role and group reviews (each with its ``definitionId``, and ``undecidedCount`` when its
+#: decisions were counted), and why they could not be read (then both lists are absent).
+REVIEW_DEFINITIONS = "accessReviewDefinitions"
+REVIEW_INSTANCES = "accessReviewInstances"
+REVIEW_READ_ERROR = "accessReviewReadError"
+REVIEW_COLLECTIONS = (REVIEW_DEFINITIONS, REVIEW_INSTANCES)
 
 COLLECTIONS = (
     "roleDefinitions",
@@ -70,7 +77,7 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
-    for name in (*OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS):
+    for name in (*OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
         if name in out:
             out[name] = sorted(out.get(name) or [], key=_sort_key)
     if GROUPS_READ in out:
@@ -102,7 +109,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS):
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -136,6 +143,8 @@ def _check_maps(data: Mapping[str, Any], origin: str) -> None:
     errors = data.get(GROUP_READ_ERRORS, {})
     if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
         raise SnapshotError(f"{origin}: {GROUP_READ_ERRORS!r} maps group ids to messages")
+    if not isinstance(data.get(REVIEW_READ_ERROR, ""), str):
+        raise SnapshotError(f"{origin}: {REVIEW_READ_ERROR!r} must be a message")
 
 
 def with_looked_up(data: Mapping[str, Any], refs: Iterable[str]) -> dict[str, Any]:
@@ -210,6 +219,11 @@ DESCRIPTIONS = {
     "?$filter=groupId eq '<id>' for each group in privilegedAccessGroupsRead",
     ADMINISTRATIVE_UNITS: "GET /directory/administrativeUnits (id, displayName, "
     "isMemberManagementRestricted); absent when not read",
+    REVIEW_DEFINITIONS: "GET /identityGovernance/accessReviews/definitions (every "
+    "accessReviewScheduleDefinition, paged); absent when not read",
+    REVIEW_INSTANCES: "GET /identityGovernance/accessReviews/definitions/{id}/instances"
+    "?$orderby=startDateTime desc&$top=4 for each role or group review, each with the "
+    "definitionId added, and undecidedCount (decisions still NotReviewed) when it has ended",
 }
 
 
@@ -266,6 +280,11 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
         **_group_properties(),
+        REVIEW_READ_ERROR: {
+            "type": "string",
+            "description": "Why the access reviews could not be read (e.g. a 403: "
+            "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
+        },
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
@@ -273,7 +292,7 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
     }
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS):
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
         properties[name] = {
             "type": "array",
             "description": f"Raw Graph v1.0 objects from {DESCRIPTIONS[name]}",

@@ -383,6 +383,7 @@ class TenantState:
     pim_groups_read: frozenset[str] = frozenset()
     administrative_units: Mapping[str, AdministrativeUnit] | None = None  # None: not read
     reviews: ReviewState | None = None  # access reviews (``reviews.py``); None: not read
+    review_read_error: str | None = None  # why ``reviews`` is None when Graph refused it
 
     def policy_of(self, target: str) -> RolePolicy | None:
         """The policy of a directory role (by role id) or of a group target."""

@@ -29,6 +29,7 @@ from pim_gitops.graph.group_reader import (
     read_members,
     role_assignable_holders,
 )
+from pim_gitops.graph.review_reader import read_reviews
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.graph.words import WORDS
 from pim_gitops.outside import IN_FLIGHT, LIST_NEEDS
@@ -268,8 +269,10 @@ async def fetch_snapshot(
 ) -> dict[str, Any]:
     """The tenant's PIM state as a snapshot (raw Graph v1.0 objects). PIM for Groups is read
     for every role-assignable group holding a role and for ``groups`` (ids: the managed
-    ones), in ``$batch``es (``group_reader``)."""
-    collections = await _collections(transport)
+    ones), in ``$batch``es (``group_reader``); access reviews alongside (``review_reader``)."""
+    collections, reviews = await gather_or_cancel(
+        _collections(transport), read_reviews(transport, now)
+    )
     _, _, (policies, _), _, eligible, active, assignments, (asked, _), (made, _), _ = collections
     holders = {
         str(s["principalId"])
@@ -295,7 +298,7 @@ async def fetch_snapshot(
     data = group_read.merged_into(data)
     # A group policy may require an authentication context too.
     contexts = await contexts_in_use(transport, data["roleManagementPolicies"])
-    return canonical_snapshot({**data, **contexts})
+    return canonical_snapshot({**data, **contexts, **reviews})
 
 
 #: Policy reference prefix → (object type, the property it names).
