@@ -151,7 +151,7 @@ class RecurrenceSpec(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> RecurrenceSpec:
         if self.end is not None and self.end <= self.start:
-            raise ValueError(f"recurrence.end {self.end} is not after start {self.start}")
+            raise ValueError(f"end {self.end} is not after start {self.start}")
         return self
 
 
