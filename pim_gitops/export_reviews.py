@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.export_groups import group_reference
@@ -21,7 +22,7 @@ from pim_gitops.resolve import Resolver
 from pim_gitops.reviews import MANAGER, AccessReview
 from pim_gitops.roles import BUILTIN_ROLES
 from pim_gitops.state import Principal, TenantState
-from pim_gitops.yamlwrite import ExportError, checked, dump, eol, item, line, safe_comment
+from pim_gitops.yamlwrite import ExportError, checked, eol, item, line, safe_comment
 
 REVIEW_SCHEMA = "policy-review.schema.json"
 SLUG_LIMIT = 60
@@ -84,6 +85,12 @@ def _list(key: str, refs: list[tuple[str, str]], indent: str = "") -> list[str]:
     return [indent + f"{key}:"] + [f"{indent}  {item(r)}{eol(c)}" for r, c in refs]
 
 
+def _flow(refs: list[str]) -> str:
+    """``[user:a@contoso.com, group:X]`` on one line, quoted where YAML needs it."""
+    text = yaml.safe_dump(refs, default_flow_style=True, width=1_000_000, allow_unicode=True)
+    return safe_comment(text.strip(), limit=1_000_000)
+
+
 def _rotation_stub(review: AccessReview, reviewers: list[str]) -> list[str]:
     every = period_words(review.recurrence.pattern, review.recurrence.interval)
     period = every if review.recurrence.pattern != "weekly" else "quarter"
@@ -95,7 +102,7 @@ def _rotation_stub(review: AccessReview, reviewers: list[str]) -> list[str]:
         f"#   period: {period}",
         f"#   anchor: {anchor}",
         "#   reviewers:",
-        f"#     - {dump({'x': reviewers}).strip().removeprefix('x:').strip() or '[]'}",
+        f"#     - {_flow(reviewers)}",
         "#     - [user:next.reviewer@example.com]",
     ]
 
