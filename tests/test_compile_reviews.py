@@ -237,3 +237,15 @@ def test_a_custom_role_missing_from_the_tenant(tmp_path: Path) -> None:
     assert resolve_review(compiled, Resolver(tenant())) == [
         f"{compiled.provenance['role']}: role 'Contoso Helpdesk Lead' was not found in the tenant"
     ]
+
+
+def test_the_desired_hash_changes_at_a_rotation_boundary_only(tmp_path: Path) -> None:
+    from pim_gitops.workflow import load_desired
+
+    _compile(tmp_path, _at("2026-05-01"), ga=QUARTERLY)
+    april, june, july = (
+        load_desired(str(tmp_path), _at(d)).hash for d in ("2026-04-01", "2026-06-30", "2026-07-01")
+    )
+    assert april == june != july
+    write(tmp_path / "reviews" / "ga.yaml", _with(QUARTERLY, "P3D", "P4D"))
+    assert load_desired(str(tmp_path), _at("2026-04-01")).hash != april
