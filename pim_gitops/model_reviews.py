@@ -17,7 +17,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from pim_gitops.model import CalendarDate, RoleName, Strict
 from pim_gitops.model_groups import GroupName
@@ -186,6 +193,17 @@ class ReviewNotifications(Strict):
 
 class ReviewFile(Strict):
     """``reviews/<name>.yaml``: one recurring access review."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "allOf": [
+                {"oneOf": [{"required": ["role"]}, {"required": ["group"]}]},
+                {"oneOf": [{"required": ["reviewers"]}, {"required": ["rotation"]}]},
+            ]
+        },
+    )
 
     name: Annotated[str, AfterValidator(_one_line)] = Field(
         description="The review's display name in Entra (how it is matched); unique."

@@ -249,3 +249,28 @@ def test_the_desired_hash_changes_at_a_rotation_boundary_only(tmp_path: Path) ->
     assert april == june != july
     write(tmp_path / "reviews" / "ga.yaml", _with(QUARTERLY, "P3D", "P4D"))
     assert load_desired(str(tmp_path), _at("2026-04-01")).hash != april
+
+
+def test_the_schema_takes_the_documented_file_which_compiles(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from .conftest import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "policy-review.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    page = (ROOT / "docs" / "policy-reference.md").read_text(encoding="utf-8")
+    example = page.split("$schema=../schemas/policy-review.schema.json\n", 1)[1].split("```")[0]
+    data = json.loads(json.dumps(yaml.safe_load(example), default=str))
+    assert validator.is_valid(data)
+    (compiled,) = _compile(tmp_path, _at("2026-08-15"), doc=example).reviews
+    assert compiled.review.reviewers == ("user:c@contoso.com",)
+    both = {**data, "reviewers": ["user:a@contoso.com"]}
+    neither = {k: v for k, v in data.items() if k != "rotation"}
+    for bad in (both, neither, {**data, "group": "G"}, {**data, "duration": "PT3H"}):
+        assert not validator.is_valid(bad)
+    assert not validator.is_valid(
+        {**data, "recurrence": {"every": "fortnight", "start": "2026-01-01"}}
+    )
