@@ -94,7 +94,8 @@ def _flow(refs: list[str]) -> str:
 def _rotation_stub(review: AccessReview, reviewers: list[str]) -> list[str]:
     every = period_words(review.recurrence.pattern, review.recurrence.interval)
     period = every if review.recurrence.pattern != "weekly" else "quarter"
-    anchor = review.recurrence.start.isoformat()
+    start = review.recurrence.start
+    anchor = (start if start.day <= 28 else start.replace(day=1)).isoformat()
     return [
         "# rotation:  # reviewers taking turns: replace `reviewers:` with this block, sets in",
         "#            # turn order (Graph keeps only the current set; `plan` changes it at each",

@@ -176,6 +176,10 @@ class RotationSpec(Strict):
     def _sets(self) -> RotationSpec:
         if self.period[0] == "weekly":
             raise ValueError("rotation.period is whole months (month, quarter, P2M…), not weeks")
+        if self.anchor.day > 28:
+            raise ValueError(
+                f"rotation.anchor {self.anchor} is past the 28th: anchor on a day every month has"
+            )
         if len(self.reviewers) < 2:
             raise ValueError(
                 "a rotation has at least two reviewer sets; write `reviewers:` for one"

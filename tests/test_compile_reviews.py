@@ -136,6 +136,7 @@ def _with(text: str, old: str, new: str) -> str:
         (("every: quarter", "every: fortnight"), ":5:21", "is not a period"),
         (("every: quarter", "every: P0M"), ":5:21", "is not a period"),
         (("period: quarter", "period: week"), ":8:3", "whole months"),
+        (("anchor: 2026-01-01", "anchor: 2026-01-29"), ":8:3", "past the 28th"),
         (("duration: P3D", "duration: PT36H"), ":6:11", "whole days"),
         (("duration: P3D", "duration: P90D"), ":6:11", "at most 83 days"),
         (("[user:b@contoso.com]", "[]"), ":8:3", "rotation.reviewers[1] is empty"),

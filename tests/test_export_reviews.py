@@ -81,6 +81,10 @@ def test_the_file_names_today_s_reviewers_and_a_rotation_stub() -> None:
     assert "role: Global Administrator\ncovers: eligible\n" in text
     assert "reviewers:\n  - user:b@contoso.com\n# rotation:" in text
     assert "#   period: quarter\n#   anchor: 2026-01-01\n" in text
+    late = replace(GA_REVIEW, recurrence=Recurrence("absoluteMonthly", 1, date(2026, 1, 31)))
+    state = _tenant(late)
+    (text,) = export_reviews(state, Resolver(state)).values()
+    assert "#   period: month\n#   anchor: 2026-01-01\n" in text  # a day every month has
     assert "fallback_reviewers:\n  - group:PIM Tier0 Approvers\n" in text
 
 
