@@ -275,3 +275,11 @@ def test_the_schema_takes_the_documented_file_which_compiles(tmp_path: Path) -> 
     assert not validator.is_valid(
         {**data, "recurrence": {"every": "fortnight", "start": "2026-01-01"}}
     )
+
+
+def test_validate_counts_the_reviews(tmp_path: Path) -> None:
+    from pim_gitops.render.desired import summarize_desired
+
+    state = _compile(tmp_path, _at("2026-05-01"), ga=QUARTERLY, ops=GROUP)
+    text = summarize_desired(state, "policies")
+    assert "2 access reviews declared (1 with a reviewer rotation;" in text

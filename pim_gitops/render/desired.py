@@ -11,7 +11,7 @@ from pim_gitops.compile import (
     DesiredState,
     settings_to_dict,
 )
-from pim_gitops.render.desired_reviews import describe_review
+from pim_gitops.render.desired_reviews import describe_review, review_summary
 from pim_gitops.wire import format_duration, format_instant
 from pim_gitops.wording import plural
 
@@ -93,6 +93,8 @@ def summarize_desired(desired: DesiredState, directory: str) -> str:
             f"{plural(len(desired.groups), 'group')} managed (PIM for Groups, resolved at plan "
             f"time): {plural(len(sections), 'section')}, {plural(grants, 'grant')}."
         )
+    if desired.reviews:
+        lines.append(review_summary(desired.reviews))
     if desired.warnings:
         lines.append(f"{plural(len(desired.warnings), 'warning')} on stderr.")
     return "\n".join(lines)

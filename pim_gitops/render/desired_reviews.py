@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pim_gitops.compile import CompiledReview
+from pim_gitops.wording import plural
 
 
 def describe_review(compiled: CompiledReview) -> dict[str, Any]:
@@ -41,3 +42,13 @@ def describe_review(compiled: CompiledReview) -> dict[str, Any]:
             "sets": [list(group) for group in compiled.rotation.sets],
         }
     return out
+
+
+def review_summary(reviews: tuple[CompiledReview, ...]) -> str:
+    """``validate``'s line: how many reviews, how many rotate (targets and reviewers are
+    resolved at plan time)."""
+    rotating = sum(1 for r in reviews if r.rotation is not None)
+    return (
+        f"{plural(len(reviews), 'access review')} declared ({rotating} with a reviewer "
+        "rotation; targets and reviewers resolved at plan time)."
+    )
