@@ -17,7 +17,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.export_groups import group_reference
-from pim_gitops.model_reviews import DECISIONS, ReviewerRef, period_words
+from pim_gitops.model_reviews import DECISIONS, OWNERS, ReviewerRef, period_words
 from pim_gitops.resolve import Resolver
 from pim_gitops.reviews import MANAGER, AccessReview
 from pim_gitops.roles import BUILTIN_ROLES
@@ -44,7 +44,17 @@ def reviewer_ref(value: str, tenant: TenantState, resolver: Resolver) -> tuple[s
     reads back as this principal, else the object id) and a comment."""
     if value == MANAGER:
         return MANAGER, ""
-    object_id = value.partition(":")[2] or value
+    kind, _, object_id = value.partition(":")
+    if kind == "owners":
+        group = tenant.principals.get(object_id)
+        if group is None:
+            return value, "not found in the tenant"
+        written, comment = group_reference(group, resolver)
+        return OWNERS + written, safe_comment(comment) if comment != group.id else ""
+    if kind not in ("user", "group") or not object_id:
+        raise ExportError(
+            f"reviewer {safe_comment(value)} is a reviewer query a policy file cannot name"
+        )
     principal = tenant.principals.get(object_id)
     if principal is None:
         return object_id, "not found in the tenant"

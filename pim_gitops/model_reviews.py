@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from pim_gitops.model import CalendarDate, RoleName, Strict
-from pim_gitops.model_groups import GroupName
+from pim_gitops.model_groups import GroupName, check_group_name
 from pim_gitops.reviews import MANAGER, Decision, Pattern
 from pim_gitops.values import PRINCIPAL_PATTERN, check_principal, parse_positive_duration
 
@@ -121,10 +121,17 @@ DurationDays = Annotated[
 ]
 
 
+OWNERS = "owners:"
+
+
 def check_reviewer(value: str) -> str:
-    """``manager``, ``user:UPN``, ``group:name`` or an object id; service principals review
-    nothing (Graph's reviewer queries are users, group members and managers)."""
+    """``manager``, ``user:UPN``, ``group:name`` (its members), ``owners:<group name or id>``
+    (its owners) or an object id; service principals review nothing (Graph's reviewer
+    queries: learn.microsoft.com/graph/accessreviews-reviewers-concept)."""
     if value == MANAGER:
+        return value
+    if value.startswith(OWNERS):
+        check_group_name(value.removeprefix(OWNERS))
         return value
     check_principal(value)
     if value.startswith("sp:"):
@@ -136,9 +143,10 @@ ReviewerRef = Annotated[
     str,
     AfterValidator(check_reviewer),
     Field(
-        json_schema_extra={"pattern": rf"^manager$|{PRINCIPAL_PATTERN}"},
-        description="user:UPN, group:display name (its members review), an object id, or "
-        "manager (each reviewed principal's manager)",
+        json_schema_extra={"pattern": rf"^manager$|^owners:\S|{PRINCIPAL_PATTERN}"},
+        description="user:UPN, group:display name (its members review), owners:group name "
+        "or id (its owners review), an object id, or manager (each reviewed principal's "
+        "manager)",
         examples=["user:alice@contoso.com", "group:PIM Tier0 Approvers", "manager"],
     ),
 ]

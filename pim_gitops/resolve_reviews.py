@@ -1,9 +1,10 @@
 """Declared reviews at plan time: each ``CompiledReview``'s target (``role:`` → the role's
 template id, ``group:`` → the group's object id) and reviewers (``user:UPN`` → ``user:<id>``,
-``group:name`` → ``group:<id>``, an object id → ``user:``/``group:<id>`` by what it is,
-``manager`` kept) resolved through the tenant, giving the ``AccessReview`` the diff compares
-with the tenant's normalized one. A reference that does not resolve, or resolves to a
-service principal, is an error at its ``file:line:col`` (fail closed: never dropped)."""
+``group:name`` → ``group:<id>``, ``owners:<group>`` → ``owners:<id>``, an object id →
+``user:``/``group:<id>`` by what it is, ``manager`` kept) resolved through the tenant,
+giving the ``AccessReview`` the diff compares with the tenant's normalized one. A
+reference that does not resolve, or resolves to a service principal, is an error at its
+``file:line:col`` (fail closed: never dropped)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import replace
 
 from pim_gitops.compile import CompiledReview, DesiredState, resolve_role_ref
 from pim_gitops.errors import Location
+from pim_gitops.model_reviews import OWNERS
 from pim_gitops.resolve import Resolver
 from pim_gitops.reviews import MANAGER, AccessReview, ReviewTarget
 
@@ -20,6 +22,9 @@ def reviewer_id(ref: str, resolver: Resolver) -> str | tuple[None, str]:
     resolve or names something that cannot review."""
     if ref == MANAGER:
         return MANAGER
+    if ref.startswith(OWNERS):
+        group = resolver.group(ref.removeprefix(OWNERS))
+        return (None, group) if isinstance(group, str) else f"{OWNERS}{group.id.lower()}"
     found = resolver.principal(ref)
     if isinstance(found, str):
         return (None, found)

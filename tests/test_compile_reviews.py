@@ -44,7 +44,7 @@ name: Tier0 Operators members
 group: Tier0 Operators
 recurrence: {every: P1M, start: 2026-02-01, end: 2027-02-01}
 duration: P5D
-reviewers: [manager, group:PIM Tier0 Approvers]
+reviewers: [manager, group:PIM Tier0 Approvers, owners:Tier0 Operators]
 fallback_reviewers: [user:a@contoso.com]
 """
 
@@ -106,7 +106,7 @@ def test_group_review_defaults_and_principals(tmp_path: Path) -> None:
     review = state.reviews[1].review
     assert review.target == ReviewTarget("group", "name:tier0 operators", "all")
     assert review.recurrence.end == date(2027, 2, 1) and review.recurrence.interval == 1
-    assert review.reviewers == ("group:PIM Tier0 Approvers", "manager")
+    assert review.reviewers == ("group:PIM Tier0 Approvers", "manager", "owners:Tier0 Operators")
     # Graph's defaults: all off, no default decision
     assert review.settings == ReviewSettings(5, None, False, False, False, False, False)
     names = set(all_principals(state))
@@ -217,18 +217,19 @@ def test_resolve_replaces_references_by_ids(tmp_path: Path) -> None:
     assert ga.fallback_reviewers == (f"group:{APPROVERS}",)
     ops = found["Tier0 Operators members"][1]
     assert ops.target == ReviewTarget("group", OPS, "all")
-    assert ops.reviewers == (f"group:{APPROVERS}", "manager")
+    assert ops.reviewers == (f"group:{APPROVERS}", "manager", f"owners:{OPS}")
     assert ops.fallback_reviewers == (f"user:{A}",)
 
 
 def test_unresolved_references_are_errors_at_their_place(tmp_path: Path) -> None:
     text = _with(GROUP, "group: Tier0 Operators", "group: Nobody")
-    text = _with(text, "[manager, group:PIM Tier0 Approvers]", f"[manager, {APP}]")
+    text = _with(text, "group:PIM Tier0 Approvers, owners:Tier0 Operators", f"{APP}, owners:X")
     (compiled,) = _compile(tmp_path, _at("2026-05-01"), ops=text).reviews
     errors = resolve_review(compiled, Resolver(tenant()))
     assert isinstance(errors, list)
     assert any("ops.yaml:2:1" in e and "Nobody" in e for e in errors), errors
     assert any("ops.yaml:5:1" in e and "servicePrincipal" in e for e in errors), errors
+    assert any("ops.yaml:5:1" in e and "group X was not found" in e for e in errors), errors
 
 
 def test_a_custom_role_missing_from_the_tenant(tmp_path: Path) -> None:

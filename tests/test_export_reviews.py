@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pim_gitops.compile import compile_policies
-from pim_gitops.export import export_repo, write_export
+from pim_gitops.export import ExportError, export_repo, write_export
 from pim_gitops.export_reviews import export_reviews
 from pim_gitops.loader import load_policies
 from pim_gitops.resolve import Resolver
@@ -37,7 +37,7 @@ OPS_REVIEW = AccessReview(
     name="Tier0 Operators: members",
     target=ReviewTarget("group", OPS, "all"),
     recurrence=Recurrence("weekly", 2, date(2026, 2, 2), date(2027, 2, 1)),
-    reviewers=(f"group:{APPROVERS}", "manager"),
+    reviewers=(f"group:{APPROVERS}", "manager", f"owners:{OPS}"),
     fallback_reviewers=(f"user:{A}",),
     settings=ReviewSettings(5, None, False, False, False, False, False),
     id="def-ops",
@@ -138,3 +138,10 @@ def test_every_monthly_period_reads_back(tmp_path: Path, interval: int) -> None:
         GA_REVIEW, recurrence=Recurrence("absoluteMonthly", interval, date(2026, 1, 1))
     )
     assert _round_trip(_tenant(review), tmp_path)[review.name] == review
+
+
+def test_a_reviewer_query_no_file_can_name_is_refused() -> None:
+    odd = replace(GA_REVIEW, reviewers=("query:/users?$filter=department eq 'IT'",))
+    state = _tenant(odd)
+    with pytest.raises(ExportError, match="reviewer query a policy file cannot name"):
+        export_reviews(state, Resolver(state))

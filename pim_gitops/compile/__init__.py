@@ -188,7 +188,9 @@ def all_principals(state: DesiredState) -> Iterable[str]:
     for review in state.reviews:
         sets = review.rotation.sets if review.rotation else ()
         refs = {*review.review.reviewers, *review.review.fallback_reviewers, *sum(sets, ())}
-        seen.update(r for r in refs if r != "manager")
+        for ref in refs - {"manager"}:
+            owners = ref.removeprefix("owners:")
+            seen.add(ref if owners == ref else owners if is_guid(owners) else f"group:{owners}")
         written = review.target_written
         if review.review.target.kind == "group":
             seen.add(written if is_guid(written) else f"group:{written}")
