@@ -22,7 +22,7 @@ from pim_gitops.resolve import Resolver
 from pim_gitops.reviews import MANAGER, AccessReview
 from pim_gitops.roles import BUILTIN_ROLES
 from pim_gitops.state import Principal, TenantState
-from pim_gitops.yamlwrite import ExportError, checked, eol, item, line, safe_comment
+from pim_gitops.yamlwrite import ExportError, checked, dump, eol, item, line, safe_comment
 
 REVIEW_SCHEMA = "policy-review.schema.json"
 SLUG_LIMIT = 60
@@ -152,7 +152,7 @@ def review_file(path: str, review: AccessReview, tenant: TenantState, resolver: 
         f"# yaml-language-server: $schema={'../' * path.count('/')}schemas/{REVIEW_SCHEMA}",
         f"# Exported by pim-gitops from access review definition {review.id or '?'}.",
         line("name", review.name),
-        *([line("description", review.description)] if review.description else []),
+        *([dump({"description": review.description}).rstrip("\n")] if review.description else []),
         line(kind, target) + eol(comment),
         *([line("covers", review.target.covers)] if kind == "role" else []),
         "recurrence:",

@@ -5,10 +5,13 @@ normalized reviews (export → plan = 0)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pim_gitops.compile import compile_policies
 from pim_gitops.export import ExportError, export_repo, write_export
@@ -145,3 +148,51 @@ def test_a_reviewer_query_no_file_can_name_is_refused() -> None:
     state = _tenant(odd)
     with pytest.raises(ExportError, match="reviewer query a policy file cannot name"):
         export_reviews(state, Resolver(state))
+
+
+PEOPLE = [f"user:{A}", f"user:{B}", f"group:{APPROVERS}", f"owners:{OPS}"]
+
+
+@st.composite
+def reviews(draw: st.DrawFn) -> AccessReview:
+    weekly = draw(st.booleans())
+    interval = draw(st.integers(1, 8 if weekly else 24))
+    longest = (7 if weekly else 28) * interval - 1
+    start = draw(st.dates(date(2024, 1, 1), date(2030, 12, 31)))
+    end = draw(st.none() | st.integers(1, 900).map(lambda n: start + timedelta(days=n)))
+    kind = draw(st.sampled_from(["role", "group"]))
+    covers = draw(st.sampled_from(["eligible", "active", "all"])) if kind == "role" else "all"
+    text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+    name = draw(text.filter(lambda t: t.strip() == t and t.strip() and t.isprintable()))
+    reviewers = draw(st.sets(st.sampled_from([*PEOPLE, "manager"]), min_size=1))
+    fallbacks = draw(st.sets(st.sampled_from(PEOPLE)))
+    return AccessReview(
+        name=name,
+        target=ReviewTarget(kind, GLOBAL_ADMINISTRATOR if kind == "role" else OPS, covers),
+        recurrence=Recurrence("weekly" if weekly else "absoluteMonthly", interval, start, end),
+        reviewers=tuple(sorted(reviewers)),
+        fallback_reviewers=tuple(sorted(fallbacks)),
+        settings=ReviewSettings(
+            draw(st.integers(1, longest)),
+            draw(st.sampled_from([None, "None", "Approve", "Deny", "Recommendation"])),
+            *(draw(st.booleans()) for _ in range(5)),
+        ),
+        description=draw(text),
+        id="def",
+    )
+
+
+@settings(max_examples=40)
+@given(review=reviews())
+def test_any_exported_review_compiles_back_to_itself(review: AccessReview) -> None:
+    state = _tenant(review)
+    (text,) = export_reviews(state, Resolver(state)).values()
+    with TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pim.yaml").write_text("tenant: t\n", encoding="utf-8")
+        (root / "reviews").mkdir()
+        (root / "reviews" / "r.yaml").write_text(text, encoding="utf-8")
+        desired = compile_policies(load_policies(root), NOW)
+    found, errors = resolve_reviews(desired, Resolver(state))
+    assert errors == []
+    assert found[review.name][1] == review
