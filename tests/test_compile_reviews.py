@@ -284,3 +284,17 @@ def test_validate_counts_the_reviews(tmp_path: Path) -> None:
     state = _compile(tmp_path, _at("2026-05-01"), ga=QUARTERLY, ops=GROUP)
     text = summarize_desired(state, "policies")
     assert "2 access reviews declared (1 with a reviewer rotation;" in text
+
+
+def test_warnings_a_rotation_faster_than_the_reviews_and_an_ended_recurrence(
+    tmp_path: Path,
+) -> None:
+    text = _with(QUARTERLY, "period: quarter", "period: month")
+    text = _with(text, "start: 2026-01-01}", "start: 2026-01-01, end: 2026-04-30}")
+    state = _compile(tmp_path, _at("2026-05-01"), ga=text)
+    warnings = [str(w) for w in state.warnings]
+    assert any(":8:3" in w and "some reviewer sets would never review" in w for w in warnings)
+    assert any(":5:49" in w and "ended on 2026-04-30" in w for w in warnings), warnings
+    # the boundaries: the same period as the recurrence, the end day itself
+    same = _with(QUARTERLY, "start: 2026-01-01}", "start: 2026-01-01, end: 2026-05-01}")
+    assert _compile(tmp_path, _at("2026-05-01"), ga=same).warnings == ()

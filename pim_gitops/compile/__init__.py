@@ -147,7 +147,7 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
     compiled, warnings = _compile_roles(policy, now, errors)
     groups, group_warnings = compile_groups(policy, now, errors)
     warnings.extend(group_warnings)
-    reviews = compile_reviews(policy, now, errors)
+    reviews = compile_reviews(policy, now, errors, warnings)
     if errors:
         raise PolicyErrors(errors)
     tenant = policy.tenant

@@ -29,6 +29,7 @@ from pim_gitops.reviews import (
 )
 from pim_gitops.roles import BUILTIN_ROLES
 from pim_gitops.wire import is_guid
+from pim_gitops.wording import plural
 
 from .types import CompiledReview, resolve_role_ref
 
@@ -189,11 +190,33 @@ def review_problems(review: ReviewFile, source: SourceMap) -> list[PolicyError]:
     return shape or _value_problems(review, source)
 
 
+def review_warnings(review: ReviewFile, source: SourceMap, now: datetime) -> list[PolicyError]:
+    """Declared, valid, but likely not what is meant: a rotation faster than the reviews
+    (some sets would never review: monthly sets on a quarterly review all fall on one
+    set), and a recurrence that has ended."""
+    found: list[PolicyError] = []
+    pattern, interval = review.recurrence.every
+    rotation = review.rotation
+    if rotation is not None and pattern == "absoluteMonthly" and rotation.period[1] < interval:
+        message = (
+            f"rotation.period ({plural(rotation.period[1], 'month')}) is shorter than the "
+            f"recurrence ({plural(interval, 'month')}): some reviewer sets would never review "
+            "an instance"
+        )
+        found.append(PolicySchemaError(_at(source, "rotation", "period"), message, warning=True))
+    end = review.recurrence.end
+    if end is not None and end < now.date():
+        message = f"the recurrence ended on {end}: no instance starts any more"
+        found.append(PolicySchemaError(_at(source, "recurrence", "end"), message, warning=True))
+    return found
+
+
 def compile_reviews(
-    policy: PolicySet, now: datetime, errors: list[PolicyError]
+    policy: PolicySet, now: datetime, errors: list[PolicyError], warnings: list[PolicyError]
 ) -> list[CompiledReview]:
-    """Every review file of ``policy``, sorted by name; problems are appended to ``errors``.
-    Two files of one name (any case) are an error at the second, naming the first."""
+    """Every review file of ``policy``, sorted by name; problems are appended to ``errors``,
+    findings to ``warnings``. Two files of one name (any case) are an error at the second,
+    naming the first."""
     compiled: list[CompiledReview] = []
     first: dict[str, CompiledReview] = {}
     for review_file, source in policy.reviews:
@@ -201,6 +224,7 @@ def compile_reviews(
         if problems:
             errors.extend(problems)
             continue
+        warnings.extend(review_warnings(review_file, source, now))
         review = compile_review(review_file, source, now)
         key = review.review.name.casefold()
         if key in first:
