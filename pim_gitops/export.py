@@ -33,6 +33,7 @@ from pim_gitops.compile import settings_to_dict
 from pim_gitops.export_groups import GROUP_SCHEMA, export_groups
 from pim_gitops.export_guards import guard_block
 from pim_gitops.export_layers import Flat, flatten, nest, plan_layers
+from pim_gitops.export_reviews import REVIEW_SCHEMA, export_reviews
 from pim_gitops.export_roles import check_roles, managed_scopes_entry, role_reference, scope_entry
 from pim_gitops.model import PrincipalRef
 from pim_gitops.resolve import Resolver
@@ -282,13 +283,14 @@ def schema_header(path: str, schema: str) -> str:
     return f"# yaml-language-server: $schema={up}{SCHEMA_DIR}/{schema}"
 
 
-def schema_files(groups: bool = False) -> dict[str, str]:
+def schema_files(groups: bool = False, reviews: bool = False) -> dict[str, str]:
     """The policy-file schemas the headers point at, as ``pim-gitops schema`` writes them
-    (the group file's only when ``groups`` are exported)."""
+    (the group file's only when ``groups`` are exported, the review file's with ``reviews``)."""
     from pim_gitops.schemas import all_schemas, render_schema
 
     schemas = all_schemas()
     names = (TENANT_SCHEMA, ROLE_SCHEMA, *((GROUP_SCHEMA,) if groups else ()))
+    names += (REVIEW_SCHEMA,) if reviews else ()
     return {f"{SCHEMA_DIR}/{n}": render_schema(schemas[n]) for n in names}
 
 
@@ -315,10 +317,12 @@ def export_repo(
             _slug,
         )
     )
+    review_files = {} if roles else export_reviews(tenant, names.resolver)
     files = {
         "pim.yaml": _tenant_file(names, layers.defaults, layers.templates, now, group_defaults),
-        **schema_files(bool(group_files)),
+        **schema_files(bool(group_files), bool(review_files)),
         **group_files,
+        **review_files,
     }
     by_role: dict[str, list[Assignment]] = {}
     for a in tenant.assignments:

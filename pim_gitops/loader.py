@@ -6,6 +6,7 @@ Layout::
     DIR/pim.yaml            tenant file (pim.yml also accepted)
     DIR/roles/**/*.yaml     one file per managed role
     DIR/groups/**/*.yaml    one file per managed group (PIM for Groups)
+    DIR/reviews/**/*.yaml   one file per access review
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pim_gitops.errors import (
 )
 from pim_gitops.model import RoleFile, TenantFile
 from pim_gitops.model_groups import GroupFile
+from pim_gitops.model_reviews import ReviewFile
 from pim_gitops.schema_positions import validate_file
 
 MAX_FILE_BYTES = 2_000_000
@@ -90,6 +92,8 @@ class PolicySet:
     fallback_tenant: LoadedFile | None = None
     #: The group files (``groups/**/*.yaml``) that loaded, sorted by path.
     groups: tuple[tuple[GroupFile, SourceMap], ...] = ()
+    #: The review files (``reviews/**/*.yaml``) that loaded, sorted by path.
+    reviews: tuple[tuple[ReviewFile, SourceMap], ...] = ()
 
 
 #: libyaml's parser when PyYAML was built with it (it is, on the common platforms): node
@@ -291,6 +295,11 @@ def load_policies(directory: str | Path) -> PolicySet:
         group, loaded = _load_one(path, _display(path, root), GroupFile, errors)
         if group is not None and loaded is not None:
             groups.append((group, loaded.source))
+    reviews: list[tuple[ReviewFile, SourceMap]] = []
+    for path in role_files(root, "reviews"):
+        review, loaded = _load_one(path, _display(path, root), ReviewFile, errors)
+        if review is not None and loaded is not None:
+            reviews.append((review, loaded.source))
     return PolicySet(
         str(root),
         tenant,
@@ -300,4 +309,5 @@ def load_policies(directory: str | Path) -> PolicySet:
         None if tenant is not None else _raw_template_names(tenant_loaded),
         None if tenant is not None else tenant_loaded,
         tuple(groups),
+        tuple(reviews),
     )

@@ -10,12 +10,15 @@ from pydantic import BaseModel
 
 from pim_gitops.model import RoleFile, TenantFile
 from pim_gitops.model_groups import GroupFile
+from pim_gitops.model_reviews import ReviewFile
 
 SCHEMA_BASE = "https://pim-gitops.dev/schemas"
 
 
 def _policy_schema(
-    model: type[TenantFile] | type[RoleFile] | type[GroupFile], name: str, title: str
+    model: type[TenantFile] | type[RoleFile] | type[GroupFile] | type[ReviewFile],
+    name: str,
+    title: str,
 ) -> dict[str, Any]:
     schema = model.model_json_schema(mode="validation")
     return {
@@ -38,6 +41,9 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         ),
         "policy-group.schema.json": _policy_schema(
             GroupFile, "policy-group.schema.json", "pim-gitops group file (groups/*.yaml)"
+        ),
+        "policy-review.schema.json": _policy_schema(
+            ReviewFile, "policy-review.schema.json", "pim-gitops review file (reviews/*.yaml)"
         ),
         "tenant-snapshot.schema.json": snapshot_schema(),
         "plan.schema.json": plan_schema(),

@@ -33,11 +33,13 @@ from .merge import (
     template_chain,
     unknown_template_message,
 )
+from .reviews import compile_reviews
 from .scopes import managed_scopes_of
 from .settings import role_settings, settings_to_dict
 from .types import (
     ENTRA_DEFAULT,
     CompiledGroup,
+    CompiledReview,
     CompiledRole,
     DeclaredAssignment,
     DesiredState,
@@ -50,6 +52,7 @@ __all__ = [
     "ENTRA_DEFAULT",
     "SETTING_PATHS",
     "CompiledGroup",
+    "CompiledReview",
     "CompiledRole",
     "DeclaredAssignment",
     "DesiredState",
@@ -144,6 +147,7 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
     compiled, warnings = _compile_roles(policy, now, errors)
     groups, group_warnings = compile_groups(policy, now, errors)
     warnings.extend(group_warnings)
+    reviews = compile_reviews(policy, now, errors, warnings)
     if errors:
         raise PolicyErrors(errors)
     tenant = policy.tenant
@@ -166,12 +170,13 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
         warnings=tuple(sorted(warnings, key=lambda w: (w.location, w.message))),
         tenant_source=policy.tenant_source,
         groups=tuple(groups),
+        reviews=tuple(reviews),
     )
 
 
 def all_principals(state: DesiredState) -> Iterable[str]:
     """Every principal reference the desired state names (assignments, approvers, break-glass,
-    the managed groups)."""
+    the managed groups, the reviews' reviewers: every set of a rotation)."""
     seen: set[str] = set()
     sections = [s for g in state.groups for s in g.sections.values()]
     seen.update(g.written if is_guid(g.written) else f"group:{g.written}" for g in state.groups)
@@ -180,6 +185,15 @@ def all_principals(state: DesiredState) -> Iterable[str]:
             seen.add(item.principal)
         seen.update(role.settings.activation.approvers)
     seen.update(state.break_glass)
+    for review in state.reviews:
+        sets = review.rotation.sets if review.rotation else ()
+        refs = {*review.review.reviewers, *review.review.fallback_reviewers, *sum(sets, ())}
+        for ref in refs - {"manager"}:
+            owners = ref.removeprefix("owners:")
+            seen.add(ref if owners == ref else owners if is_guid(owners) else f"group:{owners}")
+        written = review.target_written
+        if review.review.target.kind == "group":
+            seen.add(written if is_guid(written) else f"group:{written}")
     seen.update(p for p, _ in state.automation)
     if state.apply_identity:
         seen.add(state.apply_identity)

@@ -11,6 +11,7 @@ from pim_gitops.compile import (
     DesiredState,
     settings_to_dict,
 )
+from pim_gitops.render.desired_reviews import describe_review, review_summary
 from pim_gitops.wire import format_duration, format_instant
 from pim_gitops.wording import plural
 
@@ -52,14 +53,16 @@ def describe_group(group: CompiledGroup) -> dict[str, Any]:
 
 
 def describe_desired(desired: DesiredState) -> dict[str, Any]:
-    """The desired state in words (``groups`` only when group files exist, so that a policy
-    without them describes, and hashes, as it did before groups)."""
+    """The desired state in words (``groups`` and ``reviews`` only when such files exist, so
+    that a policy without them describes, and hashes, as it did before them)."""
     groups = [describe_group(g) for g in desired.groups]
+    reviews = [describe_review(r) for r in desired.reviews]
     return {
         "tenant": desired.tenant,
         "break_glass": list(desired.break_glass),
         "roles": [describe_role(r) for r in desired.roles],
         **({"groups": groups} if groups else {}),
+        **({"reviews": reviews} if reviews else {}),
         "summary": summary_counts(desired),
     }
 
@@ -90,6 +93,8 @@ def summarize_desired(desired: DesiredState, directory: str) -> str:
             f"{plural(len(desired.groups), 'group')} managed (PIM for Groups, resolved at plan "
             f"time): {plural(len(sections), 'section')}, {plural(grants, 'grant')}."
         )
+    if desired.reviews:
+        lines.append(review_summary(desired.reviews))
     if desired.warnings:
         lines.append(f"{plural(len(desired.warnings), 'warning')} on stderr.")
     return "\n".join(lines)
