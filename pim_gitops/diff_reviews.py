@@ -91,9 +91,18 @@ def address(name: str, path: str = "") -> str:
     return f'review["{name}"]' + (f".{path}" if path else "")
 
 
-def target_words(target: ReviewTarget) -> str:
+def target_words(target: ReviewTarget, tenant: TenantState | None = None) -> str:
+    """``role Global Administrator (eligible)``, ``group Tier0 Operators``: the name the
+    tenant gives it, else its id."""
+    name = target.id
+    if tenant is not None and target.kind == "role":
+        role = tenant.role_by_template(target.id)
+        name = role.display_name if role is not None else name
+    elif tenant is not None:
+        group = tenant.principals.get(target.id)
+        name = group.display_name or name if group is not None else name
     covers = f" ({target.covers})" if target.kind == "role" else ""
-    return f"{target.kind}:{target.id}{covers}"
+    return f"{target.kind} {name}{covers}"
 
 
 def fields(review: AccessReview) -> dict[str, Any]:
@@ -138,7 +147,7 @@ def running_instance(
 
 
 def _compare(
-    want: AccessReview, have: AccessReview, instances: tuple[ReviewInstance, ...], now: datetime
+    want: AccessReview, have: AccessReview, tenant: TenantState, now: datetime
 ) -> tuple[list[ReviewChange], ReviewStep | None]:
     a, b = fields(want), fields(have)
     paths = [p for p in a if a[p] != b[p]]
@@ -148,9 +157,10 @@ def _compare(
     elif "reviewers" in paths and not in_place_reviewers(b["reviewers"], a["reviewers"]):
         why = "reviewers that are not individual users cannot be changed in place (Graph)"
     if why:
-        before = {"target": target_words(have.target)} | {p: b[p] for p in paths}
-        after = {"target": target_words(want.target)} | {p: a[p] for p in paths}
-        note = f"{why}; {running_instance(have, instances, now)}"
+        before = {"target": target_words(have.target, tenant)} | {p: b[p] for p in paths}
+        after = {"target": target_words(want.target, tenant)} | {p: a[p] for p in paths}
+        assert tenant.reviews is not None
+        note = f"{why}; {running_instance(have, tenant.reviews.instances, now)}"
         change = ReviewChange(address(want.name), "replace", want.name, "", before, after, note)
         return [change], ReviewStep("replace", want.name, (change.address,), want, have)
     if not paths:
@@ -226,11 +236,12 @@ def diff_reviews(
             views.append(rotation_view(want.name, compiled.rotation, want.reviewers, now))
         have = live.get(want.name)
         if have is None:
-            change = ReviewChange(address(want.name), "create", want.name, "", None, fields(want))
+            after = {"target": target_words(want.target, tenant)} | fields(want)
+            change = ReviewChange(address(want.name), "create", want.name, "", None, after)
             changes.append(change)
             steps.append(ReviewStep("create", want.name, (change.address,), want, None))
             continue
-        found, step = _compare(want, have, tenant.reviews.instances, now)
+        found, step = _compare(want, have, tenant, now)
         changes += found
         steps += [step] if step else []
     declared = {c.review.name for c in desired.reviews}

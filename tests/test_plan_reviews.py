@@ -28,7 +28,7 @@ from pim_gitops.reviews import (
     Rotation,
     due_reviewers,
 )
-from pim_gitops.state import TenantState
+from pim_gitops.state import RoleDefinition, TenantState
 
 GA = "62e90394-69f5-4237-9190-012177145e10"
 NAME = "Global Administrator eligibility (quarterly)"
@@ -95,7 +95,7 @@ def live(r: AccessReview, definition_id: str = DEF_ID, **extra: Any) -> AccessRe
 def tenant(*definitions: AccessReview, instances: tuple[ReviewInstance, ...] = ()) -> TenantState:
     return TenantState(
         tenant_id="t",
-        roles={},
+        roles={GA: RoleDefinition(GA, GA, "Global Administrator", is_builtin=True)},
         policies={},
         assignments=(),
         principals={},
@@ -197,7 +197,11 @@ def test_changing_the_scope_plans_a_replace(target: ReviewTarget) -> None:
     plan = plan_of(desired(review(target=target)), tenant(live(review())))
     (change,) = plan.review_changes
     assert (change.address, change.action) == (f'review["{NAME}"]', "replace")
-    assert change.before == {"target": f"role:{GA} (eligible)"}
+    assert change.before == {"target": "role Global Administrator (eligible)"}
+    assert (
+        change.after["target"]
+        == f"role {'Global Administrator' if target.id == GA else target.id} ({target.covers})"
+    )
     assert "scope of a review cannot be changed" in change.note
     (write,) = plan.review_writes
     assert write.requests() == [

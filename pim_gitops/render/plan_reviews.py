@@ -11,6 +11,7 @@ from typing import Any
 
 from pim_gitops.plan import Plan
 from pim_gitops.plan.review_model import REVIEW_SYMBOL, ReviewPlanChange, ReviewRotation
+from pim_gitops.render.plan_text import TEXT_WIDTH, fit
 
 COLOUR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 
@@ -76,8 +77,8 @@ def review_text(plan: Plan, colour: bool, escape: Any) -> list[str]:
     for name, changes in by_review(plan):
         lines.append(f"[bold]{escape(heading(name))}[/]" if colour else heading(name))
         for change in changes:
-            line = "  " + review_line(change)
-            lines.append(f"[{COLOUR[change.action]}]{escape(line)}[/]" if colour else line)
+            for line in fit("  " + review_line(change), TEXT_WIDTH):
+                lines.append(f"[{COLOUR[change.action]}]{escape(line)}[/]" if colour else line)
         lines.append("")
     return lines
 
