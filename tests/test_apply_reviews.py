@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from pim_gitops.apply.reviews import ReviewResult, apply_reviews, contains
+from pim_gitops.apply.reviews import ReviewResult, apply_reviews, contains, review_items
 from pim_gitops.apply.settle import SettleWait
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.plan.review_model import ReviewWrite
@@ -162,3 +162,16 @@ def test_contains_allows_what_graph_adds_but_not_a_different_value() -> None:
     assert contains({"scope": {"query": "/x", "@odata.type": "t"}, **sent, "id": "1"}, sent)
     assert not contains({"scope": {"query": "/y"}, "reviewers": [{"query": "/users/a"}]}, sent)
     assert not contains({"scope": {"query": "/x"}, "reviewers": []}, sent)
+
+
+def test_a_dry_run_lists_the_review_requests_in_order() -> None:
+    have = live(review())
+    plan = plan_of(
+        desired(review(target=ReviewTarget("role", review().target.id, "all"))), tenant(have)
+    )
+    items = review_items(plan.review_writes, 3)
+    assert [(i.key, i.method, i.url) for i in items] == [
+        ("3", "DELETE", f"{BASE}/{DEF_ID}"),
+        ("4", "POST", BASE),
+    ]
+    assert items[0].body is None and items[1].body == plan.review_writes[0].body

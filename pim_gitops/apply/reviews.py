@@ -19,6 +19,7 @@ from typing import Any
 from pim_gitops.apply.result import Status
 from pim_gitops.apply.settle import SettleWait
 from pim_gitops.errors import GraphError
+from pim_gitops.graph.batch import BatchItem
 from pim_gitops.graph.transport import GraphTransport, UncertainWriteError
 from pim_gitops.plan.review_build import review_fingerprint
 from pim_gitops.plan.review_model import DEFINITIONS, ReviewWrite
@@ -164,3 +165,13 @@ async def apply_reviews(
 ) -> list[ReviewResult]:
     """Every review write, in the plan's order (by review name)."""
     return [await apply_review(transport, write, wait) for write in writes]
+
+
+def review_items(writes: Sequence[ReviewWrite], first: int = 0) -> list[BatchItem]:
+    """``apply --dry-run``: the review writes' requests, in order, keyed from ``first``."""
+    out: list[BatchItem] = []
+    for write in writes:
+        for method, path in write.requests():
+            body = write.body if method in ("POST", "PUT") else None
+            out.append(BatchItem(str(first + len(out)), method, path, body))
+    return out

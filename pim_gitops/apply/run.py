@@ -11,7 +11,7 @@ from typing import Any
 from pim_gitops.apply.evaluate import ApplyListener, Recheck, execute, planned_requests
 from pim_gitops.apply.guards import Guards, access_change_verdict, access_verdict, check_guards
 from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
-from pim_gitops.apply.reviews import apply_reviews
+from pim_gitops.apply.reviews import apply_reviews, review_items
 from pim_gitops.apply.settle import SettleWait
 from pim_gitops.apply.stale import check_stale
 from pim_gitops.apply.verify import (
@@ -197,4 +197,5 @@ async def dry_run(
 ) -> list[BatchItem]:
     """The requests apply would send, in order, after the same checks; writes nothing."""
     state, _, _ = await _checked(transport, plan, now, guards, current, facts)
-    return planned_requests(plan, state, now)
+    items = planned_requests(plan, state, now)
+    return items + review_items(plan.review_writes, len(items))
