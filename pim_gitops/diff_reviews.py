@@ -6,9 +6,10 @@ Graph's rules (``docs/plan-reviews.md`` names every source):
 
 - an update is a PUT of the full definition and affects future instances only: the running
   instance keeps its reviewers and settings (accessreviewscheduledefinition-update.md);
-- the scope cannot be changed in place, so a target change (role, group, or what is covered)
-  is a **replace**: DELETE the definition (its instances, the running one included, go with
-  it) then POST the new one;
+- the scope cannot be changed in place (the update page accepts no ``scope``), so a target
+  change (role, group, or what is covered) is a **replace**: DELETE the definition (its
+  instances, the running one included, go with it: an assumption, the DELETE page is
+  silent) then POST the new one;
 - reviewers are changed in place only when they are individual users; a change involving a
   group or the manager is planned as a replace too;
 - a review in the tenant that no file declares is listed as unmanaged and never deleted.
@@ -140,9 +141,9 @@ def running_instance(
     inst = running[0]
     undecided = "" if inst.undecided is None else f", {inst.undecided} decisions not yet made"
     return (
-        f"the running instance ({inst.start.date()} to {inst.end.date()}{undecided}) is deleted "
-        "with the definition and its decisions are lost; the new definition's instances start "
-        "from its recurrence"
+        f"the running instance ({inst.start.date()} to {inst.end.date()}{undecided}) goes with "
+        "the deleted definition: its decisions not yet applied are lost; the new definition's "
+        "instances start from its recurrence"
     )
 
 

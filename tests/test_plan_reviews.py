@@ -219,9 +219,8 @@ def test_a_replace_says_what_happens_to_the_running_instance() -> None:
     ended = ReviewInstance("i-0", DEF_ID, NOW - timedelta(days=40), NOW - timedelta(days=37), "x")
     target = ReviewTarget("role", GA, "all")
     plan = plan_of(desired(review(target=target)), tenant(live(review()), instances=(running,)))
-    assert "running instance (2026-02-14 to 2026-02-17, 4 decisions not yet made) is deleted" in (
-        plan.review_changes[0].note
-    )
+    note = plan.review_changes[0].note
+    assert "running instance (2026-02-14 to 2026-02-17, 4 decisions not yet made) goes with" in note
     quiet = plan_of(desired(review(target=target)), tenant(live(review()), instances=(ended,)))
     assert "no instance is running" in quiet.review_changes[0].note
 
@@ -241,6 +240,11 @@ def test_a_put_sends_the_full_definition_keeping_what_the_repository_does_not_de
     assert write.body["descriptionForAdmins"] == "new words"
     assert write.body["additionalNotificationRecipients"] == [{"notificationRecipientScope": {}}]
     assert write.body["scope"] == review_body(review())["scope"]
+    # The scope is sent as read: the same target spelt differently is no scope change.
+    spelt = {"@odata.type": "#microsoft.graph.principalResourceMembershipsScope", "x": 1}
+    other = live(review(), scope=spelt, instanceEnumerationScope={"query": "/x"})
+    (put,) = plan_of(desired(review(description="new words")), tenant(other)).review_writes
+    assert (put.body["scope"], put.body["instanceEnumerationScope"]) == (spelt, {"query": "/x"})
     assert not {"id", "status", "createdDateTime"} & set(write.body)
 
 

@@ -35,12 +35,18 @@ def review_fingerprint(live: Mapping[str, Any]) -> str:
     return fingerprint(stable(live)) if live else "absent"
 
 
+#: Sent as read: the scope cannot change (an update plans none: ``diff_reviews``), and the
+#: live spelling of the same scope must not read as a change to Graph.
+KEPT = ("scope", "instanceEnumerationScope")
+
+
 def put_body(live: Mapping[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
-    """The full definition a PUT sends: the live one as read (what the repository does not
-    declare is kept), every declared property written over it; ``settings`` merged a level
-    down so undeclared settings survive too."""
+    """The full definition a PUT sends ("a PUT request expects the full object … all
+    writable properties", accessreviewscheduledefinition-update.md): the live one as read
+    (what the repository does not declare is kept), every declared property written over
+    it but the scope; ``settings`` merged a level down so undeclared settings survive."""
     base = {k: v for k, v in live.items() if k not in READ_ONLY and not k.startswith("@odata.")}
-    merged = base | desired
+    merged = base | {k: v for k, v in desired.items() if k not in KEPT or k not in live}
     settings = live.get("settings")
     if isinstance(settings, Mapping) and isinstance(desired.get("settings"), dict):
         merged["settings"] = dict(settings) | desired["settings"]
