@@ -106,16 +106,28 @@ def target_words(target: ReviewTarget, tenant: TenantState | None = None) -> str
     return f"{target.kind} {name}{covers}"
 
 
-def fields(review: AccessReview) -> dict[str, Any]:
-    """Every compared field but the target, in JSON words."""
+def shown_refs(refs: tuple[str, ...], tenant: TenantState | None) -> list[str]:
+    """Reviewer ids (``user:<id>``) as a policy file names them (``user:a@contoso.com``),
+    sorted; an id the tenant does not know is shown as it is."""
+    shown = []
+    for ref in refs:
+        kind, _, object_id = ref.partition(":")
+        found = tenant.principals.get(object_id) if tenant is not None and object_id else None
+        shown.append(found.reference if found is not None and kind in ("user", "group") else ref)
+    return sorted(shown)
+
+
+def fields(review: AccessReview, tenant: TenantState | None = None) -> dict[str, Any]:
+    """Every compared field but the target, in JSON words (reviewers by name when
+    ``tenant`` is given: compare without it)."""
     s, r = review.settings, review.recurrence
     every = f"{r.interval} {'week' if r.pattern == 'weekly' else 'month'}"
     return {
         "description": review.description,
         "recurrence": f"every {every}{'s' if r.interval > 1 else ''} from {r.start.isoformat()}"
         + (f" until {r.end.isoformat()}" if r.end else ""),
-        "reviewers": sorted(review.reviewers),
-        "fallback_reviewers": sorted(review.fallback_reviewers),
+        "reviewers": shown_refs(review.reviewers, tenant),
+        "fallback_reviewers": shown_refs(review.fallback_reviewers, tenant),
         "duration": f"P{s.instance_duration_days}D",
         "default_decision": s.default_decision or "off",
         "auto_apply": s.auto_apply,
@@ -126,7 +138,7 @@ def fields(review: AccessReview) -> dict[str, Any]:
     }
 
 
-def in_place_reviewers(before: list[str], after: list[str]) -> bool:
+def in_place_reviewers(before: tuple[str, ...], after: tuple[str, ...]) -> bool:
     """Graph changes reviewers in place only when they are individual users."""
     return all(ref.startswith("user:") for ref in (*before, *after))
 
@@ -150,12 +162,12 @@ def running_instance(
 def _compare(
     want: AccessReview, have: AccessReview, tenant: TenantState, now: datetime
 ) -> tuple[list[ReviewChange], ReviewStep | None]:
-    a, b = fields(want), fields(have)
-    paths = [p for p in a if a[p] != b[p]]
+    paths = [p for p, v in fields(want).items() if v != fields(have)[p]]
+    a, b = fields(want, tenant), fields(have, tenant)
     why = ""
     if want.target != have.target:
         why = "the scope of a review cannot be changed (Graph)"
-    elif "reviewers" in paths and not in_place_reviewers(b["reviewers"], a["reviewers"]):
+    elif "reviewers" in paths and not in_place_reviewers(have.reviewers, want.reviewers):
         why = "reviewers that are not individual users cannot be changed in place (Graph)"
     if why:
         before = {"target": target_words(have.target, tenant)} | {p: b[p] for p in paths}
@@ -234,10 +246,11 @@ def diff_reviews(
             errors += want
             continue
         if compiled.rotation is not None:
-            views.append(rotation_view(want.name, compiled.rotation, want.reviewers, now))
+            current = compiled.review.reviewers  # as the file names them, like the sets
+            views.append(rotation_view(want.name, compiled.rotation, current, now))
         have = live.get(want.name)
         if have is None:
-            after = {"target": target_words(want.target, tenant)} | fields(want)
+            after = {"target": target_words(want.target, tenant)} | fields(want, tenant)
             change = ReviewChange(address(want.name), "create", want.name, "", None, after)
             changes.append(change)
             steps.append(ReviewStep("create", want.name, (change.address,), want, None))

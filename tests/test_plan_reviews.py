@@ -13,7 +13,7 @@ import pytest
 
 from pim_gitops.compile import DesiredState
 from pim_gitops.compile.types import CompiledReview
-from pim_gitops.diff_reviews import BOUNDARY_WARNING_DAYS
+from pim_gitops.diff_reviews import BOUNDARY_WARNING_DAYS, diff_reviews
 from pim_gitops.errors import Location, PlanError
 from pim_gitops.model import LintSettings
 from pim_gitops.plan import Plan, build_plan, plan_document
@@ -28,7 +28,7 @@ from pim_gitops.reviews import (
     Rotation,
     due_reviewers,
 )
-from pim_gitops.state import RoleDefinition, TenantState
+from pim_gitops.state import Principal, RoleDefinition, TenantState
 
 GA = "62e90394-69f5-4237-9190-012177145e10"
 NAME = "Global Administrator eligibility (quarterly)"
@@ -270,3 +270,27 @@ def test_two_live_definitions_of_one_name_are_an_error() -> None:
     twins = tenant(live(review()), live(review(), "def-2"))
     with pytest.raises(PlanError, match="more than one definition of this name"):
         plan_of(desired(review()), twins)
+
+
+def test_reviewers_are_shown_as_the_files_name_them_and_resolution_is_injected() -> None:
+    alice = Principal("u-alice", "user", user_principal_name="alice@contoso.com")
+    bob = Principal("u-bob", "user", user_principal_name="bob@contoso.com")
+    have = replace(tenant(live(review())), principals={p.id: p for p in (alice, bob)})
+    written = review(reviewers=("user:bob@contoso.com",))  # as compile leaves it
+
+    def resolve(compiled: CompiledReview) -> AccessReview | list[str]:
+        ids = {"user:bob@contoso.com": "user:u-bob"}
+        if any(r not in ids for r in compiled.review.reviewers):
+            return [f"{compiled.location}: unknown reviewer"]
+        return replace(compiled.review, reviewers=tuple(ids[r] for r in compiled.review.reviewers))
+
+    found = diff_reviews(desired(written), have, NOW, resolve)
+    assert [(c.path, c.before, c.after) for c in found.changes] == [
+        ("reviewers", ["user:alice@contoso.com"], ["user:bob@contoso.com"])
+    ]
+    assert found.steps[0].desired is not None and found.steps[0].desired.reviewers == (
+        "user:u-bob",
+    )
+    unknown = diff_reviews(desired(review(reviewers=("user:zed@contoso.com",))), have, NOW, resolve)
+    assert unknown.errors == ("policies/reviews/ga.yaml:1:1: unknown reviewer",)
+    assert unknown.changes == ()
