@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from pim_gitops.apply.reviews import ReviewResult, apply_reviews, contains, review_items
+from pim_gitops.apply.result import ApplyResult
 from pim_gitops.apply.settle import SettleWait
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.plan.review_model import ReviewWrite
@@ -175,3 +176,15 @@ def test_a_dry_run_lists_the_review_requests_in_order() -> None:
         ("4", "POST", BASE),
     ]
     assert items[0].body is None and items[1].body == plan.review_writes[0].body
+
+
+def test_review_results_count_in_the_apply_summary_report_and_verdict() -> None:
+    plan = plan_of(desired(review()), tenant())
+    (write,) = plan.review_writes
+    done = ApplyResult(reviews=[ReviewResult(write, "succeeded")])
+    assert done.ok and done.summary_line().endswith(
+        "Access reviews: 1 succeeded, 0 failed, 0 skipped."
+    )
+    assert [r.operation for r in done.report().reviews] == [write.label]
+    assert not ApplyResult(reviews=[ReviewResult(write, "skipped", "stale")]).ok
+    assert ApplyResult().summary_line() == "Apply: nothing written."

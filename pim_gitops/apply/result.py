@@ -4,11 +4,14 @@ schema generated from ``ApplyReport``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from pim_gitops.plan import Operation
+
+if TYPE_CHECKING:
+    from pim_gitops.apply.reviews import ReviewResult
 from pim_gitops.wording import plural
 
 Status = Literal["succeeded", "failed", "skipped"]
@@ -77,7 +80,7 @@ class ApplyResult:
     #: (a concurrent change in the window no re-read can close).
     access_lost: list[str] = field(default_factory=list)
     #: The access-review definition writes (``apply/reviews.py``: ``ReviewResult``).
-    reviews: list[Any] = field(default_factory=list)
+    reviews: list[ReviewResult] = field(default_factory=list)
 
     def summary_line(self) -> str:
         """The closing line, counting what it counts: writes (one rule or one assignment
