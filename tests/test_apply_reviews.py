@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from pim_gitops.apply.reviews import ReviewResult, apply_reviews, contains, review_items
 from pim_gitops.apply.result import ApplyResult
+from pim_gitops.apply.reviews import ReviewResult, apply_reviews, contains, review_items
 from pim_gitops.apply.settle import SettleWait
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.plan.review_model import ReviewWrite
