@@ -17,6 +17,7 @@ from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState
 from pim_gitops.compile.checks import activation_out_of_range, over_policy
 from pim_gitops.diff_ended import ended_declaration, has_ended
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
+from pim_gitops.diff_reviews import ReviewDiff, diff_reviews
 from pim_gitops.diff_scopes import assignment_address, declared_scope, resolved_item
 from pim_gitops.outside import (
     in_flight,
@@ -88,6 +89,7 @@ class Diff:
     unmanaged_scoped: tuple[Assignment, ...]
     #: Desired settings of every managed role, by role id, with approvers resolved.
     desired_settings: Mapping[str, RoleSettings]
+    reviews: ReviewDiff = field(default_factory=ReviewDiff)  # ``diff_reviews.py``
 
 
 # --- settings -----------------------------------------------------------------------------
@@ -381,9 +383,7 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
         found, problems, notes = _assignment_changes(
             compiled, role, live, by_role.get(role.id, []), resolver, now, scopes
         )
-        changes += found
-        errors += problems
-        warnings += notes
+        changes, errors, warnings = changes + found, errors + problems, warnings + notes
         unmanaged_live += scopes.others(by_role.get(role.id, []))
         warnings += deleted_principals(role, by_role.get(role.id, []), tenant)
     from pim_gitops.diff_groups import group_diffs  # it builds on this module's functions
@@ -394,5 +394,6 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
     scoped = (*(a for a in tenant.unmanaged_scoped if a.role_id in managed), *unmanaged_live)
-    diffed = (tuple(changes), tuple(errors), tuple(warnings), tuple(unmanaged_roles))
-    return Diff(*diffed, tuple(sorted(scoped)), resolved_settings)
+    reviews = diff_reviews(desired, tenant, now)
+    diffed = (tuple(changes), (*errors, *reviews.errors), (*warnings, *reviews.warnings))
+    return Diff(*diffed, tuple(unmanaged_roles), tuple(sorted(scoped)), resolved_settings, reviews)

@@ -130,6 +130,7 @@ def test_apply_json_with_nothing_to_do_is_an_empty_result(live: Live, tmp_path: 
         "not_in_effect": [],
         "remaining_changes": 0,
         "results": [],
+        "reviews": [],
         "skipped": 0,
         "succeeded": 0,
     }

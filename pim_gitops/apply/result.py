@@ -4,11 +4,14 @@ schema generated from ``ApplyReport``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from pim_gitops.plan import Operation
+
+if TYPE_CHECKING:
+    from pim_gitops.apply.reviews import ReviewResult
 from pim_gitops.wording import plural
 
 Status = Literal["succeeded", "failed", "skipped"]
@@ -62,6 +65,8 @@ class ApplyReport(BaseModel):
     not_in_effect: tuple[NotInEffectReport, ...] = ()
     #: Guards the tenant as read back breaks (e.g. a concurrent apply): the run fails.
     access_lost: tuple[str, ...] = ()
+    #: The access-review definition writes, in the plan's order.
+    reviews: tuple[OperationReport, ...] = ()
 
 
 @dataclass
@@ -74,25 +79,35 @@ class ApplyResult:
     #: Guards broken in the tenant as read back, against the read before the first write
     #: (a concurrent change in the window no re-read can close).
     access_lost: list[str] = field(default_factory=list)
+    #: The access-review definition writes (``apply/reviews.py``: ``ReviewResult``).
+    reviews: list[ReviewResult] = field(default_factory=list)
 
     def summary_line(self) -> str:
         """The closing line, counting what it counts: writes (one rule or one assignment
         request each), not the plan's changes (one per setting or assignment)."""
-        if not self.results and not self.remaining:
+        if not self.results and not self.remaining and not self.reviews:
             return "Apply: nothing written."
         ok, failed, skipped = (self.count(s) for s in ("succeeded", "failed", "skipped"))
         return (
             f"Apply: {plural(len(self.results), 'write')} (one per policy rule or assignment): "
             f"{ok} succeeded, {failed} failed, {skipped} skipped; "
             f"{plural(len(self.remaining), 'change')} not in effect after read-back."
-        )
+        ) + (f" Access reviews: {self.review_counts()}." if self.reviews else "")
+
+    def review_counts(self) -> str:
+        counts = {s: sum(1 for r in self.reviews if r.status == s) for s in ("succeeded", "failed")}
+        skipped = len(self.reviews) - sum(counts.values())
+        return f"{counts['succeeded']} succeeded, {counts['failed']} failed, {skipped} skipped"
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property
     def ok(self) -> bool:
-        return self.count("failed") == 0 and not self.remaining and not self.access_lost
+        reviews_ok = all(r.status == "succeeded" for r in self.reviews)
+        return (
+            self.count("failed") == 0 and not self.remaining and not self.access_lost and reviews_ok
+        )
 
     def report(self) -> ApplyReport:
         return ApplyReport(
@@ -112,6 +127,17 @@ class ApplyResult:
                 for r in self.results
             ),
             access_lost=tuple(self.access_lost),
+            reviews=tuple(
+                OperationReport(
+                    operation=r.write.label,
+                    addresses=r.write.addresses,
+                    status=r.status,
+                    message=r.message,
+                    code=r.code,
+                    request_id=r.request_id,
+                )
+                for r in self.reviews
+            ),
             not_in_effect=tuple(
                 NotInEffectReport(
                     operation=n.operation.label, addresses=n.operation.addresses, why=n.why

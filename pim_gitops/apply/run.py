@@ -11,6 +11,7 @@ from typing import Any
 from pim_gitops.apply.evaluate import ApplyListener, Recheck, execute, planned_requests
 from pim_gitops.apply.guards import Guards, access_change_verdict, access_verdict, check_guards
 from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
+from pim_gitops.apply.reviews import apply_reviews, review_items
 from pim_gitops.apply.settle import SettleWait
 from pim_gitops.apply.stale import check_stale
 from pim_gitops.apply.verify import (
@@ -148,6 +149,8 @@ async def apply_plan(
     recheck = rechecker(transport, plan, now, guards, trusted, wait, state)
     result = await execute(transport, plan, state, now, listener, recheck, wait)
     result.notes.append(note)
+    result.reviews = await apply_reviews(transport, plan.review_writes, wait)
+    result.notes += [r.line for r in result.reviews]
     accepted = expected_in_effect(result.results)
     unseen = {id(op): why for op in accepted if (why := unverifiable(op, state, now))}
     expected = [op for op in accepted if id(op) not in unseen]
@@ -194,4 +197,5 @@ async def dry_run(
 ) -> list[BatchItem]:
     """The requests apply would send, in order, after the same checks; writes nothing."""
     state, _, _ = await _checked(transport, plan, now, guards, current, facts)
-    return planned_requests(plan, state, now)
+    items = planned_requests(plan, state, now)
+    return items + review_items(plan.review_writes, len(items))

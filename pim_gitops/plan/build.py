@@ -30,6 +30,7 @@ from pim_gitops.plan.model import (
     rule_fingerprint,
     schedule_fingerprint,
 )
+from pim_gitops.plan.review_build import review_counts, review_parts
 from pim_gitops.policy_rules import Phase, rule_by_id, rule_for_path, scope_of
 from pim_gitops.resolve import Resolver, resolve_guard_refs
 from pim_gitops.state import Assignment, TenantState, settings_leaves
@@ -187,12 +188,15 @@ def build_plan(
     operations: list[Operation] = [*_rule_patches(result, tenant)]
     operations += [_schedule_request(c, trace) for c in result.changes if c.kind == "assignment"]
     operations.sort(key=_order)
+    review_changes, review_writes, rotations = review_parts(result.reviews)
+    counts = _summary(result.changes).model_dump()
+    extra = review_counts(review_changes)
     plan = Plan(
         tool_version=__version__,
         tenant_id=tenant.tenant_id,
         desired_hash=desired_hash,
         generated_at=now,
-        summary=_summary(result.changes),
+        summary=Summary(**{k: counts[k] + extra[k] for k in counts}),
         changes=tuple(plan_change(c) for c in result.changes),
         operations=tuple(operations),
         warnings=result.warnings + tuple(context_warnings),
@@ -205,6 +209,10 @@ def build_plan(
             for a in result.unmanaged_scoped
         ),
         guards=guard_facts(desired, tenant),
+        review_changes=review_changes,
+        review_writes=review_writes,
+        review_rotations=rotations,
+        unmanaged_reviews=result.reviews.unmanaged,
     )
     return with_refusals(plan, tenant, now)
 

@@ -23,10 +23,15 @@ from pim_gitops.plan.model import (
     schedule_fingerprint,
 )
 
+#: The access-review parts of a plan, left out of its JSON when empty (a plan of a
+#: repository without reviews reads as before).
+REVIEW_KEYS = ("review_changes", "review_writes", "review_rotations", "unmanaged_reviews")
+
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The plan as JSON data (what ``--format json`` prints and ``--out`` saves)."""
-    return plan.model_dump(mode="json")
+    document = plan.model_dump(mode="json")
+    return {k: v for k, v in document.items() if v or k not in REVIEW_KEYS}
 
 
 def dump_plan(plan: Plan) -> str:
@@ -44,6 +49,14 @@ def _check_fingerprints(plan: Plan, origin: str) -> None:
             raise PlanFormatError(
                 f"{origin}: the fingerprint of {op.label} does not match the live object the "
                 "plan recorded; the file was edited or is corrupt. Make a new plan."
+            )
+    from pim_gitops.plan.review_build import review_fingerprint
+
+    for write in plan.review_writes:
+        if review_fingerprint(write.live) != write.fingerprint:
+            raise PlanFormatError(
+                f"{origin}: the fingerprint of {write.label} does not match the definition "
+                "the plan recorded; the file was edited or is corrupt. Make a new plan."
             )
 
 

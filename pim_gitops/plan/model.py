@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerialize
 
 from pim_gitops.action import Action
 from pim_gitops.errors import PimGitopsError
+from pim_gitops.plan.review_model import ReviewPlanChange, ReviewRotation, ReviewWrite
 from pim_gitops.policy_rules import Phase, rule_by_id, scope_of
 from pim_gitops.rawjson import RawObject
 from pim_gitops.scopes import address_scope
@@ -272,10 +273,17 @@ class Plan(Frozen):
     #: plan was made: shown as "apply will refuse: …", or "allowed by …" when the run allows
     #: it. Apply checks every guard again and never reads these.
     refusals: tuple[Refusal, ...] = ()
+    #: Access reviews (``plan/review_model.py``): their changes, the definition writes
+    #: (run after every PIM operation), the rotations' next periods, and the reviews of
+    #: roles and groups no file declares (listed, never deleted).
+    review_changes: tuple[ReviewPlanChange, ...] = ()
+    review_writes: tuple[ReviewWrite, ...] = ()
+    review_rotations: tuple[ReviewRotation, ...] = ()
+    unmanaged_reviews: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.operations
+        return not self.operations and not self.review_writes
 
     @property
     def group_ids(self) -> tuple[str, ...]:

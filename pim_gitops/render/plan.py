@@ -102,6 +102,9 @@ def render_markdown(
             f"{plural(len(changes), 'change')}</summary>\n\n"
             f"{md_fence(body, 'diff')}\n</details>\n"
         )
+    from pim_gitops.render.plan_reviews import review_markdown
+
+    sections += review_markdown(plan, md_text, md_fence)
     out = "\n".join(head) + "\n"
 
     def note(cut: int) -> str:
