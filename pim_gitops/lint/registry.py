@@ -25,6 +25,7 @@ FAMILIES = {
     "ASG": "assignments",
     "GEN": "structure",
     "NTF": "notifications",
+    "REV": "access reviews",
 }
 #: When a rule runs: over the policy (and tenant), or over the waivers once they are applied.
 Phase = Literal["policy", "waivers"]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pim_gitops.lint.engine import LintResult, View, run_lint
-from pim_gitops.lint.examples import tenant_snapshot
+from pim_gitops.lint.examples import tenant_reviews, tenant_snapshot
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.tenantgen import SAMPLE_NOW
 from pim_gitops.workflow import load_desired
@@ -28,6 +29,8 @@ def lint_repo(
 ) -> LintResult:
     desired = load_desired(str(root), NOW).state
     tenant = None if facts is None else normalize_tenant(tenant_snapshot(facts, NOW), NOW)
+    if tenant is not None and facts is not None and "reviews" in facts:
+        tenant = replace(tenant, reviews=tenant_reviews(facts, NOW))
     return run_lint(desired, tenant, NOW, views=views)
 
 
