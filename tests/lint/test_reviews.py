@@ -249,3 +249,21 @@ def test_posture_judges_the_tenant_reviews(base: DesiredState) -> None:
     assert "Exchange Administrator: no access review of its assignments" in found
     unread = replace(tenant, reviews=None)  # type: ignore[type-var]
     assert lint(base, "REV001", unread, ("posture",)) == []
+
+
+def test_report_section_shows_the_next_four_periods(base: DesiredState) -> None:
+    from pim_gitops.render.report_reviews import reviews_section
+
+    sets = (("user:a@x.com",), ("user:b@x.com",), ("user:c@x.com",))
+    item = compiled(review(interval=3, reviewers=sets[0]), Rotation(3, date(2026, 1, 1), sets))
+    section = reviews_section(with_reviews(base, item), date(2026, 2, 10))
+    text = repr(section)
+    for expected in (
+        "from 2026-04-01: user:b@x.com",
+        "from 2026-07-01: user:c@x.com",
+        "from 2026-10-01: user:a@x.com",
+        "from 2027-01-01: user:b@x.com",
+    ):
+        assert expected in text
+    assert "2028" not in text
+    assert "declares no access review" in repr(reviews_section(base, date(2026, 2, 10)))

@@ -1,0 +1,54 @@
+"""The report's "Access reviews": each declared review (``reviews/*.yaml``) with its target,
+recurrence and today's reviewers, and the reviewers of the next four periods of its
+rotation (``reviews.upcoming``); Graph keeps the current reviewers only, so the scheduled
+drift/apply run must pass before each period starts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pim_gitops.compile.types import CompiledReview, DesiredState
+from pim_gitops.render.report_doc import Cell, Para, Section, Table
+from pim_gitops.reviews import upcoming
+
+ANCHOR = "access-reviews"
+TITLE = "Access reviews"
+HEADERS = ("Review", "Reviews", "Every", "Reviewers now", "Next four periods")
+PERIODS = 4
+
+
+def _every(c: CompiledReview) -> str:
+    r = c.review.recurrence
+    unit = "month" if r.pattern == "absoluteMonthly" else "week"
+    units = unit if r.interval == 1 else unit + "s"
+    return f"{r.interval} {units}, {c.review.settings.instance_duration_days} days"
+
+
+def _next(c: CompiledReview, today: date) -> str:
+    if c.rotation is None:
+        return "the same (no rotation)"
+    return "; ".join(
+        f"from {start.isoformat()}: {', '.join(s) or 'nobody'}"
+        for start, s in upcoming(c.rotation, today, PERIODS)
+    )
+
+
+def reviews_section(desired: DesiredState, today: date) -> Section:
+    """The section (module docstring); says so when the repository declares no review."""
+    if not desired.reviews:
+        return Section(ANCHOR, TITLE, (Para("The repository declares no access review.", "muted"),))
+    rows = tuple(
+        (
+            Cell(c.review.name),
+            Cell(f"{c.target_written} ({c.review.target.covers})"),
+            Cell(_every(c)),
+            Cell(", ".join(c.review.reviewers) or "nobody"),
+            Cell(_next(c, today)),
+        )
+        for c in sorted(desired.reviews, key=lambda c: c.review.name)
+    )
+    note = Para(
+        "Graph keeps only the current reviewers: the scheduled drift/apply run changes them at "
+        "each period boundary, so it must run before each period starts."
+    )
+    return Section(ANCHOR, TITLE, (note, Table(HEADERS, rows)))
