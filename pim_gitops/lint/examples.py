@@ -12,6 +12,11 @@ of raw Graph objects with every built-in role at Entra's defaults::
          kind: eligible | active, outside_pim: bool, days_left: int | null, days_ago: int}
     policies:   # the live role policy, as Graph rule objects merged over Entra's defaults
       display name: {rule id: {property: value}}
+    reviews:    # the access reviews read (TenantState.reviews; no key: not read)
+      - {name: str, role: display name | group: name, covers: all | eligible | active,
+         every: week | month | quarter, duration: days, reviewers: [user:UPN],
+         default_decision: Deny | ..., auto_apply: bool,
+         instances: [{ended_days_ago: int, undecided: int | null, status: str}]}
 
 For example ``policies: {Global Administrator: {Approval_EndUser_Assignment: {setting:
 {isApprovalRequired: true}}}}``; ``policies: {Global Administrator: null}``: the tenant has no

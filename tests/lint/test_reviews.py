@@ -194,8 +194,8 @@ def test_rotation_never_changing(base: DesiredState) -> None:
 def test_self_review_by_a_declared_holder(base: DesiredState) -> None:
     found = lint(with_reviews(base, compiled(review())), "REV003")
     assert found == [
-        'review["Global Administrator review"]: user:alice@contoso.com review Global '
-        "Administrator and are under review themselves"
+        'review["Global Administrator review"] of Global Administrator: its reviewers '
+        "include principals it reviews: user:alice@contoso.com"
     ]
     other = compiled(review(reviewers=("user:carol@contoso.com",)))
     assert lint(with_reviews(base, other), "REV003") == []

@@ -19,7 +19,7 @@ from pim_gitops.lint.review_views import (
     under_review,
 )
 from pim_gitops.lint.rules.reviews import CIS_REVIEWED_ROLES
-from pim_gitops.lint.rules.views import holders
+from pim_gitops.lint.rules.views import approver, holders
 from pim_gitops.roles import BUILTIN_ROLES, GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 
 TIER0 = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
@@ -115,6 +115,12 @@ def _self_reviewers(ctx: LintContext, s: ReviewSubject) -> list[str]:
     return found
 
 
+def _shown(ctx: LintContext, ref: str) -> str:
+    """A reviewer as a person reads it: the tenant side's ``user:<id>`` as its reference."""
+    found = approver(ctx, ref) if ctx.view == "posture" else None
+    return found.reference if found is not None else ref
+
+
 # long: the docstring is the rule's documentation; the code is short
 def self_review(ctx: LintContext) -> Iterator[Finding]:
     """No reviewer reviews their own access
@@ -183,8 +189,10 @@ def self_review(ctx: LintContext) -> Iterator[Finding]:
         found = _self_reviewers(ctx, s)
         if found:
             what = _role_name(s) if s.review.target.kind == "role" else "its group"
+            shown = [_shown(ctx, ref) for ref in found]
             yield ctx.finding(
-                f"{s.label}: {names(found)} review {what} and are under review themselves",
+                f"{s.label} of {what}: its reviewers include principals it reviews: "
+                f"{names(shown)}",
                 s.at("rotation" if s.compiled and s.compiled.rotation else "reviewers"),
                 role=_role_name(s) if s.review.target.kind == "role" else None,
                 principal=found[0],
