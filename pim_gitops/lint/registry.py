@@ -36,6 +36,8 @@ View = Literal["policy", "posture"]
 VIEWS: tuple[View, ...] = ("policy", "posture")
 
 Check = Callable[["LintContext"], Iterable["Finding"]]
+#: Whether a view has anything for a rule to judge (``Rule.applies``).
+Applies = Callable[["LintContext"], bool]
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,11 @@ class Rule:
     #: offline): without a tenant view that part is not run and the rule is listed under
     #: ``skipped``. Shown on the rule's page.
     needs_tenant_for: str = ""
+    #: Whether the view has anything to judge (access reviews: declared, or read); a view
+    #: where it has not is not counted as run (``LintResult.ran``), so a control the rule
+    #: decides is "not checked" there, never "pass". ``applies_words`` says when it has.
+    applies: Applies | None = None
+    applies_words: str = ""
 
     @property
     def family(self) -> str:
@@ -236,6 +243,8 @@ def rule(
     phase: Phase = "policy",
     views: tuple[View, ...] = VIEWS,
     needs_tenant_for: str = "",
+    applies: Applies | None = None,
+    applies_words: str = "",
     registry: Registry = REGISTRY,
 ) -> Callable[[Check], Check]:
     """Register a check as rule ``code``; its docstring is the documentation. The rule
@@ -263,6 +272,8 @@ def rule(
                 phase,
                 views,
                 needs_tenant_for,
+                applies,
+                applies_words,
             )
         )
         return check

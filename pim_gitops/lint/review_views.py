@@ -158,3 +158,15 @@ def holder_keys(h: Holder) -> set[str]:
 
 def names(refs: Iterable[str]) -> str:
     return ", ".join(refs) or "nobody"
+
+
+#: ``Rule.applies_words`` of the REV rules.
+JUDGED_WHEN = (
+    "reviews are judged when the repository declares them (reviews/*.yaml) or, on the "
+    "tenant, when its review definitions were read (AccessReview.Read.All)"
+)
+
+
+def has_reviews(ctx: LintContext) -> bool:
+    """``Rule.applies`` of the REV rules: the view has reviews to judge (module docstring)."""
+    return review_subjects(ctx) is not None

@@ -267,3 +267,10 @@ def test_report_section_shows_the_next_four_periods(base: DesiredState) -> None:
         assert expected in text
     assert "2028" not in text
     assert "declares no access review" in repr(reviews_section(base, date(2026, 2, 10)))
+
+
+def test_a_view_without_reviews_does_not_count_as_run(base: DesiredState) -> None:
+    ran = dict(run_lint(base, None, NOW).ran)
+    assert ran["REV001"] == ()
+    ran = dict(run_lint(with_reviews(base, compiled(review())), None, NOW).ran)
+    assert ran["REV001"] == ("policy",)

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import rule
 from pim_gitops.lint.review_views import (
+    JUDGED_WHEN,
     ReviewSubject,
     covered_kinds,
     group_members_under_review,
+    has_reviews,
     holder_keys,
     names,
     review_subjects,
@@ -96,9 +98,14 @@ def rotating_reviewers(ctx: LintContext) -> Iterator[Finding]:
         )
 
 
-rule(code="REV002", name="rotating-reviewers", severity="warning", views=("policy",))(
-    rotating_reviewers
-)
+rule(
+    applies=has_reviews,
+    applies_words=JUDGED_WHEN,
+    code="REV002",
+    name="rotating-reviewers",
+    severity="warning",
+    views=("policy",),
+)(rotating_reviewers)
 
 
 def _self_reviewers(ctx: LintContext, s: ReviewSubject) -> list[str]:
@@ -191,15 +198,20 @@ def self_review(ctx: LintContext) -> Iterator[Finding]:
             what = _role_name(s) if s.review.target.kind == "role" else "its group"
             shown = [_shown(ctx, ref) for ref in found]
             yield ctx.finding(
-                f"{s.label} of {what}: its reviewers include principals it reviews: "
-                f"{names(shown)}",
+                f"{s.label} of {what}: its reviewers include principals it reviews: {names(shown)}",
                 s.at("rotation" if s.compiled and s.compiled.rotation else "reviewers"),
                 role=_role_name(s) if s.review.target.kind == "role" else None,
                 principal=found[0],
             )
 
 
-rule(code="REV003", name="self-review", severity="error")(self_review)
+rule(
+    applies=has_reviews,
+    applies_words=JUDGED_WHEN,
+    code="REV003",
+    name="self-review",
+    severity="error",
+)(self_review)
 
 
 def _break_glass_safe(ctx: LintContext, s: ReviewSubject) -> bool:
@@ -289,6 +301,10 @@ def tier0_review_removes_break_glass(ctx: LintContext) -> Iterator[Finding]:
         )
 
 
-rule(code="REV006", name="tier0-review-removes-break-glass", severity="error")(
-    tier0_review_removes_break_glass
-)
+rule(
+    applies=has_reviews,
+    applies_words=JUDGED_WHEN,
+    code="REV006",
+    name="tier0-review-removes-break-glass",
+    severity="error",
+)(tier0_review_removes_break_glass)

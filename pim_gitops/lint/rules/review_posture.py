@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import rule
+from pim_gitops.lint.review_views import JUDGED_WHEN, has_reviews
 from pim_gitops.wording import plural
 
 
@@ -66,6 +67,11 @@ def undecided_reviews(ctx: LintContext) -> Iterator[Finding]:
         )
 
 
-rule(code="REV005", name="undecided-reviews", severity="warning", views=("posture",))(
-    undecided_reviews
-)
+rule(
+    applies=has_reviews,
+    applies_words=JUDGED_WHEN,
+    code="REV005",
+    name="undecided-reviews",
+    severity="warning",
+    views=("posture",),
+)(undecided_reviews)

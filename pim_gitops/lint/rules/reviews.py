@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.privileged import EXCHANGE_ADMINISTRATOR, SHAREPOINT_ADMINISTRATOR
 from pim_gitops.lint.registry import rule
-from pim_gitops.lint.review_views import ReviewSubject, covered_kinds, review_subjects
+from pim_gitops.lint.review_views import (
+    JUDGED_WHEN,
+    ReviewSubject,
+    covered_kinds,
+    has_reviews,
+    review_subjects,
+)
 from pim_gitops.lint.rules.views import holders
 from pim_gitops.reviews import AccessReview, Recurrence
 from pim_gitops.roles import BUILTIN_ROLES, GLOBAL_ADMINISTRATOR
@@ -256,7 +262,14 @@ def cis_role_reviews(ctx: LintContext) -> Iterator[Finding]:
         yield from _role_findings(ctx, role, mine, anchor)
 
 
-rule(code="REV001", name="cis-role-reviews", severity="error", cis=("5.3.3",))(cis_role_reviews)
+rule(
+    applies=has_reviews,
+    applies_words=JUDGED_WHEN,
+    code="REV001",
+    name="cis-role-reviews",
+    severity="error",
+    cis=("5.3.3",),
+)(cis_role_reviews)
 
 
 # long: the docstring is the rule's documentation; the code is short
@@ -335,6 +348,10 @@ def unreviewed_privileged_roles(ctx: LintContext) -> Iterator[Finding]:
         yield ctx.finding(f"{name}: no access review of its assignments", where, role=name)
 
 
-rule(code="REV004", name="unreviewed-privileged-role", severity="warning")(
-    unreviewed_privileged_roles
-)
+rule(
+    applies=has_reviews,
+    applies_words=JUDGED_WHEN,
+    code="REV004",
+    name="unreviewed-privileged-role",
+    severity="warning",
+)(unreviewed_privileged_roles)
