@@ -313,7 +313,7 @@ def build_report(inputs: ReportInputs) -> Document:
         _access(views, inputs),
         ga_section(tenant),
         break_glass_section(desired, tenant),
-        reviews_section(desired, inputs.now.date()),
+        reviews_section(desired, inputs.now.date(), tenant),
         waivers_section(
             waiver_rows(desired, inputs.baseline, inputs.baseline_file),
             inputs.lint,

@@ -10,6 +10,7 @@ from datetime import date
 from pim_gitops.compile.types import CompiledReview, DesiredState
 from pim_gitops.render.report_doc import Cell, Para, Section, Table
 from pim_gitops.reviews import upcoming
+from pim_gitops.state import TenantState
 
 ANCHOR = "access-reviews"
 TITLE = "Access reviews"
@@ -33,10 +34,28 @@ def _next(c: CompiledReview, today: date) -> str:
     )
 
 
-def reviews_section(desired: DesiredState, today: date) -> Section:
+def _tenant_words(desired: DesiredState, tenant: TenantState | None) -> list[Para]:
+    """What the tenant has beside the declared reviews: those no file declares (never
+    deleted: listed), or that its reviews were not read."""
+    if tenant is None:
+        return []
+    if tenant.reviews is None:
+        return [Para("The tenant's access reviews were not read.", "muted")]
+    declared = {c.review.name for c in desired.reviews}
+    others = sorted(r.name for r in tenant.reviews.definitions.values() if r.name not in declared)
+    if not others:
+        return []
+    return [Para(f"In the tenant, declared by no file: {', '.join(others)}.", "warn")]
+
+
+def reviews_section(
+    desired: DesiredState, today: date, tenant: TenantState | None = None
+) -> Section:
     """The section (module docstring); says so when the repository declares no review."""
+    extra = _tenant_words(desired, tenant)
     if not desired.reviews:
-        return Section(ANCHOR, TITLE, (Para("The repository declares no access review.", "muted"),))
+        none = Para("The repository declares no access review.", "muted")
+        return Section(ANCHOR, TITLE, (none, *extra))
     rows = tuple(
         (
             Cell(c.review.name),
@@ -51,4 +70,4 @@ def reviews_section(desired: DesiredState, today: date) -> Section:
         "Graph keeps only the current reviewers: the scheduled drift/apply run changes them at "
         "each period boundary, so it must run before each period starts."
     )
-    return Section(ANCHOR, TITLE, (note, Table(HEADERS, rows)))
+    return Section(ANCHOR, TITLE, (note, Table(HEADERS, rows), *extra))

@@ -274,3 +274,14 @@ def test_a_view_without_reviews_does_not_count_as_run(base: DesiredState) -> Non
     assert ran["REV001"] == ()
     ran = dict(run_lint(with_reviews(base, compiled(review())), None, NOW).ran)
     assert ran["REV001"] == ("policy",)
+
+
+def test_report_section_lists_tenant_reviews_no_file_declares(base: DesiredState) -> None:
+    from pim_gitops.render.report_reviews import reviews_section
+
+    tenant = _tenant(())
+    declared = with_reviews(base, compiled(review(name="Declared")))
+    text = repr(reviews_section(declared, date(2026, 2, 10), tenant))  # type: ignore[arg-type]
+    assert "declared by no file: Global Administrator review" in text
+    unread = replace(tenant, reviews=None)  # type: ignore[type-var]
+    assert "were not read" in repr(reviews_section(declared, date(2026, 2, 10), unread))  # type: ignore[arg-type]
