@@ -292,9 +292,6 @@ class _Run:
             self.shared,
         )
 
-    def applies(self, item: Rule, view: View) -> bool:
-        return item.applies is None or item.applies(self.context(item, view))
-
     def run(self, item: Rule, view: View, waivers: tuple[WaiverUse, ...] = ()) -> Iterator[Finding]:
         ctx = self.context(item, view, waivers)
         override = self.overrides.get(item.code)
@@ -379,7 +376,7 @@ def run_lint(
             continue
         if tenant is None and item.needs_tenant_for:
             skipped.append(item.code)  # runs, but not the part that reads the tenant
-        views_run = [v for v in views_run if run.applies(item, v)]
+        views_run = [v for v in views_run if item.judges(run.context(item, v))]
         ran_in[item.code] = tuple(views_run)
         for view in views_run:
             findings.extend(run.run(item, view))

@@ -126,6 +126,10 @@ class Rule:
     applies: Applies | None = None
     applies_words: str = ""
 
+    def judges(self, ctx: LintContext) -> bool:
+        """The view of ``ctx`` has something for this rule to judge (``applies``)."""
+        return self.applies is None or self.applies(ctx)
+
     @property
     def family(self) -> str:
         return FAMILIES[self.code[:3]]
