@@ -69,13 +69,8 @@ def _template_of(ctx: LintContext, review: AccessReview, written: str) -> str | 
 
 
 def _target_id(ctx: LintContext, template: str | None, review: AccessReview) -> str:
+    """The reviewed role's id as this view's holders carry it (the group's id for a group)."""
     if template is not None and ctx.view == "policy":
-        return ctx.tenant_role_id(template) or template
-    if (
-        template is not None
-        and ctx.tenant is not None
-        and review.target.id.lower() not in (ctx.tenant.roles)
-    ):
         return ctx.tenant_role_id(template) or template
     return review.target.id.lower()
 
