@@ -71,9 +71,12 @@ def test_every_control_with_result_and_evidence_in_both_formats(tmp_path: Path) 
         in (table["MS.AAD.7.3v1"][4])
     )
     # No rule judges these: never "pass".
-    for cid in ("CIS 1.1.4", "CIS 5.3.2", "CIS 5.3.3"):
+    for cid in ("CIS 1.1.4", "CIS 5.3.2"):
         assert results[cid] == "not checked"
         assert table[cid][3] == "none"
+    # REV001 judges 5.3.3, but the sample declares no review and its snapshot has none read.
+    assert results["CIS 5.3.3"] == "not checked" and table["CIS 5.3.3"][3] == "REV001"
+    assert "REV001 had nothing to judge" in table["CIS 5.3.3"][4]
     assert "Judged on the tenant as it is (tenant now view)" in markdown
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 SECTIONS = ("What it checks", "Why", "How to fix", "Example", "Use instead")
 _HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 _YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
-_FILE_HEADER = re.compile(r"^# (tenant|pim\.yaml|roles/[\w./-]+\.ya?ml)\s*$")
+_FILE_HEADER = re.compile(r"^# (tenant|pim\.yaml|(?:roles|reviews)/[\w./-]+\.ya?ml)\s*$")
 
 
 class RuleDocError(ValueError):
@@ -48,7 +48,7 @@ def _example_files(code: str, section: str, text: str) -> tuple[ExampleFile, ...
         if header is None:
             raise RuleDocError(
                 f"{code}: each YAML block of '## {section}' must open with '# <file>' "
-                f"(pim.yaml, roles/<name>.yaml or tenant), not {first!r}"
+                f"(pim.yaml, roles/<name>.yaml, reviews/<name>.yaml or tenant), not {first!r}"
             )
         files.append(ExampleFile(header.group(1), rest))
     if not files:

@@ -275,10 +275,10 @@ class _Run:
             return override.enabled
         return self.preset in item.presets
 
-    def run(self, item: Rule, view: View, waivers: tuple[WaiverUse, ...] = ()) -> Iterator[Finding]:
+    def context(self, item: Rule, view: View, waivers: tuple[WaiverUse, ...] = ()) -> LintContext:
         override = self.overrides.get(item.code)
         options = dict(override.options or {}) if override is not None else {}
-        ctx = LintContext(
+        return LintContext(
             self.desired,
             self.tenant,
             self.preset,
@@ -291,6 +291,10 @@ class _Run:
             self.privileged,
             self.shared,
         )
+
+    def run(self, item: Rule, view: View, waivers: tuple[WaiverUse, ...] = ()) -> Iterator[Finding]:
+        ctx = self.context(item, view, waivers)
+        override = self.overrides.get(item.code)
         severity = override.severity if override is not None else None
         for finding in item.check(ctx):
             yield finding if severity is None else replace(finding, severity=severity)
@@ -372,6 +376,7 @@ def run_lint(
             continue
         if tenant is None and item.needs_tenant_for:
             skipped.append(item.code)  # runs, but not the part that reads the tenant
+        views_run = [v for v in views_run if item.judges(run.context(item, v))]
         ran_in[item.code] = tuple(views_run)
         for view in views_run:
             findings.extend(run.run(item, view))

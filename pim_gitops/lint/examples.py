@@ -12,6 +12,11 @@ of raw Graph objects with every built-in role at Entra's defaults::
          kind: eligible | active, outside_pim: bool, days_left: int | null, days_ago: int}
     policies:   # the live role policy, as Graph rule objects merged over Entra's defaults
       display name: {rule id: {property: value}}
+    reviews:    # the access reviews read (TenantState.reviews; no key: not read)
+      - {name: str, role: display name | group: name, covers: all | eligible | active,
+         every: week | month | quarter, duration: days, reviewers: [user:UPN],
+         default_decision: Deny | ..., auto_apply: bool,
+         instances: [{ended_days_ago: int, undecided: int | null, status: str}]}
 
 For example ``policies: {Global Administrator: {Approval_EndUser_Assignment: {setting:
 {isApprovalRequired: true}}}}``; ``policies: {Global Administrator: null}``: the tenant has no
@@ -21,12 +26,21 @@ readable policy for the role.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
 
 from pim_gitops.lint.docstring import ExampleFile
+from pim_gitops.reviews import (
+    AccessReview,
+    Pattern,
+    Recurrence,
+    ReviewInstance,
+    ReviewSettings,
+    ReviewState,
+    ReviewTarget,
+)
 from pim_gitops.roles import BUILTIN_ROLES, builtin_role_by_name
 from pim_gitops.tenantgen import TenantBuilder, group, oid, service_principal, user
 
@@ -117,3 +131,68 @@ def tenant_snapshot(facts: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         )
     _set_policies(t, facts.get("policies") or {})
     return t.snapshot()
+
+
+_EVERY: dict[str, tuple[Pattern, int]] = {
+    "week": ("weekly", 1),
+    "month": ("absoluteMonthly", 1),
+    "quarter": ("absoluteMonthly", 3),
+}
+
+
+def _review_of(item: Mapping[str, Any], now: datetime) -> AccessReview:
+    """One ``reviews:`` fact as the tenant side reads it (references as object ids)."""
+    if "group" in item:
+        target = ReviewTarget("group", oid("group", item["group"]))
+    else:
+        template = builtin_role_by_name(item["role"])
+        if template is None:
+            raise ValueError(f"unknown built-in role {item['role']!r}")
+        target = ReviewTarget("role", template, item.get("covers", "all"))
+    pattern, interval = _EVERY[item.get("every", "month")]
+    settings = ReviewSettings(
+        int(item.get("duration", 3)),
+        item.get("default_decision"),
+        bool(item.get("auto_apply", True)),
+        bool(item.get("justification_required", True)),
+        bool(item.get("recommendations", True)),
+        bool(item.get("mail", True)),
+        bool(item.get("reminders", True)),
+    )
+    return AccessReview(
+        item["name"],
+        target,
+        Recurrence(pattern, interval, now.date().replace(day=1)),
+        tuple(f"user:{_principal_id(r)}" for r in item.get("reviewers") or ()),
+        (),
+        settings,
+        id=oid("review", item["name"]),
+    )
+
+
+def tenant_reviews(facts: Mapping[str, Any], now: datetime) -> ReviewState | None:
+    """The tenant's access reviews the facts list (``reviews:``; ``None`` without the key:
+    not read). Each fact: ``{name, role | group, covers, every: week | month | quarter,
+    duration: days, reviewers: [user:UPN], default_decision, auto_apply, instances:
+    [{ended_days_ago, undecided, status}]}``."""
+    if "reviews" not in facts:
+        return None
+    definitions: dict[str, AccessReview] = {}
+    instances: list[ReviewInstance] = []
+    for item in facts["reviews"] or ():
+        review = _review_of(item, now)
+        assert review.id is not None
+        definitions[review.id] = review
+        for n, inst in enumerate(item.get("instances") or ()):
+            end = now - timedelta(days=int(inst.get("ended_days_ago", 0)))
+            instances.append(
+                ReviewInstance(
+                    f"{review.id}-{n}",
+                    review.id,
+                    end - timedelta(days=review.settings.instance_duration_days),
+                    end,
+                    inst.get("status", "Completed"),
+                    inst.get("undecided"),
+                )
+            )
+    return ReviewState(definitions, tuple(instances))

@@ -114,7 +114,20 @@ _KNOWN = (
         "them eligible, through a JIT activation workflow.",
     ),
     _cis("5.3.2", "Ensure 'Access reviews' for Guest Users are configured."),
-    _cis("5.3.3", "Ensure 'Access reviews' for privileged roles are configured."),
+    _cis(
+        "5.3.3",
+        "Ensure 'Access reviews' for privileged roles are configured. ... Ensure Access "
+        "reviews for high privileged Entra ID roles are done monthly or more frequently. "
+        "These reviews should include at a minimum the roles listed below: Global "
+        "Administrator, Exchange Administrator, SharePoint Administrator, Teams "
+        "Administrator, Security Administrator. ... Set Frequency to Monthly or more "
+        "frequently. Set Duration (in days) to at most 4. Set End to Never. ... Set "
+        "Assignment type to All active and eligible assignments. Set Reviewers member(s) "
+        "responsible for this type of review, other than self. ... Set Auto apply results "
+        "to resource to Enable. Set If reviewers don't respond to No change. ... Set Show "
+        "recommendations to Enable. Set Require reason on approval to Enable. Set Mail "
+        "notifications to Enable. Set Reminders to Enable.",
+    ),
     _cis(
         "5.3.4",
         "Ensure approval is required for Global Administrator role activation. ... Check "

@@ -25,6 +25,7 @@ FAMILIES = {
     "ASG": "assignments",
     "GEN": "structure",
     "NTF": "notifications",
+    "REV": "access reviews",
 }
 #: When a rule runs: over the policy (and tenant), or over the waivers once they are applied.
 Phase = Literal["policy", "waivers"]
@@ -35,6 +36,8 @@ View = Literal["policy", "posture"]
 VIEWS: tuple[View, ...] = ("policy", "posture")
 
 Check = Callable[["LintContext"], Iterable["Finding"]]
+#: Whether a view has anything for a rule to judge (``Rule.applies``).
+Applies = Callable[["LintContext"], bool]
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,15 @@ class Rule:
     #: offline): without a tenant view that part is not run and the rule is listed under
     #: ``skipped``. Shown on the rule's page.
     needs_tenant_for: str = ""
+    #: Whether the view has anything to judge (access reviews: declared, or read); a view
+    #: where it has not is not counted as run (``LintResult.ran``), so a control the rule
+    #: decides is "not checked" there, never "pass". ``applies_words`` says when it has.
+    applies: Applies | None = None
+    applies_words: str = ""
+
+    def judges(self, ctx: LintContext) -> bool:
+        """The view of ``ctx`` has something for this rule to judge (``applies``)."""
+        return self.applies is None or self.applies(ctx)
 
     @property
     def family(self) -> str:
@@ -235,6 +247,8 @@ def rule(
     phase: Phase = "policy",
     views: tuple[View, ...] = VIEWS,
     needs_tenant_for: str = "",
+    applies: Applies | None = None,
+    applies_words: str = "",
     registry: Registry = REGISTRY,
 ) -> Callable[[Check], Check]:
     """Register a check as rule ``code``; its docstring is the documentation. The rule
@@ -262,6 +276,8 @@ def rule(
                 phase,
                 views,
                 needs_tenant_for,
+                applies,
+                applies_words,
             )
         )
         return check

@@ -44,6 +44,7 @@ from pim_gitops.render.report_doc import (
 from pim_gitops.render.report_doc import render_markdown as markdown_of
 from pim_gitops.render.report_ga import ga_section
 from pim_gitops.render.report_html import render_html as html_of
+from pim_gitops.render.report_reviews import reviews_section
 from pim_gitops.render.report_roles import (
     ACCESS_HEADERS,
     RoleView,
@@ -312,6 +313,7 @@ def build_report(inputs: ReportInputs) -> Document:
         _access(views, inputs),
         ga_section(tenant),
         break_glass_section(desired, tenant),
+        reviews_section(desired, inputs.now.date(), tenant),
         waivers_section(
             waiver_rows(desired, inputs.baseline, inputs.baseline_file),
             inputs.lint,

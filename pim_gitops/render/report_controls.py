@@ -91,6 +91,9 @@ def _unchecked_reason(judges: Sequence[Rule], lint: LintResult, view: View) -> s
         return "needs a tenant view (offline: give --snapshot or --live)"
     if all(view not in r.views for r in judges):
         return f"its rules do not judge {VIEW_LONG[view]}"
+    idle = [r for r in judges if r.code in ran and r.applies_words]
+    if idle:
+        return "; ".join(f"{r.code} had nothing to judge: {r.applies_words}" for r in idle)
     words = [_not_run_words(r, lint) for r in judges if r.code not in ran]
     return "; ".join(words) or f"its rules did not run on {VIEW_LONG[view]}"
 

@@ -63,7 +63,7 @@ def test_an_example_block_naming_no_file_is_refused_with_its_section(section: st
     text = DOC[:at] + "```yaml\n# somewhere\n" + DOC[at + len(head) :]
     message = (
         f"ACT901: each YAML block of '## {section}' must open with '# <file>' "
-        "(pim.yaml, roles/<name>.yaml or tenant), not '# somewhere'"
+        "(pim.yaml, roles/<name>.yaml, reviews/<name>.yaml or tenant), not '# somewhere'"
     )
     with pytest.raises(RuleDocError, match=re.escape(message)):
         parse_rule_doc("ACT901", text)

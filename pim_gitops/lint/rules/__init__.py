@@ -18,5 +18,8 @@ from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its fa
     inherited,  # GEN008
     lifecycle,  # ASG005-ASG009
     notifications,  # NTF
+    review_people,  # REV002, REV003, REV006
+    review_posture,  # REV005
+    reviews,  # REV001, REV004
     structure,  # GEN002, GEN003, GEN004, GEN005
 )
