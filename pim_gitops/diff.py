@@ -34,6 +34,7 @@ from pim_gitops.resolve import (
     resolve_guard_refs,
     resolve_settings,
 )
+from pim_gitops.resolve_reviews import resolve_review
 from pim_gitops.scopes import TENANT_WIDE, Managed, resolve_managed
 from pim_gitops.state import (
     Assignment,
@@ -394,6 +395,6 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
     changes.sort(key=lambda c: (c.role_name.casefold(), c.role_id, order[c.kind], c.address))
     unmanaged_roles = sorted(r.display_name for r in tenant.roles.values() if r.id not in managed)
     scoped = (*(a for a in tenant.unmanaged_scoped if a.role_id in managed), *unmanaged_live)
-    reviews = diff_reviews(desired, tenant, now)
+    reviews = diff_reviews(desired, tenant, now, lambda c: resolve_review(c, resolver))
     diffed = (tuple(changes), (*errors, *reviews.errors), (*warnings, *reviews.warnings))
     return Diff(*diffed, tuple(unmanaged_roles), tuple(sorted(scoped)), resolved_settings, reviews)

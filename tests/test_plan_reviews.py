@@ -17,7 +17,7 @@ from pim_gitops.diff_reviews import BOUNDARY_WARNING_DAYS, diff_reviews
 from pim_gitops.errors import Location, PlanError
 from pim_gitops.model import LintSettings
 from pim_gitops.plan import Plan, build_plan, plan_document
-from pim_gitops.plan.review_payload import review_body
+from pim_gitops.review_wire import review_body
 from pim_gitops.reviews import (
     AccessReview,
     Recurrence,
@@ -31,6 +31,7 @@ from pim_gitops.reviews import (
 from pim_gitops.state import Principal, RoleDefinition, TenantState
 
 GA = "62e90394-69f5-4237-9190-012177145e10"
+EXCHANGE = "29232cdf-9323-42fd-ade2-1d097af3e4de"
 NAME = "Global Administrator eligibility (quarterly)"
 SETS = (("user:u-alice",), ("user:u-bob",), ("user:u-carol",))
 ROTATION = Rotation(period_months=3, anchor=date(2026, 1, 1), sets=SETS)
@@ -61,13 +62,16 @@ def review(now: datetime = NOW, **changes: Any) -> AccessReview:
     return replace(base, **changes)
 
 
+NAMES = {GA: "Global Administrator", EXCHANGE: "Exchange Administrator"}
+
+
 def desired(*reviews: AccessReview, rotation: Rotation | None = ROTATION) -> DesiredState:
     compiled = tuple(
         CompiledReview(
             file="policies/reviews/ga.yaml",
             location=Location("policies/reviews/ga.yaml", 1, 1),
             review=r,
-            target_written="Global Administrator",
+            target_written=NAMES.get(r.target.id, r.target.id),
             rotation=rotation,
         )
         for r in reviews
@@ -92,13 +96,27 @@ def live(r: AccessReview, definition_id: str = DEF_ID, **extra: Any) -> AccessRe
     return replace(r, id=definition_id, raw=MappingProxyType(raw))
 
 
+#: The reviewers, so that the declared ``user:u-alice`` resolves to ``user:<id>`` (the same
+#: text: id and user principal name are one here).
+PRINCIPALS = {
+    **{
+        u: Principal(u, "user", u, user_principal_name=u)
+        for u in ("u-alice", "u-bob", "u-carol", "u-zed")
+    },
+    **{g: Principal(g, "group", g) for g in ("g-approvers", "g-ops")},
+}
+
+
 def tenant(*definitions: AccessReview, instances: tuple[ReviewInstance, ...] = ()) -> TenantState:
     return TenantState(
         tenant_id="t",
-        roles={GA: RoleDefinition(GA, GA, "Global Administrator", is_builtin=True)},
+        roles={
+            GA: RoleDefinition(GA, GA, "Global Administrator", is_builtin=True),
+            EXCHANGE: RoleDefinition(EXCHANGE, EXCHANGE, "Exchange Administrator", is_builtin=True),
+        },
         policies={},
         assignments=(),
-        principals={},
+        principals=PRINCIPALS,
         reviews=ReviewState({d.id or "": d for d in definitions}, instances),
     )
 
@@ -184,14 +202,12 @@ def test_changing_the_recurrence_plans_one_change() -> None:
     ]
     (write,) = plan.review_writes
     assert write.action == "update"
-    assert write.body["settings"]["recurrence"]["pattern"] == {
-        "type": "absoluteMonthly",
-        "interval": 1,
-    }
+    pattern = write.body["settings"]["recurrence"]["pattern"]
+    assert (pattern["type"], pattern["interval"]) == ("absoluteMonthly", 1)
 
 
 @pytest.mark.parametrize(
-    "target", [ReviewTarget("role", GA, "active"), ReviewTarget("role", "other-role", "eligible")]
+    "target", [ReviewTarget("role", GA, "active"), ReviewTarget("role", EXCHANGE, "eligible")]
 )
 def test_changing_the_scope_plans_a_replace(target: ReviewTarget) -> None:
     plan = plan_of(desired(review(target=target)), tenant(live(review())))
@@ -200,7 +216,8 @@ def test_changing_the_scope_plans_a_replace(target: ReviewTarget) -> None:
     assert change.before == {"target": "role Global Administrator (eligible)"}
     assert (
         change.after["target"]
-        == f"role {'Global Administrator' if target.id == GA else target.id} ({target.covers})"
+        == f"role {'Global Administrator' if target.id == GA else 'Exchange Administrator'} "
+        f"({target.covers})"
     )
     assert "scope of a review cannot be changed" in change.note
     (write,) = plan.review_writes

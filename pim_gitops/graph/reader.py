@@ -29,7 +29,7 @@ from pim_gitops.graph.group_reader import (
     read_members,
     role_assignable_holders,
 )
-from pim_gitops.graph.review_reader import read_reviews
+from pim_gitops.graph.review_reader import read_reviews, reviewer_ids
 from pim_gitops.graph.transport import GraphTransport, error_from, gather_or_cancel
 from pim_gitops.graph.words import WORDS
 from pim_gitops.outside import IN_FLIGHT, LIST_NEEDS
@@ -279,7 +279,7 @@ async def fetch_snapshot(
         for s in (*eligible, *active, *assignments, *asked, *made)
         if s.get("principalId")
     }
-    wanted = holders | approver_ids(policies)
+    wanted = holders | approver_ids(policies) | reviewer_ids(reviews)
     objects = await _principals(transport, sorted(wanted))
     pim = sorted({*role_assignable_holders(objects, holders), *(g.lower() for g in groups)})
     expand = sorted({*groups_to_expand(objects, wanted), *pim})

@@ -151,3 +151,22 @@ async def read_reviews(transport: GraphTransport, now: datetime) -> dict[str, An
         REVIEW_DEFINITIONS: definitions,
         REVIEW_INSTANCES: await _counted(transport, instances, now),
     }
+
+
+def reviewer_ids(reviews: dict[str, Any]) -> set[str]:
+    """The users and groups our review definitions name as (fallback) reviewers, so the
+    principal read names them (export writes ``user:<upn>``, lint checks self-review). A
+    definition that does not normalize is skipped here; normalize reports it."""
+    from pim_gitops.review_wire import normalize_review
+
+    ids: set[str] = set()
+    for raw in reviews.get(REVIEW_DEFINITIONS, ()):
+        try:
+            review = normalize_review(raw)
+        except SnapshotError:
+            continue
+        for ref in () if review is None else (*review.reviewers, *review.fallback_reviewers):
+            kind, _, value = ref.partition(":")
+            if kind in ("user", "group", "owners") and value:
+                ids.add(value)
+    return ids

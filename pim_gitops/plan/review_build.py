@@ -14,7 +14,7 @@ from pim_gitops.plan.review_model import (
     ReviewRotation,
     ReviewWrite,
 )
-from pim_gitops.plan.review_payload import review_body
+from pim_gitops.review_wire import review_body
 
 #: Properties Graph sets and a PUT does not send back: the definition's identity and audit
 #: fields, its computed status and instances, and OData annotations.
