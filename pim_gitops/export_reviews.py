@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from pim_gitops.compile.review_boundaries import earlier_anchor
 from pim_gitops.export_groups import group_reference
 from pim_gitops.model_reviews import DECISIONS, OWNERS, ReviewerRef, period_words
 from pim_gitops.resolve import Resolver
@@ -104,13 +105,17 @@ def _flow(refs: list[str]) -> str:
 
 def _stub_anchor(review: AccessReview, today: date | None) -> date:
     """The recurrence start (the 1st of its month past the 28th), moved on by whole rotation
-    periods to the one ``today`` falls in, so that today's set, listed first, is due today."""
+    periods to the one ``today`` falls in and a week before it (a boundary on an instance's
+    day comes too late for the scheduled run: ``compile.review_boundaries``), so that today's
+    set, listed first, is due today."""
     r = review.recurrence
     start = r.start if r.start.day <= 28 else r.start.replace(day=1)
     if today is None:
         return start
     rotation = Rotation(r.interval if r.pattern != "weekly" else 3, start, ())
-    return period_start(rotation, period_index(rotation, today))
+    index = period_index(rotation, today)
+    anchors = [earlier_anchor(period_start(rotation, i)) for i in (index, index + 1)]
+    return max(a for a in anchors if a <= today)
 
 
 def _rotation_stub(review: AccessReview, reviewers: list[str], today: date | None) -> list[str]:
