@@ -317,7 +317,7 @@ def export_repo(
             _slug,
         )
     )
-    review_files = {} if roles else export_reviews(tenant, names.resolver)
+    review_files = {} if roles else export_reviews(tenant, names.resolver, adopted)
     files = {
         "pim.yaml": _tenant_file(names, layers.defaults, layers.templates, now, group_defaults),
         **schema_files(bool(group_files), bool(review_files)),

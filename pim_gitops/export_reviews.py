@@ -11,15 +11,17 @@ it reads back as the same object (a name that does not is written as the object 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from pim_gitops.compile.review_boundaries import earlier_anchor
 from pim_gitops.export_groups import group_reference
 from pim_gitops.model_reviews import DECISIONS, OWNERS, ReviewerRef, period_words
 from pim_gitops.resolve import Resolver
-from pim_gitops.reviews import MANAGER, AccessReview
+from pim_gitops.reviews import MANAGER, AccessReview, Rotation, period_index, period_start
 from pim_gitops.roles import BUILTIN_ROLES
 from pim_gitops.state import Principal, TenantState
 from pim_gitops.yamlwrite import ExportError, checked, dump, eol, item, line, safe_comment
@@ -101,15 +103,30 @@ def _flow(refs: list[str]) -> str:
     return safe_comment(text.strip(), limit=1_000_000)
 
 
-def _rotation_stub(review: AccessReview, reviewers: list[str]) -> list[str]:
+def _stub_anchor(review: AccessReview, today: date | None) -> date:
+    """The recurrence start (the 1st of its month past the 28th), moved on by whole rotation
+    periods to the one ``today`` falls in and a week before it (a boundary on an instance's
+    day comes too late for the scheduled run: ``compile.review_boundaries``), so that today's
+    set, listed first, is due today."""
+    r = review.recurrence
+    start = r.start if r.start.day <= 28 else r.start.replace(day=1)
+    if today is None:
+        return start
+    rotation = Rotation(r.interval if r.pattern != "weekly" else 3, start, ())
+    index = period_index(rotation, today)
+    anchors = [earlier_anchor(period_start(rotation, i)) for i in (index, index + 1)]
+    return max(a for a in anchors if a <= today)
+
+
+def _rotation_stub(review: AccessReview, reviewers: list[str], today: date | None) -> list[str]:
     every = period_words(review.recurrence.pattern, review.recurrence.interval)
     period = every if review.recurrence.pattern != "weekly" else "quarter"
-    start = review.recurrence.start
-    anchor = (start if start.day <= 28 else start.replace(day=1)).isoformat()
+    anchor = _stub_anchor(review, today).isoformat()
     return [
         "# rotation:  # reviewers taking turns: replace `reviewers:` with this block, sets in",
         "#            # turn order (Graph keeps only the current set; `plan` changes it at each",
-        "#            # period boundary, so run the scheduled apply before each occurrence)",
+        "#            # period boundary: run the scheduled apply after each boundary, before",
+        "#            # the next instance starts)",
         f"#   period: {period}",
         f"#   anchor: {anchor}",
         "#   reviewers:",
@@ -139,7 +156,13 @@ def _recurrence(review: AccessReview) -> dict[str, Any]:
     return found
 
 
-def review_file(path: str, review: AccessReview, tenant: TenantState, resolver: Resolver) -> str:
+def review_file(
+    path: str,
+    review: AccessReview,
+    tenant: TenantState,
+    resolver: Resolver,
+    today: date | None = None,
+) -> str:
     """One definition's review file, checked to read back as the data written."""
     if not review.reviewers:
         raise ExportError(f"review {review.name!r} has no reviewers a policy file can name")
@@ -159,7 +182,7 @@ def review_file(path: str, review: AccessReview, tenant: TenantState, resolver: 
         *("  " + line(k, v) for k, v in recurrence.items()),
         line("duration", f"P{review.settings.instance_duration_days}D"),
         *_list("reviewers", reviewers),
-        *_rotation_stub(review, [r for r, _ in reviewers]),
+        *_rotation_stub(review, [r for r, _ in reviewers], today),
         *_list("fallback_reviewers", fallbacks),
         *_settings_lines(review),
     ]
@@ -192,8 +215,12 @@ def _data(review: AccessReview, target: str, refs: tuple[list[str], list[str]]) 
     return data
 
 
-def export_reviews(tenant: TenantState, resolver: Resolver) -> dict[str, str]:
-    """``reviews/<slug>.yaml`` → text for every definition read (none when not read)."""
+def export_reviews(
+    tenant: TenantState, resolver: Resolver, today: date | None = None
+) -> dict[str, str]:
+    """``reviews/<slug>.yaml`` → text for every definition read (none when not read); the
+    rotation stubs are anchored on the period ``today`` falls in (the recurrence start when
+    ``today`` is not given)."""
     if tenant.reviews is None:
         return {}
     files: dict[str, str] = {}
@@ -201,5 +228,5 @@ def export_reviews(tenant: TenantState, resolver: Resolver) -> dict[str, str]:
     ordered = sorted(tenant.reviews.definitions.values(), key=lambda r: (r.name, r.id or ""))
     for review in ordered:
         path = f"reviews/{_slug(review.name, taken)}.yaml"
-        files[path] = review_file(path, review, tenant, resolver)
+        files[path] = review_file(path, review, tenant, resolver, today)
     return files

@@ -133,9 +133,9 @@ def check_reviewer(value: str) -> str:
     if value.startswith(OWNERS):
         check_group_name(value.removeprefix(OWNERS))
         return value
-    check_principal(value)
-    if value.startswith("sp:"):
+    if value.startswith("sp:"):  # before the principal's own checks: whatever follows `sp:`
         raise ValueError(f"{value!r}: a service principal cannot review; name users or groups")
+    check_principal(value)
     return value
 
 

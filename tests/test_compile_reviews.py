@@ -297,4 +297,5 @@ def test_warnings_a_rotation_faster_than_the_reviews_and_an_ended_recurrence(
     assert any(":5:49" in w and "ended on 2026-04-30" in w for w in warnings), warnings
     # the boundaries: the same period as the recurrence, the end day itself
     same = _with(QUARTERLY, "start: 2026-01-01}", "start: 2026-01-01, end: 2026-05-01}")
+    same = _with(same, "anchor: 2026-01-01", "anchor: 2025-12-25")  # boundaries off instance days
     assert _compile(tmp_path, _at("2026-05-01"), ga=same).warnings == ()

@@ -103,9 +103,10 @@ def test_the_uncommented_stub_is_a_rotation_that_keeps_today_s_reviewer(tmp_path
     desired = compile_policies(load_policies(tmp_path), NOW)
     (compiled,) = desired.reviews
     assert compiled.rotation is not None and len(compiled.rotation.sets) == 2
-    # anchored at the recurrence start, the first set (today's reviewer) serves Q1 2026
+    # anchored a week before the quarter today falls in (Q2 2026), the first set is today's
+    assert compiled.rotation.anchor == date(2026, 3, 25)
     assert compiled.rotation.sets[0] == ("user:b@contoso.com",)
-    assert compiled.review.reviewers == ("user:next.reviewer@example.com",)  # Q2: the next set
+    assert compiled.review.reviewers == ("user:b@contoso.com",)
 
 
 def test_a_name_that_does_not_read_back_is_written_as_the_object_id(tmp_path: Path) -> None:

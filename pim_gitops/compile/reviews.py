@@ -31,6 +31,7 @@ from pim_gitops.roles import BUILTIN_ROLES
 from pim_gitops.wire import is_guid
 from pim_gitops.wording import plural
 
+from .review_boundaries import boundary_warning
 from .types import CompiledReview, resolve_role_ref
 
 #: The shortest length of one recurrence period, in days, per unit of ``interval``.
@@ -193,7 +194,7 @@ def review_problems(review: ReviewFile, source: SourceMap) -> list[PolicyError]:
 def review_warnings(review: ReviewFile, source: SourceMap, now: datetime) -> list[PolicyError]:
     """Declared, valid, but likely not what is meant: a rotation faster than the reviews
     (some sets would never review: monthly sets on a quarterly review all fall on one
-    set), and a recurrence that has ended."""
+    set), a rotation that changes sets on an instance's day, and a recurrence that has ended."""
     found: list[PolicyError] = []
     pattern, interval = review.recurrence.every
     rotation = review.rotation
@@ -204,6 +205,10 @@ def review_warnings(review: ReviewFile, source: SourceMap, now: datetime) -> lis
             "an instance"
         )
         found.append(PolicySchemaError(_at(source, "rotation", "period"), message, warning=True))
+    recurrence = Recurrence(pattern, interval, review.recurrence.start, review.recurrence.end)
+    rotating = _rotation(review)
+    if rotating is not None and (clash := boundary_warning(recurrence, rotating)):
+        found.append(PolicySchemaError(_at(source, "rotation", "anchor"), clash, warning=True))
     end = review.recurrence.end
     if end is not None and end < now.date():
         message = f"the recurrence ended on {end}: no instance starts any more"

@@ -1,7 +1,7 @@
 """The report's "Access reviews": each declared review (``reviews/*.yaml``) with its target,
 recurrence and today's reviewers, and the reviewers of the next four periods of its
 rotation (``reviews.upcoming``); Graph keeps the current reviewers only, so the scheduled
-drift/apply run must pass before each period starts."""
+drift/apply run must pass after each boundary, before the next instance starts."""
 
 from __future__ import annotations
 
@@ -68,6 +68,7 @@ def reviews_section(
     )
     note = Para(
         "Graph keeps only the current reviewers: the scheduled drift/apply run changes them at "
-        "each period boundary, so it must run before each period starts."
+        "each period boundary, so it must run after each boundary and before the review's next "
+        "instance starts."
     )
     return Section(ANCHOR, TITLE, (note, Table(HEADERS, rows), *extra))

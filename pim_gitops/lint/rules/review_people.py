@@ -77,7 +77,7 @@ def rotating_reviewers(ctx: LintContext) -> Iterator[Finding]:
     duration: P3D
     rotation:
       period: quarter
-      anchor: 2026-01-01
+      anchor: 2025-12-25          # a week before the instances' day (policy-reference.md)
       reviewers: [[user:alice@contoso.com], [user:bob@contoso.com]]
     auto_apply: true
     ```
