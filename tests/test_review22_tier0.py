@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_reviews_end_to_end import NAME, World, review_file
-from tests.test_reviews_end_to_end import world as world  # noqa: F401  (fixture)
+from tests.test_reviews_end_to_end import world as world
 
 
 @pytest.mark.xfail(
@@ -20,9 +20,7 @@ from tests.test_reviews_end_to_end import world as world  # noqa: F401  (fixture
     "Administrator covering the break-glass accounts' active assignments is planned and "
     "applied without a refusal (only lint REV006 reports it)",
 )
-def test_a_deny_auto_applied_global_admin_review_is_refused(
-    world: World, tmp_path: Path  # noqa: F811
-) -> None:
+def test_a_deny_auto_applied_global_admin_review_is_refused(world: World, tmp_path: Path) -> None:
     path = tmp_path / "repo"
     assert world.run("export", "--out", str(path)).exit_code == 0
     (path / "reviews").mkdir(exist_ok=True)
