@@ -206,6 +206,16 @@ def _recurrence(settings: RawObject) -> Recurrence:
     return Recurrence(kind, interval, start, end)  # type: ignore[arg-type]
 
 
+def read_recurrence(settings: Any) -> Recurrence | None:
+    """A definition's ``settings.recurrence`` as the model reads it (Graph answers a range
+    that never ends as ``numbered`` with no occurrences, and ``dayOfMonth: 0``: list
+    definitions, Example 1); ``None`` when it does not read."""
+    try:
+        return _recurrence(RawObject(settings, "accessReviewScheduleSettings"))
+    except SnapshotError:
+        return None
+
+
 def _settings(definition: RawObject) -> ReviewSettings:
     settings = definition.child("settings")
     days = settings.obj.get("instanceDurationInDays")
