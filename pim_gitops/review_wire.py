@@ -63,6 +63,10 @@ ROLE_ID = re.compile(r"roleDefinitionId eq '([^']+)'", re.I)
 GROUP_MEMBERS = re.compile(r"/groups/([^/?]+)/(?:transitiveMembers|members)", re.I)
 USER = re.compile(r"/users/([^/?]+)", re.I)
 OWNERS = re.compile(r"/groups/([^/?]+)/owners", re.I)
+#: A leading API version in a query: Graph's role-review tutorial creates and reads back
+#: ``/v1.0/users``, ``/v1.0/groups``, ``/beta/roleManagement/directory/roleDefinitions/{id}``
+#: and reviewers ``/v1.0/users/{id}`` (concepts/tutorial-accessreviews-roleassignments.md).
+VERSION = re.compile(r"^/(?:v1\.0|beta)(?=/)", re.I)
 #: The principal scopes of a ``principalResourceMembershipsScope`` that review everyone.
 EVERYONE = frozenset({"/users", "/groups"})
 DECISIONS: frozenset[str] = frozenset({"None", "Approve", "Deny", "Recommendation"})
@@ -111,7 +115,13 @@ def _query_of(scope: RawObject) -> str | None:
     kind = scope.text("@odata.type", optional=True)
     if kind is not None and kind.lstrip("#") != QUERY_SCOPE.lstrip("#"):
         return None
-    return scope.text("query", optional=True)
+    query = scope.text("query", optional=True)
+    return unversioned(query) if query else query
+
+
+def unversioned(query: str) -> str:
+    """A query without a leading ``/v1.0`` or ``/beta`` (the same query to Graph)."""
+    return VERSION.sub("", query, count=1)
 
 
 def _enumerates_only(definition: RawObject, target: ReviewTarget | None) -> bool:
@@ -153,7 +163,7 @@ def review_target(raw: Any) -> ReviewTarget | None:
 
 def _reviewer(raw: Any, what: str) -> str:
     scope = RawObject(raw, what)
-    query = scope.req("query")
+    query = unversioned(scope.req("query"))
     if found := USER.fullmatch(query):
         return f"user:{found.group(1).lower()}"
     if found := GROUP_MEMBERS.fullmatch(query):
@@ -194,6 +204,16 @@ def _recurrence(settings: RawObject) -> Recurrence:
     ends = span.text("type", optional=True) == "endDate"
     end = _date(span, "endDate", True) if ends else None
     return Recurrence(kind, interval, start, end)  # type: ignore[arg-type]
+
+
+def read_recurrence(settings: Any) -> Recurrence | None:
+    """A definition's ``settings.recurrence`` as the model reads it (Graph answers a range
+    that never ends as ``numbered`` with no occurrences, and ``dayOfMonth: 0``: list
+    definitions, Example 1); ``None`` when it does not read."""
+    try:
+        return _recurrence(RawObject(settings, "accessReviewScheduleSettings"))
+    except SnapshotError:
+        return None
 
 
 def _settings(definition: RawObject) -> ReviewSettings:

@@ -23,6 +23,7 @@ from pim_gitops.graph.batch import BatchItem
 from pim_gitops.graph.transport import GraphTransport, UncertainWriteError
 from pim_gitops.plan.review_build import review_fingerprint
 from pim_gitops.plan.review_model import DEFINITIONS, ReviewWrite
+from pim_gitops.review_wire import read_recurrence
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,24 @@ def contains(got: Any, want: Any) -> bool:
             and all(contains(g, w) for g, w in zip(got, want, strict=True))
         )
     return bool(got == want)
+
+
+def shows(got: Any, want: Mapping[str, Any]) -> bool:
+    """``got`` (a definition as Graph answers it) shows the definition ``want`` as sent:
+    ``contains``, but the recurrence compared as read (``review_wire.read_recurrence``):
+    Graph answers it in a spelling of its own."""
+    settings, sent = (
+        (got.get("settings"), want.get("settings")) if isinstance(got, Mapping) else (None, None)
+    )
+    if not isinstance(settings, Mapping) or not isinstance(sent, Mapping):
+        return contains(got, want)
+    if "recurrence" not in sent or "recurrence" not in settings:
+        return contains(got, want)
+    recurrence = read_recurrence(sent)
+    if recurrence is None or read_recurrence(settings) != recurrence:
+        return False
+    rest = {k: v for k, v in sent.items() if k != "recurrence"}
+    return contains(got, {**want, "settings": rest})
 
 
 def _literal(text: str) -> str:
@@ -111,7 +130,7 @@ async def _send(transport: GraphTransport, write: ReviewWrite) -> str | None:
 def in_effect(write: ReviewWrite, current: Mapping[str, Any] | None) -> bool:
     if write.action == "delete":
         return current is None
-    return current is not None and contains(current, write.body)
+    return current is not None and shows(current, write.body)
 
 
 async def read_back(

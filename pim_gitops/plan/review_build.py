@@ -47,6 +47,10 @@ def put_body(live: Mapping[str, Any], desired: dict[str, Any]) -> dict[str, Any]
     it but the scope; ``settings`` merged a level down so undeclared settings survive."""
     base = {k: v for k, v in live.items() if k not in READ_ONLY and not k.startswith("@odata.")}
     merged = base | {k: v for k, v in desired.items() if k not in KEPT or k not in live}
+    if live.get("descriptionForAdmins") == desired.get("descriptionForAdmins") and isinstance(
+        live.get("descriptionForReviewers"), str
+    ):  # the reviewers' text is not modelled: kept unless the description changes
+        merged["descriptionForReviewers"] = live["descriptionForReviewers"]
     settings = live.get("settings")
     if isinstance(settings, Mapping) and isinstance(desired.get("settings"), dict):
         merged["settings"] = dict(settings) | desired["settings"]

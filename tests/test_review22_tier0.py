@@ -1,0 +1,34 @@
+"""Hostile review of issue 22: an auto-applied review of Global Administrator whose default
+decision is Deny removes, at its first instance's end, every assignment nobody approved, the
+break-glass accounts included. Lint says so (REV006, an error), but plan and apply are what
+write it: nothing refuses the plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_reviews_end_to_end import NAME, World, review_file
+from tests.test_reviews_end_to_end import world as world
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="no plan guard judges review writes: an auto-applied Deny review of Global "
+    "Administrator covering the break-glass accounts' active assignments is planned and "
+    "applied without a refusal (only lint REV006 reports it)",
+)
+def test_a_deny_auto_applied_global_admin_review_is_refused(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "repo"
+    assert world.run("export", "--out", str(path)).exit_code == 0
+    (path / "reviews").mkdir(exist_ok=True)
+    text = review_file(covers="all").replace("default_decision: none", "default_decision: deny")
+    (path / "reviews" / "ga.yaml").write_text(text)
+    lint = json.loads(world.run("lint", str(path), "--format", "json").stdout)
+    assert [f for f in lint["findings"] if f["rule"] == "REV006" and NAME in f["message"]]
+    result = world.run("plan", str(path), "--format", "json")
+    plan = json.loads(result.stdout)
+    assert [(c["action"]) for c in plan["review_changes"]] == ["create"]
+    assert plan["refusals"], "the plan would be applied"
