@@ -8,18 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.test_reviews_end_to_end import NAME, World, review_file
 from tests.test_reviews_end_to_end import world as world
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no plan guard judges review writes: an auto-applied Deny review of Global "
-    "Administrator covering the break-glass accounts' active assignments is planned and "
-    "applied without a refusal (only lint REV006 reports it)",
-)
 def test_a_deny_auto_applied_global_admin_review_is_refused(world: World, tmp_path: Path) -> None:
     path = tmp_path / "repo"
     assert world.run("export", "--out", str(path)).exit_code == 0
@@ -31,4 +23,16 @@ def test_a_deny_auto_applied_global_admin_review_is_refused(world: World, tmp_pa
     result = world.run("plan", str(path), "--format", "json")
     plan = json.loads(result.stdout)
     assert [(c["action"]) for c in plan["review_changes"]] == ["create"]
-    assert plan["refusals"], "the plan would be applied"
+    (refusal,) = plan["refusals"]
+    assert refusal["guard"] == "break-glass" and NAME in refusal["message"]
+    assert refusal["override"] == (
+        "allowed only with --allow-break-glass-change / PIM_GITOPS_ALLOW=break-glass-change"
+    )
+    assert world.run("plan", str(path), "--detailed-exitcode").exit_code == 3
+    applied = world.run("apply", str(path), "--auto-approve")
+    assert applied.exit_code != 0 and "nothing was written" in applied.output, applied.output
+    # No change, or eligible assignments only while they hold GA active: nothing to refuse.
+    (path / "reviews" / "ga.yaml").write_text(
+        review_file(covers="eligible").replace("default_decision: none", "default_decision: deny")
+    )
+    assert json.loads(world.run("plan", str(path), "--format", "json").stdout)["refusals"] == []

@@ -27,6 +27,7 @@ from pim_gitops.apply.group_guards import known_first, lost_paths, unread_change
 from pim_gitops.apply.overrides import GUARD_ALLOWS, Guards, allow_hint, removals_hint
 from pim_gitops.apply.planned import planned_state
 from pim_gitops.apply.reductions import assignments_after, reduction, reductions
+from pim_gitops.apply.review_guard import review_removes_break_glass
 from pim_gitops.apply.tenant_guard import other_tenant as other_tenant
 from pim_gitops.apply.tenant_guard import tenant_names as tenant_names
 from pim_gitops.apply.undeclared import declared_floor, undeclared_break_glass
@@ -343,6 +344,8 @@ def guard_verdict(
     if organization is not None and not guards.allow_other_tenant:
         problems += other_tenant(plan, tenant, organization, trusted.tenant)
     problems += too_many_removals(plan, guards.max_removals)
+    if not guards.allow_break_glass_change:  # a review that may remove them (review_guard)
+        problems += review_removes_break_glass(plan, tenant, trusted)
     return Verdict(tuple(problems)) + access_verdict(plan, tenant, guards, trusted, now)
 
 
