@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pim_gitops.plan import Operation
+from pim_gitops.wording import plural
 
 if TYPE_CHECKING:
     from pim_gitops.apply.reviews import ReviewResult
-from pim_gitops.wording import plural
+    from pim_gitops.plan.review_model import ReviewWrite
 
 Status = Literal["succeeded", "failed", "skipped"]
 
@@ -115,29 +116,9 @@ class ApplyResult:
             failed=self.count("failed"),
             skipped=self.count("skipped"),
             remaining_changes=len(self.remaining),
-            results=tuple(
-                OperationReport(
-                    operation=r.operation.label,
-                    addresses=r.operation.addresses,
-                    status=r.status,
-                    message=r.message,
-                    code=r.code,
-                    request_id=r.request_id,
-                )
-                for r in self.results
-            ),
+            results=tuple(_report(r.operation, r) for r in self.results),
             access_lost=tuple(self.access_lost),
-            reviews=tuple(
-                OperationReport(
-                    operation=r.write.label,
-                    addresses=r.write.addresses,
-                    status=r.status,
-                    message=r.message,
-                    code=r.code,
-                    request_id=r.request_id,
-                )
-                for r in self.reviews
-            ),
+            reviews=tuple(_report(r.write, r) for r in self.reviews),
             not_in_effect=tuple(
                 NotInEffectReport(
                     operation=n.operation.label, addresses=n.operation.addresses, why=n.why
@@ -145,3 +126,15 @@ class ApplyResult:
                 for n in self.remaining
             ),
         )
+
+
+def _report(what: Operation | ReviewWrite, r: OpResult | ReviewResult) -> OperationReport:
+    """One write's line of the apply report: an operation's or a review write's result."""
+    return OperationReport(
+        operation=what.label,
+        addresses=what.addresses,
+        status=r.status,
+        message=r.message,
+        code=r.code,
+        request_id=r.request_id,
+    )
