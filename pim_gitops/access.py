@@ -85,6 +85,13 @@ def only_through(tenant: TenantState, identity: str) -> set[str]:
     return {identity} | groups
 
 
+def principal_ref(tenant: TenantState, principal_id: str) -> str:
+    """How a policy file names the principal (``Principal.reference``), its id when the
+    tenant does not know it."""
+    principal = tenant.principals.get(principal_id)
+    return principal.reference if principal else principal_id
+
+
 def usable_principal(tenant: TenantState, principal_id: str) -> bool:
     return principal_problem(tenant, principal_id) is None
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from pim_gitops.access import holders, usable_principal
+from pim_gitops.access import holders, principal_ref, usable_principal
 from pim_gitops.memberships import (
     FOREVER,
     MEMBER,
@@ -177,11 +177,6 @@ def unread_groups(tenant: TenantState, role_id: str) -> list[str]:
     )
 
 
-def _name(tenant: TenantState, principal_id: str) -> str:
-    principal = tenant.principals.get(principal_id)
-    return principal.reference if principal else principal_id
-
-
 def _window(row: Assignment | None) -> str:
     if row is None:
         return "standing"
@@ -200,7 +195,7 @@ def describe(tenant: TenantState, path: AccessPath) -> str:
     if path.via is None:
         return f"{path.holding.kind} assignment, {_window(path.holding)}"
     via = path.via
-    group = _name(tenant, path.holding.principal_id)
+    group = principal_ref(tenant, path.holding.principal_id)
     pim = "" if via.schedule is None else f" (PIM for Groups, {_window(via.schedule)})"
     owner = "; an owner can add itself as a member" if via.access == "owner" else ""
     how = f"{via.words} of {group}{pim}, which holds it {own}{owner}"
@@ -208,7 +203,7 @@ def describe(tenant: TenantState, path: AccessPath) -> str:
     if inner is None:
         return how
     inner_pim = "" if inner.schedule is None else f" (PIM for Groups, {_window(inner.schedule)})"
-    nested = _name(tenant, via.principal_id)
+    nested = principal_ref(tenant, via.principal_id)
     article = "an" if via.words[0] in "aeiou" else "a"
     return f"{inner.words} of {nested}{inner_pim}, which is {article} {how}"
 
@@ -235,7 +230,7 @@ def who_can_use(tenant: TenantState, role_id: str) -> list[Reach]:
     out = [
         Reach(
             pid,
-            _name(tenant, pid),
+            principal_ref(tenant, pid),
             tuple(describe(tenant, p) for p in found),
             any(p.kind == "active" for p in found),
             any(p.permanent for p in found),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pim_gitops.access import principal_ref
 from pim_gitops.action import Action
 from pim_gitops.memberships import memberships, pim_known
 from pim_gitops.plan import Operation, Plan, ScheduleRequest
@@ -17,11 +18,6 @@ from pim_gitops.state import TenantState
 from pim_gitops.targets import parse_group_target
 
 PREFIX = "effective access"
-
-
-def _ref(tenant: TenantState, principal_id: str) -> str:
-    principal = tenant.principals.get(principal_id)
-    return principal.reference if principal else principal_id
 
 
 def _role_name(tenant: TenantState, role_id: str) -> str:
@@ -45,7 +41,7 @@ def _membership_line(tenant: TenantState, op: ScheduleRequest) -> str | None:
         return None
     roles = ", ".join(_role_name(tenant, r) for r in held)
     who = op.principal.ref
-    how = f"{op.schedule} {parsed[1]} of {_ref(tenant, gid)}"
+    how = f"{op.schedule} {parsed[1]} of {principal_ref(tenant, gid)}"
     if op.action is Action.DELETE:
         return f"{PREFIX}: {op.addresses[0]}: {who} loses a way to {roles} ({how})"
     owner = "; an owner can add itself as a member" if parsed[1] == "owner" else ""
@@ -58,7 +54,8 @@ def _group_holder_line(tenant: TenantState, op: ScheduleRequest) -> str | None:
     if group is None or group.type != "group":
         return None
     found = [
-        f"{_ref(tenant, m.principal_id)} ({m.words})" for m in memberships(tenant, op.principal.id)
+        f"{principal_ref(tenant, m.principal_id)} ({m.words})"
+        for m in memberships(tenant, op.principal.id)
     ]
     who = ", ".join(sorted(set(found))) or "no one known"
     if not pim_known(tenant, op.principal.id):

@@ -7,15 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from pim_gitops.access import holders
+from pim_gitops.access import holders, principal_ref
 from pim_gitops.access_paths import describe, path_until, paths
 from pim_gitops.memberships import MEMBER, pim_known, schedules_of
 from pim_gitops.state import TenantState
-
-
-def _ref(tenant: TenantState, principal_id: str) -> str:
-    principal = tenant.principals.get(principal_id)
-    return principal.reference if principal else principal_id
 
 
 def lost_paths(
@@ -33,7 +28,7 @@ def lost_paths(
 
     before, after = usable(tenant), usable(later)
     lost = [
-        f"{_ref(tenant, pid)} ({how})"
+        f"{principal_ref(tenant, pid)} ({how})"
         for key, how in before.items()
         if key not in after
         for pid in (key[0],)
@@ -61,7 +56,7 @@ def unread_changed(tenant: TenantState, later: TenantState, role_id: str) -> lis
         ]
         group_rows = [set(schedules_of(s.group_assignments, gid)) for s in (tenant, later)]
         if role_rows[0] != role_rows[1] or group_rows[0] != group_rows[1]:
-            changed.append(_ref(tenant, gid))
+            changed.append(principal_ref(tenant, gid))
     if not changed:
         return []
     return [

@@ -21,6 +21,7 @@ from pim_gitops.access import (
     holders_by_principal,
     lasts_until,
     principal_problem,
+    principal_ref,
 )
 from pim_gitops.access_paths import reach_until
 from pim_gitops.apply.group_guards import known_first, lost_paths, unread_changed
@@ -104,11 +105,6 @@ def _when(value: datetime | None) -> str:
     return "permanent" if value == FOREVER else f"usable until {format_instant(value)}"
 
 
-def _ref(tenant: TenantState, principal_id: str) -> str:
-    principal = tenant.principals.get(principal_id)
-    return principal.reference if principal else principal_id
-
-
 # --- the tenant and the size of the plan ---------------------------------------------------
 
 
@@ -165,7 +161,7 @@ def break_glass_lost(
         problem = principal_problem(later, account)
         verdict += _Floor(
             "break-glass",
-            f"break-glass account {_ref(tenant, account)} must keep a usable permanent "
+            f"break-glass account {principal_ref(tenant, account)} must keep a usable permanent "
             "active Global Administrator assignment",
             lasts(tenant),
             lasts(later),
@@ -184,7 +180,7 @@ def _reduced(
     before_rows = holders_by_principal(tenant.assignments, role_id)
     after_rows = holders_by_principal(after, role_id)
     return sorted(
-        _ref(tenant, pid)
+        principal_ref(tenant, pid)
         for pid in before_rows
         if pid != skip
         and _key(lasts_until(after_rows.get(pid, []), later, window.now))
@@ -197,7 +193,7 @@ def _unusable(tenant: TenantState, after: list[Assignment], role_id: str) -> lis
     for a in holders(after, role_id):
         problem = principal_problem(tenant, a.principal_id)
         if problem:
-            out.append(f"{_ref(tenant, a.principal_id)} is {problem}")
+            out.append(f"{principal_ref(tenant, a.principal_id)} is {problem}")
     return sorted(set(out))
 
 
@@ -261,7 +257,7 @@ def lockout_floor(
     who = "the apply identity " if known else ""
     return _Floor(
         "self-lockout",
-        f"{who}{_ref(tenant, identity)} must keep an active {names} "
+        f"{who}{principal_ref(tenant, identity)} must keep an active {names} "
         f"(itself or through a group), which lets it write PIM, past "
         f"{format_instant(window.until)}",
         *ends,

@@ -39,6 +39,7 @@ from pim_gitops.access import (
     holders_by_principal,
     lasts_until,
     principal_problem,
+    principal_ref,
 )
 from pim_gitops.access_paths import reach_until
 from pim_gitops.apply.overrides import allow_hint
@@ -90,11 +91,6 @@ def _keeps(later: TenantState, after: Sequence[Assignment], who: str, now: datet
     return end == FOREVER
 
 
-def _ref(tenant: TenantState, principal_id: str) -> str:
-    principal = tenant.principals.get(principal_id)
-    return principal.reference if principal else principal_id
-
-
 def undeclared_break_glass(
     tenant: TenantState,
     later: TenantState,
@@ -113,7 +109,7 @@ def undeclared_break_glass(
     problems: list[str] = []
     if reduced:
         listed = "; ".join(
-            f"{_ref(tenant, pid)} (today: permanent; after the plan: "
+            f"{principal_ref(tenant, pid)} (today: permanent; after the plan: "
             f"{_when(after, later, pid, window.now)})"
             for pid in reduced
         )
@@ -123,7 +119,7 @@ def undeclared_break_glass(
             f"reduces the access of {listed}; {ADVICE}"
         )
     if before and not remaining:
-        today = ", ".join(_ref(tenant, p) for p in before)
+        today = ", ".join(principal_ref(tenant, p) for p in before)
         problems.append(
             f"{GUARD}: pim.yaml declares no break_glass:, and the plan leaves Global "
             "Administrator with no usable permanent active holder, now or at "
@@ -155,8 +151,8 @@ def declared_floor(
     floor = min(FLOOR, len(before))
     if not ended or len(kept) >= floor:
         return ()
-    names = ", ".join(_ref(tenant, pid) for pid in ended)
-    declared = ", ".join(_ref(tenant, pid) for pid in kept) or "none"
+    names = ", ".join(principal_ref(tenant, pid) for pid in ended)
+    declared = ", ".join(principal_ref(tenant, pid) for pid in kept) or "none"
     return (
         f"break-glass: the plan ends the permanent active Global Administrator assignment "
         f"of {names}, an account pim.yaml does not declare under break_glass:, while only "
@@ -185,7 +181,7 @@ def _warnings(
     )
     if not lost:
         return (head + "which does not worsen it",)
-    removed = ", ".join(_ref(tenant, pid) for pid in lost)
+    removed = ", ".join(principal_ref(tenant, pid) for pid in lost)
     return (head + f"and the plan removes Global Administrator from {removed}",)
 
 
