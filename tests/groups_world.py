@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState, RoleRef
-from pim_gitops.compile.types import CompiledGroup
+from pim_gitops.compile.types import CompiledGroup, CompiledReview
 from pim_gitops.errors import Location
 from pim_gitops.model import LintSettings
 from pim_gitops.normalize import normalize_policy
@@ -107,7 +107,8 @@ def with_activation(settings: RoleSettings, seconds: int) -> RoleSettings:
     return replace(settings, activation=replace(settings.activation, max_duration=seconds))
 
 
-def desired(*groups: CompiledGroup) -> DesiredState:
+def desired(*groups: CompiledGroup, reviews: tuple[CompiledReview, ...] = ()) -> DesiredState:
+    """A repository declaring ``groups`` (and ``reviews``) and nothing else."""
     return DesiredState(
         tenant="contoso.onmicrosoft.com",
         roles=(),
@@ -118,6 +119,7 @@ def desired(*groups: CompiledGroup) -> DesiredState:
         waivers=(),
         tenant_file="policies/pim.yaml",
         groups=groups,
+        reviews=reviews,
     )
 
 

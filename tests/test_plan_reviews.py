@@ -15,7 +15,6 @@ from pim_gitops.compile import DesiredState
 from pim_gitops.compile.types import CompiledReview
 from pim_gitops.diff_reviews import BOUNDARY_WARNING_DAYS, diff_reviews
 from pim_gitops.errors import Location, PlanError
-from pim_gitops.model import LintSettings
 from pim_gitops.plan import Plan, build_plan, plan_document
 from pim_gitops.review_wire import review_body
 from pim_gitops.reviews import (
@@ -29,6 +28,7 @@ from pim_gitops.reviews import (
     due_reviewers,
 )
 from pim_gitops.state import Principal, RoleDefinition, TenantState
+from tests.groups_world import desired as bare_desired
 
 GA = "62e90394-69f5-4237-9190-012177145e10"
 EXCHANGE = "29232cdf-9323-42fd-ade2-1d097af3e4de"
@@ -76,17 +76,7 @@ def desired(*reviews: AccessReview, rotation: Rotation | None = ROTATION) -> Des
         )
         for r in reviews
     )
-    return DesiredState(
-        tenant="contoso.onmicrosoft.com",
-        roles=(),
-        break_glass=(),
-        automation=(),
-        apply_identity=None,
-        lint=LintSettings(),
-        waivers=(),
-        tenant_file="policies/pim.yaml",
-        reviews=compiled,
-    )
+    return bare_desired(reviews=compiled)
 
 
 def live(r: AccessReview, definition_id: str = DEF_ID, **extra: Any) -> AccessReview:
