@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pim_gitops.reviews import ReviewState
+if TYPE_CHECKING:
+    from pim_gitops.alerts import AlertState
+    from pim_gitops.history import RequestHistory
+    from pim_gitops.reviews import ReviewState
 from pim_gitops.targets import parse_group_target
 from pim_gitops.wire import format_duration, parse_duration
 
@@ -347,10 +349,6 @@ class DirectRoleAssignment:
     scope: str
 
 
-def _frozen(mapping: Mapping[str, object] | None = None) -> Mapping[str, object]:
-    return MappingProxyType(dict(mapping or {}))
-
-
 @dataclass(frozen=True)
 class TenantState:
     """Everything about a tenant's PIM that planning and linting need."""
@@ -366,8 +364,7 @@ class TenantState:
     unmanaged_scoped: tuple[Assignment, ...] = ()
     #: Roles whose policy could not be read, with the reason (graph-pim.md §9.13).
     policy_errors: Mapping[str, str] = field(default_factory=dict)
-    #: From a snapshot file: the policy references (casefolded) it looked up in the tenant
-    #: (``snapshot --policy DIR``); ``None`` for a live read, where every one is looked up.
+    #: Snapshot file: the references (casefolded) it looked up; ``None`` for a live read.
     looked_up: frozenset[str] | None = None
     #: Authentication context id → published (``isAvailable``); ``None``: not read.
     authentication_contexts: Mapping[str, bool] | None = None
@@ -382,8 +379,12 @@ class TenantState:
     #: Groups (ids, lower case) whose PIM schedules were read; others: unknown, fail closed.
     pim_groups_read: frozenset[str] = frozenset()
     administrative_units: Mapping[str, AdministrativeUnit] | None = None  # None: not read
-    reviews: ReviewState | None = None  # access reviews (``reviews.py``); None: not read
-    review_read_error: str | None = None  # why ``reviews`` is None when Graph refused it
+    #: Access reviews, PIM alerts and request history; ``None``: not read, and why if refused.
+    reviews: ReviewState | None = None
+    review_read_error: str | None = None
+    alerts: AlertState | None = None
+    alert_read_error: str | None = None
+    history: RequestHistory | None = None
 
     def policy_of(self, target: str) -> RolePolicy | None:
         """The policy of a directory role (by role id) or of a group target."""

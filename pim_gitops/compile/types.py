@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from pim_gitops.alerts import AlertSetting
 from pim_gitops.errors import Location, PolicyError
 from pim_gitops.loader import SourceMap
 from pim_gitops.model import LintSettings, Settings, Waiver
@@ -182,6 +183,17 @@ class CompiledGroup:
 
 
 @dataclass(frozen=True)
+class CompiledAlerts:
+    """``pim.yaml``'s ``alerts:``: whether Graph beta may be used for PIM alerts
+    (``graph_beta``), and the declared alerts (``AlertKind.name`` → setting; an alert not
+    written is not managed) with where each is written."""
+
+    graph_beta: bool
+    settings: Mapping[str, AlertSetting] = field(default_factory=dict)
+    locations: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CompiledReview:
     """A declared access review (``reviews/*.yaml``): the definition as the repository wants
     it today (``review.reviewers`` = the rotation's set due at compile time's ``now``, or the
@@ -228,6 +240,8 @@ class DesiredState:
     groups: tuple[CompiledGroup, ...] = ()
     #: The declared access reviews (``reviews/*.yaml``), sorted by name.
     reviews: tuple[CompiledReview, ...] = ()
+    #: ``pim.yaml``'s ``alerts:``; ``None`` when absent (alerts neither read nor managed).
+    alerts: CompiledAlerts | None = None
 
     @property
     def assignment_count(self) -> int:
