@@ -367,6 +367,9 @@ class TenantFile(Strict):
     )
     lint: LintSettings | None = None
     waivers: tuple[Waiver, ...] = ()
+    graph_beta: tuple[Literal["alerts", "approvals"], ...] = Field(
+        (), description="Graph beta APIs allowed: `alerts` (PIM alerts), `approvals` (history)."
+    )
 
 
 class RoleFile(Settings):

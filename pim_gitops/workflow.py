@@ -84,9 +84,10 @@ async def read_tenant(
 ) -> tuple[dict[str, Any], TenantState]:
     """Read the live tenant; look up the principals the policy (and ``also``) name that
     hold no role yet."""
+    from pim_gitops.graph.extras import extra_reads
     from pim_gitops.graph.reader import fetch_snapshot
 
-    snapshot = await fetch_snapshot(transport, now=now)
+    snapshot = await fetch_snapshot(transport, now=now, extras=extra_reads(desired))
     return await complete_snapshot(transport, snapshot, [desired, *also], now)
 
 

@@ -171,6 +171,7 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
         tenant_source=policy.tenant_source,
         groups=tuple(groups),
         reviews=tuple(reviews),
+        graph_beta=frozenset(tenant.graph_beta),
     )
 
 

@@ -184,11 +184,9 @@ class CompiledGroup:
 
 @dataclass(frozen=True)
 class CompiledAlerts:
-    """``pim.yaml``'s ``alerts:``: whether Graph beta may be used for PIM alerts
-    (``graph_beta``), and the declared alerts (``AlertKind.name`` → setting; an alert not
-    written is not managed) with where each is written."""
+    """``pim.yaml``'s ``alerts:``: the declared alerts (``AlertKind.name`` → setting; an
+    alert not written is not managed) and where each is written."""
 
-    graph_beta: bool
     settings: Mapping[str, AlertSetting] = field(default_factory=dict)
     locations: Mapping[str, Location] = field(default_factory=dict)
 
@@ -242,6 +240,8 @@ class DesiredState:
     reviews: tuple[CompiledReview, ...] = ()
     #: ``pim.yaml``'s ``alerts:``; ``None`` when absent (alerts neither read nor managed).
     alerts: CompiledAlerts | None = None
+    #: ``pim.yaml``'s ``graph_beta:``: the Graph beta APIs reads and writes may use.
+    graph_beta: frozenset[str] = frozenset()
 
     @property
     def assignment_count(self) -> int:

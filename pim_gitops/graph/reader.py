@@ -4,10 +4,8 @@ Collection-level queries only, never one request per role (graph-pim.md §1): al
 role policies with their rules in one filtered, paged query; all policy assignments; all
 eligibility and assignment schedules; all role assignments (to see assignments made outside
 PIM); the schedule requests still in flight (future starts); then every principal in chunks
-of 1000 through ``getByIds`` with the properties lint needs; then the members of groups that
-hold roles or approve. Independent queries run concurrently and every page is followed. The
-result is a snapshot (raw Graph objects).
-"""
+of 1000 through ``getByIds``; then the members of groups that hold roles or approve.
+Independent queries run concurrently, every page is followed; the result is a snapshot."""
 
 from __future__ import annotations
 
@@ -20,6 +18,8 @@ from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.contexts import contexts_in_use
 from pim_gitops.graph.envelopes import parse_page
+from pim_gitops.graph.extra_reader import extra_principal_ids, read_extras
+from pim_gitops.graph.extras import NO_EXTRAS, ExtraReads
 from pim_gitops.graph.group_reader import (
     approver_ids,
     groups_to_expand,
@@ -265,13 +265,19 @@ def _snapshot_of(
 
 
 async def fetch_snapshot(
-    transport: GraphTransport, *, now: datetime, tenant_id: str = "", groups: Iterable[str] = ()
+    transport: GraphTransport,
+    *,
+    now: datetime,
+    tenant_id: str = "",
+    groups: Iterable[str] = (),
+    extras: ExtraReads = NO_EXTRAS,
 ) -> dict[str, Any]:
     """The tenant's PIM state as a snapshot (raw Graph v1.0 objects). PIM for Groups is read
     for every role-assignable group holding a role and for ``groups`` (ids: the managed
-    ones), in ``$batch``es (``group_reader``); access reviews alongside (``review_reader``)."""
-    collections, reviews = await gather_or_cancel(
-        _collections(transport), read_reviews(transport, now)
+    ones), in ``$batch``es (``group_reader``); access reviews, and ``extras`` (alerts,
+    request history: ``graph.extra_reader``) alongside."""
+    collections, reviews, extra = await gather_or_cancel(
+        _collections(transport), read_reviews(transport, now), read_extras(transport, extras, now)
     )
     _, _, (policies, _), _, eligible, active, assignments, (asked, _), (made, _), _ = collections
     holders = {
@@ -279,7 +285,7 @@ async def fetch_snapshot(
         for s in (*eligible, *active, *assignments, *asked, *made)
         if s.get("principalId")
     }
-    wanted = holders | approver_ids(policies) | reviewer_ids(reviews)
+    wanted = holders | approver_ids(policies) | reviewer_ids(reviews) | extra_principal_ids(extra)
     objects = await _principals(transport, sorted(wanted))
     pim = sorted({*role_assignable_holders(objects, holders), *(g.lower() for g in groups)})
     expand = sorted({*groups_to_expand(objects, wanted), *pim})
@@ -298,7 +304,7 @@ async def fetch_snapshot(
     data = group_read.merged_into(data)
     # A group policy may require an authentication context too.
     contexts = await contexts_in_use(transport, data["roleManagementPolicies"])
-    return canonical_snapshot({**data, **contexts, **reviews})
+    return canonical_snapshot({**data, **contexts, **reviews, **extra})
 
 
 #: Policy reference prefix → (object type, the property it names).
