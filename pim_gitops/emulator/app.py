@@ -22,7 +22,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
-from pim_gitops.emulator import admin_units, group_routes, pending, review_routes
+from pim_gitops.emulator import (
+    admin_units,
+    alert_routes,
+    approval_routes,
+    extension_routes,
+    group_routes,
+    pending,
+    review_routes,
+)
 from pim_gitops.emulator.authcontexts import read_refusal
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, error_body
 from pim_gitops.emulator.faults import Decision, FaultConfig, Faults
@@ -41,7 +49,14 @@ GRAPH_CONTENT_TYPE = (
 )
 BATCH_MAX = 20
 #: Modules whose routes register on import (beside ``routes.py`` and ``authcontexts.py``).
-ROUTE_MODULES = (admin_units, group_routes, review_routes)
+ROUTE_MODULES = (
+    admin_units,
+    alert_routes,
+    approval_routes,
+    extension_routes,
+    group_routes,
+    review_routes,
+)
 Clock = Callable[[], datetime]
 
 
@@ -159,8 +174,14 @@ class Emulator:
                 HttpRoute("/_emulator/principals", self._principals, methods=["POST"]),
                 HttpRoute("/_emulator/reset", self._reset, methods=["POST"]),
                 HttpRoute("/_emulator/faults", self._faults, methods=["GET", "POST"]),
+                HttpRoute("/_emulator/governance", self._governance, methods=["GET", "POST"]),
                 HttpRoute(
                     "/v1.0/{path:path}",
+                    self._graph,
+                    methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+                ),
+                HttpRoute(
+                    "/beta/{path:path}",
                     self._graph,
                     methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
                 ),
@@ -236,6 +257,16 @@ class Emulator:
         hold.release()
         return JSONResponse(hold.as_dict())
 
+    async def _governance(self, request: Request) -> Response:
+        """Whether the tenant has the Entra ID Governance licence PIM custom extensions need
+        (``extension_routes.py``): ``{"licensed": false}`` takes it away until reset."""
+        if request.method == "POST":
+            data = json.loads(await request.body() or b"{}")
+            if not isinstance(data, dict) or not isinstance(data.get("licensed"), bool):
+                return JSONResponse({"error": "expected {'licensed': bool}"}, status_code=400)
+            self.store.beta.governance_licensed = data["licensed"]
+        return JSONResponse({"licensed": self.store.beta.governance_licensed})
+
     async def _faults(self, request: Request) -> Response:
         if request.method == "POST":
             try:
@@ -296,13 +327,14 @@ class Emulator:
         body: Any,
         base_url: str,
         claims: Mapping[str, Any] | None = None,
+        version: str = "v1.0",
     ) -> tuple[GraphReply, bool]:
         """Run one Graph request (no faults) for the caller the token's ``claims`` name;
         returns the reply and whether it was a write."""
         request_id = str(uuid.uuid4())
         write = False
         try:
-            route_, args = resolve(method, path)
+            route_, args = resolve(method, path, version)
             write = route_.write
             with self.stats.lock:
                 self.stats.by_route[f"{route_.method} {route_.template}"] += 1
@@ -313,6 +345,7 @@ class Emulator:
             )
             refusal = refusal or pending.list_refusal(claims, method, route_.template)
             refusal = refusal or review_routes.read_refusal(claims, route_.template)
+            refusal = refusal or alert_routes.refusal(claims, route_.template, write)
             if refusal:
                 raise GraphFault(403, "Authorization_RequestDenied", refusal)
             unlicensed = licence_fault(route_.template, self.faults.config.no_p2_licence)
@@ -411,7 +444,8 @@ class Emulator:
                 ),
                 request_id,
             )
-        base_url = str(request.base_url).rstrip("/") + "/v1.0"
+        version = "beta" if request.url.path.startswith("/beta/") else "v1.0"
+        base_url = str(request.base_url).rstrip("/") + "/" + version
         if is_batch:
             if request.method != "POST":
                 fault = GraphFault(405, "Request_BadRequest", "$batch takes POST.")
@@ -421,10 +455,10 @@ class Emulator:
                 )
             with self.stats.lock:
                 self.stats.by_route["POST $batch"] += 1
-            return await self._batch(body, base_url, request_id, claims)
+            return await self._batch(body, base_url, request_id, claims, version)
         params = dict(request.query_params)
         await self.holds.pause(request.method, path, body)
-        reply, _ = self.execute(request.method, path, params, body, base_url, claims)
+        reply, _ = self.execute(request.method, path, params, body, base_url, claims, version)
         await self.holds.pause(request.method, path, body, after=True)
         if decision.fault == "ghost":
             reply = self._fault_reply(504, "GatewayTimeout", "The gateway timed out.", request_id)
@@ -460,7 +494,12 @@ class Emulator:
         return requests
 
     async def _batch(
-        self, body: Any, base_url: str, request_id: str, claims: Mapping[str, Any] | None
+        self,
+        body: Any,
+        base_url: str,
+        request_id: str,
+        claims: Mapping[str, Any] | None,
+        version: str = "v1.0",
     ) -> Response:
         try:
             items = self._batch_items(body)
@@ -477,8 +516,8 @@ class Emulator:
             method = str(item["method"]).upper()
             url = str(item["url"])
             path, _, query = url.lstrip("/").partition("?")
-            if path.lower().startswith("v1.0/"):
-                path = path[5:]
+            if path.lower().startswith(f"{version}/"):
+                path = path[len(version) + 1 :]
             write = method in ("POST", "PATCH", "PUT", "DELETE") and not path.endswith("getByIds")
             self._attempted(write)
             failed_dep = [d for d in item.get("dependsOn") or [] if statuses.get(d, 200) >= 400]
@@ -497,7 +536,7 @@ class Emulator:
                     params = dict(parse_qsl(query, keep_blank_values=True))
                     await self.holds.pause(method, path, item.get("body"))
                     reply, _ = self.execute(
-                        method, path, params, item.get("body"), base_url, claims
+                        method, path, params, item.get("body"), base_url, claims, version
                     )
                     await self.holds.pause(method, path, item.get("body"), after=True)
                     if decision.fault == "ghost":

@@ -41,6 +41,7 @@ APPLY_PERMISSIONS = (
     "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
     "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
     "RoleManagement.ReadWrite.Directory",
+    "RoleManagementAlert.ReadWrite.Directory",
     "RoleManagementPolicy.ReadWrite.AzureADGroup",
     "RoleManagementPolicy.ReadWrite.Directory",
 )
@@ -201,6 +202,8 @@ GROUP_SCHEDULE_WRITE = frozenset(
 REVIEW_WRITE = frozenset({"AccessReview.ReadWrite.All"})
 #: A PIM-for-Groups policy (DC unifiedrolemanagementpolicy-update, graph-pim.md §6).
 GROUP_POLICY_WRITE = frozenset({"RoleManagementPolicy.ReadWrite.AzureADGroup"})
+#: PIM alerts (beta; DC concepts/how-to-pim-alerts.md prerequisites, ``alert_routes.py``).
+ALERT_WRITE = frozenset({"RoleManagementAlert.ReadWrite.Directory"})
 DENIED = "Insufficient privileges to complete the operation."
 
 
@@ -230,6 +233,8 @@ def write_refusal(
         needed = GROUP_POLICY_WRITE
     elif template.startswith("identityGovernance/accessReviews"):
         needed = REVIEW_WRITE
+    elif template.startswith("identityGovernance/roleManagementAlerts"):
+        needed = ALERT_WRITE
     object_id = str(claims.get("oid") or "")
     idtyp = claims.get("idtyp")
     app_only = idtyp == "app" or (idtyp is None and not claims.get("scp"))

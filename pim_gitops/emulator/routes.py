@@ -74,12 +74,17 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     write: bool
+    #: ``v1.0`` or ``beta``: a route answers only under its own version (Graph's beta-only
+    #: resources are "Resource not found for the segment" under v1.0).
+    version: str = "v1.0"
 
 
 ROUTES: list[Route] = []
 
 
-def route(method: str, template: str, *, write: bool = False) -> Callable[[Handler], Handler]:
+def route(
+    method: str, template: str, *, write: bool = False, version: str = "v1.0"
+) -> Callable[[Handler], Handler]:
     parts = [
         f"(?P<{seg[1:-1]}>[^/]+)" if seg.startswith("{") else re.escape(seg)
         for seg in template.split("/")
@@ -87,17 +92,21 @@ def route(method: str, template: str, *, write: bool = False) -> Callable[[Handl
     regex = "^" + "/".join(parts) + "$"
 
     def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, template, re.compile(regex, re.IGNORECASE), handler, write))
+        pattern = re.compile(regex, re.IGNORECASE)
+        ROUTES.append(Route(method, template, pattern, handler, write, version))
         return handler
 
     return register
 
 
-def resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    """The route for ``method path`` (``path`` relative to ``/v1.0``); a GraphFault if none."""
+def resolve(method: str, path: str, version: str = "v1.0") -> tuple[Route, dict[str, str]]:
+    """The route for ``method path`` (``path`` relative to ``/<version>``); a GraphFault if
+    none."""
     clean = path.strip("/")
     allowed = False
     for candidate in ROUTES:
+        if candidate.version != version:
+            continue
         match = candidate.pattern.match(clean)
         if match:
             if candidate.method == method:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from pim_gitops.emulator import pending
+from pim_gitops.emulator import extension_rules, pending
 from pim_gitops.emulator.errors import GraphFault, bad_request
 from pim_gitops.emulator.scoped_roles import check_scope
 from pim_gitops.emulator.store import Store
@@ -228,13 +228,18 @@ def patch_rules(
             raise _invalid_rule("each rule must be an object")
         rule_id = str(body.get("id", ""))
         existing = current.get(rule_id)
+        if extension_rules.is_extension_rule(rule_id):
+            # A custom extension rule may be added (extension_rules.py).
+            updated[rule_id] = extension_rules.checked_rule(store, rule_id, body, existing)
+            continue
         validate_rule_patch(rule_id, body, existing or {})
         merged = copy.deepcopy(updated[rule_id])
         for key, value in body.items():
             merged[key] = copy.deepcopy(value)
         updated[rule_id] = _stored_form(merged)
     _conflicts(updated)
-    policy["rules"] = [updated[r["id"]] for r in policy.get("rules", [])]
+    added = [rule for rule_id, rule in updated.items() if rule_id not in current]
+    policy["rules"] = [updated[r["id"]] for r in policy.get("rules", [])] + added
     policy["lastModifiedDateTime"] = format_instant(now)
     policy["lastModifiedBy"] = {"displayName": "pim-gitops emulator", "id": None}
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.emulator import review_state
+from pim_gitops.emulator import alert_state, review_state
+from pim_gitops.emulator.beta_state import BetaState
 from pim_gitops.emulator.replication import Replication
 
 POLICY_PREFIX = "DirectoryRole_"
@@ -18,6 +19,11 @@ READ_KEY = "privilegedAccessGroupsRead"
 REQUEST_COLLECTIONS = {
     "eligibility": "roleEligibilityScheduleRequests",
     "assignment": "roleAssignmentScheduleRequests",
+}
+#: A snapshot's request history (issue 23) seeds the same requests, completed ones too.
+HISTORY_COLLECTIONS = {
+    "eligibility": "roleEligibilityScheduleRequestHistory",
+    "assignment": "roleAssignmentScheduleRequestHistory",
 }
 
 
@@ -77,7 +83,8 @@ class Store:
             #: Schedule requests by ``eligibility:<id>`` / ``assignment:<id>`` (``pending.py``).
             self.requests: dict[str, dict[str, Any]] = {
                 f"{kind}:{row['id']}": copy.deepcopy(row)
-                for kind, name in REQUEST_COLLECTIONS.items()
+                for table in (HISTORY_COLLECTIONS, REQUEST_COLLECTIONS)
+                for kind, name in table.items()
                 for row in snapshot.get(name) or []
                 if isinstance(row, dict) and row.get("id")
             }
@@ -91,6 +98,8 @@ class Store:
                 horizon = review_state.seeded_horizon(self, definition_id)
                 if horizon is not None:
                     self.review_horizon[definition_id] = horizon
+            #: PIM alerts, beta approvals, PIM custom extensions (``beta_state.py``).
+            self.beta = BetaState.from_snapshot(snapshot, self.tenant_id)
             #: Writes not yet visible to reads, principals not yet known to PIM.
             self.replication = Replication()
             self._seed_active_groups()
@@ -222,6 +231,7 @@ class Store:
         elif self.group_eligibility or self.group_assignment or self.group_policies:
             # The emulator holds every group's PIM schedules: all of them are "read".
             out[READ_KEY] = sorted(k for k in self.objects if self.object_type(k) == "group")
+        out |= self.beta.snapshot(alert_state.served_alerts(self, captured_at))
         return out | review_state.snapshot(self, captured_at)
 
 
