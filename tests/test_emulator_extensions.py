@@ -1,0 +1,141 @@
+"""PIM custom extensions in the emulator: the beta list seeded from the snapshot, the
+Governance licence it needs, and the custom extension rule of a policy (added when the
+policy lacks it, typed, naming a known extension, removable with ``null``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pim_gitops.demo import SAMPLE_TENANT
+from pim_gitops.emulator.app import Emulator
+from pim_gitops.snapshot import read_snapshot
+
+DATA = Path(__file__).parent / "data" / "custom-extensions"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LIST = "identityGovernance/privilegedAccess/customExtensions"
+EXTENSION_ID = "c0ffee00-1111-4222-8333-444455556666"
+RULE_ID = "CustomExtension_OnActivationRequest_EndUser_Assignment"
+RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicyCustomExtensionRule"
+TARGET = {
+    "caller": "EndUser",
+    "operations": ["all"],
+    "level": "Assignment",
+    "inheritableSettings": [],
+    "enforcedSettings": [],
+}
+
+
+def extension() -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(
+        (DATA / "create-custom-extension.json").read_text(encoding="utf-8")
+    )["request"]["body"]
+    return body | {"id": EXTENSION_ID, "resourceType": "entraRoles"}
+
+
+def emulator() -> Emulator:
+    seed = dict(read_snapshot(SAMPLE_TENANT))
+    seed["privilegedAccessCustomExtensions"] = [extension()]
+    return Emulator(seed, clock=lambda: NOW)
+
+
+def call(
+    graph: Emulator, method: str, path: str, body: Any = None, version: str = "beta"
+) -> tuple[int, Any]:
+    base = f"http://graph.test/{version}"
+    reply, _ = graph.execute(method, path, {}, body, base, version=version)
+    return reply.status, reply.body
+
+
+def policy_id(graph: Emulator) -> str:
+    return sorted(graph.store.policies)[0]
+
+
+def rule(extension_id: str | None, **changes: Any) -> dict[str, Any]:
+    named = None if extension_id is None else {"id": extension_id}
+    return (
+        {"@odata.type": RULE_TYPE, "id": RULE_ID, "target": TARGET}
+        | {"customExtension": named}
+        | changes
+    )
+
+
+def patch(graph: Emulator, body: dict[str, Any]) -> tuple[int, Any]:
+    path = f"policies/roleManagementPolicies/{policy_id(graph)}"
+    return call(graph, "PATCH", path, {"rules": [body]}, version="v1.0")
+
+
+def test_extensions_are_listed_under_beta_only() -> None:
+    graph = emulator()
+    status, page = call(graph, "GET", LIST)
+    assert status == 200
+    assert [e["displayName"] for e in page["value"]] == ["Role Assignment Ticket Validation"]
+    status, body = call(graph, "GET", LIST, version="v1.0")
+    assert status == 400
+    assert "Resource not found for the segment" in body["error"]["message"]
+
+
+def test_a_tenant_without_governance_is_refused() -> None:
+    graph = emulator()
+    graph.store.beta.governance_licensed = False
+    status, body = call(graph, "GET", LIST)
+    assert (status, body["error"]["code"]) == (403, "MissingGovernanceLicense")
+    status, body = patch(graph, rule(EXTENSION_ID))
+    assert (status, body["error"]["code"]) == (403, "MissingGovernanceLicense")
+    assert patch(graph, rule(None))[0] == 200
+
+
+def test_a_policy_lacking_the_rule_gains_it_and_loses_it_with_null() -> None:
+    graph = emulator()
+    assert graph.store.rule(graph.store.policies[policy_id(graph)], RULE_ID) is None
+    status, body = patch(graph, rule(EXTENSION_ID))
+    assert status == 200, body
+    path = f"policies/roleManagementPolicies/{policy_id(graph)}/rules/{RULE_ID}"
+    status, shown = call(graph, "GET", path, version="v1.0")
+    assert status == 200
+    assert shown["customExtension"]["id"] == EXTENSION_ID
+    assert shown["customExtension"]["@odata.type"].endswith("roleManagementCustomCalloutExtension")
+    assert patch(graph, rule(None))[0] == 200
+    _, shown = call(graph, "GET", path, version="v1.0")
+    assert shown["customExtension"] is None
+
+
+def test_the_rule_route_of_a_missing_rule_is_not_found() -> None:
+    graph = emulator()
+    path = f"policies/roleManagementPolicies/{policy_id(graph)}/rules/{RULE_ID}"
+    assert call(graph, "PATCH", path, rule(EXTENSION_ID), version="v1.0")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (rule("00000000-0000-4000-8000-000000000000"), "does not exist"),
+        (rule(EXTENSION_ID) | {"@odata.type": None}, "@odata.type"),
+        (rule(EXTENSION_ID, isEnabled=True), "unknown properties"),
+        (rule(EXTENSION_ID, target={}), "target"),
+        (rule(EXTENSION_ID, customExtension="x"), "customExtension"),
+    ],
+)
+def test_invalid_rules_are_refused(body: dict[str, Any], fragment: str) -> None:
+    graph = emulator()
+    status, reply = patch(graph, body)
+    assert status == 400
+    assert fragment in reply["error"]["message"]
+    assert graph.store.rule(graph.store.policies[policy_id(graph)], RULE_ID) is None
+
+
+def test_the_rules_target_is_fixed_once_it_exists() -> None:
+    graph = emulator()
+    assert patch(graph, rule(EXTENSION_ID))[0] == 200
+    status, reply = patch(graph, rule(EXTENSION_ID, target=TARGET | {"caller": "Admin"}))
+    assert status == 400
+    assert "target.caller" in reply["error"]["message"]
+
+
+def test_extensions_round_trip_through_the_snapshot() -> None:
+    snapshot = emulator().store.snapshot("2026-03-02T09:00:00Z")
+    assert snapshot["privilegedAccessCustomExtensions"] == [extension()]
