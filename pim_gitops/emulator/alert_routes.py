@@ -220,9 +220,13 @@ def _alert_id(ctx: Context, alert_id: str) -> str:
 def get_alert(ctx: Context, p: dict[str, str]) -> GraphReply:
     row = alert_state.alert(ctx.store, _alert_id(ctx, p["id"]), _now(ctx))
     query = odata.parse_query(ctx.params)
+    entity = f"{PATH}/alerts/$entity"
     if query.expand:
         row = _alert_expander(ctx)(row, query.expand)
-    body = {"@odata.context": ctx.metadata(f"{PATH}/alerts/$entity")}
+        # As in how-to-pim-alerts.md: alerts(alertConfiguration(),…)/$entity.
+        names = sorted(k for k in EXPANDABLE if k in row)
+        entity = f"{PATH}/alerts({','.join(n + '()' for n in names)})/$entity"
+    body = {"@odata.context": ctx.metadata(entity)}
     return GraphReply(200, body | odata.project(row, query.select))
 
 
