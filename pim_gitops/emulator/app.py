@@ -23,6 +23,7 @@ from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
 from pim_gitops.emulator import (
+    activation,
     admin_units,
     alert_routes,
     approval_routes,
@@ -94,6 +95,13 @@ class Stats:
             self.requests = self.inner_requests = self.max_concurrency = 0
             self.writes = self.write_attempts = 0
             self.by_route.clear()
+
+
+def _signed_in_user(claims: Mapping[str, Any] | None) -> str | None:
+    """The object id of a delegated token's user (``None``: app-only or no JWT)."""
+    if claims is None or claims.get("idtyp") == "app" or not claims.get("scp"):
+        return None
+    return str(claims.get("oid") or "") or None
 
 
 def _check_ordering(requests: list[Mapping[str, Any]]) -> None:
@@ -343,6 +351,7 @@ class Emulator:
                 if write
                 else read_refusal(claims, route_.template)
             )
+            refusal = activation.own_activation_refusal(claims, route_.template, body, refusal)
             refusal = refusal or pending.list_refusal(claims, method, route_.template)
             refusal = refusal or review_routes.read_refusal(claims, route_.template)
             refusal = refusal or alert_routes.refusal(claims, route_.template, write)
@@ -369,6 +378,7 @@ class Emulator:
                 self.max_top,
                 self._respeller(),
                 self.faults.config.rotate_group_policy_ids,
+                _signed_in_user(claims),
             )
             lag = self.faults.config.replication_lag_s
             before = capture(self.store, tables_of(route_.template)) if write and lag else None

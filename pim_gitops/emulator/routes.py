@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.emulator import group_policies, odata, pending
+from pim_gitops.emulator import activation, group_policies, odata, pending
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, not_found
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.semantics import instances, patch_rules, schedule_request
@@ -43,6 +43,9 @@ class Context:
     #: A group policy answers under a new id after its first change
     #: (``FaultConfig.rotate_group_policy_ids``, ``group_policies.rotate``).
     rotate_group_policy_ids: bool = False
+    #: The signed-in user of a delegated token (``None``: app-only or no JWT); only a user
+    #: may ``selfActivate`` (``activation.py``).
+    user_id: str | None = None
 
     def shown_rules(self, policy: Mapping[str, Any]) -> list[dict[str, Any]]:
         """A stored policy's rules as this read renders them."""
@@ -327,7 +330,11 @@ def _requests(kind: str, name: str) -> Handler:
     def handler(ctx: Context, _: dict[str, str]) -> GraphReply:
         with ctx.store.lock:
             pending.provision_due(ctx.store, kind, ctx.now)
-            result = schedule_request(ctx.store, kind, ctx.body, ctx.now)
+            body = ctx.body if isinstance(ctx.body, Mapping) else {}
+            if ctx.user_id and kind == "assignment" and body.get("action") == "selfActivate":
+                result = activation.self_activate(ctx.store, body, ctx.now, ctx.user_id)
+            else:
+                result = schedule_request(ctx.store, kind, ctx.body, ctx.now)
             pending.remember(ctx.store, kind, result)
         body = {"@odata.context": ctx.metadata(f"roleManagement/directory/{name}/$entity")}
         return GraphReply(201, body | result)
