@@ -21,6 +21,7 @@ from pim_gitops.tenantgen import role_definition, user
 from tests.test_emulator_groups_conformance import missing
 
 DATA = Path(__file__).parent / "data" / "alerts"
+PATH = "identityGovernance/roleManagementAlerts"
 #: The tenant of DC concepts/how-to-pim-alerts.md.
 TENANT = "3b0e753b-22fa-4c16-9bf2-470b80be80d6"
 GA = "62e90394-69f5-4237-9190-012177145e10"
@@ -130,3 +131,18 @@ def test_a_v1_call_to_a_documented_beta_path_is_not_found(docs: httpx.Client) ->
     reply = httpx.get(url + request["url"], headers={"Authorization": "Bearer docs"})
     assert reply.status_code == 400
     assert "Resource not found for the segment" in reply.json()["error"]["message"]
+
+
+def test_beta_pages_link_to_beta() -> None:
+    emulator = Emulator(docs_tenant(), clock=lambda: NOW, page_size=3)
+    with running(emulator) as url:
+        headers = {"Authorization": "Bearer docs"}
+        request = load("list-alerts.json")["request"]
+        seen: list[str] = []
+        link: str | None = f"{url}/beta/{request['url']}"
+        while link:
+            page = httpx.get(link, headers=headers).json()
+            seen += [r["id"] for r in page["value"]]
+            link = page.get("@odata.nextLink")
+            assert link is None or link.startswith(f"{url}/beta/{PATH}/alerts?")
+    assert len(seen) == len(set(seen)) == 7
