@@ -295,3 +295,18 @@ def test_unknown_ids_are_not_found() -> None:
     graph = Graph(tenant(1, 1))
     assert graph("GET", f"{PATH}/alerts/{alert_id('NoSuchAlert')}")[0] == 404
     assert graph("GET", f"{PATH}/alertDefinitions/nope")[0] == 404
+
+
+def test_the_alert_list_filters_on_is_active() -> None:
+    graph = Graph(tenant(3, 0))
+    status, page = graph(
+        "GET", f"{PATH}/alerts", {"$filter": SCOPE["$filter"] + " and isActive eq true"}
+    )
+    assert status == 200
+    assert [r["id"] for r in page["value"]] == [TOO_MANY]
+    status, _ = graph(
+        "GET",
+        f"{PATH}/alertConfigurations",
+        {"$filter": SCOPE["$filter"] + " and isActive eq true"},
+    )
+    assert status == 400

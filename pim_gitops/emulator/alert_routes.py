@@ -31,6 +31,9 @@ PATH = "identityGovernance/roleManagementAlerts"
 READ = frozenset({"RoleManagementAlert.Read.Directory", "RoleManagementAlert.ReadWrite.Directory"})
 WRITE = frozenset({"RoleManagementAlert.ReadWrite.Directory"})
 FILTERS = ("scopeId", "scopeType", "alertDefinitionId", "id")
+#: The alert list also filters on ``isActive`` (*assumption*: the beta resource page is a
+#: stub that marks no property filterable).
+ALERT_FILTERS = (*FILTERS, "isActive")
 FIXED = ("id", "alertDefinitionId", "scopeId", "scopeType")
 
 
@@ -51,7 +54,7 @@ def refusal(claims: Mapping[str, Any] | None, template: str, write: bool) -> str
 
 
 def _scoped(ctx: Context) -> None:
-    given = dict(odata.parse_query(ctx.params, FILTERS, ctx.max_top).filters)
+    given = dict(odata.parse_query(ctx.params, ALERT_FILTERS, ctx.max_top).filters)
     if given.get("scopeId") != "/" or given.get("scopeType", "").lower() != "directoryrole":
         raise bad_request(
             "The filter scopeId eq '/' and scopeType eq 'DirectoryRole' is required.",
@@ -209,7 +212,7 @@ def _alert_expander(ctx: Context) -> Callable[[dict[str, Any], str], dict[str, A
 def list_alerts(ctx: Context, _: dict[str, str]) -> GraphReply:
     _scoped(ctx)
     rows = [alert_state.alert(ctx.store, a, _now(ctx)) for a in alert_state.alert_ids(ctx.store)]
-    return _collection(ctx, rows, f"{PATH}/alerts", FILTERS, _alert_expander(ctx))
+    return _collection(ctx, rows, f"{PATH}/alerts", ALERT_FILTERS, _alert_expander(ctx))
 
 
 def _alert_id(ctx: Context, alert_id: str) -> str:
