@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +120,62 @@ def test_every_payload_names_its_source() -> None:
         for path in files:
             source = json.loads(path.read_text(encoding="utf-8"))["_source"]
             assert source.startswith("https://github.com/"), path
+
+
+def canceled(request_id: str, created: str) -> dict[str, Any]:
+    return activation() | {
+        "id": request_id,
+        "status": "Canceled",
+        "createdDateTime": created,
+        "completedDateTime": None,
+        "approvalId": None,
+    }
+
+
+def test_a_cancelled_request_is_deleted_after_30_days() -> None:
+    data = seed()
+    data["roleAssignmentScheduleRequestHistory"] += [
+        canceled("gone", "2026-01-31T09:00:00Z"),  # exactly 30 days before NOW
+        canceled("kept", "2026-01-31T09:00:01Z"),
+        activation() | {"id": "old-provisioned", "createdDateTime": "2025-01-01T00:00:00Z"},
+    ]
+    status, page = call(Emulator(data, clock=lambda: NOW), REQUESTS)
+    assert status == 200
+    ids = {r["id"] for r in page["value"]}
+    assert "gone" not in ids
+    assert {"kept", "old-provisioned", "req-activation"} <= ids
+
+
+def test_the_30_days_count_from_the_cancel() -> None:
+    from pim_gitops.demo import SAMPLE_TENANT
+    from pim_gitops.snapshot import read_snapshot
+
+    clock = [NOW]
+    emulator = Emulator(read_snapshot(SAMPLE_TENANT), clock=lambda: clock[0])
+    eligible = sorted(emulator.store.eligibility.values(), key=lambda s: str(s["id"]))[0]
+    body = {
+        "action": "adminAssign",
+        "principalId": eligible["principalId"],
+        "roleDefinitionId": eligible["roleDefinitionId"],
+        "directoryScopeId": "/",
+        "justification": "later",
+        "scheduleInfo": {
+            "startDateTime": "2026-04-01T00:00:00Z",
+            "expiration": {"type": "afterDuration", "duration": "PT8H"},
+        },
+    }
+    base = "http://graph.test/v1.0"
+    reply, _ = emulator.execute("POST", REQUESTS, {}, body, base)
+    assert (reply.status, reply.body["status"]) == (201, "Granted"), reply.body
+    request_id = reply.body["id"]
+    clock[0] = NOW + timedelta(days=5)
+    reply, _ = emulator.execute("POST", f"{REQUESTS}/{request_id}/cancel", {}, None, base)
+    assert reply.status == 204
+
+    def listed() -> set[str]:
+        return {r["id"] for r in call(emulator, REQUESTS, {"$top": "999"})[1]["value"]}
+
+    clock[0] = NOW + timedelta(days=34, hours=23)
+    assert request_id in listed()
+    clock[0] = NOW + timedelta(days=35)
+    assert request_id not in listed()

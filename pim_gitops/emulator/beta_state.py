@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pim_gitops.emulator.alert_table import ALERT_TYPES, ODATA, type_of
@@ -80,6 +81,8 @@ class BetaState:
     extensions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: The Entra ID Governance licence PIM custom extensions need (``/_emulator/governance``).
     governance_licensed: bool = True
+    #: When each request was cancelled through the emulator (``request_history.py``).
+    canceled_at: dict[str, datetime] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
     seeded: frozenset[str] = frozenset()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.emulator import activation, group_policies, odata, pending
+from pim_gitops.emulator import activation, group_policies, odata, pending, request_history
 from pim_gitops.emulator.errors import GraphFault, GraphReply, bad_request, not_found
 from pim_gitops.emulator.respell import Respeller
 from pim_gitops.emulator.semantics import instances, patch_rules, schedule_request
@@ -352,6 +352,7 @@ def _list_requests(kind: str, name: str) -> Handler:
     def handler(ctx: Context, _: dict[str, str]) -> GraphReply:
         with ctx.store.lock:
             pending.provision_due(ctx.store, kind, ctx.now)
+            request_history.purge(ctx.store, ctx.now)
             items = copy.deepcopy(pending.of_kind(ctx.store, kind))
         return _collection(
             ctx,
@@ -367,6 +368,7 @@ def _list_requests(kind: str, name: str) -> Handler:
 def _cancel_request(kind: str) -> Handler:
     def handler(ctx: Context, p: dict[str, str]) -> GraphReply:
         pending.cancel(ctx.store, kind, p["id"])
+        ctx.store.beta.canceled_at[pending.key(kind, p["id"])] = ctx.now
         return GraphReply(204, None)
 
     return handler
