@@ -139,3 +139,27 @@ def test_the_rules_target_is_fixed_once_it_exists() -> None:
 def test_extensions_round_trip_through_the_snapshot() -> None:
     snapshot = emulator().store.snapshot("2026-03-02T09:00:00Z")
     assert snapshot["privilegedAccessCustomExtensions"] == [extension()]
+
+
+def test_one_extension_by_id() -> None:
+    graph = emulator()
+    status, body = call(graph, "GET", f"{LIST}/{EXTENSION_ID}")
+    assert (status, body["displayName"]) == (200, "Role Assignment Ticket Validation")
+    assert call(graph, "GET", f"{LIST}/00000000-0000-4000-8000-000000000000")[0] == 404
+
+
+def test_the_governance_licence_is_a_control_endpoint() -> None:
+    import httpx
+
+    from pim_gitops.emulator.server import running
+
+    graph = emulator()
+    with running(graph) as url:
+        headers = {"Authorization": "Bearer x"}
+        assert httpx.get(f"{url}/beta/{LIST}", headers=headers).status_code == 200
+        reply = httpx.post(f"{url}/_emulator/governance", json={"licensed": False})
+        assert reply.json() == {"licensed": False}
+        assert httpx.get(f"{url}/beta/{LIST}", headers=headers).status_code == 403
+        assert httpx.post(f"{url}/_emulator/governance", json={"licensed": "no"}).status_code == 400
+        httpx.post(f"{url}/_emulator/reset")
+        assert httpx.get(f"{url}/_emulator/governance").json() == {"licensed": True}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 
-from pim_gitops.emulator.errors import GraphReply
+from pim_gitops.emulator.errors import GraphReply, not_found
 from pim_gitops.emulator.extension_rules import unlicensed
 from pim_gitops.emulator.routes import Context, _collection, route
 
@@ -33,3 +33,15 @@ def list_extensions(ctx: Context, _: dict[str, str]) -> GraphReply:
         raise refused
     rows = copy.deepcopy(list(ctx.store.beta.extensions.values()))
     return _collection(ctx, rows, PATH, ("id", "displayName"))
+
+
+@route("GET", PATH + "/{id}", version="beta")
+def get_extension(ctx: Context, p: dict[str, str]) -> GraphReply:
+    refused = unlicensed(ctx.store)
+    if refused is not None:
+        raise refused
+    found = ctx.store.beta.extensions.get(p["id"])
+    if found is None:
+        raise not_found(f"The custom extension '{p['id']}' does not exist.")
+    body = {"@odata.context": ctx.metadata(f"{PATH}/$entity")}
+    return GraphReply(200, body | copy.deepcopy(found))
