@@ -59,16 +59,15 @@ def ticket_not_matching(ctx: LintContext) -> Iterator[Finding]:
     ## Why
 
     The users' request workflow: approvers "check if the ticket number matches an actual
-    change request". PIM only asks that some text be typed in the ticket field; `see
-    slack` or `n/a` passes Entra and names no change. An auditor asking "why" needs a
+    change request". Entra takes any text as a ticket number; `see slack` or `n/a` is
+    accepted and names no change. An auditor asking "why" needs a
     ticket the change system knows.
 
     ## How to fix
 
-    Follow up with the person who activated; tell requesters the ticket format (PIM shows
-    the activation form's fields only). To have the ticket checked before the activation
-    is granted, require approval (approvers check it) or a custom extension that asks the
-    ticket system (`activation.custom_extension`).
+    Follow up with the person who activated and tell requesters the ticket format. To have
+    the ticket checked before the activation is granted, require approval (approvers check
+    it) or a custom extension that asks the ticket system.
 
     ## Example
 
@@ -117,9 +116,13 @@ def ticket_not_matching(ctx: LintContext) -> Iterator[Finding]:
             continue
         if ticket and wanted.search(ticket):
             continue
-        words = f'ticket "{ticket}"' if ticket else "no ticket number (the role requires one)"
+        words = (
+            f'with ticket "{ticket}", which does not match {wanted.pattern}'
+            if ticket
+            else "with no ticket number, which the role requires"
+        )
         yield ctx.finding(
-            f"{request_words(ctx, record)} with {words}, which does not match {wanted.pattern}",
+            f"{request_words(ctx, record)} {words}",
             ctx.tenant_location(record.role_id),
             role=role_name(ctx, record),
             principal=who(ctx, record.principal_id),
@@ -167,11 +170,13 @@ def _approval_problem(record: RequestRecord, gap: str | None) -> str | None:
 def _unknown_findings(
     ctx: LintContext, unknown: dict[str, list[str]], gap: str
 ) -> Iterator[Finding]:
+    history = ctx.tenant.history if ctx.tenant is not None else None
+    since = f" since {history.since.date().isoformat()}" if history is not None else ""
     for role_id, ids in sorted(unknown.items()):
         name = ctx.role_named(role_id)
         yield ctx.finding(
-            f"{name}: whether {plural(len(ids), 'activation')} of the window were approved is "
-            f"unknown: the approvals were not read ({gap})",
+            f"{name}: whether its {plural(len(ids), 'granted activation')}{since} were "
+            f"approved is unknown: {gap}",
             ctx.tenant_location(role_id),
             role=name,
             severity="info",
@@ -204,7 +209,7 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
 
     ## How to fix
 
-    Find out how the activation was granted (the directory audit log: docs/auditing.md);
+    Find out how the activation was granted (the directory audit log);
     if the policy changed meanwhile, record why (a waiver with the reason, in the role's
     file or the lint baseline).
 
