@@ -6,9 +6,9 @@ on beta only: they are read when ``pim.yaml`` lists ``alerts`` under ``graph_bet
 
 from __future__ import annotations
 
-from pim_gitops.alerts import ALERT_KINDS, AlertIncident, AlertSetting, AlertState, OpenAlert
+from pim_gitops.alerts import ALERT_KINDS, AlertSetting, AlertState, OpenAlert
 from pim_gitops.compile.types import DesiredState
-from pim_gitops.lint.rules.alerts import MICROSOFT_SEVERITY
+from pim_gitops.lint.rules.alerts import MICROSOFT_SEVERITY, incident_words
 from pim_gitops.render.report_doc import Block, Cell, Para, Section, Table
 from pim_gitops.state import TenantState
 from pim_gitops.wire import format_instant
@@ -31,15 +31,6 @@ def setting_words(setting: AlertSetting | None) -> str:
     state = "on" if setting.enabled else "off"
     values = [f"{key} {value}" for key, value in setting.values if value is not None]
     return f"{state} ({', '.join(values)})" if values else state
-
-
-def _incident_words(tenant: TenantState, incident: AlertIncident) -> str:
-    subject = incident.subject_name
-    if subject is None and incident.subject_id:
-        found = tenant.principals.get(incident.subject_id)
-        subject = found.reference if found is not None else incident.subject_id
-    text = " in ".join(p for p in (subject, incident.role_name) if p) or incident.id
-    return f"{text} ({incident.detail})" if incident.detail else text
 
 
 def _config_rows(tenant: TenantState | None, desired: DesiredState) -> tuple[tuple[Cell, ...], ...]:
@@ -65,7 +56,7 @@ def _config_rows(tenant: TenantState | None, desired: DesiredState) -> tuple[tup
 
 
 def _open_row(tenant: TenantState, alert: OpenAlert) -> tuple[Cell, ...]:
-    about = sorted(_incident_words(tenant, i) for i in alert.incidents)
+    about = sorted(incident_words(tenant, i) for i in alert.incidents)
     scanned = format_instant(alert.last_scanned) if alert.last_scanned else "not known"
     return (
         Cell(f"{alert.title} (`{alert.name}`)"),

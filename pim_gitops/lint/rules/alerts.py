@@ -17,6 +17,7 @@ from pim_gitops.alerts import ALERTS_BY_NAME, AlertIncident, OpenAlert
 from pim_gitops.errors import LintConfigError, Location
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import Severity, names, rule
+from pim_gitops.state import TenantState
 from pim_gitops.wording import plural
 
 #: Microsoft's severity of each alert (the page of the module docstring).
@@ -42,13 +43,14 @@ def alerts_read(ctx: LintContext) -> bool:
     return tenant is not None and (tenant.alerts is not None or tenant.alert_read_error is not None)
 
 
-def _incident_words(ctx: LintContext, incident: AlertIncident) -> str:
+def incident_words(tenant: TenantState | None, incident: AlertIncident) -> str:
+    """``bob@contoso.com in Global Administrator (detail)``: the subject as Graph names it,
+    else as a policy file names the principal, else its id."""
     subject = incident.subject_name
-    if subject is None and incident.subject_id and ctx.tenant is not None:
-        found = ctx.tenant.principals.get(incident.subject_id)
+    if subject is None and incident.subject_id:
+        found = tenant.principals.get(incident.subject_id) if tenant is not None else None
         subject = found.reference if found is not None else incident.subject_id
-    parts = [p for p in (subject, incident.role_name) if p]
-    text = " in ".join(parts) or incident.id
+    text = " in ".join(p for p in (subject, incident.role_name) if p) or incident.id
     return f"{text} ({incident.detail})" if incident.detail else text
 
 
@@ -59,7 +61,7 @@ def alert_words(ctx: LintContext, alert: OpenAlert) -> str:
         f'alert["{alert.name}"] is open: {alert.title} ({plural(count, "incident")}, '
         f"severity {alert.severity})"
     )
-    shown = sorted(_incident_words(ctx, i) for i in alert.incidents)
+    shown = sorted(incident_words(ctx.tenant, i) for i in alert.incidents)
     if shown:
         more = len(shown) - SHOWN_INCIDENTS
         text += ": " + "; ".join(shown[:SHOWN_INCIDENTS])
