@@ -110,8 +110,12 @@ def test_an_alert_off_in_the_tenant(tmp_path: Path) -> None:
 
 def test_may_be_off_allows_an_alert(tmp_path: Path) -> None:
     pim = PIM + "lint:\n  rules:\n    ALR002: {options: {may_be_off: [stale_sign_in]}}\n"
-    facts = {"alerts": {"settings": {"stale_sign_in": {"enabled": False}}}}
+    facts = {"alerts": {"settings": {"stale_sign_in": {"enabled": False}, "invalid_license": {}}}}
     assert _alr(tmp_path, facts, pim) == []
+    facts["alerts"]["settings"]["invalid_license"] = {"enabled": False}
+    assert [m.split('"]')[0] for _, _, m in _alr(tmp_path, facts, pim)] == [
+        'alert["invalid_license'
+    ]
 
 
 def test_may_be_off_naming_no_alert_is_an_error(tmp_path: Path) -> None:

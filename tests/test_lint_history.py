@@ -30,6 +30,7 @@ def _facts(*requests: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 def _found(tmp_path: Path, code: str, facts: dict[str, Any], pim: str = PIM) -> list[Any]:
     result = lint_repo(write_repo(tmp_path, {"pim.yaml": pim}), facts)
+    assert dict(result.ran).get(code) == ("posture",), f"{code} did not judge the history"
     return [f for f in result.findings if f.rule == code]
 
 
