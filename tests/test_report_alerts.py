@@ -62,7 +62,7 @@ def _section(document: Document) -> tuple[Table, list[str]]:
 def test_an_open_alert_appears_in_the_report(tmp_path: Path) -> None:
     document = _report(tmp_path, OPEN)
     table, texts = _section(document)
-    rows = {r[0].text.rsplit("`", 2)[1]: [c.text for c in r[1:]] for r in table.rows}
+    rows = {r[0].text.rsplit("(", 1)[1].rstrip(")"): [c.text for c in r[1:]] for r in table.rows}
     outside = rows["roles_assigned_outside_pim"]
     assert outside[:3] == ["high", "1", "bob@contoso.com in Global Administrator"]
     assert rows["stale_sign_in"][:3] == [
@@ -91,7 +91,7 @@ def test_the_configuration_table_sets_tenant_beside_repository(tmp_path: Path) -
     )
     section = alerts_section(replace(desired, alerts=declared), _tenant(OPEN))
     config = next(b for b in section.blocks if isinstance(b, Table))
-    rows = {r[0].text.rsplit("`", 2)[1]: [c.text for c in r[1:]] for r in config.rows}
+    rows = {r[0].text.rsplit("(", 1)[1].rstrip(")"): [c.text for c in r[1:]] for r in config.rows}
     assert rows["too_many_global_admins"] == [
         "Low",
         "off (accounts 3, percent 30)",

@@ -21,7 +21,7 @@ OPEN_HEADERS = ("Alert", "Severity", "Incidents", "About", "Last scanned")
 #: Graph's ``severityLevel`` → the cell's class.
 SEVERITY_CLASS = {"high": "fail", "medium": "warn"}
 SEVERITY_ORDER = ("high", "medium", "low", "informational", "unknown")
-NOT_READ = "The tenant's PIM alerts were not read (pim.yaml: `graph_beta: [alerts]` reads them)."
+NOT_READ = "The tenant's PIM alerts were not read (pim.yaml's graph_beta: [alerts] reads them)."
 
 
 def setting_words(setting: AlertSetting | None) -> str:
@@ -46,7 +46,7 @@ def _config_rows(tenant: TenantState | None, desired: DesiredState) -> tuple[tup
             live_cell = Cell(live_words, "warn" if live and not live.setting.enabled else "")
         rows.append(
             (
-                Cell(f"{kind.title} (`{kind.name}`)"),
+                Cell(f"{kind.title} ({kind.name})"),
                 Cell(MICROSOFT_SEVERITY.get(kind.name, "unrated")),
                 live_cell,
                 Cell(setting_words(declared.get(kind.name))),
@@ -59,7 +59,7 @@ def _open_row(tenant: TenantState, alert: OpenAlert) -> tuple[Cell, ...]:
     about = sorted(incident_words(tenant, i) for i in alert.incidents)
     scanned = format_instant(alert.last_scanned) if alert.last_scanned else "not known"
     return (
-        Cell(f"{alert.title} (`{alert.name}`)"),
+        Cell(f"{alert.title} ({alert.name})"),
         Cell(alert.severity, SEVERITY_CLASS.get(alert.severity.casefold(), "")),
         Cell(str(max(alert.incident_count, len(alert.incidents)))),
         Cell("; ".join(about) or "no incident listed"),
