@@ -131,3 +131,19 @@ def test_history_not_read_is_not_checked(tmp_path: Path) -> None:
     result = lint_repo(write_repo(tmp_path, {"pim.yaml": PATTERN}), {"users": USERS})
     ran = dict(result.ran)
     assert all(ran.get(code, ()) == () for code in ("HIS001", "HIS002", "HIS003"))
+
+
+def test_activations_not_listed_are_said_by_every_rule(tmp_path: Path) -> None:
+    gap = {"roleAssignmentScheduleRequests": "403 Forbidden"}
+    facts = _facts(gaps=gap)
+    for code in ("HIS001", "HIS002", "HIS003"):
+        (found,) = _found(tmp_path, code, facts, PATTERN)
+        assert (found.severity, found.message) == (
+            "warning",
+            "the tenant's activation requests could not be listed (403 Forbidden): "
+            "activations are not judged",
+        )
+    eligibility_only = _facts(
+        {"justification": "x"}, gaps={"roleEligibilityScheduleRequests": "403"}
+    )
+    assert _found(tmp_path, "HIS003", eligibility_only) == []

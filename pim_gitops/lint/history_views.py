@@ -6,8 +6,10 @@ named as a person reads them. Posture view only, and only when the history was r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pim_gitops.history import RequestRecord
-from pim_gitops.lint.engine import LintContext
+from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.targets import parse_group_target
 from pim_gitops.wire import format_instant
 
@@ -78,3 +80,29 @@ def approvals_gap(ctx: LintContext) -> str | None:
         return None
     found = [why for what, why in history.gaps if "approval" in what.casefold()]
     return "; ".join(found) if found else None
+
+
+def activations_gap(ctx: LintContext) -> str | None:
+    """Why the role assignment requests (where activations are) could not be listed: a
+    gap of the history naming ``roleAssignmentScheduleRequests``; ``None`` when listed."""
+    history = ctx.tenant.history if ctx.tenant is not None else None
+    if history is None:
+        return None
+    found = [
+        why
+        for what, why in history.gaps
+        if "assignmentschedulerequest" in what.casefold() and "approval" not in what.casefold()
+    ]
+    return "; ".join(found) if found else None
+
+
+def unread_activations(ctx: LintContext) -> Iterator[Finding]:
+    """One warning when the activations could not be listed: the rule judged nothing."""
+    gap = activations_gap(ctx)
+    if gap is not None:
+        yield ctx.finding(
+            f"the tenant's activation requests could not be listed ({gap}): activations are "
+            "not judged",
+            ctx.tenant_location(),
+            severity="warning",
+        )

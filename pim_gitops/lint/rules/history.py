@@ -19,6 +19,7 @@ from pim_gitops.lint.history_views import (
     has_history,
     request_words,
     role_name,
+    unread_activations,
     who,
 )
 from pim_gitops.lint.registry import pattern, rule
@@ -54,7 +55,9 @@ def ticket_not_matching(ctx: LintContext) -> Iterator[Finding]:
     `re.search`: anchor it with `^…$` to match the whole number). An activation without a
     ticket number is reported when the role's policy requires one (`activation.require:
     [ticket]`); roles that do not ask for a ticket are not judged for a missing one.
-    Without `ticket_pattern` the rule judges nothing (it is listed as not checked).
+    Without `ticket_pattern` the rule judges nothing (it is listed as not checked). When
+    the role assignment requests could not be listed the rule says so (a warning), never a
+    pass.
 
     ## Why
 
@@ -110,6 +113,7 @@ def ticket_not_matching(ctx: LintContext) -> Iterator[Finding]:
     wanted = ticket_pattern(ctx)
     if wanted is None:
         return
+    yield from unread_activations(ctx)
     for record in activations(ctx):
         ticket = (record.ticket_number or "").strip()
         if not ticket and not _requires_ticket(ctx, record):
@@ -196,7 +200,8 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
     approval id, an approval that was read but not found, or an approval whose steps hold
     no `Approve`. When the approvals were not read (`graph_beta` without `approvals`, or
     Graph refused them) the rule cannot tell: it reports, per role, how many activations
-    are unknown (info), never a pass.
+    are unknown (info), never a pass; when the role assignment requests could not be listed
+    it says so (a warning).
 
     The policy is today's: a role whose approval was turned on after an activation reports
     that activation too (its ticket and justification say why it was granted).
@@ -240,6 +245,7 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
            approval: [{result: Approve, reviewer: user:carol@contoso.com}]}
     ```
     """
+    yield from unread_activations(ctx)
     gap = approvals_gap(ctx)
     unknown: dict[str, list[str]] = defaultdict(list)
     for record in activations(ctx, GRANTED):
@@ -276,7 +282,9 @@ def activation_without_justification(ctx: LintContext) -> Iterator[Finding]:
     ## What it checks
 
     Posture view, when the request history was read: every activation of the window that
-    was not denied, canceled or failed has a justification that is not blank.
+    was not denied, canceled or failed has a justification that is not blank. When the
+    role assignment requests could not be listed the rule says so (a warning), never a
+    pass.
 
     ## Why
 
@@ -310,6 +318,7 @@ def activation_without_justification(ctx: LintContext) -> Iterator[Finding]:
            justification: Rotate the tenant certificate}
     ```
     """
+    yield from unread_activations(ctx)
     for record in activations(ctx):
         if (record.justification or "").strip():
             continue
