@@ -77,12 +77,18 @@ def test_a_missing_ticket_counts_only_where_the_role_requires_one(tmp_path: Path
     assert found.message.endswith("with no ticket number, which the role requires")
 
 
-def test_refused_and_non_activation_requests_are_not_judged(tmp_path: Path) -> None:
+def test_a_denied_activation_is_judged_for_its_ticket_only(tmp_path: Path) -> None:
+    facts = _facts({"ticket": "see slack", "status": "Denied"})
+    (found,) = _found(tmp_path, "HIS001", facts, PATTERN)
+    assert "(status Denied)" in found.message
+    assert _found(tmp_path, "HIS003", facts) == []  # refused: its justification gave nothing
+
+
+def test_non_activation_requests_are_not_judged(tmp_path: Path) -> None:
     facts = _facts(
-        {"ticket": "see slack", "status": "Denied"},
-        {"ticket": "see slack", "status": "Canceled"},
         {"ticket": "see slack", "action": "selfDeactivate"},
         {"ticket": "see slack", "action": "adminAssign"},
+        {"ticket": "see slack", "action": "adminRemove", "status": "Canceled"},
     )
     assert _found(tmp_path, "HIS001", facts, PATTERN) == []
     assert _found(tmp_path, "HIS003", facts) == []

@@ -30,10 +30,12 @@ def has_history(ctx: LintContext) -> bool:
     return ctx.view == "posture" and ctx.tenant is not None and ctx.tenant.history is not None
 
 
-def activations(ctx: LintContext, statuses: frozenset[str] | None = None) -> list[RequestRecord]:
+def activations(
+    ctx: LintContext, statuses: frozenset[str] | None = None, *, every: bool = False
+) -> list[RequestRecord]:
     """The activation requests (``selfActivate``/``selfExtend``/``selfRenew``) of the window,
-    oldest first (ties by id); only those of ``statuses`` when given, else every one that
-    was not refused."""
+    oldest first (ties by id); only those of ``statuses`` when given, all with
+    ``every``, else every one that was not refused."""
     history = ctx.tenant.history if ctx.tenant is not None else None
     if history is None:
         return []
@@ -41,7 +43,7 @@ def activations(ctx: LintContext, statuses: frozenset[str] | None = None) -> lis
         r
         for r in history.requests
         if r.is_activation
-        and (r.status in statuses if statuses is not None else r.status not in REFUSED)
+        and (every or (r.status in statuses if statuses is not None else r.status not in REFUSED))
     ]
     return sorted(found, key=lambda r: (r.created, r.id))
 

@@ -50,8 +50,9 @@ def ticket_not_matching(ctx: LintContext) -> Iterator[Finding]:
     ## What it checks
 
     Posture view, when the request history was read and `ticket_pattern` is set: every
-    activation (`selfActivate`, `selfExtend`, `selfRenew`) of the window that was not
-    denied, canceled or failed carries a ticket number that the pattern matches (Python's
+    activation request (`selfActivate`, `selfExtend`, `selfRenew`) of the window, whatever
+    became of it (a denied one too: the message gives its status), carries a ticket
+    number that the pattern matches (Python's
     `re.search`: anchor it with `^…$` to match the whole number). An activation without a
     ticket number is reported when the role's policy requires one (`activation.require:
     [ticket]`); roles that do not ask for a ticket are not judged for a missing one.
@@ -114,7 +115,7 @@ def ticket_not_matching(ctx: LintContext) -> Iterator[Finding]:
     if wanted is None:
         return
     yield from unread_activations(ctx)
-    for record in activations(ctx):
+    for record in activations(ctx, every=True):
         ticket = (record.ticket_number or "").strip()
         if not ticket and not _requires_ticket(ctx, record):
             continue
