@@ -396,7 +396,10 @@ def test_outputs() -> None:
 
 def test_rule_catalogue_is_complete_and_documented() -> None:
     for rule in catalogue():
-        assert rule.code[:3] in ("GEN", "ASG", "ACT", "APR", "NTF", "REV") and len(rule.code) == 6
+        assert (
+            rule.code[:3] in ("GEN", "ASG", "ACT", "ALR", "APR", "HIS", "NTF", "REV")
+            and len(rule.code) == 6
+        )
         assert rule.title and all(text for _, text in rule.doc.sections)
         assert rule.doc.bad and rule.doc.good
         for control in rule.scuba:

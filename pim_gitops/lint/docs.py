@@ -13,7 +13,12 @@ TENANT_VIEW = "--snapshot or --live"
 #: The clock the documented examples are linted at (tests/lint/test_examples.py).
 EXAMPLES_NOW = "2026-11-24"
 #: A value to show in the settings snippet of an option whose default depends on the preset.
-_SAMPLE_VALUE = {"flag": "true", "integer": "3", "duration": "P180D"}
+_SAMPLE_VALUE = {
+    "flag": "true",
+    "integer": "3",
+    "duration": "P180D",
+    "pattern": '"^CHG[0-9]+$"',
+}
 
 
 def _options_table(rule: Rule) -> str:

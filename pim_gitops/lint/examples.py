@@ -18,6 +18,8 @@ of raw Graph objects with every built-in role at Entra's defaults::
          default_decision: Deny | ..., auto_apply: bool,
          instances: [{ended_days_ago: int, undecided: int | null, status: str}]}
 
+``alerts:`` and ``history:``: see ``example_extras``.
+
 For example ``policies: {Global Administrator: {Approval_EndUser_Assignment: {setting:
 {isApprovalRequired: true}}}}``; ``policies: {Global Administrator: null}``: the tenant has no
 readable policy for the role.
@@ -61,7 +63,7 @@ def example_repo(files: Iterable[ExampleFile]) -> tuple[dict[str, str], dict[str
     return repo, tenant
 
 
-def _principal_id(ref: str) -> str:
+def principal_id(ref: str) -> str:
     kind, _, name = ref.partition(":")
     if kind == "user":
         return oid("user", name.lower())
@@ -124,7 +126,7 @@ def tenant_snapshot(facts: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         t.grant(
             grant.get("kind", "eligible"),
             template,
-            _principal_id(grant["principal"]),
+            principal_id(grant["principal"]),
             days_left=grant.get("days_left"),
             days_ago=grant.get("days_ago", 30),
             via_pim=not grant.get("outside_pim", False),
@@ -163,7 +165,7 @@ def _review_of(item: Mapping[str, Any], now: datetime) -> AccessReview:
         item["name"],
         target,
         Recurrence(pattern, interval, now.date().replace(day=1)),
-        tuple(f"user:{_principal_id(r)}" for r in item.get("reviewers") or ()),
+        tuple(f"user:{principal_id(r)}" for r in item.get("reviewers") or ()),
         (),
         settings,
         id=oid("review", item["name"]),

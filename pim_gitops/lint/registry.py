@@ -17,13 +17,15 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning", "info"]
 OptionValue = bool | int | str | tuple[str, ...]
-OptionKind = Literal["flag", "integer", "duration", "names"]
+OptionKind = Literal["flag", "integer", "duration", "names", "pattern"]
 PRESETS = ("default", "cisa", "cis", "strict")
 FAMILIES = {
     "ACT": "activation",
+    "ALR": "PIM alerts",
     "APR": "approval",
     "ASG": "assignments",
     "GEN": "structure",
+    "HIS": "request history",
     "NTF": "notifications",
     "REV": "access reviews",
 }
@@ -60,6 +62,8 @@ class Option:
         if self.kind == "names":
             ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
             return None if ok else "expected a list of names"
+        if self.kind == "pattern":
+            return _pattern_problem(value)
         if not isinstance(value, str):
             return "expected an ISO 8601 duration such as PT8H or P365D"
         try:
@@ -71,12 +75,27 @@ class Option:
     @property
     def shown_default(self) -> str:
         if self.default is None:
-            return "by preset"
+            return "none" if self.kind == "pattern" else "by preset"
         if isinstance(self.default, bool):
             return "true" if self.default else "false"
         if isinstance(self.default, tuple):
             return "[" + ", ".join(self.default) + "]"
         return str(self.default)
+
+
+def _pattern_problem(value: object) -> str | None:
+    if not isinstance(value, str):
+        return "expected a regular expression such as ^CHG[0-9]+$"
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"not a regular expression: {exc}"
+    return None
+
+
+def pattern(name: str, default: str | None, help: str) -> Option:
+    """A regular expression (Python's ``re``), matched with ``re.search``."""
+    return Option(name, "pattern", default, help)
 
 
 def flag(name: str, default: bool, help: str) -> Option:

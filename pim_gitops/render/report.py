@@ -25,6 +25,7 @@ from pim_gitops.render.report_access import (
     waiver_rows,
     waivers_section,
 )
+from pim_gitops.render.report_alerts import alerts_section, alerts_summary
 from pim_gitops.render.report_controls import (
     VIEW_WORDS,
     controls_section,
@@ -207,6 +208,7 @@ def _summary(inputs: ReportInputs) -> Section:
         count = "none" if plan.empty else plural(len(plan.changes), "difference")
         items.append(Cell(f"Drift: {count} between the repository and the tenant."))
     tenant = inputs.tenant
+    items += [c for c in (alerts_summary(tenant),) if c is not None]
     read = f"Tenant {tenant.tenant_id} read." if tenant else "The tenant was not read (offline)."
     return Section("summary", "Summary", (Para(read), Bullets(tuple(items))))
 
@@ -314,6 +316,7 @@ def build_report(inputs: ReportInputs) -> Document:
         ga_section(tenant),
         break_glass_section(desired, tenant),
         reviews_section(desired, inputs.now.date(), tenant),
+        alerts_section(desired, tenant),
         waivers_section(
             waiver_rows(desired, inputs.baseline, inputs.baseline_file),
             inputs.lint,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pim_gitops.lint.engine import LintResult, View, run_lint
-from pim_gitops.lint.examples import tenant_reviews, tenant_snapshot
+from pim_gitops.lint.example_extras import with_tenant_facts
+from pim_gitops.lint.examples import tenant_snapshot
 from pim_gitops.normalize import normalize_tenant
 from pim_gitops.tenantgen import SAMPLE_NOW
 from pim_gitops.workflow import load_desired
@@ -34,8 +34,8 @@ def lint_repo(
         # Until the reviews loader (issue 22, files22) is merged, reviews/*.yaml are ignored.
         pytest.skip("reviews/*.yaml are not loaded by this branch's loader")
     tenant = None if facts is None else normalize_tenant(tenant_snapshot(facts, NOW), NOW)
-    if tenant is not None and facts is not None and "reviews" in facts:
-        tenant = replace(tenant, reviews=tenant_reviews(facts, NOW))
+    if tenant is not None and facts is not None:
+        tenant = with_tenant_facts(tenant, facts, NOW)
     return run_lint(desired, tenant, NOW, views=views)
 
 

@@ -86,7 +86,8 @@ def test_each_severity_is_accepted(severity: str) -> None:
     [
         (
             {"code": "ZZZ001"},
-            "rule code 'ZZZ001': a family prefix (ACT, APR, ASG, GEN, NTF, REV) + 3 digits",
+            "rule code 'ZZZ001': a family prefix (ACT, ALR, APR, ASG, GEN, HIS, NTF, REV) "
+            "+ 3 digits",
         ),
         ({"code": "ACTX01"}, "rule code 'ACTX01'"),
         ({"code": "ACT0001"}, "rule code 'ACT0001'"),

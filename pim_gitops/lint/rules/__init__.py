@@ -8,6 +8,7 @@ holds the texts."""
 
 from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its family's rules)
     activation,  # ACT
+    alerts,  # ALR
     approval,  # APR001, APR003
     approvers,  # APR002, APR004
     assignments,  # ASG001, ASG004
@@ -15,6 +16,7 @@ from pim_gitops.lint.rules import (  # noqa: F401  (each import registers its fa
     breakglass,  # GEN001
     ga_count,  # ASG002, ASG003, ASG010
     guests,  # ASG011
+    history,  # HIS
     inherited,  # GEN008
     lifecycle,  # ASG005-ASG009
     notifications,  # NTF
