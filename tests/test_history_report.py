@@ -134,6 +134,9 @@ def test_global_administrator_activations_with_justification_ticket_approver_and
     )
     assert "| not required |" in old and old.rstrip().endswith("|  |")  # made in the portal
     assert "4 requests, 1 of them made by pim-gitops" in text
+    # Roles nobody asked for are named once, without a section each.
+    assert "No request in the window for: Application Administrator, " in text
+    assert 'id="history-global-reader"' not in text
 
 
 def test_html_shows_the_same_history(tmp_path: Path) -> None:

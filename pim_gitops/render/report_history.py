@@ -133,8 +133,6 @@ def request_row(
 def _role_section(view: RoleView, history: RequestHistory, tenant: TenantState) -> Section:
     mine = [r for r in history.requests if r.role_id == view.role_id]
     title = f"{TITLE}: {view.name}"
-    if not mine:
-        return Section(anchor(ANCHOR, view.name), title, (Para("No request in the window."),), 3)
     shown = mine[:PER_ROLE]
     blocks: list[Para | Table] = [
         Table(HEADERS, tuple(request_row(r, history, tenant) for r in shown))
@@ -159,6 +157,9 @@ def _window(history: RequestHistory, views: Sequence[RoleView]) -> list[Para]:
             "activity is in the directory audit log only."
         )
     ]
+    quiet = sorted(v.name for v in views if v.role_id not in {r.role_id for r in history.requests})
+    if quiet:
+        lines.append(Para(f"No request in the window for: {', '.join(quiet)}.", "muted"))
     lines += [Para(f"Not read: {name}: {why}.", "warn") for name, why in history.gaps]
     return lines
 
@@ -176,4 +177,5 @@ def history_sections(views: Sequence[RoleView], tenant: TenantState | None) -> l
         )
         return [Section(ANCHOR, TITLE, (note,))]
     top = Section(ANCHOR, TITLE, tuple(_window(history, views)))
-    return [top, *(_role_section(v, history, tenant) for v in views if v.role_id is not None)]
+    asked = {r.role_id for r in history.requests}
+    return [top, *(_role_section(v, history, tenant) for v in views if v.role_id in asked)]
