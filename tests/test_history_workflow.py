@@ -22,7 +22,9 @@ from tests.workflows.runner import Runner, Trigger
 
 
 def test_the_monthly_snapshot_holds_the_request_history(
-    tmp_path: Path, runner: Runner, repo: PolicyRepo
+    tmp_path: Path,
+    runner: Runner,  # noqa: F811 (the fixture imported above)
+    repo: PolicyRepo,  # noqa: F811
 ) -> None:
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True, env=GIT_ENV)
