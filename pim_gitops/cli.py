@@ -25,6 +25,7 @@ from pim_gitops import __version__
 from pim_gitops.commands import CommandOptions, describe_error
 from pim_gitops.commands.applying import apply_command, apply_options
 from pim_gitops.commands.emulator_options import emulator_options
+from pim_gitops.commands.history_options import since_instant, since_option
 from pim_gitops.commands.lint_options import lint_options
 from pim_gitops.commands.plan_options import PLAN_EPILOG, plan_options
 from pim_gitops.commands.planning import plan_command, show_saved_plan
@@ -248,13 +249,15 @@ def emulator(
     help="Also record every principal this policy directory names (for lint/plan/report "
     "--snapshot), including those who hold no role.",
 )
+@since_option("Also store the request history since then (90d, 12w, P90D, 2026-09-01).")
 @click.pass_obj
 @handle_errors
-def snapshot(obj: CliOptions, out: str, policy: str | None) -> int:
+def snapshot(obj: CliOptions, out: str, policy: str | None, since: Any) -> int:
     """Write the live tenant's PIM state to a snapshot file (raw Graph objects)."""
     from pim_gitops.commands.tenant import write_tenant_snapshot
 
-    return write_tenant_snapshot(obj.console, obj.options, out, policy)
+    start = since_instant(since, obj.options.now)
+    return write_tenant_snapshot(obj.console, obj.options, out, policy, start)
 
 
 @cli.command(epilog=PLAN_EPILOG)
@@ -365,6 +368,7 @@ def drift(obj: CliOptions, directory: str, snapshot_path: str | None, fmt: str) 
 @click.option("--live", is_flag=True, help="Compare with the live tenant (Graph).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to a file.")
+@since_option("Request history since then (90d, 12w, P90D, 2026-09-01; live default 90d).")
 @click.pass_obj
 @handle_errors
 def report(obj: CliOptions, directory: str, **flags: Any) -> int:

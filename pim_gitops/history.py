@@ -12,7 +12,7 @@ Requests this tool made carry its trace in their justification (``plan.build._ju
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -96,3 +96,21 @@ class RequestHistory:
     requests: tuple[RequestRecord, ...] = ()
     #: Why part of the history is missing (collection → reason), e.g. approvals refused (403).
     gaps: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def approvals_read(self) -> bool:
+        """Whether the approvals of the requests were read: if not (``APPROVALS`` is a gap),
+        a request's ``approval`` of ``()`` means "unknown", not "none on record"."""
+        return all(name != APPROVALS for name, _ in self.gaps)
+
+    def narrowed(self, since: datetime | None) -> RequestHistory:
+        """The requests created at or after ``since`` (a window cannot widen past what was
+        read: an earlier ``since`` keeps the history as it is)."""
+        if since is None or since <= self.since:
+            return self
+        kept = tuple(r for r in self.requests if r.created >= since)
+        return replace(self, since=since, requests=kept)
+
+
+#: The gap name of the approvals (``requestHistoryGaps``), as Graph names the collection.
+APPROVALS = "roleAssignmentApprovals"

@@ -21,6 +21,7 @@ from typing import Any
 
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
+from pim_gitops.history_wire import normalize_history
 from pim_gitops.normalize_groups import (
     administrative_units,
     group_assignments,
@@ -393,4 +394,5 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         administrative_units=administrative_units(snapshot),
         reviews=reviews,
         review_read_error=review_read_error,
+        history=normalize_history(snapshot),
     )

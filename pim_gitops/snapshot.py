@@ -42,6 +42,15 @@ REVIEW_DEFINITIONS = "accessReviewDefinitions"
 REVIEW_INSTANCES = "accessReviewInstances"
 REVIEW_READ_ERROR = "accessReviewReadError"
 REVIEW_COLLECTIONS = (REVIEW_DEFINITIONS, REVIEW_INSTANCES)
+#: Request history (``history_wire``): the raw requests created since ``requestHistorySince``
+#: (an ISO instant; absent: history not read), the approvals of those with an approvalId, and
+#: why a part could not be read (collection → reason).
+HISTORY_ASSIGNMENTS = "roleAssignmentScheduleRequestHistory"
+HISTORY_ELIGIBILITIES = "roleEligibilityScheduleRequestHistory"
+HISTORY_APPROVALS = "roleAssignmentApprovals"
+HISTORY_SINCE = "requestHistorySince"
+HISTORY_GAPS = "requestHistoryGaps"
+HISTORY_COLLECTIONS = (HISTORY_ASSIGNMENTS, HISTORY_ELIGIBILITIES, HISTORY_APPROVALS)
 
 COLLECTIONS = (
     "roleDefinitions",
@@ -64,6 +73,13 @@ REQUEST_COLLECTIONS = OPTIONAL_COLLECTIONS[1:]
 #: PIM for Groups schedules (of the groups in ``privilegedAccessGroupsRead``) and the
 #: administrative units (absent: not read); older snapshots lack them.
 GROUP_COLLECTIONS = (GROUP_ELIGIBILITY, GROUP_ASSIGNMENT, ADMINISTRATIVE_UNITS)
+#: Every list a snapshot may hold beside ``COLLECTIONS``.
+EXTRA_COLLECTIONS = (
+    *OPTIONAL_COLLECTIONS,
+    *GROUP_COLLECTIONS,
+    *REVIEW_COLLECTIONS,
+    *HISTORY_COLLECTIONS,
+)
 
 
 def _sort_key(item: Any) -> str:
@@ -77,7 +93,7 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
-    for name in (*OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
+    for name in EXTRA_COLLECTIONS:
         if name in out:
             out[name] = sorted(out.get(name) or [], key=_sort_key)
     if GROUPS_READ in out:
@@ -109,7 +125,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
+    for name in (*COLLECTIONS, *EXTRA_COLLECTIONS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -145,6 +161,11 @@ def _check_maps(data: Mapping[str, Any], origin: str) -> None:
         raise SnapshotError(f"{origin}: {GROUP_READ_ERRORS!r} maps group ids to messages")
     if not isinstance(data.get(REVIEW_READ_ERROR, ""), str):
         raise SnapshotError(f"{origin}: {REVIEW_READ_ERROR!r} must be a message")
+    gaps = data.get(HISTORY_GAPS, {})
+    if not isinstance(data.get(HISTORY_SINCE, ""), str) or not (
+        isinstance(gaps, dict) and all(isinstance(v, str) for v in gaps.values())
+    ):
+        raise SnapshotError(f"{origin}: {HISTORY_SINCE!r} is an instant, {HISTORY_GAPS!r} a map")
 
 
 def with_looked_up(data: Mapping[str, Any], refs: Iterable[str]) -> dict[str, Any]:
@@ -224,6 +245,13 @@ DESCRIPTIONS = {
     REVIEW_INSTANCES: "GET /identityGovernance/accessReviews/definitions/{id}/instances"
     "?$orderby=startDateTime desc&$top=4 for each role or group review, each with the "
     "definitionId added, and undecidedCount (decisions still NotReviewed) when it has ended",
+    HISTORY_ASSIGNMENTS: "GET /roleManagement/directory/roleAssignmentScheduleRequests, "
+    "those created since requestHistorySince (filtered client-side); absent when not read",
+    HISTORY_ELIGIBILITIES: "GET /roleManagement/directory/roleEligibilityScheduleRequests, "
+    "those created since requestHistorySince (filtered client-side); absent when not read",
+    HISTORY_APPROVALS: "GET /beta/roleManagement/directory/roleAssignmentApprovals/{id} "
+    "(with its steps) for each history request with an approvalId; Graph beta, read only "
+    "with `graph_beta: [approvals]`",
 }
 
 
@@ -243,6 +271,24 @@ def _group_properties() -> dict[str, Any]:
             "the reason (e.g. a 403: the PrivilegedEligibilitySchedule / "
             "PrivilegedAssignmentSchedule / RoleManagementPolicy .Read.AzureADGroup "
             "permissions are missing).",
+            "additionalProperties": {"type": "string"},
+        },
+    }
+
+
+def _history_properties() -> dict[str, Any]:
+    """The schema of the request-history bookkeeping keys."""
+    return {
+        HISTORY_SINCE: {
+            "type": "string",
+            "format": "date-time",
+            "description": "Start of the request history window (`snapshot --since`); "
+            "absent when the history was not read.",
+        },
+        HISTORY_GAPS: {
+            "type": "object",
+            "description": "Parts of the request history not read (collection → reason), "
+            "e.g. roleAssignmentApprovals without graph_beta approvals, or a 403.",
             "additionalProperties": {"type": "string"},
         },
     }
@@ -285,6 +331,7 @@ def snapshot_schema() -> dict[str, Any]:
             "description": "Why the access reviews could not be read (e.g. a 403: "
             "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
         },
+        **_history_properties(),
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
@@ -292,7 +339,7 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
     }
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
+    for name in (*COLLECTIONS, *EXTRA_COLLECTIONS):
         properties[name] = {
             "type": "array",
             "description": f"Raw Graph v1.0 objects from {DESCRIPTIONS[name]}",

@@ -81,13 +81,15 @@ async def read_tenant(
     now: datetime,
     *,
     also: Iterable[DesiredState] = (),
+    history_since: datetime | None = None,
 ) -> tuple[dict[str, Any], TenantState]:
-    """Read the live tenant; look up the principals the policy (and ``also``) name that
-    hold no role yet."""
+    """Read the live tenant (and the request history since ``history_since``); look up the
+    principals the policy (and ``also``) name that hold no role yet."""
     from pim_gitops.graph.extras import extra_reads
     from pim_gitops.graph.reader import fetch_snapshot
 
-    snapshot = await fetch_snapshot(transport, now=now, extras=extra_reads(desired))
+    extras = extra_reads(desired, history_since)
+    snapshot = await fetch_snapshot(transport, now=now, extras=extras)
     return await complete_snapshot(transport, snapshot, [desired, *also], now)
 
 
@@ -114,6 +116,7 @@ def read_live_state(
     tenant_id: str | None,
     desired: DesiredState,
     now: datetime,
+    history_since: datetime | None = None,
 ) -> tuple[TenantState, int]:
     """For ``lint --live`` and ``report --live``: the live tenant with the policy's
     principals looked up (as ``plan`` does), and the number of requests it took."""
@@ -123,7 +126,7 @@ def read_live_state(
 
     async def go() -> tuple[TenantState, int]:
         async with open_graph(graph_url, tenant_id) as transport:
-            _, state = await read_tenant(transport, desired, now)
+            _, state = await read_tenant(transport, desired, now, history_since=history_since)
             return state, transport.requests
 
     return asyncio.run(go())

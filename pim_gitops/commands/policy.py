@@ -14,6 +14,9 @@ from pim_gitops.errors import UnresolvedReferenceError
 from pim_gitops.lint.registry import View
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from pim_gitops.commands.history_options import Window
     from pim_gitops.lint.engine import LintResult
 from pim_gitops.state import TenantState
 from pim_gitops.wording import plural
@@ -199,7 +202,11 @@ def _write_baseline(
 
 
 def _tenant_for(
-    console: Console, options: CommandOptions, desired: DesiredState, snapshot_path: str | None
+    console: Console,
+    options: CommandOptions,
+    desired: DesiredState,
+    snapshot_path: str | None,
+    history_since: datetime | None = None,
 ) -> TenantState:
     """The tenant from a snapshot file, or live with the policy's principals that hold no
     role looked up (the resolver ``plan`` uses, ``workflow.read_tenant``)."""
@@ -209,7 +216,9 @@ def _tenant_for(
         return snapshot_tenant(tenant_snapshot(console, options, snapshot_path), options.now)
     from pim_gitops.workflow import read_live_state
 
-    state, requests = read_live_state(options.graph_url, options.tenant_id, desired, options.now)
+    state, requests = read_live_state(
+        options.graph_url, options.tenant_id, desired, options.now, history_since
+    )
     console.message(f"read the tenant in {requests} Graph requests")
     return state
 
@@ -270,8 +279,11 @@ def write_report(
     live: bool,
     fmt: str,
     out: str | None,
+    since: Window | None = None,
 ) -> int:
-    """The auditor's report (markdown or HTML), to stdout or ``out``."""
+    """The auditor's report (markdown or HTML), to stdout or ``out``; the request history
+    since ``since`` (live: ``history_options.REPORT_DEFAULT`` when not given)."""
+    from pim_gitops.commands.history_options import narrowed, report_since
     from pim_gitops.lint.baseline import baseline_path, read_baseline
     from pim_gitops.lint.engine import run_lint
     from pim_gitops.render import report as rep
@@ -281,7 +293,9 @@ def write_report(
     desired = load_desired(directory, now)
     tenant = plan = None
     if snapshot_path or live:
-        tenant = _tenant_for(console, options, desired.state, snapshot_path)
+        history_since = report_since(since, now, live=not snapshot_path)
+        tenant = _tenant_for(console, options, desired.state, snapshot_path, history_since)
+        tenant = narrowed(tenant, history_since)
         plan = plan_against(desired, tenant, now)
     path = baseline_path(directory, desired.state)
     baseline = read_baseline(path, str(path)) if path is not None else ()

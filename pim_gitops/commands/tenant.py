@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,18 +18,29 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def write_tenant_snapshot(
-    console: Console, options: CommandOptions, out: str, policy: str | None = None
+    console: Console,
+    options: CommandOptions,
+    out: str,
+    policy: str | None = None,
+    since: datetime | None = None,
 ) -> int:
     """Read the live tenant and write it as a snapshot file, once it normalizes cleanly.
     With ``policy`` (a policy directory), also look up every principal it names, through
-    the resolver ``plan`` uses, so offline commands resolve those who hold no role."""
+    the resolver ``plan`` uses, so offline commands resolve those who hold no role, and
+    read what its tenant file allows (``graph_beta``); with ``since``, the request history."""
+    from pim_gitops.commands.history_options import live_snapshot_since
     from pim_gitops.normalize import normalize_tenant
     from pim_gitops.snapshot import write_snapshot
 
-    if policy is None:
+    if policy is None and since is None:
         data = tenant_snapshot(console, options, None)
+    elif policy is None and since is not None:
+        data, requests = live_snapshot_since(
+            options.graph_url, options.tenant_id, options.now, since
+        )
+        console.message(f"read the tenant in {requests} Graph requests")
     else:
-        data = _snapshot_with_policy(console, options, policy)
+        data = _snapshot_with_policy(console, options, str(policy), since)
     state = normalize_tenant(data, options.now)  # refuse to write what we could not read back
     write_snapshot(data, Path(out))
     console.data(
@@ -40,12 +52,15 @@ def write_tenant_snapshot(
     return ExitCode.OK
 
 
-def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str) -> dict[str, Any]:
+def _snapshot_with_policy(
+    console: Console, options: CommandOptions, policy: str, since: datetime | None = None
+) -> dict[str, Any]:
     """The live snapshot completed with the principals ``policy`` names (``lookedUpReferences``
     records every reference asked about, found or not)."""
     import asyncio
 
     from pim_gitops.compile import all_principals
+    from pim_gitops.graph.extras import extra_reads
     from pim_gitops.graph.group_reader import managed_group_refs
     from pim_gitops.graph.reader import fetch_snapshot
     from pim_gitops.graph.session import open_graph
@@ -58,7 +73,10 @@ def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str
 
     async def go() -> tuple[dict[str, Any], int]:
         async with open_graph(options.graph_url, options.tenant_id) as transport:
-            data = await fetch_snapshot(transport, now=now, tenant_id=options.tenant_id or "")
+            extras = extra_reads(desired, since)
+            data = await fetch_snapshot(
+                transport, now=now, tenant_id=options.tenant_id or "", extras=extras
+            )
             completed, _ = await complete_snapshot(transport, data, [desired], now)
             return completed, transport.requests
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pim_gitops.graph.extras import ExtraReads
+from pim_gitops.graph.history_reader import history_principal_ids, read_history
 from pim_gitops.graph.transport import GraphTransport
 
 
@@ -17,10 +18,11 @@ async def read_extras(
 ) -> dict[str, Any]:
     """The snapshot keys of the extra reads (``{}`` when none are asked for)."""
     data: dict[str, Any] = {}
+    data |= await read_history(transport, extras)
     return data
 
 
 def extra_principal_ids(data: Mapping[str, Any]) -> set[str]:
     """Object ids the extra reads name (requesters, approvers, alert subjects), to look up
     with the role holders."""
-    return set()
+    return set() | history_principal_ids(data)

@@ -44,6 +44,7 @@ from pim_gitops.render.report_doc import (
 )
 from pim_gitops.render.report_doc import render_markdown as markdown_of
 from pim_gitops.render.report_ga import ga_section
+from pim_gitops.render.report_history import history_sections
 from pim_gitops.render.report_html import render_html as html_of
 from pim_gitops.render.report_reviews import reviews_section
 from pim_gitops.render.report_roles import (
@@ -313,6 +314,7 @@ def build_report(inputs: ReportInputs) -> Document:
         controls_section(inputs.lint, control_facts(desired, tenant)),
         _roles_overview(views, inputs),
         _access(views, inputs),
+        *history_sections(views, tenant),
         ga_section(tenant),
         break_glass_section(desired, tenant),
         reviews_section(desired, inputs.now.date(), tenant),
