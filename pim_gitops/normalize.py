@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from pim_gitops.alert_wire import alert_fields
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
 from pim_gitops.normalize_groups import (
@@ -393,4 +394,5 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         administrative_units=administrative_units(snapshot),
         reviews=reviews,
         review_read_error=review_read_error,
+        **alert_fields(snapshot),
     )

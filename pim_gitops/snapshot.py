@@ -42,6 +42,13 @@ REVIEW_DEFINITIONS = "accessReviewDefinitions"
 REVIEW_INSTANCES = "accessReviewInstances"
 REVIEW_READ_ERROR = "accessReviewReadError"
 REVIEW_COLLECTIONS = (REVIEW_DEFINITIONS, REVIEW_INSTANCES)
+#: PIM alerts (``alert_wire``; Graph beta, read only with ``graph_beta: [alerts]``): the
+#: configurations (``alertDefinition`` expanded), the alerts (``alertDefinition`` expanded;
+#: an active one with its ``alertIncidents`` added), and why they could not be read.
+ALERT_CONFIGURATIONS = "roleManagementAlertConfigurations"
+ALERTS = "roleManagementAlerts"
+ALERT_READ_ERROR = "roleManagementAlertReadError"
+ALERT_COLLECTIONS = (ALERT_CONFIGURATIONS, ALERTS)
 
 COLLECTIONS = (
     "roleDefinitions",
@@ -77,7 +84,12 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
-    for name in (*OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
+    for name in (
+        *OPTIONAL_COLLECTIONS,
+        *GROUP_COLLECTIONS,
+        *REVIEW_COLLECTIONS,
+        *ALERT_COLLECTIONS,
+    ):
         if name in out:
             out[name] = sorted(out.get(name) or [], key=_sort_key)
     if GROUPS_READ in out:
@@ -109,7 +121,13 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
+    for name in (
+        *COLLECTIONS,
+        *OPTIONAL_COLLECTIONS,
+        *GROUP_COLLECTIONS,
+        *REVIEW_COLLECTIONS,
+        *ALERT_COLLECTIONS,
+    ):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -145,6 +163,8 @@ def _check_maps(data: Mapping[str, Any], origin: str) -> None:
         raise SnapshotError(f"{origin}: {GROUP_READ_ERRORS!r} maps group ids to messages")
     if not isinstance(data.get(REVIEW_READ_ERROR, ""), str):
         raise SnapshotError(f"{origin}: {REVIEW_READ_ERROR!r} must be a message")
+    if not isinstance(data.get(ALERT_READ_ERROR, ""), str):
+        raise SnapshotError(f"{origin}: {ALERT_READ_ERROR!r} must be a message")
 
 
 def with_looked_up(data: Mapping[str, Any], refs: Iterable[str]) -> dict[str, Any]:
@@ -224,6 +244,12 @@ DESCRIPTIONS = {
     REVIEW_INSTANCES: "GET /identityGovernance/accessReviews/definitions/{id}/instances"
     "?$orderby=startDateTime desc&$top=4 for each role or group review, each with the "
     "definitionId added, and undecidedCount (decisions still NotReviewed) when it has ended",
+    ALERT_CONFIGURATIONS: "GET /beta/identityGovernance/roleManagementAlerts/"
+    "alertConfigurations?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand="
+    "alertDefinition (Graph beta: only with graph_beta: [alerts]); absent when not read",
+    ALERTS: "GET /beta/identityGovernance/roleManagementAlerts/alerts?$filter=scopeId eq '/' "
+    "and scopeType eq 'DirectoryRole'&$expand=alertDefinition, each active alert with its "
+    "alertIncidents added (Graph beta: only with graph_beta: [alerts]); absent when not read",
 }
 
 
@@ -285,6 +311,12 @@ def snapshot_schema() -> dict[str, Any]:
             "description": "Why the access reviews could not be read (e.g. a 403: "
             "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
         },
+        ALERT_READ_ERROR: {
+            "type": "string",
+            "description": "Why the PIM alerts could not be read (e.g. a 403: "
+            "RoleManagementAlert.Read.Directory is missing, or no Entra ID P2 licence); "
+            "roleManagementAlertConfigurations is then absent.",
+        },
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
@@ -292,7 +324,13 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
     }
-    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS):
+    for name in (
+        *COLLECTIONS,
+        *OPTIONAL_COLLECTIONS,
+        *GROUP_COLLECTIONS,
+        *REVIEW_COLLECTIONS,
+        *ALERT_COLLECTIONS,
+    ):
         properties[name] = {
             "type": "array",
             "description": f"Raw Graph v1.0 objects from {DESCRIPTIONS[name]}",

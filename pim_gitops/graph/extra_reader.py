@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from pim_gitops.graph.alert_reader import alert_principal_ids, read_alerts
 from pim_gitops.graph.extras import ExtraReads
 from pim_gitops.graph.transport import GraphTransport
 
@@ -17,10 +18,13 @@ async def read_extras(
 ) -> dict[str, Any]:
     """The snapshot keys of the extra reads (``{}`` when none are asked for)."""
     data: dict[str, Any] = {}
+    data |= await read_alerts(transport) if extras.alerts else {}
     return data
 
 
 def extra_principal_ids(data: Mapping[str, Any]) -> set[str]:
     """Object ids the extra reads name (requesters, approvers, alert subjects), to look up
     with the role holders."""
-    return set()
+    ids: set[str] = set()
+    ids |= alert_principal_ids(data)
+    return ids
