@@ -106,3 +106,11 @@ def compile_tenant_alerts(policy: PolicySet, errors: list[PolicyError]) -> Compi
     if tenant is None or source is None:
         return None
     return compile_alerts(tenant.alerts, tuple(tenant.graph_beta), source, errors)
+
+
+def describe_alerts(alerts: CompiledAlerts) -> dict[str, dict[str, object]]:
+    """The declared alerts in words (``describe`` output and the plan's ``desired_hash``)."""
+    return {
+        name: {"enabled": s.enabled, **dict(s.values)}
+        for name, s in sorted(alerts.settings.items())
+    }
