@@ -71,6 +71,8 @@ REQUEST_COLLECTIONS = OPTIONAL_COLLECTIONS[1:]
 #: PIM for Groups schedules (of the groups in ``privilegedAccessGroupsRead``) and the
 #: administrative units (absent: not read); older snapshots lack them.
 GROUP_COLLECTIONS = (GROUP_ELIGIBILITY, GROUP_ASSIGNMENT, ADMINISTRATIVE_UNITS)
+#: Every list of Graph objects a snapshot may lack (canonical order, checks, schema).
+LISTS = (*OPTIONAL_COLLECTIONS, *GROUP_COLLECTIONS, *REVIEW_COLLECTIONS, *ALERT_COLLECTIONS)
 
 
 def _sort_key(item: Any) -> str:
@@ -84,12 +86,7 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
-    for name in (
-        *OPTIONAL_COLLECTIONS,
-        *GROUP_COLLECTIONS,
-        *REVIEW_COLLECTIONS,
-        *ALERT_COLLECTIONS,
-    ):
+    for name in LISTS:
         if name in out:
             out[name] = sorted(out.get(name) or [], key=_sort_key)
     if GROUPS_READ in out:
@@ -121,13 +118,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in (
-        *COLLECTIONS,
-        *OPTIONAL_COLLECTIONS,
-        *GROUP_COLLECTIONS,
-        *REVIEW_COLLECTIONS,
-        *ALERT_COLLECTIONS,
-    ):
+    for name in (*COLLECTIONS, *LISTS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -274,6 +265,19 @@ def _group_properties() -> dict[str, Any]:
     }
 
 
+ALERT_READ_ERROR_SCHEMA = {
+    "type": "string",
+    "description": "Why the PIM alerts could not be read (e.g. a 403: "
+    "RoleManagementAlert.Read.Directory is missing, or no Entra ID P2 licence); "
+    "roleManagementAlertConfigurations is then absent.",
+}
+
+
+def list_description(name: str) -> str:
+    version = "beta" if name in ALERT_COLLECTIONS else "v1.0"
+    return f"Raw Graph {version} objects from {DESCRIPTIONS[name]}"
+
+
 def snapshot_schema() -> dict[str, Any]:
     graph_object = {
         "type": "object",
@@ -311,12 +315,7 @@ def snapshot_schema() -> dict[str, Any]:
             "description": "Why the access reviews could not be read (e.g. a 403: "
             "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
         },
-        ALERT_READ_ERROR: {
-            "type": "string",
-            "description": "Why the PIM alerts could not be read (e.g. a 403: "
-            "RoleManagementAlert.Read.Directory is missing, or no Entra ID P2 licence); "
-            "roleManagementAlertConfigurations is then absent.",
-        },
+        ALERT_READ_ERROR: ALERT_READ_ERROR_SCHEMA,
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
@@ -324,16 +323,10 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
     }
-    for name in (
-        *COLLECTIONS,
-        *OPTIONAL_COLLECTIONS,
-        *GROUP_COLLECTIONS,
-        *REVIEW_COLLECTIONS,
-        *ALERT_COLLECTIONS,
-    ):
+    for name in (*COLLECTIONS, *LISTS):
         properties[name] = {
             "type": "array",
-            "description": f"Raw Graph v1.0 objects from {DESCRIPTIONS[name]}",
+            "description": list_description(name),
             "items": graph_object,
         }
     return {
