@@ -20,6 +20,7 @@ from pim_gitops.apply.settle import SettleWait
 from pim_gitops.errors import GraphError
 from pim_gitops.graph.alert_reader import configuration_url
 from pim_gitops.graph.batch import BatchItem
+from pim_gitops.graph.beta import BETA
 from pim_gitops.graph.transport import GraphTransport, UncertainWriteError
 from pim_gitops.plan.alert_build import alert_fingerprint
 from pim_gitops.plan.alert_model import AlertWrite
@@ -131,11 +132,10 @@ async def apply_alerts(
     return [await apply_alert(transport, write, wait) for write in writes]
 
 
-def alert_items(
-    transport: GraphTransport, writes: Sequence[AlertWrite], first: int = 0
-) -> list[BatchItem]:
-    """``apply --dry-run``: the alert PATCHes, in order, keyed from ``first``."""
+def alert_items(writes: Sequence[AlertWrite], first: int = 0) -> list[BatchItem]:
+    """``apply --dry-run``: the alert PATCHes, in order, keyed from ``first``; their URLs
+    carry the ``/beta`` prefix (every other dry-run URL is relative to ``/v1.0``)."""
     return [
-        BatchItem(str(first + i), "PATCH", configuration_url(transport, w.configuration_id), w.body)
+        BatchItem(str(first + i), "PATCH", f"{BETA}{w.path}", w.body, "PIM alert setting")
         for i, w in enumerate(writes)
     ]

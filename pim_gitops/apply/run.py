@@ -202,4 +202,4 @@ async def dry_run(
     state, _, _ = await _checked(transport, plan, now, guards, current, facts)
     items = planned_requests(plan, state, now)
     items += review_items(plan.review_writes, len(items))
-    return items + alert_items(transport, plan.alert_writes, len(items))
+    return items + alert_items(plan.alert_writes, len(items))

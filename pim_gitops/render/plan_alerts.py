@@ -27,13 +27,15 @@ def is_percent(change: AlertPlanChange) -> bool:
     return any(p.key == change.path and p.kind == "percent" for p in params)
 
 
+def shown(change: AlertPlanChange, value: AlertValue) -> str:
+    """A value in words, a percentage with its sign (``30 %``)."""
+    unit = " %" if is_percent(change) and value is not None else ""
+    return value_words(value) + unit
+
+
 def alert_line(change: AlertPlanChange) -> str:
     """``~ percent: 4 % → 30 %``."""
-    unit = " %" if is_percent(change) else ""
-    before, after = (
-        value_words(v) + (unit if v is not None else "") for v in (change.before, change.after)
-    )
-    return f"~ {change.path}: {before} → {after}"
+    return f"~ {change.path}: {shown(change, change.before)} → {shown(change, change.after)}"
 
 
 def heading(name: str) -> str:
@@ -86,7 +88,7 @@ def alert_markdown(plan: Plan, md_text: Any, md_fence: Any) -> list[str]:
 def drift_alert_lines(plan: Plan) -> list[str]:
     """Drift words: what differs in the tenant, per alert setting."""
     return [
-        f"{heading(c.alert)}: {c.path} is {value_words(c.before)} in the tenant; the "
-        f"repository says {value_words(c.after)}"
+        f"{heading(c.alert)}: {c.path} is {shown(c, c.before)} in the tenant; the "
+        f"repository says {shown(c, c.after)}"
         for c in plan.alert_changes
     ]
