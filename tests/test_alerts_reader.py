@@ -119,3 +119,30 @@ def test_read_extras_reads_alerts_only_when_graph_beta_lists_them() -> None:
     assert asyncio.run(go(ExtraReads())) == ({}, 0)
     data, requests = asyncio.run(go(ExtraReads(beta=frozenset({"alerts"}))))
     assert ALERT_CONFIGURATIONS in data and requests == 4
+
+
+def test_snapshot_with_a_policy_reads_the_alerts_only_when_graph_beta_allows(
+    live: Any, tmp_path: Any
+) -> None:
+    """``snapshot --policy DIR`` passes the policy's extra reads: with ``graph_beta:
+    [alerts]`` the snapshot holds the alerts (or why they could not be read, where the
+    endpoint serves no beta), without it neither key."""
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from pim_gitops.cli import cli
+    from tests.conftest import POLICIES
+
+    shutil.copytree(POLICIES, tmp_path / "p")
+    keys = {ALERT_CONFIGURATIONS, ALERT_READ_ERROR}
+    for beta in (False, True):
+        if beta:
+            with (tmp_path / "p" / "pim.yaml").open("a", encoding="utf-8") as f:
+                f.write("graph_beta: [alerts]\n")
+        out = tmp_path / "s.json"
+        args = ["--graph-url", live.url, "snapshot", "--out", str(out), "--policy"]
+        result = CliRunner().invoke(cli, [*args, str(tmp_path / "p")])
+        assert result.exit_code == 0, result.output
+        assert bool(keys & set(json.loads(out.read_text()))) is beta

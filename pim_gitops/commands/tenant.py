@@ -46,6 +46,7 @@ def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str
     import asyncio
 
     from pim_gitops.compile import all_principals
+    from pim_gitops.graph.extras import extra_reads
     from pim_gitops.graph.group_reader import managed_group_refs
     from pim_gitops.graph.reader import fetch_snapshot
     from pim_gitops.graph.session import open_graph
@@ -58,7 +59,10 @@ def _snapshot_with_policy(console: Console, options: CommandOptions, policy: str
 
     async def go() -> tuple[dict[str, Any], int]:
         async with open_graph(options.graph_url, options.tenant_id) as transport:
-            data = await fetch_snapshot(transport, now=now, tenant_id=options.tenant_id or "")
+            extras = extra_reads(desired)  # the Graph beta reads the policy allows
+            data = await fetch_snapshot(
+                transport, now=now, tenant_id=options.tenant_id or "", extras=extras
+            )
             completed, _ = await complete_snapshot(transport, data, [desired], now)
             return completed, transport.requests
 
