@@ -4,7 +4,7 @@ alerts both sides produce (``pim.yaml``'s ``alerts:`` → compile; Graph's
 
 Graph serves alerts only under ``/beta/identityGovernance/roleManagementAlerts`` (scopeId
 ``/``, scopeType ``DirectoryRole``), so the client reads and writes them only where the
-tenant file opts in (``alerts: {graph_beta: true}``, docs/policy-reference.md "PIM alerts").
+tenant file opts in (``graph_beta: [alerts]``, docs/policy-reference.md "PIM alerts").
 
 ``ALERT_KINDS`` is the one table of alerts: the policy-file name, Graph's alert-definition
 name and configuration ``@odata.type``, and each configurable parameter. Reading, writing,
@@ -59,7 +59,8 @@ class AlertKind:
 
 
 #: Every alert of PIM for directory roles (DC rolemanagementalert-list-alertconfigurations.md
-#: lists the seven configuration types; the parameters are those types' own properties).
+#: lists the seven configuration types; the parameters are those types' own properties, as
+#: each beta resources/<type>.md page names them: checked for issue 23).
 ALERT_KINDS: tuple[AlertKind, ...] = (
     AlertKind(
         "too_many_global_admins",

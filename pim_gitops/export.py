@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from pim_gitops.compile import settings_to_dict
+from pim_gitops.export_alerts import export_alerts
 from pim_gitops.export_groups import GROUP_SCHEMA, export_groups
 from pim_gitops.export_guards import guard_block
 from pim_gitops.export_layers import Flat, flatten, nest, plan_layers
@@ -237,6 +238,7 @@ def _tenant_file(
         body["group_defaults"] = group_defaults
     if templates:
         body["templates"] = {name: nest(flat) for name, flat in templates.items()}
+    body |= export_alerts(names.tenant)
     guards, declared = guard_block(names.tenant, names.written, names.comment, now)
     text = (
         head + EXPORTED_NOTE + line("tenant", tenant) + "\n" + guards + (dump(body) if body else "")

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from pim_gitops.model_alerts import AlertsSection
 from pim_gitops.model_ends import check_assignment_end
 from pim_gitops.scopes import ManagedScopesField
 from pim_gitops.values import (
@@ -370,6 +371,7 @@ class TenantFile(Strict):
     graph_beta: tuple[Literal["alerts", "approvals"], ...] = Field(
         (), description="Graph beta APIs allowed: `alerts` (PIM alerts), `approvals` (history)."
     )
+    alerts: AlertsSection | None = Field(None, description="PIM alert settings (Graph beta).")
 
 
 class RoleFile(Settings):

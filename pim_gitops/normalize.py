@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from pim_gitops.alert_wire import alert_fields
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
 from pim_gitops.history_wire import normalize_history
@@ -395,4 +396,5 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         reviews=reviews,
         review_read_error=review_read_error,
         history=normalize_history(snapshot),
+        **alert_fields(snapshot),
     )

@@ -51,6 +51,13 @@ HISTORY_APPROVALS = "roleAssignmentApprovals"
 HISTORY_SINCE = "requestHistorySince"
 HISTORY_GAPS = "requestHistoryGaps"
 HISTORY_COLLECTIONS = (HISTORY_ASSIGNMENTS, HISTORY_ELIGIBILITIES, HISTORY_APPROVALS)
+#: PIM alerts (``alert_wire``; Graph beta, read only with ``graph_beta: [alerts]``): the
+#: configurations (``alertDefinition`` expanded), the alerts (``alertDefinition`` expanded;
+#: an active one with its ``alertIncidents`` added), and why they could not be read.
+ALERT_CONFIGURATIONS = "roleManagementAlertConfigurations"
+ALERTS = "roleManagementAlerts"
+ALERT_READ_ERROR = "roleManagementAlertReadError"
+ALERT_COLLECTIONS = (ALERT_CONFIGURATIONS, ALERTS)
 
 COLLECTIONS = (
     "roleDefinitions",
@@ -73,12 +80,13 @@ REQUEST_COLLECTIONS = OPTIONAL_COLLECTIONS[1:]
 #: PIM for Groups schedules (of the groups in ``privilegedAccessGroupsRead``) and the
 #: administrative units (absent: not read); older snapshots lack them.
 GROUP_COLLECTIONS = (GROUP_ELIGIBILITY, GROUP_ASSIGNMENT, ADMINISTRATIVE_UNITS)
-#: Every list a snapshot may hold beside ``COLLECTIONS``.
-EXTRA_COLLECTIONS = (
+#: Every list of Graph objects a snapshot may lack (canonical order, checks, schema).
+LISTS = (
     *OPTIONAL_COLLECTIONS,
     *GROUP_COLLECTIONS,
     *REVIEW_COLLECTIONS,
     *HISTORY_COLLECTIONS,
+    *ALERT_COLLECTIONS,
 )
 
 
@@ -93,7 +101,7 @@ def canonical_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = dict(data)
     for name in COLLECTIONS:
         out[name] = sorted(out.get(name) or [], key=_sort_key)
-    for name in EXTRA_COLLECTIONS:
+    for name in LISTS:
         if name in out:
             out[name] = sorted(out.get(name) or [], key=_sort_key)
     if GROUPS_READ in out:
@@ -125,7 +133,7 @@ def check_snapshot(data: Any, origin: str) -> dict[str, Any]:
     fmt = data.get("format")
     if fmt != FORMAT:
         raise SnapshotError(f"{origin}: unknown snapshot format {fmt!r} (expected {FORMAT!r})")
-    for name in (*COLLECTIONS, *EXTRA_COLLECTIONS):
+    for name in (*COLLECTIONS, *LISTS):
         value = data.get(name, [])
         if not isinstance(value, list):
             raise SnapshotError(f"{origin}: {name!r} must be a list of Graph objects")
@@ -156,16 +164,18 @@ def _check_maps(data: Mapping[str, Any], origin: str) -> None:
         refs = data.get(key, [])
         if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
             raise SnapshotError(f"{origin}: {key!r} must be a list of {what}")
-    errors = data.get(GROUP_READ_ERRORS, {})
-    if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
-        raise SnapshotError(f"{origin}: {GROUP_READ_ERRORS!r} maps group ids to messages")
-    if not isinstance(data.get(REVIEW_READ_ERROR, ""), str):
-        raise SnapshotError(f"{origin}: {REVIEW_READ_ERROR!r} must be a message")
-    gaps = data.get(HISTORY_GAPS, {})
-    if not isinstance(data.get(HISTORY_SINCE, ""), str) or not (
-        isinstance(gaps, dict) and all(isinstance(v, str) for v in gaps.values())
-    ):
-        raise SnapshotError(f"{origin}: {HISTORY_SINCE!r} is an instant, {HISTORY_GAPS!r} a map")
+    _check_messages(data, origin)
+
+
+def _check_messages(data: Mapping[str, Any], origin: str) -> None:
+    """The read-error keys: maps of messages, or one message."""
+    for key, what in ((GROUP_READ_ERRORS, "group ids"), (HISTORY_GAPS, "collections")):
+        errors = data.get(key, {})
+        if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
+            raise SnapshotError(f"{origin}: {key!r} maps {what} to messages")
+    for key in (REVIEW_READ_ERROR, ALERT_READ_ERROR, HISTORY_SINCE):
+        if not isinstance(data.get(key, ""), str):
+            raise SnapshotError(f"{origin}: {key!r} must be a string")
 
 
 def with_looked_up(data: Mapping[str, Any], refs: Iterable[str]) -> dict[str, Any]:
@@ -252,6 +262,12 @@ DESCRIPTIONS = {
     HISTORY_APPROVALS: "GET /beta/roleManagement/directory/roleAssignmentApprovals/{id} "
     "(with its steps) for each history request with an approvalId; Graph beta, read only "
     "with `graph_beta: [approvals]`",
+    ALERT_CONFIGURATIONS: "GET /beta/identityGovernance/roleManagementAlerts/"
+    "alertConfigurations?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand="
+    "alertDefinition (Graph beta: only with graph_beta: [alerts]); absent when not read",
+    ALERTS: "GET /beta/identityGovernance/roleManagementAlerts/alerts?$filter=scopeId eq '/' "
+    "and scopeType eq 'DirectoryRole'&$expand=alertDefinition, each active alert with its "
+    "alertIncidents added (Graph beta: only with graph_beta: [alerts]); absent when not read",
 }
 
 
@@ -294,6 +310,19 @@ def _history_properties() -> dict[str, Any]:
     }
 
 
+ALERT_READ_ERROR_SCHEMA = {
+    "type": "string",
+    "description": "Why the PIM alerts could not be read (e.g. a 403: "
+    "RoleManagementAlert.Read.Directory is missing, or no Entra ID P2 licence); "
+    "roleManagementAlertConfigurations is then absent.",
+}
+
+
+def list_description(name: str) -> str:
+    version = "beta" if name in (*ALERT_COLLECTIONS, HISTORY_APPROVALS) else "v1.0"
+    return f"Raw Graph {version} objects from {DESCRIPTIONS[name]}"
+
+
 def snapshot_schema() -> dict[str, Any]:
     graph_object = {
         "type": "object",
@@ -332,6 +361,7 @@ def snapshot_schema() -> dict[str, Any]:
             "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
         },
         **_history_properties(),
+        ALERT_READ_ERROR: ALERT_READ_ERROR_SCHEMA,
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
@@ -339,10 +369,10 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
     }
-    for name in (*COLLECTIONS, *EXTRA_COLLECTIONS):
+    for name in (*COLLECTIONS, *LISTS):
         properties[name] = {
             "type": "array",
-            "description": f"Raw Graph v1.0 objects from {DESCRIPTIONS[name]}",
+            "description": list_description(name),
             "items": graph_object,
         }
     return {

@@ -126,6 +126,7 @@ def test_apply_json_with_nothing_to_do_is_an_empty_result(live: Live, tmp_path: 
     cli_json(apply_dir)
     empty = {
         "access_lost": [],
+        "alerts": [],
         "failed": 0,
         "not_in_effect": [],
         "remaining_changes": 0,

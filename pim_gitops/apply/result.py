@@ -12,7 +12,9 @@ from pim_gitops.plan import Operation
 from pim_gitops.wording import plural
 
 if TYPE_CHECKING:
+    from pim_gitops.apply.alerts import AlertResult
     from pim_gitops.apply.reviews import ReviewResult
+    from pim_gitops.plan.alert_model import AlertWrite
     from pim_gitops.plan.review_model import ReviewWrite
 
 Status = Literal["succeeded", "failed", "skipped"]
@@ -68,6 +70,8 @@ class ApplyReport(BaseModel):
     access_lost: tuple[str, ...] = ()
     #: The access-review definition writes, in the plan's order.
     reviews: tuple[OperationReport, ...] = ()
+    #: The PIM alert configuration writes (Graph beta), in the plan's order.
+    alerts: tuple[OperationReport, ...] = ()
 
 
 @dataclass
@@ -82,22 +86,29 @@ class ApplyResult:
     access_lost: list[str] = field(default_factory=list)
     #: The access-review definition writes (``apply/reviews.py``: ``ReviewResult``).
     reviews: list[ReviewResult] = field(default_factory=list)
+    #: The PIM alert configuration writes (``apply/alerts.py``: ``AlertResult``).
+    alerts: list[AlertResult] = field(default_factory=list)
 
     def summary_line(self) -> str:
         """The closing line, counting what it counts: writes (one rule or one assignment
         request each), not the plan's changes (one per setting or assignment)."""
-        if not self.results and not self.remaining and not self.reviews:
+        if not self.results and not self.remaining and not self.reviews and not self.alerts:
             return "Apply: nothing written."
         ok, failed, skipped = (self.count(s) for s in ("succeeded", "failed", "skipped"))
         return (
-            f"Apply: {plural(len(self.results), 'write')} (one per policy rule or assignment): "
-            f"{ok} succeeded, {failed} failed, {skipped} skipped; "
-            f"{plural(len(self.remaining), 'change')} not in effect after read-back."
-        ) + (f" Access reviews: {self.review_counts()}." if self.reviews else "")
+            (
+                f"Apply: {plural(len(self.results), 'write')} (one per policy rule or assignment): "
+                f"{ok} succeeded, {failed} failed, {skipped} skipped; "
+                f"{plural(len(self.remaining), 'change')} not in effect after read-back."
+            )
+            + (f" Access reviews: {self.review_counts()}." if self.reviews else "")
+            + (f" PIM alerts: {self.review_counts(self.alerts)}." if self.alerts else "")
+        )
 
-    def review_counts(self) -> str:
-        counts = {s: sum(1 for r in self.reviews if r.status == s) for s in ("succeeded", "failed")}
-        skipped = len(self.reviews) - sum(counts.values())
+    def review_counts(self, rows: list[ReviewResult] | list[AlertResult] | None = None) -> str:
+        found = self.reviews if rows is None else rows
+        counts = {s: sum(1 for r in found if r.status == s) for s in ("succeeded", "failed")}
+        skipped = len(found) - sum(counts.values())
         return f"{counts['succeeded']} succeeded, {counts['failed']} failed, {skipped} skipped"
 
     def count(self, status: Status) -> int:
@@ -105,7 +116,8 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        reviews_ok = all(r.status == "succeeded" for r in self.reviews)
+        statuses = [r.status for r in self.reviews] + [r.status for r in self.alerts]
+        reviews_ok = all(s == "succeeded" for s in statuses)
         return (
             self.count("failed") == 0 and not self.remaining and not self.access_lost and reviews_ok
         )
@@ -119,6 +131,7 @@ class ApplyResult:
             results=tuple(_report(r.operation, r) for r in self.results),
             access_lost=tuple(self.access_lost),
             reviews=tuple(_report(r.write, r) for r in self.reviews),
+            alerts=tuple(_report(r.write, r) for r in self.alerts),
             not_in_effect=tuple(
                 NotInEffectReport(
                     operation=n.operation.label, addresses=n.operation.addresses, why=n.why
@@ -128,7 +141,9 @@ class ApplyResult:
         )
 
 
-def _report(what: Operation | ReviewWrite, r: OpResult | ReviewResult) -> OperationReport:
+def _report(
+    what: Operation | ReviewWrite | AlertWrite, r: OpResult | ReviewResult | AlertResult
+) -> OperationReport:
     """One write's line of the apply report: an operation's or a review write's result."""
     return OperationReport(
         operation=what.label,

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pim_gitops.apply.alerts import alert_items, apply_alerts
 from pim_gitops.apply.evaluate import ApplyListener, Recheck, execute, planned_requests
 from pim_gitops.apply.guards import Guards, access_change_verdict, access_verdict, check_guards
 from pim_gitops.apply.result import ApplyResult, NotInEffect, OpResult
@@ -151,6 +152,8 @@ async def apply_plan(
     result.notes.append(note)
     result.reviews = await apply_reviews(transport, plan.review_writes, wait)
     result.notes += [r.line for r in result.reviews]
+    result.alerts = await apply_alerts(transport, plan.alert_writes, wait)
+    result.notes += [r.line for r in result.alerts]
     accepted = expected_in_effect(result.results)
     unseen = {id(op): why for op in accepted if (why := unverifiable(op, state, now))}
     expected = [op for op in accepted if id(op) not in unseen]
@@ -198,4 +201,5 @@ async def dry_run(
     """The requests apply would send, in order, after the same checks; writes nothing."""
     state, _, _ = await _checked(transport, plan, now, guards, current, facts)
     items = planned_requests(plan, state, now)
-    return items + review_items(plan.review_writes, len(items))
+    items += review_items(plan.review_writes, len(items))
+    return items + alert_items(plan.alert_writes, len(items))

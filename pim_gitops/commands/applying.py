@@ -280,7 +280,8 @@ async def show_requests(
     items = await dry_run(transport, plan, options.now, guards, current=current, facts=facts)
     for item in items:
         body = json.dumps(item.body, indent=2, sort_keys=True, ensure_ascii=False)
-        console.data(f"{item.method} /v1.0{item.url}  # {item.target}\n{body}\n\n")
+        url = item.url if item.url.startswith("/beta/") else f"/v1.0{item.url}"
+        console.data(f"{item.method} {url}  # {item.target}\n{body}\n\n")
     sent = plural(len(items), "request")
     console.message(f"dry run: {sent} would be sent; nothing was written")
 

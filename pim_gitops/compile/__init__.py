@@ -22,6 +22,7 @@ from pim_gitops.loader import PolicySet, SourceMap
 from pim_gitops.model import LintSettings, RoleFile
 from pim_gitops.wire import is_guid
 
+from .alerts import compile_tenant_alerts
 from .checks import check_assignments, check_compiled, declare_assignment
 from .groups import compile_groups
 from .layers import compiled_role, tenant_layers
@@ -148,6 +149,7 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
     groups, group_warnings = compile_groups(policy, now, errors)
     warnings.extend(group_warnings)
     reviews = compile_reviews(policy, now, errors, warnings)
+    alerts = compile_tenant_alerts(policy, errors)
     if errors:
         raise PolicyErrors(errors)
     tenant = policy.tenant
@@ -171,6 +173,7 @@ def compile_policies(policy: PolicySet, now: datetime) -> DesiredState:
         tenant_source=policy.tenant_source,
         groups=tuple(groups),
         reviews=tuple(reviews),
+        alerts=alerts,
         graph_beta=frozenset(tenant.graph_beta),
     )
 

@@ -97,6 +97,9 @@ LIST_FIELDS: tuple[ListField, ...] = (
         "tenant-file waivers (with `role:`) apply beside each role file's `waivers`",
     ),
     ListField(
+        "pim.yaml:graph_beta", Combine.ONE_PLACE, "the Graph beta APIs reads and writes may use"
+    ),
+    ListField(
         "pim.yaml:lint.privileged_roles",
         Combine.ONE_PLACE,
         "a set name or a list of roles; replaces the preset's set",

@@ -8,21 +8,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from pim_gitops.graph.alert_reader import alert_principal_ids, read_alerts
 from pim_gitops.graph.extras import ExtraReads
 from pim_gitops.graph.history_reader import history_principal_ids, read_history
-from pim_gitops.graph.transport import GraphTransport
+from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
 
 
 async def read_extras(
     transport: GraphTransport, extras: ExtraReads, now: datetime
 ) -> dict[str, Any]:
     """The snapshot keys of the extra reads (``{}`` when none are asked for)."""
-    data: dict[str, Any] = {}
-    data |= await read_history(transport, extras)
-    return data
+    alerts = read_alerts(transport) if extras.alerts else _nothing()
+    history, alerted = await gather_or_cancel(read_history(transport, extras), alerts)
+    return {**history, **alerted}
+
+
+async def _nothing() -> dict[str, Any]:
+    return {}
 
 
 def extra_principal_ids(data: Mapping[str, Any]) -> set[str]:
     """Object ids the extra reads name (requesters, approvers, alert subjects), to look up
     with the role holders."""
-    return set() | history_principal_ids(data)
+    return history_principal_ids(data) | alert_principal_ids(data)

@@ -11,8 +11,10 @@ from pim_gitops.action import Action
 from pim_gitops.authcontext import context_problems
 from pim_gitops.compile import DesiredState
 from pim_gitops.diff import Change, Diff, diff
+from pim_gitops.diff_alerts import diff_alerts
 from pim_gitops.errors import PlanError
 from pim_gitops.outside import unlisted_collections
+from pim_gitops.plan.alert_build import alert_parts
 from pim_gitops.plan.model import (
     AssignmentChange,
     GuardFacts,
@@ -181,9 +183,10 @@ def build_plan(
 ) -> Plan:
     """Diff and order; raises ``PlanError`` when principals or roles do not resolve."""
     result = diff(desired, tenant, now)
+    alerts = diff_alerts(desired, tenant)
     context_errors, context_warnings = context_problems(desired, tenant)
-    if result.errors or context_errors:
-        errors = (*result.errors, *context_errors)
+    if result.errors or context_errors or alerts.errors:
+        errors = (*result.errors, *context_errors, *alerts.errors)
         raise PlanError("the plan cannot be made:\n  " + "\n  ".join(errors))
     operations: list[Operation] = [*_rule_patches(result, tenant)]
     operations += [_schedule_request(c, trace) for c in result.changes if c.kind == "assignment"]
@@ -191,6 +194,8 @@ def build_plan(
     review_changes, review_writes, rotations = review_parts(result.reviews)
     counts = _summary(result.changes).model_dump()
     extra = review_counts(review_changes)
+    alert_changes, alert_writes = alert_parts(alerts)
+    extra["change"] += len(alert_changes)
     plan = Plan(
         tool_version=__version__,
         tenant_id=tenant.tenant_id,
@@ -213,6 +218,9 @@ def build_plan(
         review_writes=review_writes,
         review_rotations=rotations,
         unmanaged_reviews=result.reviews.unmanaged,
+        alert_changes=alert_changes,
+        alert_writes=alert_writes,
+        unmanaged_alerts=alerts.unmanaged,
     )
     return with_refusals(plan, tenant, now)
 

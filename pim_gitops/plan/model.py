@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerialize
 
 from pim_gitops.action import Action
 from pim_gitops.errors import PimGitopsError
+from pim_gitops.plan.alert_model import AlertPlanChange, AlertWrite
 from pim_gitops.plan.review_model import ReviewPlanChange, ReviewRotation, ReviewWrite
 from pim_gitops.policy_rules import Phase, rule_by_id, scope_of
 from pim_gitops.rawjson import RawObject
@@ -280,10 +281,15 @@ class Plan(Frozen):
     review_writes: tuple[ReviewWrite, ...] = ()
     review_rotations: tuple[ReviewRotation, ...] = ()
     unmanaged_reviews: tuple[str, ...] = ()
+    #: PIM alert settings (``plan/alert_model.py``; Graph beta): changes, one PATCH per
+    #: alert (run after the reviews), and the tenant's alerts ``alerts:`` does not name.
+    alert_changes: tuple[AlertPlanChange, ...] = ()
+    alert_writes: tuple[AlertWrite, ...] = ()
+    unmanaged_alerts: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.operations and not self.review_writes
+        return not self.operations and not self.review_writes and not self.alert_writes
 
     @property
     def group_ids(self) -> tuple[str, ...]:

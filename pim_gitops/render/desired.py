@@ -11,6 +11,7 @@ from pim_gitops.compile import (
     DesiredState,
     settings_to_dict,
 )
+from pim_gitops.compile.alerts import describe_alerts
 from pim_gitops.render.desired_reviews import describe_review, review_summary
 from pim_gitops.wire import format_duration, format_instant
 from pim_gitops.wording import plural
@@ -63,6 +64,7 @@ def describe_desired(desired: DesiredState) -> dict[str, Any]:
         "roles": [describe_role(r) for r in desired.roles],
         **({"groups": groups} if groups else {}),
         **({"reviews": reviews} if reviews else {}),
+        **({"alerts": describe_alerts(desired.alerts)} if desired.alerts else {}),
         "summary": summary_counts(desired),
     }
 

@@ -17,6 +17,7 @@ from typing import Any
 from pim_gitops.plan import Plan, plan_document
 from pim_gitops.render.markdown_text import fit, md_code, md_text
 from pim_gitops.render.plan import GITHUB_COMMENT_LIMIT
+from pim_gitops.render.plan_alerts import drift_alert_lines
 from pim_gitops.render.plan_reviews import drift_review_lines
 from pim_gitops.render.plan_text import text_heading
 from pim_gitops.scopes import address_scope
@@ -259,6 +260,8 @@ def render_drift(plan: Plan, policies: Modified, *, limit: int = GITHUB_COMMENT_
         sections.append(f"_{plural(dropped, 'more role')} with drift not shown; {DRIFT_MORE}._\n\n")
     if reviews := drift_review_lines(plan):
         sections.append(_section("#### Access reviews", [f"- {md_text(w)}" for w in reviews]))
+    if alerts := drift_alert_lines(plan):
+        sections.append(_section("#### PIM alerts", [f"- {md_text(w)}" for w in alerts]))
     return head + "".join(sections) + total
 
 
@@ -273,5 +276,6 @@ def render_drift_text(plan: Plan, policies: Modified) -> str:
         lines += [f"  {d.subject}: {d.words}" for d in items]
         lines.append("")
     lines += [*drift_review_lines(plan), ""] if plan.review_changes else []
+    lines += [*drift_alert_lines(plan), ""] if plan.alert_changes else []
     lines.append(drift_total(plan))
     return "\n".join(lines) + "\n"

@@ -105,6 +105,9 @@ def render_markdown(
     from pim_gitops.render.plan_reviews import review_markdown
 
     sections += review_markdown(plan, md_text, md_fence)
+    from pim_gitops.render.plan_alerts import alert_markdown
+
+    sections += alert_markdown(plan, md_text, md_fence)
     out = "\n".join(head) + "\n"
 
     def note(cut: int) -> str:

@@ -169,11 +169,13 @@ def render_text(plan: Plan, *, colour: bool = False, verbose: bool = False) -> s
     lines: list[str] = []
     for _, changes in by_role(plan_document(plan)["changes"]):
         lines += _role_block(changes, colour)
+    from pim_gitops.render.plan_alerts import alert_notes, alert_text
     from pim_gitops.render.plan_reviews import review_notes, review_text
 
-    lines += review_text(plan, colour, _escape)
+    lines += review_text(plan, colour, _escape) + alert_text(plan, colour, _escape)
+    notes = [*review_notes(plan, verbose), *alert_notes(plan, verbose)]
     # Notes wrap as the changes do (a terminal would break them mid-word).
-    for note in [*_notes(plan, verbose), *review_notes(plan, verbose), summary_line(plan)]:
+    for note in [*_notes(plan, verbose), *notes, summary_line(plan)]:
         style = next((s for prefix, s in NOTE_STYLE if note.startswith(prefix)), "bold")
         for part in fit(note, TEXT_WIDTH):
             lines.append(f"[{style}]{_escape(part)}[/]" if colour else part)

@@ -1,0 +1,94 @@
+"""PIM alert settings in plan and drift output: one heading per alert (``alert
+"too_many_global_admins"``), its changes under it (``~ accounts: 2 → 3``). Read from the plan
+model (``Plan.alert_changes``), never from Graph payloads."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from pim_gitops.alerts import ALERTS_BY_NAME
+from pim_gitops.plan import Plan
+from pim_gitops.plan.alert_model import AlertPlanChange, AlertValue
+from pim_gitops.render.plan_text import TEXT_WIDTH, fit
+
+
+def value_words(value: AlertValue) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def is_percent(change: AlertPlanChange) -> bool:
+    kind = ALERTS_BY_NAME.get(change.alert)
+    params = kind.parameters if kind else ()
+    return any(p.key == change.path and p.kind == "percent" for p in params)
+
+
+def shown(change: AlertPlanChange, value: AlertValue) -> str:
+    """A value in words, a percentage with its sign (``30 %``)."""
+    unit = " %" if is_percent(change) and value is not None else ""
+    return value_words(value) + unit
+
+
+def alert_line(change: AlertPlanChange) -> str:
+    """``~ percent: 4 % → 30 %``."""
+    return f"~ {change.path}: {shown(change, change.before)} → {shown(change, change.after)}"
+
+
+def heading(name: str) -> str:
+    kind = ALERTS_BY_NAME.get(name)
+    title = f" ({kind.title})" if kind else ""
+    return f'alert "{name}"{title}'
+
+
+def by_alert(plan: Plan) -> list[tuple[str, list[AlertPlanChange]]]:
+    return [(name, list(items)) for name, items in groupby(plan.alert_changes, lambda c: c.alert)]
+
+
+def alert_text(plan: Plan, colour: bool, escape: Any) -> list[str]:
+    """The text plan's alert blocks (``escape`` is rich's, for ``colour``)."""
+    lines: list[str] = []
+    for name, changes in by_alert(plan):
+        lines.append(f"[bold]{escape(heading(name))}[/]" if colour else heading(name))
+        for change in changes:
+            for line in fit("  " + alert_line(change), TEXT_WIDTH):
+                lines.append(f"[yellow]{escape(line)}[/]" if colour else line)
+        lines.append("")
+    return lines
+
+
+def alert_notes(plan: Plan, verbose: bool) -> list[str]:
+    """Below the changes: where the writes go, and (verbose) the alerts not managed."""
+    lines = []
+    if plan.alert_writes:
+        lines.append(
+            "PIM alert settings are written through Graph beta "
+            "(identityGovernance/roleManagementAlerts), as pim.yaml's graph_beta allows."
+        )
+    if verbose and plan.unmanaged_alerts:
+        lines.append(
+            f"PIM alerts not managed ({len(plan.unmanaged_alerts)}, left as they are): "
+            + ", ".join(plan.unmanaged_alerts)
+        )
+    return lines
+
+
+def alert_markdown(plan: Plan, md_text: Any, md_fence: Any) -> list[str]:
+    """The markdown plan's alert sections (markdown helpers passed in)."""
+    return [
+        f"<details><summary><b>PIM {md_text(heading(name))}</b></summary>\n\n"
+        f"{md_fence(chr(10).join(alert_line(c) for c in changes), 'diff')}\n</details>\n"
+        for name, changes in by_alert(plan)
+    ]
+
+
+def drift_alert_lines(plan: Plan) -> list[str]:
+    """Drift words: what differs in the tenant, per alert setting."""
+    return [
+        f"{heading(c.alert)}: {c.path} is {shown(c, c.before)} in the tenant; the "
+        f"repository says {shown(c, c.after)}"
+        for c in plan.alert_changes
+    ]
