@@ -293,7 +293,8 @@ def _group_properties() -> dict[str, Any]:
 
 
 def _history_properties() -> dict[str, Any]:
-    """The schema of the request-history bookkeeping keys."""
+    """The schema of the request-history bookkeeping keys, and of the review and alert
+    read errors."""
     return {
         HISTORY_SINCE: {
             "type": "string",
@@ -307,6 +308,12 @@ def _history_properties() -> dict[str, Any]:
             "e.g. roleAssignmentApprovals without graph_beta approvals, or a 403.",
             "additionalProperties": {"type": "string"},
         },
+        REVIEW_READ_ERROR: {
+            "type": "string",
+            "description": "Why the access reviews could not be read (e.g. a 403: "
+            "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
+        },
+        ALERT_READ_ERROR: ALERT_READ_ERROR_SCHEMA,
     }
 
 
@@ -355,13 +362,7 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
         **_group_properties(),
-        REVIEW_READ_ERROR: {
-            "type": "string",
-            "description": "Why the access reviews could not be read (e.g. a 403: "
-            "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
-        },
         **_history_properties(),
-        ALERT_READ_ERROR: ALERT_READ_ERROR_SCHEMA,
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
