@@ -85,7 +85,7 @@ ALERT_KINDS: tuple[AlertKind, ...] = (
     ),
     AlertKind(
         "roles_assigned_outside_pim",
-        "RolesAssignedOutsidePrivilegedIdentityManagementAlert",
+        "RolesAssignedOutsidePimAlert",  # DC concepts/how-to-pim-alerts.md
         "rolesAssignedOutsidePrivilegedIdentityManagementAlertConfiguration",
         "Roles are being assigned outside of Privileged Identity Management",
     ),
