@@ -21,6 +21,7 @@ from typing import Any
 
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
+from pim_gitops.extension_wire import extension_fields
 from pim_gitops.normalize_groups import (
     administrative_units,
     group_assignments,
@@ -80,7 +81,7 @@ def _rules_by_id(rules: Any, what: str, scope: PolicyScope = SCOPE) -> dict[str,
                 f"unexpected @odata.type {odata_type!r} (expected {spec.odata_type!r})"
             )
         out[rule_id] = reader
-    missing = [spec.id for spec in rules_of(scope) if spec.id not in out]
+    missing = [s.id for s in rules_of(scope) if s.id not in out and s.when_absent is None]
     if missing:
         raise SnapshotError(f"{what}: missing rules {', '.join(missing)}")
     return out
@@ -92,7 +93,8 @@ def normalize_leaves(rules: Any, what: str, scope: PolicyScope = SCOPE) -> dict[
     by_id = _rules_by_id(rules, what, scope)
     leaves: dict[str, Leaf] = {}
     for spec in rules_of(scope):
-        leaves.update(spec.read(by_id[spec.id]))
+        found = by_id.get(spec.id)
+        leaves.update(spec.read(found) if found is not None else dict(spec.when_absent or {}))
     return leaves
 
 
@@ -393,4 +395,5 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         administrative_units=administrative_units(snapshot),
         reviews=reviews,
         review_read_error=review_read_error,
+        **extension_fields(snapshot),
     )

@@ -42,6 +42,9 @@ REVIEW_DEFINITIONS = "accessReviewDefinitions"
 REVIEW_INSTANCES = "accessReviewInstances"
 REVIEW_READ_ERROR = "accessReviewReadError"
 REVIEW_COLLECTIONS = (REVIEW_DEFINITIONS, REVIEW_INSTANCES)
+#: PIM custom extensions (``extension_wire``), and why they could not be listed.
+EXTENSIONS = "privilegedAccessCustomExtensions"
+EXTENSION_READ_ERROR = "privilegedAccessCustomExtensionReadError"
 
 COLLECTIONS = (
     "roleDefinitions",
@@ -248,6 +251,24 @@ def _group_properties() -> dict[str, Any]:
     }
 
 
+def _extension_properties(graph_object: dict[str, Any]) -> dict[str, Any]:
+    """The schema of the PIM custom extension keys (``extension_wire``)."""
+    return {
+        EXTENSIONS: {
+            "type": "array",
+            "description": "Raw Graph v1.0 objects from GET /identityGovernance/"
+            "privilegedAccess/customExtensions (roleManagementCustomCalloutExtension); absent "
+            "when not read (no policy calls one and no policy file names one).",
+            "items": graph_object,
+        },
+        EXTENSION_READ_ERROR: {
+            "type": "string",
+            "description": "Why the PIM custom extensions could not be listed (a 403: no "
+            "PrivilegedAccess-CustomExt.Read.All, or no Microsoft Entra ID Governance licence).",
+        },
+    }
+
+
 def snapshot_schema() -> dict[str, Any]:
     graph_object = {
         "type": "object",
@@ -285,6 +306,7 @@ def snapshot_schema() -> dict[str, Any]:
             "description": "Why the access reviews could not be read (e.g. a 403: "
             "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
         },
+        **_extension_properties(graph_object),
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "
