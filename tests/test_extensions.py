@@ -241,3 +241,19 @@ def test_the_list_is_read_only_when_a_policy_or_a_file_names_an_extension(tmp_pa
     assert not extra_reads(load_desired(str(repo), SAMPLE_NOW).state).custom_extensions
     with_activation_line(repo, f"custom_extension: {NAME}")
     assert extra_reads(load_desired(str(repo), SAMPLE_NOW).state).custom_extensions
+
+
+def test_an_extension_most_roles_call_is_not_inherited_by_a_role_without_it(
+    tmp_path: Path,
+) -> None:
+    """``defaults`` never holds it (a role without it could not say so without ``null``); a
+    template the other roles share may."""
+    data = snapshot()
+    ga_policy = normalize_tenant(data, SAMPLE_NOW).policies[GLOBAL_ADMINISTRATOR].policy_id
+    for policy in data["roleManagementPolicies"]:
+        if policy["id"] != ga_policy and policy.get("scopeType") == "DirectoryRole":
+            policy["rules"].append(rule(PRE, EXT_ID))
+    tenant = normalize_tenant(data, SAMPLE_NOW)
+    repo = exported(tenant, tmp_path)
+    assert "custom_extension" not in (repo / GA_FILE).read_text()
+    assert plan(repo, tenant).empty
