@@ -135,9 +135,11 @@ def resolve_settings(
     resolver: Resolver,
     role_label: str,
     compiled: CompiledRole | None = None,
+    target: str | None = None,
 ) -> tuple[RoleSettings, list[str]]:
     """Approver references → ``user:<id>`` / ``group:<id>``, custom extension names → ids
-    (``resolve_extensions``); one that does not resolve is an error at the place it is
+    (``resolve_extensions``; ``target``, the role id or group target, checks each extension's
+    kind); one that does not resolve is an error at the place it is
     written (when ``compiled`` says where)."""
     errors: list[str] = []
     resolved: list[str] = []
@@ -156,7 +158,7 @@ def resolve_settings(
     approvers = tuple(sorted(set(resolved))) if settings.activation.approval_required else ()
     activation = replace(settings.activation, approvers=approvers)
     settings, problems = resolve_extensions(
-        replace(settings, activation=activation), resolver.tenant, role_label, compiled
+        replace(settings, activation=activation), resolver.tenant, role_label, compiled, target
     )
     return settings, errors + problems
 

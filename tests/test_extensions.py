@@ -210,14 +210,13 @@ def test_a_refused_list_refuses_the_plan_and_names_the_licence(tmp_path: Path) -
 
 
 def test_an_extension_for_groups_is_refused_on_a_role(tmp_path: Path) -> None:
-    from pim_gitops.resolve_extensions import resolve_extension
-
     data = snapshot(extensions=False)
     data[EXTENSIONS] = [{**EXTENSION, "resourceType": "entraGroups"}]
     tenant = normalize_tenant(data, SAMPLE_NOW)
-    assert resolve_extension(tenant, NAME, GLOBAL_ADMINISTRATOR)[1] == (
-        f"custom extension {NAME!r} is for entraGroups, not entraRoles"
-    )
+    repo = with_activation_line(exported(tenant, tmp_path), f"custom_extension: {NAME}")
+    with pytest.raises(PimGitopsError) as caught:
+        plan(repo, tenant)
+    assert f"custom extension {NAME!r} is for entraGroups, not entraRoles" in str(caught.value)
 
 
 # --- naming and reading decisions -------------------------------------------------------------
