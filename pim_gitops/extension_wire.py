@@ -16,7 +16,12 @@ from typing import Any
 
 from pim_gitops.rawjson import RawObject
 from pim_gitops.snapshot import EXTENSION_READ_ERROR, EXTENSIONS
-from pim_gitops.state import CustomExtension, TenantState
+from pim_gitops.state import (
+    POST_APPROVAL_PATH,
+    PRE_APPROVAL_PATH,
+    CustomExtension,
+    TenantState,
+)
 from pim_gitops.wire import is_guid
 
 #: The ``resourceType`` of the extensions a directory role's / a group's policy may call.
@@ -71,6 +76,13 @@ def name_extensions(activation: dict[str, Any], tenant: TenantState) -> None:
     for key in ("custom_extension", "post_approval_extension"):
         if activation.get(key):
             activation[key] = extension_reference(tenant, str(activation[key]))
+
+
+def name_extension_leaves(leaves: dict[str, Any], tenant: TenantState) -> None:
+    """Report: the live extension ids of a role's leaves → their references."""
+    for path in (PRE_APPROVAL_PATH, POST_APPROVAL_PATH):
+        if leaves.get(path):
+            leaves[path] = extension_reference(tenant, str(leaves[path]))
 
 
 def append_rules(

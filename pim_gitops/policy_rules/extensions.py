@@ -96,7 +96,8 @@ def _docs(path: str) -> tuple[PropertyDoc, ...]:  # pragma: no mutate block
             "isEnabled",
             path,
             note="On while an extension is set; `null` disables the rule (id cleared). "
-            "A policy without the rule reads as `null`.",
+            "A policy without the rule reads as `null`; setting one there adds the whole rule "
+            "(target `EndUser` / `Assignment` / `All`) in one policy PATCH with every live rule.",
         ),
         PropertyDoc("displayName", reason="Read-only; never sent."),
         PropertyDoc("customAttributes", reason="Read-only; never sent."),
