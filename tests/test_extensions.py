@@ -256,3 +256,21 @@ def test_an_extension_most_roles_call_is_not_inherited_by_a_role_without_it(
     repo = exported(tenant, tmp_path)
     assert "custom_extension" not in (repo / GA_FILE).read_text()
     assert plan(repo, tenant).empty
+
+
+def test_a_group_section_takes_only_an_extension_for_groups() -> None:
+    from pim_gitops.resolve_extensions import resolve_extension
+    from pim_gitops.targets import group_target
+
+    target = group_target("cccccccc-0000-4000-8000-0000000000c1", "member")
+    tenant = normalize_tenant(snapshot(), SAMPLE_NOW)
+    assert resolve_extension(tenant, NAME, target) == (
+        None,
+        f"custom extension {NAME!r} is for entraRoles, not entraGroups",
+    )
+    data = snapshot(extensions=False)
+    data[EXTENSIONS] = [{**EXTENSION, "resourceType": "entraGroups"}]
+    assert resolve_extension(normalize_tenant(data, SAMPLE_NOW), NAME.upper(), target) == (
+        EXT_ID,
+        None,
+    )
