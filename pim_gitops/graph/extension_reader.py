@@ -1,7 +1,9 @@
 """Read the tenant's PIM custom extensions (``roleManagementCustomCalloutExtension``), for the
 custom extension rules of ``policy_rules/extensions.py``: one ``GET
-/identityGovernance/privilegedAccess/customExtensions`` (v1.0, DC
-privilegedaccessroot-list-customextensions.md; paged if Graph pages), read only when a live
+/identityGovernance/privilegedAccess/customExtensions`` (v1.0: DC
+privilegedaccessroot-list-customextensions.md, and the v1.0 SDK's request builder
+microsoftgraph/msgraph-sdk-java ``identitygovernance/privilegedaccess/customextensions``; the
+concept page still says beta; paged if Graph pages), read only when a live
 policy calls an extension or the policy files name one (``ExtraReads.custom_extensions``).
 
 Permission ``PrivilegedAccess-CustomExt.Read.All``; the feature is preview and needs a

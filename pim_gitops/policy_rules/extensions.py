@@ -4,8 +4,10 @@
 activation, before or after approval, and whose answer (``Approved`` / ``AutoApproved`` /
 ``Denied``) it enforces.
 
-Sources: DC unifiedrolemanagementpolicycustomextensionrule.md (properties ``customExtensionId``,
-``isEnabled``; ``displayName`` and ``customAttributes`` read-only); the rule ids and their
+Sources: DC unifiedrolemanagementpolicycustomextensionrule.md, v1.0 and beta (properties
+``customExtensionId``, a string, and ``isEnabled``; ``displayName`` and ``customAttributes``
+read-only), as the v1.0 SDK model has them (microsoftgraph/msgraph-sdk-java
+``models/UnifiedRoleManagementPolicyCustomExtensionRule.java``); the rule ids and their
 target (caller ``EndUser``, level ``Assignment``, operations ``All``) from the Entra portal's
 audit record "CustomExtension_PreApproval_EndUser_Assignment added" and the rule body of
 nathanmcnulty/azd-pim (scripts, ``New-AzdPimCustomExtensionRuleBody``); the feature is preview
