@@ -36,7 +36,7 @@ from pim_gitops.alerts import (
 )
 from pim_gitops.errors import SnapshotError
 from pim_gitops.rawjson import RawObject
-from pim_gitops.snapshot import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
+from pim_gitops.snapshot_extras import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
 from pim_gitops.state import Leaf
 from pim_gitops.wire import format_duration
 

@@ -371,7 +371,7 @@ def diff(desired: DesiredState, tenant: TenantState, now: datetime) -> Diff:
             continue
         managed.add(role.id)
         settings, problems = resolve_settings(
-            compiled.settings, resolver, role.display_name, compiled
+            compiled.settings, resolver, role.display_name, compiled, role.id
         )
         errors += problems
         resolved_settings[role.id] = settings

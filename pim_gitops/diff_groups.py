@@ -120,7 +120,9 @@ def section_diff(
     resolved: dict[str, RoleSettings],
 ) -> Found:
     """One section against its group target's policy and live schedules."""
-    settings, errors = resolve_settings(section.settings, resolver, role.display_name, section)
+    settings, errors = resolve_settings(
+        section.settings, resolver, role.display_name, section, role.id
+    )
     resolved[role.id] = settings
     rows = list(tenant.assignments_of(role.id))
     changes: list[Change] = []

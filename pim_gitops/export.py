@@ -36,6 +36,7 @@ from pim_gitops.export_guards import guard_block
 from pim_gitops.export_layers import Flat, flatten, nest, plan_layers
 from pim_gitops.export_reviews import REVIEW_SCHEMA, export_reviews
 from pim_gitops.export_roles import check_roles, managed_scopes_entry, role_reference, scope_entry
+from pim_gitops.extension_wire import name_extensions
 from pim_gitops.model import PrincipalRef
 from pim_gitops.resolve import Resolver
 from pim_gitops.state import (
@@ -129,6 +130,7 @@ def _settings_words(settings: RoleSettings, names: _Names) -> Flat:
     approval = words["activation"]["approval"]
     if approval.get("approvers"):
         approval["approvers"] = sorted(names.reference(a) for a in approval["approvers"])
+    name_extensions(words["activation"], names.tenant)
     for name in ("eligible_assignment", "active_assignment"):
         if words[name]["allow_permanent"]:
             words[name].pop("max_duration", None)

@@ -34,7 +34,13 @@ NAME_WORDS = 2
 Path = tuple[str, ...]
 Flat = dict[Path, Any]
 #: Settings whose absence in a role cannot be written over an inherited value (no ``null``).
-UNSETTABLE = frozenset({("activation", "authentication_context")})
+UNSETTABLE = frozenset(
+    {
+        ("activation", "authentication_context"),
+        ("activation", "custom_extension"),
+        ("activation", "post_approval_extension"),
+    }
+)
 REQUIRED = ("activation", "approval", "required")
 APPROVERS = ("activation", "approval", "approvers")
 

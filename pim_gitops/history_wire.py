@@ -19,7 +19,7 @@ from typing import Any
 
 from pim_gitops.errors import SnapshotError
 from pim_gitops.history import ApprovalStep, Provenance, RequestHistory, RequestRecord
-from pim_gitops.snapshot import (
+from pim_gitops.snapshot_extras import (
     HISTORY_APPROVALS,
     HISTORY_ASSIGNMENTS,
     HISTORY_ELIGIBILITIES,

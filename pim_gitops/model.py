@@ -13,22 +13,21 @@ three spellings; durations serialize back to the policy words.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
 from pim_gitops.model_alerts import AlertsSection
+from pim_gitops.model_base import Strict
 from pim_gitops.model_ends import check_assignment_end
+from pim_gitops.model_lint import LintSettings, RuleOverride
 from pim_gitops.scopes import ManagedScopesField
 from pim_gitops.values import (
     DATE_PATTERN,
@@ -117,10 +116,6 @@ RoleName = Annotated[
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class Approval(Strict):
     """Approval of activation requests (rule ``Approval_EndUser_Assignment``)."""
 
@@ -153,6 +148,16 @@ class Activation(Strict):
         "activation; null turns it off. Excludes `mfa` in `require`.",
     )
     approval: Approval | None = None
+    custom_extension: str | None = Field(
+        None,
+        description="PIM custom extension (display name or id) called before approval on "
+        "each activation; null: none. Preview; needs Microsoft Entra ID Governance.",
+    )
+    post_approval_extension: str | None = Field(
+        None,
+        description="PIM custom extension (display name or id) called after approval; "
+        "null: none. Preview; needs Microsoft Entra ID Governance.",
+    )
 
 
 class AssignmentRulesSpec(Strict):
@@ -310,44 +315,6 @@ class AutomationAccount(Strict):
     reason: str = Field(min_length=3)
 
 
-class RuleOverride(Strict):
-    severity: Literal["error", "warning", "info"] | None = None
-    enabled: bool | None = None
-    options: dict[str, Any] | None = None
-
-
-class LintSettings(Strict):
-    preset: Literal["default", "cisa", "cis", "strict"] = "default"
-    rules: dict[str, RuleOverride] = Field(default_factory=dict)
-    privileged_roles: Literal["cisa", "cis", "microsoft"] | tuple[str, ...] | None = Field(
-        None,
-        description="The privileged-role set the rules judge: cisa (SCuBA's eight highly "
-        "privileged roles), cis (CIS 5.3.1's list), microsoft (roles Microsoft marks "
-        "privileged), or a list of role names. Default by preset: strict microsoft, cis cis, "
-        "else cisa.",
-    )
-    select: tuple[str, ...] | None = Field(
-        None,
-        description="Rules to run (codes, prefixes such as ASG, names, ALL): replaces "
-        "the preset's choice.",
-    )
-    extend_select: tuple[str, ...] | None = Field(None, description="Rules to run as well.")
-    ignore: tuple[str, ...] | None = Field(None, description="Rules not to run.")
-    baseline: str | None = Field(
-        None,
-        description="A waivers file written by `lint --baseline FILE` (relative to this "
-        "file): accepted findings of the day the repository was adopted.",
-    )
-
-    @field_validator("select", "extend_select", "ignore", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        """``select: ASG, NTF001`` as the list ``[ASG, NTF001]``, as on the command line."""
-        if isinstance(value, str):
-            return tuple(w.strip() for w in value.split(",") if w.strip())
-        return value
-
-
 class TenantFile(Strict):
     """``pim.yaml``: tenant-wide settings."""
 
@@ -397,3 +364,6 @@ class RoleFile(Settings):
 
     def role_is_id(self) -> bool:
         return is_guid(self.role)
+
+
+__all__ = ["LintSettings", "RuleOverride", "Strict"]

@@ -9,8 +9,8 @@ recipients are dropped. Only ``Direct``, ``Assigned`` schedules that have not ex
 assignments to manage, at scope ``/`` or an administrative unit
 (``/administrativeUnits/<id>``); schedules scoped to an application (``app:<id>``) or to a
 single object (``/<objectId>``) are ``unmanaged_scoped``. PIM for Groups and administrative
-units: ``normalize_groups``; access reviews: ``review_wire``. Malformed input raises
-``SnapshotError`` naming the object.
+units: ``normalize_groups``; reviews, history, alerts, extensions: ``normalize_extras``.
+Malformed input raises ``SnapshotError`` naming the object.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pim_gitops.alert_wire import alert_fields
 from pim_gitops.authcontext import availability
 from pim_gitops.errors import SnapshotError
-from pim_gitops.history_wire import normalize_history
+from pim_gitops.normalize_extras import extra_fields
 from pim_gitops.normalize_groups import (
     administrative_units,
     group_assignments,
@@ -41,7 +40,6 @@ from pim_gitops.outside import (
 )
 from pim_gitops.policy_rules import PolicyScope, rules_of, scope_of
 from pim_gitops.rawjson import RawObject
-from pim_gitops.review_wire import normalize_reviews
 from pim_gitops.snapshot import REQUEST_READ_ERRORS
 from pim_gitops.state import (
     Assignment,
@@ -82,7 +80,7 @@ def _rules_by_id(rules: Any, what: str, scope: PolicyScope = SCOPE) -> dict[str,
                 f"unexpected @odata.type {odata_type!r} (expected {spec.odata_type!r})"
             )
         out[rule_id] = reader
-    missing = [spec.id for spec in rules_of(scope) if spec.id not in out]
+    missing = [s.id for s in rules_of(scope) if s.id not in out and s.when_absent is None]
     if missing:
         raise SnapshotError(f"{what}: missing rules {', '.join(missing)}")
     return out
@@ -94,7 +92,8 @@ def normalize_leaves(rules: Any, what: str, scope: PolicyScope = SCOPE) -> dict[
     by_id = _rules_by_id(rules, what, scope)
     leaves: dict[str, Leaf] = {}
     for spec in rules_of(scope):
-        leaves.update(spec.read(by_id[spec.id]))
+        found = by_id.get(spec.id)
+        leaves.update(spec.read(found) if found is not None else dict(spec.when_absent or {}))
     return leaves
 
 
@@ -376,7 +375,6 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
     )
     managed += _without_schedule(snapshot, managed + scoped, direct, now)
     principals = {p.id: p for p in map(normalize_principal, snapshot.get("directoryObjects") or [])}
-    reviews, review_read_error = normalize_reviews(snapshot)
     return TenantState(
         tenant_id=str(snapshot.get("tenantId") or ""),
         roles=roles,
@@ -393,8 +391,5 @@ def normalize_tenant(snapshot: Mapping[str, Any], now: datetime) -> TenantState:
         group_assignments=group_assignments(snapshot, now),
         pim_groups_read=groups_read(snapshot),
         administrative_units=administrative_units(snapshot),
-        reviews=reviews,
-        review_read_error=review_read_error,
-        history=normalize_history(snapshot),
-        **alert_fields(snapshot),
+        **extra_fields(snapshot),
     )

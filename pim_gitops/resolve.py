@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from pim_gitops.compile import CompiledRole, DeclaredAssignment, DesiredState, RoleRef
+from pim_gitops.resolve_extensions import resolve_extensions
 from pim_gitops.scopes import resolve_scope
 from pim_gitops.state import (
     Principal,
@@ -134,9 +135,12 @@ def resolve_settings(
     resolver: Resolver,
     role_label: str,
     compiled: CompiledRole | None = None,
+    target: str | None = None,
 ) -> tuple[RoleSettings, list[str]]:
-    """Approver references → ``user:<id>`` / ``group:<id>``; an approver that does not
-    resolve is an error at the place it is written (when ``compiled`` says where)."""
+    """Approver references → ``user:<id>`` / ``group:<id>``, custom extension names → ids
+    (``resolve_extensions``; ``target``, the role id or group target, checks each extension's
+    kind); one that does not resolve is an error at the place it is
+    written (when ``compiled`` says where)."""
     errors: list[str] = []
     resolved: list[str] = []
     for ref in settings.activation.approvers:
@@ -153,7 +157,10 @@ def resolve_settings(
     # Approvers are a set, kept only while approval is on (as ``make_activation`` keeps them).
     approvers = tuple(sorted(set(resolved))) if settings.activation.approval_required else ()
     activation = replace(settings.activation, approvers=approvers)
-    return replace(settings, activation=activation), errors
+    settings, problems = resolve_extensions(
+        replace(settings, activation=activation), resolver.tenant, role_label, compiled, target
+    )
+    return settings, errors + problems
 
 
 def declared_principal(

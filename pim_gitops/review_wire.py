@@ -51,7 +51,8 @@ from pim_gitops.reviews import (
     ReviewState,
     ReviewTarget,
 )
-from pim_gitops.snapshot import REVIEW_DEFINITIONS, REVIEW_INSTANCES, REVIEW_READ_ERROR
+from pim_gitops.snapshot import REVIEW_DEFINITIONS, REVIEW_INSTANCES
+from pim_gitops.snapshot_extras import REVIEW_READ_ERROR
 
 QUERY_SCOPE = "#microsoft.graph.accessReviewQueryScope"
 MEMBERSHIPS_SCOPE = "#microsoft.graph.principalResourceMembershipsScope"

@@ -25,6 +25,21 @@ from pim_gitops.normalize_groups import (
     GROUP_READ_ERRORS,
     GROUPS_READ,
 )
+from pim_gitops.snapshot_extras import (
+    ALERT_COLLECTIONS,
+    ALERT_CONFIGURATIONS,
+    ALERT_READ_ERROR,
+    ALERTS,
+    HISTORY_APPROVALS,
+    HISTORY_ASSIGNMENTS,
+    HISTORY_COLLECTIONS,
+    HISTORY_ELIGIBILITIES,
+    HISTORY_GAPS,
+    HISTORY_SINCE,
+    REVIEW_READ_ERROR,
+    extension_properties,
+    history_properties,
+)
 
 if TYPE_CHECKING:
     from pim_gitops.state import TenantState
@@ -40,25 +55,7 @@ REQUEST_READ_ERRORS = "requestReadErrors"
 #: decisions were counted), and why they could not be read (then both lists are absent).
 REVIEW_DEFINITIONS = "accessReviewDefinitions"
 REVIEW_INSTANCES = "accessReviewInstances"
-REVIEW_READ_ERROR = "accessReviewReadError"
 REVIEW_COLLECTIONS = (REVIEW_DEFINITIONS, REVIEW_INSTANCES)
-#: Request history (``history_wire``): the raw requests created since ``requestHistorySince``
-#: (an ISO instant; absent: history not read), the approvals of those with an approvalId, and
-#: why a part could not be read (collection → reason).
-HISTORY_ASSIGNMENTS = "roleAssignmentScheduleRequestHistory"
-HISTORY_ELIGIBILITIES = "roleEligibilityScheduleRequestHistory"
-HISTORY_APPROVALS = "roleAssignmentApprovals"
-HISTORY_SINCE = "requestHistorySince"
-HISTORY_GAPS = "requestHistoryGaps"
-HISTORY_COLLECTIONS = (HISTORY_ASSIGNMENTS, HISTORY_ELIGIBILITIES, HISTORY_APPROVALS)
-#: PIM alerts (``alert_wire``; Graph beta, read only with ``graph_beta: [alerts]``): the
-#: configurations (``alertDefinition`` expanded), the alerts (``alertDefinition`` expanded;
-#: an active one with its ``alertIncidents`` added), and why they could not be read.
-ALERT_CONFIGURATIONS = "roleManagementAlertConfigurations"
-ALERTS = "roleManagementAlerts"
-ALERT_READ_ERROR = "roleManagementAlertReadError"
-ALERT_COLLECTIONS = (ALERT_CONFIGURATIONS, ALERTS)
-
 COLLECTIONS = (
     "roleDefinitions",
     "roleManagementPolicies",
@@ -292,39 +289,6 @@ def _group_properties() -> dict[str, Any]:
     }
 
 
-def _history_properties() -> dict[str, Any]:
-    """The schema of the request-history bookkeeping keys, and of the review and alert
-    read errors."""
-    return {
-        HISTORY_SINCE: {
-            "type": "string",
-            "format": "date-time",
-            "description": "Start of the request history window (`snapshot --since`); "
-            "absent when the history was not read.",
-        },
-        HISTORY_GAPS: {
-            "type": "object",
-            "description": "Parts of the request history not read (collection → reason), "
-            "e.g. roleAssignmentApprovals without graph_beta approvals, or a 403.",
-            "additionalProperties": {"type": "string"},
-        },
-        REVIEW_READ_ERROR: {
-            "type": "string",
-            "description": "Why the access reviews could not be read (e.g. a 403: "
-            "AccessReview.Read.All is missing); accessReviewDefinitions is then absent.",
-        },
-        ALERT_READ_ERROR: ALERT_READ_ERROR_SCHEMA,
-    }
-
-
-ALERT_READ_ERROR_SCHEMA = {
-    "type": "string",
-    "description": "Why the PIM alerts could not be read (e.g. a 403: "
-    "RoleManagementAlert.Read.Directory is missing, or no Entra ID P2 licence); "
-    "roleManagementAlertConfigurations is then absent.",
-}
-
-
 def list_description(name: str) -> str:
     version = "beta" if name in (*ALERT_COLLECTIONS, HISTORY_APPROVALS) else "v1.0"
     return f"Raw Graph {version} objects from {DESCRIPTIONS[name]}"
@@ -362,7 +326,8 @@ def snapshot_schema() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         },
         **_group_properties(),
-        **_history_properties(),
+        **history_properties(),
+        **extension_properties(graph_object),
         "policyReadErrors": {
             "type": "object",
             "description": "Policies (by id) whose rules could not be read, with the reason; "

@@ -8,7 +8,9 @@ constructors below and in those two modules, never in the differ:
 * sets are sorted tuples (enabled rules, approvers, recipients);
 * a maximum duration is ``None`` where permanence is allowed (Graph ignores it then);
 * approvers are empty while approval is off (Graph keeps stale stages then);
-* recipients are lower-cased e-mail addresses without empty strings."""
+* recipients are lower-cased e-mail addresses without empty strings.
+
+The settings types and their leaves live in ``role_settings`` (re-exported here)."""
 
 from __future__ import annotations
 
@@ -21,234 +23,35 @@ if TYPE_CHECKING:
     from pim_gitops.alerts import AlertState
     from pim_gitops.history import RequestHistory
     from pim_gitops.reviews import ReviewState
+from pim_gitops.role_settings import (
+    ENTRA_DEFAULT_MAX,
+    ENTRA_DEFAULT_SETTINGS,
+    LEVEL_LEAF,
+    NOTIFICATION_EVENTS,
+    NOTIFICATION_KEYS,
+    NOTIFICATION_LEVELS,
+    NOTIFICATION_RECIPIENTS,
+    POST_APPROVAL_PATH,
+    PRE_APPROVAL_PATH,
+    REQUIRE_WORDS,
+    ActivationSettings,
+    AssignmentRules,
+    Leaf,
+    NotificationSettings,
+    RoleSettings,
+    make_activation,
+    make_assignment_rules,
+    make_notification,
+    named_flags,
+    notification_key,
+    settings_from_leaves,
+    settings_leaves,
+    words_of,
+)
 from pim_gitops.targets import parse_group_target
-from pim_gitops.wire import format_duration, parse_duration
 
 Kind = Literal["eligible", "active"]
 KINDS: tuple[Kind, ...] = ("eligible", "active")
-
-NOTIFICATION_EVENTS = ("eligible_assigned", "active_assigned", "activated")
-NOTIFICATION_RECIPIENTS = ("admin", "requestor", "approver")
-NOTIFICATION_LEVELS = ("All", "Critical", "None")
-
-
-@dataclass(frozen=True, slots=True)
-class ActivationSettings:
-    """What a user must do to activate an eligible assignment."""
-
-    max_duration: int
-    require_mfa: bool
-    require_justification: bool
-    require_ticket: bool
-    authentication_context: str | None
-    approval_required: bool
-    #: ``user:<id>`` / ``group:<id>`` once resolved; policy references before that.
-    approvers: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AssignmentRules:
-    """What an administrator's eligible or active assignment may look like."""
-
-    allow_permanent: bool
-    max_duration: int | None
-    require_mfa: bool
-    require_justification: bool
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationSettings:
-    default_recipients: bool
-    recipients: tuple[str, ...]
-    level: str
-
-
-def named_flags(names: tuple[str, str, str], *flags: bool | None) -> list[str]:
-    """The names of the requirements that are on, in a fixed order
-    (``mfa``/``justification``/``ticket`` in policy files, Graph's ``enabledRules`` words)."""
-    return [name for name, on in zip(names, flags, strict=False) if on]
-
-
-def notification_key(event: str, recipient: str) -> str:
-    return f"{event}.{recipient}"
-
-
-NOTIFICATION_KEYS = tuple(
-    notification_key(event, who) for event in NOTIFICATION_EVENTS for who in NOTIFICATION_RECIPIENTS
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RoleSettings:
-    """The 17 rules of one directory role's PIM policy, normalized."""
-
-    activation: ActivationSettings
-    eligible_assignment: AssignmentRules
-    active_assignment: AssignmentRules
-    #: ``(event.recipient, settings)`` in ``NOTIFICATION_KEYS`` order.
-    notifications: tuple[tuple[str, NotificationSettings], ...]
-
-    def notification(self, event: str, recipient: str) -> NotificationSettings:
-        return dict(self.notifications)[notification_key(event, recipient)]
-
-
-def make_activation(
-    *,
-    max_duration: int,
-    require_mfa: bool,
-    require_justification: bool,
-    require_ticket: bool,
-    authentication_context: str | None,
-    approval_required: bool,
-    approvers: tuple[str, ...] | list[str],
-) -> ActivationSettings:
-    return ActivationSettings(
-        max_duration=max_duration,
-        require_mfa=require_mfa,
-        require_justification=require_justification,
-        require_ticket=require_ticket,
-        authentication_context=authentication_context or None,
-        approval_required=approval_required,
-        approvers=tuple(sorted(set(approvers))) if approval_required else (),
-    )
-
-
-def make_assignment_rules(
-    *,
-    allow_permanent: bool,
-    max_duration: int | None,
-    require_mfa: bool,
-    require_justification: bool,
-) -> AssignmentRules:
-    return AssignmentRules(
-        allow_permanent=allow_permanent,
-        max_duration=None if allow_permanent else max_duration,
-        require_mfa=require_mfa,
-        require_justification=require_justification,
-    )
-
-
-def make_notification(
-    *, default_recipients: bool, recipients: tuple[str, ...] | list[str], level: str
-) -> NotificationSettings:
-    cleaned = sorted({r.strip().lower() for r in recipients if r and r.strip()})
-    return NotificationSettings(
-        default_recipients=default_recipients, recipients=tuple(cleaned), level=level
-    )
-
-
-#: One setting's value in policy-file words, canonical so that equal means equal: a duration
-#: as ``format_duration`` spells it, a set as a sorted tuple, ``None`` for "not set".
-Leaf = str | bool | None | tuple[str, ...]
-REQUIRE_WORDS = ("mfa", "justification", "ticket")
-#: Graph's notification levels as the ``critical_only`` leaf (and policy word) says them.
-LEVEL_LEAF: dict[str, bool | Literal["none"]] = {"All": False, "Critical": True, "None": "none"}
-
-
-def _words(mfa: bool, justification: bool, ticket: bool = False) -> tuple[str, ...]:
-    return tuple(named_flags(REQUIRE_WORDS, mfa, justification, ticket))
-
-
-def _duration_leaf(seconds: int | None) -> str | None:
-    return None if seconds is None else format_duration(seconds)
-
-
-def settings_leaves(settings: RoleSettings) -> dict[str, Leaf]:
-    """Every setting by the policy-file path a user edits (``activation.require``)."""
-    act = settings.activation
-    leaves: dict[str, Leaf] = {
-        "activation.max_duration": _duration_leaf(act.max_duration),
-        "activation.require": _words(
-            act.require_mfa, act.require_justification, act.require_ticket
-        ),
-        "activation.authentication_context": act.authentication_context,
-        "activation.approval.required": act.approval_required,
-        "activation.approval.approvers": act.approvers,
-    }
-    for name in ("eligible_assignment", "active_assignment"):
-        rules: AssignmentRules = getattr(settings, name)
-        leaves[f"{name}.allow_permanent"] = rules.allow_permanent
-        leaves[f"{name}.max_duration"] = _duration_leaf(rules.max_duration)
-        leaves[f"{name}.require"] = _words(rules.require_mfa, rules.require_justification)
-    for key, note in settings.notifications:
-        leaves[f"notifications.{key}.default_recipients"] = note.default_recipients
-        leaves[f"notifications.{key}.recipients"] = note.recipients
-        leaves[f"notifications.{key}.critical_only"] = LEVEL_LEAF[note.level]
-    return leaves
-
-
-def _seconds(value: Leaf) -> int | None:
-    return None if value is None else parse_duration(str(value))
-
-
-def words_of(value: Leaf) -> tuple[str, ...]:
-    """A set-valued leaf as a tuple (``()`` for anything else)."""
-    return value if isinstance(value, tuple) else ()
-
-
-def settings_from_leaves(leaves: Mapping[str, Leaf]) -> RoleSettings:
-    """The inverse of ``settings_leaves``; every path must be present."""
-    require = words_of(leaves["activation.require"])
-    activation = make_activation(
-        max_duration=_seconds(leaves["activation.max_duration"]) or 0,
-        require_mfa="mfa" in require,
-        require_justification="justification" in require,
-        require_ticket="ticket" in require,
-        authentication_context=str(leaves["activation.authentication_context"] or "") or None,
-        approval_required=bool(leaves["activation.approval.required"]),
-        approvers=words_of(leaves["activation.approval.approvers"]),
-    )
-
-    def rules(name: str) -> AssignmentRules:
-        words = words_of(leaves[f"{name}.require"])
-        return make_assignment_rules(
-            allow_permanent=bool(leaves[f"{name}.allow_permanent"]),
-            max_duration=_seconds(leaves[f"{name}.max_duration"]),
-            require_mfa="mfa" in words,
-            require_justification="justification" in words,
-        )
-
-    levels = {v: k for k, v in LEVEL_LEAF.items()}
-    notifications = tuple(
-        (
-            key,
-            make_notification(
-                default_recipients=bool(leaves[f"notifications.{key}.default_recipients"]),
-                recipients=words_of(leaves[f"notifications.{key}.recipients"]),
-                level=levels[leaves[f"notifications.{key}.critical_only"]],  # type: ignore[index]
-            ),
-        )
-        for key in NOTIFICATION_KEYS
-    )
-    return RoleSettings(
-        activation, rules("eligible_assignment"), rules("active_assignment"), notifications
-    )
-
-
-#: Entra's settings for a directory role that was never edited (graph-pim.md §3).
-ENTRA_DEFAULT_SETTINGS = RoleSettings(
-    activation=make_activation(
-        max_duration=8 * 3600,
-        require_mfa=True,
-        require_justification=True,
-        require_ticket=False,
-        authentication_context=None,
-        approval_required=False,
-        approvers=(),
-    ),
-    eligible_assignment=make_assignment_rules(
-        allow_permanent=True, max_duration=None, require_mfa=False, require_justification=False
-    ),
-    active_assignment=make_assignment_rules(
-        allow_permanent=True, max_duration=None, require_mfa=False, require_justification=True
-    ),
-    notifications=tuple(
-        (key, make_notification(default_recipients=True, recipients=(), level="All"))
-        for key in NOTIFICATION_KEYS
-    ),
-)
-#: Entra's maximums where a policy forbids permanence but names none.
-ENTRA_DEFAULT_MAX = {"eligible_assignment": 365 * 86400, "active_assignment": 180 * 86400}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -349,6 +152,16 @@ class DirectRoleAssignment:
     scope: str
 
 
+@dataclass(frozen=True, slots=True)
+class CustomExtension:
+    """A PIM custom extension (``roleManagementCustomCalloutExtension``) a policy may call."""
+
+    id: str
+    display_name: str
+    #: ``entraRoles`` | ``entraGroups`` | ``azureResources`` (Graph's ``resourceType``).
+    resource_type: str | None = None
+
+
 @dataclass(frozen=True)
 class TenantState:
     """Everything about a tenant's PIM that planning and linting need."""
@@ -385,6 +198,9 @@ class TenantState:
     alerts: AlertState | None = None
     alert_read_error: str | None = None
     history: RequestHistory | None = None
+    #: PIM custom extensions by id (``extension_wire``); ``None``: not read, and why.
+    custom_extensions: Mapping[str, CustomExtension] | None = None
+    custom_extension_read_error: str | None = None
 
     def policy_of(self, target: str) -> RolePolicy | None:
         """The policy of a directory role (by role id) or of a group target."""
@@ -398,3 +214,40 @@ class TenantState:
     def role_by_template(self, template_id: str) -> RoleDefinition | None:
         found = (r for r in self.roles.values() if template_id in (r.template_id, r.id))
         return next(found, None)
+
+
+__all__ = [
+    "ENTRA_DEFAULT_MAX",
+    "ENTRA_DEFAULT_SETTINGS",
+    "KINDS",
+    "LEVEL_LEAF",
+    "NOTIFICATION_EVENTS",
+    "NOTIFICATION_KEYS",
+    "NOTIFICATION_LEVELS",
+    "NOTIFICATION_RECIPIENTS",
+    "POST_APPROVAL_PATH",
+    "PRE_APPROVAL_PATH",
+    "REQUIRE_WORDS",
+    "ActivationSettings",
+    "AdministrativeUnit",
+    "Assignment",
+    "AssignmentRules",
+    "CustomExtension",
+    "DirectRoleAssignment",
+    "Kind",
+    "Leaf",
+    "NotificationSettings",
+    "Principal",
+    "RoleDefinition",
+    "RolePolicy",
+    "RoleSettings",
+    "TenantState",
+    "make_activation",
+    "make_assignment_rules",
+    "make_notification",
+    "named_flags",
+    "notification_key",
+    "settings_from_leaves",
+    "settings_leaves",
+    "words_of",
+]

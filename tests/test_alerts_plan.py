@@ -162,7 +162,7 @@ def test_a_full_export_round_trips_through_plan(tmp_path: Path) -> None:
     [alerts]`` and ``alerts:``, and planning the export against the tenant is empty."""
     from pim_gitops.export import export_repo, write_export
     from pim_gitops.normalize import normalize_tenant
-    from pim_gitops.snapshot import ALERT_CONFIGURATIONS, ALERTS
+    from pim_gitops.snapshot_extras import ALERT_CONFIGURATIONS, ALERTS
     from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, oid
     from pim_gitops.workflow import load_desired, plan_against
 

@@ -13,7 +13,7 @@ import httpx
 from pim_gitops.graph.alert_reader import alert_principal_ids, read_alerts
 from pim_gitops.graph.transport import GraphTransport
 from pim_gitops.normalize import normalize_tenant
-from pim_gitops.snapshot import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
+from pim_gitops.snapshot_extras import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
 from pim_gitops.tenantgen import SAMPLE_NOW, TenantBuilder, oid
 from tests.test_alerts_wire import DOCUMENTED_GA_CONFIG, active_alert, config
 from tests.test_network import Fake, transport_for

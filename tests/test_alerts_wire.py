@@ -13,7 +13,7 @@ import pytest
 from pim_gitops.alert_wire import normalize_alerts, normalize_config, normalize_open, patch_body
 from pim_gitops.alerts import ALERT_KINDS, ALERTS_BY_NAME, AlertSetting
 from pim_gitops.errors import SnapshotError
-from pim_gitops.snapshot import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
+from pim_gitops.snapshot_extras import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
 
 TENANT = "19356be4-7e93-4ed6-a7c6-0ae28454d125"
 #: rolemanagementalert-list-alertconfigurations.md, the response example (beta):

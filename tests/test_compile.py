@@ -350,7 +350,8 @@ def test_null_puts_a_value_or_a_block_back_to_entra_default(tmp_path: Path) -> N
 def test_sources_cover_every_setting_path_sorted(tmp_path: Path) -> None:
     role = _role(tmp_path, "role: Global Reader\ntemplate: critical\n")
     assert list(role.sources) == sorted(SETTING_PATHS)
-    assert len(SETTING_PATHS) == 39
+    assert len(SETTING_PATHS) == 41
+    assert "activation.custom_extension" in SETTING_PATHS
     assert "notifications.activated.admin.recipients" in SETTING_PATHS
     assert "activation.approval.approvers" in SETTING_PATHS
     assert list(role.provenance) == sorted(role.provenance)

@@ -32,6 +32,7 @@ from pim_gitops.wire import format_duration
 SCOPE = PolicyScope.DIRECTORY_ROLE
 USER = "user:00000000-0000-0000-0000-0000000000a1"
 GROUP = "group:00000000-0000-0000-0000-0000000000b2"
+EXTENSION = "00000000-0000-0000-0000-0000000000e1"
 
 
 def live_rules() -> dict[str, dict[str, Any]]:
@@ -71,6 +72,8 @@ def role_settings(draw: Any) -> RoleSettings:
             authentication_context=context,
             approval_required=approval,
             approvers=draw(st.lists(st.sampled_from([USER, GROUP]), max_size=2)),
+            pre_approval_extension=draw(st.sampled_from([None, EXTENSION])),
+            post_approval_extension=draw(st.sampled_from([None, EXTENSION])),
         ),
         eligible_assignment=rules(),
         active_assignment=rules(),
@@ -90,10 +93,11 @@ def role_settings(draw: Any) -> RoleSettings:
 
 @given(role_settings())
 def test_every_rule_reads_back_what_it_wrote(settings: RoleSettings) -> None:
-    """normalize(write(live, leaves)) == leaves, for every rule at once and in any order."""
+    """normalize(write(live, leaves)) == leaves, for every rule at once and in any order; a
+    rule the sample policy lacks (the custom extension rules) is written whole."""
     leaves = settings_leaves(settings)
     written = [
-        spec.write(copy.deepcopy(LIVE[spec.id]), {p: leaves[p] for p in spec.paths})
+        spec.write(copy.deepcopy(LIVE.get(spec.id, {})), {p: leaves[p] for p in spec.paths})
         for spec in rules_of(SCOPE)
     ]
     assert normalize_leaves(list(reversed(written)), "test") == leaves
@@ -104,7 +108,8 @@ def test_paths_partition_the_settings() -> None:
     leaves = settings_leaves(settings_from_leaves(normalize_leaves(list(LIVE.values()), "x")))
     carried = [path for spec in rules_of(SCOPE) for path in spec.paths]
     assert sorted(carried) == sorted(leaves)
-    assert len({spec.id for spec in rules_of(SCOPE)}) == 17
+    assert len({spec.id for spec in rules_of(SCOPE) if spec.when_absent is None}) == 17
+    assert len(rules_of(SCOPE)) == 19
     for path in leaves:
         assert path in rule_for_path(SCOPE, path).paths
 

@@ -64,8 +64,12 @@ def test_every_sample_property_is_mapped_or_marked_unmanaged() -> None:
     assert not blank, f"properties with neither a path nor a reason: {blank}"
 
 
-def test_all_17_rules_are_in_the_table() -> None:
-    assert len(RULE_IDS) == 17
+def test_all_17_rules_and_the_2_custom_extension_rules_are_in_the_table() -> None:
+    assert len(RULE_IDS) == 19
+    assert {r for r in RULE_IDS if r.startswith("CustomExtension_")} == {
+        "CustomExtension_PreApproval_EndUser_Assignment",
+        "CustomExtension_PostApproval_EndUser_Assignment",
+    }
     assert {rule for rule, _ in _table()} == RULE_IDS
 
 

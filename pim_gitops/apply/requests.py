@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pim_gitops.action import Action
+from pim_gitops.extension_wire import append_rules
 from pim_gitops.graph.batch import BatchItem
 from pim_gitops.plan import Operation, RulePatch, ScheduleRequest
 from pim_gitops.policy_rules import rule_by_id, scope_of
@@ -50,6 +51,8 @@ def _policy(op: RulePatch, tenant: TenantState) -> RolePolicy:
 
 def rule_item(op: RulePatch, tenant: TenantState, key: str) -> BatchItem:
     policy = _policy(op, tenant)
+    if op.rule_id not in policy.raw_rules:  # a custom extension rule the policy lacks
+        return policy_item([op], tenant, key)
     spec = rule_by_id(scope_of(op.role.id), op.rule_id)
     return BatchItem(
         key,
@@ -61,19 +64,22 @@ def rule_item(op: RulePatch, tenant: TenantState, key: str) -> BatchItem:
 
 
 def policy_item(ops: Sequence[RulePatch], tenant: TenantState, key: str) -> BatchItem:
-    """One request for the changed rules of one policy (see the module docstring)."""
-    if len(ops) == 1:
-        return rule_item(ops[0], tenant, key)
+    """One request for the changed rules of one policy (see the module docstring). A custom
+    extension rule the policy lacks goes in a policy PATCH carrying every live rule with the
+    new one appended (``extension_wire.append_rules``): the Entra portal's way."""
     policy = _policy(ops[0], tenant)
+    if len(ops) == 1 and ops[0].rule_id in policy.raw_rules:
+        return rule_item(ops[0], tenant, key)
     rules = []
     for op in sorted(ops, key=lambda o: o.rule_id):
         spec = rule_by_id(scope_of(op.role.id), op.rule_id)
-        rules.append(spec.write(policy.raw_rules[op.rule_id], op.want))
+        rules.append(spec.write(policy.raw_rules.get(op.rule_id, {}), op.want))
+    absent = any(r["id"] not in policy.raw_rules for r in rules)
     return BatchItem(
         key,
         "PATCH",
         f"/policies/roleManagementPolicies/{policy.policy_id}",
-        {"rules": rules},
+        append_rules(policy.raw_rules, rules) if absent else {"rules": rules},
         f"{title(ops[0].role.id, ops[0].role.name)}: update rules "
         + ", ".join(r["id"] for r in rules),
     )

@@ -46,6 +46,8 @@ def _activation(act: Activation) -> ActivationSettings:
         authentication_context=act.authentication_context,
         approval_required=required,
         approvers=approvers,
+        pre_approval_extension=act.custom_extension,
+        post_approval_extension=act.post_approval_extension,
     )
 
 
@@ -136,6 +138,8 @@ def settings_to_dict(settings: RoleSettings) -> dict[str, Any]:
             ),
             "authentication_context": act.authentication_context,
             "approval": approval,
+            "custom_extension": act.pre_approval_extension,
+            "post_approval_extension": act.post_approval_extension,
         },
         "eligible_assignment": _rules_dict(settings.eligible_assignment),
         "active_assignment": _rules_dict(settings.active_assignment),

@@ -19,7 +19,7 @@ from typing import Any
 from pim_gitops.errors import GraphError
 from pim_gitops.graph.beta import beta_url
 from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
-from pim_gitops.snapshot import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
+from pim_gitops.snapshot_extras import ALERT_CONFIGURATIONS, ALERT_READ_ERROR, ALERTS
 
 ROOT = "identityGovernance/roleManagementAlerts"
 CONFIGURATIONS = f"{ROOT}/alertConfigurations"

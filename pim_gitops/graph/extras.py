@@ -19,6 +19,8 @@ class ExtraReads:
     beta: frozenset[str] = frozenset()
     #: Read the schedule requests created since then (``None``: no history).
     history_since: datetime | None = None
+    #: The policy files name a PIM custom extension: list them (``extension_reader``).
+    custom_extensions: bool = False
 
     @property
     def alerts(self) -> bool:
@@ -35,4 +37,18 @@ NO_EXTRAS = ExtraReads()
 def extra_reads(desired: DesiredState | None, history_since: datetime | None = None) -> ExtraReads:
     """The extra reads a policy directory asks for (none without one)."""
     beta = desired.graph_beta if desired is not None else frozenset()
-    return ExtraReads(beta=frozenset(beta), history_since=history_since)
+    return ExtraReads(
+        beta=frozenset(beta),
+        history_since=history_since,
+        custom_extensions=desired is not None and names_extension(desired),
+    )
+
+
+def names_extension(desired: DesiredState) -> bool:
+    """Whether a role or group section of the policy files names a custom extension."""
+    sections = (*desired.roles, *(s for g in desired.groups for s in g.sections.values()))
+    return any(
+        s.settings.activation.pre_approval_extension
+        or s.settings.activation.post_approval_extension
+        for s in sections
+    )

@@ -28,7 +28,7 @@ from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
 from pim_gitops.history import APPROVALS
 from pim_gitops.history_wire import member
 from pim_gitops.outside import LIST_NEEDS
-from pim_gitops.snapshot import (
+from pim_gitops.snapshot_extras import (
     HISTORY_APPROVALS,
     HISTORY_ASSIGNMENTS,
     HISTORY_ELIGIBILITIES,

@@ -16,8 +16,8 @@ from urllib.parse import quote, urlencode
 
 from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
-from pim_gitops.graph.contexts import contexts_in_use
 from pim_gitops.graph.envelopes import parse_page
+from pim_gitops.graph.extension_reader import policy_lookups
 from pim_gitops.graph.extra_reader import extra_principal_ids, read_extras
 from pim_gitops.graph.extras import NO_EXTRAS, ExtraReads
 from pim_gitops.graph.group_reader import (
@@ -303,7 +303,7 @@ async def fetch_snapshot(
     data = _snapshot_of(collections, tenant_id, now, objects, members)
     data = group_read.merged_into(data)
     # A group policy may require an authentication context too.
-    contexts = await contexts_in_use(transport, data["roleManagementPolicies"])
+    contexts = await policy_lookups(transport, data["roleManagementPolicies"], extras)
     return canonical_snapshot({**data, **contexts, **reviews, **extra})
 
 

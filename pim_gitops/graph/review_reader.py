@@ -29,7 +29,8 @@ from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.group_reader import batched_pages
 from pim_gitops.graph.transport import GraphTransport, error_from
 from pim_gitops.review_wire import review_target
-from pim_gitops.snapshot import REVIEW_DEFINITIONS, REVIEW_INSTANCES, REVIEW_READ_ERROR
+from pim_gitops.snapshot import REVIEW_DEFINITIONS, REVIEW_INSTANCES
+from pim_gitops.snapshot_extras import REVIEW_READ_ERROR
 from pim_gitops.wire import parse_instant
 
 DEFINITIONS = "identityGovernance/accessReviews/definitions"

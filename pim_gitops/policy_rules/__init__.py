@@ -24,6 +24,8 @@ POLICY_RULES: dict[PolicyScope, tuple[RuleSpec, ...]] = {
     PolicyScope.DIRECTORY_ROLE: DIRECTORY_ROLE_RULES,
     # A group's member and owner policies carry the same 17 rules, ids and types (samples
     # groups__list-rolemanagementpolicies-*); only Entra's defaults differ (graph-pim.md §3).
+    # Custom extensions serve groups too (entra-docs privileged-identity-management-custom-
+    # extensions.md), so the two custom extension rows apply to both scopes.
     PolicyScope.GROUP: DIRECTORY_ROLE_RULES,
 }
 

@@ -1,5 +1,6 @@
 """The 17 rules of a directory role's PIM policy (graph-pim.md §3; DC
-unifiedrolemanagementpolicyrule.md), as rows of the policy-rule table."""
+unifiedrolemanagementpolicyrule.md), and the two custom extension rules a policy may lack
+(``extensions.py``), as rows of the policy-rule table."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pim_gitops.policy_rules.common import (
     policy_words,
     seconds,
 )
+from pim_gitops.policy_rules.extensions import extension_specs
 from pim_gitops.policy_rules.notifications import notification_specs
 from pim_gitops.policy_rules.spec import (
     Leaves,
@@ -245,6 +247,7 @@ def _directory_role_rules() -> tuple[RuleSpec, ...]:  # pragma: no mutate block
         active[1],
         *activation[1:],
         *notification_specs(),
+        *extension_specs(),
     )
 
 

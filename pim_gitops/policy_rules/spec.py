@@ -92,7 +92,8 @@ class RuleSpec:
     """One rule of a policy scope."""
 
     id: str
-    #: ``Expiration`` | ``Enablement`` | ``Approval`` | ``AuthenticationContext`` | ``Notification``
+    #: ``Expiration`` | ``Enablement`` | ``Approval`` | ``AuthenticationContext`` |
+    #: ``Notification`` | ``CustomExtension``
     kind: str
     #: The policy-file paths this rule carries, in display order.
     paths: tuple[str, ...]
@@ -104,6 +105,9 @@ class RuleSpec:
     phase: PhaseRule
     #: Every Graph property of the rule, for docs/settings-map.md.
     docs: tuple[PropertyDoc, ...]
+    #: The values of ``paths`` for a policy that lacks the rule (Graph lists a rule only once
+    #: it was configured: the custom extension rules); ``None``: every policy has the rule.
+    when_absent: Mapping[str, Leaf] | None = None
 
     @property
     def odata_type(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pim_gitops.access import holders, principal_problem
 from pim_gitops.compile import CompiledRole, DeclaredAssignment
+from pim_gitops.extension_wire import name_extension_leaves
 from pim_gitops.plan import Plan, plan_document
 from pim_gitops.render.drift import (
     Modified,
@@ -81,9 +82,10 @@ def named_approvers(approvers: tuple[str, ...], tenant: TenantState) -> tuple[st
 
 
 def _named_leaves(settings: RoleSettings, tenant: TenantState) -> dict[str, Leaf]:
-    """The live settings with approver ids as references."""
+    """The live settings with approver and custom extension ids as references."""
     leaves = settings_leaves(settings)
     leaves["activation.approval.approvers"] = named_approvers(settings.activation.approvers, tenant)
+    name_extension_leaves(leaves, tenant)
     return leaves
 
 
