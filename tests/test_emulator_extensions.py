@@ -1,6 +1,7 @@
-"""PIM custom extensions in the emulator: the beta list seeded from the snapshot, the
-Governance licence it needs, and the custom extension rule of a policy (added when the
-policy lacks it, typed, naming a known extension, removable with ``null``)."""
+"""PIM custom extensions in the emulator: the list (v1.0 and beta) seeded from the snapshot,
+the Governance licence it needs, and the custom extension rule of a policy (one of the two
+documented ids, added when the policy lacks it, typed, naming a known extension by
+``customExtensionId``, removable with ``null``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ DATA = Path(__file__).parent / "data" / "custom-extensions"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LIST = "identityGovernance/privilegedAccess/customExtensions"
 EXTENSION_ID = "c0ffee00-1111-4222-8333-444455556666"
-RULE_ID = "CustomExtension_OnActivationRequest_EndUser_Assignment"
+RULE_ID = "CustomExtension_PreApproval_EndUser_Assignment"
 RULE_TYPE = "#microsoft.graph.unifiedRoleManagementPolicyCustomExtensionRule"
 TARGET = {
     "caller": "EndUser",
@@ -56,12 +57,13 @@ def policy_id(graph: Emulator) -> str:
 
 
 def rule(extension_id: str | None, **changes: Any) -> dict[str, Any]:
-    named = None if extension_id is None else {"id": extension_id}
-    return (
-        {"@odata.type": RULE_TYPE, "id": RULE_ID, "target": TARGET}
-        | {"customExtension": named}
-        | changes
-    )
+    return {
+        "@odata.type": RULE_TYPE,
+        "id": RULE_ID,
+        "target": TARGET,
+        "customExtensionId": extension_id,
+        "isEnabled": extension_id is not None,
+    } | changes
 
 
 def patch(graph: Emulator, body: dict[str, Any]) -> tuple[int, Any]:
@@ -69,14 +71,11 @@ def patch(graph: Emulator, body: dict[str, Any]) -> tuple[int, Any]:
     return call(graph, "PATCH", path, {"rules": [body]}, version="v1.0")
 
 
-def test_extensions_are_listed_under_beta_only() -> None:
-    graph = emulator()
-    status, page = call(graph, "GET", LIST)
+@pytest.mark.parametrize("version", ["v1.0", "beta"])
+def test_extensions_are_listed(version: str) -> None:
+    status, page = call(emulator(), "GET", LIST, version=version)
     assert status == 200
     assert [e["displayName"] for e in page["value"]] == ["Role Assignment Ticket Validation"]
-    status, body = call(graph, "GET", LIST, version="v1.0")
-    assert status == 400
-    assert "Resource not found for the segment" in body["error"]["message"]
 
 
 def test_a_tenant_without_governance_is_refused() -> None:
@@ -97,11 +96,10 @@ def test_a_policy_lacking_the_rule_gains_it_and_loses_it_with_null() -> None:
     path = f"policies/roleManagementPolicies/{policy_id(graph)}/rules/{RULE_ID}"
     status, shown = call(graph, "GET", path, version="v1.0")
     assert status == 200
-    assert shown["customExtension"]["id"] == EXTENSION_ID
-    assert shown["customExtension"]["@odata.type"].endswith("roleManagementCustomCalloutExtension")
+    assert (shown["customExtensionId"], shown["isEnabled"]) == (EXTENSION_ID, True)
     assert patch(graph, rule(None))[0] == 200
     _, shown = call(graph, "GET", path, version="v1.0")
-    assert shown["customExtension"] is None
+    assert (shown["customExtensionId"], shown["isEnabled"]) == (None, False)
 
 
 def test_the_rule_route_of_a_missing_rule_is_not_found() -> None:
@@ -115,9 +113,11 @@ def test_the_rule_route_of_a_missing_rule_is_not_found() -> None:
     [
         (rule("00000000-0000-4000-8000-000000000000"), "does not exist"),
         (rule(EXTENSION_ID) | {"@odata.type": None}, "@odata.type"),
-        (rule(EXTENSION_ID, isEnabled=True), "unknown properties"),
+        (rule(EXTENSION_ID, customExtension={"id": EXTENSION_ID}), "unknown properties"),
         (rule(EXTENSION_ID, target={}), "target"),
-        (rule(EXTENSION_ID, customExtension="x"), "customExtension"),
+        (rule(EXTENSION_ID, customExtensionId={"id": EXTENSION_ID}), "customExtensionId"),
+        (rule(EXTENSION_ID, isEnabled="yes"), "isEnabled"),
+        (rule(EXTENSION_ID, id="CustomExtension_OnActivation_EndUser_Assignment"), "not a rule"),
     ],
 )
 def test_invalid_rules_are_refused(body: dict[str, Any], fragment: str) -> None:

@@ -1,6 +1,6 @@
 """Request history in the emulator: seeded completed requests are listed with what an
 auditor needs, ``$filter`` only where Graph documents it (``status``, not ``createdDateTime``),
-and beta approvals with their stages by the requests' ``approvalId``."""
+and beta approvals with their steps by the requests' ``approvalId``."""
 
 from __future__ import annotations
 
@@ -57,15 +57,23 @@ def seed() -> dict[str, Any]:
         "format": FORMAT,
         "tenantId": "2f3b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
         "roleAssignmentScheduleRequestHistory": [old, activation()],
-        "roleAssignmentApprovals": [{"id": APPROVAL_ID, "stages": [STAGE]}],
+        "roleAssignmentApprovals": [{"id": APPROVAL_ID, "steps": [STAGE]}],
     }
 
 
+#: A signed-in auditor: approvals are not served to application permissions.
+AUDITOR = {"oid": "00000000-0000-4000-8000-00000000a0d1", "scp": "RoleManagement.Read.Directory"}
+
+
 def call(
-    emulator: Emulator, path: str, params: dict[str, str] | None = None, version: str = "v1.0"
+    emulator: Emulator,
+    path: str,
+    params: dict[str, str] | None = None,
+    version: str = "v1.0",
+    claims: dict[str, Any] | None = None,
 ) -> tuple[int, Any]:
     base = f"http://graph.test/{version}"
-    reply, _ = emulator.execute("GET", path, params or {}, None, base, version=version)
+    reply, _ = emulator.execute("GET", path, params or {}, None, base, claims, version=version)
     return reply.status, reply.body
 
 
@@ -94,22 +102,29 @@ def test_status_is_filterable_created_date_time_is_not() -> None:
 
 def test_an_approval_is_served_under_beta_only() -> None:
     emulator = Emulator(seed(), clock=lambda: NOW)
-    status, body = call(emulator, f"{APPROVALS}/{APPROVAL_ID}", version="beta")
+    status, body = call(emulator, f"{APPROVALS}/{APPROVAL_ID}", version="beta", claims=AUDITOR)
     assert status == 200
-    assert body["stages"][0]["reviewResult"] == "Approve"
-    assert body["stages"][0]["reviewedBy"]["displayName"] == "Ada"
-    status, page = call(emulator, f"{APPROVALS}/{APPROVAL_ID}/stages", version="beta")
+    assert body["steps"][0]["reviewResult"] == "Approve"
+    assert body["steps"][0]["reviewedBy"]["displayName"] == "Ada"
+    path = f"{APPROVALS}/{APPROVAL_ID}/steps"
+    status, page = call(emulator, path, version="beta", claims=AUDITOR)
     assert (status, [s["status"] for s in page["value"]]) == (200, ["Completed"])
-    status, body = call(emulator, f"{APPROVALS}/{APPROVAL_ID}")
+    status, body = call(emulator, f"{APPROVALS}/{APPROVAL_ID}", claims=AUDITOR)
     assert status == 400
     assert "Resource not found for the segment" in body["error"]["message"]
-    assert call(emulator, f"{APPROVALS}/nope", version="beta")[0] == 404
+    assert call(emulator, f"{APPROVALS}/nope", version="beta", claims=AUDITOR)[0] == 404
+
+
+def test_an_approval_is_not_served_to_an_application() -> None:
+    emulator = Emulator(seed(), clock=lambda: NOW)
+    status, body = call(emulator, f"{APPROVALS}/{APPROVAL_ID}", version="beta")
+    assert (status, body["error"]["code"]) == (403, "Authorization_RequestDenied")
 
 
 def test_approvals_round_trip_through_the_snapshot() -> None:
     emulator = Emulator(seed(), clock=lambda: NOW)
     snapshot = emulator.store.snapshot("2026-03-02T09:00:00Z")
-    assert snapshot["roleAssignmentApprovals"] == [{"id": APPROVAL_ID, "stages": [STAGE]}]
+    assert snapshot["roleAssignmentApprovals"] == [{"id": APPROVAL_ID, "steps": [STAGE]}]
     assert "roleAssignmentApprovals" not in Emulator({"format": FORMAT}).store.snapshot("x")
 
 

@@ -69,10 +69,11 @@ def test_an_activation_needing_approval_is_pending_with_an_approval() -> None:
         {},
         None,
         "http://graph.test/beta",
+        user_claims(eligible["principalId"]),
         version="beta",
     )
     assert reply.status == 200
-    assert [(s["reviewResult"], s["status"]) for s in reply.body["stages"]] == [
+    assert [(s["reviewResult"], s["status"]) for s in reply.body["steps"]] == [
         ("NotReviewed", "InProgress")
     ]
     listed, _ = emulator.execute(

@@ -64,7 +64,8 @@ def _failed_rules(
 
 
 def _approval_stages(store: Store, role_id: str) -> list[dict[str, Any]] | None:
-    """The stages of the approval a request needs (``None``: it needs none)."""
+    """The steps of the beta approval a request needs, one per approval stage of the policy
+    (``None``: it needs none)."""
     policy = store.policy_for_role(role_id)
     rule = store.rule(policy, "Approval_EndUser_Assignment") if policy else None
     setting = (rule or {}).get("setting") or {}
@@ -131,7 +132,7 @@ def self_activate(
     if stages is not None:
         response |= {"status": "PendingApproval", "completedDateTime": None}
         response["approvalId"] = request_id
-        store.beta.approvals[request_id] = {"id": request_id, "stages": stages}
+        store.beta.approvals[request_id] = {"id": request_id, "steps": stages}
         store.beta.changed.add(APPROVALS)
         return response
     schedule = {

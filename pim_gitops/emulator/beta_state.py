@@ -7,7 +7,7 @@ objects (DESIGN.md "Tenant snapshot" keys):
   ``alertIncidents``; the incidents of alerts the emulator cannot compute from the tenant
   (everything but too many Global Administrators and roles assigned outside PIM) are served
   as seeded;
-- ``roleAssignmentApprovals``: beta approvals (``id``, ``stages``) by id;
+- ``roleAssignmentApprovals``: beta approvals (``id``, ``steps``) by id;
 - ``privilegedAccessCustomExtensions``: ``roleManagementCustomCalloutExtension`` objects.
 
 An absent key seeds Graph's seven default configurations (``alert_table.py``), no approvals

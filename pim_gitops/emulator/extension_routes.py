@@ -1,5 +1,5 @@
-"""PIM custom extensions (Graph **beta** ``/beta/identityGovernance/privilegedAccess/
-customExtensions``, ``roleManagementCustomCalloutExtension``) and the custom extension rule of
+"""PIM custom extensions (``/identityGovernance/privilegedAccess/customExtensions``, v1.0 and
+beta, ``roleManagementCustomCalloutExtension``) and the custom extension rule of
 role management policies (``unifiedRoleManagementPolicyCustomExtensionRule``, ids
 ``CustomExtension_…``). Seeded from ``privilegedAccessCustomExtensions`` (``beta_state.py``).
 Sources in ``docs/emulator.md`` "PIM custom extensions".
@@ -11,8 +11,10 @@ Sources in ``docs/emulator.md`` "PIM custom extensions".
 - a policy PATCH may carry a custom extension rule the policy lacks: it is added
   (*assumption*: real policies usually lack the rule); the rule route
   ``PATCH …/rules/CustomExtension_…`` of a rule the policy lacks answers 404 like any rule;
-- the rule names its extension as ``customExtension: {"id": …}`` or ``null`` (none); an id
-  the tenant does not hold is 400 ``InvalidPolicyRule``; the ``@odata.type`` is required.
+- the rule (ids ``CustomExtension_PreApproval_EndUser_Assignment`` and ``…_PostApproval_…``
+  only) names its extension as ``customExtensionId`` (a string) or ``null`` (none), with
+  ``isEnabled``; an id the tenant does not hold is 400 ``InvalidPolicyRule``; the
+  ``@odata.type`` is required.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pim_gitops.emulator.routes import Context, _collection, route
 PATH = "identityGovernance/privilegedAccess/customExtensions"
 
 
+@route("GET", PATH)
 @route("GET", PATH, version="beta")
 def list_extensions(ctx: Context, _: dict[str, str]) -> GraphReply:
     refused = unlicensed(ctx.store)
@@ -35,6 +38,7 @@ def list_extensions(ctx: Context, _: dict[str, str]) -> GraphReply:
     return _collection(ctx, rows, PATH, ("id", "displayName"))
 
 
+@route("GET", PATH + "/{id}")
 @route("GET", PATH + "/{id}", version="beta")
 def get_extension(ctx: Context, p: dict[str, str]) -> GraphReply:
     refused = unlicensed(ctx.store)
