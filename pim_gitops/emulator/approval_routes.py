@@ -1,8 +1,8 @@
 """Approvals of PIM requests, Graph **beta** only: ``GET /beta/roleManagement/directory/
 roleAssignmentApprovals/{id}`` (the ``approvalId`` of a schedule request) and its
 ``/steps``. Seeded from the snapshot's ``roleAssignmentApprovals`` (raw beta approvals with
-their ``steps``, as DC beta approval-get.md shows them; ``beta_state.py``). Sources in ``docs/emulator.md`` "Request history and
-approvals".
+their ``steps``, as DC beta approval-get.md shows them; ``beta_state.py``). Sources in
+``docs/emulator.md`` "Request history and approvals".
 
 - an unknown id answers 404 (*assumption* on the code);
 - app-only callers are refused: the beta "Get approval" and "List approvalSteps" pages list

@@ -11,9 +11,9 @@ from typing import Any
 from pim_gitops.emulator.errors import GraphFault, bad_request
 from pim_gitops.emulator.store import Store
 
-# The rule's properties (DC v1.0 and beta resources/unifiedrolemanagementpolicycustomextensionrule.md):
-# customExtensionId (String), isEnabled (Boolean), target; displayName, customAttributes
-# read-only.
+# The rule's properties (DC v1.0 and beta
+# resources/unifiedrolemanagementpolicycustomextensionrule.md): customExtensionId (String),
+# isEnabled (Boolean), target; displayName, customAttributes read-only.
 
 PREFIX = "CustomExtension_"
 #: The two rule ids Graph knows (a PATCH of another ``CustomExtension_`` id is refused).
