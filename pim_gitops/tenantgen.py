@@ -12,6 +12,13 @@ from typing import Any
 from pim_gitops.policy_rules import default_approval_stage
 from pim_gitops.roles import BUILTIN_ROLES, GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR
 from pim_gitops.snapshot import FORMAT, canonical_snapshot
+from pim_gitops.tenantgen_audit import (
+    EXCHANGE_ADMINISTRATOR,
+    extension_rule,
+    sample_alerts,
+    sample_extension,
+    sample_history,
+)
 from pim_gitops.wire import format_instant, role_assignment_id
 
 RULE_NS = "#microsoft.graph.unifiedRoleManagementPolicy"
@@ -669,7 +676,30 @@ def sample_tenant(now: datetime) -> dict[str, Any]:
     _sample_groups(t, helpdesk, [people["alice.admin"]])
     # Conditional Access authentication contexts: c1 (the example policies require it on
     # Conditional Access Administrator activation) published, c2 still a draft.
-    return {**t.snapshot(), "authenticationContextClassReferences": SAMPLE_CONTEXTS}
+    snapshot = {**t.snapshot(), "authenticationContextClassReferences": SAMPLE_CONTEXTS}
+    return _with_audit(t, snapshot, sample_history(now, ga, pra, people, apply_sp))
+
+
+def _with_audit(
+    t: TenantBuilder, snapshot: dict[str, Any], history: dict[str, Any]
+) -> dict[str, Any]:
+    """The sample with its request history, PIM alerts and a ticket-system hook: Exchange
+    Administrator activation is checked by a PIM custom extension (issue 23)."""
+    extension = sample_extension()
+    policy = next(
+        p
+        for p in snapshot["roleManagementPolicies"]
+        if _policy_role(t, p) == EXCHANGE_ADMINISTRATOR
+    )
+    policy["rules"].append(extension_rule(extension["id"]))
+    policy["lastModifiedDateTime"] = format_instant(t.now - timedelta(days=40))
+    snapshot = {**snapshot, "privilegedAccessCustomExtensions": [extension], **history}
+    return canonical_snapshot({**snapshot, **sample_alerts(snapshot, t.now)})
+
+
+def _policy_role(t: TenantBuilder, policy: dict[str, Any]) -> str | None:
+    link = next((lk for lk in t.links if lk["policyId"] == policy["id"]), None)
+    return None if link is None else str(link["roleDefinitionId"])
 
 
 SAMPLE_CONTEXTS = [

@@ -33,7 +33,7 @@ STALE = alert_id("StaleSignInAlert")
 
 def tenant(admins: int, readers: int, *, scheduled: bool = True, **extra: Any) -> dict[str, Any]:
     """``admins`` active Global Administrators and ``readers`` Global Readers, each with an
-    assignment schedule unless ``scheduled`` is false."""
+    assignment schedule PIM made (``createdUsing`` set) unless ``scheduled`` is false."""
     users, assignments, schedules = [], [], []
     for index in range(admins + readers):
         principal = f"00000000-0000-4000-8000-{index:012d}"
@@ -41,7 +41,8 @@ def tenant(admins: int, readers: int, *, scheduled: bool = True, **extra: Any) -
         role = GA if index < admins else READER
         row = {"principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/"}
         assignments.append(row | {"id": f"ra-{index}"})
-        schedules.append(row | {"id": f"s-{index}", "assignmentType": "Assigned"})
+        made = {"id": f"s-{index}", "assignmentType": "Assigned", "createdUsing": f"s-{index}"}
+        schedules.append(row | made)
     return {
         "format": FORMAT,
         "tenantId": TENANT,
@@ -142,6 +143,11 @@ def test_incidents_name_each_global_administrator() -> None:
 
 def test_roles_assigned_outside_pim_are_the_unscheduled_assignments() -> None:
     assert Graph(tenant(1, 1)).alert(OUTSIDE)["incidentCount"] == 0
+    # A direct assignment listed with a schedule that no request made is outside PIM too.
+    direct = tenant(1, 1)
+    for row in direct["roleAssignmentSchedules"]:
+        row["createdUsing"] = None
+    assert Graph(direct).alert(OUTSIDE)["incidentCount"] == 2
     graph = Graph(tenant(1, 1, scheduled=False))
     shown = graph.alert(OUTSIDE)
     assert shown["isActive"] is True

@@ -152,6 +152,7 @@ def lint_policies(
 ) -> int:
     """Lint the policy (and the tenant as it is, from a snapshot or live, if asked); exit 1
     on blocking findings of the views shown; ``--baseline`` writes them as waivers."""
+    from pim_gitops.commands.history_options import report_since
     from pim_gitops.lint.baseline import baseline_path, read_baseline
     from pim_gitops.lint.engine import run_lint
     from pim_gitops.lint.render import render_github, render_json, render_sarif, render_text
@@ -161,7 +162,9 @@ def lint_policies(
     desired = load_desired(directory, options.now).state
     tenant = None
     if snapshot_path or live:
-        tenant = _tenant_for(console, options, desired, snapshot_path)
+        # Live, the history rules (HIS) judge the last 90 days, as ``report`` shows them.
+        since = report_since(None, options.now, live=not snapshot_path)
+        tenant = _tenant_for(console, options, desired, snapshot_path, since)
     path = baseline_path(directory, desired)
     baseline = () if path is None or baseline_out else read_baseline(path, str(path))
     selection = Selection(_rule_words(select), _rule_words(ignore), _rule_words(extend_select))

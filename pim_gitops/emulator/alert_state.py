@@ -66,10 +66,14 @@ def too_many_global_admins(store: Store, config: dict[str, Any]) -> list[dict[st
 
 
 def _scheduled(store: Store, row: dict[str, Any]) -> bool:
+    """Whether PIM made this role assignment: a schedule of it created through a request
+    (``createdUsing`` set). A direct assignment made outside PIM has no schedule, or one with
+    ``createdUsing`` null (graph-pim.md §2; docs/emulator.md "PIM alerts")."""
     return any(
         s.get("roleDefinitionId") == row.get("roleDefinitionId")
         and str(s.get("principalId")).lower() == str(row.get("principalId")).lower()
         and (s.get("directoryScopeId") or "/") == (row.get("directoryScopeId") or "/")
+        and s.get("createdUsing")
         for s in store.assignment.values()
     )
 
