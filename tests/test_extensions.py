@@ -73,9 +73,19 @@ def rule(rule_id: str, extension: str, enabled: bool = True) -> dict[str, Any]:
     }
 
 
-def snapshot(*rules: dict[str, Any], extensions: bool = True, **extra: Any) -> dict[str, Any]:
-    """The sample tenant with ``rules`` added to Global Administrator's policy."""
+def plain_sample() -> dict[str, Any]:
+    """The sample tenant without its custom extension (Exchange Administrator calls one)."""
     data = copy.deepcopy(read_snapshot(SAMPLE_TENANT))
+    for policy in data["roleManagementPolicies"]:
+        rules = policy.get("rules") or []
+        policy["rules"] = [r for r in rules if not r["id"].startswith("CustomExtension_")]
+    data.pop(EXTENSIONS, None)
+    return data
+
+
+def snapshot(*rules: dict[str, Any], extensions: bool = True, **extra: Any) -> dict[str, Any]:
+    """The sample tenant (no extension) with ``rules`` added to Global Administrator's policy."""
+    data = plain_sample()
     policy_id = normalize_tenant(data, SAMPLE_NOW).policies[GLOBAL_ADMINISTRATOR].policy_id
     policy = next(p for p in data["roleManagementPolicies"] if p["id"] == policy_id)
     policy["rules"] += list(rules)
@@ -107,7 +117,7 @@ def with_activation_line(repo: Path, line: str) -> Path:
 
 
 def test_a_policy_without_the_rules_reads_as_no_extension() -> None:
-    raw = read_snapshot(SAMPLE_TENANT)
+    raw = plain_sample()
     assert not any(
         r["id"].startswith("CustomExtension_")
         for p in raw["roleManagementPolicies"]

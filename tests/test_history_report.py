@@ -164,8 +164,20 @@ def test_approvals_not_read_say_unknown(tmp_path: Path) -> None:
     assert "Not read: roleAssignmentApprovals: not read: list approvals in graph_beta." in text
 
 
+def without_history(tmp_path: Path) -> Path:
+    """The sample tenant as a snapshot taken without ``--since`` holds it."""
+    data = read_snapshot(SAMPLE_TENANT)
+    for key in list(data):
+        if key.startswith("requestHistory") or key.endswith("RequestHistory"):
+            del data[key]
+    del data["roleAssignmentApprovals"]
+    path = tmp_path / "no-history.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
 def test_a_snapshot_without_history_says_so(tmp_path: Path) -> None:
-    text = report(SAMPLE_TENANT)
+    text = report(without_history(tmp_path))
     start = text.index("## Activation and approval history")
     assert "The request history was not read" in text[start : start + 400]
 
@@ -209,6 +221,7 @@ def test_bad_or_future_since_is_a_usage_error(tmp_path: Path) -> None:
         assert result.exit_code == 2 and words in result.output, result.output
 
 
-def test_narrowed_leaves_a_tenant_without_history_as_it_is() -> None:
-    tenant = snapshot_tenant(read_snapshot(SAMPLE_TENANT), parse_instant(NOW))
+def test_narrowed_leaves_a_tenant_without_history_as_it_is(tmp_path: Path) -> None:
+    tenant = snapshot_tenant(read_snapshot(without_history(tmp_path)), parse_instant(NOW))
+    assert tenant.history is None
     assert narrowed(tenant, parse_instant(NOW)) is tenant
