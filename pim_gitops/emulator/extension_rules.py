@@ -79,9 +79,7 @@ def checked_rule(
         if named not in store.beta.extensions:
             raise _invalid(f"the custom extension {named} does not exist")
     stored = copy.deepcopy(dict(existing or {})) or {"displayName": "", "customAttributes": []}
-    stored.update(
-        {k: copy.deepcopy(v) for k, v in body.items() if k in {"target", "isEnabled"}}
-    )
+    stored.update({k: copy.deepcopy(v) for k, v in body.items() if k in {"target", "isEnabled"}})
     stored["@odata.type"] = RULE_TYPE
     stored["id"] = rule_id
     stored["customExtensionId"] = named or None
