@@ -104,7 +104,9 @@ def _by_id(
     return answers
 
 
-async def _send_once(transport: GraphTransport, items: Sequence[BatchItem]) -> dict[str, Outcome]:
+async def _send_once(
+    transport: GraphTransport, items: Sequence[BatchItem], endpoint: str = "$batch"
+) -> dict[str, Outcome]:
     requests = []
     for index, item in enumerate(items):
         entry: dict[str, Any] = {"id": str(index + 1), "method": item.method, "url": item.url}
@@ -116,7 +118,7 @@ async def _send_once(transport: GraphTransport, items: Sequence[BatchItem]) -> d
     try:
         response = await transport.send(
             "POST",
-            "$batch",
+            endpoint,
             body={"requests": requests},
             target=target,
             # A batch of reads only is as safe to re-send as a GET.
@@ -143,9 +145,15 @@ def _still_throttled(item: BatchItem, response: GraphResponse, why: Decision) ->
 
 
 async def send_batched(
-    transport: GraphTransport, items: Sequence[BatchItem], *, parallel: int = 4
+    transport: GraphTransport,
+    items: Sequence[BatchItem],
+    *,
+    parallel: int = 4,
+    endpoint: str = "$batch",
 ) -> dict[str, Outcome]:
-    """Send items in batches of 20 (``parallel`` batches at a time), re-sending throttled
+    """Send items in batches of 20 (``parallel`` batches at a time) to ``endpoint`` (v1.0's
+    ``$batch``, or ``graph.beta.beta_url(transport, "$batch")`` for beta items, whose URLs
+    are then relative to ``/beta``), re-sending throttled
     items after the longest ``Retry-After`` they were given, while ``transport.budget``
     allows (each re-sent item is one retry; an item is sent at most ``max_attempts`` times).
     A throttled item the budget refuses comes back as a ``GraphThrottledError`` saying why."""
@@ -155,7 +163,7 @@ async def send_batched(
 
     async def one(chunk: Sequence[BatchItem]) -> dict[str, Outcome]:
         async with gate:
-            return await _send_once(transport, chunk)
+            return await _send_once(transport, chunk, endpoint)
 
     for attempt in itertools.count():
         chunks = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from pim_gitops.errors import GraphError
+from pim_gitops.graph.batch import BatchItem, Outcome, send_batched
 from pim_gitops.graph.beta import beta_url
 from pim_gitops.graph.extras import ExtraReads
 from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
@@ -92,13 +93,45 @@ async def _approval(transport: GraphTransport, approval_id: str) -> dict[str, An
         return exc
 
 
+def _batched(outcome: Outcome, approval_id: str) -> dict[str, Any] | GraphError | None:
+    """One approval's answer in a beta ``$batch``: the approval, a refusal, or ``None``
+    (404: not found)."""
+    if isinstance(outcome, GraphError):
+        if outcome.status in (400, 403, 404):
+            return None if outcome.status == 404 else outcome
+        raise outcome
+    if outcome.status == 404:
+        return None
+    if outcome.status == 200 and isinstance(outcome.body, dict):
+        return dict(outcome.body)
+    return GraphError(
+        f"approval {approval_id}: HTTP {outcome.status}",
+        status=outcome.status,
+        request_id=outcome.request_id,
+    )
+
+
 async def read_approvals(
     transport: GraphTransport, approval_ids: Sequence[str]
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The approvals found (a 404 is skipped: "not found"), or none and why when Graph
-    refuses them (403, or 400: beta not served)."""
-    outcomes = await gather_or_cancel(*(_approval(transport, a) for a in approval_ids))
-    refused = [o for o in outcomes if isinstance(o, GraphError) and o.status != 404]
+    refuses them (403, or 400: beta not served). The first is read alone: a refusal
+    (app-only callers always get one) then costs one request, not one per approval; the
+    rest go in beta ``$batch``es of 20."""
+    if not approval_ids:
+        return [], None
+    first = await _approval(transport, approval_ids[0])
+    outcomes: list[dict[str, Any] | GraphError | None] = [first]
+    if isinstance(first, GraphError) and first.status == 404:
+        outcomes = [None]
+    if not isinstance(first, GraphError) or first.status == 404:
+        items = [
+            BatchItem(a, "GET", f"/{APPROVAL_PATH}/{a}", target=f"approval {a}")
+            for a in approval_ids[1:]
+        ]
+        answers = await send_batched(transport, items, endpoint=beta_url(transport, "$batch"))
+        outcomes += [_batched(answers[i.key], i.key) for i in items]
+    refused = [o for o in outcomes if isinstance(o, GraphError)]
     if refused:
         error = refused[0]
         why = f"{error.status} {error.code or ''}".strip()
