@@ -15,7 +15,8 @@ type's parameters: ``duration``, ``sequentialActivationCounterThreshold`` Int32,
 ``timeIntervalBetweenActivations`` Duration), unifiedrolemanagementalertconfiguration-
 update.md (PATCH with the type's ``@odata.type``), rolemanagementalert-list-alerts.md and
 resources/unifiedrolemanagementalert.md (``isActive``, ``incidentCount``,
-``lastScannedDateTime``), resources/*alertincident.md (``assigneeId``,
+``lastScannedDateTime``; a ``null`` Boolean reads as false, a ``null`` ``incidentCount`` as
+the incidents read), resources/*alertincident.md (``assigneeId``,
 ``assigneeDisplayName``, ``assigneeUserPrincipalName``, ``roleDisplayName``)."""
 
 from __future__ import annotations
@@ -81,9 +82,8 @@ def normalize_config(raw: Any) -> AlertConfig | None:
     config_id = r.req("id")
     r.what = f"alert configuration {config_id}"
     values = [(p.key, read_parameter(r, p)) for p in kind.parameters]
-    setting = AlertSetting(
-        kind.name, r.flag("isEnabled", False), tuple(sorted((k, v) for k, v in values if v))
-    )
+    enabled = r.optional_flag("isEnabled") is True
+    setting = AlertSetting(kind.name, enabled, tuple(sorted((k, v) for k, v in values if v)))
     return AlertConfig(setting, config_id, MappingProxyType(dict(raw)))
 
 
@@ -106,15 +106,16 @@ def normalize_open(raw: Any) -> OpenAlert | None:
     """An alert with ``isActive: true`` → ``OpenAlert`` (``None``: inactive or unknown)."""
     r = RawObject(raw, "unifiedRoleManagementAlert")
     kind = kind_of(r)
-    if kind is None or not r.flag("isActive", False):
+    if kind is None or r.optional_flag("isActive") is not True:
         return None
     alert_id = r.req("id")
     r.what = f"alert {alert_id}"
     definition = r.child("alertDefinition")
-    count = r.obj.get("incidentCount", 0)
+    incidents = sorted(map(normalize_incident, r.items("alertIncidents")), key=lambda i: i.id)
+    count = r.obj.get("incidentCount")
+    count = len(incidents) if count is None else count
     if not isinstance(count, int) or isinstance(count, bool):
         raise r.fail(f"'incidentCount' must be a whole number, got {count!r}")
-    incidents = sorted(map(normalize_incident, r.items("alertIncidents")), key=lambda i: i.id)
     return OpenAlert(
         name=kind.name,
         id=alert_id,

@@ -46,6 +46,14 @@ def provenance_of(justification: str | None) -> Provenance | None:
     return Provenance(commit=commit, url=url or None)
 
 
+def tool_made(raw: Mapping[str, Any], requested_by: str | None) -> bool:
+    """Whether this tool can have made the request: apply writes admin requests only, for
+    other principals; a holder's own request (selfActivate, or an admin request a user made
+    for themselves) with the trace in its justification is a user's text, not this tool."""
+    action = str(raw.get("action") or "")
+    return action.startswith("admin") and requested_by != str(raw.get("principalId") or "")
+
+
 def _instant(value: Any, what: str) -> datetime | None:
     if value in (None, ""):
         return None
@@ -124,6 +132,7 @@ def normalize_request(
     approval_id = _text(raw.get("approvalId"))
     found = approvals.get(approval_id) if approval_id else None
     justification = _text(raw.get("justification"))
+    requested_by = _creator(raw)
     return RequestRecord(
         id=str(raw["id"]),
         kind=kind,
@@ -139,10 +148,10 @@ def normalize_request(
         start=_instant(schedule.get("startDateTime"), f"{what} startDateTime"),
         end=_instant(expiration.get("endDateTime"), f"{what} endDateTime"),
         duration=_seconds(expiration.get("duration")),
-        requested_by=_creator(raw),
+        requested_by=requested_by,
         approval_id=approval_id,
         approval=None if approval_id is None else (_steps(found) if found else ()),
-        provenance=provenance_of(justification),
+        provenance=provenance_of(justification) if tool_made(raw, requested_by) else None,
     )
 
 

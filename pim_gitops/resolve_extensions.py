@@ -2,10 +2,12 @@
 ``activation.post_approval_extension``: a display name or an id) → their ids, through the
 tenant's list of PIM custom extensions (``GET /identityGovernance/privilegedAccess/
 customExtensions``). A name that matches nothing, or several, is an error at its place; so
-is any extension while the list was refused: custom extensions are preview and need a
-Microsoft Entra ID Governance (or Entra Suite) licence and ``PrivilegedAccess-CustomExt.Read.All``
-(entra-docs privileged-identity-management-custom-extensions.md), and a plan never writes a
-rule it could not check."""
+is any extension while the list was refused (an id the role's policy already calls is kept
+as it is: an extension deleted since still exports and plans nothing): custom extensions are
+preview and need a Microsoft Entra ID Governance (or Entra Suite) licence and
+``PrivilegedAccess-CustomExt.Read.All`` (entra-docs
+privileged-identity-management-custom-extensions.md), and a plan never writes a rule it
+could not check."""
 
 from __future__ import annotations
 
@@ -58,6 +60,15 @@ def resolve_extension(
     return found[0].id, None
 
 
+def _live_ids(tenant: TenantState, target: str | None) -> set[str]:
+    """The extension ids the target's live policy calls now."""
+    policy = tenant.policy_of(target) if target is not None else None
+    if policy is None:
+        return set()
+    act = policy.settings.activation
+    return {i for i in (act.pre_approval_extension, act.post_approval_extension) if i}
+
+
 def resolve_extensions(
     settings: RoleSettings,
     tenant: TenantState,
@@ -75,6 +86,9 @@ def resolve_extensions(
     ):
         if value is None:
             ids[path] = None
+            continue
+        if is_guid(value) and value.lower() in _live_ids(tenant, target):
+            ids[path] = value.lower()  # as the policy has it, even if the list lacks it
             continue
         ids[path], problem = resolve_extension(tenant, value, target)
         if problem is not None:

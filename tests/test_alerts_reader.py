@@ -136,6 +136,10 @@ def test_snapshot_with_a_policy_reads_the_alerts_only_when_graph_beta_allows(
     from tests.conftest import POLICIES
 
     shutil.copytree(POLICIES, tmp_path / "p")
+    tenant_file = tmp_path / "p" / "pim.yaml"
+    text = tenant_file.read_text(encoding="utf-8")
+    # The example ends with graph_beta: [alerts, approvals] and alerts: start without them.
+    tenant_file.write_text(text[: text.index("\ngraph_beta:")] + "\n", encoding="utf-8")
     keys = {ALERT_CONFIGURATIONS, ALERT_READ_ERROR}
     for beta in (False, True):
         if beta:

@@ -33,6 +33,7 @@ from tests.test_history_wire import activation
 NOW = "2026-11-24T09:00:00Z"
 ALICE = "1dc0e604-e5c6-5d51-bd8f-c2c5bf879816"  # alice.admin@contoso.com, eligible GA
 BOB = "0c3f0162-2220-5306-8f04-0064edc2778b"  # bob.sec@contoso.com, a Tier0 approver
+APPLY = "5b1e9c2a-7f3d-4e8b-9a61-2c4d8e0f1a37"  # the apply identity (an application)
 TRACE_ENV = {
     "GITHUB_SHA": "a1b2c3d4e5f6a7b8c9d0",
     "GITHUB_REPOSITORY": "contoso/pim-policies",
@@ -74,7 +75,7 @@ def sample_with_history(tmp_path: Path, extra: list[dict[str, Any]] | None = Non
             "Declared in the pim-gitops policy repository", git_trace(TRACE_ENV)
         ),
         ticket=None,
-    ) | {"action": "adminAssign"}
+    ) | {"action": "adminAssign", "createdBy": {"application": {"id": APPLY}, "user": None}}
     data |= {
         "requestHistorySince": "2026-08-26T09:00:00Z",
         "roleAssignmentScheduleRequestHistory": [

@@ -115,6 +115,7 @@ def test_this_tools_trace_is_its_provenance() -> None:
     }
     written = _justification("Declared", git_trace(env))
     raw = activation("r1", "2026-11-01T08:00:00Z", justification=written)
+    raw |= {"action": "adminAssign", "createdBy": {"application": {"id": "sp"}, "user": None}}
     (record,) = history_of(snapshot([raw])).requests
     assert record.provenance is not None
     assert record.provenance.commit == "0123456789ab"

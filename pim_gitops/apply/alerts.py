@@ -24,6 +24,7 @@ from pim_gitops.graph.beta import BETA
 from pim_gitops.graph.transport import GraphTransport, UncertainWriteError
 from pim_gitops.plan.alert_build import alert_fingerprint
 from pim_gitops.plan.alert_model import AlertWrite
+from pim_gitops.state import TenantState
 from pim_gitops.wire import DurationError, parse_duration
 
 
@@ -58,6 +59,13 @@ def in_effect(write: AlertWrite, current: Mapping[str, Any] | None) -> bool:
         return False
     sent = {k: v for k, v in write.body.items() if not k.startswith("@odata.")}
     return all(k in current and _same(current[k], v) for k, v in sent.items())
+
+
+def alerts_in_effect(writes: Sequence[AlertWrite], tenant: TenantState) -> bool:
+    """Does the tenant as read show every alert write (a plan file applied before)?"""
+    configs = tenant.alerts.configs if tenant.alerts is not None else {}
+    found = {c.id: c.raw for c in configs.values()}
+    return all(in_effect(w, found.get(w.configuration_id)) for w in writes)
 
 
 async def read_configuration(transport: GraphTransport, write: AlertWrite) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from pim_gitops.apply.alerts import alerts_in_effect
 from pim_gitops.apply.guards import refusal
 from pim_gitops.apply.stale import check_stale
 from pim_gitops.apply.verify import already_in_effect
@@ -58,12 +59,24 @@ def altered(plan: Plan, replan_ops: Sequence[Operation]) -> list[str]:
 
 def trusted_plan(plan: Plan, replan: Plan) -> Plan:
     """The repository's own operations (values, phases, labels) for the writes the file
-    chose, in the repository plan's order; its changes for those addresses."""
+    chose, in the repository plan's order; its changes for those addresses; its alert
+    writes (bodies recomputed) for the alerts the file chose."""
     chosen = {signature(op) for op in plan.operations}
     operations = tuple(op for op in replan.operations if signature(op) in chosen)
     addresses = {a for op in operations for a in op.addresses}
     changes = tuple(c for c in replan.changes if c.address in addresses)
-    return replan.model_copy(update={"operations": operations, "changes": changes})
+    alerts = {(w.alert, w.configuration_id) for w in plan.alert_writes}
+    alert_writes = tuple(w for w in replan.alert_writes if (w.alert, w.configuration_id) in alerts)
+    shown = {a for w in alert_writes for a in w.addresses}
+    alert_changes = tuple(c for c in replan.alert_changes if c.address in shown)
+    return replan.model_copy(
+        update={
+            "operations": operations,
+            "changes": changes,
+            "alert_writes": alert_writes,
+            "alert_changes": alert_changes,
+        }
+    )
 
 
 def identity_problems(
@@ -146,4 +159,8 @@ def in_effect_and_trusted(
     problems = identity_problems(plan, repository_hash, replan, directory)
     if problems:
         raise refusal(problems)
-    return plan.tenant_id == tenant.tenant_id and already_in_effect(plan, tenant)
+    return (
+        plan.tenant_id == tenant.tenant_id
+        and already_in_effect(plan, tenant)
+        and alerts_in_effect(plan.alert_writes, tenant)
+    )

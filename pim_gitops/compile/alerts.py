@@ -3,8 +3,8 @@ it is written.
 
 Checked here, each at its ``file:line:col``: ``alerts:`` without ``alerts`` in
 ``graph_beta`` (Graph serves alert configurations only on beta), an unknown alert name (with
-the closest known one), a parameter the alert does not have, a count below 1, a percentage
-outside 0..100, and a duration that does not parse or is zero."""
+the closest known one), a parameter the alert does not have, a count below 1 or past Int32, a
+percentage outside 0..100, and a duration that does not parse or is zero."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from pim_gitops.wire import DurationError, format_duration, parse_duration
 
 from .types import CompiledAlerts
 
+#: Graph's alert thresholds are Int32 (the configuration types' resource pages).
+INT32_MAX = 2**31 - 1
 #: Every parameter key an ``AlertEntry`` can carry (``enabled`` aside).
 PARAMETER_KEYS = ("accounts", "percent", "duration", "renewals", "within")
 
@@ -45,6 +47,8 @@ def parameter_value(param: AlertParameter, written: object) -> tuple[Leaf, str |
         return None, f"{param.key}: a percentage is 0 to 100, got {written}"
     if param.kind == "count" and written < 1:
         return None, f"{param.key}: must be at least 1, got {written}"
+    if written > INT32_MAX:
+        return None, f"{param.key}: Graph takes at most {INT32_MAX} (Int32), got {written}"
     return str(written), None
 
 

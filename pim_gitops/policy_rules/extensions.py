@@ -46,8 +46,9 @@ ODATA_TYPE = f"{RULE_TYPE_PREFIX}CustomExtensionRule"
 
 
 def read_extension(path: str, rule: RawObject) -> dict[str, Leaf]:
-    """The extension's id while the rule is enabled and names one, else ``None``."""
-    enabled = rule.flag("isEnabled", False)
+    """The extension's id while the rule is enabled and names one, else ``None``
+    (``isEnabled: null`` is disabled: the SDK model's Boolean is nullable)."""
+    enabled = rule.optional_flag("isEnabled") is True
     extension = rule.text("customExtensionId", optional=True) or None
     return {path: extension.lower() if enabled and extension else None}
 

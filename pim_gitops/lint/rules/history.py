@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 
 from pim_gitops.history import RequestRecord
 from pim_gitops.lint.engine import Finding, LintContext
@@ -23,6 +24,7 @@ from pim_gitops.lint.history_views import (
     who,
 )
 from pim_gitops.lint.registry import pattern, rule
+from pim_gitops.wire import parse_instant
 from pim_gitops.wording import plural
 
 TICKET_PATTERN = "ticket_pattern"
@@ -157,6 +159,28 @@ def _requires_approval(ctx: LintContext, record: RequestRecord) -> bool:
     return policy is not None and policy.settings.activation.approval_required
 
 
+def policy_changed(ctx: LintContext, role_id: str) -> datetime | None:
+    """When the role's policy was last changed (``lastModifiedDateTime``), if Graph says."""
+    policy = ctx.tenant.policy_of(role_id) if ctx.tenant is not None else None
+    try:
+        return parse_instant(policy.last_modified) if policy and policy.last_modified else None
+    except ValueError:
+        return None
+
+
+def _before_change(ctx: LintContext, earlier: dict[str, list[str]]) -> Iterator[Finding]:
+    for role_id, ids in sorted(earlier.items()):
+        name, changed = ctx.role_named(role_id), policy_changed(ctx, role_id)
+        when = changed.date().isoformat() if changed else "?"
+        yield ctx.finding(
+            f"{name}: {plural(len(ids), 'granted activation')} made before its policy last "
+            f"changed ({when}) not judged: today's policy may not have applied to them",
+            ctx.tenant_location(role_id),
+            role=name,
+            severity="info",
+        )
+
+
 def _approval_problem(record: RequestRecord, gap: str | None) -> str | None:
     """Why the record shows no approval (``None``: approved); ``"unknown"`` when the
     approvals were not read."""
@@ -204,8 +228,9 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
     are unknown (info), never a pass; when the role assignment requests could not be listed
     it says so (a warning).
 
-    The policy is today's: a role whose approval was turned on after an activation reports
-    that activation too (its ticket and justification say why it was granted).
+    The policy is today's: an activation made before the policy's last change
+    (`lastModifiedDateTime`) may have been granted under another policy, so it is not
+    judged; the rule counts those per role (info).
 
     ## Why
 
@@ -249,8 +274,13 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
     yield from unread_activations(ctx)
     gap = approvals_gap(ctx)
     unknown: dict[str, list[str]] = defaultdict(list)
+    earlier: dict[str, list[str]] = defaultdict(list)
     for record in activations(ctx, GRANTED):
         if not _requires_approval(ctx, record):
+            continue
+        changed = policy_changed(ctx, record.role_id)
+        if changed is not None and record.created < changed:
+            earlier[record.role_id].append(record.id)
             continue
         problem = _approval_problem(record, gap)
         if problem == "unknown":
@@ -264,6 +294,7 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
             )
     if gap is not None:
         yield from _unknown_findings(ctx, unknown, gap)
+    yield from _before_change(ctx, earlier)
 
 
 rule(
