@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pim_gitops.history import ApprovalStep, RequestHistory, RequestRecord
+from pim_gitops.history import APPROVALS, ApprovalStep, RequestHistory, RequestRecord
 from pim_gitops.history_wire import TRACE
 from pim_gitops.render.drift import duration_words
 from pim_gitops.render.report_doc import Cell, Para, Section, Table, anchor
@@ -158,7 +158,12 @@ def _window(history: RequestHistory, views: Sequence[RoleView]) -> list[Para]:
         )
     ]
     quiet = sorted(v.name for v in views if v.role_id not in {r.role_id for r in history.requests})
-    if quiet:
+    unread = any(name != APPROVALS for name, _ in history.gaps)
+    if quiet and unread:
+        # A request collection Graph refused: a role without requests is unknown, not quiet.
+        words = f"Unknown (the requests could not be read) for: {', '.join(quiet)}."
+        lines.append(Para(words, "warn"))
+    elif quiet:
         lines.append(Para(f"No request in the window for: {', '.join(quiet)}.", "muted"))
     lines += [Para(f"Not read: {name}: {why}.", "warn") for name, why in history.gaps]
     return lines
