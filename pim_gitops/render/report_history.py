@@ -109,9 +109,12 @@ def _justification(record: RequestRecord) -> str:
     return TRACE.sub("", record.justification or "").strip() or "none"
 
 
-def _ticket(record: RequestRecord) -> str:
-    parts = [p for p in (record.ticket_system, record.ticket_number) if p]
-    return " ".join(parts) if parts else "none"
+def ticket_words(record: RequestRecord) -> str:
+    """The number, then its system in parentheses: ``see slack (ServiceNow)``."""
+    number, system = record.ticket_number, record.ticket_system
+    if not number:
+        return f"none (system {system})" if system else "none"
+    return f"{number} ({system})" if system else number
 
 
 def request_row(
@@ -123,7 +126,7 @@ def request_row(
         Cell(action_words(record)),
         Cell(length_words(record)),
         Cell(_justification(record), "" if record.justification else "warn"),
-        Cell(_ticket(record)),
+        Cell(ticket_words(record)),
         approval_cell(record, history, tenant),
         Cell(record.status, "fail" if record.status in ("Denied", "Failed") else ""),
         _made_by(record),
