@@ -138,7 +138,8 @@ def _role_section(view: RoleView, history: RequestHistory, tenant: TenantState) 
     title = f"{TITLE}: {view.name}"
     shown = mine[:PER_ROLE]
     blocks: list[Para | Table] = [
-        Table(HEADERS, tuple(request_row(r, history, tenant) for r in shown))
+        # ``history``: nine columns of names, instants and ids wrap anywhere to fit A4.
+        Table(HEADERS, tuple(request_row(r, history, tenant) for r in shown), "history")
     ]
     if len(mine) > len(shown):
         older = len(mine) - len(shown)
