@@ -26,6 +26,7 @@ from pim_gitops.state import Leaf
 #: ``wire.format_duration`` (``duration``).
 ParameterKind = Literal["count", "percent", "duration"]
 ODATA_PREFIX = "#microsoft.graph."
+DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class AlertParameter:
     graph: str
     kind: ParameterKind
     description: str = ""
+    #: The inclusive range Entra takes (a number, or a duration's seconds), ED
+    #: pim-how-to-configure-security-alerts.md; ``None``: any (a duration: above zero).
+    bounds: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ ALERT_KINDS: tuple[AlertKind, ...] = (
                 "globalAdminCountThreshold",
                 "count",
                 "Global Administrator assignments at which the alert can fire.",
+                (2, 100),
             ),
             AlertParameter(
                 "percent",
@@ -80,6 +85,7 @@ ALERT_KINDS: tuple[AlertKind, ...] = (
                 "percent",
                 "Share of all role assignments that are Global Administrator; both "
                 "thresholds must be met.",
+                (0, 100),
             ),
         ),
     ),
@@ -100,14 +106,22 @@ ALERT_KINDS: tuple[AlertKind, ...] = (
         "StaleSignInAlert",
         "staleSignInAlertConfiguration",
         "Potential stale accounts in a privileged role",
-        (AlertParameter("duration", "duration", "duration", "No sign-in for this long."),),
+        (
+            AlertParameter(
+                "duration", "duration", "duration", "No sign-in for this long.", (DAY, 365 * DAY)
+            ),
+        ),
     ),
     AlertKind(
         "redundant_assignment",
         "RedundantAssignmentAlert",
         "redundantAssignmentAlertConfiguration",
         "Administrators aren't using their privileged roles",
-        (AlertParameter("duration", "duration", "duration", "No activation for this long."),),
+        (
+            AlertParameter(
+                "duration", "duration", "duration", "No activation for this long.", (0, 100 * DAY)
+            ),
+        ),
     ),
     AlertKind(
         "sequential_activation_renewals",
@@ -120,6 +134,7 @@ ALERT_KINDS: tuple[AlertKind, ...] = (
                 "sequentialActivationCounterThreshold",
                 "count",
                 "Activations of one role by one user within `within`.",
+                (2, 100),
             ),
             AlertParameter(
                 "within",

@@ -65,8 +65,15 @@ def compare(want: AlertSetting, have: AlertSetting) -> list[AlertChange]:
     return found
 
 
+#: Why alerts were not read when no read was refused: a snapshot taken without them.
+UNREAD = (
+    "a snapshot holds them only when taken with `pim-gitops snapshot --policy DIR` and "
+    "`graph_beta: [alerts]` in DIR's pim.yaml"
+)
+
+
 def not_read(tenant: TenantState) -> str:
-    why = f" ({tenant.alert_read_error})" if tenant.alert_read_error else ""
+    why = f" ({tenant.alert_read_error or UNREAD})"
     return (
         f"PIM alerts are declared in pim.yaml but the tenant's were not read{why}; nothing "
         "about them can be planned"

@@ -27,6 +27,7 @@ SAMPLE_TRACE = "pim-gitops commit 4f1c2e9a7b3d https://github.com/contoso/pim-po
 TOOL_JUSTIFICATION = f"Declared in the pim-gitops policy repository [{SAMPLE_TRACE}]"
 EXTENSION_NAME = "ServiceNow change check"
 EXCHANGE_ADMINISTRATOR = "29232cdf-9323-42fd-ade2-1d097af3e4de"
+DAY = timedelta(days=1)
 
 
 def _id(*parts: str) -> str:
@@ -106,7 +107,6 @@ def sample_history(
     """The request history and approvals of the sample tenant (created within 90 days)."""
     alice, grace, bob = people["alice.admin"], people["grace.identity"], people["bob.sec"]
     tool = {"application": {"id": apply_sp, "displayName": "pim-gitops apply"}, "user": None}
-    day = timedelta(days=1)
     activations = [
         (4, "Rotate the federation signing certificate", "CHG1042", "Approve", grace),
         (9, "Fix the mail flow connector", "see slack", "Approve", bob),
@@ -116,7 +116,7 @@ def sample_history(
     assignments: list[dict[str, Any]] = []
     approvals: list[dict[str, Any]] = []
     for days, why, ticket, result, reviewer in activations:
-        created = now - days * day
+        created = now - days * DAY
         approval_id = _id("approval", ga, str(days))
         status = "Provisioned" if result == "Approve" else "Denied"
         assignments.append(
@@ -141,7 +141,7 @@ def sample_history(
             "selfActivate",
             pra,
             grace,
-            now - 3 * day,
+            now - 3 * DAY,
             justification="Onboard the new SOC role",
             ticket="CHG1050",
             hours=2,
@@ -149,14 +149,14 @@ def sample_history(
     )
     eligibilities = [
         request(
-            "adminAssign", ga, alice, now - 20 * day, justification=TOOL_JUSTIFICATION, by=tool
+            "adminAssign", ga, alice, now - 20 * DAY, justification=TOOL_JUSTIFICATION, by=tool
         ),
         request(
-            "adminAssign", pra, grace, now - 10 * day, justification=TOOL_JUSTIFICATION, by=tool
+            "adminAssign", pra, grace, now - 10 * DAY, justification=TOOL_JUSTIFICATION, by=tool
         ),
     ]
     return {
-        "requestHistorySince": format_instant(now - 90 * day),
+        "requestHistorySince": format_instant(now - 90 * DAY),
         "roleAssignmentScheduleRequestHistory": assignments,
         "roleEligibilityScheduleRequestHistory": eligibilities,
         "roleAssignmentApprovals": approvals,

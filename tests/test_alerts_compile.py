@@ -1,6 +1,7 @@
 """``pim.yaml``'s ``alerts:`` (issue 23): the model, compiling into ``CompiledAlerts``, and
 each error at its ``file:line:col``: Graph beta not allowed, an unknown alert, a parameter
-the alert lacks, a percentage outside 0..100, a count below 1, a bad duration."""
+the alert lacks, a percentage outside 0..100, a count outside 2..100 (Entra's range), a bad
+duration."""
 
 from __future__ import annotations
 
@@ -96,14 +97,14 @@ def test_a_percentage_is_0_to_100(tmp_path: Path, value: str, ok: bool) -> None:
         assert "pim.yaml:5:14" in error and "0 to 100" in error
 
 
-@pytest.mark.parametrize(("value", "ok"), [("1", True), ("0", False)])
-def test_a_count_is_at_least_1(tmp_path: Path, value: str, ok: bool) -> None:
+@pytest.mark.parametrize(("value", "ok"), [("2", True), ("1", False), ("0", False)])
+def test_a_count_is_2_to_100(tmp_path: Path, value: str, ok: bool) -> None:
     text = f"{HEAD}  too_many_global_admins: {{accounts: {value}}}\n"
     if ok:
         assert _compile(tmp_path, text).alerts is not None
     else:
         (error,) = _errors(tmp_path, text)
-        assert "at least 1" in error and "pim.yaml:4:" in error
+        assert "2 to 100" in error and "pim.yaml:4:" in error
 
 
 @pytest.mark.parametrize("value", ["thirty days", "PT0S"])

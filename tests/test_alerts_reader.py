@@ -128,6 +128,7 @@ def test_snapshot_with_a_policy_reads_the_alerts_only_when_graph_beta_allows(
     [alerts]`` the snapshot holds the alerts (or why they could not be read, where the
     endpoint serves no beta), without it neither key."""
     import json
+    import re
     import shutil
 
     from click.testing import CliRunner
@@ -137,13 +138,14 @@ def test_snapshot_with_a_policy_reads_the_alerts_only_when_graph_beta_allows(
 
     shutil.copytree(POLICIES, tmp_path / "p")
     tenant_file = tmp_path / "p" / "pim.yaml"
-    text = tenant_file.read_text(encoding="utf-8")
-    # The example ends with graph_beta: [alerts, approvals] and alerts: start without them.
-    tenant_file.write_text(text[: text.index("\ngraph_beta:")] + "\n", encoding="utf-8")
+    # The sample's pim.yaml allows Graph beta and declares alerts: without both first.
+    kept = re.sub(r"(?m)^graph_beta:.*\n|^alerts:\n(?:  .*\n)*", "", tenant_file.read_text())
+    assert not re.search(r"(?m)^(graph_beta|alerts):", kept)
+    tenant_file.write_text(kept, encoding="utf-8")
     keys = {ALERT_CONFIGURATIONS, ALERT_READ_ERROR}
     for beta in (False, True):
         if beta:
-            with (tmp_path / "p" / "pim.yaml").open("a", encoding="utf-8") as f:
+            with tenant_file.open("a", encoding="utf-8") as f:
                 f.write("graph_beta: [alerts]\n")
         out = tmp_path / "s.json"
         args = ["--graph-url", live.url, "snapshot", "--out", str(out), "--policy"]

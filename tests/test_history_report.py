@@ -124,8 +124,8 @@ def test_global_administrator_activations_with_justification_ticket_approver_and
         "| user:alice.admin@contoso.com | activation | 8 hours | Rotate the SSO certificate |"
         in (approved)
     )
-    assert "| ServiceNow CHG1234 | approved by Bob Sec at 2026-11-20T08:10:00Z |" in approved
-    assert "| ServiceNow see slack | **denied by Bob Sec at 2026-11-20T08:10:00Z** |" in denied
+    assert "| CHG1234 (ServiceNow) | approved by Bob Sec at 2026-11-20T08:10:00Z |" in approved
+    assert "| see slack (ServiceNow) | **denied by Bob Sec at 2026-11-20T08:10:00Z** |" in denied
     assert "| **Denied** |" in denied
     # This tool's request: its trace is moved from the justification to "Made by".
     assert "| Declared in the pim-gitops policy repository | none |" in tool

@@ -60,7 +60,12 @@ def test_validate_reports_every_error_in_one_run(policy_copy: Path) -> None:
     duplicate key and a schema error of the same file are reported with the first."""
     tenant = policy_copy / "pim.yaml"
     _edit(tenant, "tenant: contoso.onmicrosoft.com", "tenant: contoso.onmicrosoft.com\nbogus: 1")
-    _edit(tenant, "  preset: cisa", "  preset: cisa\n  rules:\n    XYZ999: {enabled: false}")
+    # The sample's lint: already has rules: (HIS001's ticket pattern): add one under it.
+    _edit(
+        tenant,
+        "  preset: cisa\n  rules:\n",
+        "  preset: cisa\n  rules:\n    XYZ999: {enabled: false}\n",
+    )
     reader = policy_copy / "roles" / "global-reader.yaml"
     reader.write_text(reader.read_text() + "role: x\nrole: y\nrolez: z\n")
     support = policy_copy / "roles" / "contoso-tier1-support.yaml"
@@ -83,7 +88,12 @@ def test_validate_reports_every_error_in_one_run(policy_copy: Path) -> None:
 
 def test_validate_reports_lint_rules_with_the_other_errors(policy_copy: Path) -> None:
     tenant = policy_copy / "pim.yaml"
-    _edit(tenant, "  preset: cisa", "  preset: cisa\n  rules:\n    XYZ999: {enabled: false}")
+    # The sample's lint: already has rules: (HIS001's ticket pattern): add one under it.
+    _edit(
+        tenant,
+        "  preset: cisa\n  rules:\n",
+        "  preset: cisa\n  rules:\n    XYZ999: {enabled: false}\n",
+    )
     exchange = policy_copy / "roles" / "exchange-administrator.yaml"
     _edit(exchange, "template: privileged", "template: privilegd")
     result = _run("validate", str(policy_copy))

@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 import click
 
 from pim_gitops.state import TenantState
-from pim_gitops.wire import DurationError, parse_duration, parse_instant, to_instant
+from pim_gitops.wire import (
+    MAX_DURATION_SECONDS,
+    DurationError,
+    parse_duration,
+    parse_instant,
+    to_instant,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,9 +40,9 @@ def parse_window(text: str) -> Window:
     """A length back from now, or an instant; ``ValueError`` (in words) otherwise."""
     value = text.strip()
     if found := SHORT.match(value):
-        return timedelta(seconds=int(found.group(1)) * UNIT_SECONDS[found.group(2).lower()])
+        return _length(text, int(found.group(1)) * UNIT_SECONDS[found.group(2).lower()])
     if found := WEEKS.match(value):
-        return timedelta(weeks=int(found.group(1)))
+        return _length(text, int(found.group(1)) * UNIT_SECONDS["w"])
     if value[:1].upper() == "P":
         try:
             return timedelta(seconds=parse_duration(value))
@@ -53,14 +59,25 @@ def parse_window(text: str) -> Window:
         ) from None
 
 
+def _length(text: str, seconds: int) -> timedelta:
+    """A length back from now, at most as long as a duration may be (100 years)."""
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"{text!r} is longer than 100 years")
+    return timedelta(seconds=seconds)
+
+
 def since_instant(window: Window | None, now: datetime) -> datetime | None:
-    """The window's start (a length counts back from ``now``); an instant after ``now``
-    is refused."""
+    """The window's start (a length counts back from ``now``); an instant after ``now``,
+    or more than 100 years before it, is refused."""
     if window is None:
         return None
     start = now - window if isinstance(window, timedelta) else window
     if start > now:
         raise click.BadParameter(f"{start.isoformat()} is in the future", param_hint="--since")
+    if now - start > timedelta(seconds=MAX_DURATION_SECONDS):
+        raise click.BadParameter(
+            f"{start.isoformat()} is more than 100 years back", param_hint="--since"
+        )
     return start
 
 

@@ -270,6 +270,13 @@ def export_tenant(
     files = export_repo(tenant, roles or None, now=options.now)
     write_export(files, Path(out), force=force)
     console.human(f"wrote {plural(len(files), 'file')} to {out}\n")
+    if tenant.alerts is None:
+        why = f" ({tenant.alert_read_error})" if tenant.alert_read_error else ""
+        console.message(
+            f"PIM alerts not exported: the tenant's were not read{why}. Graph serves them on "
+            "beta only: take a snapshot with `pim-gitops snapshot --policy DIR --out FILE`, "
+            "DIR's pim.yaml listing `graph_beta: [alerts]`, then `export --snapshot FILE`"
+        )
     return ExitCode.OK
 
 

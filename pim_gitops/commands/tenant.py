@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pim_gitops.commands import CommandOptions, ExitCode, tenant_snapshot
 from pim_gitops.console import Console
 from pim_gitops.snapshot import snapshot_tenant
+from pim_gitops.state import TenantState
 from pim_gitops.wording import plural
 
 if TYPE_CHECKING:
@@ -49,7 +50,35 @@ def write_tenant_snapshot(
         f"{plural(len(state.assignments), 'assignment')}, "
         f"{plural(len(state.principals), 'principal')}\n"
     )
+    console.message(stored_words(state))
     return ExitCode.OK
+
+
+def stored_words(state: TenantState) -> str:
+    """What the snapshot holds beyond roles and assignments, and what it could not read:
+    the monthly backup's log says whether it stored the alerts and the history."""
+    from pim_gitops.wire import format_instant
+
+    parts: list[str] = []
+    if state.alerts is not None:
+        count = plural(len(state.alerts.configs), "PIM alert setting")
+        parts.append(f"{count} ({len(state.alerts.open)} open)")
+    else:
+        why = state.alert_read_error or "--policy DIR with `graph_beta: [alerts]` reads them"
+        parts.append(f"PIM alerts not read ({why})")
+    history = state.history
+    if history is not None:
+        gaps = "; ".join(f"{name}: {why}" for name, why in history.gaps)
+        since = format_instant(history.since)
+        words = f"{plural(len(history.requests), 'request')} since {since}"
+        parts.append(words + (f" (not read: {gaps})" if gaps else ""))
+    else:
+        parts.append("request history not read (--since reads it)")
+    if state.reviews is not None:
+        parts.append(plural(len(state.reviews.definitions), "access review"))
+    else:
+        parts.append(f"access reviews not read ({state.review_read_error or 'not asked'})")
+    return "stored: " + ", ".join(parts)
 
 
 def _snapshot_with_policy(

@@ -3,15 +3,17 @@ it is written.
 
 Checked here, each at its ``file:line:col``: ``alerts:`` without ``alerts`` in
 ``graph_beta`` (Graph serves alert configurations only on beta), an unknown alert name (with
-the closest known one), a parameter the alert does not have, a count below 1 or past Int32, a
-percentage outside 0..100, and a duration that does not parse or is zero."""
+the closest known one), a parameter the alert does not have, and a value outside the range
+Entra takes (``AlertParameter.bounds``: Global Administrators and renewals 2 to 100, a
+percentage 0 to 100, stale sign-in 1 to 365 days, redundant assignment 0 to 100 days), or a
+duration that does not parse (or, for ``within``, is zero)."""
 
 from __future__ import annotations
 
 import difflib
 from types import MappingProxyType
 
-from pim_gitops.alerts import ALERTS_BY_NAME, AlertKind, AlertParameter, AlertSetting
+from pim_gitops.alerts import ALERTS_BY_NAME, DAY, AlertKind, AlertParameter, AlertSetting
 from pim_gitops.errors import Location, PolicyError, PolicySchemaError
 from pim_gitops.loader import PolicySet, SourceMap
 from pim_gitops.model_alerts import AlertEntry, AlertsSection
@@ -20,8 +22,6 @@ from pim_gitops.wire import DurationError, format_duration, parse_duration
 
 from .types import CompiledAlerts
 
-#: Graph's alert thresholds are Int32 (the configuration types' resource pages).
-INT32_MAX = 2**31 - 1
 #: Every parameter key an ``AlertEntry`` can carry (``enabled`` aside).
 PARAMETER_KEYS = ("accounts", "percent", "duration", "renewals", "within")
 
@@ -32,6 +32,24 @@ def _unknown(name: str) -> str:
     return f"unknown alert {name!r}{hint}; known: {', '.join(sorted(ALERTS_BY_NAME))}"
 
 
+def _outside(param: AlertParameter, number: int, written: object) -> str | None:
+    """What is wrong with ``number`` outside the range Entra takes (``None``: inside)."""
+    if param.bounds is None:
+        if param.kind == "duration" and number <= 0:
+            return f"{param.key}: must be longer than zero, got {written!r}"
+        return None
+    low, high = param.bounds
+    if low <= number <= high:
+        return None
+    if param.kind == "duration":
+        span = f"{low // DAY} to {high // DAY} days"
+    elif param.kind == "percent":
+        span = f"a percentage, {low} to {high}"
+    else:
+        span = f"{low} to {high}"
+    return f"{param.key}: Entra takes {span}, got {written!r}"
+
+
 def parameter_value(param: AlertParameter, written: object) -> tuple[Leaf, str | None]:
     """A written parameter as ``AlertSetting`` keeps it, or the problem with it."""
     if param.kind == "duration":
@@ -39,17 +57,9 @@ def parameter_value(param: AlertParameter, written: object) -> tuple[Leaf, str |
             seconds = parse_duration(str(written))
         except DurationError as exc:
             return None, f"{param.key}: not an ISO 8601 duration ({exc})"
-        if seconds <= 0:
-            return None, f"{param.key}: must be longer than zero, got {written!r}"
-        return format_duration(seconds), None
+        return format_duration(seconds), _outside(param, seconds, written)
     assert isinstance(written, int)
-    if param.kind == "percent" and not 0 <= written <= 100:
-        return None, f"{param.key}: a percentage is 0 to 100, got {written}"
-    if param.kind == "count" and written < 1:
-        return None, f"{param.key}: must be at least 1, got {written}"
-    if written > INT32_MAX:
-        return None, f"{param.key}: Graph takes at most {INT32_MAX} (Int32), got {written}"
-    return str(written), None
+    return str(written), _outside(param, written, written)
 
 
 def compile_alert(

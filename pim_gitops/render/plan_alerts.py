@@ -85,10 +85,17 @@ def alert_markdown(plan: Plan, md_text: Any, md_fence: Any) -> list[str]:
     ]
 
 
+def drift_words(change: AlertPlanChange) -> str:
+    """``enabled: turned off in the tenant; the repository says on`` (a switch, as drift
+    words every switch), ``accounts is 5 in the tenant; the repository says 3``."""
+    if change.path == "enabled":
+        turned = "on" if change.before else "off"
+        said = "on" if change.after else "off"
+        return f"enabled: turned {turned} in the tenant; the repository says {said}"
+    before, after = shown(change, change.before), shown(change, change.after)
+    return f"{change.path} is {before} in the tenant; the repository says {after}"
+
+
 def drift_alert_lines(plan: Plan) -> list[str]:
     """Drift words: what differs in the tenant, per alert setting."""
-    return [
-        f"{heading(c.alert)}: {c.path} is {shown(c, c.before)} in the tenant; the "
-        f"repository says {shown(c, c.after)}"
-        for c in plan.alert_changes
-    ]
+    return [f"{heading(c.alert)}: {drift_words(c)}" for c in plan.alert_changes]

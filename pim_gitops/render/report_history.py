@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pim_gitops.history import ApprovalStep, RequestHistory, RequestRecord
+from pim_gitops.history import APPROVALS, ApprovalStep, RequestHistory, RequestRecord
 from pim_gitops.history_wire import TRACE
 from pim_gitops.render.drift import duration_words
 from pim_gitops.render.report_doc import Cell, Para, Section, Table, anchor
@@ -109,9 +109,12 @@ def _justification(record: RequestRecord) -> str:
     return TRACE.sub("", record.justification or "").strip() or "none"
 
 
-def _ticket(record: RequestRecord) -> str:
-    parts = [p for p in (record.ticket_system, record.ticket_number) if p]
-    return " ".join(parts) if parts else "none"
+def ticket_words(record: RequestRecord) -> str:
+    """The number, then its system in parentheses: ``see slack (ServiceNow)``."""
+    number, system = record.ticket_number, record.ticket_system
+    if not number:
+        return f"none (system {system})" if system else "none"
+    return f"{number} ({system})" if system else number
 
 
 def request_row(
@@ -123,7 +126,7 @@ def request_row(
         Cell(action_words(record)),
         Cell(length_words(record)),
         Cell(_justification(record), "" if record.justification else "warn"),
-        Cell(_ticket(record)),
+        Cell(ticket_words(record)),
         approval_cell(record, history, tenant),
         Cell(record.status, "fail" if record.status in ("Denied", "Failed") else ""),
         _made_by(record),
@@ -135,7 +138,8 @@ def _role_section(view: RoleView, history: RequestHistory, tenant: TenantState) 
     title = f"{TITLE}: {view.name}"
     shown = mine[:PER_ROLE]
     blocks: list[Para | Table] = [
-        Table(HEADERS, tuple(request_row(r, history, tenant) for r in shown))
+        # ``history``: nine columns of names, instants and ids wrap anywhere to fit A4.
+        Table(HEADERS, tuple(request_row(r, history, tenant) for r in shown), "history")
     ]
     if len(mine) > len(shown):
         older = len(mine) - len(shown)
@@ -158,7 +162,12 @@ def _window(history: RequestHistory, views: Sequence[RoleView]) -> list[Para]:
         )
     ]
     quiet = sorted(v.name for v in views if v.role_id not in {r.role_id for r in history.requests})
-    if quiet:
+    unread = any(name != APPROVALS for name, _ in history.gaps)
+    if quiet and unread:
+        # A request collection Graph refused: a role without requests is unknown, not quiet.
+        words = f"Unknown (the requests could not be read) for: {', '.join(quiet)}."
+        lines.append(Para(words, "warn"))
+    elif quiet:
         lines.append(Para(f"No request in the window for: {', '.join(quiet)}.", "muted"))
     lines += [Para(f"Not read: {name}: {why}.", "warn") for name, why in history.gaps]
     return lines

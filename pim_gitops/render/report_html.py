@@ -23,6 +23,7 @@ nav.toc{border:1px solid #d0d7de;background:#f6f8fa;padding:.5rem 1rem;margin:1r
 nav.toc ul{margin:.2rem 0;padding-left:1.2rem;columns:2} nav.toc li{break-inside:avoid}
 nav.toc li.sub{margin-left:1.2rem} table.controls td:nth-child(-n+4){white-space:nowrap}
 table.controls td:nth-child(2){white-space:normal;min-width:12rem}
+table.history td,table.history th{overflow-wrap:anywhere}
 a{color:#0969da;text-decoration:none}
 @media print{body{margin:1cm} h2,h3{break-after:avoid} tr{break-inside:avoid}
 nav.toc{break-after:page} a{color:inherit}}
