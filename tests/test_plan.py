@@ -47,6 +47,7 @@ def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
     import httpx
 
     from pim_gitops.apply import planned_requests
+    from pim_gitops.apply.alerts import alert_items
     from pim_gitops.emulator.app import Emulator
     from pim_gitops.wire import format_instant
 
@@ -61,6 +62,9 @@ def apply_in_memory(snapshot: dict[str, Any], plan: Any) -> dict[str, Any]:
         ) as client:
             for item in planned_requests(plan, tenant, NOW):
                 answer = await client.request(item.method, "/v1.0" + item.url, json=item.body)
+                assert answer.status_code < 300, (item.target, answer.text)
+            for item in alert_items(plan.alert_writes):  # Graph beta: URLs carry /beta
+                answer = await client.request(item.method, item.url, json=item.body)
                 assert answer.status_code < 300, (item.target, answer.text)
 
     asyncio.run(send())
@@ -112,7 +116,9 @@ def test_example_repo_against_the_sample_tenant() -> None:
     assert plan.summary.add == len(declared - live)
     assert plan.summary.remove == len(live - declared)
     updates = [c for c in plan.changes if c.action is Action.UPDATE]
-    assert plan.summary.change == len(updates) and updates
+    # ... and the PIM alert setting the example changes (3 accounts, 30 %).
+    assert [c.address for c in plan.alert_changes] == ['alert["too_many_global_admins"].percent']
+    assert plan.summary.change == len(updates) + len(plan.alert_changes) and updates
     removed = {c.address for c in plan.changes if c.action is Action.DELETE}
     assert 'role["Global Administrator"].active["user:carol.it@contoso.com"]' in removed
     # Additive mode never removes; AU-scoped assignments are never touched.
@@ -359,9 +365,10 @@ def test_example_repo_renders_deterministically() -> None:
     ]
     for render in renders:
         assert render(first) == render(second)
-    # One collapsible section per role with changes, however many there are.
+    # One collapsible section per role with changes, however many there are, and per alert.
     roles = {c.role.name for c in first.changes}
-    assert render_markdown(first).count("<details>") == len(roles)
+    alerts = {c.alert for c in first.alert_changes}
+    assert render_markdown(first).count("<details>") == len(roles) + len(alerts)
     assert "[green]" in render_text(first, colour=True)
     # Lines that follow from the inputs: the portal set Global Administrator's activation to
     # PT2H, the critical template says PT1H; carol.it holds it outside PIM, undeclared; the

@@ -20,7 +20,9 @@ REQUEST_COLLECTIONS = {
     "eligibility": "roleEligibilityScheduleRequests",
     "assignment": "roleAssignmentScheduleRequests",
 }
-#: A snapshot's request history (issue 23) seeds the same requests, completed ones too.
+#: A snapshot's request history (issue 23) seeds the same requests, completed ones too; the
+#: window it was read for is written back with it.
+HISTORY_SINCE = "requestHistorySince"
 HISTORY_COLLECTIONS = {
     "eligibility": "roleEligibilityScheduleRequestHistory",
     "assignment": "roleAssignmentScheduleRequestHistory",
@@ -232,7 +234,23 @@ class Store:
             # The emulator holds every group's PIM schedules: all of them are "read".
             out[READ_KEY] = sorted(k for k in self.objects if self.object_type(k) == "group")
         out |= self.beta.snapshot(alert_state.served_alerts(self, captured_at))
-        return out | review_state.snapshot(self, captured_at)
+        return out | review_state.snapshot(self, captured_at) | self._history_snapshot()
+
+    def _history_snapshot(self) -> dict[str, Any]:
+        """The request history, when the seed had one: the requests created since its
+        ``requestHistorySince`` (completed ones too), as a reader with that window stores it."""
+        since = self.initial.get(HISTORY_SINCE)
+        if not isinstance(since, str):
+            return {}
+        out: dict[str, Any] = {HISTORY_SINCE: since}
+        for kind, name in HISTORY_COLLECTIONS.items():
+            rows = {
+                k: v
+                for k, v in self.requests.items()
+                if k.startswith(f"{kind}:") and str(v.get("createdDateTime") or "") >= since
+            }
+            out[name] = _sorted(rows)
+        return out
 
 
 def _sorted(table: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
