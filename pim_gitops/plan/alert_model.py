@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pim_gitops.plan.frozen import Frozen
 
 #: ``{id}`` below it; on Graph beta (``graph.beta.beta_url``).
 CONFIGURATIONS = "/identityGovernance/roleManagementAlerts/alertConfigurations"
@@ -17,11 +17,7 @@ CONFIGURATIONS = "/identityGovernance/roleManagementAlerts/alertConfigurations"
 AlertValue = str | bool | None
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class AlertPlanChange(_Frozen):
+class AlertPlanChange(Frozen):
     kind: Literal["alert"] = "alert"
     address: str
     alert: str
@@ -31,7 +27,7 @@ class AlertPlanChange(_Frozen):
     after: AlertValue
 
 
-class AlertWrite(_Frozen):
+class AlertWrite(Frozen):
     """One configuration PATCH. ``body``: what is sent; ``live``: the configuration as read
     when the plan was made (its fingerprint guards against a stale write)."""
 

@@ -9,11 +9,12 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import AwareDatetime, Field, PlainSerializer, model_validator
 
 from pim_gitops.action import Action
 from pim_gitops.errors import PimGitopsError
 from pim_gitops.plan.alert_model import AlertPlanChange, AlertWrite
+from pim_gitops.plan.frozen import Frozen
 from pim_gitops.plan.review_model import ReviewPlanChange, ReviewRotation, ReviewWrite
 from pim_gitops.policy_rules import Phase, rule_by_id, scope_of
 from pim_gitops.rawjson import RawObject
@@ -27,10 +28,6 @@ FORMAT_VERSION = 3
 
 Instant = Annotated[AwareDatetime, PlainSerializer(format_instant, return_type=str)]
 Origin = Literal["pull-request", "drift"]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def fingerprint(value: Any) -> str:

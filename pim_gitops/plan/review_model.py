@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pim_gitops.plan.frozen import Frozen
 
 ReviewAction = Literal["create", "update", "replace", "delete"]
 #: ``GET``/``POST`` here, ``GET``/``PUT``/``DELETE`` below it (``{id}``).
@@ -22,11 +22,7 @@ DEFINITIONS = "/identityGovernance/accessReviews/definitions"
 REVIEW_SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ReviewPlanChange(_Frozen):
+class ReviewPlanChange(Frozen):
     kind: Literal["review"] = "review"
     address: str
     action: ReviewAction
@@ -39,7 +35,7 @@ class ReviewPlanChange(_Frozen):
     note: str = ""
 
 
-class ReviewWrite(_Frozen):
+class ReviewWrite(Frozen):
     """One definition write. ``body``: what is POSTed (create, replace) or PUT (update);
     ``live``: the definition as read when the plan was made (``{}`` for a create)."""
 
@@ -68,12 +64,12 @@ class ReviewWrite(_Frozen):
         }[self.action]
 
 
-class ReviewPeriod(_Frozen):
+class ReviewPeriod(Frozen):
     start: date
     reviewers: tuple[str, ...]
 
 
-class ReviewRotation(_Frozen):
+class ReviewRotation(Frozen):
     """A rotating review's reviewers now and in the next four periods."""
 
     review: str

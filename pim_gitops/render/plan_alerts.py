@@ -10,7 +10,7 @@ from typing import Any
 from pim_gitops.alerts import ALERTS_BY_NAME
 from pim_gitops.plan import Plan
 from pim_gitops.plan.alert_model import AlertPlanChange, AlertValue
-from pim_gitops.render.plan_text import TEXT_WIDTH, fit
+from pim_gitops.render.plan_text import grouped_text
 
 
 def value_words(value: AlertValue) -> str:
@@ -50,14 +50,7 @@ def by_alert(plan: Plan) -> list[tuple[str, list[AlertPlanChange]]]:
 
 def alert_text(plan: Plan, colour: bool, escape: Any) -> list[str]:
     """The text plan's alert blocks (``escape`` is rich's, for ``colour``)."""
-    lines: list[str] = []
-    for name, changes in by_alert(plan):
-        lines.append(f"[bold]{escape(heading(name))}[/]" if colour else heading(name))
-        for change in changes:
-            for line in fit("  " + alert_line(change), TEXT_WIDTH):
-                lines.append(f"[yellow]{escape(line)}[/]" if colour else line)
-        lines.append("")
-    return lines
+    return grouped_text(by_alert(plan), heading, alert_line, lambda _: "yellow", colour, escape)
 
 
 def alert_notes(plan: Plan, verbose: bool) -> list[str]:

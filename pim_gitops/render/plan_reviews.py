@@ -11,7 +11,7 @@ from typing import Any
 
 from pim_gitops.plan import Plan
 from pim_gitops.plan.review_model import REVIEW_SYMBOL, ReviewPlanChange, ReviewRotation
-from pim_gitops.render.plan_text import TEXT_WIDTH, fit
+from pim_gitops.render.plan_text import grouped_text
 
 COLOUR = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
 
@@ -73,14 +73,9 @@ def review_notes(plan: Plan, verbose: bool) -> list[str]:
 
 def review_text(plan: Plan, colour: bool, escape: Any) -> list[str]:
     """The text plan's review blocks (``escape`` is rich's, for ``colour``)."""
-    lines: list[str] = []
-    for name, changes in by_review(plan):
-        lines.append(f"[bold]{escape(heading(name))}[/]" if colour else heading(name))
-        for change in changes:
-            for line in fit("  " + review_line(change), TEXT_WIDTH):
-                lines.append(f"[{COLOUR[change.action]}]{escape(line)}[/]" if colour else line)
-        lines.append("")
-    return lines
+    return grouped_text(
+        by_review(plan), heading, review_line, lambda c: COLOUR[c.action], colour, escape
+    )
 
 
 def review_markdown(plan: Plan, md_text: Any, md_fence: Any) -> list[str]:

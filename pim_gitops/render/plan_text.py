@@ -13,9 +13,9 @@ the markdown view the same lines (without the text view's indentation).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from pim_gitops.action import Action
 from pim_gitops.plan import Plan, plan_document
@@ -100,6 +100,29 @@ def fit(line: str, width: int | None) -> list[str]:
         break_long_words=False,
         break_on_hyphens=False,
     )
+
+
+T = TypeVar("T")
+
+
+def grouped_text(
+    groups: Sequence[tuple[str, Sequence[T]]],
+    heading: Callable[[str], str],
+    line: Callable[[T], str],
+    style: Callable[[T], str],
+    colour: bool,
+    escape: Callable[[str], str],
+) -> list[str]:
+    """Text blocks of named groups (an access review's or a PIM alert's changes): a bold
+    heading, each change's line fitted under it in its ``style``, a blank line after."""
+    lines: list[str] = []
+    for name, changes in groups:
+        lines.append(f"[bold]{escape(heading(name))}[/]" if colour else heading(name))
+        for change in changes:
+            for text in fit("  " + line(change), TEXT_WIDTH):
+                lines.append(f"[{style(change)}]{escape(text)}[/]" if colour else text)
+        lines.append("")
+    return lines
 
 
 def role_change_lines(changes: Sequence[dict[str, Any]], *, width: int | None = None) -> list[str]:
