@@ -89,6 +89,15 @@ def _named_leaves(settings: RoleSettings, tenant: TenantState) -> dict[str, Leaf
     return leaves
 
 
+def _state_words(path: str, change: Mapping[str, Any], tenant: TenantState) -> str:
+    """The drift words of a setting, custom extension ids named as the other columns are."""
+    leaves = {path: change["before"]}
+    name_extension_leaves(leaves, tenant)
+    after = {path: change["after"]}
+    name_extension_leaves(after, tenant)
+    return setting_change_words(path, leaves[path], after[path])
+
+
 def role_changes(plan: Plan | None, view: RoleView) -> list[dict[str, Any]]:
     if plan is None:
         return []
@@ -122,9 +131,8 @@ def settings_table(view: RoleView, tenant: TenantState | None, plan: Plan | None
             continue
         if live is None:
             state = Cell("tenant not read", "muted")
-        elif path in drift:
-            change = drift[path]
-            state = Cell(setting_change_words(path, change["before"], change["after"]), "warn")
+        elif path in drift and tenant is not None:
+            state = Cell(_state_words(path, drift[path], tenant), "warn")
         else:
             state = Cell("same", "pass")
         tenant_text = value_words(path, have) if live is not None else "not read"
