@@ -118,7 +118,6 @@ def sample_history(
     for days, why, ticket, result, reviewer in activations:
         created = now - days * DAY
         approval_id = _id("approval", ga, str(days))
-        status = "Provisioned" if result == "Approve" else "Denied"
         assignments.append(
             request(
                 "selfActivate",
@@ -128,7 +127,7 @@ def sample_history(
                 justification=why,
                 ticket=ticket,
                 hours=1,
-                status=status,
+                status="Provisioned" if result == "Approve" else "Denied",
                 approval_id=approval_id,
             )
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pim_gitops.lint.docstring import RuleDoc, parse_rule_doc
+from pim_gitops.lint.pattern_safety import nested_repeat
 from pim_gitops.lint.references import CONTROLS
 from pim_gitops.wire import DurationError, parse_duration
 
@@ -90,6 +91,11 @@ def _pattern_problem(value: object) -> str | None:
         re.compile(value)
     except re.error as exc:
         return f"not a regular expression: {exc}"
+    if nested_repeat(value):
+        return (
+            "a repeat inside a repeat can take exponential time on a crafted text (Python's "
+            "re backtracks); write it without nesting, such as ^CHG[0-9]+$"
+        )
     return None
 
 
