@@ -59,8 +59,9 @@ def altered(plan: Plan, replan_ops: Sequence[Operation]) -> list[str]:
 
 def trusted_plan(plan: Plan, replan: Plan) -> Plan:
     """The repository's own operations (values, phases, labels) for the writes the file
-    chose, in the repository plan's order; its changes for those addresses; its alert
-    writes (bodies recomputed) for the alerts the file chose."""
+    chose, in the repository plan's order; its changes for those addresses; its alert and
+    access-review writes (bodies recomputed) for the alerts and reviews the file chose (a
+    review by name and action: a file that only updates a review never deletes it)."""
     chosen = {signature(op) for op in plan.operations}
     operations = tuple(op for op in replan.operations if signature(op) in chosen)
     addresses = {a for op in operations for a in op.addresses}
@@ -69,12 +70,18 @@ def trusted_plan(plan: Plan, replan: Plan) -> Plan:
     alert_writes = tuple(w for w in replan.alert_writes if (w.alert, w.configuration_id) in alerts)
     shown = {a for w in alert_writes for a in w.addresses}
     alert_changes = tuple(c for c in replan.alert_changes if c.address in shown)
+    reviews = {(w.review, w.action) for w in plan.review_writes}
+    review_writes = tuple(w for w in replan.review_writes if (w.review, w.action) in reviews)
+    named = {w.review for w in review_writes}
+    review_changes = tuple(c for c in replan.review_changes if c.review in named)
     return replan.model_copy(
         update={
             "operations": operations,
             "changes": changes,
             "alert_writes": alert_writes,
             "alert_changes": alert_changes,
+            "review_writes": review_writes,
+            "review_changes": review_changes,
         }
     )
 

@@ -19,6 +19,7 @@ from pim_gitops.apply.trust import (
 )
 from pim_gitops.errors import GuardrailError
 from pim_gitops.plan import GuardFacts, Plan
+from pim_gitops.plan.review_model import ReviewWrite
 from tests.test_guards import GA, NOW, PRA, plan, request, tenant
 
 LATER = NOW + timedelta(days=30)
@@ -126,3 +127,32 @@ def test_trusted_facts_are_the_repositorys_and_a_bad_file_is_refused() -> None:
     assert trusted_facts(file, "sha256:repo", replan, tenant()) == replan.guards
     with pytest.raises(GuardrailError, match="untrusted-plan: this plan was made from another"):
         trusted_facts(file, "sha256:other", replan, tenant())
+
+
+def _review(name: str, action: str, body: dict[str, object]) -> ReviewWrite:
+    return ReviewWrite(
+        action=action,  # type: ignore[arg-type]
+        review=name,
+        definition_id=None if action == "create" else f"def-{name}",
+        addresses=(f'review["{name}"]',),
+        body=body,
+        live={},
+        fingerprint="",
+    )
+
+
+def test_a_trusted_plan_makes_only_the_review_writes_the_file_chose_with_the_repositorys_body() -> (
+    None
+):
+    made = _review("GA quarterly", "update", {"displayName": "GA quarterly", "v": 1})
+    other = _review("PRA monthly", "create", {"displayName": "PRA monthly"})
+    replan = repo_plan().model_copy(update={"review_writes": (made, other)})
+    edited = made.model_copy(update={"body": {"displayName": "GA quarterly", "v": 666}})
+    chosen = repo_plan().model_copy(update={"review_writes": (edited,)})
+    assert trusted_plan(chosen, replan).review_writes == (made,)
+    # A file that turned the update into a delete chose no write the repository plans.
+    deleting = repo_plan().model_copy(
+        update={"review_writes": (_review("GA quarterly", "delete", {}),)}
+    )
+    assert trusted_plan(deleting, replan).review_writes == ()
+    assert trusted_plan(repo_plan(), replan).review_writes == ()
