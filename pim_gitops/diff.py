@@ -19,6 +19,7 @@ from pim_gitops.diff_ended import ended_declaration, has_ended
 from pim_gitops.diff_notes import deleted_principals, tightening_warnings, too_short_to_grant
 from pim_gitops.diff_reviews import ReviewDiff, diff_reviews
 from pim_gitops.diff_scopes import assignment_address, declared_scope, resolved_item
+from pim_gitops.diff_words import readable
 from pim_gitops.outside import (
     in_flight,
     in_flight_notes,
@@ -96,24 +97,6 @@ class Diff:
 # --- settings -----------------------------------------------------------------------------
 
 
-def _shown(value: Leaf) -> Any:
-    """A leaf as JSON shows it (sets as lists)."""
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _readable(leaves: Mapping[str, Leaf], tenant: TenantState) -> dict[str, Any]:
-    """Leaves in JSON words, approver ids shown as the references a policy file uses."""
-    path = "activation.approval.approvers"
-    shown: dict[str, Any] = {k: _shown(v) for k, v in leaves.items()}
-    refs = []
-    for value in shown[path]:
-        object_id = str(value).partition(":")[2]
-        principal = tenant.principals.get(object_id)
-        refs.append(principal.reference if principal else value)
-    shown[path] = sorted(refs)
-    return shown
-
-
 def changed_paths(want: Mapping[str, Leaf], have: Mapping[str, Leaf]) -> list[str]:
     """The setting paths whose canonical values differ: the one comparison used by the plan
     and by apply's read-back."""
@@ -127,7 +110,7 @@ def _setting_changes(
     paths = changed_paths(want, have)
     if not paths:
         return []
-    shown_want, shown_have = _readable(want, tenant), _readable(have, tenant)
+    shown_want, shown_have = readable(want, tenant), readable(have, tenant)
     return [
         Change(
             address=f'role["{role.display_name}"].{path}',

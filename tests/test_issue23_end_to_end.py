@@ -171,6 +171,7 @@ def test_a_required_custom_extension_exports_plans_nothing_and_its_removal_plans
         "\n".join(x for x in text.splitlines() if "custom_extension:" not in x) + "\n"
     )
     plan = json.loads(world.run("plan", str(out), "--format", "json").stdout)
-    assert [(c["role"]["name"], c["path"], c["after"]) for c in plan["changes"]] == [
-        ("Exchange Administrator", "activation.custom_extension", None)
+    # One change, the extension named as the file named it (not by its id).
+    assert [(c["role"]["name"], c["path"], c["before"], c["after"]) for c in plan["changes"]] == [
+        ("Exchange Administrator", "activation.custom_extension", EXTENSION_NAME, None)
     ]
