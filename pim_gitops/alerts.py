@@ -154,6 +154,12 @@ ALERT_KINDS: tuple[AlertKind, ...] = (
 ALERTS_BY_NAME: Mapping[str, AlertKind] = MappingProxyType({k.name: k for k in ALERT_KINDS})
 
 
+def is_percent(name: str, key: str) -> bool:
+    """Whether an alert's parameter is a percentage (shown with its sign: ``30 %``)."""
+    kind = ALERTS_BY_NAME.get(name)
+    return kind is not None and any(p.key == key and p.kind == "percent" for p in kind.parameters)
+
+
 def kind_of_definition(definition_id: str) -> AlertKind | None:
     """The alert of a Graph definition or configuration id (``DirectoryRole_<t>_<name>``)."""
     suffix = definition_id.rsplit("_", 1)[-1].casefold()

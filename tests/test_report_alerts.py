@@ -94,8 +94,8 @@ def test_the_configuration_table_sets_tenant_beside_repository(tmp_path: Path) -
     rows = {r[0].text.rsplit("(", 1)[1].rstrip(")"): [c.text for c in r[1:]] for r in config.rows}
     assert rows["too_many_global_admins"] == [
         "Low",
-        "off (accounts 3, percent 30)",
-        "on (accounts 3, percent 30)",
+        "off (accounts 3, percent 30 %)",
+        "on (accounts 3, percent 30 %)",
     ]
     assert rows["roles_assigned_outside_pim"] == ["High", "on", "not managed"]
     assert rows["stale_sign_in"][1:] == ["not found", "not managed"]

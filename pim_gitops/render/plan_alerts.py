@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from pim_gitops.alerts import ALERTS_BY_NAME
+from pim_gitops.alerts import ALERTS_BY_NAME, is_percent
 from pim_gitops.plan import Plan
 from pim_gitops.plan.alert_model import AlertPlanChange, AlertValue
 from pim_gitops.render.plan_text import grouped_text
@@ -21,15 +21,9 @@ def value_words(value: AlertValue) -> str:
     return str(value)
 
 
-def is_percent(change: AlertPlanChange) -> bool:
-    kind = ALERTS_BY_NAME.get(change.alert)
-    params = kind.parameters if kind else ()
-    return any(p.key == change.path and p.kind == "percent" for p in params)
-
-
 def shown(change: AlertPlanChange, value: AlertValue) -> str:
     """A value in words, a percentage with its sign (``30 %``)."""
-    unit = " %" if is_percent(change) and value is not None else ""
+    unit = " %" if is_percent(change.alert, change.path) and value is not None else ""
     return value_words(value) + unit
 
 

@@ -6,7 +6,7 @@ on beta only: they are read when ``pim.yaml`` lists ``alerts`` under ``graph_bet
 
 from __future__ import annotations
 
-from pim_gitops.alerts import ALERT_KINDS, AlertSetting, AlertState, OpenAlert
+from pim_gitops.alerts import ALERT_KINDS, AlertSetting, AlertState, OpenAlert, is_percent
 from pim_gitops.compile.types import DesiredState
 from pim_gitops.lint.rules.alerts import MICROSOFT_SEVERITY, incident_words
 from pim_gitops.render.report_doc import Block, Cell, Para, Section, Table
@@ -24,12 +24,17 @@ SEVERITY_ORDER = ("high", "medium", "low", "informational", "unknown")
 NOT_READ = "The tenant's PIM alerts were not read (pim.yaml's graph_beta: [alerts] reads them)."
 
 
+def _value(name: str, key: str, value: object) -> str:
+    """A parameter as plans show it: a percentage with its sign (``30 %``)."""
+    return f"{key} {value}{' %' if is_percent(name, key) else ''}"
+
+
 def setting_words(setting: AlertSetting | None) -> str:
-    """``on (accounts 3, percent 30)``, ``off``; ``None``: nothing known or declared."""
+    """``on (accounts 3, percent 30 %)``, ``off``; ``None``: nothing known or declared."""
     if setting is None:
         return "not managed"
     state = "on" if setting.enabled else "off"
-    values = [f"{key} {value}" for key, value in setting.values if value is not None]
+    values = [_value(setting.name, k, v) for k, v in setting.values if v is not None]
     return f"{state} ({', '.join(values)})" if values else state
 
 
