@@ -8,7 +8,12 @@ A request is Graph's ``unifiedRoleAssignmentScheduleRequest`` /
 ``steps`` (approvalStep: ``reviewResult`` Approve/Deny/NotReviewed, ``reviewedBy``,
 ``reviewedDateTime``, ``justification``; v1.0's approvalStage says Approved/Denied and
 ``stages``: both are read). This tool's trace in a justification (``plan.build._justification``:
-``… [pim-gitops commit <sha12> <url>]``) becomes the request's ``provenance``."""
+``… [pim-gitops commit <sha12> <url>]``) becomes the request's ``provenance``.
+
+A PIM-for-Groups request (``privilegedAccessGroupAssignmentScheduleRequest`` /
+``…EligibilityScheduleRequest``, v1.0: the same properties with ``groupId`` and ``accessId``
+member|owner instead of ``roleDefinitionId``) is a request of the group target
+(``targets.group_target``); its approval is not read."""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from typing import Any
 from pim_gitops.errors import SnapshotError
 from pim_gitops.history import ApprovalStep, Provenance, RequestHistory, RequestRecord
 from pim_gitops.snapshot_extras import (
+    GROUP_HISTORY_ASSIGNMENTS,
+    GROUP_HISTORY_ELIGIBILITIES,
     HISTORY_APPROVALS,
     HISTORY_ASSIGNMENTS,
     HISTORY_ELIGIBILITIES,
@@ -27,6 +34,7 @@ from pim_gitops.snapshot_extras import (
     HISTORY_SINCE,
 )
 from pim_gitops.state import Kind
+from pim_gitops.targets import group_target
 from pim_gitops.wire import DurationError, parse_duration, parse_instant
 
 #: ``gitinfo.git_trace`` in brackets: the 12-hex commit, then the PR or commit URL if any.
@@ -115,6 +123,15 @@ def _steps(approval: Mapping[str, Any]) -> tuple[ApprovalStep, ...]:
     return tuple(normalize_step(r) for r in rows)
 
 
+def request_target(raw: Mapping[str, Any]) -> str:
+    """The role id of a directory-role request; a PIM-for-Groups request's group target
+    (``groupId`` and ``accessId`` member|owner: ``targets.group_target``)."""
+    group = raw.get("groupId")
+    if group:
+        return group_target(str(group), "owner" if raw.get("accessId") == "owner" else "member")
+    return str(raw.get("roleDefinitionId") or "")
+
+
 def normalize_request(
     raw: Any, kind: Kind, approvals: Mapping[str, Mapping[str, Any]]
 ) -> RequestRecord:
@@ -137,7 +154,7 @@ def normalize_request(
         id=str(raw["id"]),
         kind=kind,
         action=str(raw["action"]),
-        role_id=str(raw.get("roleDefinitionId") or ""),
+        role_id=request_target(raw),
         principal_id=str(raw.get("principalId") or ""),
         scope=str(raw.get("directoryScopeId") or "/"),
         created=created,
@@ -174,6 +191,8 @@ def normalize_history(snapshot: Mapping[str, Any]) -> RequestHistory | None:
     kinds: tuple[tuple[Kind, str], ...] = (
         ("active", HISTORY_ASSIGNMENTS),
         ("eligible", HISTORY_ELIGIBILITIES),
+        ("active", GROUP_HISTORY_ASSIGNMENTS),
+        ("eligible", GROUP_HISTORY_ELIGIBILITIES),
     )
     records = [
         normalize_request(raw, kind, approvals)

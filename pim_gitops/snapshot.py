@@ -30,6 +30,7 @@ from pim_gitops.snapshot_extras import (
     ALERT_CONFIGURATIONS,
     ALERT_READ_ERROR,
     ALERTS,
+    GROUP_HISTORY_DESCRIPTIONS,
     HISTORY_APPROVALS,
     HISTORY_ASSIGNMENTS,
     HISTORY_COLLECTIONS,
@@ -259,6 +260,7 @@ DESCRIPTIONS = {
     HISTORY_APPROVALS: "GET /beta/roleManagement/directory/roleAssignmentApprovals/{id} "
     "(with its steps) for each history request with an approvalId; Graph beta, read only "
     "with `graph_beta: [approvals]`",
+    **GROUP_HISTORY_DESCRIPTIONS,
     ALERT_CONFIGURATIONS: "GET /beta/identityGovernance/roleManagementAlerts/"
     "alertConfigurations?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand="
     "alertDefinition (Graph beta: only with graph_beta: [alerts]); absent when not read",

@@ -15,7 +15,26 @@ HISTORY_ELIGIBILITIES = "roleEligibilityScheduleRequestHistory"
 HISTORY_APPROVALS = "roleAssignmentApprovals"
 HISTORY_SINCE = "requestHistorySince"
 HISTORY_GAPS = "requestHistoryGaps"
-HISTORY_COLLECTIONS = (HISTORY_ASSIGNMENTS, HISTORY_ELIGIBILITIES, HISTORY_APPROVALS)
+#: PIM for Groups requests of the groups in ``privilegedAccessGroupsRead`` (Graph's names).
+GROUP_HISTORY_ASSIGNMENTS = "privilegedAccessGroupAssignmentScheduleRequestHistory"
+GROUP_HISTORY_ELIGIBILITIES = "privilegedAccessGroupEligibilityScheduleRequestHistory"
+HISTORY_COLLECTIONS = (
+    HISTORY_ASSIGNMENTS,
+    HISTORY_ELIGIBILITIES,
+    HISTORY_APPROVALS,
+    GROUP_HISTORY_ASSIGNMENTS,
+    GROUP_HISTORY_ELIGIBILITIES,
+)
+#: ``snapshot.DESCRIPTIONS`` of the group request history.
+GROUP_HISTORY_DESCRIPTIONS = {
+    key: f"GET /identityGovernance/privilegedAccess/group/{path}?$filter=groupId eq '<id>' "
+    "for each group in privilegedAccessGroupsRead, those created since requestHistorySince "
+    "(filtered client-side); absent when not read"
+    for key, path in (
+        (GROUP_HISTORY_ASSIGNMENTS, "assignmentScheduleRequests"),
+        (GROUP_HISTORY_ELIGIBILITIES, "eligibilityScheduleRequests"),
+    )
+}
 #: PIM alerts (``alert_wire``; Graph beta, read only with ``graph_beta: [alerts]``): the
 #: configurations (``alertDefinition`` expanded), the alerts (``alertDefinition`` expanded;
 #: an active one with its ``alertIncidents`` added), and why they could not be read.

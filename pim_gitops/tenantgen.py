@@ -17,6 +17,7 @@ from pim_gitops.tenantgen_audit import (
     extension_rule,
     sample_alerts,
     sample_extension,
+    sample_group_history,
     sample_history,
 )
 from pim_gitops.wire import format_instant, role_assignment_id
@@ -693,6 +694,7 @@ def _with_audit(
     )
     policy["rules"].append(extension_rule(extension["id"]))
     policy["lastModifiedDateTime"] = format_instant(t.now - timedelta(days=40))
+    history = {**history, **sample_group_history(snapshot, t.now)}
     snapshot = {**snapshot, "privilegedAccessCustomExtensions": [extension], **history}
     return canonical_snapshot({**snapshot, **sample_alerts(snapshot, t.now)})
 

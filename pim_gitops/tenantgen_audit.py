@@ -5,6 +5,8 @@
   justification, ticket and approver (one with the ticket ``see slack``, one denied), a
   Privileged Role Administrator activation by Grace, and the eligibility requests this tool
   made, with its trace (commit and pull request) in the justification;
+* Alice's activations of her Tier0 Operators membership (PIM for Groups,
+  ``privilegedAccessGroupAssignmentScheduleRequestHistory``);
 * the beta approvals of the activations that needed one (``roleAssignmentApprovals``, with
   ``steps``, DC beta approval-get.md);
 * one PIM custom extension (``privilegedAccessCustomExtensions``) that Exchange
@@ -159,6 +161,48 @@ def sample_history(
         "roleAssignmentScheduleRequestHistory": assignments,
         "roleEligibilityScheduleRequestHistory": eligibilities,
         "roleAssignmentApprovals": approvals,
+    }
+
+
+def _object_id(snapshot: dict[str, Any], key: str, value: str) -> str:
+    return next(str(o["id"]) for o in snapshot["directoryObjects"] if o.get(key) == value)
+
+
+def group_request(
+    action: str, group_id: str, principal_id: str, created: datetime, **kwargs: Any
+) -> dict[str, Any]:
+    """A completed PIM-for-Groups membership request as Graph lists it (DC v1.0
+    privilegedaccessgroup-list-assignmentschedulerequests.md: ``accessId``, ``groupId``)."""
+    row = request(action, "group:" + group_id, principal_id, created, **kwargs)
+    for key in ("roleDefinitionId", "directoryScopeId", "appScopeId"):
+        del row[key]
+    return {**row, "accessId": "member", "groupId": group_id}
+
+
+def sample_group_history(snapshot: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Alice's activations of her Tier0 Operators membership (the way to Global
+    Administrator through the group): the group's request history."""
+    operators = _object_id(snapshot, "displayName", "Tier0 Operators")
+    alice = _object_id(snapshot, "userPrincipalName", "alice.admin@contoso.com")
+    activations = [
+        (2, "Renew the tenant's break-glass credentials", "CHG1061"),
+        (6, "Review Conditional Access exclusions", "CHG1055"),
+    ]
+    return {
+        "privilegedAccessGroupAssignmentScheduleRequestHistory": [
+            group_request(
+                "selfActivate",
+                operators,
+                alice,
+                now - days * DAY,
+                justification=why,
+                ticket=ticket,
+                hours=1,
+                approval_id=_id("group approval", operators, str(days)),
+            )
+            for days, why, ticket in activations
+        ],
+        "privilegedAccessGroupEligibilityScheduleRequestHistory": [],
     }
 
 

@@ -149,6 +149,17 @@ def test_the_report_shows_global_administrator_activations_approvers_and_this_to
     assert "Declared in the pim-gitops policy repository" in made
 
 
+def test_the_report_shows_alices_tier0_operators_membership_activation(
+    auditor: World, repo: Path
+) -> None:
+    report = auditor.ok("report", str(repo), "--live", "--since", "90d")
+    start = report.index('## Activation and approval history: group["Tier0 Operators"].member')
+    part = report[start : report.index("\n<a id=", start)]
+    (line,) = [x for x in part.splitlines() if "Review Conditional Access exclusions" in x]
+    assert "user:alice.admin@contoso.com" in line and "CHG1055" in line
+    assert "activation" in line and "unknown (approvals not read)" in line
+
+
 def test_a_see_slack_ticket_is_flagged_by_the_ticket_pattern_rule(world: World, repo: Path) -> None:
     posture = world.run("lint", str(repo), "--live", "--view", "posture").output
     (line,) = [x for x in posture.splitlines() if "HIS001" in x]

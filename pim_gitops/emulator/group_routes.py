@@ -42,9 +42,9 @@ REQUEST_FILTERS = (
 KINDS = (("eligibility", "eligibility"), ("assignment", "assignment"))
 
 
-def _scoped(ctx: Context) -> dict[str, str]:
+def _scoped(ctx: Context, filters: tuple[str, ...] = SCHEDULE_FILTERS) -> dict[str, str]:
     """The ``groupId`` / ``principalId`` the list is scoped to; a 400 when neither is."""
-    query = odata.parse_query(ctx.params, SCHEDULE_FILTERS, ctx.max_top)
+    query = odata.parse_query(ctx.params, filters, ctx.max_top)
     given = {k: v for k, v in query.filters if k in ("groupId", "principalId")}
     if not given:
         raise bad_request(
@@ -150,6 +150,7 @@ def _post_request(kind: str, name: str) -> Handler:
 
 def _list_requests(kind: str, name: str) -> Handler:
     def handler(ctx: Context, _: dict[str, str]) -> GraphReply:
+        _scoped(ctx, REQUEST_FILTERS)
         group_semantics.provision_due(ctx.store, kind, ctx.now)
         prefix = f"{kind}:"
         items = [

@@ -27,6 +27,11 @@ HISTORY_COLLECTIONS = {
     "eligibility": "roleEligibilityScheduleRequestHistory",
     "assignment": "roleAssignmentScheduleRequestHistory",
 }
+#: The same for PIM for Groups requests (``group_requests``).
+GROUP_HISTORY_COLLECTIONS = {
+    "eligibility": "privilegedAccessGroupEligibilityScheduleRequestHistory",
+    "assignment": "privilegedAccessGroupAssignmentScheduleRequestHistory",
+}
 
 
 def _by_id(items: list[Any]) -> dict[str, dict[str, Any]]:
@@ -68,7 +73,9 @@ class Store:
             self.group_assignment = _by_id(
                 snapshot.get("privilegedAccessGroupAssignmentSchedules") or []
             )
-            self.group_requests: dict[str, dict[str, Any]] = {}
+            self.group_requests: dict[str, dict[str, Any]] = _requests_of(
+                snapshot, GROUP_HISTORY_COLLECTIONS
+            )
             #: Owners made by active PIM ownership (``GET /groups/{id}/owners``).
             self.group_owners: dict[str, list[str]] = {}
             #: Administrative units (``admin_units.py``).
@@ -243,14 +250,28 @@ class Store:
         if not isinstance(since, str):
             return {}
         out: dict[str, Any] = {HISTORY_SINCE: since}
-        for kind, name in HISTORY_COLLECTIONS.items():
-            rows = {
-                k: v
-                for k, v in self.requests.items()
-                if k.startswith(f"{kind}:") and str(v.get("createdDateTime") or "") >= since
-            }
-            out[name] = _sorted(rows)
+        for table, requests in (
+            (HISTORY_COLLECTIONS, self.requests),
+            (GROUP_HISTORY_COLLECTIONS, self.group_requests),
+        ):
+            for kind, name in table.items():
+                rows = {
+                    k: v
+                    for k, v in requests.items()
+                    if k.startswith(f"{kind}:") and str(v.get("createdDateTime") or "") >= since
+                }
+                out[name] = _sorted(rows)
         return out
+
+
+def _requests_of(snapshot: Mapping[str, Any], table: Mapping[str, str]) -> dict[str, Any]:
+    """A seed's requests by ``kind:id``."""
+    return {
+        f"{kind}:{row['id']}": copy.deepcopy(row)
+        for kind, name in table.items()
+        for row in snapshot.get(name) or []
+        if isinstance(row, dict) and row.get("id")
+    }
 
 
 def _sorted(table: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:

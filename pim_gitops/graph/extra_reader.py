@@ -10,6 +10,7 @@ from typing import Any
 
 from pim_gitops.graph.alert_reader import alert_principal_ids, read_alerts
 from pim_gitops.graph.extras import ExtraReads
+from pim_gitops.graph.group_history_reader import with_group_history as with_group_history
 from pim_gitops.graph.history_reader import history_principal_ids, read_history
 from pim_gitops.graph.transport import GraphTransport, gather_or_cancel
 

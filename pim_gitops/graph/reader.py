@@ -18,7 +18,7 @@ from pim_gitops.errors import GraphError
 from pim_gitops.graph.batch import BatchItem, send_batched
 from pim_gitops.graph.envelopes import parse_page
 from pim_gitops.graph.extension_reader import policy_lookups
-from pim_gitops.graph.extra_reader import extra_principal_ids, read_extras
+from pim_gitops.graph.extra_reader import extra_principal_ids, read_extras, with_group_history
 from pim_gitops.graph.extras import NO_EXTRAS, ExtraReads
 from pim_gitops.graph.group_reader import (
     approver_ids,
@@ -300,6 +300,7 @@ async def fetch_snapshot(
         objects += await principals_missing(
             transport, objects, {m for g in nested for m in members[g]}
         )
+    extra = await with_group_history(transport, extras, group_read.read, extra)
     data = _snapshot_of(collections, tenant_id, now, objects, members)
     data = group_read.merged_into(data)
     # A group policy may require an authentication context too.

@@ -50,9 +50,14 @@ def activations(
 
 def role_name(ctx: LintContext, record: RequestRecord) -> str:
     """The role's display name, or ``group "<name>" member`` for a PIM-for-Groups target."""
-    group = parse_group_target(record.role_id)
+    return target_name(ctx, record.role_id)
+
+
+def target_name(ctx: LintContext, target: str) -> str:
+    """A role id's display name, or ``group "<name>" member`` for a group target."""
+    group = parse_group_target(target)
     if group is None:
-        return ctx.role_named(record.role_id)
+        return ctx.role_named(target)
     found = ctx.tenant.principals.get(group[0]) if ctx.tenant is not None else None
     return f'group "{found.display_name if found else group[0]}" {group[1]}'
 
@@ -63,6 +68,10 @@ def who(ctx: LintContext, principal_id: str | None) -> str:
         return "someone unknown"
     found = ctx.tenant.principals.get(principal_id) if ctx.tenant is not None else None
     return found.reference if found is not None else principal_id
+
+
+#: Why a PIM-for-Groups request's approval is unknown: group approvals are not read.
+GROUP_APPROVALS_GAP = "the approvals of PIM-for-Groups requests are not read"
 
 
 def request_words(ctx: LintContext, record: RequestRecord) -> str:

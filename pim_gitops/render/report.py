@@ -314,7 +314,7 @@ def build_report(inputs: ReportInputs) -> Document:
         controls_section(inputs.lint, control_facts(desired, tenant)),
         _roles_overview(views, inputs),
         _access(views, inputs),
-        *history_sections(views, tenant),
+        *history_sections(views, tenant, desired.groups),
         ga_section(tenant),
         break_glass_section(desired, tenant),
         reviews_section(desired, inputs.now.date(), tenant),

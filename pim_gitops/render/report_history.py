@@ -8,13 +8,17 @@ writes into the justification). Graph keeps request objects for a limited time o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
+from pim_gitops.compile.types import CompiledGroup
 from pim_gitops.history import APPROVALS, ApprovalStep, RequestHistory, RequestRecord
 from pim_gitops.history_wire import TRACE
 from pim_gitops.render.drift import duration_words
 from pim_gitops.render.report_doc import Cell, Para, Section, Table, anchor
 from pim_gitops.render.report_roles import RoleView, principal_name
+from pim_gitops.resolve import Resolver
 from pim_gitops.state import TenantState
+from pim_gitops.targets import ACCESSES, address_prefix, group_target, is_group
 from pim_gitops.wire import format_instant
 from pim_gitops.wording import plural
 
@@ -78,7 +82,7 @@ def approval_cell(record: RequestRecord, history: RequestHistory, tenant: Tenant
     if record.approval is None:
         return Cell("not required", "muted")
     if not record.approval:
-        if not history.approvals_read:
+        if not history.approvals_read or is_group(record.role_id):
             return Cell("unknown (approvals not read)", "muted")
         return Cell("none on record", "warn")
     decided = [s for s in record.approval if s.result != "NotReviewed"]
@@ -133,8 +137,33 @@ def request_row(
     )
 
 
-def _role_section(view: RoleView, history: RequestHistory, tenant: TenantState) -> Section:
-    mine = [r for r in history.requests if r.role_id == view.role_id]
+class Target(NamedTuple):
+    """A managed role, or a managed group's member or owner access, as the history names
+    it: its target id and its words (``Global Administrator``,
+    ``group["Tier0 Operators"].member``)."""
+
+    target: str | None
+    name: str
+
+
+def history_targets(
+    views: Sequence[RoleView], groups: Sequence[CompiledGroup], tenant: TenantState
+) -> list[Target]:
+    """The managed roles, then each section of each managed group the tenant has."""
+    out = [Target(v.role_id, v.name) for v in views]
+    resolver = Resolver(tenant)
+    for group in sorted(groups, key=lambda g: g.written.casefold()):
+        found = resolver.group(group.written)
+        if isinstance(found, str):
+            continue  # not in the tenant: lint and plan say so
+        for access in (a for a in ACCESSES if a in group.sections):
+            target = group_target(found.id, access)
+            out.append(Target(target, address_prefix(target, found.display_name)))
+    return out
+
+
+def _role_section(view: Target, history: RequestHistory, tenant: TenantState) -> Section:
+    mine = [r for r in history.requests if r.role_id == view.target]
     title = f"{TITLE}: {view.name}"
     shown = mine[:PER_ROLE]
     blocks: list[Para | Table] = [
@@ -147,8 +176,8 @@ def _role_section(view: RoleView, history: RequestHistory, tenant: TenantState) 
     return Section(anchor(ANCHOR, view.name), title, tuple(blocks), 3)
 
 
-def _window(history: RequestHistory, views: Sequence[RoleView]) -> list[Para]:
-    managed = {v.role_id for v in views}
+def _window(history: RequestHistory, views: Sequence[Target]) -> list[Para]:
+    managed = {v.target for v in views}
     others = sum(1 for r in history.requests if r.role_id not in managed)
     made = sum(1 for r in history.requests if r.provenance is not None)
     lines = [
@@ -161,7 +190,7 @@ def _window(history: RequestHistory, views: Sequence[RoleView]) -> list[Para]:
             "activity is in the directory audit log only."
         )
     ]
-    quiet = sorted(v.name for v in views if v.role_id not in {r.role_id for r in history.requests})
+    quiet = sorted(v.name for v in views if v.target not in {r.role_id for r in history.requests})
     unread = any(name != APPROVALS for name, _ in history.gaps)
     if quiet and unread:
         # A request collection Graph refused: a role without requests is unknown, not quiet.
@@ -173,8 +202,11 @@ def _window(history: RequestHistory, views: Sequence[RoleView]) -> list[Para]:
     return lines
 
 
-def history_sections(views: Sequence[RoleView], tenant: TenantState | None) -> list[Section]:
-    """The section, then one sub-section per managed role."""
+def history_sections(
+    views: Sequence[RoleView], tenant: TenantState | None, groups: Sequence[CompiledGroup] = ()
+) -> list[Section]:
+    """The section, then one sub-section per managed role, and per managed group section
+    (``member``, ``owner``), with requests."""
     if tenant is None:
         return [Section(ANCHOR, TITLE, (Para("The tenant was not read (offline).", "muted"),))]
     history = tenant.history
@@ -185,6 +217,7 @@ def history_sections(views: Sequence[RoleView], tenant: TenantState | None) -> l
             "muted",
         )
         return [Section(ANCHOR, TITLE, (note,))]
-    top = Section(ANCHOR, TITLE, tuple(_window(history, views)))
+    targets = history_targets(views, groups, tenant)
+    top = Section(ANCHOR, TITLE, tuple(_window(history, targets)))
     asked = {r.role_id for r in history.requests}
-    return [top, *(_role_section(v, history, tenant) for v in views if v.role_id in asked)]
+    return [top, *(_role_section(v, history, tenant) for v in targets if v.target in asked)]

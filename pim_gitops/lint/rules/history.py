@@ -14,16 +14,19 @@ from pim_gitops.history import RequestRecord
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.history_views import (
     GRANTED,
+    GROUP_APPROVALS_GAP,
     JUDGED_WHEN,
     activations,
     approvals_gap,
     has_history,
     request_words,
     role_name,
+    target_name,
     unread_activations,
     who,
 )
 from pim_gitops.lint.registry import pattern, rule
+from pim_gitops.targets import is_group
 from pim_gitops.wire import parse_instant
 from pim_gitops.wording import plural
 
@@ -170,7 +173,7 @@ def policy_changed(ctx: LintContext, role_id: str) -> datetime | None:
 
 def _before_change(ctx: LintContext, earlier: dict[str, list[str]]) -> Iterator[Finding]:
     for role_id, ids in sorted(earlier.items()):
-        name, changed = ctx.role_named(role_id), policy_changed(ctx, role_id)
+        name, changed = target_name(ctx, role_id), policy_changed(ctx, role_id)
         when = changed.date().isoformat() if changed else "?"
         yield ctx.finding(
             f"{name}: {plural(len(ids), 'granted activation')} made before its policy last "
@@ -202,7 +205,7 @@ def _unknown_findings(
     history = ctx.tenant.history if ctx.tenant is not None else None
     since = f" since {history.since.date().isoformat()}" if history is not None else ""
     for role_id, ids in sorted(unknown.items()):
-        name = ctx.role_named(role_id)
+        name = target_name(ctx, role_id)
         yield ctx.finding(
             f"{name}: whether its {plural(len(ids), 'granted activation')}{since} were "
             f"approved is unknown: {gap}",
@@ -282,7 +285,8 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
         if changed is not None and record.created < changed:
             earlier[record.role_id].append(record.id)
             continue
-        problem = _approval_problem(record, gap)
+        grouped = is_group(record.role_id)  # group approvals are not read: unknown
+        problem = _approval_problem(record, GROUP_APPROVALS_GAP if grouped else gap)
         if problem == "unknown":
             unknown[record.role_id].append(record.id)
         elif problem is not None:
@@ -292,8 +296,10 @@ def activation_without_approval(ctx: LintContext) -> Iterator[Finding]:
                 role=role_name(ctx, record),
                 principal=who(ctx, record.principal_id),
             )
+    groups = {k: unknown.pop(k) for k in sorted(unknown) if is_group(k)}
     if gap is not None:
         yield from _unknown_findings(ctx, unknown, gap)
+    yield from _unknown_findings(ctx, groups, GROUP_APPROVALS_GAP)
     yield from _before_change(ctx, earlier)
 
 
