@@ -441,9 +441,9 @@ def test_a_future_group_request_is_granted_until_its_start_and_can_be_cancelled(
     clock["now"] = NOW + timedelta(days=4)
     rows = call(emu, "GET", f"{BASE}/eligibilitySchedules", **group_filter(TIER0["id"]))[1]["value"]
     assert rows == []
-    listed = call(
-        emu, "GET", f"{BASE}/eligibilityScheduleRequests", **{"$filter": f"id eq '{waiting['id']}'"}
-    )
+    # Graph requires the groupId (or principalId) filter on the request list too.
+    scoped = f"groupId eq '{TIER0['id']}' and id eq '{waiting['id']}'"
+    listed = call(emu, "GET", f"{BASE}/eligibilityScheduleRequests", **{"$filter": scoped})
     assert [r["status"] for r in listed[1]["value"]] == ["Revoked"]
 
 

@@ -87,6 +87,9 @@ def sample_with_history(tmp_path: Path, extra: list[dict[str, Any]] | None = Non
             *(extra or []),
         ],
         "roleEligibilityScheduleRequestHistory": [],
+        # Global Administrator's history only (the group's: tests/test_group_history.py).
+        "privilegedAccessGroupAssignmentScheduleRequestHistory": [],
+        "privilegedAccessGroupEligibilityScheduleRequestHistory": [],
         "roleAssignmentApprovals": [_approval("ap-1", "Approve"), _approval("ap-2", "Deny")],
     }
     path = tmp_path / "tenant.json"
