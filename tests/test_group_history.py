@@ -51,8 +51,8 @@ def read(url: str, since_days: int, **kw: Any) -> dict[str, Any]:
     return asyncio.run(go())
 
 
-def served(since_days: int) -> dict[str, Any]:
-    emulator = Emulator(sample(), clock=lambda: SAMPLE_NOW)
+def served(since_days: int, seed: dict[str, Any] | None = None) -> dict[str, Any]:
+    emulator = Emulator(seed or sample(), clock=lambda: SAMPLE_NOW)
     with running(emulator) as url:
         return read(url, since_days)
 
@@ -69,6 +69,23 @@ def test_the_reader_lists_group_requests_over_http_windowed_client_side() -> Non
     # The window is applied here: 3 days keeps the activation of 2 days ago only.
     (recent,) = served(3)[ASSIGNMENTS]
     assert recent["ticketInfo"]["ticketNumber"] == "CHG1061"
+
+
+def test_who_made_a_group_request_is_read_so_the_report_can_name_them() -> None:
+    seed = sample()
+    read_ids = {o["id"] for o in served(90)["directoryObjects"]}
+    unnamed = next(
+        o["id"]
+        for o in seed["directoryObjects"]
+        if o.get("userPrincipalName") and o["id"] not in read_ids
+    )
+    made = copy.deepcopy(seed[ASSIGNMENTS][0]) | {
+        "id": "r-by-someone",
+        "action": "adminAssign",
+        "createdBy": {"user": {"id": unnamed}, "application": None},
+    }
+    seed[ASSIGNMENTS].append(made)
+    assert unnamed in {o["id"] for o in served(90, seed)["directoryObjects"]}
 
 
 def test_no_window_reads_no_group_history() -> None:

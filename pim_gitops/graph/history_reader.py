@@ -30,6 +30,8 @@ from pim_gitops.history import APPROVALS
 from pim_gitops.history_wire import member
 from pim_gitops.outside import LIST_NEEDS
 from pim_gitops.snapshot_extras import (
+    GROUP_HISTORY_ASSIGNMENTS,
+    GROUP_HISTORY_ELIGIBILITIES,
     HISTORY_APPROVALS,
     HISTORY_ASSIGNMENTS,
     HISTORY_ELIGIBILITIES,
@@ -39,6 +41,13 @@ from pim_gitops.snapshot_extras import (
 from pim_gitops.wire import format_instant, parse_instant
 
 DIR = "roleManagement/directory"
+#: The snapshot keys of requests: directory roles' and PIM for Groups' (``group_history_reader``).
+HISTORY_REQUESTS = (
+    HISTORY_ASSIGNMENTS,
+    HISTORY_ELIGIBILITIES,
+    GROUP_HISTORY_ASSIGNMENTS,
+    GROUP_HISTORY_ELIGIBILITIES,
+)
 ASSIGNMENT_REQUESTS = "roleAssignmentScheduleRequests"
 ELIGIBILITY_REQUESTS = "roleEligibilityScheduleRequests"
 APPROVAL_PATH = f"{DIR}/roleAssignmentApprovals"
@@ -177,7 +186,7 @@ def history_principal_ids(data: Mapping[str, Any]) -> set[str]:
     """Who the history names: each request's principal and creator, each approval's
     reviewers, so the principal read names them in the report."""
     ids: set[str] = set()
-    for key in (HISTORY_ASSIGNMENTS, HISTORY_ELIGIBILITIES):
+    for key in HISTORY_REQUESTS:
         for raw in data.get(key) or []:
             user = member(member(raw, "createdBy"), "user")
             ids |= {str(v) for v in (raw.get("principalId"), user.get("id")) if v}

@@ -293,14 +293,14 @@ async def fetch_snapshot(
         read_members(transport, expand), read_groups(transport, pim)
     )
     named = {m for ms in members.values() for m in ms} | group_read.principals()
-    objects += await principals_missing(transport, objects, named)
+    extra = await with_group_history(transport, extras, group_read.read, extra)
+    objects += await principals_missing(transport, objects, named | extra_principal_ids(extra))
     nested = nested_groups(group_read, objects, members)
     if nested:  # an active member of a group that is an eligible member can activate it
         members |= await read_members(transport, nested)
         objects += await principals_missing(
             transport, objects, {m for g in nested for m in members[g]}
         )
-    extra = await with_group_history(transport, extras, group_read.read, extra)
     data = _snapshot_of(collections, tenant_id, now, objects, members)
     data = group_read.merged_into(data)
     # A group policy may require an authentication context too.
