@@ -35,8 +35,9 @@ dupes: $(STAMP)
 	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=6 \
 		--ignore=emulator,tenantgen.py --score=n pim_gitops
 
+# Two workers (pytest-xdist): the CI machine has two cores; the tests share no files or ports.
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 schemas: $(STAMP)
 	$(BIN)/pim-gitops schema --out schemas/
