@@ -17,6 +17,7 @@ from pim_gitops.alerts import ALERTS_BY_NAME, AlertIncident, OpenAlert
 from pim_gitops.errors import LintConfigError, Location
 from pim_gitops.lint.engine import Finding, LintContext
 from pim_gitops.lint.registry import Severity, names, rule
+from pim_gitops.lint.rules.judged import option_location
 from pim_gitops.state import TenantState
 from pim_gitops.wording import plural
 
@@ -158,11 +159,9 @@ def _may_be_off(ctx: LintContext) -> frozenset[str]:
     chosen = ctx.names(MAY_BE_OFF)
     unknown = sorted(n for n in chosen if n not in ALERTS_BY_NAME)
     if unknown:
-        source = ctx.desired.tenant_source
-        path = ("lint", "rules", ctx.rule.code, "options", MAY_BE_OFF)
-        where = source.value(path) if source else Location(ctx.desired.tenant_file)
         raise LintConfigError(
-            f"{where}: lint.rules.{ctx.rule.code}.options.{MAY_BE_OFF} names no alert: "
+            f"{option_location(ctx, MAY_BE_OFF)}: "
+            f"lint.rules.{ctx.rule.code}.options.{MAY_BE_OFF} names no alert: "
             f"{', '.join(unknown)} (alerts: {', '.join(sorted(ALERTS_BY_NAME))})"
         )
     return frozenset(chosen)

@@ -1,11 +1,19 @@
-"""Role names given as rule options, as template ids (a rule passes them to
-``views.configured(ctx, also=...)`` to judge those roles whatever set is configured)."""
+"""Rule options that name things (roles, alerts): the template ids of the roles a ``names``
+option lists (a rule passes them to ``views.configured(ctx, also=...)``), and where an option
+is written, for the error that names a thing that is not there."""
 
 from __future__ import annotations
 
 from pim_gitops.errors import LintConfigError, Location
 from pim_gitops.lint.engine import LintContext
 from pim_gitops.roles import builtin_role_by_name
+
+
+def option_location(ctx: LintContext, option: str) -> Location:
+    """Where the rule's ``lint.rules.<code>.options.<option>`` value is written."""
+    source = ctx.desired.tenant_source
+    path = ("lint", "rules", ctx.rule.code, "options", option)
+    return source.value(path) if source else Location(ctx.desired.tenant_file)
 
 
 def role_templates(ctx: LintContext, option: str) -> frozenset[str]:
@@ -24,11 +32,8 @@ def role_templates(ctx: LintContext, option: str) -> frozenset[str]:
         else:
             found.add(template)
     if unknown:
-        source = ctx.desired.tenant_source
-        path = ("lint", "rules", ctx.rule.code, "options", option)
-        where = source.value(path) if source else Location(ctx.desired.tenant_file)
         raise LintConfigError(
-            f"{where}: lint.rules.{ctx.rule.code}.options.{option} names no role: "
-            + ", ".join(sorted(unknown))
+            f"{option_location(ctx, option)}: lint.rules.{ctx.rule.code}.options.{option} "
+            "names no role: " + ", ".join(sorted(unknown))
         )
     return frozenset(found)
